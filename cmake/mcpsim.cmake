@@ -1,0 +1,28 @@
+# Shared CMake helpers for mcpsim targets.
+
+# Project code compiles warning-clean: -Wall -Wextra -Werror, sources rooted at
+# the repository top (so includes read "core/status.h", "sim/...").
+function(mcpsim_target target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  get_target_property(_type ${target} TYPE)
+  if(_type STREQUAL "INTERFACE_LIBRARY")
+    target_include_directories(${target} INTERFACE ${PROJECT_SOURCE_DIR})
+  else()
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+  endif()
+endfunction()
+
+# mcpsim_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>])
+# One GoogleTest/RapidCheck executable; every TEST becomes one ctest entry.
+function(mcpsim_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  mcpsim_target(${name})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} rapidcheck_gtest rapidcheck GTest::gtest GTest::gtest_main)
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300
+                       WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endfunction()

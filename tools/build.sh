@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of mcpsim. Usage: tools/build.sh [release|debug|asan|fuzz]
+# Output goes to build/<flavour>/ (the binary: build/<flavour>/tools/mcpsim).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+case "$flavour" in
+  release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
+  debug)   args=(-DCMAKE_BUILD_TYPE=Debug) ;;
+  asan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCPSIM_SANITIZE=ON) ;;
+  fuzz)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCPSIM_FUZZ=ON -DMCPSIM_TESTS=OFF
+                 -DCMAKE_CXX_COMPILER=clang++) ;;
+  *) echo "usage: tools/build.sh [release|debug|asan|fuzz]" >&2; exit 2 ;;
+esac
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
+cmake --build "build/$flavour" -j "$jobs"
