@@ -1,0 +1,128 @@
+#include "reference/store/sqlite.h"
+
+namespace mcpsim::reference::sql {
+
+Result<Db> Db::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close(raw);
+    return Status::Error("STORE-1", "cannot open database '" + path + "': " + msg);
+  }
+  Db db(raw);
+  sqlite3_busy_timeout(raw, 5000);
+  if (path != ":memory:" && path.rfind("file::memory:", 0) != 0) {
+    if (Status s = db.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !s.ok()) return s;
+  }
+  if (Status s = db.Exec("PRAGMA foreign_keys=ON;"); !s.ok()) return s;
+  return db;
+}
+
+Db& Db::operator=(Db&& o) noexcept {
+  if (this != &o) {
+    sqlite3_close(db_);
+    db_ = o.db_;
+    o.db_ = nullptr;
+  }
+  return *this;
+}
+
+Db::~Db() { sqlite3_close(db_); }
+
+Status Db::Error(std::string_view what) const {
+  return Status::Error("STORE-1", std::string(what) + ": " + sqlite3_errmsg(db_));
+}
+
+Status Db::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::Error("STORE-1", "exec failed: " + msg);
+  }
+  return {};
+}
+
+Result<Stmt> Db::Prepare(std::string_view sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+    return Error("prepare '" + std::string(sql.substr(0, 60)) + "'");
+  }
+  return Stmt(db_, st);
+}
+
+Stmt::~Stmt() { sqlite3_finalize(st_); }
+
+Stmt& Stmt::Bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(st_, i, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, std::string_view text) {
+  sqlite3_bind_text64(st_, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+Stmt& Stmt::BindBlob(int i, std::string_view bytes) {
+  sqlite3_bind_blob64(st_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) {
+  sqlite3_bind_null(st_, i);
+  return *this;
+}
+
+Result<bool> Stmt::Step() {
+  const int rc = sqlite3_step(st_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return Status::Error("STORE-1", std::string("step failed: ") + sqlite3_errmsg(db_));
+}
+
+Status Stmt::Run() {
+  auto r = Step();
+  if (!r.ok()) return r.status();
+  Reset();
+  return {};
+}
+
+void Stmt::Reset() {
+  sqlite3_reset(st_);
+  sqlite3_clear_bindings(st_);
+}
+
+std::int64_t Stmt::Int(int col) const { return sqlite3_column_int64(st_, col); }
+std::string Stmt::Text(int col) const {
+  const auto* p = sqlite3_column_text(st_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(st_, col)) : "";
+}
+std::string Stmt::Blob(int col) const {
+  const void* p = sqlite3_column_blob(st_, col);
+  return p ? std::string(static_cast<const char*>(p), sqlite3_column_bytes(st_, col)) : "";
+}
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+
+Status Migrate(Db& db, const std::vector<std::string_view>& migrations) {
+  auto st = db.Prepare("PRAGMA user_version");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  const auto version = static_cast<std::size_t>(st->Int(0));
+  if (version > migrations.size()) {
+    return Status::Error("STORE-2", "database schema version " + std::to_string(version) +
+                                        " is newer than this build (" +
+                                        std::to_string(migrations.size()) + ")");
+  }
+  for (std::size_t v = version; v < migrations.size(); ++v) {
+    std::string sql = "BEGIN;\n" + std::string(migrations[v]) +
+                      "\nPRAGMA user_version=" + std::to_string(v + 1) + ";\nCOMMIT;";
+    if (Status s = db.Exec(sql); !s.ok()) {
+      (void)db.Exec("ROLLBACK;");
+      return Status::Error("STORE-2", "migration " + std::to_string(v + 1) + " failed: " +
+                                          s.message());
+    }
+  }
+  return {};
+}
+
+}  // namespace mcpsim::reference::sql
