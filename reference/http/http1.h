@@ -1,0 +1,65 @@
+// A minimal, incremental HTTP/1.1 message codec for the HTTP binding of MCP
+// (PROTOCOL.md HTTP-*), used where no Beast is available: the simulator's
+// streams. Sans-I/O; accepts input split at any byte.
+//
+// Supported: request/status line, headers (names lower-cased, values
+// trimmed), bodies framed by Content-Length (absent = empty). Refused with an
+// error value: Transfer-Encoding (chunked), header block > 8 KiB, body larger
+// than the configured limit, malformed lines. One message at a time;
+// pipelined bytes after a message stay buffered for the next.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "reference/roles/role.h"
+
+namespace mcpsim::reference::http {
+
+inline constexpr std::size_t kMaxHeaderBytes = 8192;
+
+// Serializes a request (adds Host and Content-Length; Connection: close).
+std::string SerializeRequest(const HttpRequest& req, std::string_view host);
+// Serializes a response (adds Content-Length, Content-Type; Connection: close).
+std::string SerializeResponse(const HttpResponse& resp);
+
+// Percent-encoding for URL query values (RFC 3986 unreserved kept as is).
+std::string UrlEncode(std::string_view raw);
+// Decodes %XX and '+' (as space) in a query value; nullopt on a bad escape.
+std::optional<std::string> UrlDecode(std::string_view enc);
+// The value of `key` in the query string of `target` ("/p?a=1&b=2"), decoded.
+std::optional<std::string> QueryParam(std::string_view target, std::string_view key);
+// The path part of `target` (before '?').
+std::string_view TargetPath(std::string_view target);
+
+template <typename Message>
+class Parser {
+ public:
+  explicit Parser(std::size_t max_body = 4 * 1024 * 1024) : max_body_(max_body) {}
+
+  // Appends bytes. Returns an error (clause "HTTP-1") once the input is known
+  // to be malformed; the parser is then unusable.
+  Status Append(std::string_view bytes);
+  // A complete message, if one is buffered (consumes it).
+  std::optional<Message> Next();
+  // True while a message has started but is not complete.
+  bool Partial() const { return !buf_.empty(); }
+
+ private:
+  Status ParseHead();
+  std::size_t max_body_;
+  std::string buf_;
+  bool head_done_ = false;
+  std::size_t head_len_ = 0;
+  std::size_t body_len_ = 0;
+  Message msg_{};
+  bool failed_ = false;
+};
+
+using RequestParser = Parser<HttpRequest>;
+using ResponseParser = Parser<HttpResponse>;
+
+}  // namespace mcpsim::reference::http

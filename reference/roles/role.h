@@ -1,0 +1,101 @@
+// The sans-I/O interface every MCP role implements (MC client engine; DP, RS,
+// SG, CS, MS servers). Like ngtcp2's read_pkt/get_expiry/handle_expiry:
+//
+//   role.OnDatagram(now, from, bytes);       // a UDP datagram arrived
+//   role.OnStreamData(now, conn, bytes);     // TCP bytes arrived (any split)
+//   role.OnHttp(now, request) -> response;   // one HTTP exchange
+//   role.OnTimer(now);                       // now >= role.NextDeadline()
+//   role.Drain(outputs);                     // take what to send
+//
+// A role never reads a clock, touches a socket, spawns a thread or draws
+// unseeded randomness; `now` is the only time it knows and every random bit
+// comes from the Rng it was constructed with. Inputs are processed to
+// completion before the call returns; outputs accumulate until Drain().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/env.h"
+
+namespace mcpsim::reference {
+
+// One HTTP/1.1 request as the role sees it (transport-independent, like
+// Beast's handle_request). Header names are lower-cased by the driver.
+struct HttpRequest {
+  std::string method;  // "GET", "POST"
+  std::string target;  // origin-form: "/mcp?q=..."
+  std::map<std::string, std::string> headers;
+  std::string body;
+  Endpoint peer;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// Something a role wants sent.
+struct Output {
+  enum class Kind : std::uint8_t {
+    kDatagram,     // UDP datagram `bytes` to `to` (from the role's bound port)
+    kStream,       // bytes on the established stream `conn`
+    kCloseStream,  // close stream `conn` after the queued bytes
+    kHttp,         // client: send `http` to `to`; the answer comes back via
+                   // OnHttpResponse(now, conn, ...) with this `conn` as the id
+  };
+  Kind kind = Kind::kDatagram;
+  Endpoint to;
+  std::uint64_t conn = 0;
+  std::string bytes;
+  HttpRequest request;  // for kHttp
+};
+
+class Role {
+ public:
+  virtual ~Role() = default;
+
+  // A datagram from `from` reached the role's UDP port.
+  virtual void OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
+    (void)now, (void)from, (void)bytes;
+  }
+  // A stream `conn` from `peer` was accepted (server) or connected (client).
+  virtual void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) {
+    (void)now, (void)conn, (void)peer;
+  }
+  // In-order bytes of stream `conn`; split at arbitrary positions.
+  virtual void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) {
+    (void)now, (void)conn, (void)bytes;
+  }
+  virtual void OnStreamClosed(TimeUs now, std::uint64_t conn) { (void)now, (void)conn; }
+  // Client side: the answer to an Output::kHttp with id `id`; `ok` is false if
+  // the exchange failed at the transport (connect refused, reset, timeout) and
+  // then `resp` is empty.
+  virtual void OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpResponse& resp) {
+    (void)now, (void)id, (void)ok, (void)resp;
+  }
+  // One HTTP exchange; roles without an HTTP binding answer 404.
+  virtual HttpResponse OnHttp(TimeUs now, const HttpRequest& req) {
+    (void)now, (void)req;
+    HttpResponse r;
+    r.status = 404;
+    r.body = "no HTTP binding on this role\n";
+    return r;
+  }
+  // Called when now >= NextDeadline().
+  virtual void OnTimer(TimeUs now) { (void)now; }
+  // The earliest time OnTimer must be called, or kNever.
+  virtual TimeUs NextDeadline() const { return kNever; }
+  // Moves every pending output to the end of `out`, in the order produced.
+  virtual void Drain(std::vector<Output>& out) = 0;
+
+  // A short name for logs and traces ("dp", "sg-1", "mc-17").
+  virtual std::string_view name() const = 0;
+};
+
+}  // namespace mcpsim::reference

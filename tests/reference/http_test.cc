@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "reference/http/http1.h"
+
+namespace mcpsim::reference::http {
+namespace {
+
+HttpRequest Post() {
+  HttpRequest r;
+  r.method = "POST";
+  r.target = "/mcp";
+  r.headers["sessionid"] = "00112233445566778899aabbccddeeff";
+  r.body = "RAP 1 x\r\nREG 2 a b\r\n";
+  return r;
+}
+
+TEST(Http1, RequestRoundTripsAtEverySplit) {
+  const std::string wire = SerializeRequest(Post(), "10.0.0.2:80");
+  for (std::size_t cut = 0; cut <= wire.size(); ++cut) {
+    RequestParser p;
+    ASSERT_TRUE(p.Append(wire.substr(0, cut)).ok());
+    if (cut < wire.size()) {
+      EXPECT_FALSE(p.Next().has_value()) << cut;
+      ASSERT_TRUE(p.Append(wire.substr(cut)).ok());
+    }
+    auto m = p.Next();
+    ASSERT_TRUE(m.has_value()) << cut;
+    EXPECT_EQ(m->method, "POST");
+    EXPECT_EQ(m->target, "/mcp");
+    EXPECT_EQ(m->headers.at("sessionid"), "00112233445566778899aabbccddeeff");
+    EXPECT_EQ(m->headers.at("host"), "10.0.0.2:80");
+    EXPECT_EQ(m->body, Post().body);
+    EXPECT_FALSE(p.Partial());
+  }
+}
+
+TEST(Http1, ResponseRoundTrips) {
+  HttpResponse r;
+  r.status = 404;
+  r.content_type = "application/octet-stream";
+  r.body = std::string("\0\x01no", 4);
+  ResponseParser p;
+  ASSERT_TRUE(p.Append(SerializeResponse(r)).ok());
+  auto m = p.Next();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->status, 404);
+  EXPECT_EQ(m->content_type, "application/octet-stream");
+  EXPECT_EQ(m->body, r.body);
+}
+
+TEST(Http1, MalformedInputIsAnError) {
+  RequestParser a;
+  EXPECT_EQ(a.Append("GARBAGE\r\n\r\n").clause(), "HTTP-1");
+  RequestParser b;
+  EXPECT_FALSE(b.Append("POST /mcp HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").ok());
+  RequestParser c;
+  EXPECT_FALSE(c.Append(std::string(9000, 'a')).ok());  // header too large
+  RequestParser d(10);
+  EXPECT_FALSE(d.Append("POST /mcp HTTP/1.1\r\nContent-Length: 11\r\n\r\n").ok());
+}
+
+TEST(Http1, QueryParams) {
+  EXPECT_EQ(*QueryParam("/mcp?q=RQQW%201%20x&v=2", "q"), "RQQW 1 x");
+  EXPECT_EQ(*QueryParam("/mcp?q=RQQW%201%20x&v=2", "v"), "2");
+  EXPECT_FALSE(QueryParam("/mcp?q=a", "z").has_value());
+  EXPECT_FALSE(QueryParam("/mcp?q=%zz", "q").has_value());
+  EXPECT_EQ(TargetPath("/media/7?x"), "/media/7");
+  EXPECT_EQ(*UrlDecode(UrlEncode("a b%c\r\n\xe4\xb8\xad")), "a b%c\r\n\xe4\xb8\xad");
+}
+
+RC_GTEST_PROP(Http1, ArbitraryBytesNeverCrash, (const std::string& bytes)) {
+  RequestParser p(1024);
+  (void)p.Append(bytes);
+  (void)p.Next();
+}
+
+}  // namespace
+}  // namespace mcpsim::reference::http
