@@ -52,6 +52,7 @@ enum class StatusCode : std::uint16_t {
   kTextTooLong = 402,         // message text over the limit
   kRateLimited = 403,
   kBadFormat = 404,           // media format not allowed (voice not GSM 6.10)
+  kNeedPadding = 405,         // AMP-2: answer larger than an unvalidated request; param: needed
 
   // 5xx server.
   kInternal = 500,

@@ -12,9 +12,9 @@
 
 namespace mcpsim::reference {
 
-// Characters a captcha may contain: uppercase letters and digits without the
-// easily confused 0/O, 1/I/L.
-inline constexpr std::string_view kCaptchaAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+// Characters a captcha may contain (RS-2): uppercase letters and digits
+// without the easily confused 0/O and 1/I; 32 symbols.
+inline constexpr std::string_view kCaptchaAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 struct Captcha {
   std::string text;  // the answer, uppercase

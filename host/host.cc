@@ -1,0 +1,217 @@
+#include "host/host.h"
+
+#include <vector>
+
+namespace mcpsim::host {
+
+using reference::HttpRequest;
+using reference::HttpResponse;
+using reference::Output;
+
+namespace {
+Bytes AsBytes(const std::string& s) {
+  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+std::string_view AsView(Bytes b) {
+  return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+}
+}  // namespace
+
+struct RoleHost::HttpServerConn {
+  reference::http::RequestParser parser;
+  Endpoint peer;
+  bool responded = false;
+};
+
+struct RoleHost::HttpClientConn {
+  StreamId stream = 0;
+  reference::http::ResponseParser parser;
+  bool done = false;
+};
+
+RoleHost::RoleHost(Env& env, reference::Role& role)
+    : env_(env), role_(role), alive_(std::make_shared<bool>(true)) {}
+
+RoleHost::~RoleHost() {
+  *alive_ = false;
+  if (timer_) env_.CancelTimer(*timer_);
+}
+
+Status RoleHost::Start(const HostPorts& ports) {
+  std::weak_ptr<bool> alive = alive_;
+  if (ports.udp) {
+    auto ep = env_.BindDatagram(*ports.udp, [this, alive](const Endpoint& from, Bytes payload) {
+      if (alive.expired()) return;
+      ++stats_.datagrams_received;
+      role_.OnDatagram(env_.Now(), from, AsView(payload));
+      Pump();
+    });
+    if (!ep.ok()) return ep.status();
+    udp_ep_ = *ep;
+    udp_port_ = ep->port;
+  }
+  if (ports.tcp) {
+    auto ep = env_.Listen(*ports.tcp, [this, alive](StreamId id, const Endpoint& peer) {
+      StreamHandlers h;
+      if (alive.expired()) return h;
+      role_.OnStreamOpen(env_.Now(), id, peer);
+      h.on_data = [this, alive, id](Bytes b) {
+        if (alive.expired()) return;
+        role_.OnStreamData(env_.Now(), id, AsView(b));
+        Pump();
+      };
+      h.on_eof = [this, alive, id] {
+        if (alive.expired()) return;
+        (void)env_.StreamShutdownWrite(id);
+      };
+      h.on_closed = [this, alive, id](const Status&) {
+        if (alive.expired()) return;
+        role_.OnStreamClosed(env_.Now(), id);
+        Pump();
+      };
+      return h;
+    });
+    if (!ep.ok()) return ep.status();
+    tcp_ep_ = *ep;
+  }
+  if (ports.http) {
+    auto ep = env_.Listen(*ports.http, [this, alive](StreamId id, const Endpoint& peer) {
+      StreamHandlers h;
+      if (alive.expired()) return h;
+      auto conn = std::make_unique<HttpServerConn>();
+      conn->peer = peer;
+      http_server_[id] = std::move(conn);
+      h.on_data = [this, alive, id](Bytes b) {
+        if (alive.expired()) return;
+        auto it = http_server_.find(id);
+        if (it == http_server_.end() || it->second->responded) return;
+        HttpServerConn& c = *it->second;
+        HttpResponse resp;
+        bool respond = false;
+        if (Status s = c.parser.Append(AsView(b)); !s.ok()) {
+          resp.status = 400;
+          resp.body = s.ToString() + "\n";
+          respond = true;
+        } else if (auto req = c.parser.Next()) {
+          req->peer = c.peer;
+          ++stats_.http_requests;
+          resp = role_.OnHttp(env_.Now(), *req);
+          respond = true;
+        }
+        if (respond) {
+          c.responded = true;  // one exchange per connection (Connection: close)
+          (void)env_.StreamSend(id, AsBytes(reference::http::SerializeResponse(resp)));
+          (void)env_.StreamShutdownWrite(id);
+          Pump();
+        }
+      };
+      h.on_closed = [this, alive, id](const Status&) {
+        if (!alive.expired()) http_server_.erase(id);
+      };
+      return h;
+    });
+    if (!ep.ok()) return ep.status();
+    http_ep_ = *ep;
+  }
+  Pump();
+  return {};
+}
+
+void RoleHost::StartHttpClient(const Output& o) {
+  const std::uint64_t id = o.conn;
+  auto conn = std::make_unique<HttpClientConn>();
+  HttpClientConn* c = conn.get();
+  http_client_[id] = std::move(conn);
+  std::weak_ptr<bool> alive = alive_;
+  const std::string request = reference::http::SerializeRequest(o.request, o.to.ToString());
+  auto finish = [this, alive, id](bool ok, const HttpResponse& resp) {
+    if (alive.expired()) return;
+    auto it = http_client_.find(id);
+    if (it == http_client_.end() || it->second->done) return;
+    it->second->done = true;
+    if (!ok) ++stats_.http_failures;
+    role_.OnHttpResponse(env_.Now(), id, ok, resp);
+    Pump();
+  };
+  StreamHandlers h;
+  h.on_connected = [this, alive, c, request] {
+    if (alive.expired()) return;
+    (void)env_.StreamSend(c->stream, AsBytes(request));
+  };
+  h.on_data = [alive, c, finish](Bytes b) {
+    if (alive.expired() || c->done) return;
+    if (!c->parser.Append(AsView(b)).ok()) return finish(false, HttpResponse{});
+    if (auto resp = c->parser.Next()) finish(true, *resp);
+  };
+  h.on_eof = [alive, c, finish] {
+    if (alive.expired() || c->done) return;
+    finish(false, HttpResponse{});
+  };
+  h.on_closed = [alive, c, finish](const Status&) {
+    if (alive.expired() || c->done) return;
+    finish(false, HttpResponse{});
+  };
+  auto stream = env_.Connect(o.to, std::move(h));
+  if (!stream.ok()) {
+    // Report asynchronously-equivalent: the role learns on this same pump.
+    c->done = true;
+    ++stats_.http_failures;
+    role_.OnHttpResponse(env_.Now(), id, false, HttpResponse{});
+    return;
+  }
+  c->stream = *stream;
+}
+
+void RoleHost::Pump() {
+  if (pumping_) return;  // outputs produced by nested inputs are drained by the outer loop
+  pumping_ = true;
+  std::vector<Output> outs;
+  for (;;) {
+    outs.clear();
+    role_.Drain(outs);
+    if (outs.empty()) break;
+    for (const Output& o : outs) {
+      switch (o.kind) {
+        case Output::Kind::kDatagram:
+          if (env_.SendDatagram(udp_port_, o.to, AsBytes(o.bytes)).ok()) {
+            ++stats_.datagrams_sent;
+          } else {
+            ++stats_.send_errors;
+          }
+          break;
+        case Output::Kind::kStream:
+          if (!env_.StreamSend(o.conn, AsBytes(o.bytes)).ok()) ++stats_.send_errors;
+          break;
+        case Output::Kind::kCloseStream:
+          (void)env_.StreamShutdownWrite(o.conn);
+          break;
+        case Output::Kind::kHttp:
+          StartHttpClient(o);
+          break;
+      }
+    }
+  }
+  pumping_ = false;
+  ArmTimer();
+}
+
+void RoleHost::ArmTimer() {
+  const TimeUs at = role_.NextDeadline();
+  if (at == timer_at_ && timer_) return;
+  if (timer_) {
+    env_.CancelTimer(*timer_);
+    timer_.reset();
+  }
+  timer_at_ = at;
+  if (at == kNever) return;
+  std::weak_ptr<bool> alive = alive_;
+  timer_ = env_.StartTimer(at, [this, alive] {
+    if (alive.expired()) return;
+    timer_.reset();
+    timer_at_ = kNever;
+    role_.OnTimer(env_.Now());
+    Pump();
+  });
+}
+
+}  // namespace mcpsim::host

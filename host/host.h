@@ -1,0 +1,79 @@
+// Hosting glue: runs one sans-I/O Role (reference/roles/role.h) on one Env
+// (core/env.h). The same code hosts a role on a simulated node (sim/) and on
+// real sockets (net/), so both run identical protocol paths.
+//
+// The host binds the role's ports, turns Env callbacks into Role inputs
+// (stamped with env.Now()), drains the role's outputs into Env sends after
+// every input, and keeps exactly one Env timer armed at role.NextDeadline().
+// HTTP is spoken here (reference/http/http1.h) on top of Env streams: the
+// role only sees whole requests and responses.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/env.h"
+#include "reference/http/http1.h"
+#include "reference/roles/role.h"
+
+namespace mcpsim::host {
+
+struct HostPorts {
+  std::optional<std::uint16_t> udp;   // bind a datagram port (0 = any)
+  std::optional<std::uint16_t> tcp;   // listen for MCP-over-TCP streams
+  std::optional<std::uint16_t> http;  // listen for HTTP
+};
+
+struct HostStats {
+  std::uint64_t datagrams_sent = 0;
+  std::uint64_t datagrams_received = 0;
+  std::uint64_t http_requests = 0;
+  std::uint64_t http_failures = 0;
+  std::uint64_t send_errors = 0;
+};
+
+class RoleHost {
+ public:
+  // Neither `env` nor `role` is owned; both must outlive the host.
+  RoleHost(Env& env, reference::Role& role);
+  ~RoleHost();
+  RoleHost(const RoleHost&) = delete;
+  RoleHost& operator=(const RoleHost&) = delete;
+
+  // Binds/listens on the requested ports. Returns the first failure.
+  Status Start(const HostPorts& ports);
+
+  // The bound endpoints (valid after Start).
+  const Endpoint& udp_endpoint() const { return udp_ep_; }
+  const Endpoint& tcp_endpoint() const { return tcp_ep_; }
+  const Endpoint& http_endpoint() const { return http_ep_; }
+
+  // Drains outputs and re-arms the timer; call after feeding the role from
+  // outside the host (e.g. a scenario step that makes a client act).
+  void Pump();
+
+  const HostStats& stats() const { return stats_; }
+
+ private:
+  struct HttpServerConn;
+  struct HttpClientConn;
+  void ArmTimer();
+  void StartHttpClient(const reference::Output& o);
+
+  Env& env_;
+  reference::Role& role_;
+  Endpoint udp_ep_, tcp_ep_, http_ep_;
+  std::uint16_t udp_port_ = 0;
+  std::optional<TimerId> timer_;
+  TimeUs timer_at_ = kNever;
+  std::map<StreamId, std::unique_ptr<HttpServerConn>> http_server_;
+  std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client_;  // by role's id
+  HostStats stats_;
+  bool pumping_ = false;
+  std::shared_ptr<bool> alive_;
+};
+
+}  // namespace mcpsim::host
