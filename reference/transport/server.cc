@@ -167,7 +167,7 @@ void CommandServer::OnDatagram(TimeUs now, const Endpoint& from, std::string_vie
         // "A<word> <trid> 405 <needed>" (AMP-3); never cached (AMP-5).
         const auto sp1 = a.find(' ');
         const auto sp2 = a.find(' ', sp1 + 1);
-        std::string small = a.substr(0, sp2) + " " + std::to_string(Code(StatusCode::kNeedPadding)) +
+        std::string small = a.substr(0, sp2) + " " + std::to_string(Code(StatusCode::kPadRequired)) +
                             " " + std::to_string(needed) + "\r\n";
         if (small.size() <= budget) {
           budget -= small.size();
