@@ -1,0 +1,75 @@
+#include "reference/roles/cs.h"
+
+#include <algorithm>
+
+#include "reference/roles/validate.h"
+
+namespace mcpsim::reference {
+
+CsRole::CsRole(CsConfig config, Store& store, std::string name)
+    : config_(std::move(config)), store_(store), name_(std::move(name)),
+      server_(*this, config_.server) {}
+
+void CsRole::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
+  server_.OnDatagram(now, from, bytes, out_);
+}
+
+void CsRole::Drain(std::vector<Output>& out) {
+  std::move(out_.begin(), out_.end(), std::back_inserter(out));
+  out_.clear();
+}
+
+bool CsRole::Admit(TimeUs now, const Endpoint& from) {
+  if (config_.rate_per_s == 0) return true;
+  Bucket& b = buckets_[from];
+  if (b.at == 0 && b.tokens == 0) b.tokens = config_.burst;
+  // Integer-microsecond refill keeps the arithmetic deterministic.
+  b.tokens = std::min<double>(config_.burst,
+                              b.tokens + static_cast<double>(now - b.at) * config_.rate_per_s / 1e6);
+  b.at = now;
+  if (b.tokens < 1) return false;
+  b.tokens -= 1;
+  return true;
+}
+
+void CsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
+  if (cmd.word() == "RUP") return Upload(ctx, cmd, reply);
+  if (cmd.word() == "RAD") {
+    if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
+    return Ad(cmd, reply);
+  }
+  reply.Fail(StatusCode::kUnknownCommand);
+}
+
+void CsRole::Upload(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
+  if (cmd.param_count() != 4) return reply.Fail(StatusCode::kBadParamCount);
+  Upload u;
+  u.mid = cmd.DecodeParam(0);
+  u.kind = cmd.DecodeParam(1);
+  const std::string ts = cmd.DecodeParam(2);
+  const auto t = ts.size() <= 16 ? ParseDec64(ts) : std::nullopt;
+  if (!IsHex32(u.mid) || !IsEventKind(u.kind) || !t) return reply.Fail(StatusCode::kBadParam);
+  u.data = cmd.DecodeParam(3);
+  if (u.data.size() > 1000) return reply.Fail(StatusCode::kTextTooLong);
+  if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
+  u.timestamp_ms = *t;
+  u.received_ms = ctx.now / kMillis;
+  if (!store_.AddUpload(u).ok()) return reply.Fail(StatusCode::kStorage);
+  ++uploads_;
+  reply.Ok();
+}
+
+void CsRole::Ad(const wire::CommandView& cmd, Reply& reply) {
+  if (cmd.param_count() != 2) return reply.Fail(StatusCode::kBadParamCount);
+  const std::string mid = cmd.DecodeParam(0), slot = cmd.DecodeParam(1);
+  if (!IsHex32(mid) || !IsPlatform(slot)) return reply.Fail(StatusCode::kBadParam);
+  std::vector<const AdEntry*> ads;
+  for (const AdEntry& a : config_.catalog) {
+    if (a.slot == slot) ads.push_back(&a);
+  }
+  if (ads.empty()) return reply.Ok({"", "", "", "", ""});
+  const AdEntry& a = *ads[next_ad_[slot]++ % ads.size()];
+  reply.Ok({a.ad_id, a.image_url, a.click_url, std::to_string(a.width), std::to_string(a.height)});
+}
+
+}  // namespace mcpsim::reference
