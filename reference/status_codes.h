@@ -24,7 +24,7 @@ enum class StatusCode : std::uint16_t {
   // 2xx authentication and accounts.
   kNotAuthenticated = 200,    // command needs a logged-in session
   kAuthFailed = 201,          // wrong account or password
-  kUnknownSession = 202,      // RS SessionId unknown or expired
+  kUnknownSession = 202,      // RS SessionId or SG token unknown or expired
   kCaptchaWrong = 203,        // captcha text does not match
   kCaptchaUsed = 204,         // captcha already consumed (single use) or expired
   kAccountExists = 205,       // REG for an existing account
@@ -48,10 +48,11 @@ enum class StatusCode : std::uint16_t {
 
   // 4xx limits.
   kTooLarge = 400,            // file or voice > 2097152 bytes
-  kListFull = 401,            // more than 1000 contacts
+  kListFull = 401,            // contact list (1000), conversation (20) or offline queue (100) full
   kTextTooLong = 402,         // message text over the limit
   kRateLimited = 403,
   kBadFormat = 404,           // media format not allowed (voice not GSM 6.10)
+  kPadRequired = 405,         // unauthenticated UDP answer larger than its request; resend padded (AMP-2)
 
   // 5xx server.
   kInternal = 500,
