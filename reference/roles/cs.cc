@@ -33,7 +33,7 @@ bool CsRole::Admit(TimeUs now, const Endpoint& from) {
 }
 
 void CsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
-  if (cmd.word() == "RUP") return Upload(ctx, cmd, reply);
+  if (cmd.word() == "RUP") return HandleUpload(ctx, cmd, reply);
   if (cmd.word() == "RAD") {
     if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
     return Ad(cmd, reply);
@@ -41,7 +41,7 @@ void CsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& c
   reply.Fail(StatusCode::kUnknownCommand);
 }
 
-void CsRole::Upload(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
+void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
   if (cmd.param_count() != 4) return reply.Fail(StatusCode::kBadParamCount);
   Upload u;
   u.mid = cmd.DecodeParam(0);

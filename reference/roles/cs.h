@@ -47,7 +47,7 @@ class CsRole final : public Role, private CommandHandler {
  private:
   void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd,
                      Reply& reply) override;
-  void Upload(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply);
+  void HandleUpload(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply);
   void Ad(const wire::CommandView& cmd, Reply& reply);
   bool Admit(TimeUs now, const Endpoint& from);
 
