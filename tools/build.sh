@@ -14,4 +14,9 @@ case "$flavour" in
 esac
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
-cmake --build "build/$flavour" -j "$jobs"
+if [ "$flavour" = fuzz ]; then
+  # Only the libFuzzer targets (fuzz/CMakeLists.txt); the rest is built elsewhere.
+  cmake --build "build/$flavour" -j "$jobs" --target fuzz_all
+else
+  cmake --build "build/$flavour" -j "$jobs"
+fi

@@ -1,5 +1,8 @@
 #include "reference/wire/text.h"
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cstring>
 
 namespace mcpsim::wire {
@@ -19,13 +22,27 @@ inline std::uint64_t HasByte(std::uint64_t w, unsigned char b) {
   return (x - kOnes) & ~x & kHighs;
 }
 
-// Hex digit value or -1.
-inline int HexVal(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+// The word-at-a-time scans below find the first special byte with
+// countr_zero, which relies on little-endian loads.
+static_assert(std::endian::native == std::endian::little, "wire codec scans assume little-endian");
+
+// Index (0..7) of the first flagged byte of a nonzero mask built from
+// (w & kHighs) and HasByte(): the lowest flag is always exact.
+inline std::size_t FirstFlagged(std::uint64_t mask) {
+  return static_cast<std::size_t>(std::countr_zero(mask)) >> 3;
 }
+
+constexpr std::array<std::int8_t, 256> kHexTable = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<std::int8_t>(c - 'A' + 10);
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<std::int8_t>(c - 'a' + 10);
+  return t;
+}();
+
+// Hex digit value or -1.
+inline int HexVal(unsigned char c) { return kHexTable[c]; }
 
 inline bool NeedsEscape(unsigned char c) { return c == '%' || c == ' ' || c == '\r' || c == '\n'; }
 
@@ -68,38 +85,51 @@ std::optional<std::uint16_t> ParseStatus(std::string_view f) {
   return static_cast<std::uint16_t>(v);
 }
 
+// Length of the complete, valid UTF-8 sequence of raw bytes starting with the
+// non-ASCII byte p[0], or 0 if there is none (invalid, truncated, or — inside
+// params — continued through %XX escapes, which the caller's slow path handles).
+inline std::size_t RawSeqLen(const unsigned char* p, std::size_t rem) {
+  const unsigned char c = p[0];
+  unsigned char lo = 0x80, hi = 0xBF;
+  std::size_t need;
+  if (c >= 0xC2 && c <= 0xDF) {
+    if (rem < 2 || (p[1] & 0xC0) != 0x80) return 0;
+    return 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (rem <= need || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80) return 0;
+  if (need == 3 && (p[3] & 0xC0) != 0x80) return 0;
+  return need + 1;
+}
+
 bool ValidUtf8(std::string_view bytes) {
-  // Raw bytes: '%' and SP are ordinary here, so validate with escapes disabled
-  // by treating the input as already decoded.
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t n = bytes.size();
   std::size_t i = 0;
   while (i < n) {
-    if (i + 8 <= n && (Load8(bytes.data() + i) & kHighs) == 0) {
-      i += 8;
-      continue;
-    }
-    const unsigned char c = p[i];
-    if (c < 0x80) {
+    if (i + 8 <= n) {
+      const std::uint64_t m = Load8(bytes.data() + i) & kHighs;
+      if (!m) {
+        i += 8;
+        continue;
+      }
+      i += FirstFlagged(m);
+    } else if (p[i] < 0x80) {
       ++i;
       continue;
     }
-    unsigned need;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c == 0xE0) need = 2, lo = 0xA0;
-    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) need = 2;
-    else if (c == 0xED) need = 2, hi = 0x9F;
-    else if (c == 0xF0) need = 3, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) need = 3;
-    else if (c == 0xF4) need = 3, hi = 0x8F;
-    else return false;
-    if (i + need >= n) return false;  // truncated sequence
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (unsigned k = 2; k <= need; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    }
-    i += need + 1;
+    const std::size_t len = RawSeqLen(p + i, n - i);
+    if (len == 0) return false;
+    i += len;
   }
   return true;
 }
@@ -116,12 +146,33 @@ std::optional<WireError> ValidateEscaped(std::string_view raw, std::uint64_t bas
     return WireError{"WIRE-8", base + at, "param is not valid UTF-8 after unescaping"};
   };
   while (i < n) {
-    // Fast path: 8 bytes of ASCII without '%' need no work between sequences.
+    // Fast path between sequences: raw ASCII other than '%' (8 bytes at a
+    // time where possible) and complete raw multibyte sequences.
     if (need == 0) {
-      while (i + 8 <= n) {
-        const std::uint64_t w = Load8(s + i);
-        if ((w & kHighs) | HasByte(w, '%')) break;
-        i += 8;
+      const auto* u = reinterpret_cast<const unsigned char*>(s);
+      while (i < n) {
+        if (i + 8 <= n) {
+          const std::uint64_t w = Load8(s + i);
+          const std::uint64_t m = (w & kHighs) | HasByte(w, '%');
+          if (!m) {
+            i += 8;
+            continue;
+          }
+          i += FirstFlagged(m);
+        } else if (u[i] < 0x80 && u[i] != '%') {
+          ++i;
+          continue;
+        }
+        if (u[i] == '%') {  // an escape of an ASCII byte needs no UTF-8 state
+          if (i + 2 < n && HexVal(u[i + 1]) >= 0 && HexVal(u[i + 1]) < 8 && HexVal(u[i + 2]) >= 0) {
+            i += 3;
+            continue;
+          }
+          break;
+        }
+        const std::size_t len = RawSeqLen(u + i, n - i);
+        if (len == 0) break;
+        i += len;
       }
       if (i >= n) break;
     }
@@ -167,25 +218,44 @@ std::optional<WireError> ValidateEscaped(std::string_view raw, std::uint64_t bas
 }
 
 void AppendEscaped(std::string_view d, std::string& out) {
-  std::size_t i = 0;
+  static constexpr char kHex[] = "0123456789ABCDEF";
   const std::size_t n = d.size();
-  while (i < n) {
-    // Copy the longest run without bytes that need escaping.
-    std::size_t j = i;
-    while (j + 8 <= n) {
-      const std::uint64_t w = Load8(d.data() + j);
-      if (HasByte(w, '%') | HasByte(w, ' ') | HasByte(w, '\r') | HasByte(w, '\n')) break;
-      j += 8;
+  const std::size_t old = out.size();
+  out.resize(old + 3 * n);  // worst case; trimmed below
+  char* w = out.data() + old;
+  const char* s = d.data();
+  std::size_t i = 0;
+  // Room: w <= old + 3*i, so an 8-byte store at w fits while i + 8 <= n.
+  while (i + 8 <= n) {
+    const std::uint64_t v = Load8(s + i);
+    const std::uint64_t m = HasByte(v, '%') | HasByte(v, ' ') | HasByte(v, '\r') | HasByte(v, '\n');
+    std::memcpy(w, s + i, 8);
+    if (!m) {
+      w += 8;
+      i += 8;
+      continue;
     }
-    while (j < n && !NeedsEscape(static_cast<unsigned char>(d[j]))) ++j;
-    out.append(d.data() + i, j - i);
-    if (j == n) break;
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    const auto c = static_cast<unsigned char>(d[j]);
-    const char esc[3] = {'%', kHex[c >> 4], kHex[c & 15]};
-    out.append(esc, 3);
-    i = j + 1;
+    const std::size_t k = FirstFlagged(m);
+    w += k;
+    i += k;
+    const auto c = static_cast<unsigned char>(s[i++]);
+    w[0] = '%';
+    w[1] = kHex[c >> 4];
+    w[2] = kHex[c & 15];
+    w += 3;
   }
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (NeedsEscape(c)) {
+      w[0] = '%';
+      w[1] = kHex[c >> 4];
+      w[2] = kHex[c & 15];
+      w += 3;
+    } else {
+      *w++ = static_cast<char>(c);
+    }
+  }
+  out.resize(static_cast<std::size_t>(w - out.data()));
 }
 
 std::string Escape(std::string_view decoded) {
