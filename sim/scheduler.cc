@@ -26,10 +26,8 @@ void Scheduler::FreeSlot(std::uint32_t i) {
   free_head_ = i;
 }
 
-EventId Scheduler::At(TimeUs at, InlineFn fn) {
-  const std::uint32_t i = AllocSlot();
+EventId Scheduler::Enqueue(TimeUs at, std::uint32_t i) {
   Slot& s = SlotAt(i);
-  s.fn = std::move(fn);
   // Generation 0 is skipped so that no EventId is 0.
   if (++s.gen == 0) s.gen = 1;
   s.state = SlotState::kPending;

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "core/env.h"
@@ -45,9 +46,23 @@ class Scheduler {
 
   // Schedules `fn` at time `at` (clamped to now() if in the past). Returns an
   // id for Cancel. `fn` may schedule and cancel events freely.
-  EventId At(TimeUs at, InlineFn fn);
+  // The callable is constructed in place in the event's slot.
+  template <typename F>
+  EventId At(TimeUs at, F&& fn) {
+    const std::uint32_t i = AllocSlot();
+    Slot& s = SlotAt(i);
+    if constexpr (std::is_same_v<std::decay_t<F>, InlineFn>) {
+      s.fn = std::move(fn);
+    } else {
+      s.fn.Emplace(std::forward<F>(fn));
+    }
+    return Enqueue(at, i);
+  }
   // Schedules `fn` at now() + delay (delay < 0 treated as 0).
-  EventId After(TimeUs delay, InlineFn fn) { return At(now_ + (delay > 0 ? delay : 0), std::move(fn)); }
+  template <typename F>
+  EventId After(TimeUs delay, F&& fn) {
+    return At(now_ + (delay > 0 ? delay : 0), std::forward<F>(fn));
+  }
   // Cancels a pending event; returns false (no-op) for fired, running,
   // already-cancelled or unknown ids.
   bool Cancel(EventId id);
@@ -97,6 +112,8 @@ class Scheduler {
 
   Slot& SlotAt(std::uint32_t i) { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
   std::uint32_t AllocSlot();
+  // Marks slot i pending and pushes its heap entry; returns its EventId.
+  EventId Enqueue(TimeUs at, std::uint32_t i);
   void FreeSlot(std::uint32_t i);
   static bool Before(const Entry& a, const Entry& b) {
     return a.t < b.t || (a.t == b.t && a.seq < b.seq);

@@ -72,6 +72,10 @@ Result<StreamId> World::Connect(NodeId from, const Endpoint& to, StreamHandlers 
 void World::SendSegment(Conn& c, int side, std::uint8_t flags, std::vector<std::uint8_t> data) {
   StreamEnd& e = c.end[side];
   StreamEnd& peer = c.end[1 - side];
+  if (!e.connected && !(flags & (kTcpSyn | kTcpRst))) {
+    e.pre_connect.emplace_back(flags, std::move(data));
+    return;
+  }
   const TimeUs now = sched_.now();
   const bool syn_only = (flags & kTcpSyn) && !(flags & kTcpAck);
   const std::uint32_t ack = peer.isn + e.rcv;
@@ -159,6 +163,9 @@ void World::OnSegment(Conn& c, int to_side, std::uint8_t flags, std::vector<std:
     trace_.Begin(n.name(), "connected");
     trace_.Int("sid", static_cast<std::int64_t>(e.id));
     trace_.End();
+    auto queued = std::move(e.pre_connect);
+    e.pre_connect.clear();
+    for (auto& [f, bytes] : queued) SendSegment(c, to_side, f, std::move(bytes));
     if (e.h.on_connected) e.h.on_connected();
     if (!e.open) return;
   }

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "core/env.h"
 #include "core/rng.h"
@@ -26,6 +28,9 @@ struct StreamEnd {
   std::uint32_t snd = 0;
   std::uint32_t rcv = 0;
   TimeUs horizon = 0;  // FIFO: latest arrival of a segment sent by this end
+  // Data/FIN segments the connecting end issued before the handshake
+  // completed; sent, in order, when the SYN-ACK arrives (as TCP would).
+  std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>> pre_connect;
 };
 
 // end[0] is the connecting side, end[1] the accepting side.

@@ -24,7 +24,8 @@
 //
 // Streams (TCP-like, also under HTTP): reliable, in order, no loss; each
 // segment takes base_delay + jitter of the directed link (FIFO per
-// direction). A blocked path (partition / link down / clog) at send time
+// direction). Data and FIN issued by the connecting side before the
+// handshake completes are held and sent when the SYN-ACK arrives. A blocked path (partition / link down / clog) at send time
 // delays the segment until the path clears; if it stays blocked longer than
 // StreamOptions::connect_timeout (SYN) or stall_reset_after (established),
 // the connect fails ("SIM-21") or the stream is reset ("SIM-22"). Connecting
