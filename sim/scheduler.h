@@ -1,0 +1,142 @@
+// sim: the discrete-event scheduler (virtual clock + event queue).
+//
+// Time is integer microseconds (mcpsim::TimeUs) starting at 0. Events run in
+// (time, sequence) order: events due at the same time run in the order they
+// were scheduled (FIFO), so a run is a pure function of what was scheduled.
+//
+// Storage: a 4-ary min-heap of 24-byte POD entries (time, seq, slot); the
+// callables live out of line in a slot pool (chunked, so addresses are stable
+// while a callback runs and schedules more) with an intrusive free list. A
+// callable of up to InlineFn::kInlineBytes is stored without allocation.
+// Cancellation is lazy: the slot is marked and its callable destroyed at once;
+// the heap entry is discarded when it surfaces (or by a compaction when
+// cancelled entries outnumber live ones).
+//
+// Every Run* call is bounded by max_events (per call); exceeding it stops the
+// run with Status clause "SIM-1" instead of hanging.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "core/env.h"
+#include "core/status.h"
+#include "sim/inline_fn.h"
+
+namespace mcpsim::sim {
+
+// Identifies one scheduled event: (generation << 32) | slot. Never 0.
+using EventId = std::uint64_t;
+
+class Scheduler {
+ public:
+  Scheduler();
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Current virtual time (the time of the running or last run event).
+  TimeUs now() const { return now_; }
+  // Address of the clock (for observers such as Trace); valid for the
+  // Scheduler's lifetime.
+  const TimeUs* now_ptr() const { return &now_; }
+
+  // Schedules `fn` at time `at` (clamped to now() if in the past). Returns an
+  // id for Cancel. `fn` may schedule and cancel events freely.
+  // The callable is constructed in place in the event's slot.
+  template <typename F>
+  EventId At(TimeUs at, F&& fn) {
+    const std::uint32_t i = AllocSlot();
+    Slot& s = SlotAt(i);
+    if constexpr (std::is_same_v<std::decay_t<F>, InlineFn>) {
+      s.fn = std::move(fn);
+    } else {
+      s.fn.Emplace(std::forward<F>(fn));
+    }
+    return Enqueue(at, i);
+  }
+  // Schedules `fn` at now() + delay (delay < 0 treated as 0).
+  template <typename F>
+  EventId After(TimeUs delay, F&& fn) {
+    return At(now_ + (delay > 0 ? delay : 0), std::forward<F>(fn));
+  }
+  // Cancels a pending event; returns false (no-op) for fired, running,
+  // already-cancelled or unknown ids.
+  bool Cancel(EventId id);
+
+  // Number of scheduled, not yet run or cancelled events.
+  std::size_t pending() const { return live_; }
+  // The id of the event now running (0 outside any event).
+  EventId current_event() const { return current_; }
+  // Events run since construction.
+  std::uint64_t executed() const { return executed_; }
+  // Time of the earliest pending event, or kNever.
+  TimeUs next_time();
+
+  // Limit on events run by one Run* call (default 50'000'000).
+  void set_max_events(std::uint64_t n) { max_events_ = n; }
+  std::uint64_t max_events() const { return max_events_; }
+
+  // Runs one event if any is pending; returns false if the queue was empty.
+  bool Step();
+  // Runs every event due at or before `t`, then advances now() to `t` (if
+  // t > now()). Error "SIM-1" if max_events is exceeded.
+  Status RunUntil(TimeUs t);
+  // Runs until no event is pending. Error "SIM-1" if max_events is exceeded.
+  Status RunUntilQuiet();
+  // Runs until `done()` is true (checked before each event and at the end).
+  // Error "SIM-1" if max_events is exceeded; "SIM-2" if the queue empties or
+  // the next event lies beyond `deadline` before `done()` holds (now() is then
+  // advanced to `deadline` if that is finite).
+  Status RunUntilCondition(const std::function<bool()>& done, TimeUs deadline = kNever);
+
+ private:
+  struct Entry {
+    TimeUs t;
+    std::uint64_t seq;
+    std::uint32_t slot;
+  };
+  enum class SlotState : std::uint8_t { kFree, kPending, kCancelled, kRunning };
+  struct Slot {
+    InlineFn fn;
+    std::uint32_t gen = 0;
+    std::uint32_t next_free = 0;
+    SlotState state = SlotState::kFree;
+  };
+  static constexpr std::uint32_t kChunkBits = 12;
+  static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
+  static constexpr std::uint32_t kNoSlot = 0xffffffffu;
+
+  Slot& SlotAt(std::uint32_t i) { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
+  std::uint32_t AllocSlot();
+  // Marks slot i pending and pushes its heap entry; returns its EventId.
+  EventId Enqueue(TimeUs at, std::uint32_t i);
+  void FreeSlot(std::uint32_t i);
+  static bool Before(const Entry& a, const Entry& b) {
+    return a.t < b.t || (a.t == b.t && a.seq < b.seq);
+  }
+  void Push(const Entry& e);
+  void PopTop();
+  void DropStaleTop();
+  void Compact();
+  // Runs the top entry (REQUIRES: heap non-empty and top is live).
+  void RunTop();
+  Status Budget(std::uint64_t ran) const;
+
+  std::vector<Entry> heap_;
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::uint32_t slot_count_ = 0;
+  std::uint32_t free_head_ = kNoSlot;
+  std::size_t live_ = 0;
+  std::size_t stale_ = 0;
+  std::uint64_t seq_ = 0;
+  std::uint64_t executed_ = 0;
+  std::uint64_t max_events_ = 50'000'000;
+  TimeUs now_ = 0;
+  EventId current_ = 0;
+};
+
+}  // namespace mcpsim::sim
