@@ -110,8 +110,81 @@ std::string EncodePngGray8(const std::uint8_t* pixels, int width, int height) {
   return png;
 }
 
+namespace {
+constexpr int kScale = 3, kCell = 6 * kScale, kMargin = 4;
+
+std::uint32_t Be32(std::string_view s, std::size_t at) {
+  return std::uint32_t(std::uint8_t(s[at])) << 24 | std::uint32_t(std::uint8_t(s[at + 1])) << 16 |
+         std::uint32_t(std::uint8_t(s[at + 2])) << 8 | std::uint8_t(s[at + 3]);
+}
+}  // namespace
+
+std::optional<std::string> ReadCaptcha(std::string_view png) {
+  if (png.size() < 33 || png.substr(0, 8) != std::string_view("\x89PNG\r\n\x1a\n", 8)) return std::nullopt;
+  const int width = static_cast<int>(Be32(png, 16)), height = static_cast<int>(Be32(png, 20));
+  if (width <= 0 || height <= 0 || width > 4096 || height > 4096) return std::nullopt;
+  std::string z;
+  for (std::size_t pos = 8; pos + 12 <= png.size();) {
+    const std::uint32_t len = Be32(png, pos);
+    if (len > png.size() - pos - 12) return std::nullopt;
+    if (png.substr(pos + 4, 4) == "IDAT") z.append(png.substr(pos + 8, len));
+    pos += 12 + len;
+  }
+  // Inflate stored blocks only (what EncodePngGray8 writes).
+  std::string raw;
+  std::size_t p = 2;
+  for (bool last = false; !last;) {
+    if (p + 5 > z.size()) return std::nullopt;
+    const auto hdr = static_cast<std::uint8_t>(z[p]);
+    if ((hdr >> 1) & 3) return std::nullopt;
+    last = hdr & 1;
+    const std::size_t n = std::uint8_t(z[p + 1]) | std::uint8_t(z[p + 2]) << 8;
+    if (p + 5 + n > z.size()) return std::nullopt;
+    raw.append(z, p + 5, n);
+    p += 5 + n;
+  }
+  if (raw.size() != static_cast<std::size_t>(height) * (width + 1)) return std::nullopt;
+  auto ink = [&](int x, int y) {
+    if (x < 0 || y < 0 || x >= width || y >= height) return false;
+    return static_cast<std::uint8_t>(raw[static_cast<std::size_t>(y) * (width + 1) + 1 + x]) < 80;
+  };
+  const int length = (width - 2 * kMargin) / kCell;
+  std::string text;
+  for (int i = 0; i < length; ++i) {
+    int best = -1 << 30;
+    char best_c = '?';
+    for (char c : kCaptchaAlphabet) {
+      const std::uint8_t* rows = GlyphRows(c);
+      for (int dx = 0; dx < 3; ++dx) {
+        for (int dy = 0; dy < 5; ++dy) {
+          const int x0 = kMargin + i * kCell + dx, y0 = kMargin + dy;
+          int score = 0;
+          for (int gy = 0; gy < 7; ++gy) {
+            for (int gx = 0; gx < 5; ++gx) {
+              // A scaled pixel is inked if most of its block is; a stroke
+              // across it (drawn over the text) hides at most one row.
+              const bool want = rows[gy] & (0x10 >> gx);
+              int inked = 0;
+              for (int sy = 0; sy < kScale; ++sy) {
+                for (int sx = 0; sx < kScale; ++sx) inked += ink(x0 + gx * kScale + sx, y0 + gy * kScale + sy);
+              }
+              const bool got = inked >= 4;
+              score += want == got ? 1 : -1;
+            }
+          }
+          if (score > best) {
+            best = score;
+            best_c = c;
+          }
+        }
+      }
+    }
+    text.push_back(best_c);
+  }
+  return text;
+}
+
 Captcha MakeCaptcha(Rng& rng, int length) {
-  constexpr int kScale = 3, kCell = 6 * kScale, kMargin = 4;
   Captcha c;
   for (int i = 0; i < length; ++i) {
     c.text.push_back(kCaptchaAlphabet[rng.Below(kCaptchaAlphabet.size())]);
@@ -137,11 +210,12 @@ Captcha MakeCaptcha(Rng& rng, int length) {
       }
     }
   }
-  // A few random dark strokes across the text.
+  // A few random grey strokes across the text.
   for (int line = 0; line < 3; ++line) {
     int y = static_cast<int>(rng.Below(c.height));
     for (int x = 0; x < c.width; ++x) {
-      px[static_cast<std::size_t>(y) * c.width + x] = 90;
+      auto& p = px[static_cast<std::size_t>(y) * c.width + x];
+      p = std::min<std::uint8_t>(p, 90);  // strokes run behind the (darker) ink
       if (rng.Chance(0.2)) y = std::min(c.height - 1, std::max(0, y + (rng.Chance(0.5) ? 1 : -1)));
     }
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,11 @@ Captcha MakeCaptcha(Rng& rng, int length = 5);
 
 // Encodes an 8-bit grayscale image (row-major, width*height bytes) as PNG.
 std::string EncodePngGray8(const std::uint8_t* pixels, int width, int height);
+
+// A simulated user reading a captcha image made by MakeCaptcha: decodes the
+// PNG (stored-deflate images only) and matches each character cell against
+// the font. nullopt if the image is not one of ours.
+std::optional<std::string> ReadCaptcha(std::string_view png);
 
 // The bitmap of `c` in the 5x7 font: 7 rows, bit 4 = leftmost column.
 // Returns nullptr for characters outside kCaptchaAlphabet.

@@ -88,6 +88,18 @@ void RequestTracker::OnTimer(TimeUs now, std::vector<const Entry*>& resend,
   }
 }
 
+bool RequestTracker::UpdateBytes(std::uint32_t trid, std::string_view word, std::string bytes) {
+  auto it = by_key_.find(Key{trid, std::string(word)});
+  if (it == by_key_.end()) return false;
+  it->second.bytes = std::move(bytes);
+  return true;
+}
+
+const RequestTracker::Entry* RequestTracker::Find(std::uint32_t trid, std::string_view word) const {
+  auto it = by_key_.find(Key{trid, std::string(word)});
+  return it == by_key_.end() ? nullptr : &it->second;
+}
+
 bool RequestTracker::Cancel(std::uint32_t trid, std::string_view word) {
   Key key{trid, std::string(word)};
   auto it = by_key_.find(key);

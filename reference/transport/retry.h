@@ -71,6 +71,11 @@ class RequestTracker {
   // entries are removed and appended to `gave_up`.
   void OnTimer(TimeUs now, std::vector<const Entry*>& resend, std::vector<Entry>& gave_up);
 
+  // Replaces the bytes later resends use (AMP-3 padding). Returns true if found.
+  bool UpdateBytes(std::uint32_t trid, std::string_view word, std::string bytes);
+  // The outstanding entry for (trid, word), or nullptr.
+  const Entry* Find(std::uint32_t trid, std::string_view word) const;
+
   // Cancels an outstanding request without an outcome. Returns true if found.
   bool Cancel(std::uint32_t trid, std::string_view word);
 

@@ -91,3 +91,20 @@ TEST(Password, HashVerifiesAndRejects) {
 
 }  // namespace
 }  // namespace mcpsim::reference
+
+namespace mcpsim::reference {
+namespace {
+TEST(Captcha, SimulatedUserReadsEveryCaptcha) {
+  int right = 0;
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    Rng rng(seed);
+    Captcha c = MakeCaptcha(rng);
+    auto read = ReadCaptcha(c.png);
+    ASSERT_TRUE(read.has_value());
+    right += *read == c.text;
+  }
+  EXPECT_EQ(right, 200);
+  EXPECT_FALSE(ReadCaptcha("not a png").has_value());
+}
+}  // namespace
+}  // namespace mcpsim::reference

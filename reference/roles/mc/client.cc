@@ -1,0 +1,423 @@
+#include "reference/roles/mc/client.h"
+
+#include <algorithm>
+
+#include "reference/crypto/mid.h"
+#include "reference/http/http1.h"
+#include "reference/roles/validate.h"
+
+namespace mcpsim::reference {
+
+const char* McOpName(McOp op) {
+  switch (op) {
+    case McOp::kDispatch: return "dispatch";
+    case McOp::kCaptcha: return "captcha";
+    case McOp::kRegister: return "register";
+    case McOp::kUpload: return "upload";
+    case McOp::kAd: return "ad";
+    case McOp::kMedia: return "media";
+  }
+  return "?";
+}
+
+namespace {
+// TRID-4: an MC starts each counter at a random value in 1..2147483647.
+std::uint32_t FirstTrid(Rng& rng) { return static_cast<std::uint32_t>(rng.Range(1, 2147483647)); }
+
+std::vector<std::string> Params(const wire::CommandView& c) {
+  std::vector<std::string> p;
+  for (std::size_t i = 0; i < c.param_count(); ++i) p.push_back(c.DecodeParam(i));
+  return p;
+}
+}  // namespace
+
+McClient::McClient(McConfig config, Rng rng, std::string name)
+    : config_(std::move(config)), rng_(rng), name_(std::move(name)),
+      http_trids_(FirstTrid(rng_)) {
+  if (auto m = ComputeMid(config_.imsi, config_.imei); m.ok()) mid_ = *m;
+}
+
+std::uint64_t McClient::NewOp() { return next_op_++; }
+
+void McClient::Emit(McEvent e) { events_.push_back(std::move(e)); }
+
+std::vector<McEvent> McClient::TakeEvents() {
+  std::vector<McEvent> out;
+  out.swap(events_);
+  return out;
+}
+
+std::uint64_t McClient::Refuse(TimeUs now, McOp op, std::string why) {
+  McEvent e;
+  e.op_id = NewOp();
+  e.op = op;
+  e.outcome = McEvent::Outcome::kRefused;
+  e.detail = std::move(why);
+  e.at = now;
+  Emit(e);
+  return e.op_id;
+}
+
+void McClient::SetCsEndpoint(const Endpoint& cs) {
+  if (!cs_ || cs_->server() != cs) cs_.emplace(cs, FirstTrid(rng_), config_.retry);
+}
+
+void McClient::SendHttp(TimeUs, HttpOp op) {
+  const std::uint64_t id = next_http_++;
+  Output o;
+  o.kind = Output::Kind::kHttp;
+  o.to = op.to;
+  o.conn = id;
+  o.request = op.request;
+  out_.push_back(std::move(o));
+  http_[id] = std::move(op);
+}
+
+std::uint64_t McClient::QueryDispatch(TimeUs now) {
+  std::string line;
+  wire::LineWriter w(line, wire::Limits::Stream());
+  w.Begin("RQQW", http_trids_.Next())
+      .Param(config_.client_version)
+      .Param(config_.platform)
+      .Param(config_.device_id);
+  if (!w.Finish().ok()) return Refuse(now, McOp::kDispatch, "client config violates LIM-22");
+  HttpOp op;
+  op.op_id = NewOp();
+  op.op = McOp::kDispatch;
+  op.to = config_.dp;
+  op.request.method = "GET";
+  op.request.target = "/mcp?q=" + http::UrlEncode(line);  // HTTP-1
+  const std::uint64_t id = op.op_id;
+  SendHttp(now, std::move(op));
+  return id;
+}
+
+std::uint64_t McClient::RequestCaptcha(TimeUs now) {
+  if (!privacy_accepted_) return Refuse(now, McOp::kCaptcha, "privacy agreement not accepted (PRIV-1)");
+  if (update_ == "required") return Refuse(now, McOp::kCaptcha, "client update required (DP-2)");
+  if (rs_endpoint_.port == 0) return Refuse(now, McOp::kCaptcha, "no RS address: query DP first");
+  std::string body;
+  wire::LineWriter w(body, wire::Limits::Stream());
+  w.Begin("RAP", http_trids_.Next()).Param(config_.client_version).Param(config_.device_id);
+  (void)w.Finish();
+  HttpOp op;
+  op.op_id = NewOp();
+  op.op = McOp::kCaptcha;
+  op.to = rs_endpoint_;
+  op.request.method = "POST";
+  op.request.target = rs_path_;
+  op.request.headers["content-type"] = "application/x-mcp";
+  if (!rs_session_.empty()) op.request.headers["sessionid"] = rs_session_;  // RS-1: reuse
+  op.request.body = std::move(body);
+  captcha_ = Captcha{};
+  captcha_.op_id = op.op_id;
+  pending_abin_.clear();
+  const std::uint64_t id = op.op_id;
+  SendHttp(now, std::move(op));
+  return id;
+}
+
+std::uint64_t McClient::Register(TimeUs now, const std::string& captcha_text,
+                                 const std::string& account, const std::string& password,
+                                 const std::string& password_again, const std::string& nickname) {
+  if (!privacy_accepted_) return Refuse(now, McOp::kRegister, "privacy agreement not accepted (PRIV-1)");
+  if (password != password_again) {
+    return Refuse(now, McOp::kRegister, "the two password entries differ (RS-12)");
+  }
+  if (rs_session_.empty()) return Refuse(now, McOp::kRegister, "no registration session: request a captcha first");
+  const std::uint32_t trid = http_trids_.Next();
+  std::string body;
+  wire::LineWriter w(body, wire::Limits::Stream());
+  w.Begin("REG", trid).ParamNumber(captcha_.id).Param(captcha_text).Param(account).Param(password).Param(nickname);
+  if (!w.Finish().ok()) return Refuse(now, McOp::kRegister, "parameters do not fit the wire limits");
+  HttpOp op;
+  op.op_id = NewOp();
+  op.op = McOp::kRegister;
+  op.to = rs_endpoint_;
+  op.request.method = "POST";
+  op.request.target = rs_path_;
+  op.request.headers["content-type"] = "application/x-mcp";
+  op.request.headers["sessionid"] = rs_session_;
+  op.request.body = std::move(body);
+  reg_ops_[trid] = op.op_id;
+  const std::uint64_t id = op.op_id;
+  SendHttp(now, std::move(op));
+  return id;
+}
+
+std::uint64_t McClient::Upload(TimeUs now, const std::string& kind, const std::string& data,
+                               std::uint64_t timestamp_ms) {
+  if (!cs_) return Refuse(now, McOp::kUpload, "no CS address: query DP first");
+  if (mid_.empty()) return Refuse(now, McOp::kUpload, "IMSI/IMEI invalid: no MID (MID-2)");
+  const std::uint64_t op = NewOp();
+  auto trid = cs_->Send(now, "RUP", [&](wire::LineWriter& w) {
+    w.Param(mid_).Param(kind).ParamNumber(timestamp_ms).Param(data);
+  }, op);
+  if (!trid.ok()) {
+    --next_op_;
+    return Refuse(now, McOp::kUpload, trid.status().ToString());
+  }
+  udp_ops_[op] = {McOp::kUpload, op};
+  return op;
+}
+
+std::uint64_t McClient::QueryAd(TimeUs now, const std::string& slot) {
+  if (!cs_) return Refuse(now, McOp::kAd, "no CS address: query DP first");
+  if (mid_.empty()) return Refuse(now, McOp::kAd, "IMSI/IMEI invalid: no MID (MID-2)");
+  const std::uint64_t op = NewOp();
+  auto trid = cs_->Send(now, "RAD", [&](wire::LineWriter& w) { w.Param(mid_).Param(slot); }, op,
+                        config_.ad_pad_to);
+  if (!trid.ok()) {
+    --next_op_;
+    return Refuse(now, McOp::kAd, trid.status().ToString());
+  }
+  udp_ops_[op] = {McOp::kAd, op};
+  return op;
+}
+
+std::uint64_t McClient::FetchMedia(TimeUs now, const std::string& url) {
+  auto uri = ParseUri(url);
+  if (!uri || (uri->scheme != "http" && uri->scheme != "https")) {
+    return Refuse(now, McOp::kMedia, "not an http media URL: " + url);
+  }
+  HttpOp op;
+  op.op_id = NewOp();
+  op.op = McOp::kMedia;
+  op.to = uri->endpoint;
+  op.request.method = "GET";
+  op.request.target = uri->path.empty() ? "/" : uri->path;
+  const std::uint64_t id = op.op_id;
+  SendHttp(now, std::move(op));
+  return id;
+}
+
+void McClient::OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpResponse& resp) {
+  auto it = http_.find(id);
+  if (it == http_.end()) return;
+  HttpOp op = std::move(it->second);
+  http_.erase(it);
+  if (!ok || resp.status == 503) {
+    // Transport failure: retry the same request with the UDP backoff schedule.
+    if (op.attempts >= config_.retry.max_resends) {
+      McEvent e;
+      e.op_id = op.op_id;
+      e.op = op.op;
+      e.outcome = McEvent::Outcome::kGaveUp;
+      e.detail = ok ? "HTTP 503" : "HTTP exchange failed";
+      e.at = now;
+      Emit(e);
+      return;
+    }
+    TimeUs wait = config_.retry.initial_timeout;
+    for (std::uint32_t i = 0; i < op.attempts; ++i) {
+      wait = std::min<TimeUs>(wait * config_.retry.backoff, config_.retry.max_timeout);
+    }
+    ++op.attempts;
+    op.retry_at = now + wait;
+    http_retry_[next_http_++] = std::move(op);
+    return;
+  }
+  switch (op.op) {
+    case McOp::kDispatch:
+      return HandleDispatch(now, op, resp);
+    case McOp::kCaptcha:
+    case McOp::kRegister:
+      return HandleRsBody(now, op, resp);
+    case McOp::kMedia: {
+      McEvent e;
+      e.op_id = op.op_id;
+      e.op = McOp::kMedia;
+      e.at = now;
+      if (resp.status == 200) {
+        e.data = resp.body;
+        e.params = {resp.content_type};
+      } else {
+        e.outcome = McEvent::Outcome::kStatus;
+        e.status = static_cast<std::uint16_t>(resp.status);
+      }
+      return Emit(std::move(e));
+    }
+    default:
+      return;
+  }
+}
+
+void McClient::HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& resp) {
+  McEvent e;
+  e.op_id = op.op_id;
+  e.op = McOp::kDispatch;
+  e.at = now;
+  e.outcome = McEvent::Outcome::kStatus;
+  e.status = static_cast<std::uint16_t>(resp.status == 200 ? Code(StatusCode::kMalformed) : resp.status);
+  wire::ParseDatagram(resp.body, wire::Limits::Stream(), [&](const wire::CommandView& c, std::uint64_t) {
+    if (c.word() != "AQQW") return;
+    e.status = static_cast<std::uint16_t>(c.status().value_or(0));
+    if (e.status != 0 || c.param_count() != 7) return;
+    e.outcome = McEvent::Outcome::kOk;
+    e.params = Params(c);
+    update_ = e.params[0];
+    sg_ = e.params[3];
+    rs_ = e.params[4];
+    cs_list_ = e.params[5];
+    ms_ = e.params[6];
+    if (auto rs = FirstWithScheme(rs_, "http")) {
+      rs_endpoint_ = rs->endpoint;
+      rs_path_ = rs->path.empty() ? "/mcp" : rs->path;
+    }
+    if (auto cs = FirstWithScheme(cs_list_, "udp")) SetCsEndpoint(cs->endpoint);
+  }, [](const wire::WireError&) {});
+  Emit(std::move(e));
+}
+
+std::string McClient::HandleRbin(const wire::CommandView& cmd) {
+  auto answer = [&](StatusCode code) {
+    std::string out;
+    wire::LineWriter w(out);
+    w.Begin("ABIN", cmd.trid(), Code(code));
+    (void)w.Finish();
+    return out;
+  };
+  // Params (the codec strips the length): captchaId offset total.
+  if (cmd.param_count() != 3) return answer(StatusCode::kBadParamCount);
+  const auto id = ParseDec(cmd.raw_param(0));
+  const auto offset = ParseDec(cmd.raw_param(1));
+  const auto total = ParseDec(cmd.raw_param(2));
+  const std::string_view data = cmd.payload().value_or("");
+  // PAY-5 chunk rules.
+  if (!id || !offset || !total || *total == 0 || *total > 65536 || *offset % 1024 != 0 ||
+      *offset >= *total || data.size() != std::min<std::uint32_t>(1024, *total - *offset)) {
+    return answer(StatusCode::kBadPayload);
+  }
+  if (*id != captcha_.id) return answer(StatusCode::kBadParam);  // not our current captcha
+  if (captcha_.total == 0) captcha_.total = *total;
+  if (*total != captcha_.total) return answer(StatusCode::kBadPayload);  // PAY-6
+  if (captcha_.bytes.size() != captcha_.total) {
+    captcha_.bytes.assign(captcha_.total, '\0');
+    captcha_.have.assign((captcha_.total + 1023) / 1024, false);
+  }
+  const std::size_t chunk = *offset / 1024;
+  if (!captcha_.have[chunk]) {  // PAY-9: keep the first copy
+    captcha_.bytes.replace(*offset, data.size(), data);
+    captcha_.have[chunk] = true;
+  }
+  return answer(StatusCode::kOk);
+}
+
+void McClient::HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& resp) {
+  if (auto s = resp.headers.find("sessionid"); s != resp.headers.end()) rs_session_ = s->second;
+  const bool body_ok = resp.status == 200;
+  wire::ParseDatagram(resp.body, wire::Limits::Stream(), [&](const wire::CommandView& c, std::uint64_t) {
+    if (c.word() == "AAP") {
+      if (c.status().value_or(0) != 0) {
+        McEvent e{op.op_id, McOp::kCaptcha, McEvent::Outcome::kStatus,
+                  static_cast<std::uint16_t>(*c.status()), {}, {}, {}, now};
+        captcha_.reported = true;
+        return Emit(std::move(e));
+      }
+      if (c.param_count() == 5) {
+        rs_session_ = c.DecodeParam(0);
+        captcha_.id = ParseDec(c.raw_param(1)).value_or(0);
+        captcha_.total = ParseDec(c.raw_param(2)).value_or(0);
+      }
+    } else if (c.word() == "RBIN") {
+      pending_abin_ += HandleRbin(c);
+    } else if (c.word() == "AEG") {
+      auto r = reg_ops_.find(c.trid());
+      if (r == reg_ops_.end()) return;
+      McEvent e;
+      e.op_id = r->second;
+      e.op = McOp::kRegister;
+      e.at = now;
+      e.status = static_cast<std::uint16_t>(c.status().value_or(0));
+      e.outcome = e.status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      if (e.status == 0) e.params = Params(c);
+      reg_ops_.erase(r);
+      Emit(std::move(e));
+    }
+  }, [](const wire::WireError&) {});
+  if (!body_ok && op.op == McOp::kRegister) {
+    McEvent e{op.op_id, McOp::kRegister, McEvent::Outcome::kStatus,
+              static_cast<std::uint16_t>(resp.status), {}, {}, "HTTP error", now};
+    return Emit(std::move(e));
+  }
+  const bool complete = captcha_.total > 0 && !captcha_.have.empty() &&
+                        std::all_of(captcha_.have.begin(), captcha_.have.end(), [](bool b) { return b; });
+  if (complete && !captcha_.reported) {
+    captcha_.reported = true;
+    McEvent e{captcha_.op_id, McOp::kCaptcha, McEvent::Outcome::kOk, 0, {std::to_string(captcha_.id)},
+              captcha_.bytes, {}, now};
+    Emit(std::move(e));
+  }
+  if (!pending_abin_.empty() && !rs_session_.empty()) {
+    // RS-5: answer every RBIN; the response carries the next chunks (HTTP-8).
+    HttpOp next;
+    next.op_id = captcha_.op_id;
+    next.op = McOp::kCaptcha;
+    next.to = rs_endpoint_;
+    next.request.method = "POST";
+    next.request.target = rs_path_;
+    next.request.headers["content-type"] = "application/x-mcp";
+    next.request.headers["sessionid"] = rs_session_;
+    next.request.body = std::move(pending_abin_);
+    pending_abin_.clear();
+    SendHttp(now, std::move(next));
+  }
+}
+
+void McClient::OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) {
+  auto it = udp_ops_.find(tag);
+  if (it == udp_ops_.end()) return;
+  McEvent e;
+  e.op_id = it->second.second;
+  e.op = it->second.first;
+  e.at = now;
+  e.status = static_cast<std::uint16_t>(answer.status().value_or(0));
+  e.outcome = e.status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+  if (e.status == 0) e.params = Params(answer);
+  udp_ops_.erase(it);
+  Emit(std::move(e));
+}
+
+void McClient::OnGaveUp(TimeUs now, std::uint64_t tag) {
+  auto it = udp_ops_.find(tag);
+  if (it == udp_ops_.end()) return;
+  McEvent e;
+  e.op_id = it->second.second;
+  e.op = it->second.first;
+  e.outcome = McEvent::Outcome::kGaveUp;
+  e.detail = "no answer after the resend limit (TIMER-3)";
+  e.at = now;
+  udp_ops_.erase(it);
+  Emit(std::move(e));
+}
+
+void McClient::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
+  if (cs_ && from == cs_->server()) cs_->OnDatagram(now, bytes, *this);
+}
+
+void McClient::OnTimer(TimeUs now) {
+  if (cs_) cs_->OnTimer(now, *this);
+  for (auto it = http_retry_.begin(); it != http_retry_.end();) {
+    if (it->second.retry_at <= now) {
+      HttpOp op = std::move(it->second);
+      it = http_retry_.erase(it);
+      SendHttp(now, std::move(op));
+    } else {
+      ++it;
+    }
+  }
+}
+
+TimeUs McClient::NextDeadline() const {
+  TimeUs t = cs_ ? cs_->NextDeadline() : kNever;
+  for (const auto& [id, op] : http_retry_) t = std::min(t, op.retry_at);
+  return t;
+}
+
+void McClient::Drain(std::vector<Output>& out) {
+  if (cs_) cs_->Drain(out_);
+  std::move(out_.begin(), out_.end(), std::back_inserter(out));
+  out_.clear();
+}
+
+}  // namespace mcpsim::reference

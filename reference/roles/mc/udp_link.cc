@@ -1,0 +1,115 @@
+#include "reference/roles/mc/udp_link.h"
+
+namespace mcpsim::reference {
+
+UdpLink::UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy)
+    : server_(server), trids_(first_trid), tracker_(policy) {}
+
+std::string UdpLink::Padding(std::size_t from, std::size_t to, std::uint32_t trid) {
+  // RPAD lines of at most LIM-1 bytes until the datagram reaches `to` bytes.
+  std::string pad;
+  while (from + pad.size() < to) {
+    const std::string head = "RPAD " + std::to_string(trid) + " ";
+    std::size_t fill = to - from - pad.size();
+    fill = fill > head.size() + 2 ? fill - head.size() - 2 : 1;
+    fill = std::min<std::size_t>(fill, 4000);
+    pad += head + std::string(fill, '0') + "\r\n";
+  }
+  return pad;
+}
+
+Result<std::uint32_t> UdpLink::Send(TimeUs now, std::string_view word,
+                                    const std::function<void(wire::LineWriter&)>& params,
+                                    std::uint64_t tag, std::size_t pad_to) {
+  const std::uint32_t trid = trids_.Next();
+  std::string bytes;
+  wire::LineWriter w(bytes, wire::Limits::Datagram());
+  w.Begin(word, trid);
+  if (params) params(w);
+  if (Status s = w.Finish(); !s.ok()) return s;
+  if (pad_to > bytes.size()) bytes += Padding(bytes.size(), pad_to, trid);
+  ++stats_.requests;
+  tracker_.Start(now, trid, word, bytes, tag);
+  Queue(std::move(bytes));
+  return trid;
+}
+
+void UdpLink::Queue(std::string bytes) { pending_.push_back(std::move(bytes)); }
+
+void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handler) {
+  wire::DatagramParser parser(bytes, wire::Limits::Datagram());
+  wire::Outcome o;
+  const PeerKey peer{server_, 0};
+  while (parser.Next(o)) {
+    if (o.is_error()) {
+      ++stats_.decode_errors;
+      continue;
+    }
+    const wire::CommandView& cmd = o.command;
+    if (cmd.is_answer()) {
+      const auto status = cmd.status().value_or(0);
+      if (status == Code(StatusCode::kPadRequired) && cmd.param_count() == 1) {
+        // AMP-3: resend the same request (same trid) padded to `needed`.
+        std::string word(cmd.word());
+        word[0] = 'R';
+        const RequestTracker::Entry* e = tracker_.Find(cmd.trid(), word);
+        const auto needed = wire::ParseTrid(cmd.raw_param(0));
+        if (e && needed) {
+          std::string padded = e->bytes;
+          if (*needed > padded.size()) padded += Padding(padded.size(), *needed, cmd.trid());
+          tracker_.UpdateBytes(cmd.trid(), word, padded);
+          ++stats_.padded;
+          Queue(std::move(padded));
+        }
+        continue;
+      }
+      auto matched = tracker_.OnAnswer(cmd.trid(), cmd.word());
+      if (!matched) {
+        ++stats_.late_answers;  // TRID-6
+        continue;
+      }
+      ++stats_.answered;
+      handler.OnAnswer(now, matched->tag, cmd);
+      continue;
+    }
+    if (cmd.word() == "RPAD") continue;
+    ++stats_.server_requests;
+    if (const std::string* cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
+      ++stats_.server_duplicates;
+      Queue(*cached);
+      continue;
+    }
+    Reply reply(cmd.word(), cmd.trid(), wire::Limits::Datagram());
+    handler.OnServerRequest(now, cmd, reply);
+    std::string answer = reply.Finish();
+    if (answer.empty()) continue;
+    seen_.Insert(now, peer, cmd.trid(), cmd.word(), answer);
+    Queue(std::move(answer));
+  }
+}
+
+void UdpLink::OnTimer(TimeUs now, LinkHandler& handler) {
+  std::vector<const RequestTracker::Entry*> resend;
+  std::vector<RequestTracker::Entry> gave_up;
+  tracker_.OnTimer(now, resend, gave_up);
+  for (const auto* e : resend) {
+    ++stats_.resends;
+    Queue(e->bytes);
+  }
+  for (const auto& e : gave_up) {
+    ++stats_.gave_up;
+    handler.OnGaveUp(now, e.tag);
+  }
+  seen_.Expire(now);
+}
+
+TimeUs UdpLink::NextDeadline() const {
+  return std::min(tracker_.NextDeadline(), seen_.NextDeadline());
+}
+
+void UdpLink::Drain(std::vector<Output>& out) {
+  PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out);
+  pending_.clear();
+}
+
+}  // namespace mcpsim::reference

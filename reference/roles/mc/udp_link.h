@@ -1,0 +1,82 @@
+// The client side of MCP over UDP to one server endpoint (PROTOCOL.md TRID-*,
+// TIMER-1..8, UDP-*, AMP-3): trid allocation, outstanding requests matched by
+// (trid, A-word), resends with backoff and a "gave up" outcome, several
+// commands per datagram, answers in any order, 405 padding, and duplicate
+// suppression of server-initiated requests (answered from a cache).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reference/roles/role.h"
+#include "reference/transport/dedup.h"
+#include "reference/transport/retry.h"
+#include "reference/transport/server.h"
+#include "reference/wire/command.h"
+
+namespace mcpsim::reference {
+
+// Receives what a link learns. Callbacks run inside OnDatagram/OnTimer.
+class LinkHandler {
+ public:
+  virtual ~LinkHandler() = default;
+  // The answer to the request tagged `tag` (exactly once per request, unless
+  // it gave up first).
+  virtual void OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) = 0;
+  // The request tagged `tag` exhausted its resends (TIMER-3).
+  virtual void OnGaveUp(TimeUs now, std::uint64_t tag) = 0;
+  // A server-initiated request (executed once; resends are answered from the cache).
+  virtual void OnServerRequest(TimeUs now, const wire::CommandView& req, Reply& reply) {
+    (void)now, (void)req;
+    reply.Fail(StatusCode::kUnknownCommand);
+  }
+};
+
+struct LinkStats {
+  std::uint64_t requests = 0, resends = 0, answered = 0, gave_up = 0;
+  std::uint64_t late_answers = 0;   // answers matching nothing outstanding (TRID-6)
+  std::uint64_t padded = 0;         // AMP-3 padded resends
+  std::uint64_t server_requests = 0, server_duplicates = 0;
+  std::uint64_t decode_errors = 0;
+};
+
+class UdpLink {
+ public:
+  // `first_trid` comes from the client's random source (TRID-4).
+  UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy = {});
+
+  const Endpoint& server() const { return server_; }
+
+  // Sends a request: `params` adds the params (and payload) to a LineWriter that
+  // has begun `word trid`. `pad_to` > 0 pads the datagram with RPAD to at
+  // least that many bytes (AMP-4). Returns the trid, or an error if the
+  // command could not be serialized (nothing is sent then).
+  Result<std::uint32_t> Send(TimeUs now, std::string_view word,
+                             const std::function<void(wire::LineWriter&)>& params,
+                             std::uint64_t tag, std::size_t pad_to = 0);
+
+  void OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handler);
+  void OnTimer(TimeUs now, LinkHandler& handler);
+  TimeUs NextDeadline() const;
+  // Moves the datagrams to send (answers and requests packed per LIM-3).
+  void Drain(std::vector<Output>& out);
+
+  std::size_t outstanding() const { return tracker_.outstanding(); }
+  const LinkStats& stats() const { return stats_; }
+
+ private:
+  void Queue(std::string bytes);
+  static std::string Padding(std::size_t from, std::size_t to, std::uint32_t trid);
+
+  Endpoint server_;
+  TridAllocator trids_;
+  RequestTracker tracker_;
+  DedupCache seen_;  // server-initiated requests already answered (TIMER-8)
+  std::vector<std::string> pending_;  // commands to pack into datagrams
+  LinkStats stats_;
+};
+
+}  // namespace mcpsim::reference

@@ -1,0 +1,95 @@
+// RS, the registration server (PROTOCOL.md §7.2, RS-1..14, TCP-4, HTTP-7/8):
+// RAP creates a registration session and a captcha, whose PNG image is pushed
+// as RBIN chunks (server-initiated, PAY-4..9); REG creates the account with an
+// Argon2id password hash. Transports: TCP (session = connection) and HTTP POST
+// /mcp (session = `SessionID` header).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "reference/crypto/password.h"
+#include "reference/roles/role.h"
+#include "reference/store/store.h"
+#include "reference/transport/push.h"
+#include "reference/transport/server.h"
+
+namespace mcpsim::reference {
+
+struct RsConfig {
+  PasswordCost password_cost;                // RS-10
+  int captcha_length = 5;                    // RS-2
+  TimeUs captcha_ttl = 300 * kSeconds;       // RS-7
+  TimeUs session_idle = 300 * kSeconds;      // TIMER-10
+  RetryPolicy retry;
+  ServerConfig server;
+};
+
+struct RsStats {
+  std::uint64_t sessions_created = 0, captchas = 0, chunks_acked = 0, accounts_created = 0;
+  std::uint64_t wrong_captcha = 0, duplicate_accounts = 0;
+};
+
+class RsRole final : public Role, private CommandHandler {
+ public:
+  // `store` is not owned and must outlive the role. `rng` draws session ids,
+  // captchas and password salts.
+  RsRole(RsConfig config, Store& store, Rng rng, std::string name = "rs");
+
+  void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override;
+  void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) override;
+  void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
+  HttpResponse OnHttp(TimeUs now, const HttpRequest& req) override;
+  void OnTimer(TimeUs now) override;
+  TimeUs NextDeadline() const override;
+  void Drain(std::vector<Output>& out) override;
+  std::string_view name() const override { return name_; }
+
+  const RsStats& stats() const { return stats_; }
+  const ServerStats& server_stats() const { return server_.stats(); }
+  // The text of the live captcha of a session (for white-box tests only).
+  std::string CaptchaTextForTest(const std::string& session_id) const;
+
+ private:
+  struct Session {
+    std::string id;
+    std::uint64_t conn = 0;  // TCP connection, 0 for HTTP
+    Endpoint peer;
+    std::uint32_t captcha_id = 0;
+    std::string captcha_text;
+    TimeUs captcha_expires = 0;
+    bool captcha_live = false;
+    TimeUs last_active = 0;
+    PushChannel push;
+    Session(PushTransport t, RetryPolicy p) : push(t, p) {}
+  };
+
+  void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) override;
+  void HandleAnswer(const RequestContext& ctx, const wire::CommandView& cmd) override;
+  void AppendHttpPushes(TimeUs now, const std::string& session, std::string& body) override;
+
+  Session* Find(const RequestContext& ctx);
+  Session& Create(const RequestContext& ctx);
+  void Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply);
+  void Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply);
+  void FlushTcp(TimeUs now, Session& s);
+  void Close(const std::string& id);
+
+  RsConfig config_;
+  Store& store_;
+  Rng rng_;
+  std::string name_;
+  CommandServer server_;
+  std::map<std::string, Session> sessions_;       // by session id
+  std::map<std::uint64_t, std::string> by_conn_;  // TCP conn -> session id
+  std::map<std::uint64_t, Endpoint> conn_peer_;
+  std::string http_created_;  // session created by the current HTTP request
+  std::uint32_t next_captcha_id_ = 1;
+  std::vector<Output> out_;
+  RsStats stats_;
+};
+
+}  // namespace mcpsim::reference

@@ -1,0 +1,84 @@
+// The reference world: every server role of the reference stack and N mobile
+// clients hosted on nodes of one simulated network (sim::World), all on
+// virtual time and one seed. This is the glue the scenario runner and the
+// end-to-end tests share: sim/ knows nothing of MCP and reference/ nothing of
+// the simulator; only this file knows both.
+//
+// Node layout (names are stable, so named random streams are too):
+//   "dp"  DP   http :80            "rs"  RS   tcp :1864, http :8080
+//   "cs"  CS   udp  :7000          "ms"  MS   http :80
+//   "mc-<i>"  client i             (SG nodes are added by the gateway work)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/host.h"
+#include "reference/roles/cs.h"
+#include "reference/roles/dp.h"
+#include "reference/roles/mc/client.h"
+#include "reference/roles/ms.h"
+#include "reference/roles/rs.h"
+#include "reference/store/store.h"
+#include "sim/world.h"
+
+namespace mcpsim::scenarios {
+
+struct RefWorldOptions {
+  std::uint64_t seed = 1;
+  int clients = 1;
+  sim::WorldOptions world;     // default link, streams, buggify, max events
+  reference::PasswordCost password_cost = reference::PasswordCost::Minimal();
+  std::vector<reference::AdEntry> ads;  // CS catalog (defaults to one banner)
+  std::string min_version = "1.0.0", latest_version = "1.3.0";
+};
+
+class RefWorld {
+ public:
+  explicit RefWorld(RefWorldOptions options);
+  ~RefWorld();
+
+  sim::World& world() { return *world_; }
+  TimeUs Now() const { return world_->Now(); }
+
+  int clients() const { return static_cast<int>(mcs_.size()); }
+  reference::McClient& mc(int i) { return *mcs_.at(static_cast<std::size_t>(i)); }
+  sim::NodeId mc_node(int i) const { return mc_nodes_.at(static_cast<std::size_t>(i)); }
+  // Lets client i act now (`fn(client, now)`), then sends what it produced.
+  template <typename Fn>
+  auto Act(int i, Fn&& fn) {
+    auto result = fn(mc(i), Now());
+    mc_hosts_.at(static_cast<std::size_t>(i))->Pump();
+    return result;
+  }
+
+  reference::DpRole& dp() { return *dp_; }
+  reference::RsRole& rs() { return *rs_; }
+  reference::CsRole& cs() { return *cs_; }
+  reference::MsRole& ms() { return *ms_; }
+  reference::Store& backend() { return *backend_; }  // accounts (RS, SG)
+  reference::Store& cs_store() { return *cs_store_; }
+  reference::Store& ms_store() { return *ms_store_; }
+  sim::NodeId node(const std::string& name) const;
+
+  // Runs until `done()` or until `limit` of virtual time has passed.
+  Status RunUntil(const std::function<bool()>& done, TimeUs limit);
+  Status RunFor(TimeUs span) { return world_->RunUntil(Now() + span); }
+
+ private:
+  std::unique_ptr<sim::World> world_;
+  std::unique_ptr<reference::Store> backend_, cs_store_, ms_store_;
+  std::unique_ptr<reference::DpRole> dp_;
+  std::unique_ptr<reference::RsRole> rs_;
+  std::unique_ptr<reference::CsRole> cs_;
+  std::unique_ptr<reference::MsRole> ms_;
+  std::vector<std::unique_ptr<reference::McClient>> mcs_;
+  std::vector<sim::NodeId> mc_nodes_;
+  std::vector<std::unique_ptr<host::RoleHost>> hosts_;
+  std::vector<host::RoleHost*> mc_hosts_;
+  std::vector<std::pair<std::string, sim::NodeId>> names_;
+};
+
+}  // namespace mcpsim::scenarios

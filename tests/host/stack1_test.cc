@@ -1,0 +1,192 @@
+// End-to-end: the reference stack I (DP, RS, CS, MS and the MC engine) on the
+// simulated network, driven through RefWorld.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <map>
+
+#include "reference/media/captcha.h"
+#include "scenarios/ref_world.h"
+
+namespace mcpsim::scenarios {
+namespace {
+
+using reference::McEvent;
+using Outcome = McEvent::Outcome;
+
+// Runs the world until client `i` reports op `op` (or `limit` passes).
+McEvent Await(RefWorld& w, int i, std::uint64_t op, std::map<std::uint64_t, McEvent>& seen,
+              TimeUs limit = 120 * kSeconds) {
+  auto done = [&] {
+    for (McEvent& e : w.mc(i).TakeEvents()) seen[e.op_id] = e;
+    return seen.count(op) > 0;
+  };
+  EXPECT_TRUE(w.RunUntil(done, limit).ok());
+  done();
+  if (!seen.count(op)) {
+    ADD_FAILURE() << "op " << op << " never completed";
+    return McEvent{};
+  }
+  return seen[op];
+}
+
+sim::LinkConfig Lossy(double loss) {
+  sim::LinkConfig l;
+  l.base_delay = 20 * kMillis;
+  l.jitter_dist = sim::JitterDist::kUniform;
+  l.jitter = 10 * kMillis;
+  l.loss = loss;
+  return l;
+}
+
+// Registers `account` through DP -> RS; returns the REG event.
+McEvent RegisterAccount(RefWorld& w, int i, const std::string& account,
+                        std::map<std::uint64_t, McEvent>& seen, bool wrong_captcha = false) {
+  auto dp = Await(w, i, w.Act(i, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
+  EXPECT_EQ(dp.outcome, Outcome::kOk) << dp.detail;
+  w.mc(i).AcceptPrivacyAgreement();
+  auto cap = Await(w, i, w.Act(i, [](auto& mc, TimeUs now) { return mc.RequestCaptcha(now); }), seen);
+  EXPECT_EQ(cap.outcome, Outcome::kOk) << cap.detail;
+  auto text = reference::ReadCaptcha(cap.data);  // the simulated user reads the image
+  EXPECT_TRUE(text.has_value());
+  std::string typed = text.value_or("?");
+  for (char& c : typed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // RS-9
+  if (wrong_captcha) typed = "zzzzz";
+  return Await(w, i, w.Act(i, [&](auto& mc, TimeUs now) {
+                 return mc.Register(now, typed, account, "correct horse", "correct horse", "");
+               }), seen);
+}
+
+TEST(Stack1, RegistrationThroughDpAndRsUnderLoss) {
+  RefWorldOptions o;
+  o.seed = 11;
+  o.world.default_link = Lossy(0.2);
+  RefWorld w(o);
+  std::map<std::uint64_t, McEvent> seen;
+  auto reg = RegisterAccount(w, 0, "alice@live.cn", seen);
+  ASSERT_EQ(reg.outcome, Outcome::kOk) << reg.status << " " << reg.detail;
+  EXPECT_EQ(reg.params, std::vector<std::string>{"alice@live.cn"});
+  auto acct = w.backend().GetAccount("alice@live.cn");
+  ASSERT_TRUE(acct.ok() && acct->has_value());
+  EXPECT_EQ((*acct)->nickname, "alice");
+  EXPECT_EQ((*acct)->password_hash.rfind("$argon2id$", 0), 0u);
+  EXPECT_EQ(w.rs().stats().accounts_created, 1u);
+}
+
+TEST(Stack1, WrongCaptchaThenReusedSessionThenDuplicateAccount) {
+  RefWorldOptions o;
+  o.seed = 12;
+  o.clients = 2;
+  RefWorld w(o);
+  std::map<std::uint64_t, McEvent> seen0, seen1;
+  auto bad = RegisterAccount(w, 0, "bob@live.cn", seen0, /*wrong_captcha=*/true);
+  EXPECT_EQ(bad.outcome, Outcome::kStatus);
+  EXPECT_EQ(bad.status, 203);
+  // The captcha was consumed (RS-7): trying again without a new RAP is 204.
+  auto reused = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) {
+                        return mc.Register(now, "AAAAA", "bob@live.cn", "correct horse", "correct horse", "");
+                      }), seen0);
+  EXPECT_EQ(reused.status, 204);
+  auto ok = RegisterAccount(w, 0, "bob@live.cn", seen0);  // same RS session (RS-1), new captcha
+  EXPECT_EQ(ok.outcome, Outcome::kOk);
+  auto dup = RegisterAccount(w, 1, "bob@live.cn", seen1);
+  EXPECT_EQ(dup.status, 205);
+  EXPECT_EQ(w.rs().stats().duplicate_accounts, 1u);
+}
+
+TEST(Stack1, ClientRefusesBeforePrivacyAndOnPasswordMismatch) {
+  RefWorld w(RefWorldOptions{});
+  std::map<std::uint64_t, McEvent> seen;
+  Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
+  auto refused = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.RequestCaptcha(now); }), seen);
+  EXPECT_EQ(refused.outcome, Outcome::kRefused);
+  w.mc(0).AcceptPrivacyAgreement();
+  auto mismatch = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) {
+                          return mc.Register(now, "x", "c@live.cn", "password1", "password2", "");
+                        }), seen);
+  EXPECT_EQ(mismatch.outcome, Outcome::kRefused);
+  EXPECT_EQ(w.rs().server_stats().requests_executed, 0u);  // nothing reached RS
+}
+
+TEST(Stack1, DispatchRequiresUpdateForOldClients) {
+  RefWorldOptions o;
+  o.min_version = "2.0.0";
+  o.latest_version = "2.1.0";
+  RefWorld w(o);
+  std::map<std::uint64_t, McEvent> seen;
+  auto dp = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
+  ASSERT_EQ(dp.outcome, Outcome::kOk);
+  EXPECT_EQ(dp.params[0], "required");
+  w.mc(0).AcceptPrivacyAgreement();
+  auto cap = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.RequestCaptcha(now); }), seen);
+  EXPECT_EQ(cap.outcome, Outcome::kRefused);  // DP-2
+}
+
+TEST(Stack1, UploadBurstIsStoredExactlyOnceUnderDupAndReorder) {
+  RefWorldOptions o;
+  o.seed = 13;
+  sim::LinkConfig l = Lossy(0.1);
+  l.duplicate = 0.3;
+  l.reorder = 0.3;
+  l.reorder_delay = 300 * kMillis;
+  o.world.default_link = l;
+  RefWorld w(o);
+  std::map<std::uint64_t, McEvent> seen;
+  Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
+  std::vector<std::uint64_t> ops;
+  for (int k = 0; k < 50; ++k) {
+    ops.push_back(w.Act(0, [&](auto& mc, TimeUs now) {
+      return mc.Upload(now, "impression", "slot=top n=" + std::to_string(k), 1700000000000ULL + k);
+    }));
+  }
+  int ok = 0, gave_up = 0;
+  for (auto op : ops) {
+    auto e = Await(w, 0, op, seen);
+    ok += e.outcome == Outcome::kOk;
+    gave_up += e.outcome == Outcome::kGaveUp;
+  }
+  EXPECT_EQ(ok + gave_up, 50);
+  EXPECT_GT(ok, 45);
+  auto stored = w.cs_store().ListUploads(w.mc(0).mid());
+  ASSERT_TRUE(stored.ok());
+  // Every acknowledged upload stored exactly once; nothing stored twice.
+  std::map<std::string, int> count;
+  for (auto& u : *stored) count[u.data]++;
+  for (auto& [data, c] : count) EXPECT_EQ(c, 1) << data;
+  EXPECT_GE(static_cast<int>(stored->size()), ok);
+  EXPECT_EQ(w.cs().uploads_recorded(), stored->size());
+  EXPECT_GT(w.mc(0).cs_stats()->resends, 0u);
+}
+
+TEST(Stack1, BannerAdIsFetchedFromMs) {
+  RefWorld w(RefWorldOptions{});
+  std::map<std::uint64_t, McEvent> seen;
+  Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
+  auto ad = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryAd(now, "top"); }), seen);
+  ASSERT_EQ(ad.outcome, Outcome::kOk) << ad.status;
+  ASSERT_EQ(ad.params.size(), 5u);
+  auto media = Await(w, 0, w.Act(0, [&](auto& mc, TimeUs now) { return mc.FetchMedia(now, ad.params[1]); }), seen);
+  ASSERT_EQ(media.outcome, Outcome::kOk);
+  EXPECT_EQ(media.data.substr(1, 3), "PNG");
+  auto missing = Await(w, 0, w.Act(0, [&](auto& mc, TimeUs now) {
+                         return mc.FetchMedia(now, ad.params[1] + "-gone");
+                       }), seen);
+  EXPECT_EQ(missing.status, 404);
+}
+
+TEST(Stack1, SameSeedSameTraceHash) {
+  auto run = [](std::uint64_t seed) {
+    RefWorldOptions o;
+    o.seed = seed;
+    o.world.default_link = Lossy(0.2);
+    RefWorld w(o);
+    std::map<std::uint64_t, McEvent> seen;
+    RegisterAccount(w, 0, "carol@live.cn", seen);
+    return w.world().trace().HashHex();
+  };
+  EXPECT_EQ(run(5), run(5));
+  EXPECT_NE(run(5), run(6));
+}
+
+}  // namespace
+}  // namespace mcpsim::scenarios
