@@ -12,7 +12,10 @@
 // and fires each enabled site with its own named random stream.
 #pragma once
 
+#include <version>
+#if defined(__cpp_lib_source_location)
 #include <source_location>
+#endif
 #include <string>
 #include <string_view>
 
@@ -31,22 +34,35 @@ constexpr std::string_view SourceBasename(std::string_view path) {
   return pos == std::string_view::npos ? path : path.substr(pos + 1);
 }
 
-// The site key for a source location: "<basename>:<line>".
-inline std::string BuggifySiteKey(const std::source_location& loc) {
-  std::string key(SourceBasename(loc.file_name()));
+// The site key "<basename>:<line>".
+inline std::string BuggifySiteKey(std::string_view file, unsigned line) {
+  std::string key(SourceBasename(file));
   key += ':';
-  key += std::to_string(loc.line());
+  key += std::to_string(line);
   return key;
 }
+#if defined(__cpp_lib_source_location)
+inline std::string BuggifySiteKey(const std::source_location& loc) {
+  return BuggifySiteKey(loc.file_name(), loc.line());
+}
+#endif
 
-// Asks `faults` about the caller's site. nullptr -> false (never fires).
-inline bool Buggify(FaultPoints* faults,
-                    std::source_location loc = std::source_location::current()) {
+// Asks `faults` about the site file:line. nullptr -> false (never fires).
+inline bool BuggifyAt(FaultPoints* faults, std::string_view file, unsigned line) {
   if (faults == nullptr) return false;
-  return faults->Fire(BuggifySiteKey(loc));
+  return faults->Fire(BuggifySiteKey(file, line));
+}
+
+// Asks `faults` about the caller's site. The defaults are evaluated at the
+// call site; __builtin_FILE/__builtin_LINE are what std::source_location is
+// built on, and unlike std::source_location they also work with clang 14 on
+// libstdc++ 12 (where <source_location> is empty).
+inline bool Buggify(FaultPoints* faults, const char* file = __builtin_FILE(),
+                    unsigned line = __builtin_LINE()) {
+  return BuggifyAt(faults, file, line);
 }
 
 }  // namespace mcpsim
 
 // Evaluates to true when the fault point at this line fires.
-#define MCPSIM_BUGGIFY(faults) (::mcpsim::Buggify((faults)))
+#define MCPSIM_BUGGIFY(faults) (::mcpsim::BuggifyAt((faults), __FILE__, __LINE__))

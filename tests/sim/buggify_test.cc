@@ -13,8 +13,21 @@ TEST(SimBuggify, SiteKeyIsBasenameAndLine) {
   static_assert(SourceBasename("/a/b/c.cc") == "c.cc");
   static_assert(SourceBasename("c.cc") == "c.cc");
   static_assert(SourceBasename("x\\y.h") == "y.h");
-  const auto loc = std::source_location::current();
-  EXPECT_EQ(BuggifySiteKey(loc), "buggify_test.cc:" + std::to_string(loc.line()));
+  EXPECT_EQ(BuggifySiteKey("/x/y/buggify_test.cc", 12), "buggify_test.cc:12");
+  // The helper sees its caller's line, not its own.
+  struct Recorder : FaultPoints {
+    std::string last;
+    bool Fire(std::string_view site) override {
+      last = std::string(site);
+      return false;
+    }
+  } rec;
+  const unsigned line = __LINE__ + 1;
+  EXPECT_FALSE(Buggify(&rec));
+  EXPECT_EQ(rec.last, "buggify_test.cc:" + std::to_string(line));
+  const unsigned line2 = __LINE__ + 1;
+  EXPECT_FALSE(MCPSIM_BUGGIFY(&rec));
+  EXPECT_EQ(rec.last, "buggify_test.cc:" + std::to_string(line2));
 }
 
 TEST(SimBuggify, NullNeverFires) {

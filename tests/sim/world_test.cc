@@ -306,3 +306,18 @@ TEST(SimWorld, TimersFireInOrderAndCancel) {
 
 }  // namespace
 }  // namespace mcpsim::sim
+
+namespace mcpsim::sim {
+namespace {
+
+// Pins the trace of a lossy, jittery workload (exponential jitter uses libm
+// log). The same value must come out of every build: -O0/-O2, ASan/UBSan,
+// gcc and clang. If the trace format changes on purpose, update the pin.
+TEST(SimWorld, GoldenHashIsStableAcrossBuilds) {
+  World w(2024);
+  ASSERT_TRUE(LossyWorkload(w).ok());
+  EXPECT_EQ(w.trace().HashHex(), "6e205b592a3ee938");
+}
+
+}  // namespace
+}  // namespace mcpsim::sim
