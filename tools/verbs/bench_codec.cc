@@ -1,12 +1,14 @@
 // `mcpsim bench codec`: wire codec throughput on deterministic mixed traffic.
 // Prints `codec.parse: <N> MB/s` and `codec.serialize: <N> MB/s` (MB = 10^6
-// bytes, wall clock over >= --seconds each).
+// bytes, steady_clock; each figure is the best ~20 ms round within --seconds,
+// since the machine may be shared).
 //
 // Traffic (fixed seed): short control requests (`RSII 12 1 7`), answers,
 // chat lines of 40..400 bytes with spaces, '%' and CJK UTF-8, and 1 KB
 // payload chunks (RBIN/ROT/RSV). Parse = DatagramParser over a ~4 MB buffer,
 // touching every command's word, trid and params; serialize = AppendCommand of
 // the same commands into a reused string.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -95,40 +97,47 @@ int Run(double min_seconds) {
   }
   limits.max_datagram = buf.size();
 
-  // Parse.
-  std::uint64_t sink = 0, bytes = 0, errors = 0;
-  auto start = Clock::now(), now = start;
+  // Parse: rounds of kPasses passes until min_seconds; the figure is the best
+  // round (the machine is shared, so the best round is the one-core figure).
+  constexpr int kPasses = 5;
+  std::uint64_t sink = 0, errors = 0;
+  double parse_mbs = 0;
+  auto begin = Clock::now(), now = begin;
   do {
-    errors += wire::ParseDatagram(
-        buf, limits,
-        [&](const wire::CommandView& v, std::uint64_t) {
-          sink += v.trid() + v.word().size() + v.param_count();
-          if (v.param_count()) sink += v.raw_param(v.param_count() - 1).size();
-        },
-        [&](const wire::WireError&) {});
-    bytes += buf.size();
+    const auto start = Clock::now();
+    for (int k = 0; k < kPasses; ++k) {
+      errors += wire::ParseDatagram(
+          buf, limits,
+          [&](const wire::CommandView& v, std::uint64_t) {
+            sink += v.trid() + v.word().size() + v.param_count();
+            if (v.param_count()) sink += v.raw_param(v.param_count() - 1).size();
+          },
+          [&](const wire::WireError&) {});
+    }
     now = Clock::now();
-  } while (Seconds(start, now) < min_seconds);
-  const double parse_mbs = static_cast<double>(bytes) / 1e6 / Seconds(start, now);
+    parse_mbs = std::max(parse_mbs, static_cast<double>(buf.size()) * kPasses / 1e6 / Seconds(start, now));
+  } while (Seconds(begin, now) < min_seconds);
   if (errors) {
     std::fprintf(stderr, "mcpsim: error: bench traffic did not parse cleanly\n");
     return 3;
   }
 
-  // Serialize.
+  // Serialize: same scheme.
   std::string out;
   out.reserve(buf.size());
-  bytes = 0;
-  start = Clock::now();
+  double ser_mbs = 0;
+  begin = Clock::now();
   do {
-    out.clear();
-    for (const auto& c : cmds) {
-      if (!wire::AppendCommand(c, out, limits).ok()) return 3;
+    const auto start = Clock::now();
+    for (int k = 0; k < kPasses; ++k) {
+      out.clear();
+      for (const auto& c : cmds) {
+        if (!wire::AppendCommand(c, out, limits).ok()) return 3;
+      }
     }
-    bytes += out.size();
     now = Clock::now();
-  } while (Seconds(start, now) < min_seconds);
-  const double ser_mbs = static_cast<double>(bytes) / 1e6 / Seconds(start, now);
+    ser_mbs = std::max(ser_mbs, static_cast<double>(out.size()) * kPasses / 1e6 / Seconds(start, now));
+  } while (Seconds(begin, now) < min_seconds);
   if (out != buf) {
     std::fprintf(stderr, "mcpsim: error: serialize output differs from the parsed traffic\n");
     return 3;
