@@ -103,6 +103,7 @@ class World {
   void Advance(TimeUs dt);
 
   SgRole& sg(std::size_t i = 0) { return *sgs_[i]; }
+  std::size_t sg_count() const { return sgs_.size(); }
   // Every first copy of a request any client received: (recipient, command),
   // in delivery order.
   std::vector<std::pair<std::string, wire::Command>> trace;
@@ -127,6 +128,12 @@ class World {
   std::uint64_t next_conn_ = 1;
   std::uint16_t next_port_ = 4000;
 };
+
+// a + b without operator+ chains (g++ 12 -O3 raises a false -Wrestrict on them).
+inline std::string Cat(std::string a, const std::string& b) {
+  a.append(b);
+  return a;
+}
 
 // "A<word> trid status" helpers.
 inline int StatusOf(const std::optional<wire::Command>& c) {
