@@ -165,6 +165,7 @@ TEST(SgVoice, InvalidOversizeAndCapabilityErrors) {
   EXPECT_EQ(t.a.Status("RSV", {"1", "7", "0", "2097153"}, std::string(1024, 'x')), 400);
   EXPECT_EQ(t.a.Status("RSV", {"1", "7", "0", "3000"}, std::string(1000, 'x')), 104);
   EXPECT_EQ(t.a.Status("RSV", {"2", "7", "0", "10"}, std::string(10, 'x')), 302);
+  EXPECT_EQ(t.a.Status("RSV", {"2", "0", "0", "10"}, std::string(10, 'x')), 103);  // CONV-5
   ASSERT_EQ(t.b.Status("RLI", {"online", "1"}), 0);  // bob drops voice
   EXPECT_EQ(t.a.Status("RSV", {"1", "7", "0", "10"}, std::string(10, 'x')), 307);
   ASSERT_EQ(t.a.Status("RLI", {"online", "1"}), 0);

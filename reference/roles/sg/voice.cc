@@ -11,10 +11,10 @@ namespace mcpsim::reference {
 
 void SgRole::Rsv(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
                  Reply& reply) {
+  const auto voice_id = ParseDec(cmd.DecodeParam(1));
+  if (!voice_id || *voice_id == 0) return reply.Fail(StatusCode::kBadParam);  // CONV-5
   Call* call = MemberCall(cmd, 0, *s, reply);
   if (!call) return;
-  const auto voice_id = ParseDec(cmd.DecodeParam(1));
-  if (!voice_id || *voice_id == 0) return reply.Fail(StatusCode::kBadParam);
   bool listener = false;
   for (const std::string& m : call->members) {
     if (m == s->account) continue;
