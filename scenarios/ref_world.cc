@@ -20,6 +20,12 @@ std::unique_ptr<reference::Store> MemoryStore() {
 
 RefWorld::RefWorld(RefWorldOptions o) {
   world_ = std::make_unique<sim::World>(o.seed, o.world);
+  if (!o.trace_path.empty()) {
+    if (Status st = world_->trace().OpenFile(o.trace_path); !st.ok()) throw std::runtime_error(st.ToString());
+  }
+  if (!o.pcap_path.empty()) {
+    if (Status st = world_->OpenPcap(o.pcap_path); !st.ok()) throw std::runtime_error(st.ToString());
+  }
   backend_ = MemoryStore();
   cs_store_ = MemoryStore();
   ms_store_ = MemoryStore();
@@ -53,9 +59,13 @@ RefWorld::RefWorld(RefWorldOptions o) {
 
   reference::RsConfig rsc;
   rsc.password_cost = o.password_cost;
+  rsc.server.dedup_enabled = o.server_dedup;
   rs_ = std::make_unique<reference::RsRole>(rsc, *backend_, Rng::Stream(o.seed, "role:rs"));
   reference::CsConfig csc;
   csc.catalog = ads;
+  csc.rate_per_s = o.cs_rate_per_s;
+  csc.burst = o.cs_burst;
+  csc.server.dedup_enabled = o.server_dedup;
   cs_ = std::make_unique<reference::CsRole>(csc, *cs_store_);
   ms_ = std::make_unique<reference::MsRole>(*ms_store_);
 
@@ -65,10 +75,10 @@ RefWorld::RefWorld(RefWorldOptions o) {
     if (!s.ok()) throw std::runtime_error(s.ToString());
     return hosts_.back().get();
   };
-  host(dp, *dp_, {std::nullopt, std::nullopt, 80});
-  host(rs, *rs_, {std::nullopt, 1864, 8080});
-  host(cs, *cs_, {7000, std::nullopt, std::nullopt});
-  host(ms, *ms_, {std::nullopt, std::nullopt, 80});
+  if (o.host_dp) host(dp, *dp_, {std::nullopt, std::nullopt, 80});
+  if (o.host_rs) host(rs, *rs_, {std::nullopt, 1864, 8080});
+  if (o.host_cs) host(cs, *cs_, {7000, std::nullopt, std::nullopt});
+  if (o.host_ms) host(ms, *ms_, {std::nullopt, std::nullopt, 80});
 
   for (int i = 0; i < o.clients; ++i) {
     const std::string name = "mc-" + std::to_string(i);
@@ -78,6 +88,7 @@ RefWorld::RefWorld(RefWorldOptions o) {
     mcc.imsi = std::to_string(460000000000000ULL + static_cast<std::uint64_t>(i));
     mcc.imei = std::to_string(356938035643809ULL + static_cast<std::uint64_t>(i));
     mcc.dp = ep(dp, 80);
+    mcc.client_version = o.client_version;
     mcs_.push_back(std::make_unique<reference::McClient>(mcc, Rng::Stream(o.seed, "role:" + name), name));
     mc_nodes_.push_back(n);
     mc_hosts_.push_back(host(n, *mcs_.back(), {0, std::nullopt, std::nullopt}));

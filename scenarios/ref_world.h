@@ -33,6 +33,17 @@ struct RefWorldOptions {
   reference::PasswordCost password_cost = reference::PasswordCost::Minimal();
   std::vector<reference::AdEntry> ads;  // CS catalog (defaults to one banner)
   std::string min_version = "1.0.0", latest_version = "1.3.0";
+  std::string client_version = "1.3.0";  // every client's McConfig::client_version
+  std::uint32_t cs_rate_per_s = 0, cs_burst = 0;  // CS-3 rate limit (0 = off)
+  // Which server roles are hosted. A role left out still has its node (same
+  // names and addresses) but nothing listens there: requests to it fail.
+  bool host_dp = true, host_rs = true, host_cs = true, host_ms = true;
+  // TEST-ONLY: false disables duplicate suppression in CS and RS
+  // (ServerConfig::dedup_enabled), a deliberately broken reference.
+  bool server_dedup = true;
+  // Written from the first event on (the constructor throws
+  // std::runtime_error if a file cannot be opened).
+  std::string trace_path, pcap_path;
 };
 
 class RefWorld {
@@ -53,6 +64,11 @@ class RefWorld {
     mc_hosts_.at(static_cast<std::size_t>(i))->Pump();
     return result;
   }
+
+  const host::HostStats& mc_host_stats(int i) const {
+    return mc_hosts_.at(static_cast<std::size_t>(i))->stats();
+  }
+  std::uint32_t node_ip(const std::string& name) const { return world_->node_ip(node(name)); }
 
   reference::DpRole& dp() { return *dp_; }
   reference::RsRole& rs() { return *rs_; }

@@ -91,6 +91,7 @@ CommandServer::CommandServer(CommandHandler& handler, ServerConfig config)
 
 std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::CommandView& cmd,
                                      bool cacheable, const wire::Limits& limits) {
+  cacheable = cacheable && config_.dedup_enabled;
   if (cacheable) {
     if (const std::string* cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), cmd.word())) {
       ++stats_.duplicates_replayed;

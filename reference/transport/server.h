@@ -91,6 +91,10 @@ struct ServerConfig {
   DedupCache::Limits dedup;
   bool anti_amplification = true;      // AMP-1
   std::size_t max_http_body = 131072;  // LIM-21
+  // TEST-ONLY fault injection: false makes the server execute every resend
+  // again (violates TIMER-5). Exists so scenario checkers can be shown to
+  // catch a broken reference; never false in a conforming configuration.
+  bool dedup_enabled = true;
 };
 
 // Counters for traces and checkers.

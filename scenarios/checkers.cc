@@ -1,0 +1,202 @@
+#include "scenarios/checkers.h"
+
+#include <algorithm>
+#include <set>
+
+#include "scenarios/scenario.h"
+#include "scenarios/yaml_util.h"
+
+namespace mcpsim::scenarios {
+
+using reference::McOp;
+using Outcome = reference::McEvent::Outcome;
+using yaml::FormatDuration;
+
+TimeUs OpBudget(McOp op, const sim::StreamOptions& streams) {
+  const reference::RetryPolicy retry;  // every RefWorld client uses the default policy
+  if (op == McOp::kUpload || op == McOp::kAd) return retry.GiveUpAfter();
+  // HTTP: the backoff schedule plus, per attempt, a blocked connect and up to
+  // two stalled segments before the stream is reset.
+  const TimeUs per_attempt = streams.connect_timeout + 2 * streams.stall_reset_after + kSeconds;
+  TimeUs b = retry.GiveUpAfter() + static_cast<TimeUs>(retry.max_resends + 1) * per_attempt;
+  if (op == McOp::kCaptcha) b *= 2;  // RAP plus the RBIN chunk exchanges
+  return b;
+}
+
+namespace {
+
+std::string Describe(const RunView& v, const OpRecord& r) {
+  std::string s = std::string(reference::McOpName(r.op)) + " by mc-" + std::to_string(r.client);
+  if (r.step >= 0) {
+    const Step& st = v.scenario.steps[static_cast<std::size_t>(r.step)];
+    s += " (step " + std::to_string(r.step + 1);
+    if (st.pos.line > 0) s += ", line " + std::to_string(st.pos.line);
+    s += ")";
+  } else {
+    s += " (workload)";
+  }
+  return s + " issued at " + FormatDuration(r.issued);
+}
+
+std::string Expectations(const RunView& v) {
+  if (v.swarm) return "";  // swarm replaced the network the expectations were written for
+  for (const OpRecord& r : v.ops) {
+    if (r.step < 0) continue;
+    const Step& st = v.scenario.steps[static_cast<std::size_t>(r.step)];
+    if (!st.expect) continue;
+    if (!r.event) return Describe(v, r) + " never ended (expected " + st.expect->Describe() + ")";
+    if (std::string why = st.expect->Mismatch(*r.event); !why.empty()) return Describe(v, r) + ": " + why;
+  }
+  for (std::size_t i = 0; i < v.scenario.steps.size(); ++i) {
+    const Step& st = v.scenario.steps[i];
+    if (!st.min_ok) continue;
+    int ok = 0;
+    for (const OpRecord& r : v.ops) {
+      ok += r.step == static_cast<int>(i) && r.event && r.event->outcome == Outcome::kOk;
+    }
+    if (ok < *st.min_ok) {
+      return "step " + std::to_string(i + 1) + " (line " + std::to_string(st.pos.line) + "): " +
+             std::to_string(ok) + " ops ok, expected at least " + std::to_string(*st.min_ok);
+    }
+  }
+  for (const CounterBound& b : v.scenario.expect_counters) {
+    const std::int64_t x = v.counters.at(b.counter);
+    if ((b.min && x < *b.min) || (b.max && x > *b.max)) {
+      std::string range = b.min && b.max && *b.min == *b.max ? "== " + std::to_string(*b.min)
+                          : std::string(b.min ? ">= " + std::to_string(*b.min) : "") +
+                                (b.min && b.max ? " and " : "") + (b.max ? "<= " + std::to_string(*b.max) : "");
+      return "counter " + b.counter + " = " + std::to_string(x) + ", expected " + range;
+    }
+  }
+  if (!v.step_notes.empty()) return v.step_notes.front();
+  return "";
+}
+
+// CS-1 / TIMER-5: every acknowledged upload is stored exactly once; nothing
+// is stored twice; nothing is stored that no client sent.
+std::string ExactlyOnceUploads(const RunView& v) {
+  std::map<std::string, int> stored;
+  std::size_t total = 0;
+  std::set<std::string> mids;
+  for (int c = 0; c < v.world.clients(); ++c) mids.insert(v.world.mc(c).mid());
+  for (const std::string& mid : mids) {
+    if (mid.empty()) continue;
+    auto list = v.world.cs_store().ListUploads(mid);
+    if (!list.ok()) return "cannot list uploads: " + list.status().ToString();
+    for (const auto& u : *list) ++stored[u.data], ++total;
+  }
+  auto count = v.world.cs_store().CountUploads();
+  if (count.ok() && *count != total) {
+    return std::to_string(*count) + " uploads stored, " + std::to_string(total) + " of them under the clients' MIDs";
+  }
+  std::set<std::string> sent;
+  for (const OpRecord& r : v.ops) {
+    if (r.op != McOp::kUpload) continue;
+    sent.insert(r.upload_data);
+    const int n = stored.count(r.upload_data) ? stored[r.upload_data] : 0;
+    const bool acked = r.event && r.event->outcome == Outcome::kOk;
+    if (n > 1) return Describe(v, r) + " stored " + std::to_string(n) + " times (data '" + r.upload_data + "')";
+    if (acked && n == 0) return Describe(v, r) + " acknowledged but not stored";
+  }
+  for (const auto& [data, n] : stored) {
+    if (!sent.count(data)) return "stored upload '" + data + "' matches no upload any client sent";
+  }
+  return "";
+}
+
+// TIMER-5: a resent or duplicated request is answered from the cache, never
+// executed again. CS executes at most one request per distinct request the
+// clients sent; RS creates at most one account per REG the clients issued.
+std::string NoDoubleExecution(const RunView& v) {
+  std::uint64_t distinct = 0;
+  for (int c = 0; c < v.world.clients(); ++c) {
+    if (const auto* s = v.world.mc(c).cs_stats()) distinct += s->requests;
+  }
+  const auto executed = v.world.cs().server_stats().requests_executed;
+  if (executed > distinct) {
+    return "CS executed " + std::to_string(executed) + " requests, but the clients sent only " +
+           std::to_string(distinct) + " distinct ones (resends executed again)";
+  }
+  std::uint64_t regs = 0;
+  for (const OpRecord& r : v.ops) {
+    regs += r.op == McOp::kRegister && !(r.event && r.event->outcome == Outcome::kRefused);
+  }
+  const auto accounts = v.world.rs().stats().accounts_created;
+  if (accounts > regs) {
+    return "RS created " + std::to_string(accounts) + " accounts for " + std::to_string(regs) + " registrations";
+  }
+  return "";
+}
+
+// TIMER-1..3: every op ends (answered, status, refused or gave up) within its
+// budget; a UDP request gives up no earlier than the TIMER-3 schedule says.
+std::string AnsweredOrGaveUp(const RunView& v) {
+  const sim::StreamOptions& streams = v.world.world().options().streams;
+  const TimeUs udp_give_up = reference::RetryPolicy{}.GiveUpAfter();
+  for (const OpRecord& r : v.ops) {
+    const TimeUs budget = OpBudget(r.op, streams);
+    if (!r.event) {
+      if (v.end - r.issued >= budget) {
+        return Describe(v, r) + " still open after " + FormatDuration(v.end - r.issued) + " (budget " +
+               FormatDuration(budget) + ")";
+      }
+      continue;  // the run ended before its budget ran out: nothing to judge
+    }
+    const TimeUs took = r.event->at - r.issued;
+    if (took > budget) {
+      return Describe(v, r) + " ended after " + FormatDuration(took) + ", over its budget of " + FormatDuration(budget);
+    }
+    const bool udp = r.op == McOp::kUpload || r.op == McOp::kAd;
+    if (udp && r.event->outcome == Outcome::kGaveUp && took < udp_give_up) {
+      return Describe(v, r) + " gave up after " + FormatDuration(took) + ", before the TIMER-3 budget of " +
+             FormatDuration(udp_give_up);
+    }
+  }
+  return "";
+}
+
+std::string Determinism(const RunView& v) {
+  if (!v.rerun_hash) return "the first run failed, so there is nothing to compare";
+  if (*v.rerun_hash != v.trace_hash) {
+    return "two runs with the same seed gave trace hashes " + *v.rerun_hash + " and " + v.trace_hash;
+  }
+  return "";
+}
+
+}  // namespace
+
+const std::vector<CheckerDef>& AllCheckers() {
+  static const std::vector<CheckerDef> defs = {
+      {"expectations",
+       "every step's `expect`/`min_ok` holds for each of its ops, and every `expect_counters` bound holds "
+       "(skipped under --swarm)",
+       false, false, Expectations},
+      {"exactly_once_uploads",
+       "CS-1: each acknowledged upload is stored exactly once, no upload is stored twice, nothing "
+       "unsent is stored",
+       false, false, ExactlyOnceUploads},
+      {"no_double_execution",
+       "TIMER-5: CS executes at most one request per distinct client request; RS creates at most one "
+       "account per REG",
+       false, false, NoDoubleExecution},
+      {"answered_or_gave_up",
+       "TIMER-1..3: every op ends within its budget (UDP: 31 s), and no UDP request gives up before 31 s",
+       false, false, AnsweredOrGaveUp},
+      {"determinism", "the same seed run twice gives the same trace hash (doubles the run time)", false, true,
+       Determinism},
+  };
+  return defs;
+}
+
+const CheckerDef* FindChecker(const std::string& name) {
+  for (const CheckerDef& d : AllCheckers()) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> DefaultCheckers() {
+  return {"expectations", "exactly_once_uploads", "no_double_execution", "answered_or_gave_up"};
+}
+
+}  // namespace mcpsim::scenarios

@@ -1,0 +1,70 @@
+// Checkers: named invariants and liveness properties evaluated on a finished
+// scenario run. Each sees a RunView (the world after the run, every op the
+// runner issued with its McEvent, the counters) and returns "" (pass) or one
+// line saying what broke. They never mutate the world.
+//
+// Adding a checker = appending a CheckerDef to AllCheckers() (checkers.cc)
+// and documenting it in scenarios/README.md. Checkers that need roles not yet
+// hosted (the SG messaging checkers) set `needs_sg`; naming one in a scenario
+// while no SG is hosted is a scenario error (the runner reports it as a fail
+// of that checker, never as a silent pass).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reference/roles/mc/client.h"
+#include "scenarios/ref_world.h"
+
+namespace mcpsim::scenarios {
+
+struct Scenario;
+
+// One user action issued by the runner and how it ended.
+struct OpRecord {
+  int client = 0;
+  int step = -1;  // index into Scenario::steps, -1 for workload ops
+  std::uint64_t op_id = 0;
+  reference::McOp op = reference::McOp::kDispatch;
+  TimeUs issued = 0;
+  std::string upload_data;  // kUpload: the exact (unique) data sent
+  std::optional<reference::McEvent> event;  // unset while pending
+};
+
+using Counters = std::map<std::string, std::int64_t>;
+
+struct RunView {
+  const Scenario& scenario;
+  RefWorld& world;
+  const std::vector<OpRecord>& ops;
+  const Counters& counters;
+  TimeUs end = 0;                  // virtual time the run stopped
+  std::string trace_hash;          // of this run
+  std::optional<std::string> rerun_hash;  // set iff a checker needed a second run
+  std::vector<std::string> step_notes;    // runner findings per step (e.g. time limit hit)
+  bool swarm = false;                     // the network was replaced by a swarm mix
+};
+
+struct CheckerDef {
+  std::string name;
+  std::string doc;  // one line, as in scenarios/README.md
+  bool needs_sg = false;
+  bool needs_rerun = false;  // the runner runs the scenario twice (same seed)
+  std::function<std::string(const RunView&)> check;
+};
+
+const std::vector<CheckerDef>& AllCheckers();
+const CheckerDef* FindChecker(const std::string& name);
+// Applied when a scenario has no `checkers` key (everything cheap, no rerun).
+std::vector<std::string> DefaultCheckers();
+
+// The longest time an op may take to end under the client's retry policy:
+// UDP ops give up at RetryPolicy::GiveUpAfter() (TIMER-3, 31 s); HTTP ops
+// also pay per-attempt connect/stall bounds of the simulated streams.
+TimeUs OpBudget(reference::McOp op, const sim::StreamOptions& streams);
+
+}  // namespace mcpsim::scenarios

@@ -1,0 +1,42 @@
+// Helpers shared by the scenario verbs (run, sweep, shrink, bench sweep):
+// expanding scenario paths, seed ranges, the one-line verdicts, and the
+// summary written by --out (summary.json + a self-contained index.html; the
+// reports module renders richer pages from the same JSON).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "scenarios/runner.h"
+
+namespace mcpsim::scenarios {
+
+// Files named directly, plus every *.yaml / *.yml directly inside a named
+// folder (sorted by name). Error "SCEN" for a missing path or empty folder.
+Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& paths);
+
+// "7" or "A..B" (inclusive, A <= B, at most 10^7 seeds).
+std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseSeedRange(const std::string& s);
+// "I/N" with I < N.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseShard(const std::string& s);
+
+// `PASS <scenario> seed=<N> <counters>` or `FAIL <scenario> seed=<N> <checker>: <reason>`.
+std::string VerdictLine(const RunResult& r);
+// `replay: mcpsim run <file> --seed <N>[ --swarm]`.
+std::string ReplayLine(const RunResult& r);
+
+// A summary of many runs: {"runs","passed","failed","pass_rate","failing":[...],"results":[...]}.
+nlohmann::ordered_json SummaryJson(const std::vector<nlohmann::ordered_json>& results);
+// A self-contained HTML page (no scripts, no external assets) for a summary.
+std::string SummaryHtml(const nlohmann::ordered_json& summary);
+
+// Writes DIR/<n>-<scenario>-seed<N>.json for each result plus summary.json and
+// index.html (creating DIR). Error "SCEN" on any I/O failure.
+Status WriteOutDir(const std::string& dir, const std::vector<nlohmann::ordered_json>& results);
+
+}  // namespace mcpsim::scenarios

@@ -1,0 +1,452 @@
+#include "scenarios/runner.h"
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <stdexcept>
+
+#include "reference/media/captcha.h"
+#include "reference/roles/uri.h"
+#include "scenarios/swarm.h"
+
+namespace mcpsim::scenarios {
+
+using reference::McEvent;
+using reference::McOp;
+using Outcome = McEvent::Outcome;
+
+const CheckResult* RunResult::first_failure() const {
+  for (const CheckResult& c : checks) {
+    if (!c.pass) return &c;
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+    s.replace(p, from.size(), to);
+  }
+  return s;
+}
+
+// One execution of a scenario on one seed.
+class Execution {
+ public:
+  Execution(const Scenario& s, const RunOptions& o, std::uint64_t seed) : s_(s), o_(o), seed_(seed) {}
+
+  // Builds the world and runs everything; returns a harness error or "".
+  std::string Run();
+  void Fill(RunResult& r, const std::optional<std::string>& rerun_hash, const std::vector<std::string>& checkers);
+  std::string hash() const { return w_->world().trace().HashHex(); }
+
+ private:
+  sim::NodeId Node(const std::string& name) { return w_->node(name); }
+  std::vector<sim::NodeId> Nodes(const std::vector<std::string>& names);
+  Status ApplyNetwork();
+  void Issue(const Step& st, int step_index, int client, int rep);
+  void IssueWorkload(int client, Rng& rng);
+  void ScheduleWorkload(int client, std::shared_ptr<Rng> rng, TimeUs at);
+  void Record(int client, int step, McOp op, std::uint64_t id, std::string upload = {});
+  void Collect();
+  bool StepDone(int step) const;
+  Status RunUntilDone(const std::function<bool()>& done);
+  Counters MakeCounters();
+  std::string MediaUrl(int client, const std::string& tmpl);
+
+  const Scenario& s_;
+  const RunOptions& o_;
+  std::uint64_t seed_;
+  std::unique_ptr<RefWorld> w_;
+  std::vector<OpRecord> ops_;
+  std::map<std::pair<int, std::uint64_t>, std::size_t> by_op_;
+  std::vector<std::string> last_captcha_, last_ad_image_;
+  std::vector<std::string> notes_;
+  std::uint64_t upload_seq_ = 0;
+  std::size_t open_ = 0;  // ops without an event
+  TimeUs workload_end_ = 0;
+};
+
+std::vector<sim::NodeId> Execution::Nodes(const std::vector<std::string>& names) {
+  std::vector<sim::NodeId> out;
+  for (const auto& n : names) {
+    for (const auto& r : ResolveNodes(n, s_.clients)) out.push_back(Node(r));
+  }
+  return out;
+}
+
+Status Execution::ApplyNetwork() {
+  sim::World& w = w_->world();
+  for (const LinkOverride& l : s_.links) {
+    for (sim::NodeId a : Nodes({l.from})) {
+      for (sim::NodeId b : Nodes({l.to})) {
+        if (a == b) continue;
+        if (Status st = l.both ? w.SetLinkBoth(a, b, l.cfg) : w.SetLink(a, b, l.cfg); !st.ok()) return st;
+      }
+    }
+  }
+  for (const Fault& f : s_.faults) {
+    Status st;
+    if (f.kind == FaultKind::kPartition) {
+      st = w.Partition(Nodes(f.a), Nodes(f.b), f.start, f.end, f.two_way);
+    } else if (f.kind == FaultKind::kClogNode) {
+      st = w.ClogNode(Node(f.node), f.start, f.end);
+    } else {
+      for (sim::NodeId a : Nodes({f.from})) {
+        for (sim::NodeId b : Nodes({f.to})) {
+          if (a == b || !st.ok()) continue;
+          for (int dir = 0; dir < (f.both ? 2 : 1) && st.ok(); ++dir) {
+            const sim::NodeId x = dir ? b : a, y = dir ? a : b;
+            if (f.kind == FaultKind::kClog) st = w.Clog(x, y, f.start, f.end);
+            if (f.kind == FaultKind::kLinkDown) st = w.LinkDown(x, y, f.start, f.end);
+            if (f.kind == FaultKind::kLinkChange) {
+              const sim::LinkConfig cfg = f.link;
+              w.scheduler().At(f.start, [&w, x, y, cfg] { (void)w.SetLink(x, y, cfg); });
+            }
+          }
+        }
+      }
+    }
+    if (!st.ok()) return st;
+  }
+  return Status();
+}
+
+void Execution::Record(int client, int step, McOp op, std::uint64_t id, std::string upload) {
+  OpRecord r;
+  r.client = client;
+  r.step = step;
+  r.op = op;
+  r.op_id = id;
+  r.issued = w_->Now();
+  r.upload_data = std::move(upload);
+  by_op_[{client, id}] = ops_.size();
+  ops_.push_back(std::move(r));
+  ++open_;
+}
+
+std::string Execution::MediaUrl(int client, const std::string& tmpl) {
+  const std::string ms = reference::FormatUri("http", Endpoint::V4(w_->node_ip("ms"), 80));
+  std::string ad = last_ad_image_[static_cast<std::size_t>(client)];
+  if (ad.empty()) ad = ms + "/media/banner-1";
+  return ReplaceAll(ReplaceAll(tmpl, "${ad.image}", ad), "${ms}", ms);
+}
+
+void Execution::Issue(const Step& st, int step, int c, int rep) {
+  auto expand = [&](const std::string& t) {
+    return ReplaceAll(ReplaceAll(t, "{i}", std::to_string(rep)), "{c}", std::to_string(c));
+  };
+  switch (st.op) {
+    case StepOp::kAcceptPrivacy:
+      w_->mc(c).AcceptPrivacyAgreement();
+      return;
+    case StepOp::kDispatch:
+      return Record(c, step, McOp::kDispatch, w_->Act(c, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }));
+    case StepOp::kCaptcha:
+      return Record(c, step, McOp::kCaptcha, w_->Act(c, [](auto& mc, TimeUs now) { return mc.RequestCaptcha(now); }));
+    case StepOp::kRegister: {
+      std::string typed = st.captcha_text;
+      if (st.captcha == CaptchaMode::kWrong) typed = "zzzzz";
+      if (st.captcha == CaptchaMode::kRead) {
+        // The simulated user reads the image; RS-9 makes case irrelevant.
+        typed = reference::ReadCaptcha(last_captcha_[static_cast<std::size_t>(c)]).value_or("?");
+        for (char& ch : typed) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      }
+      const std::string account = expand(st.account), pw = expand(st.password);
+      const std::string again = st.password_again ? expand(*st.password_again) : pw;
+      const std::string nick = expand(st.nickname);
+      return Record(c, step, McOp::kRegister, w_->Act(c, [&](auto& mc, TimeUs now) {
+                      return mc.Register(now, typed, account, pw, again, nick);
+                    }));
+    }
+    case StepOp::kUpload: {
+      // A unique suffix lets exactly_once_uploads tell every upload apart.
+      const std::string data = expand(st.data) + " #" + std::to_string(c) + "." + std::to_string(++upload_seq_);
+      const std::string kind = expand(st.kind);
+      const std::uint64_t ts = 1700000000000ULL + static_cast<std::uint64_t>(w_->Now() / kMillis);
+      return Record(c, step, McOp::kUpload,
+                    w_->Act(c, [&](auto& mc, TimeUs now) { return mc.Upload(now, kind, data, ts); }), data);
+    }
+    case StepOp::kAd: {
+      const std::string slot = expand(st.slot);
+      return Record(c, step, McOp::kAd, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.QueryAd(now, slot); }));
+    }
+    case StepOp::kMedia: {
+      const std::string url = MediaUrl(c, expand(st.url));
+      return Record(c, step, McOp::kMedia, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.FetchMedia(now, url); }));
+    }
+    case StepOp::kWait:
+    case StepOp::kAwait:
+      return;
+  }
+}
+
+void Execution::IssueWorkload(int c, Rng& rng) {
+  const Workload& wl = *s_.workload;
+  const int total = wl.upload + wl.ad + wl.media + wl.dispatch;
+  int pick = static_cast<int>(rng.Below(static_cast<std::uint64_t>(total)));
+  Step st;
+  if ((pick -= wl.upload) < 0) {
+    st.op = StepOp::kUpload;
+    st.data = "workload {c}";
+  } else if ((pick -= wl.ad) < 0) {
+    st.op = StepOp::kAd;
+  } else if ((pick -= wl.media) < 0) {
+    st.op = StepOp::kMedia;
+  } else {
+    st.op = StepOp::kDispatch;
+  }
+  Issue(st, -1, c, 0);
+}
+
+void Execution::ScheduleWorkload(int c, std::shared_ptr<Rng> rng, TimeUs at) {
+  const double mean_us = 1e6 / s_.workload->rate_per_s;
+  const TimeUs next = at + 1 + static_cast<TimeUs>(rng->Exponential(mean_us));
+  if (next >= workload_end_ || next >= s_.time_limit) return;
+  w_->world().scheduler().At(next, [this, c, rng, next] {
+    IssueWorkload(c, *rng);
+    ScheduleWorkload(c, rng, next);
+  });
+}
+
+void Execution::Collect() {
+  for (int c = 0; c < w_->clients(); ++c) {
+    for (McEvent& e : w_->mc(c).TakeEvents()) {
+      if (e.outcome == Outcome::kOk && e.op == McOp::kCaptcha) last_captcha_[static_cast<std::size_t>(c)] = e.data;
+      if (e.outcome == Outcome::kOk && e.op == McOp::kAd && e.params.size() >= 2 && !e.params[1].empty()) {
+        last_ad_image_[static_cast<std::size_t>(c)] = e.params[1];
+      }
+      auto it = by_op_.find({c, e.op_id});
+      if (it == by_op_.end()) continue;  // cannot happen: every op is recorded when issued
+      OpRecord& r = ops_[it->second];
+      if (!r.event) --open_;
+      r.event = std::move(e);
+    }
+  }
+}
+
+bool Execution::StepDone(int step) const {
+  for (const OpRecord& r : ops_) {
+    if (r.step == step && !r.event) return false;
+  }
+  return true;
+}
+
+// Runs until `done()` or the time limit. An empty queue or reaching the limit
+// is not an error here (the checkers judge what is left open).
+Status Execution::RunUntilDone(const std::function<bool()>& done) {
+  Status st = w_->world().RunUntilCondition(
+      [&] {
+        Collect();
+        return done();
+      },
+      s_.time_limit);
+  Collect();
+  if (!st.ok() && st.clause() == "SIM-2") return Status();
+  return st;
+}
+
+std::string Execution::Run() {
+  RefWorldOptions wo;
+  wo.seed = seed_;
+  wo.clients = s_.clients;
+  wo.world.default_link = s_.default_link;
+  wo.min_version = s_.min_version;
+  wo.latest_version = s_.latest_version;
+  wo.client_version = s_.client_version;
+  wo.cs_rate_per_s = s_.cs_rate_per_s;
+  wo.cs_burst = s_.cs_burst;
+  auto hosted = [&](const char* r) { return std::find(s_.servers.begin(), s_.servers.end(), r) != s_.servers.end(); };
+  wo.host_dp = hosted("dp"), wo.host_rs = hosted("rs"), wo.host_cs = hosted("cs"), wo.host_ms = hosted("ms");
+  wo.server_dedup = !o_.broken_dedup;
+  wo.trace_path = o_.trace_path;
+  wo.pcap_path = o_.pcap_path;
+  try {
+    w_ = std::make_unique<RefWorld>(wo);
+  } catch (const std::exception& e) {
+    return std::string("cannot build the world: ") + e.what();
+  }
+  last_captcha_.assign(static_cast<std::size_t>(s_.clients), "");
+  last_ad_image_.assign(static_cast<std::size_t>(s_.clients), "");
+  if (Status st = ApplyNetwork(); !st.ok()) return "network: " + st.ToString();
+  if (s_.workload) {
+    workload_end_ = s_.workload->start + s_.workload->duration;
+    std::vector<int> cl = s_.workload->clients;
+    if (cl.empty()) {
+      for (int c = 0; c < s_.clients; ++c) cl.push_back(c);
+    }
+    for (int c : cl) {
+      auto rng = std::make_shared<Rng>(Rng::Stream(seed_, "workload:mc-" + std::to_string(c)));
+      ScheduleWorkload(c, rng, s_.workload->start);
+    }
+  }
+  for (std::size_t i = 0; i < s_.steps.size(); ++i) {
+    const Step& st = s_.steps[i];
+    const int idx = static_cast<int>(i);
+    if (w_->Now() >= s_.time_limit) {
+      notes_.push_back("step " + std::to_string(i + 1) + " (" + StepOpName(st.op) + ") not run: time limit reached");
+      continue;
+    }
+    if (st.at && *st.at > w_->Now()) {
+      if (Status r = w_->world().RunUntil(std::min(*st.at, s_.time_limit)); !r.ok()) return r.ToString();
+      Collect();
+      if (*st.at >= s_.time_limit) {
+        notes_.push_back("step " + std::to_string(i + 1) + " not run: its time is past the time limit");
+        continue;
+      }
+    }
+    if (st.op == StepOp::kWait) {
+      if (Status r = w_->world().RunUntil(std::min(w_->Now() + st.duration, s_.time_limit)); !r.ok()) {
+        return r.ToString();
+      }
+      Collect();
+      continue;
+    }
+    if (st.op == StepOp::kAwait) {
+      if (Status r = RunUntilDone([&] { return open_ == 0; }); !r.ok()) return r.ToString();
+      continue;
+    }
+    for (int rep = 0; rep < st.count; ++rep) {
+      if (rep > 0 && st.spacing > 0) {
+        if (Status r = w_->world().RunUntil(std::min(w_->Now() + st.spacing, s_.time_limit)); !r.ok()) {
+          return r.ToString();
+        }
+        Collect();
+      }
+      for (int c : st.clients) Issue(st, idx, c, rep);
+    }
+    if (st.wait) {
+      if (Status r = RunUntilDone([&] { return StepDone(idx); }); !r.ok()) return r.ToString();
+    }
+  }
+  // Finally every op ends and the workload runs out (or the time limit hits).
+  if (Status r = RunUntilDone([&] { return open_ == 0 && w_->Now() >= workload_end_; }); !r.ok()) {
+    return r.ToString();
+  }
+  if (Status r = w_->world().RunUntil(std::min(w_->Now() + s_.settle, s_.time_limit)); !r.ok()) return r.ToString();
+  Collect();
+  return "";
+}
+
+Counters Execution::MakeCounters() {
+  Counters c;
+  for (const auto& n : CounterNames()) c[n] = 0;
+  std::vector<TimeUs> lat;
+  for (const OpRecord& r : ops_) {
+    ++c["ops"];
+    if (!r.event) {
+      ++c["pending"];
+      continue;
+    }
+    switch (r.event->outcome) {
+      case Outcome::kOk: ++c["ok"]; break;
+      case Outcome::kStatus: ++c["status"]; break;
+      case Outcome::kGaveUp: ++c["gave_up"]; break;
+      case Outcome::kRefused: ++c["refused"]; break;
+    }
+    if (r.event->outcome == Outcome::kOk || r.event->outcome == Outcome::kStatus) lat.push_back(r.event->at - r.issued);
+  }
+  for (int i = 0; i < w_->clients(); ++i) {
+    if (const auto* ls = w_->mc(i).cs_stats()) {
+      c["sent"] += static_cast<std::int64_t>(ls->requests);
+      c["resent"] += static_cast<std::int64_t>(ls->resends);
+      c["late_answers"] += static_cast<std::int64_t>(ls->late_answers);
+    }
+    c["sent"] += static_cast<std::int64_t>(w_->mc_host_stats(i).http_requests);
+  }
+  const sim::NetStats& ns = w_->world().stats();
+  c["dropped"] = static_cast<std::int64_t>(ns.dropped);
+  c["duplicated"] = static_cast<std::int64_t>(ns.duplicated);
+  c["corrupted"] = static_cast<std::int64_t>(ns.corrupted);
+  c["delivered"] = static_cast<std::int64_t>(ns.delivered);
+  auto stored = w_->cs_store().CountUploads();
+  c["uploads_stored"] = stored.ok() ? static_cast<std::int64_t>(*stored) : -1;
+  c["cs_executed"] = static_cast<std::int64_t>(w_->cs().server_stats().requests_executed);
+  c["cs_replayed"] = static_cast<std::int64_t>(w_->cs().server_stats().duplicates_replayed);
+  c["rs_accounts"] = static_cast<std::int64_t>(w_->rs().stats().accounts_created);
+  std::sort(lat.begin(), lat.end());
+  auto pct = [&](int p) -> std::int64_t {
+    if (lat.empty()) return 0;
+    std::size_t rank = (lat.size() * static_cast<std::size_t>(p) + 99) / 100;  // nearest rank
+    return lat[std::max<std::size_t>(rank, 1) - 1];
+  };
+  c["latency_p50_us"] = pct(50);
+  c["latency_p90_us"] = pct(90);
+  c["latency_p99_us"] = pct(99);
+  c["latency_max_us"] = lat.empty() ? 0 : lat.back();
+  return c;
+}
+
+void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
+                     const std::vector<std::string>& checkers) {
+  r.counters = MakeCounters();
+  r.trace_hash = hash();
+  r.trace_lines = w_->world().trace().count();
+  r.end_time = w_->Now();
+  RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm};
+  for (const std::string& name : checkers) {
+    const CheckerDef* def = FindChecker(name);
+    CheckResult cr;
+    cr.checker = name;
+    cr.reason = def ? def->check(view) : "unknown checker";
+    cr.pass = cr.reason.empty();
+    r.checks.push_back(cr);
+  }
+}
+
+}  // namespace
+
+RunResult RunScenario(const Scenario& given, const RunOptions& o) {
+  RunResult r;
+  r.scenario = given.name;
+  r.file = given.file;
+  r.seed = o.seed.value_or(given.seed);
+  r.swarm = o.swarm;
+  Scenario s = given;
+  if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed);
+  const std::vector<std::string>& checkers = o.only_checkers.empty() ? s.checkers : o.only_checkers;
+  bool rerun = false;
+  for (const auto& c : checkers) {
+    if (const CheckerDef* d = FindChecker(c); d && d->needs_rerun) rerun = true;
+  }
+  std::optional<std::string> rerun_hash;
+  if (rerun) {
+    RunOptions plain = o;
+    plain.trace_path.clear();
+    plain.pcap_path.clear();
+    Execution first(s, plain, r.seed);
+    if (std::string err = first.Run(); err.empty()) rerun_hash = first.hash();
+  }
+  Execution ex(s, o, r.seed);
+  if (std::string err = ex.Run(); !err.empty()) {
+    r.checks.push_back({"harness", false, err});
+    r.pass = false;
+    return r;
+  }
+  ex.Fill(r, rerun_hash, checkers);
+  r.pass = r.first_failure() == nullptr;
+  return r;
+}
+
+nlohmann::ordered_json ResultJson(const RunResult& r) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["file"] = r.file;
+  j["seed"] = r.seed;
+  j["verdict"] = r.pass ? "PASS" : "FAIL";
+  j["swarm"] = r.swarm;
+  if (r.swarm) j["swarm_mix"] = r.swarm_mix;
+  j["trace_hash"] = r.trace_hash;
+  j["trace_lines"] = r.trace_lines;
+  j["end_time_us"] = r.end_time;
+  auto checks = nlohmann::ordered_json::array();
+  for (const CheckResult& c : r.checks) {
+    checks.push_back({{"checker", c.checker}, {"pass", c.pass}, {"reason", c.reason}});
+  }
+  j["checkers"] = checks;
+  j["counters"] = r.counters;
+  return j;
+}
+
+}  // namespace mcpsim::scenarios

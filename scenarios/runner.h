@@ -1,0 +1,61 @@
+// The scenario runner: builds a RefWorld from a Scenario, applies the network
+// (links, scheduled faults), runs the steps and the workload on virtual time,
+// applies the checkers and returns a RunResult (also as JSON for reports).
+//
+// A run is a pure function of (scenario, seed, options): same inputs -> same
+// trace hash. Nothing here reads a clock or spawns a thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scenarios/checkers.h"
+#include "scenarios/scenario.h"
+
+namespace mcpsim::scenarios {
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;  // default: the scenario's seed
+  std::string trace_path;             // write the JSON Lines trace here
+  std::string pcap_path;              // write a pcap of all traffic here
+  // Swarm testing: the seed also draws a fault mix (see swarm.h) applied on
+  // top of the scenario's network; step expectations are then not checked.
+  bool swarm = false;
+  // TEST-ONLY: runs the reference with server duplicate suppression off.
+  bool broken_dedup = false;
+  // Only these checkers (empty = the scenario's list). Used by the shrinker.
+  std::vector<std::string> only_checkers;
+};
+
+struct CheckResult {
+  std::string checker;
+  bool pass = true;
+  std::string reason;  // why it failed ("" on pass)
+};
+
+struct RunResult {
+  std::string scenario, file;
+  std::uint64_t seed = 0;
+  bool pass = false;
+  std::string harness_error;  // the run itself broke (bad trace path, SIM-1, ...)
+  std::vector<CheckResult> checks;
+  Counters counters;
+  std::string trace_hash;  // 16 hex digits
+  std::uint64_t trace_lines = 0;
+  TimeUs end_time = 0;
+  bool swarm = false;
+  std::string swarm_mix;  // human-readable fault mix (swarm only)
+
+  // The first failing check ("harness" for a harness error), or nullptr.
+  const CheckResult* first_failure() const;
+};
+
+RunResult RunScenario(const Scenario& s, const RunOptions& options);
+
+nlohmann::ordered_json ResultJson(const RunResult& r);
+
+}  // namespace mcpsim::scenarios

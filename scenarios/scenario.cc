@@ -1,0 +1,532 @@
+#include "scenarios/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "scenarios/checkers.h"
+#include "scenarios/yaml_util.h"
+
+namespace mcpsim::scenarios {
+
+using yaml::YamlCtx;
+using Outcome = reference::McEvent::Outcome;
+
+const char* StepOpName(StepOp op) {
+  static const char* names[] = {"dispatch", "accept_privacy", "captcha", "register", "upload",
+                                "ad",       "media",          "wait",    "await"};
+  return names[static_cast<int>(op)];
+}
+
+const char* FaultKindName(FaultKind k) {
+  static const char* names[] = {"partition", "clog", "clog_node", "link_down", "link_change"};
+  return names[static_cast<int>(k)];
+}
+
+const std::vector<std::string>& CounterNames() {
+  static const std::vector<std::string> names = {
+      "ops",          "pending",      "ok",           "status",         "refused",        "gave_up",
+      "sent",         "resent",       "late_answers",   "dropped",        "duplicated",
+      "corrupted",    "delivered",    "uploads_stored", "cs_executed",    "cs_replayed",
+      "rs_accounts",  "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_max_us"};
+  return names;
+}
+
+std::vector<std::string> ResolveNodes(const std::string& name, int clients) {
+  if (name == "servers") return {"dp", "rs", "cs", "ms"};
+  if (name == "clients") {
+    std::vector<std::string> out;
+    for (int i = 0; i < clients; ++i) out.push_back("mc-" + std::to_string(i));
+    return out;
+  }
+  if (name == "dp" || name == "rs" || name == "cs" || name == "ms") return {name};
+  if (name.rfind("mc-", 0) == 0 && name.size() > 3 && name.size() < 8 &&
+      std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (std::stoi(name.substr(3)) < clients) return {name};
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------- Expect
+
+std::string Expect::Describe() const {
+  std::string s;
+  auto add = [&](const std::string& x) { s += (s.empty() ? "" : "|") + x; };
+  if (ok) add("ok");
+  if (refused) add("refused");
+  if (gave_up) add("gave_up");
+  if (answered) add("answered");
+  for (auto st : statuses) add("status " + std::to_string(st));
+  if (s.empty()) s = "any";
+  for (const auto& [i, v] : params) s += " param" + std::to_string(i) + "=" + v;
+  if (params_count) s += " params_count=" + std::to_string(*params_count);
+  if (!data_prefix.empty()) s += " data_prefix=" + data_prefix;
+  return s;
+}
+
+std::string Expect::Mismatch(const reference::McEvent& e) const {
+  static const char* outcome_names[] = {"ok", "status", "gave_up", "refused"};
+  const bool any = !ok && !refused && !gave_up && !answered && statuses.empty();
+  bool match = any || (ok && e.outcome == Outcome::kOk) || (refused && e.outcome == Outcome::kRefused) ||
+               (gave_up && e.outcome == Outcome::kGaveUp) ||
+               (answered && (e.outcome == Outcome::kOk || e.outcome == Outcome::kStatus));
+  if (e.outcome == Outcome::kStatus &&
+      std::find(statuses.begin(), statuses.end(), e.status) != statuses.end()) {
+    match = true;
+  }
+  std::string got = outcome_names[static_cast<int>(e.outcome)];
+  if (e.outcome == Outcome::kStatus) got += " " + std::to_string(e.status);
+  if (!e.detail.empty()) got += " (" + e.detail + ")";
+  if (!match) return "expected " + Describe() + ", got " + got;
+  if (e.outcome != Outcome::kOk) return "";
+  for (const auto& [i, v] : params) {
+    if (i >= e.params.size()) return "expected param" + std::to_string(i) + "=" + v + ", answer has " +
+                                     std::to_string(e.params.size()) + " params";
+    if (e.params[i] != v) return "expected param" + std::to_string(i) + "=" + v + ", got " + e.params[i];
+  }
+  if (params_count && e.params.size() != *params_count) {
+    return "expected " + std::to_string(*params_count) + " params, got " + std::to_string(e.params.size());
+  }
+  if (!data_prefix.empty() && e.data.compare(0, data_prefix.size(), data_prefix) != 0) {
+    return "data does not start with '" + data_prefix + "'";
+  }
+  return "";
+}
+
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(const std::string& file) : ctx_(file) {}
+  Result<Scenario> Parse(std::string_view text);
+
+ private:
+  void Nodes(const YAML::Node& n);
+  void Network(const YAML::Node& n);
+  std::vector<std::string> Names(const YAML::Node& n);
+  std::string OneName(const YAML::Node& n);
+  void Steps(const YAML::Node& n);
+  void OneStep(const YAML::Node& n);
+  void Outcomes(const YAML::Node& n, Expect& e);
+  Expect ParseExpect(const YAML::Node& n);
+  std::vector<int> Clients(const YAML::Node& n, bool* all);
+  void ParseWorkload(const YAML::Node& n);
+  void Checkers(const YAML::Node& n);
+  void Counters(const YAML::Node& n);
+  SourcePos Pos(const YAML::Node& n) { return {n.Mark().line + 1, n.Mark().column + 1}; }
+
+  YamlCtx ctx_;
+  Scenario s_;
+};
+
+Result<Scenario> Parser::Parse(std::string_view text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    ctx_.FailAt(e.mark.line + 1, e.mark.column + 1, e.msg);
+    return Status::Error("SCEN", ctx_.error());
+  }
+  try {
+    s_.file = ctx_.file();
+    if (!root.IsMap()) {
+      ctx_.FailAt(1, 1, "a scenario must be a YAML mapping");
+    } else if (ctx_.CheckKeys(root, {"name", "purpose", "seed", "time_limit", "settle", "nodes", "network", "steps",
+                                     "workload", "checkers", "expect_counters"},
+                              "scenario")) {
+      if (!root["name"]) ctx_.FailAt(1, 1, "missing required key 'name'");
+      if (!root["purpose"]) ctx_.FailAt(1, 1, "missing required key 'purpose'");
+      ctx_.Str(root, "name", s_.name);
+      ctx_.Str(root, "purpose", s_.purpose);
+      if (!ctx_.failed() && s_.name.empty()) ctx_.Fail(root["name"], "name must not be empty");
+      if (!ctx_.failed() && s_.purpose.find('\n') != std::string::npos) {
+        ctx_.Fail(root["purpose"], "purpose must be one line");
+      }
+      std::int64_t seed = 1;
+      ctx_.Int(root, "seed", 0, INT64_MAX, seed);
+      s_.seed = static_cast<std::uint64_t>(seed);
+      ctx_.Duration(root, "time_limit", s_.time_limit);
+      ctx_.Duration(root, "settle", s_.settle);
+      if (!ctx_.failed() && s_.time_limit <= 0) ctx_.Fail(root["time_limit"], "time_limit must be > 0");
+      if (root["nodes"]) Nodes(root["nodes"]);
+      if (root["network"] && !ctx_.failed()) Network(root["network"]);
+      if (root["steps"] && !ctx_.failed()) Steps(root["steps"]);
+      if (root["workload"] && !ctx_.failed()) ParseWorkload(root["workload"]);
+      if (!ctx_.failed()) Checkers(root["checkers"]);
+      if (root["expect_counters"] && !ctx_.failed()) Counters(root["expect_counters"]);
+      if (!ctx_.failed() && s_.steps.empty() && !s_.workload) {
+        ctx_.FailAt(1, 1, "a scenario needs 'steps' or a 'workload'");
+      }
+    }
+  } catch (const YAML::Exception& e) {  // defensive: typed access on odd nodes
+    ctx_.FailAt(e.mark.line + 1, e.mark.column + 1, e.msg);
+  }
+  if (ctx_.failed()) return Status::Error("SCEN", ctx_.error());
+  return std::move(s_);
+}
+
+void Parser::Nodes(const YAML::Node& n) {
+  if (!ctx_.CheckKeys(n, {"clients", "servers", "sg", "min_version", "latest_version", "client_version",
+                          "cs_rate_per_s", "cs_burst"},
+                      "nodes")) {
+    return;
+  }
+  std::int64_t v = s_.clients;
+  ctx_.Int(n, "clients", 0, 64, v);
+  s_.clients = static_cast<int>(v);
+  v = s_.sg;
+  ctx_.Int(n, "sg", 0, 16, v);
+  s_.sg = static_cast<int>(v);
+  if (s_.sg > 0) ctx_.Fail(n["sg"], "SG nodes are not available yet (the SG is not hosted in RefWorld)");
+  if (const YAML::Node srv = n["servers"]) {
+    for (const std::string& name : ctx_.StrList(srv)) {
+      if (name != "dp" && name != "rs" && name != "cs" && name != "ms") {
+        ctx_.Fail(srv, "unknown server role '" + name + "' (known: dp, rs, cs, ms)");
+      }
+    }
+    s_.servers = ctx_.StrList(srv);
+  }
+  ctx_.Str(n, "min_version", s_.min_version);
+  ctx_.Str(n, "latest_version", s_.latest_version);
+  ctx_.Str(n, "client_version", s_.client_version);
+  v = s_.cs_rate_per_s;
+  ctx_.Int(n, "cs_rate_per_s", 0, 1000000, v);
+  s_.cs_rate_per_s = static_cast<std::uint32_t>(v);
+  v = s_.cs_burst;
+  ctx_.Int(n, "cs_burst", 0, 1000000, v);
+  s_.cs_burst = static_cast<std::uint32_t>(v);
+}
+
+std::string Parser::OneName(const YAML::Node& n) {
+  auto s = ctx_.StrOf(n);
+  if (!s) return "";
+  if (ResolveNodes(*s, s_.clients).empty()) {
+    ctx_.Fail(n, "unknown node '" + *s + "' (dp, rs, cs, ms, mc-0.." + "mc-" +
+                     std::to_string(std::max(0, s_.clients - 1)) + ", clients, servers)");
+    return "";
+  }
+  return *s;
+}
+
+std::vector<std::string> Parser::Names(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (n.IsSequence()) {
+    for (const auto& e : n) out.push_back(OneName(e));
+  } else {
+    out.push_back(OneName(n));
+  }
+  return out;
+}
+
+void Parser::Network(const YAML::Node& n) {
+  if (!ctx_.CheckKeys(n, {"default", "links", "faults"}, "network")) return;
+  if (n["default"]) s_.default_link = ctx_.Link(n["default"], {});
+  if (const YAML::Node links = n["links"]) {
+    if (!links.IsSequence()) return ctx_.Fail(links, "links must be a list");
+    for (const auto& l : links) {
+      LinkOverride o;
+      o.pos = Pos(l);
+      if (!l.IsMap() || !l["from"] || !l["to"]) return ctx_.Fail(l, "a link override needs 'from' and 'to'");
+      o.from = OneName(l["from"]);
+      o.to = OneName(l["to"]);
+      ctx_.Bool(l, "both", o.both);
+      o.cfg = ctx_.Link(l, s_.default_link, {"from", "to", "both"});
+      if (ctx_.failed()) return;
+      s_.links.push_back(o);
+    }
+  }
+  if (const YAML::Node faults = n["faults"]) {
+    if (!faults.IsSequence()) return ctx_.Fail(faults, "faults must be a list");
+    for (const auto& f : faults) {
+      Fault x;
+      x.pos = Pos(f);
+      if (!f.IsMap() || !f["kind"]) return ctx_.Fail(f, "a fault needs a 'kind'");
+      const std::string kind = ctx_.StrOf(f["kind"]).value_or("");
+      if (kind == "partition") {
+        x.kind = FaultKind::kPartition;
+        if (!ctx_.CheckKeys(f, {"kind", "a", "b", "start", "end", "two_way"}, "partition")) return;
+        if (!f["a"] || !f["b"]) return ctx_.Fail(f, "a partition needs 'a' and 'b'");
+        x.a = Names(f["a"]);
+        x.b = Names(f["b"]);
+        ctx_.Bool(f, "two_way", x.two_way);
+      } else if (kind == "clog" || kind == "link_down" || kind == "link_change") {
+        x.kind = kind == "clog" ? FaultKind::kClog : kind == "link_down" ? FaultKind::kLinkDown
+                                                                          : FaultKind::kLinkChange;
+        if (kind == "link_change") {
+          if (!ctx_.CheckKeys(f, {"kind", "from", "to", "both", "at", "link"}, kind)) return;
+          if (!f["link"] || !f["at"]) return ctx_.Fail(f, "link_change needs 'at' and 'link'");
+          x.link = ctx_.Link(f["link"], s_.default_link);
+          ctx_.Duration(f, "at", x.start);
+        } else if (!ctx_.CheckKeys(f, {"kind", "from", "to", "both", "start", "end"}, kind)) {
+          return;
+        }
+        if (!f["from"] || !f["to"]) return ctx_.Fail(f, kind + " needs 'from' and 'to'");
+        x.from = OneName(f["from"]);
+        x.to = OneName(f["to"]);
+        ctx_.Bool(f, "both", x.both);
+      } else if (kind == "clog_node") {
+        x.kind = FaultKind::kClogNode;
+        if (!ctx_.CheckKeys(f, {"kind", "node", "start", "end"}, kind)) return;
+        if (!f["node"]) return ctx_.Fail(f, "clog_node needs 'node'");
+        x.node = OneName(f["node"]);
+      } else {
+        return ctx_.Fail(f["kind"], "unknown fault kind '" + kind +
+                                        "' (partition, clog, clog_node, link_down, link_change)");
+      }
+      if (x.kind != FaultKind::kLinkChange) {
+        if (!f["start"] || !f["end"]) return ctx_.Fail(f, kind + " needs 'start' and 'end'");
+        ctx_.Duration(f, "start", x.start);
+        ctx_.Duration(f, "end", x.end);
+        if (!ctx_.failed() && x.end <= x.start) return ctx_.Fail(f["end"], "end must be after start");
+      }
+      if (ctx_.failed()) return;
+      s_.faults.push_back(x);
+    }
+  }
+}
+
+std::vector<int> Parser::Clients(const YAML::Node& n, bool* all) {
+  std::vector<int> out;
+  if (n.IsScalar() && n.Scalar() == "all") {
+    *all = true;
+    for (int i = 0; i < s_.clients; ++i) out.push_back(i);
+    return out;
+  }
+  auto one = [&](const YAML::Node& e) {
+    if (auto v = ctx_.IntOf(e, 0, std::max(0, s_.clients - 1))) out.push_back(static_cast<int>(*v));
+  };
+  if (n.IsSequence()) {
+    for (const auto& e : n) one(e);
+  } else {
+    one(n);
+  }
+  if (s_.clients == 0) ctx_.Fail(n, "no clients in this scenario (nodes.clients is 0)");
+  return out;
+}
+
+void Parser::Outcomes(const YAML::Node& n, Expect& e) {
+  auto one = [&](const YAML::Node& x) {
+    if (!x.IsScalar()) return ctx_.Fail(x, "expected an outcome (ok, refused, gave_up, answered, any) or a status");
+    const std::string& v = x.Scalar();
+    if (v == "ok") e.ok = true;
+    else if (v == "refused") e.refused = true;
+    else if (v == "gave_up") e.gave_up = true;
+    else if (v == "answered") e.answered = true;
+    else if (v == "any") {
+    } else if (auto st = ctx_.IntOf(x, 1, 65535)) {
+      e.statuses.push_back(static_cast<std::uint16_t>(*st));
+    }
+  };
+  if (n.IsSequence()) {
+    for (const auto& x : n) one(x);
+  } else {
+    one(n);
+  }
+}
+
+Expect Parser::ParseExpect(const YAML::Node& n) {
+  Expect e;
+  if (!n.IsMap()) {
+    Outcomes(n, e);
+    return e;
+  }
+  if (!ctx_.CheckKeys(n, {"outcome", "status", "params", "params_count", "data_prefix"}, "expect")) return e;
+  if (n["outcome"]) Outcomes(n["outcome"], e);
+  if (n["status"]) Outcomes(n["status"], e);
+  if (const YAML::Node p = n["params"]) {
+    if (!p.IsMap()) {
+      ctx_.Fail(p, "expect.params must map a param index to its value");
+      return e;
+    }
+    for (const auto& kv : p) {
+      auto idx = ctx_.IntOf(kv.first, 0, 63);
+      auto val = ctx_.StrOf(kv.second);
+      if (idx && val) e.params[static_cast<std::size_t>(*idx)] = *val;
+    }
+  }
+  std::int64_t c = -1;
+  ctx_.Int(n, "params_count", 0, 64, c);
+  if (c >= 0) e.params_count = static_cast<std::size_t>(c);
+  ctx_.Str(n, "data_prefix", e.data_prefix);
+  return e;
+}
+
+void Parser::Steps(const YAML::Node& n) {
+  if (!n.IsSequence()) return ctx_.Fail(n, "steps must be a list");
+  for (const auto& st : n) {
+    OneStep(st);
+    if (ctx_.failed()) return;
+  }
+}
+
+void Parser::OneStep(const YAML::Node& n) {
+  if (!n.IsMap() || !n["do"]) return ctx_.Fail(n, "a step needs 'do' (dispatch, accept_privacy, captcha, "
+                                                  "register, upload, ad, media, wait, await)");
+  Step s;
+  s.pos = Pos(n);
+  const std::string op = ctx_.StrOf(n["do"]).value_or("");
+  std::initializer_list<const char*> common = {"do", "client", "at", "wait", "count", "spacing", "expect",
+                                               "min_ok"};
+  std::vector<const char*> keys(common);
+  auto allow = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more); };
+  if (op == "dispatch") s.op = StepOp::kDispatch;
+  else if (op == "accept_privacy") s.op = StepOp::kAcceptPrivacy;
+  else if (op == "captcha") s.op = StepOp::kCaptcha;
+  else if (op == "register") {
+    s.op = StepOp::kRegister;
+    allow({"account", "password", "password_again", "nickname", "captcha"});
+  } else if (op == "upload") {
+    s.op = StepOp::kUpload;
+    allow({"kind", "data"});
+  } else if (op == "ad") {
+    s.op = StepOp::kAd;
+    allow({"slot"});
+  } else if (op == "media") {
+    s.op = StepOp::kMedia;
+    allow({"url"});
+  } else if (op == "wait") {
+    s.op = StepOp::kWait;
+    keys = {"do", "at", "for"};
+  } else if (op == "await") {
+    s.op = StepOp::kAwait;
+    keys = {"do", "at"};
+  } else {
+    return ctx_.Fail(n["do"], "unknown step '" + op + "' (dispatch, accept_privacy, captcha, register, upload, "
+                                                       "ad, media, wait, await)");
+  }
+  for (const auto& kv : n) {
+    const std::string k = kv.first.Scalar();
+    if (std::none_of(keys.begin(), keys.end(), [&](const char* a) { return k == a; })) {
+      std::string list;
+      for (const char* a : keys) list += (list.empty() ? "" : ", ") + std::string(a);
+      return ctx_.Fail(kv.first, "unknown key '" + k + "' in step '" + op + "' (allowed: " + list + ")");
+    }
+  }
+  if (n["client"]) s.clients = Clients(n["client"], &s.all_clients);
+  else if (s_.clients == 0 && s.op != StepOp::kWait && s.op != StepOp::kAwait) {
+    return ctx_.Fail(n, "no clients in this scenario (nodes.clients is 0)");
+  }
+  if (n["at"]) s.at = ctx_.DurationOf(n["at"]);
+  ctx_.Bool(n, "wait", s.wait);
+  std::int64_t count = 1;
+  ctx_.Int(n, "count", 1, 100000, count);
+  s.count = static_cast<int>(count);
+  ctx_.Duration(n, "spacing", s.spacing);
+  if (s.op == StepOp::kWait) {
+    if (!n["for"]) return ctx_.Fail(n, "wait needs 'for' (a duration)");
+    ctx_.Duration(n, "for", s.duration);
+  }
+  ctx_.Str(n, "kind", s.kind);
+  ctx_.Str(n, "data", s.data);
+  ctx_.Str(n, "slot", s.slot);
+  ctx_.Str(n, "url", s.url);
+  ctx_.Str(n, "account", s.account);
+  ctx_.Str(n, "password", s.password);
+  if (n["password_again"]) s.password_again = ctx_.StrOf(n["password_again"]);
+  ctx_.Str(n, "nickname", s.nickname);
+  if (const YAML::Node c = n["captcha"]) {
+    const std::string v = ctx_.StrOf(c).value_or("");
+    if (v == "read") s.captcha = CaptchaMode::kRead;
+    else if (v == "wrong") s.captcha = CaptchaMode::kWrong;
+    else {
+      s.captcha = CaptchaMode::kLiteral;
+      s.captcha_text = v;
+    }
+  }
+  if (n["expect"]) s.expect = ParseExpect(n["expect"]);
+  if (n["min_ok"]) {
+    if (auto v = ctx_.IntOf(n["min_ok"], 0, 10000000)) s.min_ok = static_cast<int>(*v);
+  }
+  s_.steps.push_back(std::move(s));
+}
+
+void Parser::ParseWorkload(const YAML::Node& n) {
+  if (!ctx_.CheckKeys(n, {"start", "duration", "rate_per_s", "clients", "mix"}, "workload")) return;
+  Workload w;
+  w.pos = Pos(n);
+  ctx_.Duration(n, "start", w.start);
+  if (!n["duration"]) return ctx_.Fail(n, "workload needs 'duration'");
+  ctx_.Duration(n, "duration", w.duration);
+  ctx_.Real(n, "rate_per_s", 0.001, 1000.0, w.rate_per_s);
+  if (n["clients"]) {
+    bool all = false;
+    w.clients = Clients(n["clients"], &all);
+    if (all) w.clients.clear();
+  }
+  if (s_.clients == 0) return ctx_.Fail(n, "a workload needs clients (nodes.clients is 0)");
+  if (const YAML::Node m = n["mix"]) {
+    if (!ctx_.CheckKeys(m, {"upload", "ad", "media", "dispatch"}, "workload.mix")) return;
+    std::int64_t v;
+    v = 0, ctx_.Int(m, "upload", 0, 1000, v), w.upload = static_cast<int>(v);
+    v = 0, ctx_.Int(m, "ad", 0, 1000, v), w.ad = static_cast<int>(v);
+    v = 0, ctx_.Int(m, "media", 0, 1000, v), w.media = static_cast<int>(v);
+    v = 0, ctx_.Int(m, "dispatch", 0, 1000, v), w.dispatch = static_cast<int>(v);
+    if (!ctx_.failed() && w.upload + w.ad + w.media + w.dispatch == 0) return ctx_.Fail(m, "mix weights are all 0");
+  }
+  s_.workload = w;
+}
+
+void Parser::Checkers(const YAML::Node& n) {
+  if (!n) {
+    s_.checkers = DefaultCheckers();
+    return;
+  }
+  s_.checkers_explicit = true;
+  if (!n.IsSequence()) return ctx_.Fail(n, "checkers must be a list of names");
+  for (const auto& c : n) {
+    auto name = ctx_.StrOf(c);
+    if (!name) return;
+    if (!FindChecker(*name)) {
+      std::string list;
+      for (const auto& d : AllCheckers()) list += (list.empty() ? "" : ", ") + d.name;
+      return ctx_.Fail(c, "unknown checker '" + *name + "' (known: " + list + ")");
+    }
+    s_.checkers.push_back(*name);
+  }
+}
+
+void Parser::Counters(const YAML::Node& n) {
+  if (!n.IsMap()) return ctx_.Fail(n, "expect_counters must map counter names to bounds");
+  for (const auto& kv : n) {
+    CounterBound b;
+    b.pos = Pos(kv.first);
+    b.counter = kv.first.Scalar();
+    const auto& names = CounterNames();
+    if (std::find(names.begin(), names.end(), b.counter) == names.end()) {
+      std::string list;
+      for (const auto& c : names) list += (list.empty() ? "" : ", ") + c;
+      return ctx_.Fail(kv.first, "unknown counter '" + b.counter + "' (known: " + list + ")");
+    }
+    if (kv.second.IsMap()) {
+      if (!ctx_.CheckKeys(kv.second, {"min", "max"}, "counter bound")) return;
+      std::int64_t v = INT64_MIN;
+      ctx_.Int(kv.second, "min", INT64_MIN + 1, INT64_MAX, v);
+      if (v != INT64_MIN) b.min = v;
+      v = INT64_MIN;
+      ctx_.Int(kv.second, "max", INT64_MIN + 1, INT64_MAX, v);
+      if (v != INT64_MIN) b.max = v;
+    } else if (auto v = ctx_.IntOf(kv.second, INT64_MIN + 1, INT64_MAX)) {
+      b.min = b.max = *v;
+    }
+    if (ctx_.failed()) return;
+    s_.expect_counters.push_back(b);
+  }
+}
+
+}  // namespace
+
+Result<Scenario> ParseScenario(std::string_view text, const std::string& file) {
+  return Parser(file).Parse(text);
+}
+
+Result<Scenario> ParseScenarioFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::Error("SCEN", path + ":0:0: cannot read the file");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ParseScenario(ss.str(), path);
+}
+
+}  // namespace mcpsim::scenarios

@@ -1,0 +1,158 @@
+#include "scenarios/shrink.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "scenarios/swarm.h"
+
+namespace mcpsim::scenarios {
+
+namespace {
+
+std::size_t LinkSize(const sim::LinkConfig& c) {
+  const sim::LinkConfig d;
+  return (c.base_delay != d.base_delay) + (c.jitter_dist != d.jitter_dist) + (c.loss != d.loss) +
+         c.burst.enabled + (c.duplicate != d.duplicate) + (c.reorder != d.reorder) +
+         (c.bandwidth_bps != d.bandwidth_bps) + (c.mtu != d.mtu) + (c.corrupt != d.corrupt);
+}
+
+bool Mentions(const std::string& name, const std::string& client) { return name == client; }
+
+// Drops client `c` (the last one) and everything that refers to it.
+Scenario DropLastClient(const Scenario& s) {
+  Scenario t = s;
+  const int c = s.clients - 1;
+  const std::string name = "mc-" + std::to_string(c);
+  t.clients = c;
+  t.steps.clear();
+  for (Step st : s.steps) {
+    if (st.op != StepOp::kWait && st.op != StepOp::kAwait) {
+      st.clients.erase(std::remove(st.clients.begin(), st.clients.end(), c), st.clients.end());
+      if (st.clients.empty()) continue;
+    }
+    t.steps.push_back(st);
+  }
+  t.links.clear();
+  for (const LinkOverride& l : s.links) {
+    if (!Mentions(l.from, name) && !Mentions(l.to, name)) t.links.push_back(l);
+  }
+  t.faults.clear();
+  for (Fault f : s.faults) {
+    if (Mentions(f.from, name) || Mentions(f.to, name) || Mentions(f.node, name)) continue;
+    f.a.erase(std::remove(f.a.begin(), f.a.end(), name), f.a.end());
+    f.b.erase(std::remove(f.b.begin(), f.b.end(), name), f.b.end());
+    if (f.kind == FaultKind::kPartition && (f.a.empty() || f.b.empty())) continue;
+    t.faults.push_back(f);
+  }
+  if (t.workload) {
+    auto& wc = t.workload->clients;
+    wc.erase(std::remove(wc.begin(), wc.end(), c), wc.end());
+    if (c == 0) t.workload.reset();
+  }
+  return t;
+}
+
+}  // namespace
+
+std::size_t ScenarioSize(const Scenario& s) {
+  std::size_t n = static_cast<std::size_t>(s.clients) + s.faults.size() + s.links.size() +
+                  s.expect_counters.size() + LinkSize(s.default_link) + (s.workload ? 5 : 0);
+  for (const Step& st : s.steps) n += 1 + static_cast<std::size_t>(st.count - 1) + (st.clients.size() - 1);
+  return n;
+}
+
+ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_runs) {
+  ShrinkOutcome out;
+  Scenario cur = given;
+  RunOptions ro = options;
+  if (ro.swarm) {
+    ApplySwarm(cur, ro.seed.value_or(given.seed));  // bake the mix in
+    ro.swarm = false;
+  }
+  ro.trace_path.clear();
+  ro.pcap_path.clear();
+  out.size_before = ScenarioSize(given);
+  const RunResult first = RunScenario(cur, ro);
+  ++out.runs;
+  const CheckResult* f = first.first_failure();
+  out.minimal = cur;
+  if (!f) {
+    out.size_after = out.size_before;
+    return out;
+  }
+  out.failed_initially = true;
+  out.checker = f->checker;
+  if (out.checker != "harness") ro.only_checkers = {out.checker};
+  auto fails = [&](const Scenario& c) {
+    if (out.runs >= max_runs) return false;
+    ++out.runs;
+    const RunResult r = RunScenario(c, ro);
+    const CheckResult* x = r.first_failure();
+    return x && x->checker == out.checker;
+  };
+  auto attempt = [&](const std::function<void(Scenario&)>& edit) {
+    Scenario c = cur;
+    edit(c);
+    if (ScenarioSize(c) >= ScenarioSize(cur) && c.time_limit >= cur.time_limit) return false;
+    if (!fails(c)) return false;
+    cur = std::move(c);
+    return true;
+  };
+  bool progress = true;
+  while (progress && out.runs < max_runs) {
+    progress = false;
+    while (cur.clients > 1 && fails(DropLastClient(cur))) {
+      cur = DropLastClient(cur);
+      progress = true;
+    }
+    for (std::size_t i = cur.steps.size(); i-- > 0;) {
+      progress |= attempt([i](Scenario& c) { c.steps.erase(c.steps.begin() + static_cast<long>(i)); });
+    }
+    for (std::size_t i = 0; i < cur.steps.size(); ++i) {
+      if (cur.steps[i].count > 1) {
+        if (!attempt([i](Scenario& c) { c.steps[i].count = 1; })) {
+          progress |= attempt([i](Scenario& c) { c.steps[i].count = (c.steps[i].count + 1) / 2; });
+        } else {
+          progress = true;
+        }
+      }
+      if (cur.steps[i].clients.size() > 1) {
+        progress |= attempt([i](Scenario& c) {
+          c.steps[i].clients.resize(1);
+          c.steps[i].all_clients = false;
+        });
+      }
+    }
+    for (std::size_t i = cur.faults.size(); i-- > 0;) {
+      progress |= attempt([i](Scenario& c) { c.faults.erase(c.faults.begin() + static_cast<long>(i)); });
+    }
+    for (std::size_t i = cur.links.size(); i-- > 0;) {
+      progress |= attempt([i](Scenario& c) { c.links.erase(c.links.begin() + static_cast<long>(i)); });
+    }
+    for (std::size_t i = cur.expect_counters.size(); i-- > 0;) {
+      progress |= attempt([i](Scenario& c) { c.expect_counters.erase(c.expect_counters.begin() + static_cast<long>(i)); });
+    }
+    if (cur.workload) progress |= attempt([](Scenario& c) { c.workload.reset(); });
+    const sim::LinkConfig d;
+    progress |= attempt([](Scenario& c) { c.default_link.burst = {}; });
+    progress |= attempt([&](Scenario& c) { c.default_link.loss = d.loss; });
+    progress |= attempt([&](Scenario& c) { c.default_link.duplicate = d.duplicate; });
+    progress |= attempt([&](Scenario& c) { c.default_link.reorder = d.reorder; });
+    progress |= attempt([&](Scenario& c) {
+      c.default_link.jitter_dist = d.jitter_dist;
+      c.default_link.jitter = d.jitter;
+    });
+    progress |= attempt([&](Scenario& c) { c.default_link.corrupt = d.corrupt; });
+    progress |= attempt([&](Scenario& c) { c.default_link.mtu = d.mtu; });
+    progress |= attempt([&](Scenario& c) { c.default_link.bandwidth_bps = d.bandwidth_bps; });
+    progress |= attempt([&](Scenario& c) { c.default_link.base_delay = d.base_delay; });
+    while (cur.time_limit > 2 * kSeconds && attempt([](Scenario& c) { c.time_limit /= 2; })) progress = true;
+  }
+  cur.name = given.name + "-shrunk";
+  cur.seed = ro.seed.value_or(given.seed);
+  out.minimal = cur;
+  out.size_after = ScenarioSize(cur);
+  return out;
+}
+
+}  // namespace mcpsim::scenarios

@@ -1,0 +1,79 @@
+#include "scenarios/swarm.h"
+
+#include "core/rng.h"
+#include "scenarios/yaml_util.h"
+
+namespace mcpsim::scenarios {
+
+std::string ApplySwarm(Scenario& s, std::uint64_t seed) {
+  Rng rng = Rng::Stream(seed, "swarm");
+  std::string d;
+  auto note = [&](const std::string& x) {
+    if (!d.empty()) d.push_back(' ');
+    d.append(x);
+  };
+  auto pct = [](double p) { return std::to_string(static_cast<int>(p * 100 + 0.5)) + "%"; };
+  sim::LinkConfig l;
+  l.base_delay = static_cast<TimeUs>(rng.Range(1, 200)) * kMillis;
+  note("delay=" + yaml::FormatDuration(l.base_delay));
+  if (rng.Chance(0.5)) {
+    l.jitter_dist = rng.Chance(0.5) ? sim::JitterDist::kUniform : sim::JitterDist::kExponential;
+    l.jitter = static_cast<TimeUs>(rng.Range(1, 100)) * kMillis;
+    note("jitter=" + yaml::FormatDuration(l.jitter));
+  }
+  if (rng.Chance(0.5)) {
+    l.loss = static_cast<double>(rng.Range(1, 30)) / 100.0;
+    note("loss=" + pct(l.loss));
+  }
+  if (rng.Chance(0.3)) {
+    l.burst.enabled = true;
+    l.burst.p_good_bad = static_cast<double>(rng.Range(1, 10)) / 100.0;
+    l.burst.p_bad_good = static_cast<double>(rng.Range(20, 80)) / 100.0;
+    note("burst=" + pct(l.burst.p_good_bad) + "/" + pct(l.burst.p_bad_good));
+  }
+  if (rng.Chance(0.4)) {
+    l.duplicate = static_cast<double>(rng.Range(1, 30)) / 100.0;
+    l.duplicate_spread = static_cast<TimeUs>(rng.Range(1, 500)) * kMillis;
+    note("dup=" + pct(l.duplicate));
+  }
+  if (rng.Chance(0.4)) {
+    l.reorder = static_cast<double>(rng.Range(1, 40)) / 100.0;
+    l.reorder_delay = static_cast<TimeUs>(rng.Range(1, 800)) * kMillis;
+    note("reorder=" + pct(l.reorder));
+  }
+  s.default_link = l;
+  const int windows = static_cast<int>(rng.Below(3));
+  for (int i = 0; i < windows && s.clients > 0; ++i) {
+    Fault f;
+    const TimeUs horizon = std::max<TimeUs>(s.time_limit / 2, kSeconds);
+    f.start = static_cast<TimeUs>(rng.Below(static_cast<std::uint64_t>(horizon)));
+    f.end = f.start + static_cast<TimeUs>(rng.Range(100, 19000)) * kMillis;
+    const std::string client = "mc-" + std::to_string(rng.Below(static_cast<std::uint64_t>(s.clients)));
+    static const char* servers[] = {"dp", "rs", "cs", "ms"};
+    const std::string server = servers[rng.Below(4)];
+    if (rng.Chance(0.5)) {
+      f.kind = FaultKind::kPartition;
+      f.a = {client};
+      f.b = {server};
+      f.two_way = rng.Chance(0.5);
+      std::string what = "partition(";
+      what.append(client).append(f.two_way ? "<->" : "->").append(server).append(")");
+      note(what);
+    } else {
+      f.kind = FaultKind::kClog;
+      f.from = client;
+      f.to = server;
+      f.both = true;
+      std::string what = "clog(";
+      what.append(client).append("<->").append(server).append(")");
+      note(what);
+    }
+    std::string when = "@";
+    when.append(yaml::FormatDuration(f.start)).append("+").append(yaml::FormatDuration(f.end - f.start));
+    note(when);
+    s.faults.push_back(f);
+  }
+  return d;
+}
+
+}  // namespace mcpsim::scenarios

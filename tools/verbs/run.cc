@@ -1,0 +1,116 @@
+// `mcpsim run PATH... [--seed N | --seeds A..B] [--out DIR] [--trace FILE] [--pcap FILE]`:
+// runs scenario files (a folder: every *.yaml in it, sorted) on simulated time
+// and prints one verdict line per run (scenarios/report.h). Exit 0 all pass,
+// 1 any failed, 2 usage or scenario-file error.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "scenarios/report.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+#include "tools/verb.h"
+
+namespace mcpsim::cli {
+namespace {
+
+using namespace mcpsim::scenarios;
+
+struct RunArgs {
+  std::vector<std::string> paths;
+  std::string seed, seeds, out, trace, pcap;
+  bool swarm = false, broken_dedup = false;
+};
+
+int Run(const RunArgs& a) {
+  if (!a.seed.empty() && !a.seeds.empty()) {
+    std::cerr << "mcpsim: error: give --seed or --seeds, not both\n";
+    return 2;
+  }
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> range;
+  if (!a.seed.empty() || !a.seeds.empty()) {
+    range = ParseSeedRange(a.seed.empty() ? a.seeds : a.seed);
+    if (!range || (!a.seed.empty() && range->first != range->second)) {
+      std::cerr << "mcpsim: error: bad seed '" << (a.seed.empty() ? a.seeds : a.seed)
+                << "' (use --seed N or --seeds A..B)\n";
+      return 2;
+    }
+  }
+  auto files = ExpandScenarioPaths(a.paths);
+  if (!files.ok()) {
+    std::cerr << "mcpsim: error: " << files.status().message() << "\n";
+    return 2;
+  }
+  std::vector<Scenario> scenarios;
+  for (const std::string& f : *files) {
+    auto s = ParseScenarioFile(f);
+    if (!s.ok()) {
+      std::cerr << "mcpsim: error: " << s.status().message() << "\n";
+      return 2;
+    }
+    scenarios.push_back(std::move(*s));
+  }
+  const std::size_t seeds_per = range ? range->second - range->first + 1 : 1;
+  const bool single = scenarios.size() == 1 && seeds_per == 1;
+  if ((!a.trace.empty() || !a.pcap.empty()) && !single) {
+    std::cerr << "mcpsim: error: --trace and --pcap need exactly one scenario and one seed\n";
+    return 2;
+  }
+  std::vector<nlohmann::ordered_json> results;
+  bool failed = false;
+  std::string last_hash;
+  for (const Scenario& s : scenarios) {
+    const std::uint64_t lo = range ? range->first : s.seed, hi = range ? range->second : s.seed;
+    for (std::uint64_t seed = lo;; ++seed) {
+      RunOptions o;
+      o.seed = seed;
+      o.trace_path = a.trace;
+      o.pcap_path = a.pcap;
+      o.swarm = a.swarm;
+      o.broken_dedup = a.broken_dedup;
+      const RunResult r = RunScenario(s, o);
+      std::cout << VerdictLine(r) << "\n";
+      if (!r.pass) {
+        failed = true;
+        std::cout << ReplayLine(r) << (a.broken_dedup ? " --broken-dedup" : "") << "\n";
+      }
+      std::cout.flush();
+      last_hash = r.trace_hash;
+      if (!a.out.empty()) results.push_back(ResultJson(r));
+      if (seed == hi) break;
+    }
+  }
+  if (!a.out.empty()) {
+    if (Status st = WriteOutDir(a.out, results); !st.ok()) {
+      std::cerr << "mcpsim: error: " << st.message() << "\n";
+      return 3;
+    }
+  }
+  if (single) std::cout << "trace-hash: " << last_hash << "\n";
+  return failed ? 1 : 0;
+}
+
+RegisterVerb reg{{"", "run",
+                  "Run scenario files (a folder: all *.yaml in it, sorted). One line per run: PASS/FAIL "
+                  "<scenario> seed=<N> ...; a failure adds a replay line. One scenario and one seed: the "
+                  "last line is `trace-hash: <16 hex>`. Exit 0 all pass, 1 any fail, 2 usage/file error.",
+                  [](CLI::App& cmd) -> Runner {
+                    auto a = std::make_shared<RunArgs>();
+                    cmd.add_option("PATH", a->paths, "Scenario files or folders")->required();
+                    cmd.add_option("--seed", a->seed, "Run with this seed (default: the file's seed)");
+                    cmd.add_option("--seeds", a->seeds, "Run every seed in A..B (inclusive)");
+                    cmd.add_option("--out", a->out,
+                                   "Write one JSON result per run, summary.json and index.html here");
+                    cmd.add_option("--trace", a->trace, "Write the JSON Lines trace (one run only)");
+                    cmd.add_option("--pcap", a->pcap, "Write a pcap of all traffic (one run only)");
+                    cmd.add_flag("--swarm", a->swarm,
+                                 "Replace the network with the fault mix drawn from the seed (see sweep)");
+                    cmd.add_flag("--broken-dedup", a->broken_dedup,
+                                 "TEST-ONLY: run a broken reference whose servers do not suppress "
+                                 "duplicate requests (checkers must catch it)");
+                    return [a] { return Run(*a); };
+                  }}};
+
+}  // namespace
+}  // namespace mcpsim::cli
