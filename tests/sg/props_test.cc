@@ -94,6 +94,31 @@ RC_GTEST_PROP(SgProps, AcceptedMessagesReachEveryOtherMemberExactlyOnce, ()) {
   }
 }
 
+// CONV-3 / determinism: the same inputs give the same bytes (tokens included).
+TEST(SgProps, SameInputsGiveSameOutputs) {
+  auto run = [] {
+    World w(2);
+    for (const char* u : kUsers) w.CreateAccount(u);
+    for (int i = 1; i < 4; ++i) w.Befriend(kUsers[0], kUsers[i]);
+    std::vector<Client*> cl;
+    for (int i = 0; i < 4; ++i) cl.push_back(&w.NewClient(kUsers[i], Via::kUdp, i % 2));
+    for (Client* c : cl) EXPECT_TRUE(c->FullLogin());
+    EXPECT_EQ(cl[0]->Status("RSI", {kUsers[1]}), 0);
+    EXPECT_EQ(cl[0]->Status("RSR", {"1", kUsers[2]}), 0);
+    EXPECT_EQ(cl[2]->Status("RSM", {"1", "hello"}), 0);
+    EXPECT_EQ(cl[3]->Status("RLO", {}), 0);
+    std::string all;
+    for (const auto& [to, c] : w.trace) {
+      all.append(to).append(":").append(*wire::Serialize(c));
+    }
+    for (Client* c : cl) all += c->token;
+    return all;
+  };
+  const std::string first = run();
+  EXPECT_FALSE(first.empty());
+  EXPECT_EQ(first, run());
+}
+
 // The client's cached list, maintained only from RCS/RCR per SG-SYNC-8.
 struct Cache {
   std::uint32_t version = 0;

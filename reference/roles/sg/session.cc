@@ -288,6 +288,7 @@ void SgRole::Flush(TimeUs now) {
     o.kind = Output::Kind::kCloseStream;
     o.bytes.clear();
     out_.push_back(o);
+    server_.OnStreamClosed(it->conn);
     conn_peer_.erase(it->conn);
     it = detached_.erase(it);
   }
