@@ -350,7 +350,8 @@ void AsioEnv::StopReceiving() {
   Impl& m = *impl_;
   m.receiving = false;
   boost::system::error_code ec;
-  for (auto& [port, p] : m.udp) {
+  for (auto& entry : m.udp) {
+    std::shared_ptr<UdpPort> p = entry.second;
     if (p->wait_read) p->sock.cancel(ec);  // also cancels a write wait; Flush re-arms via post
     if (p->wait_write) {
       p->wait_write = false;
