@@ -84,6 +84,19 @@ class McClient final : public Role, private LinkHandler {
   // Overrides the CS address (normally from AQQW).
   void SetCsEndpoint(const Endpoint& cs);
 
+  // The RS registration session (HTTP-7) and its live captcha id, so that a
+  // client process restarting between RAP and REG (the `mcpsim client` CLI)
+  // can resume it. Restoring does not touch the addresses from DP (ARCH-2).
+  struct RegistrationState {
+    std::string session;
+    std::uint32_t captcha_id = 0;
+  };
+  RegistrationState registration_state() const { return {rs_session_, captcha_.id}; }
+  void RestoreRegistration(const RegistrationState& s) {
+    rs_session_ = s.session;
+    captcha_.id = s.captcha_id;
+  }
+
   // ---- Role ----
   void OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) override;
   void OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpResponse& resp) override;

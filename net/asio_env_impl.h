@@ -1,0 +1,136 @@
+// Internal to net/: the state behind AsioEnv, shared by asio_env.cc (clock,
+// timers, datagrams) and asio_stream.cc (TCP and TLS streams).
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 + g++ 12 (see notes/toolchain.md)
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <vector>
+
+#include "net/asio_env.h"
+
+namespace mcpsim::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+Endpoint ToEndpoint(const asio::ip::address& a, std::uint16_t port);
+asio::ip::address ToAddress(const Endpoint& e);
+
+struct UdpPort;
+struct Listener;
+struct Conn;
+
+struct AsioEnv::Impl {
+  Impl(AsioEnv& self, asio::io_context& io, AsioEnvOptions o);
+
+  AsioEnv& self;
+  asio::io_context& io;
+  AsioEnvOptions opt;
+  std::chrono::steady_clock::time_point start;
+  Rng rng;
+  asio::ip::address bind_addr;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  AsioEnvStats stats;
+  bool receiving = true;
+  asio::ssl::context* listen_tls = nullptr;  // SetListenTls
+
+  // Timers: ordered by (due time, id); ids grow, so ties fire in start order.
+  std::map<std::pair<TimeUs, TimerId>, std::function<void()>> timers;
+  std::map<TimerId, TimeUs> timer_due;
+  TimerId next_timer = 1;
+  asio::steady_timer timer;
+  TimeUs armed_at = kNever;
+  void ArmTimer();
+  void OnTimer();
+
+  // Datagrams.
+  std::map<std::uint16_t, std::shared_ptr<UdpPort>> udp;
+  struct Bucket {
+    double tokens = 0;
+    TimeUs at = 0;
+  };
+  std::map<std::pair<std::array<std::uint8_t, 16>, bool>, Bucket> buckets;
+  bool Admit(const Endpoint& from);
+  void ArmReceive(const std::shared_ptr<UdpPort>& p);
+  void Receive(const std::shared_ptr<UdpPort>& p);
+  void Flush(const std::shared_ptr<UdpPort>& p);
+
+  // Streams.
+  std::map<std::uint16_t, std::shared_ptr<Listener>> listeners;
+  std::map<StreamId, std::shared_ptr<Conn>> conns;
+  StreamId next_stream = 1;
+  asio::steady_timer sweep;
+  bool sweeping = false;
+  Result<Endpoint> DoListen(std::uint16_t port, asio::ssl::context* tls,
+                            std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept);
+  void Accept(const std::shared_ptr<Listener>& l);
+  void Admit(const std::shared_ptr<Conn>& c);  // registers an accepted/connected stream
+  void StartRead(const std::shared_ptr<Conn>& c);
+  void StartWrite(const std::shared_ptr<Conn>& c);
+  void FinishWrite(const std::shared_ptr<Conn>& c);
+  // Ends the stream: closes the socket, forgets it, then calls on_closed(why).
+  void End(const std::shared_ptr<Conn>& c, Status why, bool abortive);
+  void ArmSweep();
+  void Sweep();
+  void CloseAll();
+
+  std::weak_ptr<bool> Token() const { return alive; }
+};
+
+struct UdpPort {
+  UdpPort(asio::io_context& io, std::size_t batch, std::size_t max_size)
+      : sock(io), buf(batch * (max_size + 1)), bufsize(max_size + 1) {}
+  udp::socket sock;
+  std::uint16_t port = 0;
+  std::function<void(const Endpoint&, Bytes)> cb;
+  std::vector<std::uint8_t> buf;  // batch slots of bufsize bytes (one spare to detect oversize)
+  std::size_t bufsize;
+  struct Out {
+    Endpoint to;
+    std::vector<std::uint8_t> bytes;
+  };
+  std::deque<Out> sendq;
+  bool flush_posted = false;
+  bool wait_write = false;
+  bool wait_read = false;
+  bool in_receive = false;  // inside Receive: sends are flushed at the end of the batch
+  bool closed = false;
+};
+
+struct Listener {
+  explicit Listener(asio::io_context& io) : acceptor(io) {}
+  tcp::acceptor acceptor;
+  asio::ssl::context* tls = nullptr;
+  std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept;
+  bool closed = false;
+};
+
+struct Conn {
+  explicit Conn(asio::io_context& io) : plain(io) {}
+  StreamId id = 0;
+  tcp::socket plain;                                    // the socket unless `tls`
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;  // owns the socket when set
+  tcp::socket& raw() { return tls ? tls->next_layer() : plain; }
+  StreamHandlers h;
+  Endpoint peer;
+  std::array<std::uint8_t, 16384> rbuf{};
+  std::string inflight, pending;  // bytes being written / queued behind them
+  bool open = false;              // connected (and handshaken) and not ended
+  bool ended = false;
+  bool reading = false, writing = false;
+  bool shut_requested = false, shut_done = false, got_eof = false;
+  bool tls_closing = false;
+  TimeUs last_activity = 0, last_progress = 0;
+};
+
+}  // namespace mcpsim::net

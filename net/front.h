@@ -1,0 +1,72 @@
+// FrontRole: several server roles behind one set of listeners (what `mcpsim
+// serve` hosts on one RoleHost). It only routes; every protocol decision
+// stays in the roles of reference/:
+//
+//   HTTP  GET  /mcp?q=…         -> dp
+//         GET|HEAD /media/…     -> ms
+//         other /mcp requests   -> rs, or sg when the body's first command
+//                                  word is not RAP, REG or ABIN (ARCH-5)
+//   TCP   a stream goes to rs, or to sg when its first command word is not
+//         RAP/REG/ABIN (ARCH-5; decided once per stream)
+//   UDP   a datagram goes to cs when its first word is RUP, RAD or RPAD, else
+//         to sg (ARCH-3 co-location); to cs when there is no sg
+//
+// Absent roles (nullptr) answer HTTP 404 / drop the input. Timers and outputs
+// of every routed role are merged (NextDeadline is the minimum; Drain takes
+// each role's outputs in route order).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "reference/roles/role.h"
+
+namespace mcpsim::net {
+
+struct FrontRoutes {
+  reference::Role* dp = nullptr;
+  reference::Role* rs = nullptr;
+  reference::Role* sg = nullptr;
+  reference::Role* cs = nullptr;
+  reference::Role* ms = nullptr;
+};
+
+class FrontRole final : public reference::Role {
+ public:
+  // The roles are not owned and must outlive the front.
+  explicit FrontRole(FrontRoutes routes, std::string name = "front");
+  // Replaces the routes (e.g. DP, which needs the bound listener addresses,
+  // is created after the listeners). Streams keep the role they were given.
+  void SetRoutes(FrontRoutes routes);
+
+  void OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) override;
+  void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) override;
+  void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override;
+  void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
+  reference::HttpResponse OnHttp(TimeUs now, const reference::HttpRequest& req) override;
+  void OnTimer(TimeUs now) override;
+  TimeUs NextDeadline() const override;
+  void Drain(std::vector<reference::Output>& out) override;
+  std::string_view name() const override { return name_; }
+
+  // The first command word of `bytes` (up to the first space or CR/LF), or
+  // empty if none is complete yet.
+  static std::string_view FirstWord(std::string_view bytes);
+
+ private:
+  struct Stream {
+    Endpoint peer;
+    reference::Role* role = nullptr;  // chosen on the first complete word
+    std::string head;                 // bytes held until then (bounded)
+    bool decided = false;
+  };
+  std::vector<reference::Role*> Distinct() const;
+  reference::Role* ForMcpWord(std::string_view word) const;
+
+  FrontRoutes routes_;
+  std::string name_;
+  std::map<std::uint64_t, Stream> streams_;
+};
+
+}  // namespace mcpsim::net

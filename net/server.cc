@@ -1,0 +1,282 @@
+#include "net/server.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "host/host.h"
+#include "net/asio_env.h"
+#include "net/front.h"
+#include "net/udps_env.h"
+#include "reference/media/captcha.h"
+#include "reference/roles/cs.h"
+#include "reference/roles/dp.h"
+#include "reference/roles/ms.h"
+#include "reference/roles/rs.h"
+#include "reference/roles/uri.h"
+
+namespace mcpsim::net {
+
+using reference::FormatUri;
+
+const std::vector<std::string>& KnownRoles() {
+  static const std::vector<std::string> roles = {"dp", "rs", "cs", "ms", "sg"};
+  return roles;
+}
+
+bool RoleAvailable(const std::string& role) {
+  // "sg" becomes available with the SG role (reference/roles/sg/).
+  return role == "dp" || role == "rs" || role == "cs" || role == "ms";
+}
+
+Status ParseRoles(const std::string& list, std::set<std::string>& out) {
+  out.clear();
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', pos), list.size());
+    const std::string name = list.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (name.empty()) continue;
+    if (std::find(KnownRoles().begin(), KnownRoles().end(), name) == KnownRoles().end()) {
+      return Status::Error("NET-7", "unknown role '" + name + "' (known: dp,rs,cs,ms,sg)");
+    }
+    if (!RoleAvailable(name)) return Status::Error("NET-7", "role '" + name + "' is not available in this build");
+    out.insert(name);
+  }
+  if (out.empty()) return Status::Error("NET-7", "no role given");
+  return {};
+}
+
+Status LoadServerConfig(const std::string& path, ServerOptions& o) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    if (auto dp = root["dp"]) {
+      if (dp["min_version"]) o.min_version = dp["min_version"].as<std::string>();
+      if (dp["latest_version"]) o.latest_version = dp["latest_version"].as<std::string>();
+      if (dp["update_url"]) o.update_url = dp["update_url"].as<std::string>();
+    }
+    if (auto rs = root["rs"]; rs && rs["password_cost"]) {
+      const auto cost = rs["password_cost"].as<std::string>();
+      if (cost == "minimal") {
+        o.password_cost = reference::PasswordCost::Minimal();
+      } else if (cost == "default") {
+        o.password_cost = {};
+      } else {
+        return Status::Error("NET-8", path + ": rs.password_cost must be default or minimal");
+      }
+    }
+    if (auto cs = root["cs"]) {
+      if (cs["rate_per_s"]) o.cs_rate_per_s = cs["rate_per_s"].as<std::uint32_t>();
+      if (cs["burst"]) o.cs_burst = cs["burst"].as<std::uint32_t>();
+    }
+    if (auto ads = root["ads"]) {
+      o.ads.clear();
+      for (const auto& a : ads) {
+        AdSpec s;
+        if (a["slot"]) s.slot = a["slot"].as<std::string>();
+        if (a["ad_id"]) s.ad_id = a["ad_id"].as<std::string>();
+        if (a["media_id"]) s.media_id = a["media_id"].as<std::string>();
+        if (a["click_url"]) s.click_url = a["click_url"].as<std::string>();
+        o.ads.push_back(s);
+      }
+    }
+  } catch (const std::exception& e) {
+    return Status::Error("NET-8", path + ": " + e.what());
+  }
+  return {};
+}
+
+std::string ListenerInfo::Line() const {
+  std::string host = endpoint.ToString();  // "1.2.3.4:5" or "[::1]:5"
+  return "listening " + scheme + "://" + host + " " + roles;
+}
+
+struct Server::Impl {
+  AsioEnv& env;
+  ServerOptions o;
+  std::unique_ptr<reference::Store> store;
+  std::unique_ptr<UdpsEnv> udps;
+  std::unique_ptr<boost::asio::ssl::context> tls;
+  std::unique_ptr<reference::RsRole> rs;
+  std::unique_ptr<reference::CsRole> cs;
+  std::unique_ptr<reference::MsRole> ms;
+  std::unique_ptr<reference::DpRole> dp;
+  // sg: std::unique_ptr<reference::SgRole> sg;
+  FrontRoutes routes;
+  std::unique_ptr<FrontRole> front;
+  std::unique_ptr<host::RoleHost> host;
+  std::vector<ListenerInfo> listeners;
+
+  Impl(AsioEnv& e, ServerOptions opts) : env(e), o(std::move(opts)) {}
+  bool Has(const char* role) const { return o.roles.count(role) > 0; }
+  std::string Join(std::initializer_list<const char*> roles) const {
+    std::string s;
+    for (const char* r : roles) {
+      if (Has(r)) s += (s.empty() ? "" : ",") + std::string(r);
+    }
+    return s;
+  }
+  Status Open(const char* scheme, const ListenSpec& spec, std::string roles, host::HostPorts ports);
+  Status SeedMedia(std::vector<std::pair<std::uint32_t, std::uint32_t>>& sizes);
+};
+
+namespace {
+// Width and height from a PNG's IHDR chunk (0 if not a PNG).
+std::pair<std::uint32_t, std::uint32_t> PngSize(const std::string& png) {
+  if (png.size() < 24 || png.compare(1, 3, "PNG") != 0) return {0, 0};
+  auto be32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(png[at + i]);
+    return v;
+  };
+  return {be32(16), be32(20)};
+}
+}  // namespace
+
+Status Server::Impl::Open(const char* scheme, const ListenSpec& spec, std::string roles, host::HostPorts ports) {
+  if (roles.empty()) return Status::Error("NET-7", std::string("--") + scheme + ": none of its roles is enabled");
+  if (Status s = env.SetBindAddress(spec.host); !s.ok()) return s;
+  if (Status s = host->Start(ports); !s.ok()) return s;
+  Endpoint ep = ports.udp ? host->udp_endpoint() : ports.tcp ? host->tcp_endpoint() : host->http_endpoint();
+  if (std::string(scheme) == "udps" && udps) ep = udps->encrypted_endpoint();
+  listeners.push_back({scheme, ep, std::move(roles)});
+  return {};
+}
+
+Status Server::Impl::SeedMedia(std::vector<std::pair<std::uint32_t, std::uint32_t>>& sizes) {
+  Rng media_rng = Rng::Stream(o.seed, "media");
+  for (const AdSpec& a : o.ads) {
+    auto have = store->GetMedia(a.media_id);
+    if (!have.ok()) return have.status();
+    if (!have->has_value()) {
+      // First start: a generated banner, so the ad path works out of the box.
+      reference::Captcha banner = reference::MakeCaptcha(media_rng, 6);
+      if (Status s = store->PutMedia({a.media_id, "image/png", banner.png}); !s.ok()) return s;
+      sizes.emplace_back(static_cast<std::uint32_t>(banner.width), static_cast<std::uint32_t>(banner.height));
+    } else {
+      sizes.push_back(PngSize((*have)->bytes));
+    }
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions options) {
+  auto m = std::make_unique<Impl>(env, std::move(options));
+  ServerOptions& o = m->o;
+  auto store = reference::OpenSqliteStore(o.db);
+  if (!store.ok()) return store.status();
+  m->store = std::move(*store);
+
+  Env* role_env = &env;
+  if (o.udps) {
+    if (o.udp && o.udp->host != o.udps->host) return Status::Error("NET-1", "--udp and --udps must use the same host");
+    if (o.keys.empty()) return Status::Error("ENC-2", "--udps needs a key file with at least one key");
+    UdpsOptions u;
+    u.keys = o.keys;
+    u.plain = o.udp.has_value();
+    if (u.plain) u.encrypted_port = o.udps->port;
+    m->udps = std::make_unique<UdpsEnv>(env, u);
+    role_env = m->udps.get();
+  }
+  if (o.https) {
+    namespace ssl = boost::asio::ssl;
+    m->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+    m->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    m->tls->use_certificate_chain_file(o.cert_file, ec);
+    if (!ec) m->tls->use_private_key_file(o.key_file, ssl::context::pem, ec);
+    if (ec) return Status::Error("NET-9", "TLS certificate/key: " + ec.message());
+  }
+
+  if (m->Has("rs")) {
+    reference::RsConfig rsc;
+    rsc.password_cost = o.password_cost;
+    m->rs = std::make_unique<reference::RsRole>(rsc, *m->store, Rng::Stream(o.seed, "role:rs"));
+    m->routes.rs = m->rs.get();
+  }
+  if (m->Has("ms")) {
+    m->ms = std::make_unique<reference::MsRole>(*m->store);
+    m->routes.ms = m->ms.get();
+  }
+  // sg: construct SgRole(SgConfig, *m->store, backend, Rng::Stream(o.seed, "role:sg"))
+  //     here and set m->routes.sg; the listener role lists below already name it.
+  m->front = std::make_unique<FrontRole>(m->routes);
+  m->host = std::make_unique<host::RoleHost>(*role_env, *m->front);
+
+  // Streams first: their addresses go into the CS catalog and the DP answers.
+  if (o.tcp) {
+    if (Status s = m->Open("tcp", *o.tcp, m->Join({"rs", "sg"}), {std::nullopt, o.tcp->port, std::nullopt}); !s.ok()) return s;
+  }
+  if (o.http) {
+    if (Status s = m->Open("http", *o.http, m->Join({"dp", "rs", "ms", "sg"}), {std::nullopt, std::nullopt, o.http->port}); !s.ok()) return s;
+  }
+  if (o.https) {
+    env.SetListenTls(m->tls.get());
+    Status s = m->Open("https", *o.https, m->Join({"dp", "rs", "ms", "sg"}), {std::nullopt, std::nullopt, o.https->port});
+    env.SetListenTls(nullptr);
+    if (!s.ok()) return s;
+  }
+  std::string rs_uris, ms_base;
+  for (const ListenerInfo& l : m->listeners) {
+    const bool web = l.scheme == "http" || l.scheme == "https";
+    if (m->Has("rs")) {
+      const std::string uri = FormatUri(l.scheme, l.endpoint, web ? "/mcp" : "");
+      rs_uris += (rs_uris.empty() ? "" : ",") + uri;
+    }
+    if (web && m->Has("ms") && ms_base.empty()) ms_base = FormatUri(l.scheme, l.endpoint);
+  }
+
+  if (m->Has("cs")) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> sizes;
+    if (Status s = m->SeedMedia(sizes); !s.ok()) return s;
+    reference::CsConfig csc;
+    csc.rate_per_s = o.cs_rate_per_s;
+    csc.burst = o.cs_burst;
+    if (!ms_base.empty()) {
+      for (std::size_t i = 0; i < o.ads.size(); ++i) {
+        const AdSpec& a = o.ads[i];
+        csc.catalog.push_back({a.slot, a.ad_id, ms_base + "/media/" + a.media_id, a.click_url, sizes[i].first,
+                               sizes[i].second});
+      }
+    }
+    m->cs = std::make_unique<reference::CsRole>(csc, *m->store);
+    m->routes.cs = m->cs.get();
+    m->front->SetRoutes(m->routes);
+  }
+  const std::string udp_roles = m->Join({"cs", "sg"});
+  if (o.udp) {
+    if (Status s = m->Open("udp", *o.udp, udp_roles, {o.udp->port, std::nullopt, std::nullopt}); !s.ok()) return s;
+    if (o.udps) m->listeners.push_back({"udps", m->udps->encrypted_endpoint(), udp_roles});
+  } else if (o.udps) {
+    if (Status s = m->Open("udps", *o.udps, udp_roles, {o.udps->port, std::nullopt, std::nullopt}); !s.ok()) return s;
+  }
+
+  if (m->Has("dp")) {
+    std::string cs_uris;
+    for (const ListenerInfo& l : m->listeners) {
+      if ((l.scheme == "udp" || l.scheme == "udps") && m->Has("cs")) {
+        cs_uris += (cs_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint);
+      }
+    }
+    reference::DpConfig dpc;
+    dpc.min_version = o.min_version;
+    dpc.latest_version = o.latest_version;
+    dpc.update_url = o.update_url;
+    dpc.gateways.push_back({"", rs_uris, true});  // sg: this gateway's SG URIs go in the first field
+    dpc.cs = cs_uris;
+    dpc.ms = ms_base;
+    m->dp = std::make_unique<reference::DpRole>(dpc);
+    m->routes.dp = m->dp.get();
+    m->front->SetRoutes(m->routes);
+  }
+  return std::unique_ptr<Server>(new Server(std::move(m)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+const std::vector<ListenerInfo>& Server::listeners() const { return impl_->listeners; }
+reference::Store& Server::store() { return *impl_->store; }
+void Server::StopReceiving() { impl_->env.StopReceiving(); }
+
+}  // namespace mcpsim::net

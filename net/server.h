@@ -1,0 +1,99 @@
+// Server: the reference server roles (DP, RS, CS, MS; SG when it lands) in one
+// process on one AsioEnv, behind the listeners of `mcpsim serve`, with one
+// SQLite file as the store (created and migrated on first start).
+//
+//   listener  roles served                       transport
+//   udp       cs (+ sg)                          plain UDP
+//   udps      cs (+ sg)                          encrypted UDP (§6.5), same role
+//   tcp       rs (+ sg)                          MCP over TCP
+//   http      dp (GET /mcp), rs (POST /mcp), ms (GET /media/…) (+ sg)
+//   https     as http, over TLS (--cert/--key)
+//
+// The DP's answers carry the bound listener URIs (port 0 resolved). Routing
+// between co-located roles is net::FrontRole's; all protocol logic is in
+// reference/. Adding SG is one block in server.cc (see "sg").
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/env.h"
+#include "reference/crypto/password.h"
+#include "reference/store/store.h"
+#include "reference/transport/enc.h"
+
+namespace mcpsim::net {
+
+class AsioEnv;
+
+struct ListenSpec {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+struct AdSpec {
+  std::string slot = "top";
+  std::string ad_id = "ad-1";
+  std::string media_id = "banner-1";  // served by MS at /media/<media_id>
+  std::string click_url = "http://example.invalid/click/1";
+};
+
+struct ServerOptions {
+  std::optional<ListenSpec> udp, udps, tcp, http, https;
+  std::string cert_file, key_file;    // PEM, for https
+  reference::enc::KeyTable keys;      // for udps (ENC-2)
+  std::set<std::string> roles = {"dp", "rs", "cs", "ms"};
+  std::string db = "mcpsim.db";       // ":memory:" for a throwaway store
+  std::uint64_t seed = 1;             // roles' Rng streams
+  // Tunables (--config FILE, YAML; see LoadServerConfig).
+  std::string min_version = "1.0.0", latest_version = "1.0.0", update_url;
+  reference::PasswordCost password_cost;
+  std::uint32_t cs_rate_per_s = 0, cs_burst = 0;
+  std::vector<AdSpec> ads = {AdSpec{}};
+};
+
+// The role names `--roles` accepts, and those this build can host.
+const std::vector<std::string>& KnownRoles();      // dp rs cs ms sg
+bool RoleAvailable(const std::string& role);       // sg: not yet
+// Parses "dp,rs,cs" into `out`; clause NET-7 for unknown or unavailable names.
+Status ParseRoles(const std::string& list, std::set<std::string>& out);
+
+// Applies a YAML config file to `o`. Keys (all optional):
+//   dp: {min_version, latest_version, update_url}
+//   rs: {password_cost: default|minimal}
+//   cs: {rate_per_s, burst}
+//   ads: [{slot, ad_id, media_id, click_url}]
+// Clause NET-8 for an unreadable file or a bad value.
+Status LoadServerConfig(const std::string& path, ServerOptions& o);
+
+struct ListenerInfo {
+  std::string scheme;  // udp, udps, tcp, http, https
+  Endpoint endpoint;
+  std::string roles;   // comma-separated, e.g. "dp,rs,ms"
+  // `listening http://127.0.0.1:8080 dp,rs,ms`
+  std::string Line() const;
+};
+
+class Server {
+ public:
+  // Opens the store, creates the roles, binds every listener. Errors:
+  // STORE-* (database), NET-1 (bind), NET-7 (no role for a listener),
+  // NET-9 (TLS certificate/key).
+  static Result<std::unique_ptr<Server>> Start(AsioEnv& env, ServerOptions options);
+  ~Server();
+
+  const std::vector<ListenerInfo>& listeners() const;
+  reference::Store& store();
+  // Stops input (listeners, datagram receipt); queued output keeps flowing.
+  void StopReceiving();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcpsim::net

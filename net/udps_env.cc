@@ -1,0 +1,82 @@
+#include "net/udps_env.h"
+
+#include <memory>
+
+namespace mcpsim::net {
+
+namespace enc = reference::enc;
+
+UdpsEnv::UdpsEnv(Env& inner, UdpsOptions options)
+    : inner_(inner), opt_(std::move(options)), sealer_(enc::NewSenderId(inner.Random())),
+      opener_(opt_.keys, enc::Opener::Limits{opt_.peer_idle, 65536}) {}
+
+Result<Endpoint> UdpsEnv::BindDatagram(std::uint16_t port,
+                                       std::function<void(const Endpoint&, Bytes)> on_datagram) {
+  if (outer_port_ != 0) return Status::Error("NET-1", "UdpsEnv serves one datagram port");
+  auto cb = std::make_shared<std::function<void(const Endpoint&, Bytes)>>(std::move(on_datagram));
+  auto on_envelope = [this, cb](const Endpoint& from, Bytes b) {
+    const TimeUs now = inner_.Now();
+    auto o = opener_.Open(now, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+    if (!o) return;  // ENC-4/5: silent drop
+    enc_peers_[from] = Peer{o->key_id, now};
+    Expire(now);
+    (*cb)(from, Bytes(reinterpret_cast<const std::uint8_t*>(o->plain.data()), o->plain.size()));
+  };
+  Endpoint outer;
+  if (opt_.plain) {
+    auto plain = inner_.BindDatagram(port, [this, cb](const Endpoint& from, Bytes b) {
+      enc_peers_.erase(from);  // this peer speaks plain now
+      (*cb)(from, b);
+    });
+    if (!plain.ok()) return plain.status();
+    plain_port_ = plain->port;
+    outer = *plain;
+    if (opt_.encrypted_port) {
+      auto e = inner_.BindDatagram(*opt_.encrypted_port, on_envelope);
+      if (!e.ok()) return e.status();
+      enc_port_ = e->port;
+      enc_ep_ = *e;
+    }
+  } else {
+    auto e = inner_.BindDatagram(port, on_envelope);
+    if (!e.ok()) return e.status();
+    enc_port_ = e->port;
+    enc_ep_ = *e;
+    outer = *e;
+  }
+  outer_port_ = outer.port;
+  return outer;
+}
+
+Status UdpsEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) {
+  if (from_port != outer_port_) return inner_.SendDatagram(from_port, to, payload);
+  auto peer = enc_peers_.find(to);
+  const bool encrypt = peer != enc_peers_.end() || !plain_port_;
+  if (!encrypt) return inner_.SendDatagram(*plain_port_, to, payload);
+  if (enc_port_ == 0) return Status::Error("NET-2", "no encrypted port bound");
+  const std::uint8_t key_id = peer != enc_peers_.end() ? peer->second.key_id : opt_.default_key_id;
+  auto key = opt_.keys.find(key_id);
+  if (key == opt_.keys.end()) {
+    ++seal_failures_;
+    return Status::Error("ENC-2", "no key with id " + std::to_string(key_id));
+  }
+  auto sealed = sealer_.Seal(key_id, key->second,
+                             std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
+  if (!sealed.ok()) {
+    ++seal_failures_;
+    return sealed.status();
+  }
+  return inner_.SendDatagram(enc_port_, to,
+                             Bytes(reinterpret_cast<const std::uint8_t*>(sealed->data()), sealed->size()));
+}
+
+void UdpsEnv::Expire(TimeUs now) {
+  if (now < next_expire_) return;
+  next_expire_ = now + opt_.peer_idle / 10 + 1;
+  opener_.Expire(now);
+  for (auto it = enc_peers_.begin(); it != enc_peers_.end();) {
+    it = now - it->second.last >= opt_.peer_idle ? enc_peers_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace mcpsim::net

@@ -1,0 +1,82 @@
+// UdpsEnv: encrypted UDP (PROTOCOL.md §6.5) as an Env decorator, so roles
+// and RoleHost stay unchanged: datagrams arriving on the encrypted port are
+// opened (reference/transport/enc.h) before the role sees them, and datagrams
+// the role sends to a peer heard on the encrypted port are sealed with that
+// peer's key id (ENC-2) and leave from the encrypted port. Everything else
+// (timers, streams, Rng) passes through to the inner Env.
+//
+//   server (plain + encrypted side by side): plain = true, encrypted_port = P
+//     BindDatagram(U) binds U (plain) and P (envelopes); both feed the role.
+//   client (encrypted only): plain = false
+//     BindDatagram(U) binds U for envelopes; every send is sealed with
+//     default_key_id.
+//
+// Failures to open are silent drops (ENC-4/5), counted in opener().stats().
+// Only one BindDatagram call is supported per UdpsEnv (one role's port).
+#pragma once
+
+#include <map>
+#include <optional>
+
+#include "core/env.h"
+#include "reference/transport/enc.h"
+
+namespace mcpsim::net {
+
+struct UdpsOptions {
+  reference::enc::KeyTable keys;                // ENC-2
+  bool plain = true;                            // also serve the requested port in plain
+  std::optional<std::uint16_t> encrypted_port;  // with plain: the envelope port (0 = any)
+  std::uint8_t default_key_id = 0;              // for peers never heard from (client side)
+  TimeUs peer_idle = 600 * kSeconds;            // ENC-7 and the peer -> key id map
+};
+
+class UdpsEnv final : public Env {
+ public:
+  // `inner` is not owned and must outlive this object. The sender id is drawn
+  // once from inner.Random() (ENC-3).
+  UdpsEnv(Env& inner, UdpsOptions options);
+
+  // The bound envelope endpoint (valid after BindDatagram).
+  const Endpoint& encrypted_endpoint() const { return enc_ep_; }
+  const reference::enc::Opener& opener() const { return opener_; }
+  std::uint64_t seal_failures() const { return seal_failures_; }
+
+  TimeUs Now() const override { return inner_.Now(); }
+  TimerId StartTimer(TimeUs at, std::function<void()> fn) override { return inner_.StartTimer(at, std::move(fn)); }
+  void CancelTimer(TimerId id) override { inner_.CancelTimer(id); }
+  Endpoint LocalAddress() const override { return inner_.LocalAddress(); }
+  Result<Endpoint> BindDatagram(std::uint16_t port,
+                                std::function<void(const Endpoint&, Bytes)> on_datagram) override;
+  Status SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) override;
+  Result<Endpoint> Listen(std::uint16_t port,
+                          std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept) override {
+    return inner_.Listen(port, std::move(on_accept));
+  }
+  Result<StreamId> Connect(const Endpoint& to, StreamHandlers h) override { return inner_.Connect(to, std::move(h)); }
+  Status StreamSend(StreamId id, Bytes data) override { return inner_.StreamSend(id, data); }
+  Status StreamShutdownWrite(StreamId id) override { return inner_.StreamShutdownWrite(id); }
+  void StreamReset(StreamId id) override { inner_.StreamReset(id); }
+  Rng& Random() override { return inner_.Random(); }
+
+ private:
+  struct Peer {
+    std::uint8_t key_id = 0;
+    TimeUs last = 0;
+  };
+  void Expire(TimeUs now);
+
+  Env& inner_;
+  UdpsOptions opt_;
+  reference::enc::Sealer sealer_;
+  reference::enc::Opener opener_;
+  std::optional<std::uint16_t> plain_port_;  // inner port for plain datagrams
+  std::uint16_t enc_port_ = 0;               // inner port for envelopes
+  std::uint16_t outer_port_ = 0;             // the port the role knows
+  Endpoint enc_ep_;
+  std::map<Endpoint, Peer> enc_peers_;       // peers last heard encrypted
+  TimeUs next_expire_ = 0;
+  std::uint64_t seal_failures_ = 0;
+};
+
+}  // namespace mcpsim::net

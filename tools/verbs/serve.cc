@@ -1,0 +1,142 @@
+// `mcpsim serve`: the reference server roles on real sockets (net::Server on
+// net::AsioEnv), one SQLite file as the store. Prints one
+// `listening <scheme>://<host>:<port> <roles>` line per listener on stdout,
+// then serves until SIGINT/SIGTERM, finishes queued output, closes the
+// database and exits 0.
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "net/asio_env.h"
+#include "net/server.h"
+#include "tools/verb.h"
+
+namespace mcpsim::cli {
+namespace {
+
+struct ServeArgs {
+  std::string udp, tcp, http, https, udps, cert, key, key_file, db = "mcpsim.db", config;
+  std::string roles = "dp,rs,cs,ms";
+  std::optional<std::uint64_t> seed;
+  double udp_rate = 0, udp_burst = 0;
+  std::int64_t idle_ms = 120000;
+};
+
+int Fail(int code, const std::string& msg) {
+  std::cerr << "mcpsim serve: error: " << msg << "\n";
+  return code;
+}
+
+bool Spec(const std::string& text, std::optional<net::ListenSpec>& out, std::string& err) {
+  if (text.empty()) return true;
+  auto hp = net::ParseHostPort(text);
+  if (!hp.ok()) {
+    err = hp.status().message();
+    return false;
+  }
+  out = net::ListenSpec{hp->first, hp->second};
+  return true;
+}
+
+int Serve(const ServeArgs& a) {
+  net::ServerOptions o;
+  if (Status s = net::ParseRoles(a.roles, o.roles); !s.ok()) return Fail(2, "--roles: " + s.message());
+  std::string err;
+  if (!Spec(a.udp, o.udp, err) || !Spec(a.tcp, o.tcp, err) || !Spec(a.http, o.http, err) ||
+      !Spec(a.https, o.https, err) || !Spec(a.udps, o.udps, err)) {
+    return Fail(2, err);
+  }
+  if (!o.udp && !o.tcp && !o.http && !o.https && !o.udps) {
+    // No listener named: the classic layout on loopback.
+    o.udp = net::ListenSpec{"127.0.0.1", 7000};
+    o.tcp = net::ListenSpec{"127.0.0.1", 1864};
+    o.http = net::ListenSpec{"127.0.0.1", 8080};
+  }
+  if (o.https && (a.cert.empty() || a.key.empty())) return Fail(2, "--https needs --cert and --key");
+  o.cert_file = a.cert;
+  o.key_file = a.key;
+  if (o.udps) {
+    if (a.key_file.empty()) return Fail(2, "--udps needs --key-file");
+    std::ifstream f(a.key_file);
+    if (!f) return Fail(2, "cannot read key file " + a.key_file);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto keys = reference::enc::ParseKeyTable(ss.str());
+    if (!keys.ok()) return Fail(2, keys.status().message());
+    o.keys = *keys;
+  }
+  if (!a.config.empty()) {
+    if (Status s = net::LoadServerConfig(a.config, o); !s.ok()) return Fail(2, s.message());
+  }
+  o.db = a.db;
+
+  boost::asio::io_context io(1);  // one thread runs everything
+  net::AsioEnvOptions eo;
+  eo.seed = a.seed;
+  eo.udp_rate_per_s = a.udp_rate;
+  eo.udp_burst = a.udp_burst;
+  eo.stream_idle_timeout = a.idle_ms > 0 ? a.idle_ms * kMillis : kNever;
+  net::AsioEnv env(io, eo);
+  o.seed = a.seed ? *a.seed : env.Random().Next();
+  auto server = net::Server::Start(env, o);
+  if (!server.ok()) {
+    const std::string& c = server.status().clause();
+    return Fail(c == "NET-9" || c == "NET-7" || c == "ENC-2" ? 2 : 3, server.status().ToString());
+  }
+  for (const net::ListenerInfo& l : (*server)->listeners()) std::printf("%s\n", l.Line().c_str());
+  std::fflush(stdout);
+
+  bool stopping = false;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("serve: signal {}: stopping", sig);
+    stopping = true;
+  });
+  while (!stopping) io.run_one();
+  // Finish in-flight work: no new input, let queued answers leave (bounded).
+  (*server)->StopReceiving();
+  const TimeUs deadline = env.Now() + 2 * kSeconds;
+  while (env.HasPendingOutput() && env.Now() < deadline) io.run_one_for(std::chrono::milliseconds(10));
+  const net::AsioEnvStats& st = env.stats();
+  spdlog::info("serve: datagrams in={} out={} rate_limited={} streams accepted={} timed_out={}",
+               st.datagrams_received, st.datagrams_sent, st.datagrams_rate_limited, st.streams_accepted,
+               st.streams_timed_out);
+  server->reset();  // closes the database
+  env.Close();
+  return 0;
+}
+
+RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS) on real sockets",
+                  [](CLI::App& cmd) -> Runner {
+                    auto a = std::make_shared<ServeArgs>();
+                    cmd.add_option("--udp", a->udp, "UDP listener HOST:PORT (CS); port 0 = any");
+                    cmd.add_option("--tcp", a->tcp, "TCP listener HOST:PORT (RS)");
+                    cmd.add_option("--http", a->http, "HTTP listener HOST:PORT (DP, RS, MS)");
+                    cmd.add_option("--https", a->https, "HTTPS listener HOST:PORT (needs --cert, --key)");
+                    cmd.add_option("--cert", a->cert, "TLS certificate chain (PEM)");
+                    cmd.add_option("--key", a->key, "TLS private key (PEM)");
+                    cmd.add_option("--udps", a->udps, "Encrypted UDP listener HOST:PORT (needs --key-file)");
+                    cmd.add_option("--key-file", a->key_file, "ENC-2 key table: lines `<key id> <64 hex>`");
+                    cmd.add_option("--db", a->db, "SQLite store (created on first start)")->capture_default_str();
+                    cmd.add_option("--config", a->config, "YAML config (dp, rs, cs, ads)");
+                    cmd.add_option("--roles", a->roles, "Roles to run: dp,rs,cs,ms (sg later)")->capture_default_str();
+                    cmd.add_option("--seed", a->seed, "Seed of the roles' random streams (default: from the OS)");
+                    cmd.add_option("--udp-rate", a->udp_rate, "Per-source-address datagram rate limit (/s; 0 = off)");
+                    cmd.add_option("--udp-burst", a->udp_burst, "Token bucket depth for --udp-rate");
+                    cmd.add_option("--idle-timeout-ms", a->idle_ms, "Close idle TCP/HTTP streams after this (0 = never)")
+                        ->capture_default_str();
+                    return [a] { return Serve(*a); };
+                  }}};
+
+}  // namespace
+}  // namespace mcpsim::cli
