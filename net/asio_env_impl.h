@@ -79,7 +79,7 @@ struct AsioEnv::Impl {
   void StartWrite(const std::shared_ptr<Conn>& c);
   void FinishWrite(const std::shared_ptr<Conn>& c);
   // Ends the stream: closes the socket, forgets it, then calls on_closed(why).
-  void End(const std::shared_ptr<Conn>& c, Status why, bool abortive);
+  void End(std::shared_ptr<Conn> c, Status why, bool abortive);  // by value: it erases the map entry
   void ArmSweep();
   void Sweep();
   void CloseAll();

@@ -246,7 +246,7 @@ void AsioEnv::StreamReset(StreamId id) {
   m.End(it->second, Status::Error("NET-6", "stream reset locally"), true);
 }
 
-void AsioEnv::Impl::End(const std::shared_ptr<Conn>& c, Status why, bool abortive) {
+void AsioEnv::Impl::End(std::shared_ptr<Conn> c, Status why, bool abortive) {
   if (c->ended) return;
   c->ended = true;
   c->open = false;
