@@ -1,5 +1,7 @@
 #include "net/server.h"
 
+#include <chrono>
+
 #include <yaml-cpp/yaml.h>
 
 #include <boost/asio/ssl/context.hpp>
@@ -13,6 +15,8 @@
 #include "reference/roles/dp.h"
 #include "reference/roles/ms.h"
 #include "reference/roles/rs.h"
+#include "reference/roles/sg/backend.h"
+#include "reference/roles/sg/sg.h"
 #include "reference/roles/uri.h"
 
 namespace mcpsim::net {
@@ -25,8 +29,7 @@ const std::vector<std::string>& KnownRoles() {
 }
 
 bool RoleAvailable(const std::string& role) {
-  // "sg" becomes available with the SG role (reference/roles/sg/).
-  return role == "dp" || role == "rs" || role == "cs" || role == "ms";
+  return role == "dp" || role == "rs" || role == "cs" || role == "ms" || role == "sg";
 }
 
 Status ParseRoles(const std::string& list, std::set<std::string>& out) {
@@ -101,7 +104,8 @@ struct Server::Impl {
   std::unique_ptr<reference::CsRole> cs;
   std::unique_ptr<reference::MsRole> ms;
   std::unique_ptr<reference::DpRole> dp;
-  // sg: std::unique_ptr<reference::SgRole> sg;
+  std::unique_ptr<reference::Backend> backend;
+  std::unique_ptr<reference::SgRole> sg;
   FrontRoutes routes;
   std::unique_ptr<FrontRole> front;
   std::unique_ptr<host::RoleHost> host;
@@ -199,8 +203,18 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
     m->ms = std::make_unique<reference::MsRole>(*m->store);
     m->routes.ms = m->ms.get();
   }
-  // sg: construct SgRole(SgConfig, *m->store, backend, Rng::Stream(o.seed, "role:sg"))
-  //     here and set m->routes.sg; the listener role lists below already name it.
+  if (m->Has("sg")) {
+    reference::SgConfig sgc;
+    // RPN timestamps are wall-clock milliseconds (SG-OFF); the role itself
+    // only sees the Env's monotonic `now`.
+    sgc.epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count() -
+                   env.Now() / kMillis;
+    m->backend = std::make_unique<reference::Backend>(*m->store);
+    m->sg = std::make_unique<reference::SgRole>(sgc, *m->store, *m->backend, Rng::Stream(o.seed, "role:sg"));
+    m->routes.sg = m->sg.get();
+  }
   m->front = std::make_unique<FrontRole>(m->routes);
   m->host = std::make_unique<host::RoleHost>(*role_env, *m->front);
 
@@ -263,7 +277,13 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
     dpc.min_version = o.min_version;
     dpc.latest_version = o.latest_version;
     dpc.update_url = o.update_url;
-    dpc.gateways.push_back({"", rs_uris, true});  // sg: this gateway's SG URIs go in the first field
+    std::string sg_uris;
+    for (const ListenerInfo& l : m->listeners) {
+      if (!m->Has("sg") || l.scheme == "https") continue;
+      const bool web = l.scheme == "http";
+      sg_uris += (sg_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint, web ? "/mcp" : "");
+    }
+    dpc.gateways.push_back({sg_uris, rs_uris, true});
     dpc.cs = cs_uris;
     dpc.ms = ms_base;
     m->dp = std::make_unique<reference::DpRole>(dpc);

@@ -1,4 +1,4 @@
-// Server: the reference server roles (DP, RS, CS, MS; SG when it lands) in one
+// Server: the reference server roles (DP, RS, CS, MS, SG) in one
 // process on one AsioEnv, behind the listeners of `mcpsim serve`, with one
 // SQLite file as the store (created and migrated on first start).
 //
@@ -11,7 +11,7 @@
 //
 // The DP's answers carry the bound listener URIs (port 0 resolved). Routing
 // between co-located roles is net::FrontRole's; all protocol logic is in
-// reference/. Adding SG is one block in server.cc (see "sg").
+// reference/. SG and RS share the store (accounts) through one Backend.
 #pragma once
 
 #include <memory>
@@ -45,7 +45,7 @@ struct ServerOptions {
   std::optional<ListenSpec> udp, udps, tcp, http, https;
   std::string cert_file, key_file;    // PEM, for https
   reference::enc::KeyTable keys;      // for udps (ENC-2)
-  std::set<std::string> roles = {"dp", "rs", "cs", "ms"};
+  std::set<std::string> roles = {"dp", "rs", "cs", "ms", "sg"};
   std::string db = "mcpsim.db";       // ":memory:" for a throwaway store
   std::uint64_t seed = 1;             // roles' Rng streams
   // Tunables (--config FILE, YAML; see LoadServerConfig).
@@ -57,7 +57,7 @@ struct ServerOptions {
 
 // The role names `--roles` accepts, and those this build can host.
 const std::vector<std::string>& KnownRoles();      // dp rs cs ms sg
-bool RoleAvailable(const std::string& role);       // sg: not yet
+bool RoleAvailable(const std::string& role);
 // Parses "dp,rs,cs" into `out`; clause NET-7 for unknown or unavailable names.
 Status ParseRoles(const std::string& list, std::set<std::string>& out);
 

@@ -25,7 +25,7 @@ namespace {
 
 struct ServeArgs {
   std::string udp, tcp, http, https, udps, cert, key, key_file, db = "mcpsim.db", config;
-  std::string roles = "dp,rs,cs,ms";
+  std::string roles = "dp,rs,cs,ms,sg";
   std::optional<std::uint64_t> seed;
   double udp_rate = 0, udp_burst = 0;
   std::int64_t idle_ms = 120000;
@@ -116,7 +116,7 @@ int Serve(const ServeArgs& a) {
   return 0;
 }
 
-RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS) on real sockets",
+RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on real sockets",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<ServeArgs>();
                     cmd.add_option("--udp", a->udp, "UDP listener HOST:PORT (CS); port 0 = any");
@@ -129,7 +129,7 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS) on real so
                     cmd.add_option("--key-file", a->key_file, "ENC-2 key table: lines `<key id> <64 hex>`");
                     cmd.add_option("--db", a->db, "SQLite store (created on first start)")->capture_default_str();
                     cmd.add_option("--config", a->config, "YAML config (dp, rs, cs, ads)");
-                    cmd.add_option("--roles", a->roles, "Roles to run: dp,rs,cs,ms (sg later)")->capture_default_str();
+                    cmd.add_option("--roles", a->roles, "Roles to run, comma-separated: dp,rs,cs,ms,sg")->capture_default_str();
                     cmd.add_option("--seed", a->seed, "Seed of the roles' random streams (default: from the OS)");
                     cmd.add_option("--udp-rate", a->udp_rate, "Per-source-address datagram rate limit (/s; 0 = off)");
                     cmd.add_option("--udp-burst", a->udp_burst, "Token bucket depth for --udp-rate");
