@@ -112,7 +112,8 @@ TEST(ServeCli, ClientCommandsAgainstServeProcess) {
 
   auto r = RunCli(client + "dispatch");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(r.out.rfind("ok dispatch update=none sg= rs=tcp://", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("ok dispatch update=none sg=" + l["tcp"] + ",", 0), 0u) << r.out;  // SG hosted
+  EXPECT_NE(r.out.find(" rs=" + l["tcp"] + ","), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cs=" + l["udp"]), std::string::npos) << r.out;
 
   r = RunCli(client + "register bob@live.cn --password secret-1 --auto-captcha");
