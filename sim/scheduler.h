@@ -58,10 +58,12 @@ class Scheduler {
     }
     return Enqueue(at, i);
   }
-  // Schedules `fn` at now() + delay (delay < 0 treated as 0).
+  // Schedules `fn` at now() + delay (delay < 0 treated as 0; the sum
+  // saturates at kNever).
   template <typename F>
   EventId After(TimeUs delay, F&& fn) {
-    return At(now_ + (delay > 0 ? delay : 0), std::forward<F>(fn));
+    if (delay < 0) delay = 0;
+    return At(delay > kNever - now_ ? kNever : now_ + delay, std::forward<F>(fn));
   }
   // Cancels a pending event; returns false (no-op) for fired, running,
   // already-cancelled or unknown ids.

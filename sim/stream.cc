@@ -89,7 +89,7 @@ void World::SendSegment(Conn& c, int side, std::uint8_t flags, std::vector<std::
   if (clear == kNever || clear - now > limit) {
     trace_.Begin(nodes_[e.node]->name(), "stream_stall");
     trace_.Int("sid", static_cast<std::int64_t>(e.id));
-    trace_.Int("fail_at", now + limit);
+    trace_.Int("fail_at", limit > kNever - now ? kNever : now + limit);
     trace_.End();
     if (flags & kTcpRst) return;  // nobody waits for a lost RST
     Conn* cp = &c;

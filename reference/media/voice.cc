@@ -51,6 +51,7 @@ Status NotGsm(const std::string& why, std::uint64_t offset) {
 
 Result<VoiceInfo> ValidateWav(std::string_view b) {
   if (b.size() < 12 || b.substr(8, 4) != "WAVE") return NotGsm("RIFF without WAVE", 8);
+  if (Le32(b, 4) != b.size() - 8) return NotGsm("RIFF size is not total - 8", 4);
   std::size_t pos = 12;
   bool fmt_ok = false;
   while (pos + 8 <= b.size()) {
@@ -59,11 +60,15 @@ Result<VoiceInfo> ValidateWav(std::string_view b) {
     const std::size_t body = pos + 8;
     if (len > b.size() - body) return NotGsm("chunk runs past the end", pos + 4);
     if (id == "fmt ") {
-      if (len < 16) return NotGsm("fmt chunk too short", pos);
+      if (len < 20) return NotGsm("fmt chunk too short", pos);
       if (Le16(b, body) != 0x0031) return NotGsm("format tag is not 0x0031", body);
       if (Le16(b, body + 2) != 1) return NotGsm("not mono", body + 2);
       if (Le32(b, body + 4) != 8000) return NotGsm("sample rate is not 8000 Hz", body + 4);
+      if (Le32(b, body + 8) != 1625) return NotGsm("nAvgBytesPerSec is not 1625", body + 8);
       if (Le16(b, body + 12) != kWavBlock) return NotGsm("block align is not 65", body + 12);
+      if (Le16(b, body + 14) != 0) return NotGsm("wBitsPerSample is not 0", body + 14);
+      if (Le16(b, body + 16) != 2) return NotGsm("cbSize is not 2", body + 16);
+      if (Le16(b, body + 18) != 320) return NotGsm("wSamplesPerBlock is not 320", body + 18);
       fmt_ok = true;
     } else if (id == "data") {
       if (!fmt_ok) return NotGsm("data chunk before fmt chunk", pos);

@@ -19,8 +19,10 @@ struct VoiceInfo {
 // Accepts exactly two containers:
 //  - raw GSM 6.10: a non-empty sequence of 33-byte frames, each starting with
 //    the 0xD magic nibble;
-//  - WAV (RIFF/WAVE) with format tag 0x0031 (Microsoft GSM 6.10), mono,
-//    8000 Hz, block align 65, and a data chunk of whole 65-byte blocks.
+//  - WAV (RIFF/WAVE; RIFF size = total - 8) whose `fmt ` chunk (>= 20 bytes)
+//    says format tag 0x0031 (Microsoft GSM 6.10), mono, 8000 Hz, 1625
+//    bytes/s, block align 65, 0 bits/sample, cbSize 2, 320 samples/block,
+//    followed by a data chunk of whole 65-byte blocks (SG-VOICE-6).
 // Every frame is decoded with libgsm; a frame libgsm rejects fails the clip.
 // Errors cite clause VOICE-2 (not GSM 6.10) with the byte offset of the
 // offending frame or header field.

@@ -1,4 +1,5 @@
 #include <utility>
+#include <vector>
 
 #include "reference/store/sqlite.h"
 #include "reference/store/store.h"
@@ -30,6 +31,33 @@ CREATE TABLE media(
   content_type TEXT NOT NULL,
   bytes BLOB NOT NULL);
 )sql",
+    // 2: SG state — profile fields, contact lists with per-entry versions and
+    // tombstones (SG-SYNC-1), offline messages (SG-OFF-1).
+    R"sql(
+ALTER TABLE accounts ADD COLUMN psm TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN avatar_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN list_horizon INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE contacts(
+  owner TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  blocked INTEGER NOT NULL,
+  added_version INTEGER NOT NULL,
+  changed_version INTEGER NOT NULL,
+  PRIMARY KEY(owner, contact)) WITHOUT ROWID;
+CREATE INDEX contacts_by_contact ON contacts(contact, owner);
+CREATE TABLE contact_tombstones(
+  owner TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY(owner, contact)) WITHOUT ROWID;
+CREATE TABLE offline_messages(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  timestamp_ms INTEGER NOT NULL,
+  text BLOB NOT NULL);
+CREATE INDEX offline_by_recipient ON offline_messages(recipient, id);
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -39,19 +67,20 @@ class SqliteStore final : public Store {
   Result<bool> CreateAccount(const Account& a) override {
     auto st = db_.Prepare(
         "INSERT OR IGNORE INTO accounts(name, password_hash, nickname, profile_version, "
-        "list_version, created_ms) VALUES(?,?,?,?,?,?)");
+        "list_version, created_ms, psm, avatar_id) VALUES(?,?,?,?,?,?,?,?)");
     if (!st.ok()) return st.status();
     st->Bind(1, a.name).Bind(2, a.password_hash).Bind(3, a.nickname);
     st->Bind(4, static_cast<std::int64_t>(a.profile_version));
     st->Bind(5, static_cast<std::int64_t>(a.list_version)).Bind(6, a.created_ms);
+    st->Bind(7, a.psm).Bind(8, a.avatar_id);
     if (Status s = st->Run(); !s.ok()) return s;
     return db_.Changes() == 1;
   }
 
   Result<std::optional<Account>> GetAccount(std::string_view name) override {
     auto st = db_.Prepare(
-        "SELECT name, password_hash, nickname, profile_version, list_version, created_ms "
-        "FROM accounts WHERE name = ?");
+        "SELECT name, password_hash, nickname, profile_version, list_version, created_ms, psm, "
+        "avatar_id FROM accounts WHERE name = ?");
     if (!st.ok()) return st.status();
     st->Bind(1, name);
     auto row = st->Step();
@@ -64,6 +93,8 @@ class SqliteStore final : public Store {
     a.profile_version = static_cast<std::uint32_t>(st->Int(3));
     a.list_version = static_cast<std::uint32_t>(st->Int(4));
     a.created_ms = st->Int(5);
+    a.psm = st->Text(6);
+    a.avatar_id = st->Text(7);
     return std::optional<Account>(std::move(a));
   }
 
@@ -113,7 +144,271 @@ class SqliteStore final : public Store {
     return std::optional<Media>(Media{st->Text(0), st->Text(1), st->Blob(2)});
   }
 
+  // ---- SG ----
+  Result<std::optional<Profile>> GetProfile(std::string_view account) override {
+    auto st = db_.Prepare(
+        "SELECT nickname, psm, avatar_id, profile_version FROM accounts WHERE name = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, account);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<Profile>{};
+    return std::optional<Profile>(ProfileAt(*st, 0));
+  }
+
+  Result<std::vector<std::string>> UpdateProfile(std::string_view account,
+                                                 const Profile& f) override {
+    std::vector<std::string> owners;
+    Status s = Transaction([&]() -> Status {
+      auto up = db_.Prepare(
+          "UPDATE accounts SET nickname = ?, psm = ?, avatar_id = ?, "
+          "profile_version = profile_version + 1 WHERE name = ?");
+      if (!up.ok()) return up.status();
+      up->Bind(1, f.nickname).Bind(2, f.psm).Bind(3, f.avatar_id).Bind(4, account);
+      if (Status r = up->Run(); !r.ok()) return r;
+      if (db_.Changes() != 1) return Status::Error("STORE-3", "no such account");
+      auto list = ListOwnersOf(account);
+      if (!list.ok()) return list.status();
+      owners = std::move(*list);
+      for (const std::string& o : owners) {
+        auto v = BumpListVersion(o);
+        if (!v.ok()) return v.status();
+        auto st = db_.Prepare(
+            "UPDATE contacts SET changed_version = ? WHERE owner = ? AND contact = ?");
+        if (!st.ok()) return st.status();
+        st->Bind(1, static_cast<std::int64_t>(*v)).Bind(2, o).Bind(3, account);
+        if (Status r = st->Run(); !r.ok()) return r;
+      }
+      return {};
+    });
+    if (!s.ok()) return s;
+    return owners;
+  }
+
+  Result<ContactList> GetContactList(std::string_view owner) override {
+    ContactList list;
+    {
+      auto st = db_.Prepare("SELECT list_version, list_horizon FROM accounts WHERE name = ?");
+      if (!st.ok()) return st.status();
+      st->Bind(1, owner);
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (*row) {
+        list.version = static_cast<std::uint32_t>(st->Int(0));
+        list.horizon = static_cast<std::uint32_t>(st->Int(1));
+      }
+    }
+    auto st = db_.Prepare(std::string(kContactSelect) + " WHERE c.owner = ? ORDER BY c.contact");
+    if (!st.ok()) return st.status();
+    st->Bind(1, owner);
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      list.entries.push_back(ContactAt(*st));
+    }
+    auto ts = db_.Prepare(
+        "SELECT contact, version FROM contact_tombstones WHERE owner = ? ORDER BY contact");
+    if (!ts.ok()) return ts.status();
+    ts->Bind(1, owner);
+    for (;;) {
+      auto row = ts->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      list.tombstones.push_back({ts->Text(0), static_cast<std::uint32_t>(ts->Int(1))});
+    }
+    return list;
+  }
+
+  Result<std::optional<ContactEntry>> GetContact(std::string_view owner,
+                                                 std::string_view contact) override {
+    auto st = db_.Prepare(std::string(kContactSelect) + " WHERE c.owner = ? AND c.contact = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, owner).Bind(2, contact);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<ContactEntry>{};
+    return std::optional<ContactEntry>(ContactAt(*st));
+  }
+
+  Result<std::uint32_t> CountContacts(std::string_view owner) override {
+    auto st = db_.Prepare("SELECT COUNT(*) FROM contacts WHERE owner = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, owner);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    return static_cast<std::uint32_t>(st->Int(0));
+  }
+
+  Result<ContactEditResult> EditContact(std::string_view owner, std::string_view contact,
+                                        ContactEdit op) override {
+    ContactEditResult out;
+    Status s = Transaction([&]() -> Status {
+      auto cur = GetContact(owner, contact);
+      if (!cur.ok()) return cur.status();
+      const bool listed = cur->has_value();
+      const bool blocked = listed && (*cur)->blocked;
+      const bool change = (op == ContactEdit::kAdd && !listed) ||
+                          (op == ContactEdit::kDelete && listed) ||
+                          (op == ContactEdit::kBlock && listed && !blocked) ||
+                          (op == ContactEdit::kUnblock && listed && blocked);
+      if (!change) {
+        auto list = GetListVersion(owner);
+        if (!list.ok()) return list.status();
+        out.version = *list;
+        return {};
+      }
+      auto v = BumpListVersion(owner);
+      if (!v.ok()) return v.status();
+      out = {true, *v};
+      const auto ver = static_cast<std::int64_t>(*v);
+      if (op == ContactEdit::kAdd) {
+        auto st = db_.Prepare(
+            "INSERT INTO contacts(owner, contact, blocked, added_version, changed_version) "
+            "VALUES(?,?,0,?,?)");
+        if (!st.ok()) return st.status();
+        st->Bind(1, owner).Bind(2, contact).Bind(3, ver).Bind(4, ver);
+        if (Status r = st->Run(); !r.ok()) return r;
+        return RunOwnerContact("DELETE FROM contact_tombstones WHERE owner = ? AND contact = ?",
+                               owner, contact);
+      }
+      if (op == ContactEdit::kDelete) {
+        if (Status r = RunOwnerContact("DELETE FROM contacts WHERE owner = ? AND contact = ?",
+                                       owner, contact);
+            !r.ok()) {
+          return r;
+        }
+        auto st = db_.Prepare(
+            "INSERT OR REPLACE INTO contact_tombstones(owner, contact, version) VALUES(?,?,?)");
+        if (!st.ok()) return st.status();
+        st->Bind(1, owner).Bind(2, contact).Bind(3, ver);
+        return st->Run();
+      }
+      auto st = db_.Prepare(
+          "UPDATE contacts SET blocked = ?, changed_version = ? WHERE owner = ? AND contact = ?");
+      if (!st.ok()) return st.status();
+      st->Bind(1, std::int64_t{op == ContactEdit::kBlock ? 1 : 0}).Bind(2, ver);
+      st->Bind(3, owner).Bind(4, contact);
+      return st->Run();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  Result<std::vector<std::string>> ListOwnersOf(std::string_view contact) override {
+    auto st = db_.Prepare("SELECT owner FROM contacts WHERE contact = ? ORDER BY owner");
+    if (!st.ok()) return st.status();
+    st->Bind(1, contact);
+    std::vector<std::string> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(st->Text(0));
+    }
+    return out;
+  }
+
+  Result<std::uint64_t> AddOfflineMessage(const OfflineMessage& m) override {
+    auto st = db_.Prepare(
+        "INSERT INTO offline_messages(recipient, sender, timestamp_ms, text) VALUES(?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st->Bind(1, m.recipient).Bind(2, m.sender).Bind(3, m.timestamp_ms).BindBlob(4, m.text);
+    if (Status s = st->Run(); !s.ok()) return s;
+    return static_cast<std::uint64_t>(db_.LastInsertId());
+  }
+
+  Result<std::vector<OfflineMessage>> ListOfflineMessages(std::string_view recipient) override {
+    auto st = db_.Prepare(
+        "SELECT id, recipient, sender, timestamp_ms, text FROM offline_messages "
+        "WHERE recipient = ? ORDER BY id");
+    if (!st.ok()) return st.status();
+    st->Bind(1, recipient);
+    std::vector<OfflineMessage> out;
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back({static_cast<std::uint64_t>(st->Int(0)), st->Text(1), st->Text(2), st->Int(3),
+                     st->Blob(4)});
+    }
+    return out;
+  }
+
+  Result<std::uint64_t> CountOfflineMessages(std::string_view recipient) override {
+    auto st = db_.Prepare("SELECT COUNT(*) FROM offline_messages WHERE recipient = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, recipient);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    return static_cast<std::uint64_t>(st->Int(0));
+  }
+
+  Result<bool> DeleteOfflineMessage(std::uint64_t id) override {
+    auto st = db_.Prepare("DELETE FROM offline_messages WHERE id = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, static_cast<std::int64_t>(id));
+    if (Status s = st->Run(); !s.ok()) return s;
+    return db_.Changes() == 1;
+  }
+
  private:
+  static constexpr const char* kContactSelect =
+      "SELECT c.contact, c.blocked, c.added_version, c.changed_version, a.nickname, a.psm, "
+      "a.avatar_id, a.profile_version FROM contacts c JOIN accounts a ON a.name = c.contact";
+
+  static Profile ProfileAt(const sql::Stmt& st, int col) {
+    return Profile{st.Text(col), st.Text(col + 1), st.Text(col + 2),
+                   static_cast<std::uint32_t>(st.Int(col + 3))};
+  }
+  static ContactEntry ContactAt(const sql::Stmt& st) {
+    ContactEntry e;
+    e.account = st.Text(0);
+    e.blocked = st.Int(1) != 0;
+    e.added_version = static_cast<std::uint32_t>(st.Int(2));
+    e.changed_version = static_cast<std::uint32_t>(st.Int(3));
+    e.profile = ProfileAt(st, 4);
+    return e;
+  }
+
+  // Runs `body` inside BEGIN/COMMIT; rolls back when it fails.
+  template <typename F>
+  Status Transaction(F&& body) {
+    if (Status s = db_.Exec("BEGIN"); !s.ok()) return s;
+    Status s = body();
+    if (!s.ok()) {
+      (void)db_.Exec("ROLLBACK");
+      return s;
+    }
+    return db_.Exec("COMMIT");
+  }
+
+  Result<std::uint32_t> GetListVersion(std::string_view owner) {
+    auto st = db_.Prepare("SELECT list_version FROM accounts WHERE name = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, owner);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Error("STORE-3", "no such account");
+    return static_cast<std::uint32_t>(st->Int(0));
+  }
+
+  // list_version + 1 for `owner`; returns the new version.
+  Result<std::uint32_t> BumpListVersion(std::string_view owner) {
+    auto st = db_.Prepare("UPDATE accounts SET list_version = list_version + 1 WHERE name = ?");
+    if (!st.ok()) return st.status();
+    st->Bind(1, owner);
+    if (Status s = st->Run(); !s.ok()) return s;
+    return GetListVersion(owner);
+  }
+
+  Status RunOwnerContact(std::string_view sql, std::string_view owner, std::string_view contact) {
+    auto st = db_.Prepare(sql);
+    if (!st.ok()) return st.status();
+    st->Bind(1, owner).Bind(2, contact);
+    return st->Run();
+  }
+
   Result<std::uint64_t> Count(std::string_view sql) {
     auto st = db_.Prepare(sql);
     if (!st.ok()) return st.status();

@@ -1,5 +1,6 @@
 // The persistent state of the reference servers behind one small interface
-// (accounts, analytics uploads, media; SG state is added by the gateway).
+// (accounts, analytics uploads, media, and the SG's contact lists, profiles
+// and offline messages).
 // The SQLite implementation (OpenSqliteStore) is the only one; the simulator
 // opens one in-memory database per server node, `mcpsim serve` a WAL file.
 //
@@ -25,6 +26,54 @@ struct Account {
   std::uint32_t profile_version = 1;
   std::uint32_t list_version = 1;
   std::int64_t created_ms = 0;
+  std::string psm;        // personal message (LIM-13), "" when created
+  std::string avatar_id;  // LIM-18 media id or ""
+};
+
+// An account's own profile (SG §7.4.3).
+struct Profile {
+  std::string nickname;
+  std::string psm;
+  std::string avatar_id;
+  std::uint32_t version = 1;
+};
+
+// One entry of a contact list (SG-SYNC-1) with the contact's current profile.
+struct ContactEntry {
+  std::string account;
+  bool blocked = false;
+  std::uint32_t added_version = 0;    // list version at which it was (last) added
+  std::uint32_t changed_version = 0;  // list version of its last change (>= added)
+  Profile profile;
+};
+
+// A removed contact (SG-SYNC-1): the list version of its removal.
+struct ContactTombstone {
+  std::string account;
+  std::uint32_t version = 0;
+};
+
+struct ContactList {
+  std::uint32_t version = 1;  // the list version (>= 1)
+  std::uint32_t horizon = 0;  // SG-SYNC-11: highest pruned tombstone version
+  std::vector<ContactEntry> entries;         // ascending account (byte order)
+  std::vector<ContactTombstone> tombstones;  // ascending account; none for listed accounts
+};
+
+enum class ContactEdit : std::uint8_t { kAdd, kDelete, kBlock, kUnblock };
+
+struct ContactEditResult {
+  bool changed = false;       // false: the edit was a no-op (SG-CONT-1)
+  std::uint32_t version = 0;  // the list version after the edit
+};
+
+// A stored offline message (SG §7.6).
+struct OfflineMessage {
+  std::uint64_t id = 0;  // msgId: store-wide counter from 1
+  std::string recipient;
+  std::string sender;
+  std::int64_t timestamp_ms = 0;
+  std::string text;
 };
 
 struct Upload {
@@ -59,6 +108,39 @@ class Store {
   // ---- MS media ----
   virtual Status PutMedia(const Media& m) = 0;  // insert or replace
   virtual Result<std::optional<Media>> GetMedia(std::string_view id) = 0;
+
+  // ---- SG: profiles and contact lists ----
+  // Every mutating call below is one transaction: committed on success,
+  // unchanged on error.
+  virtual Result<std::optional<Profile>> GetProfile(std::string_view account) = 0;
+  // SG-PROF-1/3: stores the fields with version + 1 and records an `M` change
+  // of `account` in every list that contains it (each such list's version + 1).
+  // Returns the owners of those lists in ascending order. REQUIRES the account
+  // exists (else STORE-3).
+  virtual Result<std::vector<std::string>> UpdateProfile(std::string_view account,
+                                                         const Profile& fields) = 0;
+  // The whole list of `owner` (empty list, version 1 when it has none).
+  virtual Result<ContactList> GetContactList(std::string_view owner) = 0;
+  virtual Result<std::optional<ContactEntry>> GetContact(std::string_view owner,
+                                                         std::string_view contact) = 0;
+  virtual Result<std::uint32_t> CountContacts(std::string_view owner) = 0;
+  // Applies one edit (SG-CONT-1/2): a changing edit bumps the list version by
+  // one and records the change (add: new entry or re-add clearing the
+  // tombstone; del: entry removed, tombstone written). kAdd REQUIRES the
+  // contact account exists; other ops on an unlisted contact are no-ops.
+  virtual Result<ContactEditResult> EditContact(std::string_view owner, std::string_view contact,
+                                                ContactEdit op) = 0;
+  // Owners whose list contains `contact`, ascending.
+  virtual Result<std::vector<std::string>> ListOwnersOf(std::string_view contact) = 0;
+
+  // ---- SG: offline messages ----
+  // Stores `m` (id ignored) and returns its new id; committed before return.
+  virtual Result<std::uint64_t> AddOfflineMessage(const OfflineMessage& m) = 0;
+  // The recipient's messages in queue (id) order.
+  virtual Result<std::vector<OfflineMessage>> ListOfflineMessages(std::string_view recipient) = 0;
+  virtual Result<std::uint64_t> CountOfflineMessages(std::string_view recipient) = 0;
+  // Returns false if no message has this id.
+  virtual Result<bool> DeleteOfflineMessage(std::uint64_t id) = 0;
 };
 
 // Opens (creating and migrating) a SQLite store at `path`; ":memory:" gives a

@@ -100,6 +100,22 @@ void PushChannel::Clear() {
   group_load_.clear();
 }
 
+void PushChannel::DropGroup(std::uint64_t group) {
+  if (group == 0) return;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    it = it->group == group ? queue_.erase(it) : it + 1;
+  }
+  for (auto it = flight_.begin(); it != flight_.end();) {
+    if (it->second.entry.group != group) {
+      ++it;
+      continue;
+    }
+    tracker_.Cancel(it->first.first, it->first.second);
+    it = flight_.erase(it);
+  }
+  group_load_.erase(group);
+}
+
 TimeUs PushChannel::NextDeadline() const {
   return transport_ == PushTransport::kHttp ? kNever : tracker_.NextDeadline();
 }

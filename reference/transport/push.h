@@ -60,6 +60,9 @@ class PushChannel {
 
   // Drops everything (session closed).
   void Clear();
+  // Drops every queued and in-flight request of `group` (the receiver stopped
+  // taking that object, e.g. SG-VOICE-4); their answers then match nothing.
+  void DropGroup(std::uint64_t group);
   TimeUs NextDeadline() const;
   std::size_t queued() const { return queue_.size(); }
   std::size_t in_flight() const { return flight_.size(); }

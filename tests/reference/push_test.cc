@@ -113,5 +113,24 @@ RC_GTEST_PROP(Push, EveryRequestEndsOnceWithinWindow, ()) {
   for (auto& [tag, c] : ended) RC_ASSERT(c == 1);
 }
 
+TEST(Push, DropGroupRemovesQueuedAndInFlightRequestsOfOneObject) {
+  PushChannel ch(PushTransport::kUdp);
+  for (int i = 0; i < 12; ++i) {
+    const auto t = ch.NextTrid();
+    ch.Push(t, "RBIN", Cmd(t), t, /*group=*/i < 10 ? 7 : 0);
+  }
+  std::vector<std::string> out;
+  ch.TakeSends(0, out);
+  EXPECT_EQ(out.size(), 8u);  // the 9th chunk of group 7 blocks the queue head
+  ch.DropGroup(7);
+  EXPECT_FALSE(ch.HasGroup(7));
+  EXPECT_FALSE(ch.OnAnswer(1, "ABIN").has_value());
+  out.clear();
+  ch.TakeSends(0, out);
+  ASSERT_EQ(out.size(), 2u);  // the ungrouped requests 11 and 12 now go out
+  EXPECT_EQ(out[0], Cmd(11));
+  EXPECT_EQ(ch.in_flight(), 2u);
+}
+
 }  // namespace
 }  // namespace mcpsim::reference

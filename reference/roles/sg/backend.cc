@@ -1,0 +1,87 @@
+#include "reference/roles/sg/backend.h"
+
+#include <algorithm>
+
+#include "reference/roles/sg/sg.h"
+#include "reference/roles/validate.h"
+
+namespace mcpsim::reference {
+void Backend::Unregister(SgRole* sg) {
+  roles_.erase(std::remove(roles_.begin(), roles_.end(), sg), roles_.end());
+  for (auto& [id, t] : transfers_) {
+    if (t.home == sg) t.home = roles_.empty() ? nullptr : roles_.front();
+  }
+  for (auto& [key, c] : clips_) {
+    if (c.home == sg) c.home = roles_.empty() ? nullptr : roles_.front();
+  }
+}
+
+void Backend::FlushAll(TimeUs now) {
+  for (SgRole* sg : roles_) sg->Flush(now);
+}
+
+Status Backend::SetPresence(TimeUs now, std::string_view account, std::string_view presence,
+                            std::uint32_t caps) {
+  if (!IsPresenceToken(presence) || caps > 7) {
+    return Status::Error("SG-PRES-1", "bad presence token or caps");
+  }
+  if (online_.count(account)) return Status::Error("SG-PRES-1", "account has an MCP session");
+  auto acc = store_.GetAccount(account);
+  if (!acc.ok()) return acc.status();
+  if (!acc->has_value()) return Status::Error("STORE-3", "no such account");
+  SgRole* sg = AnyRole();
+  if (presence == "offline") {
+    backend_users_.erase(std::string(account));
+    if (sg) {
+      // Like SG-SESS-6 for a back-end user: leave every conversation first.
+      std::vector<std::uint64_t> ids;
+      for (const auto& [id, call] : calls_) {
+        if (std::find(call.members.begin(), call.members.end(), account) != call.members.end()) {
+          ids.push_back(id);
+        }
+      }
+      for (std::uint64_t id : ids) sg->RemoveMember(now, id, account, "offline");
+    }
+  } else {
+    backend_users_[std::string(account)] = BackendUser{std::string(presence), caps};
+  }
+  if (sg) {
+    sg->NotifyWatchers(account);  // SG-PRES-6
+    FlushAll(now);
+  }
+  return {};
+}
+
+bool Backend::InjectNudge(TimeUs now, std::string_view from, std::string_view to) {
+  SgRole* sg = AnyRole();
+  if (!sg) return false;
+  const bool queued = sg->Nudge(now, from, to);
+  FlushAll(now);
+  return queued;
+}
+
+Result<std::uint64_t> Backend::InjectOfflineMessage(TimeUs now, std::string_view from,
+                                                    std::string_view to, std::string_view text) {
+  SgRole* sg = AnyRole();
+  if (!sg) return Status::Error("SG-OFF-7", "no SG registered");
+  auto id = sg->StoreOffline(now, from, to, std::string(text));
+  FlushAll(now);
+  return id;
+}
+
+const SgRole* Backend::HolderOf(std::string_view account) const {
+  auto it = online_.find(account);
+  return it == online_.end() ? nullptr : it->second.sg;
+}
+
+std::vector<std::string> Backend::Members(std::uint64_t call_id) const {
+  auto it = calls_.find(call_id);
+  return it == calls_.end() ? std::vector<std::string>{} : it->second.members;
+}
+
+const Transfer* Backend::FindTransfer(std::uint64_t id) const {
+  auto it = transfers_.find(id);
+  return it == transfers_.end() ? nullptr : &it->second;
+}
+
+}  // namespace mcpsim::reference

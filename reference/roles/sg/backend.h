@@ -1,0 +1,106 @@
+// The "Messenger back end" (PROTOCOL.md G-9, the seed's "MSP 服务器") shared by
+// every SgRole of one process or simulated world: the account directory (the
+// Store), which SG holds each logged-in account's session, the state that
+// spans users (conversations, file transfers, voice clips and their relays,
+// with their SG-wide counters), and the non-MCP Messenger users a scenario
+// plays (presence, nudges, offline messages).
+//
+// Routing between SG instances is synchronous and deterministic: an event on
+// one SG calls straight into the SG holding the target session; outputs stay
+// queued in that SG until its Drain(). All containers are ordered.
+//
+// Threading: none; every call runs to completion. A Backend must outlive the
+// SgRoles registered with it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "reference/roles/sg/state.h"
+#include "reference/store/store.h"
+
+namespace mcpsim::reference {
+
+class Backend {
+ public:
+  // `store` is not owned; it must be the store every SgRole of this back end
+  // was constructed with.
+  explicit Backend(Store& store) : store_(store) {}
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  Store& store() { return store_; }
+
+  // ---- non-MCP Messenger users (G-9) ----
+  // Sets the presence of a back-end user: an existing account that is not
+  // logged in through MCP. `presence` is an SG-PRES-1 token; "offline" takes
+  // the user offline (removing it from its conversations). Watchers are
+  // notified per SG-PRES-6. Returns STORE-3 for an unknown account and
+  // SG-PRES-1 for a bad token or an account with an MCP session.
+  Status SetPresence(TimeUs now, std::string_view account, std::string_view presence,
+                     std::uint32_t caps = 0);
+  // SG-NUDGE-1/2: back-end user `from` nudges MCP user `to`. Delivered only if
+  // `to` has an ACTIVE, nudge-capable session (silently dropped otherwise);
+  // when the two share no conversation one is created first (RRI, then RRN).
+  // Returns whether the RRN was queued.
+  bool InjectNudge(TimeUs now, std::string_view from, std::string_view to);
+  // SG-OFF-7: a back-end user leaves `to` an offline message (stored, and
+  // delivered at once by RPN if `to` is ACTIVE). Returns the msgId.
+  Result<std::uint64_t> InjectOfflineMessage(TimeUs now, std::string_view from,
+                                             std::string_view to, std::string_view text);
+
+  // What back-end users were sent (RRI, RRR, RAC, RRM, RRB, RPN…) with the
+  // request's params, in order. For scenarios and tests.
+  struct Delivery {
+    std::string to;
+    std::string word;
+    std::vector<std::string> params;
+  };
+  const std::vector<Delivery>& deliveries() const { return deliveries_; }
+
+  // ---- introspection ----
+  // The SG holding `account`'s session (any state but CONNECTED), or nullptr.
+  const SgRole* HolderOf(std::string_view account) const;
+  // Members of conversation `call_id` in join order (empty if none).
+  std::vector<std::string> Members(std::uint64_t call_id) const;
+  std::size_t call_count() const { return calls_.size(); }
+  // The state of transfer `id`, if it exists.
+  const Transfer* FindTransfer(std::uint64_t id) const;
+
+ private:
+  friend class SgRole;
+  struct Location {
+    SgRole* sg = nullptr;
+    std::uint64_t session = 0;
+  };
+  struct BackendUser {
+    std::string presence;
+    std::uint32_t caps = 0;
+  };
+
+  void Register(SgRole* sg) { roles_.push_back(sg); }
+  void Unregister(SgRole* sg);
+  // Flushes every registered SG's pending pushes (registration order).
+  void FlushAll(TimeUs now);
+  // Some SG: the logic entry point for back-end events (the first registered).
+  SgRole* AnyRole() const { return roles_.empty() ? nullptr : roles_.front(); }
+
+  Store& store_;
+  std::vector<SgRole*> roles_;
+  std::map<std::string, Location, std::less<>> online_;
+  std::map<std::string, BackendUser, std::less<>> backend_users_;
+  std::map<std::uint64_t, Call> calls_;
+  std::map<std::uint64_t, Transfer> transfers_;
+  std::map<std::pair<std::string, std::uint32_t>, Clip> clips_;
+  std::map<std::uint64_t, VoiceRelay> relays_;
+  std::uint64_t next_call_ = 1, next_transfer_ = 1;
+  std::uint32_t next_voice_ = 1;
+  std::vector<Delivery> deliveries_;
+};
+
+}  // namespace mcpsim::reference

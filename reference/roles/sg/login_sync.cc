@@ -1,0 +1,200 @@
+// SG login (§7.3: RAT, RSII, RLI, RPOL, RLO, SG-LOGIN-*), contact-list sync
+// (§7.4.1–2: RCS/RCR, SG-SYNC-*) and own-profile sync (§7.4.3: RPS, SG-PROF-*).
+#include "reference/crypto/password.h"
+#include "reference/roles/sg/sg.h"
+#include "reference/roles/validate.h"
+
+namespace mcpsim::reference {
+
+void SgRole::Rat(const RequestContext& ctx, Session*, const wire::CommandView& cmd, Reply& reply) {
+  const std::string account = cmd.DecodeParam(0), password = cmd.DecodeParam(1);
+  // SG-LOGIN-3 / PRIV-4: privacy must be "1".
+  if (!IsAccountName(account) || !IsPassword(password) || !IsDeviceId(cmd.DecodeParam(2)) ||
+      !ParseClientVersion(cmd.DecodeParam(3)) || !cmd.ParamEquals(4, "1")) {
+    return reply.Fail(StatusCode::kBadParam);
+  }
+  auto acc = store_.GetAccount(account);
+  if (!acc.ok()) return reply.Fail(StatusCode::kStorage);
+  // SG-LOGIN-1: one status for unknown account and wrong password.
+  if (!acc->has_value() || !VerifyPassword(password, (*acc)->password_hash)) {
+    return reply.Fail(StatusCode::kAuthFailed);
+  }
+  // SG-LOGIN-8: the new login replaces any existing session of the account.
+  if (Peer old = Locate(account)) CloseSession(ctx.now, *old.s, CloseWhy::kReplaced);
+  backend_.backend_users_.erase(account);  // now an MCP user
+  auto owned = std::make_unique<Session>(next_session_++, ctx.via, config_.retry, config_.push);
+  Session& s = *owned;
+  s.home = this;
+  s.account = account;
+  s.state = SessionState::kAuthed;
+  s.last_activity = ctx.now;
+  s.token = NewToken();  // SG-LOGIN-2
+  s.endpoint = ctx.peer.endpoint;
+  if (ctx.via == Via::kUdp) by_endpoint_[s.endpoint] = s.id;  // UDP-3
+  if (ctx.via == Via::kTcp) {
+    s.conn = ctx.peer.conn;  // TCP-2
+    by_conn_[s.conn] = s.id;
+  }
+  if (ctx.via == Via::kHttp) {
+    by_token_[s.token] = s.id;  // HTTP-7
+    issued_token_ = s.token;
+  }
+  backend_.online_[account] = Backend::Location{this, s.id};
+  reply.Ok({s.token});
+  sessions_.emplace(s.id, std::move(owned));
+}
+
+void SgRole::Rsii(const RequestContext&, Session* s, const wire::CommandView& cmd, Reply& reply) {
+  if (!cmd.ParamEquals(0, s->token)) return reply.Fail(StatusCode::kUnknownSession);
+  const std::string presence = cmd.DecodeParam(1);
+  const auto caps = ParseDec(cmd.DecodeParam(2));
+  const auto list_version = ParseDec(cmd.DecodeParam(3));
+  if (!IsPresenceToken(presence) || presence == "offline" || !caps || *caps > 7 || !list_version) {
+    return reply.Fail(StatusCode::kBadParam);
+  }
+  s->presence = presence;
+  s->caps = *caps;
+  s->state = SessionState::kOnline;  // SG-LOGIN-4
+  s->validated = true;
+  reply.Ok();
+  StartSync(*s, *list_version, /*initial=*/true);
+}
+
+void SgRole::Rli(const RequestContext&, Session* s, const wire::CommandView& cmd, Reply& reply) {
+  const std::string presence = cmd.DecodeParam(0);
+  const auto caps = ParseDec(cmd.DecodeParam(1));
+  if (!IsPresenceToken(presence) || presence == "offline" || !caps || *caps > 7) {
+    return reply.Fail(StatusCode::kBadParam);  // SG-PRES-1
+  }
+  s->presence = presence;
+  s->caps = *caps;
+  reply.Ok();
+  NotifyWatchers(s->account);  // SG-LOGIN-7; repeats are suppressed per watcher
+}
+
+void SgRole::Rpol(const RequestContext& ctx, Session*, const wire::CommandView&, Reply& reply) {
+  const std::uint32_t interval =
+      ctx.via == Via::kHttp ? config_.http_poll_interval_s : config_.poll_interval_s;
+  reply.Ok({std::to_string(interval)});
+}
+
+void SgRole::Rlo(const RequestContext& ctx, Session* s, const wire::CommandView&, Reply& reply) {
+  reply.Ok();  // SG-LOGIN-11: ALO, then close
+  CloseSession(ctx.now, *s, CloseWhy::kLogout);
+}
+
+void SgRole::Rps(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
+                 Reply& reply) {
+  const auto base = ParseDec(cmd.DecodeParam(0));
+  Profile want{cmd.DecodeParam(1), cmd.DecodeParam(2), cmd.DecodeParam(3), 0};
+  if (!base || !IsNickname(want.nickname) || !IsPersonalMessage(want.psm) ||
+      (!want.avatar_id.empty() && !IsMediaId(want.avatar_id))) {
+    return reply.Fail(StatusCode::kBadParam);
+  }
+  auto stored = store_.GetProfile(s->account);
+  if (!stored.ok() || !stored->has_value()) return reply.Fail(StatusCode::kStorage);
+  Profile p = **stored;
+  // SG-PROF-1: only an up-to-date client changes the profile.
+  if (*base == p.version && (want.nickname != p.nickname || want.psm != p.psm ||
+                             want.avatar_id != p.avatar_id)) {
+    auto owners = store_.UpdateProfile(s->account, want);
+    if (!owners.ok()) return reply.Fail(StatusCode::kStorage);
+    want.version = p.version + 1;
+    p = want;
+    for (const std::string& o : *owners) ListChanged(o);  // SG-PROF-3
+  }
+  reply.Begin().ParamNumber(p.version).Param(p.nickname).Param(p.psm).Param(p.avatar_id);
+  if (s->state == SessionState::kOnline) EnterActive(ctx.now, *s);  // SG-PROF-2
+}
+
+// ---- contact sync ----
+
+namespace {
+ContactRecord RecordOf(char op, const ContactEntry& e) {
+  return ContactRecord{op, e.account, e.profile.nickname, e.profile.psm, e.profile.avatar_id,
+                       e.profile.version, e.blocked ? 1u : 0u};
+}
+}  // namespace
+
+void SgRole::StartSync(Session& s, std::uint32_t base, bool initial) {
+  auto list = store_.GetContactList(s.account);
+  if (!list.ok()) return;  // storage failure: no sync now; the next change retries
+  const std::uint32_t v = list->version;
+  if (!initial && base == v) return;  // nothing changed since the last sync
+  std::vector<ContactRecord> records;
+  const char* mode = "full";
+  if (base == v) {
+    mode = "current";  // SG-SYNC-2
+  } else if (base > 0 && base < v && base >= list->horizon) {
+    mode = "delta";  // SG-SYNC-3: changed entries and newer tombstones, ascending account
+    auto e = list->entries.begin();
+    auto t = list->tombstones.begin();
+    while (e != list->entries.end() || t != list->tombstones.end()) {
+      const bool take_entry =
+          t == list->tombstones.end() || (e != list->entries.end() && e->account < t->account);
+      if (take_entry) {
+        if (e->changed_version > base) records.push_back(RecordOf(e->added_version > base ? 'A' : 'M', *e));
+        ++e;
+      } else {
+        if (t->version > base) records.push_back(ContactRecord{'D', t->account, "", "", "", 0, 0});
+        ++t;
+      }
+    }
+  } else {
+    for (const ContactEntry& e : list->entries) records.push_back(RecordOf('A', e));
+  }
+  s.records = std::move(records);  // SG-SYNC-4: fixed at RCS creation
+  s.pages = static_cast<std::uint32_t>((s.records.size() + 3) / 4);
+  s.client_version = v;
+  s.sync_running = true;
+  s.sync_again = false;
+  Enqueue(s, "RCS", {std::to_string(v), mode, std::to_string(s.records.size())});
+}
+
+void SgRole::SendPage(Session& s, std::uint32_t page) {
+  std::vector<std::string> params = {std::to_string(s.client_version), std::to_string(page),
+                                     std::to_string(s.pages)};
+  const std::size_t first = (page - 1) * 4;
+  for (std::size_t i = first; i < s.records.size() && i < first + 4; ++i) {
+    const ContactRecord& r = s.records[i];
+    params.insert(params.end(), {std::string(1, r.op), r.account, r.nickname, r.psm, r.avatar_id,
+                                 std::to_string(r.profile_version), std::to_string(r.flags)});
+  }
+  Enqueue(s, "RCR", params, page);
+}
+
+void SgRole::OnSyncAnswer(TimeUs now, Session& s, const PushChannel::Entry& e,
+                          std::uint32_t status) {
+  if (status != 0) return CloseSession(now, s, CloseWhy::kSyncFailed);  // SG-SYNC-6
+  if (!s.sync_running) return;
+  // SG-SYNC-5: the next page only after the previous one was acknowledged.
+  const std::uint32_t done = e.word == "RCS" ? 0 : static_cast<std::uint32_t>(e.tag);
+  if (done < s.pages) return SendPage(s, done + 1);
+  s.sync_running = false;  // SG-SYNC-7
+  s.records.clear();
+  s.initial_sync_done = true;
+  if (s.sync_again) StartSync(s, s.client_version, /*initial=*/false);
+}
+
+void SgRole::ListChanged(std::string_view owner) {
+  Peer p = Locate(owner);
+  if (!p || (p.s->state != SessionState::kOnline && p.s->state != SessionState::kActive)) return;
+  if (p.s->sync_running) {
+    p.s->sync_again = true;  // SG-SYNC-9: after the running sync completes
+    return;
+  }
+  StartSync(*p.s, p.s->client_version, /*initial=*/false);
+}
+
+void SgRole::EnterActive(TimeUs, Session& s) {
+  s.state = SessionState::kActive;
+  // SG-PRES-3: contacts' presence to the user, the user's presence to its
+  // watchers, then offline messages.
+  if (auto list = store_.GetContactList(s.account); list.ok()) {
+    for (const ContactEntry& e : list->entries) NotifyPair(s.account, e.account);
+  }
+  if (s.presence != "hidden") NotifyWatchers(s.account);
+  DeliverOffline(s);
+}
+
+}  // namespace mcpsim::reference

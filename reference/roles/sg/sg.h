@@ -1,0 +1,208 @@
+// SG, the service gateway (PROTOCOL.md §7.3–§7.8): sessions and login
+// (RAT/RSII/RLI/RPOL/RLO, ROUT), contact-list sync (RCS/RCR), own profile
+// (RPS), contact edits (RCE), presence (RNP), conversations (RSI/RSR/RCM/RSM/
+// RSB → RRI/RRR/RAC/RRM/RRB), offline messages (ROM/RPN), file transfer
+// (ROI/ROR/ROC/ROT → ROA/ROR/ROC/ROT), voice clips (RSV → RRV) and nudges
+// (RRN), over UDP, TCP and HTTP POST /mcp (ARCH-1, §6).
+//
+// Sans-I/O (reference/roles/role.h): inputs through the Role methods, outputs
+// through Drain(). Shared, cross-user state lives in the Backend, so several
+// SgRoles of one world (behind one DP) serve users that talk to each other.
+//
+// Determinism: tokens are 128 bits from the role's Rng; ids come from
+// counters starting at 1 (callId, transferId, voiceId in the Backend; msgId in
+// the Store); fan-out follows the spec's order; no clock is read.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/rng.h"
+#include "reference/roles/role.h"
+#include "reference/roles/sg/backend.h"
+#include "reference/roles/sg/state.h"
+#include "reference/store/store.h"
+#include "reference/transport/push.h"
+#include "reference/transport/retry.h"
+#include "reference/transport/server.h"
+
+namespace mcpsim::reference {
+
+// Every default is the spec's (CONV-2).
+struct SgConfig {
+  ServerConfig server;       // dedup (TIMER-5/6), AMP-1, LIM-21
+  RetryPolicy retry;         // TIMER-1..3 for server-initiated requests
+  PushLimits push;           // LIM-20, PAY-8, HTTP-8
+  TimeUs session_idle = 180 * kSeconds;   // TIMER-10
+  TimeUs transfer_idle = 300 * kSeconds;  // TIMER-12 (files and voice clips)
+  std::uint32_t poll_interval_s = 60;     // APOL on UDP/TCP (TIMER-11)
+  std::uint32_t http_poll_interval_s = 5; // APOL on HTTP (HTTP-9)
+  std::int64_t epoch_ms = 0;              // wall-clock ms at now == 0 (RPN timestamps)
+  std::uint32_t max_contacts = 1000;      // LIM-6
+  std::uint32_t max_members = 20;         // LIM-14
+  std::uint32_t max_offline = 100;        // LIM-16
+  std::uint32_t max_text = 1000;          // LIM-5
+  std::uint32_t max_object = 2097152;     // LIM-7, LIM-8
+};
+
+class SgRole final : public Role, private CommandHandler {
+ public:
+  // `store` and `backend` are not owned and must outlive the role; `store`
+  // must be backend.store(). The role registers itself with the backend.
+  SgRole(SgConfig config, Store& store, Backend& backend, Rng rng, std::string name = "sg");
+  ~SgRole() override;
+  SgRole(const SgRole&) = delete;
+  SgRole& operator=(const SgRole&) = delete;
+
+  void OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) override;
+  void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override;
+  void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) override;
+  void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
+  // POST /mcp (HTTP-3..10); 404 for other paths, 405 for other methods.
+  HttpResponse OnHttp(TimeUs now, const HttpRequest& req) override;
+  void OnTimer(TimeUs now) override;
+  TimeUs NextDeadline() const override;
+  void Drain(std::vector<Output>& out) override;
+  std::string_view name() const override { return name_; }
+
+  // ---- introspection (tests, checkers, traces) ----
+  struct SessionInfo {
+    std::string account;
+    SessionState state = SessionState::kConnected;
+    std::string presence;
+    std::uint32_t caps = 0;
+    Via via = Via::kUdp;
+    std::string token;
+  };
+  std::optional<SessionInfo> SessionOf(std::string_view account) const;
+  std::size_t session_count() const { return sessions_.size(); }
+  const ServerStats& server_stats() const { return server_.stats(); }
+
+ private:
+  friend class Backend;
+  struct Peer {
+    SgRole* sg = nullptr;
+    Session* s = nullptr;
+    explicit operator bool() const { return s != nullptr; }
+  };
+  enum class CloseWhy : std::uint8_t { kLogout, kReplaced, kGaveUp, kIdle, kSyncFailed, kTcpClosed };
+  using Handler = void (SgRole::*)(const RequestContext&, Session*, const wire::CommandView&,
+                                   Reply&);
+
+  // CommandHandler
+  void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd,
+                     Reply& reply) override;
+  void HandleAnswer(const RequestContext& ctx, const wire::CommandView& cmd) override;
+  bool IsValidated(const PeerKey& peer) const override;
+  void AppendHttpPushes(TimeUs now, const std::string& session, std::string& body) override;
+
+  // session.cc — bindings, pushes, closing, timers
+  Session* SessionFor(const RequestContext& ctx);
+  Peer Locate(std::string_view account);
+  // Queues a server-initiated request for `s` (on whatever SG holds it).
+  void Enqueue(Session& s, std::string_view word, const std::vector<std::string>& params,
+               std::uint64_t tag = 0, std::uint64_t group = 0,
+               std::optional<std::string_view> payload = std::nullopt);
+  void Flush(TimeUs now);
+  void SendNow(Session& s, std::vector<std::string>& cmds);
+  void CloseSession(TimeUs now, Session& s, CloseWhy why);
+  void Finish(TimeUs now);
+  void OnGaveUp(TimeUs now, Session& s);
+  void OnPushAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
+
+  // login_sync.cc — §7.3, §7.4.1–3
+  void Rat(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rsii(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rli(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rpol(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rlo(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rps(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void StartSync(Session& s, std::uint32_t base, bool initial);
+  void SendPage(Session& s, std::uint32_t page);
+  void OnSyncAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
+  // SG-SYNC-9: `owner`'s list changed.
+  void ListChanged(std::string_view owner);
+  void EnterActive(TimeUs now, Session& s);
+
+  // contacts_presence.cc — §7.4.4–5
+  void Rce(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  bool IsOnline(std::string_view account);  // ACTIVE MCP session or back-end user
+  std::pair<std::string, std::uint32_t> VisiblePresence(std::string_view u, std::string_view w);
+  // SG-PRES-4: tells `watcher` (if ACTIVE and listing `subject`) about subject.
+  void NotifyPair(std::string_view watcher, std::string_view subject);
+  void NotifyWatchers(std::string_view subject);
+
+  // chat.cc — §7.5, nudges
+  void Rsi(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rsr(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rcm(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rsm(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rsb(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  // Common checks for callId-bearing requests: 103, 302, 303.
+  Call* MemberCall(const wire::CommandView& cmd, std::size_t i, const Session& s, Reply& reply);
+  // Sends a request to an account's ACTIVE session or logs it for a back-end user.
+  void DeliverTo(std::string_view account, std::string_view word,
+                 const std::vector<std::string>& params, std::uint64_t tag = 0);
+  // SG-CHAT-11/13/14: removes `account` from call `id` with `reason`.
+  void RemoveMember(TimeUs now, std::uint64_t id, std::string_view account, std::string_view reason);
+  bool Nudge(TimeUs now, std::string_view from, std::string_view to);
+
+  // offline.cc — §7.6
+  void Rom(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  Result<std::uint64_t> StoreOffline(TimeUs now, std::string_view from, std::string_view to,
+                                     std::string text);
+  void DeliverOffline(Session& s);
+
+  // transfer.cc — §7.7
+  void Roi(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Ror(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Roc(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void Rot(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void OnFileAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
+  void FailTransfer(Transfer& t);
+  void EndTransfersOf(std::string_view account, std::uint64_t call_id);
+
+  // voice.cc — §7.8
+  void Rsv(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  void OnVoiceAnswer(Session& s, const PushChannel::Entry& e, std::uint32_t status);
+  void EndVoiceOf(std::string_view account, std::uint64_t call_id);
+
+  std::string NewToken();
+  std::int64_t WallMs(TimeUs now) const { return config_.epoch_ms + now / kMillis; }
+
+  SgConfig config_;
+  Store& store_;
+  Backend& backend_;
+  Rng rng_;
+  std::string name_;
+  CommandServer server_;
+  std::vector<Output> out_;
+
+  std::uint64_t next_session_ = 1;
+  std::map<std::uint64_t, std::unique_ptr<Session>> sessions_;
+  std::map<Endpoint, std::uint64_t> by_endpoint_;  // UDP
+  std::map<std::uint64_t, std::uint64_t> by_conn_; // TCP
+  std::map<std::string, std::uint64_t, std::less<>> by_token_;  // HTTP
+  std::map<std::uint64_t, Endpoint> conn_peer_;
+  std::vector<Detached> detached_;
+  // Sessions with new pushes, in order of their first push (CONV-3: output
+  // order follows creation order across sessions).
+  std::vector<std::uint64_t> dirty_;
+  std::set<std::uint64_t> dirty_set_;
+  void MarkDirty(const Session& s);
+  std::vector<std::unique_ptr<Session>> graveyard_;  // closed during this input
+  std::vector<std::uint64_t> close_conns_;           // TCP-6 after this input's answers
+  std::string issued_token_;                         // HTTP-7: AAT in this POST
+  TimeUs now_ = 0;                                   // the current input's time
+  // AMP: the endpoint of the datagram being processed was validated when it
+  // arrived (so answers to RLO, or to a replacing RAT, are not cut).
+  std::optional<Endpoint> validated_sender_;
+};
+
+}  // namespace mcpsim::reference

@@ -1,0 +1,174 @@
+// SG file transfer (§7.7: ROI/ROA, ROR, ROC, ROT, SG-FILE-*): store and
+// forward — the sender uploads every chunk, then SG relays the file to the
+// receiver chunk by chunk within the PAY-8 window.
+#include <algorithm>
+
+#include "reference/roles/sg/sg.h"
+#include "reference/roles/validate.h"
+
+namespace mcpsim::reference {
+namespace {
+
+// LIM-17 and ROI: 1..255 bytes, no '/', '\', NUL, not "." or "..".
+bool IsFileName(std::string_view n) {
+  return !n.empty() && n.size() <= 255 && n != "." && n != ".." &&
+         n.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
+}
+
+}  // namespace
+
+void SgRole::Roi(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
+                 Reply& reply) {
+  Call* call = MemberCall(cmd, 0, *s, reply);
+  if (!call) return;
+  if (call->members.size() != 2) return reply.Fail(StatusCode::kWrongState);
+  const std::string receiver = call->members[0] == s->account ? call->members[1] : call->members[0];
+  Peer r = Locate(receiver);
+  // SG-FILE-1: both parties declared the file capability.
+  if (!(s->caps & kCapFile) || !r || r.s->state != SessionState::kActive ||
+      !(r.s->caps & kCapFile)) {
+    return reply.Fail(StatusCode::kNoCapability);
+  }
+  const std::string name = cmd.DecodeParam(1);
+  const auto size = ParseDec64(cmd.DecodeParam(2));
+  if (!IsFileName(name) || !size || *size == 0) return reply.Fail(StatusCode::kBadParam);
+  if (*size > config_.max_object) return reply.Fail(StatusCode::kTooLarge);  // LIM-7
+  const std::uint64_t id = backend_.next_transfer_++;
+  Transfer& t = backend_.transfers_[id];
+  t.id = id;
+  t.call_id = call->id;
+  t.sender = s->account;
+  t.receiver = receiver;
+  t.name = name;
+  t.size = static_cast<std::uint32_t>(*size);
+  t.have.assign(t.chunks(), false);
+  t.last_progress = ctx.now;
+  t.home = this;
+  reply.Ok({std::to_string(id)});
+  // SG-FILE-2: then ROA to the receiver.
+  Enqueue(*r.s, "ROA",
+          {std::to_string(call->id), std::to_string(id), s->account, name, std::to_string(t.size)},
+          id);
+  t.roa_sent = true;
+}
+
+void SgRole::Ror(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
+                 Reply& reply) {
+  const auto id = ParseDec(cmd.DecodeParam(0));
+  if (!id) return reply.Fail(StatusCode::kBadParam);
+  auto it = backend_.transfers_.find(*id);
+  if (it == backend_.transfers_.end() || it->second.receiver != s->account) {
+    return reply.Fail(StatusCode::kUnknownTransfer);
+  }
+  Transfer& t = it->second;
+  if (t.state != TransferState::kOffered) return reply.Fail(StatusCode::kTransferState);
+  const std::string decision = cmd.DecodeParam(1);
+  if (decision != "accept" && decision != "reject") return reply.Fail(StatusCode::kBadParam);
+  reply.Ok();
+  t.last_progress = ctx.now;
+  // SG-FILE-5: relay the decision; reject ends the transfer.
+  t.state = decision == "accept" ? TransferState::kAccepted : TransferState::kRejected;
+  if (t.state == TransferState::kAccepted) t.data.assign(t.size, '\0');
+  DeliverTo(t.sender, "ROR", {std::to_string(t.id), decision});
+}
+
+void SgRole::Roc(const RequestContext&, Session* s, const wire::CommandView& cmd, Reply& reply) {
+  const auto id = ParseDec(cmd.DecodeParam(0));
+  if (!id) return reply.Fail(StatusCode::kBadParam);
+  auto it = backend_.transfers_.find(*id);
+  if (it == backend_.transfers_.end() || it->second.sender != s->account) {
+    return reply.Fail(StatusCode::kUnknownTransfer);
+  }
+  Transfer& t = it->second;
+  if (t.state != TransferState::kOffered && t.state != TransferState::kAccepted) {
+    return reply.Fail(StatusCode::kTransferState);  // a chunk was accepted, or it ended
+  }
+  reply.Ok();
+  t.state = TransferState::kCancelled;  // SG-FILE-7
+  t.data.clear();
+  if (t.roa_sent) DeliverTo(t.receiver, "ROC", {std::to_string(t.id)});
+}
+
+void SgRole::Rot(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
+                 Reply& reply) {
+  const auto id = ParseDec(cmd.DecodeParam(0));
+  if (!id) return reply.Fail(StatusCode::kBadParam);
+  auto it = backend_.transfers_.find(*id);
+  if (it == backend_.transfers_.end() || it->second.sender != s->account) {
+    return reply.Fail(StatusCode::kUnknownTransfer);
+  }
+  Transfer& t = it->second;
+  if (t.state != TransferState::kAccepted && t.state != TransferState::kUploading) {
+    return reply.Fail(StatusCode::kTransferState);
+  }
+  const auto offset = ParseDec(cmd.DecodeParam(1));
+  const auto total = ParseDec(cmd.DecodeParam(2));
+  const std::string_view payload = cmd.payload().value_or(std::string_view());
+  if (!offset || !total || *total != t.size || !ChunkOk(*offset, *total, payload.size())) {
+    return reply.Fail(StatusCode::kBadPayload);  // PAY-5, PAY-6
+  }
+  const std::uint32_t k = *offset / 1024;
+  if (!t.have[k]) {  // PAY-9: the first copy wins
+    t.have[k] = true;
+    ++t.have_count;
+    t.data.replace(*offset, payload.size(), payload);
+  }
+  t.state = TransferState::kUploading;
+  t.last_progress = ctx.now;
+  reply.Ok();
+  if (t.have_count < t.chunks()) return;
+  t.state = TransferState::kUploaded;
+  Peer r = Locate(t.receiver);
+  if (!r || r.s->state != SessionState::kActive) return FailTransfer(t);
+  // SG-FILE-8: relay in ascending offset order within PAY-8.
+  const std::string sid = std::to_string(t.id), stotal = std::to_string(t.size);
+  for (std::uint32_t off = 0; off < t.size; off += 1024) {
+    const std::uint32_t len = std::min<std::uint32_t>(1024, t.size - off);
+    Enqueue(*r.s, "ROT", {sid, std::to_string(off), stotal}, t.id, kFileGroup | t.id,
+            std::string_view(t.data).substr(off, len));
+  }
+  t.data.clear();  // the queued chunks hold the bytes now
+  t.data.shrink_to_fit();
+}
+
+void SgRole::OnFileAnswer(TimeUs now, Session&, const PushChannel::Entry& e,
+                          std::uint32_t status) {
+  auto it = backend_.transfers_.find(e.tag);
+  if (it == backend_.transfers_.end() || !it->second.open()) return;
+  Transfer& t = it->second;
+  if (e.word == "ROA") {
+    if (status != 0 && t.state == TransferState::kOffered) {  // SG-FILE-4
+      t.state = TransferState::kRejected;
+      DeliverTo(t.sender, "ROR", {std::to_string(t.id), "reject"});
+    }
+    return;
+  }
+  if (t.state != TransferState::kUploaded) return;
+  if (status != 0) return FailTransfer(t);  // SG-FILE-10
+  t.last_progress = now;
+  if (++t.relay_acked < t.chunks()) return;
+  t.state = TransferState::kDone;  // SG-FILE-9
+  DeliverTo(t.sender, "ROR", {std::to_string(t.id), "done"});
+}
+
+void SgRole::FailTransfer(Transfer& t) {
+  if (!t.open()) return;
+  t.state = TransferState::kFailed;  // SG-FILE-12
+  t.data.clear();
+  DeliverTo(t.sender, "ROR", {std::to_string(t.id), "failed"});
+  if (Peer r = Locate(t.receiver)) {
+    r.s->push.DropGroup(kFileGroup | t.id);
+    r.sg->MarkDirty(*r.s);  // window slots freed
+  }
+  if (t.roa_sent) DeliverTo(t.receiver, "ROC", {std::to_string(t.id)});
+}
+
+void SgRole::EndTransfersOf(std::string_view account, std::uint64_t call_id) {
+  for (auto& [id, t] : backend_.transfers_) {
+    if (!t.open() || (call_id != 0 && t.call_id != call_id)) continue;
+    if (!account.empty() && t.sender != account && t.receiver != account) continue;
+    FailTransfer(t);
+  }
+}
+
+}  // namespace mcpsim::reference

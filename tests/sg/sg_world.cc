@@ -1,0 +1,257 @@
+#include "tests/sg/sg_world.h"
+
+#include <gtest/gtest.h>
+
+#include "reference/crypto/password.h"
+
+namespace mcpsim::reference::sgtest {
+
+// ---- World ----
+
+World::World(std::size_t sgs, SgConfig config, const std::string& store_path) {
+  auto st = OpenSqliteStore(store_path);
+  EXPECT_TRUE(st.ok());
+  store_ = std::move(*st);
+  backend_ = std::make_unique<Backend>(*store_);
+  for (std::size_t i = 0; i < sgs; ++i) {
+    sgs_.push_back(std::make_unique<SgRole>(config, *store_, *backend_, Rng(100 + i),
+                                            "sg-" + std::to_string(i + 1)));
+  }
+  Rng rng(7);
+  password_hash_ = *HashPassword(kPassword, rng, PasswordCost::Minimal());
+}
+
+World::~World() = default;
+
+void World::CreateAccount(const std::string& name, const std::string& nickname) {
+  Account a;
+  a.name = name;
+  a.password_hash = password_hash_;
+  a.nickname = nickname.empty() ? name.substr(0, name.find('@')) : nickname;
+  ASSERT_TRUE(store_->CreateAccount(a).ok());
+}
+
+void World::AddContact(const std::string& owner, const std::string& contact) {
+  auto r = store_->EditContact(owner, contact, ContactEdit::kAdd);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+}
+
+void World::Befriend(const std::string& a, const std::string& b) {
+  AddContact(a, b);
+  AddContact(b, a);
+}
+
+Client& World::NewClient(const std::string& account, Via via, std::size_t sg) {
+  clients_.push_back(std::make_unique<Client>(*this, account, via, sg));
+  return *clients_.back();
+}
+
+void World::Pump() {
+  for (int round = 0; round < 200000; ++round) {
+    bool moved = false;
+    for (auto& sg : sgs_) {
+      std::vector<Output> outs;
+      sg->Drain(outs);
+      for (const Output& o : outs) {
+        moved = true;
+        for (auto& c : clients_) {
+          const bool mine = o.kind == Output::Kind::kDatagram
+                                ? c->via == Via::kUdp && c->ep == o.to
+                                : c->via == Via::kTcp && c->conn == o.conn;
+          if (!mine) continue;
+          if (o.kind == Output::Kind::kCloseStream) {
+            c->closed = true;
+          } else {
+            c->OnBytes(o.bytes);
+          }
+        }
+      }
+    }
+    for (auto& c : clients_) {
+      if (c->has_pending()) {
+        moved = true;
+        c->FlushPending();
+      }
+    }
+    if (!moved) return;
+  }
+  ADD_FAILURE() << "Pump did not settle";
+}
+
+void World::Advance(TimeUs dt) {
+  const TimeUs target = now + dt;
+  for (int guard = 0; guard < 100000; ++guard) {
+    TimeUs d = kNever;
+    for (auto& sg : sgs_) d = std::min(d, sg->NextDeadline());
+    if (d > target) break;
+    now = std::max(now, d);
+    for (auto& sg : sgs_) {
+      if (sg->NextDeadline() <= now) sg->OnTimer(now);
+    }
+    Pump();
+  }
+  now = target;
+}
+
+// ---- Client ----
+
+Client::Client(World& w, std::string account_, Via via_, std::size_t sg)
+    : account(std::move(account_)), via(via_), w_(w), sg_(sg) {
+  const std::uint16_t port = w.next_port_++;
+  ep = Endpoint::V4(0x0A000100 + port, port);
+  if (via == Via::kTcp) {
+    conn = w.next_conn_++;
+    w.sgs_[sg_]->OnStreamOpen(w.now, conn, ep);
+  }
+}
+
+void Client::SendRaw(const std::string& bytes) {
+  SgRole& sg = *w_.sgs_[sg_];
+  if (via == Via::kUdp) sg.OnDatagram(w_.now, ep, bytes);
+  if (via == Via::kTcp) sg.OnStreamData(w_.now, conn, bytes);
+  if (via == Via::kHttp) Post(bytes);
+}
+
+std::string Client::Build(const std::string& word, const std::vector<std::string>& params,
+                          std::optional<std::string> payload, std::uint32_t* trid) {
+  std::string out;
+  wire::LineWriter wr(out);
+  const std::uint32_t t = next_trid++;
+  wr.Begin(word, t);
+  for (const auto& p : params) wr.Param(p);
+  if (payload) wr.Payload(*payload);
+  EXPECT_TRUE(wr.Finish().ok()) << word;
+  if (trid) *trid = t;
+  return out;
+}
+
+std::uint32_t Client::Send(const std::string& word, const std::vector<std::string>& params,
+                           std::optional<std::string> payload) {
+  std::uint32_t t = 0;
+  SendRaw(Build(word, params, std::move(payload), &t));
+  return t;
+}
+
+std::optional<wire::Command> Client::Call(const std::string& word,
+                                          const std::vector<std::string>& params,
+                                          std::optional<std::string> payload) {
+  const std::uint32_t t = Send(word, params, std::move(payload));
+  w_.Pump();
+  return AnswerTo(t);
+}
+
+int Client::Status(const std::string& word, const std::vector<std::string>& params,
+                   std::optional<std::string> payload) {
+  return StatusOf(Call(word, params, std::move(payload)));
+}
+
+int Client::StatusPadded(const std::string& word, const std::vector<std::string>& params) {
+  std::uint32_t t = 0;
+  std::string msg = Build(word, params, std::nullopt, &t);
+  msg += "RPAD 1 " + std::string(256, '0') + "\r\n";
+  SendRaw(msg);
+  w_.Pump();
+  return StatusOf(AnswerTo(t));
+}
+
+std::optional<wire::Command> Client::AnswerTo(std::uint32_t trid) const {
+  for (auto it = answers.rbegin(); it != answers.rend(); ++it) {
+    if (it->trid == trid) return *it;
+  }
+  return std::nullopt;
+}
+
+int Client::Login(const std::string& password) {
+  seen_.clear();  // a new session: the server's trids restart at 1
+  auto a = Call("RAT", {account, password, "dev-1", "1.0.0", "1"});
+  if (StatusOf(a) == 0) token = a->params.at(0);
+  return StatusOf(a);
+}
+
+bool Client::FullLogin(std::uint32_t caps, std::uint32_t list_version, const std::string& presence) {
+  if (Login() != 0) return false;
+  if (Status("RSII", {token, presence, std::to_string(caps), std::to_string(list_version)}) != 0) {
+    return false;
+  }
+  if (Status("RPS", {"0", account.substr(0, account.find('@')), "", ""}) != 0) return false;
+  auto info = w_.sgs_[sg_]->SessionOf(account);
+  return info && info->state == SessionState::kActive;
+}
+
+void Client::Post(const std::string& body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/mcp";
+  req.headers["content-type"] = "application/x-mcp";
+  if (!token.empty()) req.headers["sessionid"] = token;
+  req.body = body;
+  req.peer = ep;
+  HttpResponse resp = w_.sgs_[sg_]->OnHttp(w_.now, req);
+  if (auto it = resp.headers.find("sessionid"); it != resp.headers.end()) token = it->second;
+  if (!resp.body.empty()) OnBytes(resp.body);
+}
+
+void Client::Poll() {
+  Send("RPOL", {});
+  w_.Pump();
+}
+
+void Client::FlushPending() {
+  std::string p;
+  p.swap(pending_);
+  SendRaw(p);
+}
+
+std::vector<wire::Command> Client::Received(const std::string& word) const {
+  std::vector<wire::Command> out;
+  for (const auto& c : received) {
+    if (c.word == word) out.push_back(c);
+  }
+  return out;
+}
+
+void Client::OnBytes(const std::string& bytes) {
+  ++datagrams_in;
+  bytes_in_last = bytes.size();
+  if (deaf) return;
+  if (via == Via::kTcp) {
+    framer_.Append(bytes);
+    for (;;) {
+      wire::Outcome o = framer_.Next();
+      if (o.need_more()) break;
+      EXPECT_TRUE(o.is_command()) << "SG sent undecodable bytes";
+      if (o.is_command()) Handle(o.command);
+    }
+    return;
+  }
+  wire::DatagramParser p(bytes, via == Via::kUdp ? wire::Limits::Datagram() : wire::Limits::Stream());
+  wire::Outcome o;
+  while (p.Next(o)) {
+    EXPECT_TRUE(o.is_command()) << "SG sent undecodable bytes";
+    if (o.is_command()) Handle(o.command);
+  }
+}
+
+void Client::Handle(const wire::CommandView& v) {
+  wire::Command c = wire::Command::FromView(v);
+  log.push_back(c.word);
+  if (v.is_answer()) {
+    answers.push_back(std::move(c));
+    return;
+  }
+  if (!seen_.insert({c.trid, c.word}).second) {
+    ++duplicates;  // TIMER-8: answer again, do not process again
+  } else {
+    received.push_back(c);
+    w_.trace.emplace_back(account, c);
+  }
+  if (hold.count(c.word)) return;
+  std::string aword = c.word;
+  aword[0] = 'A';
+  auto st = status_for.find(c.word);
+  wire::LineWriter wr(pending_);
+  wr.Begin(aword, c.trid, st == status_for.end() ? 0u : st->second);
+  EXPECT_TRUE(wr.Finish().ok());
+}
+
+}  // namespace mcpsim::reference::sgtest
