@@ -335,6 +335,9 @@ Counters Execution::MakeCounters() {
   std::vector<TimeUs> lat;
   for (const OpRecord& r : ops_) {
     ++c["ops"];
+    // HTTP ops (refusals are immediate) each start one exchange; UDP requests are counted below.
+    const bool refused = r.event && r.event->outcome == Outcome::kRefused;
+    if (r.op != McOp::kUpload && r.op != McOp::kAd && !refused) ++c["sent"];
     if (!r.event) {
       ++c["pending"];
       continue;
@@ -346,6 +349,7 @@ Counters Execution::MakeCounters() {
       case Outcome::kRefused: ++c["refused"]; break;
     }
     if (r.event->outcome == Outcome::kOk || r.event->outcome == Outcome::kStatus) lat.push_back(r.event->at - r.issued);
+
   }
   for (int i = 0; i < w_->clients(); ++i) {
     if (const auto* ls = w_->mc(i).cs_stats()) {
@@ -353,7 +357,6 @@ Counters Execution::MakeCounters() {
       c["resent"] += static_cast<std::int64_t>(ls->resends);
       c["late_answers"] += static_cast<std::int64_t>(ls->late_answers);
     }
-    c["sent"] += static_cast<std::int64_t>(w_->mc_host_stats(i).http_requests);
   }
   const sim::NetStats& ns = w_->world().stats();
   c["dropped"] = static_cast<std::int64_t>(ns.dropped);

@@ -82,7 +82,12 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
   }
   out.failed_initially = true;
   out.checker = f->checker;
-  if (out.checker != "harness") ro.only_checkers = {out.checker};
+  if (out.checker != "harness") {
+    // The output names only the failing checker, so its replay fails there first.
+    cur.checkers = {out.checker};
+    cur.checkers_explicit = true;
+    ro.only_checkers = {out.checker};
+  }
   auto fails = [&](const Scenario& c) {
     if (out.runs >= max_runs) return false;
     ++out.runs;
@@ -133,11 +138,22 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
       progress |= attempt([i](Scenario& c) { c.expect_counters.erase(c.expect_counters.begin() + static_cast<long>(i)); });
     }
     if (cur.workload) progress |= attempt([](Scenario& c) { c.workload.reset(); });
+    if (out.checker != "expectations") {
+      // Expectations cannot influence another checker's verdict: drop them.
+      for (Step& st : cur.steps) st.expect.reset(), st.min_ok.reset();
+      cur.expect_counters.clear();
+    }
     const sim::LinkConfig d;
     progress |= attempt([](Scenario& c) { c.default_link.burst = {}; });
     progress |= attempt([&](Scenario& c) { c.default_link.loss = d.loss; });
-    progress |= attempt([&](Scenario& c) { c.default_link.duplicate = d.duplicate; });
-    progress |= attempt([&](Scenario& c) { c.default_link.reorder = d.reorder; });
+    progress |= attempt([&](Scenario& c) {
+      c.default_link.duplicate = d.duplicate;
+      c.default_link.duplicate_spread = d.duplicate_spread;
+    });
+    progress |= attempt([&](Scenario& c) {
+      c.default_link.reorder = d.reorder;
+      c.default_link.reorder_delay = d.reorder_delay;
+    });
     progress |= attempt([&](Scenario& c) {
       c.default_link.jitter_dist = d.jitter_dist;
       c.default_link.jitter = d.jitter;

@@ -1,0 +1,146 @@
+// The scenario library passes on a few seeds; a deliberately broken reference
+// (server duplicate suppression off) is caught by the right checkers; a seed
+// replays to the same trace hash; shrinking keeps the failure and shrinks.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "scenarios/report.h"
+#include "scenarios/runner.h"
+#include "scenarios/shrink.h"
+
+#include <set>
+
+namespace mcpsim::scenarios {
+namespace {
+
+const std::string kLibrary = std::string(MCPSIM_SOURCE_DIR) + "/scenarios/library";
+
+Scenario Load(const std::string& name) {
+  auto s = ParseScenarioFile(kLibrary + "/" + name + ".yaml");
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? *s : Scenario{};
+}
+
+std::vector<std::string> LibraryFiles() {
+  auto files = ExpandScenarioPaths({kLibrary});
+  return files.ok() ? *files : std::vector<std::string>{};
+}
+
+class ScenarioLibrary : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScenarioLibrary, PassesOnSeeds1To3) {
+  auto s = ParseScenarioFile(GetParam());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(s->purpose.empty());
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    RunOptions o;
+    o.seed = seed;
+    const RunResult r = RunScenario(*s, o);
+    EXPECT_TRUE(r.pass) << VerdictLine(r);
+    EXPECT_EQ(r.trace_hash.size(), 16u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, ScenarioLibrary, ::testing::ValuesIn(LibraryFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string n = p.param.substr(p.param.rfind('/') + 1);
+                           n = n.substr(0, n.find('.'));
+                           for (char& c : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
+
+TEST(ScenarioLibraryShape, HasEnoughScenarios) { EXPECT_GE(LibraryFiles().size(), 30u); }
+
+// With duplicate suppression disabled, resent/duplicated requests execute
+// again: the invariant checkers must say so, naming themselves.
+TEST(ScenarioBroken, NoDedupIsCaughtByTheRightCheckers) {
+  for (const char* name : {"upload-duplication", "upload-loss-10", "clog-release", "multi-client-uploads"}) {
+    Scenario s = Load(name);
+    RunOptions good, bad;
+    good.only_checkers = bad.only_checkers = {"exactly_once_uploads", "no_double_execution"};
+    bad.broken_dedup = true;
+    const RunResult ok = RunScenario(s, good);
+    EXPECT_TRUE(ok.pass) << VerdictLine(ok);
+    const RunResult r = RunScenario(s, bad);
+    ASSERT_EQ(r.checks.size(), 2u);
+    EXPECT_FALSE(r.checks[0].pass) << name << ": exactly_once_uploads passed on the broken reference";
+    EXPECT_NE(r.checks[0].reason.find("stored"), std::string::npos) << r.checks[0].reason;
+    EXPECT_FALSE(r.checks[1].pass) << name << ": no_double_execution passed on the broken reference";
+    EXPECT_NE(r.checks[1].reason.find("executed"), std::string::npos) << r.checks[1].reason;
+  }
+}
+
+// A scenario's expectations fail when the expected outcome does not happen.
+TEST(ScenarioBroken, WrongExpectationFailsExpectations) {
+  Scenario s = Load("upload-retry-exhausted");
+  s.faults.clear();  // no partition: uploads succeed, but the file expects gave_up
+  const RunResult r = RunScenario(s, {});
+  ASSERT_NE(r.first_failure(), nullptr);
+  EXPECT_EQ(r.first_failure()->checker, "expectations");
+  EXPECT_NE(r.first_failure()->reason.find("expected gave_up, got ok"), std::string::npos) << r.first_failure()->reason;
+}
+
+RC_GTEST_PROP(ScenarioReplay, SameSeedSameTraceHash, ()) {
+  static const Scenario s = Load("multi-client-uploads");
+  const auto seed = *rc::gen::inRange<std::uint64_t>(1, 1u << 30);
+  RunOptions o;
+  o.seed = seed;
+  o.swarm = *rc::gen::arbitrary<bool>();
+  const RunResult a = RunScenario(s, o), b = RunScenario(s, o);
+  RC_ASSERT(a.trace_hash == b.trace_hash);
+  RC_ASSERT(a.counters == b.counters);
+  o.seed = seed + 1;
+  RC_ASSERT(RunScenario(s, o).trace_hash != a.trace_hash);
+}
+
+TEST(ScenarioReplay, DeterminismCheckerRunsTwice) {
+  Scenario s = Load("register-ok");
+  const RunResult r = RunScenario(s, {});
+  ASSERT_TRUE(r.pass) << VerdictLine(r);
+  bool found = false;
+  for (const auto& c : r.checks) found |= c.checker == "determinism" && c.pass;
+  EXPECT_TRUE(found);
+}
+
+TEST(ScenarioShrink, KeepsTheFailureAndShrinks) {
+  Scenario s = Load("multi-client-uploads");
+  RunOptions o;
+  o.seed = 3;
+  o.broken_dedup = true;
+  const ShrinkOutcome r = Shrink(s, o);
+  ASSERT_TRUE(r.failed_initially);
+  EXPECT_LT(r.size_after, r.size_before);
+  EXPECT_LT(r.minimal.clients, s.clients);
+  // The written YAML parses and still fails the same checker first.
+  auto again = ParseScenario(ToYaml(r.minimal), "shrunk.yaml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  const RunResult rr = RunScenario(*again, o);
+  ASSERT_NE(rr.first_failure(), nullptr);
+  EXPECT_EQ(rr.first_failure()->checker, r.checker);
+}
+
+TEST(ScenarioShrink, PassingRunIsNotShrunk) {
+  RunOptions o;
+  const ShrinkOutcome r = Shrink(Load("upload-loss-1"), o);
+  EXPECT_FALSE(r.failed_initially);
+}
+
+TEST(ScenarioSwarm, MixIsDrawnFromTheSeed) {
+  Scenario s = Load("upload-loss-10");
+  RunOptions o;
+  o.swarm = true;
+  std::set<std::string> mixes;
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    o.seed = seed;
+    const RunResult r = RunScenario(s, o);
+    EXPECT_FALSE(r.swarm_mix.empty());
+    mixes.insert(r.swarm_mix);
+    EXPECT_EQ(RunScenario(s, o).swarm_mix, r.swarm_mix);
+  }
+  EXPECT_GT(mixes.size(), 4u);
+}
+
+}  // namespace
+}  // namespace mcpsim::scenarios

@@ -1,0 +1,160 @@
+// Scenario language: strict parsing with file:line:col errors, the canonical
+// writer round trip, durations.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "scenarios/checkers.h"
+#include "scenarios/scenario.h"
+#include "scenarios/yaml_util.h"
+
+namespace mcpsim::scenarios {
+namespace {
+
+const char* kGood = R"(name: demo
+purpose: "a demo: one client uploads"
+seed: 7
+time_limit: 90s
+nodes: {clients: 2, min_version: 1.0.0}
+network:
+  default: {base_delay: 20ms, jitter: 5ms, loss: 10%, burst: {p_good_bad: 0.1, p_bad_good: 0.5}}
+  links:
+    - {from: mc-1, to: cs, both: true, mtu: 400, bandwidth_bps: 64000, queue_limit_bytes: 3000}
+  faults:
+    - {kind: partition, a: [clients], b: [cs], start: 1s, end: 2.5s, two_way: false}
+    - {kind: clog, from: mc-0, to: servers, start: 3s, end: 4s}
+    - {kind: clog_node, node: cs, start: 5s, end: 6s}
+    - {kind: link_down, from: mc-0, to: dp, both: true, start: 7s, end: 8s}
+    - {kind: link_change, from: cs, to: mc-0, at: 9s, link: {loss: 0.5, corrupt: 0.1, corrupt_max_bits: 3}}
+steps:
+  - {do: dispatch, client: all, expect: ok}
+  - {do: upload, client: [0, 1], count: 3, spacing: 10ms, wait: false, data: "n={i} c={c}", expect: [ok, gave_up], min_ok: 4}
+  - {do: register, client: 1, captcha: wrong, expect: 203}
+  - {do: ad, expect: {outcome: ok, params_count: 5, params: {0: ad-1}}}
+  - {do: wait, for: 2s}
+  - {do: await}
+workload: {start: 1s, duration: 10s, rate_per_s: 2, mix: {upload: 3, ad: 1}}
+checkers: [expectations, determinism]
+expect_counters: {ok: {min: 3}, gave_up: 0}
+)";
+
+Scenario MustParse(const std::string& text) {
+  auto s = ParseScenario(text, "t.yaml");
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? *s : Scenario{};
+}
+
+std::string ErrorOf(const std::string& text) {
+  auto s = ParseScenario(text, "bad.yaml");
+  EXPECT_FALSE(s.ok());
+  return s.ok() ? "" : s.status().message();
+}
+
+TEST(ScenarioParse, FullExample) {
+  Scenario s = MustParse(kGood);
+  EXPECT_EQ(s.name, "demo");
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.time_limit, 90 * kSeconds);
+  EXPECT_EQ(s.clients, 2);
+  EXPECT_DOUBLE_EQ(s.default_link.loss, 0.1);
+  EXPECT_TRUE(s.default_link.burst.enabled);
+  EXPECT_EQ(s.default_link.jitter_dist, sim::JitterDist::kUniform);
+  ASSERT_EQ(s.links.size(), 1u);
+  EXPECT_EQ(s.links[0].cfg.mtu, 400u);
+  EXPECT_DOUBLE_EQ(s.links[0].cfg.loss, 0.1);  // overrides start from the default link
+  ASSERT_EQ(s.faults.size(), 5u);
+  EXPECT_EQ(s.faults[0].end, 2500 * kMillis);
+  EXPECT_FALSE(s.faults[0].two_way);
+  EXPECT_EQ(s.faults[4].link.corrupt_max_bits, 3u);
+  ASSERT_EQ(s.steps.size(), 6u);
+  EXPECT_EQ(s.steps[0].clients, (std::vector<int>{0, 1}));
+  EXPECT_EQ(s.steps[1].count, 3);
+  EXPECT_FALSE(s.steps[1].wait);
+  EXPECT_EQ(s.steps[1].pos.line, 18);
+  EXPECT_EQ(s.steps[2].captcha, CaptchaMode::kWrong);
+  EXPECT_EQ(s.steps[2].expect->statuses, std::vector<std::uint16_t>{203});
+  EXPECT_EQ(s.steps[3].expect->params.at(0), "ad-1");
+  EXPECT_EQ(s.steps[4].duration, 2 * kSeconds);
+  ASSERT_TRUE(s.workload);
+  EXPECT_EQ(s.workload->ad, 1);
+  EXPECT_EQ(s.checkers, (std::vector<std::string>{"expectations", "determinism"}));
+  ASSERT_EQ(s.expect_counters.size(), 2u);
+  EXPECT_EQ(s.expect_counters[1].max, 0);
+}
+
+TEST(ScenarioParse, DefaultCheckersWhenAbsent) {
+  Scenario s = MustParse("name: x\npurpose: p\nsteps: [{do: dispatch}]\n");
+  EXPECT_EQ(s.checkers, DefaultCheckers());
+  EXPECT_FALSE(s.checkers_explicit);
+}
+
+TEST(ScenarioParse, ErrorsCarryFileLineColumn) {
+  EXPECT_EQ(ErrorOf("name: x\npurpose: p\nstepz: []\n"),
+            "bad.yaml:3:1: unknown key 'stepz' in scenario (allowed: name, purpose, seed, time_limit, settle, "
+            "nodes, network, steps, workload, checkers, expect_counters)");
+  EXPECT_EQ(ErrorOf("name: x\npurpose: p\nsteps:\n  - {do: upload, count: 0}\n"),
+            "bad.yaml:4:25: value 0 out of range [1, 100000]");
+  EXPECT_EQ(ErrorOf("name: x\npurpose: p\ntime_limit: 5 parsecs\nsteps: [{do: dispatch}]\n"),
+            "bad.yaml:3:13: bad duration '5 parsecs' (use e.g. 500us, 250ms, 1.5s, 2m)");
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnetwork:\n  faults:\n    - {kind: clog, from: mc-3, to: cs, start: 0, end: 1s}\n"
+                    "steps: [{do: dispatch}]\n")
+                .find("bad.yaml:5:26: unknown node 'mc-3'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnetwork: {default: {loss: 1.5}}\nsteps: [{do: dispatch}]\n")
+                .find("bad.yaml:3:27: 'loss' out of range"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nsteps: [{do: dispatch}]\ncheckers: [no_such]\n").find("bad.yaml:4:12: unknown checker 'no_such'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nsteps: [{do: fly}]\n").find("bad.yaml:3:14: unknown step 'fly'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nsteps: [{do: dispatch, client: 1}]\n").find("bad.yaml:3:32: value 1 out of range"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: [x\n").find("bad.yaml:"), std::string::npos);  // YAML syntax error
+  EXPECT_NE(ErrorOf("purpose: p\nsteps: [{do: dispatch}]\n").find("bad.yaml:1:1: missing required key 'name'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnetwork:\n  faults: [{kind: partition, a: [cs], b: [dp], start: 2s, end: 1s}]\nsteps: [{do: dispatch}]\n")
+                .find("end must be after start"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {sg: 1}\nsteps: [{do: dispatch}]\n").find("bad.yaml:3:13: SG nodes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\n").find("needs 'steps' or a 'workload'"), std::string::npos);
+}
+
+TEST(ScenarioParse, MissingFileIsAnError) {
+  auto s = ParseScenarioFile("/nonexistent/x.yaml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(), "/nonexistent/x.yaml:0:0: cannot read the file");
+}
+
+TEST(ScenarioParse, CanonicalYamlRoundTrips) {
+  Scenario s = MustParse(kGood);
+  const std::string y = ToYaml(s);
+  Scenario t = MustParse(y);
+  EXPECT_EQ(ToYaml(t), y);
+  EXPECT_EQ(t.faults.size(), s.faults.size());
+  EXPECT_EQ(t.steps.size(), s.steps.size());
+  EXPECT_DOUBLE_EQ(t.links[0].cfg.loss, s.links[0].cfg.loss);
+  EXPECT_EQ(t.steps[1].data, s.steps[1].data);
+}
+
+RC_GTEST_PROP(ScenarioParse, DurationFormatRoundTrips, ()) {
+  const auto t = *rc::gen::inRange<TimeUs>(0, 10'000'000'000LL);
+  RC_ASSERT(yaml::ParseDuration(yaml::FormatDuration(t)) == std::optional<TimeUs>(t));
+}
+
+RC_GTEST_PROP(ScenarioParse, RealFormatRoundTrips, ()) {
+  const double p = *rc::gen::inRange(0, 1000000) / 1e6;
+  RC_ASSERT(std::strtod(yaml::FormatReal(p).c_str(), nullptr) == p);
+}
+
+TEST(ScenarioParse, Durations) {
+  EXPECT_EQ(yaml::ParseDuration("1.5s"), 1500 * kMillis);
+  EXPECT_EQ(yaml::ParseDuration("250"), 250 * kMillis);
+  EXPECT_EQ(yaml::ParseDuration("2m"), 120 * kSeconds);
+  EXPECT_EQ(yaml::ParseDuration("7us"), 7);
+  EXPECT_FALSE(yaml::ParseDuration("1.0000001s"));
+  EXPECT_FALSE(yaml::ParseDuration("-1s"));
+  EXPECT_FALSE(yaml::ParseDuration("1h"));
+}
+
+}  // namespace
+}  // namespace mcpsim::scenarios
