@@ -64,11 +64,17 @@ class UdpLink {
   // Moves the datagrams to send (answers and requests packed per LIM-3).
   void Drain(std::vector<Output>& out);
 
+  // Cancels an outstanding request (no answer or give-up will be reported).
+  bool Cancel(std::uint32_t trid, std::string_view word) { return tracker_.Cancel(trid, word); }
+
   std::size_t outstanding() const { return tracker_.outstanding(); }
+  // When the link last queued anything to send (request, resend or answer);
+  // kNever before the first send. For keep-alives (TIMER-11).
+  TimeUs last_send() const { return last_send_; }
   const LinkStats& stats() const { return stats_; }
 
  private:
-  void Queue(std::string bytes);
+  void Queue(TimeUs now, std::string bytes);
   static std::string Padding(std::size_t from, std::size_t to, std::uint32_t trid);
 
   Endpoint server_;
@@ -76,7 +82,10 @@ class UdpLink {
   RequestTracker tracker_;
   DedupCache seen_;  // server-initiated requests already answered (TIMER-8)
   std::vector<std::string> pending_;  // commands to pack into datagrams
+  std::vector<std::string> deferred_;  // queued inside OnServerRequest
+  bool in_server_request_ = false;
   LinkStats stats_;
+  TimeUs last_send_ = kNever;
 };
 
 }  // namespace mcpsim::reference
