@@ -53,6 +53,10 @@ class FakeSg {
     mc_->Drain(out);
     std::vector<std::string> d;
     for (auto& o : out) {
+      if (o.kind == Output::Kind::kHttp) {  // DP / MS exchanges, for the test to answer
+        http_out.push_back(std::move(o));
+        continue;
+      }
       EXPECT_EQ(o.kind, Output::Kind::kDatagram);
       EXPECT_EQ(o.to, kSg);
       d.push_back(std::move(o.bytes));
@@ -179,6 +183,7 @@ class FakeSg {
 
   static constexpr const char* kToken = "9b1d04c2e8a7f6b5c4d3e2f1a0b9c8d7";
   wire::Command last_rps;
+  std::vector<Output> http_out;
 
  private:
   McConfig cfg_;

@@ -191,9 +191,11 @@ void McClient::OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpR
   if (it == http_.end()) return;
   HttpOp op = std::move(it->second);
   http_.erase(it);
+  if (op.avatar && ok && resp.status != 503) return AvatarDone(now, op, &resp);
   if (!ok || resp.status == 503) {
     // Transport failure: retry the same request with the UDP backoff schedule.
     if (op.attempts >= config_.retry.max_resends) {
+      if (op.avatar) return AvatarDone(now, op, nullptr);
       McEvent e;
       e.op_id = op.op_id;
       e.op = op.op;
@@ -389,7 +391,10 @@ void McClient::OnGaveUp(TimeUs now, std::uint64_t tag) {
 
 void McClient::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
   if (cs_ && from == cs_->server()) cs_->OnDatagram(now, bytes, *this);
-  if (session_ && from == session_->server()) session_->OnDatagram(now, bytes);
+  if (session_ && from == session_->server()) {
+    session_->OnDatagram(now, bytes);
+    CollectAvatars(now);
+  }
 }
 
 void McClient::OnTimer(TimeUs now) {

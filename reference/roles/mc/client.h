@@ -16,7 +16,9 @@
 // AMP-4 (RAD pre-padded), DP-2 (no registration while an update is required).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -116,6 +118,8 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
     Endpoint to;
     std::uint32_t attempts = 0;
     TimeUs retry_at = kNever;
+    // An avatar download (MS-5) for the cache: (account, contact or "" = own, avatarId).
+    std::optional<std::array<std::string, 3>> avatar;
   };
   struct Captcha {
     std::uint32_t id = 0;
@@ -136,6 +140,9 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   void HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& resp);
   std::string HandleRbin(const wire::CommandView& cmd);
   void HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& resp);
+  // MS-5 / CACHE-2: avatars the session asked for, fetched a few at a time.
+  void CollectAvatars(TimeUs now);
+  void AvatarDone(TimeUs now, const HttpOp& op, const HttpResponse* resp);
 
   McConfig config_;
   Rng rng_;
@@ -164,6 +171,8 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::optional<ClientCache> cache_;
   Endpoint sg_endpoint_;
   std::unique_ptr<SgSession> session_;
+  std::deque<std::array<std::string, 3>> avatar_queue_;
+  std::size_t avatars_in_flight_ = 0;
 };
 
 }  // namespace mcpsim::reference

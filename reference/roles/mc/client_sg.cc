@@ -126,4 +126,37 @@ std::uint64_t McClient::SendNudge(TimeUs now, std::uint32_t call) {
 
 #undef MCPSIM_SG_FORWARD
 
+namespace {
+constexpr std::size_t kAvatarFetches = 2;  // concurrent MS downloads
+}  // namespace
+
+void McClient::CollectAvatars(TimeUs now) {
+  for (auto& [contact, id] : session_->TakeAvatarWanted()) {
+    avatar_queue_.push_back({session_->account(), std::move(contact), std::move(id)});
+  }
+  while (avatars_in_flight_ < kAvatarFetches && !avatar_queue_.empty()) {
+    auto job = std::move(avatar_queue_.front());
+    avatar_queue_.pop_front();
+    auto uri = ParseUri(ms_ + "/media/" + job[2]);  // MS-1
+    if (ms_.empty() || !uri || (uri->scheme != "http" && uri->scheme != "https")) continue;
+    HttpOp op;
+    op.op = McOp::kMedia;
+    op.to = uri->endpoint;
+    op.request.method = "GET";
+    op.request.target = uri->path;
+    op.avatar = std::move(job);
+    ++avatars_in_flight_;
+    SendHttp(now, std::move(op));
+  }
+}
+
+void McClient::AvatarDone(TimeUs now, const HttpOp& op, const HttpResponse* resp) {
+  --avatars_in_flight_;
+  const auto& [account, contact, id] = *op.avatar;
+  if (resp && resp->status == 200 && cache_) {
+    (void)cache_->SaveAvatar(config_.device_id, account, contact, id, resp->body);
+  }
+  if (session_) CollectAvatars(now);
+}
+
 }  // namespace mcpsim::reference

@@ -30,6 +30,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reference/roles/mc/cache.h"
@@ -121,6 +122,12 @@ class SgSession final : private LinkHandler {
   const std::map<std::string, McPresence>& presence() const { return presence_; }
   const std::map<std::uint32_t, McConversation>& conversations() const { return calls_; }
   const LinkStats& link_stats() const { return link_.stats(); }
+  // Avatars to download from MS and store in the cache (MS-5, CACHE-2):
+  // (contact account, or "" for the own avatar; avatarId), for records whose
+  // non-empty avatarId changed. Only with a cache. Cleared by the call.
+  std::vector<std::pair<std::string, std::string>> TakeAvatarWanted() {
+    return std::exchange(avatars_wanted_, {});
+  }
   std::size_t cache_errors() const { return cache_errors_; }
   // Transfers still holding state (for leak checks).
   std::size_t open_transfers() const {
@@ -243,6 +250,7 @@ class SgSession final : private LinkHandler {
   std::deque<std::uint32_t> done_files_, done_voice_;  // completed (dups answer 0)
   std::uint32_t next_voice_id_ = 1;
   std::size_t cache_errors_ = 0;
+  std::vector<std::pair<std::string, std::string>> avatars_wanted_;
 };
 
 }  // namespace mcpsim::reference

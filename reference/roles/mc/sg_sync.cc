@@ -102,6 +102,15 @@ void SgSession::CommitSync(TimeUs now) {
   Sync s = std::move(*sync_);
   sync_.reset();
   const bool full = s.mode == "full";
+  if (cache_) {
+    for (const Record& r : s.records) {  // MS-5: changed, non-empty avatars
+      auto old = contacts_.find(r.account);
+      if (r.op != 'D' && !r.contact.avatar_id.empty() &&
+          (old == contacts_.end() || old->second.avatar_id != r.contact.avatar_id)) {
+        avatars_wanted_.emplace_back(r.account, r.contact.avatar_id);
+      }
+    }
+  }
   std::vector<std::pair<std::string, McContact>> upserts;
   std::vector<std::string> removed;
   if (full) {
@@ -158,6 +167,8 @@ void SgSession::OnAps(TimeUs now, const Pending& p, const wire::CommandView& a,
   std::optional<std::uint32_t> version;
   if (status == 0 && a.param_count() == 4) version = ParseDec(a.raw_param(0));
   if (version) {
+    std::string avatar = a.DecodeParam(3);
+    if (cache_ && !avatar.empty() && avatar != profile_.avatar_id) avatars_wanted_.emplace_back("", avatar);
     profile_.version = *version;
     profile_.nickname = a.DecodeParam(1);
     profile_.psm = a.DecodeParam(2);
