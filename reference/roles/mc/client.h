@@ -18,7 +18,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -171,7 +170,7 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::optional<ClientCache> cache_;
   Endpoint sg_endpoint_;
   std::unique_ptr<SgSession> session_;
-  std::deque<std::array<std::string, 3>> avatar_queue_;
+  std::vector<std::array<std::string, 3>> avatar_queue_;  // (no deque: it allocates when empty)
   std::size_t avatars_in_flight_ = 0;
 };
 

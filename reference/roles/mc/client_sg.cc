@@ -136,7 +136,7 @@ void McClient::CollectAvatars(TimeUs now) {
   }
   while (avatars_in_flight_ < kAvatarFetches && !avatar_queue_.empty()) {
     auto job = std::move(avatar_queue_.front());
-    avatar_queue_.pop_front();
+    avatar_queue_.erase(avatar_queue_.begin());
     auto uri = ParseUri(ms_ + "/media/" + job[2]);  // MS-1
     if (ms_.empty() || !uri || (uri->scheme != "http" && uri->scheme != "https")) continue;
     HttpOp op;

@@ -23,7 +23,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -247,7 +246,9 @@ class SgSession final : private LinkHandler {
   std::map<std::uint32_t, Upload> files_out_, voice_out_;
   std::map<std::uint32_t, std::string> early_decisions_;  // ROR before our AOI arrived
   std::map<std::uint32_t, Incoming> files_in_, voice_in_;
-  std::deque<std::uint32_t> done_files_, done_voice_;  // completed (dups answer 0)
+  // Completed incoming objects (late duplicates answer 0); vectors, not deques:
+  // an empty std::deque already allocates ~600 bytes.
+  std::vector<std::uint32_t> done_files_, done_voice_;
   std::uint32_t next_voice_id_ = 1;
   std::size_t cache_errors_ = 0;
   std::vector<std::pair<std::string, std::string>> avatars_wanted_;

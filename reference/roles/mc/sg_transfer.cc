@@ -14,11 +14,11 @@ constexpr std::uint32_t kMaxObject = 2097152;     // LIM-7 / LIM-8
 constexpr std::size_t kTombstones = 16;           // completed objects remembered
 std::uint32_t Chunks(std::uint32_t total) { return (total + kChunk - 1) / kChunk; }
 
-void Remember(std::deque<std::uint32_t>& done, std::uint32_t id) {
+void Remember(std::vector<std::uint32_t>& done, std::uint32_t id) {
+  if (done.size() >= kTombstones) done.erase(done.begin());
   done.push_back(id);
-  if (done.size() > kTombstones) done.pop_front();
 }
-bool Remembered(const std::deque<std::uint32_t>& done, std::uint32_t id) {
+bool Remembered(const std::vector<std::uint32_t>& done, std::uint32_t id) {
   return std::find(done.begin(), done.end(), id) != done.end();
 }
 }  // namespace
