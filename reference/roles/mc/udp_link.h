@@ -28,7 +28,8 @@ class LinkHandler {
   virtual void OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) = 0;
   // The request tagged `tag` exhausted its resends (TIMER-3).
   virtual void OnGaveUp(TimeUs now, std::uint64_t tag) = 0;
-  // A server-initiated request (executed once; resends are answered from the cache).
+  // A server-initiated request (executed once; resends are answered from the
+  // cache). Requests the handler sends from inside go out after this answer.
   virtual void OnServerRequest(TimeUs now, const wire::CommandView& req, Reply& reply) {
     (void)now, (void)req;
     reply.Fail(StatusCode::kUnknownCommand);
