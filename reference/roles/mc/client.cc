@@ -8,18 +8,6 @@
 
 namespace mcpsim::reference {
 
-const char* McOpName(McOp op) {
-  switch (op) {
-    case McOp::kDispatch: return "dispatch";
-    case McOp::kCaptcha: return "captcha";
-    case McOp::kRegister: return "register";
-    case McOp::kUpload: return "upload";
-    case McOp::kAd: return "ad";
-    case McOp::kMedia: return "media";
-  }
-  return "?";
-}
-
 namespace {
 // TRID-4: an MC starts each counter at a random value in 1..2147483647.
 std::uint32_t FirstTrid(Rng& rng) { return static_cast<std::uint32_t>(rng.Range(1, 2147483647)); }
@@ -35,7 +23,14 @@ McClient::McClient(McConfig config, Rng rng, std::string name)
     : config_(std::move(config)), rng_(rng), name_(std::move(name)),
       http_trids_(FirstTrid(rng_)) {
   if (auto m = ComputeMid(config_.imsi, config_.imei); m.ok()) mid_ = *m;
+  if (!config_.cache_path.empty()) {
+    cache_.emplace(config_.cache_path);
+    auto accepted = cache_->PrivacyAccepted(config_.device_id);  // PRIV-2
+    privacy_accepted_ = accepted.ok() && *accepted;
+  }
 }
+
+McClient::~McClient() = default;
 
 std::uint64_t McClient::NewOp() { return next_op_++; }
 
@@ -196,9 +191,11 @@ void McClient::OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpR
   if (it == http_.end()) return;
   HttpOp op = std::move(it->second);
   http_.erase(it);
+  if (op.avatar && ok && resp.status != 503) return AvatarDone(now, op, &resp);
   if (!ok || resp.status == 503) {
     // Transport failure: retry the same request with the UDP backoff schedule.
     if (op.attempts >= config_.retry.max_resends) {
+      if (op.avatar) return AvatarDone(now, op, nullptr);
       McEvent e;
       e.op_id = op.op_id;
       e.op = op.op;
@@ -265,6 +262,7 @@ void McClient::HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& 
       rs_path_ = rs->path.empty() ? "/mcp" : rs->path;
     }
     if (auto cs = FirstWithScheme(cs_list_, "udp")) SetCsEndpoint(cs->endpoint);
+    if (auto sg = FirstWithScheme(sg_, "udp")) sg_endpoint_ = sg->endpoint;
   }, [](const wire::WireError&) {});
   Emit(std::move(e));
 }
@@ -393,10 +391,15 @@ void McClient::OnGaveUp(TimeUs now, std::uint64_t tag) {
 
 void McClient::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
   if (cs_ && from == cs_->server()) cs_->OnDatagram(now, bytes, *this);
+  if (session_ && from == session_->server()) {
+    session_->OnDatagram(now, bytes);
+    CollectAvatars(now);
+  }
 }
 
 void McClient::OnTimer(TimeUs now) {
   if (cs_) cs_->OnTimer(now, *this);
+  if (session_ && session_->NextDeadline() <= now) session_->OnTimer(now);
   for (auto it = http_retry_.begin(); it != http_retry_.end();) {
     if (it->second.retry_at <= now) {
       HttpOp op = std::move(it->second);
@@ -410,12 +413,14 @@ void McClient::OnTimer(TimeUs now) {
 
 TimeUs McClient::NextDeadline() const {
   TimeUs t = cs_ ? cs_->NextDeadline() : kNever;
+  if (session_) t = std::min(t, session_->NextDeadline());
   for (const auto& [id, op] : http_retry_) t = std::min(t, op.retry_at);
   return t;
 }
 
 void McClient::Drain(std::vector<Output>& out) {
   if (cs_) cs_->Drain(out_);
+  if (session_) session_->Drain(out_);
   std::move(out_.begin(), out_.end(), std::back_inserter(out));
   out_.clear();
 }

@@ -6,6 +6,9 @@
 //   RS:  RAP / RBIN / REG over HTTP POST  -> captcha image, account (§7.2)
 //   CS:  RUP / RAD over UDP               -> uploads, banner ads (§7.9)
 //   MS:  GET /media/<id>                  -> media bytes (§7.10)
+//   SG:  RAT ... RLO over UDP             -> IM session (§7.3-§7.8), see
+//        sg_session.h; one SgSession per Login, the client cache (§7.11)
+//        shared by all of them
 //
 // Client-side rules enforced here: PRIV-1 (no RAP/REG before the privacy
 // agreement is accepted), RS-12 (two password entries must match; only one
@@ -13,56 +16,35 @@
 // AMP-4 (RAD pre-padded), DP-2 (no registration while an update is required).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/rng.h"
+#include "reference/roles/mc/cache.h"
+#include "reference/roles/mc/config.h"
+#include "reference/roles/mc/events.h"
+#include "reference/roles/mc/sg_session.h"
 #include "reference/roles/mc/udp_link.h"
 #include "reference/roles/role.h"
 #include "reference/roles/uri.h"
 
 namespace mcpsim::reference {
 
-struct McConfig {
-  std::string device_id = "dev-1";
-  std::string platform = "s60";
-  std::string client_version = "1.3.0";
-  std::string imsi = "460001234567890";
-  std::string imei = "356938035643809";
-  Endpoint dp;                 // DP's HTTP endpoint
-  RetryPolicy retry;           // UDP resends (TIMER-1..3) and HTTP exchange retries
-  std::size_t ad_pad_to = 512; // AMP-4: RAD datagrams are padded to this size
-};
-
-enum class McOp : std::uint8_t { kDispatch, kCaptcha, kRegister, kUpload, kAd, kMedia };
-const char* McOpName(McOp op);
-
-struct McEvent {
-  enum class Outcome : std::uint8_t {
-    kOk,         // status 0 (data/params filled)
-    kStatus,     // a non-zero status (in `status`)
-    kGaveUp,     // no answer within the retry budget (TIMER-3) / HTTP retries exhausted
-    kRefused,    // the client refused to send (PRIV-1, RS-12, DP-2, no address)
-  };
-  std::uint64_t op_id = 0;
-  McOp op = McOp::kDispatch;
-  Outcome outcome = Outcome::kOk;
-  std::uint16_t status = 0;
-  std::vector<std::string> params;  // decoded answer params (status 0)
-  std::string data;                 // captcha image or media bytes
-  std::string detail;               // why, for kRefused / kGaveUp
-  TimeUs at = 0;
-};
-
-class McClient final : public Role, private LinkHandler {
+class McClient final : public Role, private LinkHandler, private McEventSink {
  public:
+  // With config.cache_path set, the client cache is opened there and the
+  // privacy acceptance of config.device_id is read from it (PRIV-2).
   McClient(McConfig config, Rng rng, std::string name = "mc");
+  ~McClient() override;
 
   // ---- user actions; each returns an op id reported once in an McEvent ----
-  void AcceptPrivacyAgreement() { privacy_accepted_ = true; }  // PRIV-1/2
+  // PRIV-1/2: persisted in the cache (if any); never asked again once accepted.
+  void AcceptPrivacyAgreement();
   bool privacy_accepted() const { return privacy_accepted_; }
   std::uint64_t QueryDispatch(TimeUs now);
   std::uint64_t RequestCaptcha(TimeUs now);
@@ -73,6 +55,39 @@ class McClient final : public Role, private LinkHandler {
                        std::uint64_t timestamp_ms);
   std::uint64_t QueryAd(TimeUs now, const std::string& slot);
   std::uint64_t FetchMedia(TimeUs now, const std::string& url);
+
+  // ---- SG (§7.3-§7.8); see sg_session.h and events.h for the reports ----
+  // Starts a new SG session (replacing a closed one) at the first udp:// URI
+  // of AQQW's sg list (or SetSgEndpoint). Refused before the privacy
+  // agreement (PRIV-1), while an update is required (DP-2), without an SG
+  // address, or while a session is open. Never retried automatically
+  // (SG-LOGIN-9).
+  std::uint64_t Login(TimeUs now, const std::string& account, const std::string& password);
+  std::uint64_t Logout(TimeUs now);
+  std::uint64_t SetPresence(TimeUs now, const std::string& presence, std::uint32_t caps);
+  std::uint64_t SetProfile(TimeUs now, const std::string& nickname, const std::string& psm,
+                           const std::string& avatar_id);
+  // op_token: "add", "del", "block", "unblock".
+  std::uint64_t EditContact(TimeUs now, const std::string& op_token, const std::string& account);
+  std::uint64_t Invite(TimeUs now, const std::string& account);
+  std::uint64_t AddMember(TimeUs now, std::uint32_t call, const std::string& account);
+  std::uint64_t ListMembers(TimeUs now, std::uint32_t call);
+  std::uint64_t SendMessage(TimeUs now, std::uint32_t call, const std::string& text);
+  std::uint64_t Leave(TimeUs now, std::uint32_t call);
+  std::uint64_t SendOffline(TimeUs now, const std::string& account, const std::string& text);
+  std::uint64_t OfferFile(TimeUs now, std::uint32_t call, const std::string& name, std::string bytes);
+  std::uint64_t AcceptFile(TimeUs now, std::uint32_t transfer);
+  std::uint64_t RejectFile(TimeUs now, std::uint32_t transfer);
+  std::uint64_t CancelFile(TimeUs now, std::uint32_t transfer);
+  std::uint64_t SendVoice(TimeUs now, std::uint32_t call, std::string clip);
+  // TEST ONLY: refused unless config.nonconforming_send_nudge (SG-NUDGE-3).
+  std::uint64_t SendNudge(TimeUs now, std::uint32_t call);
+  // Overrides the SG address (normally from AQQW).
+  void SetSgEndpoint(const Endpoint& sg) { sg_endpoint_ = sg; }
+  // The current (or last) SG session; nullptr before the first Login. Its
+  // accessors give the contact list, presence map and conversations.
+  const SgSession* sg() const { return session_.get(); }
+  ClientCache* cache() { return cache_ ? &*cache_ : nullptr; }
 
   // Events since the last call, in the order they happened.
   std::vector<McEvent> TakeEvents();
@@ -115,6 +130,8 @@ class McClient final : public Role, private LinkHandler {
     Endpoint to;
     std::uint32_t attempts = 0;
     TimeUs retry_at = kNever;
+    // An avatar download (MS-5) for the cache: (account, contact or "" = own, avatarId).
+    std::optional<std::array<std::string, 3>> avatar;
   };
   struct Captcha {
     std::uint32_t id = 0;
@@ -128,13 +145,16 @@ class McClient final : public Role, private LinkHandler {
   void OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) override;
   void OnGaveUp(TimeUs now, std::uint64_t tag) override;
 
-  std::uint64_t NewOp();
-  void Emit(McEvent e);
+  std::uint64_t NewOp() override;
+  void Emit(McEvent e) override;
   std::uint64_t Refuse(TimeUs now, McOp op, std::string why);
   void SendHttp(TimeUs now, HttpOp op);
   void HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& resp);
   std::string HandleRbin(const wire::CommandView& cmd);
   void HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& resp);
+  // MS-5 / CACHE-2: avatars the session asked for, fetched a few at a time.
+  void CollectAvatars(TimeUs now);
+  void AvatarDone(TimeUs now, const HttpOp& op, const HttpResponse* resp);
 
   McConfig config_;
   Rng rng_;
@@ -159,6 +179,12 @@ class McClient final : public Role, private LinkHandler {
   Captcha captcha_;
   std::string pending_abin_;  // ABIN answers to send with the next POST
   std::map<std::uint64_t, std::uint64_t> reg_ops_;  // REG trid -> op id
+  // SG.
+  std::optional<ClientCache> cache_;
+  Endpoint sg_endpoint_;
+  std::unique_ptr<SgSession> session_;
+  std::vector<std::array<std::string, 3>> avatar_queue_;  // (no deque: it allocates when empty)
+  std::size_t avatars_in_flight_ = 0;
 };
 
 }  // namespace mcpsim::reference

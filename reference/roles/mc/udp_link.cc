@@ -30,11 +30,16 @@ Result<std::uint32_t> UdpLink::Send(TimeUs now, std::string_view word,
   if (pad_to > bytes.size()) bytes += Padding(bytes.size(), pad_to, trid);
   ++stats_.requests;
   tracker_.Start(now, trid, word, bytes, tag);
-  Queue(std::move(bytes));
+  Queue(now, std::move(bytes));
   return trid;
 }
 
-void UdpLink::Queue(std::string bytes) { pending_.push_back(std::move(bytes)); }
+void UdpLink::Queue(TimeUs now, std::string bytes) {
+  last_send_ = now;
+  // Requests sent while a server-initiated request is being handled go out
+  // after its answer (e.g. RPS after the ACR that completes the sync).
+  (in_server_request_ ? deferred_ : pending_).push_back(std::move(bytes));
+}
 
 void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handler) {
   wire::DatagramParser parser(bytes, wire::Limits::Datagram());
@@ -59,7 +64,7 @@ void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handle
           if (*needed > padded.size()) padded += Padding(padded.size(), *needed, cmd.trid());
           tracker_.UpdateBytes(cmd.trid(), word, padded);
           ++stats_.padded;
-          Queue(std::move(padded));
+          Queue(now, std::move(padded));
         }
         continue;
       }
@@ -76,15 +81,20 @@ void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handle
     ++stats_.server_requests;
     if (const std::string* cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
       ++stats_.server_duplicates;
-      Queue(*cached);
+      Queue(now, *cached);
       continue;
     }
     Reply reply(cmd.word(), cmd.trid(), wire::Limits::Datagram());
+    in_server_request_ = true;
     handler.OnServerRequest(now, cmd, reply);
+    in_server_request_ = false;
     std::string answer = reply.Finish();
-    if (answer.empty()) continue;
-    seen_.Insert(now, peer, cmd.trid(), cmd.word(), answer);
-    Queue(std::move(answer));
+    if (!answer.empty()) {
+      seen_.Insert(now, peer, cmd.trid(), cmd.word(), answer);
+      Queue(now, std::move(answer));
+    }
+    for (std::string& d : deferred_) pending_.push_back(std::move(d));
+    deferred_.clear();
   }
 }
 
@@ -94,7 +104,7 @@ void UdpLink::OnTimer(TimeUs now, LinkHandler& handler) {
   tracker_.OnTimer(now, resend, gave_up);
   for (const auto* e : resend) {
     ++stats_.resends;
-    Queue(e->bytes);
+    Queue(now, e->bytes);
   }
   for (const auto& e : gave_up) {
     ++stats_.gave_up;

@@ -28,7 +28,8 @@ class LinkHandler {
   virtual void OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) = 0;
   // The request tagged `tag` exhausted its resends (TIMER-3).
   virtual void OnGaveUp(TimeUs now, std::uint64_t tag) = 0;
-  // A server-initiated request (executed once; resends are answered from the cache).
+  // A server-initiated request (executed once; resends are answered from the
+  // cache). Requests the handler sends from inside go out after this answer.
   virtual void OnServerRequest(TimeUs now, const wire::CommandView& req, Reply& reply) {
     (void)now, (void)req;
     reply.Fail(StatusCode::kUnknownCommand);
@@ -64,11 +65,17 @@ class UdpLink {
   // Moves the datagrams to send (answers and requests packed per LIM-3).
   void Drain(std::vector<Output>& out);
 
+  // Cancels an outstanding request (no answer or give-up will be reported).
+  bool Cancel(std::uint32_t trid, std::string_view word) { return tracker_.Cancel(trid, word); }
+
   std::size_t outstanding() const { return tracker_.outstanding(); }
+  // When the link last queued anything to send (request, resend or answer);
+  // kNever before the first send. For keep-alives (TIMER-11).
+  TimeUs last_send() const { return last_send_; }
   const LinkStats& stats() const { return stats_; }
 
  private:
-  void Queue(std::string bytes);
+  void Queue(TimeUs now, std::string bytes);
   static std::string Padding(std::size_t from, std::size_t to, std::uint32_t trid);
 
   Endpoint server_;
@@ -76,7 +83,10 @@ class UdpLink {
   RequestTracker tracker_;
   DedupCache seen_;  // server-initiated requests already answered (TIMER-8)
   std::vector<std::string> pending_;  // commands to pack into datagrams
+  std::vector<std::string> deferred_;  // queued inside OnServerRequest
+  bool in_server_request_ = false;
   LinkStats stats_;
+  TimeUs last_send_ = kNever;
 };
 
 }  // namespace mcpsim::reference

@@ -1,0 +1,232 @@
+// SgSession: what the answers to the MC's own SG requests do (AAT, ASII,
+// APS, APOL, ALI, ACE, ASI, ASR, ACM, ASM, ASB, AOM, AOI, AOR, AOC, ALO, ASN),
+// and the per-request outcome reports.
+#include <algorithm>
+
+#include "reference/roles/mc/sg_session.h"
+#include "reference/roles/validate.h"
+
+namespace mcpsim::reference {
+
+McOp SgSession::OpOf(Req r) {
+  switch (r) {
+    case Req::kRat: case Req::kRsii: case Req::kRpsLogin: case Req::kRpol: return McOp::kLogin;
+    case Req::kRps: return McOp::kSetProfile;
+    case Req::kRli: return McOp::kSetPresence;
+    case Req::kRce: return McOp::kEditContact;
+    case Req::kRlo: return McOp::kLogout;
+    case Req::kRsi: return McOp::kInvite;
+    case Req::kRsr: return McOp::kAddMember;
+    case Req::kRcm: case Req::kRcmAuto: return McOp::kListMembers;
+    case Req::kRsm: return McOp::kSendMessage;
+    case Req::kRsb: return McOp::kLeave;
+    case Req::kRom: return McOp::kSendOffline;
+    case Req::kRoi: case Req::kRot: return McOp::kOfferFile;
+    case Req::kRor: return McOp::kFileDecision;
+    case Req::kRoc: return McOp::kCancelFile;
+    case Req::kRsv: return McOp::kSendVoice;
+    case Req::kRsn: return McOp::kSendNudge;
+  }
+  return McOp::kLogin;
+}
+
+void SgSession::Report(TimeUs now, std::uint64_t op, McOp kind, std::uint16_t status,
+                       const wire::CommandView* answer) {
+  if (op == 0) return;
+  McEvent e;
+  e.op_id = op;
+  e.op = kind;
+  e.status = status;
+  e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+  e.at = now;
+  if (status == 0 && answer) {
+    for (std::size_t i = 0; i < answer->param_count(); ++i) e.params.push_back(answer->DecodeParam(i));
+  }
+  sink_.Emit(std::move(e));
+}
+
+void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandView& a,
+                            std::uint16_t status) {
+  const McOp kind = OpOf(p.req);
+  switch (p.req) {
+    case Req::kRat:
+      if (state_ != SgState::kAuthenticating) return;
+      if (status != 0 || a.param_count() != 1 || !IsHex32(a.raw_param(0))) {
+        FailLogin(now, McEvent::Outcome::kStatus, status ? status : Code(StatusCode::kBadParam),
+                  status ? "RAT refused" : "AAT without a valid token");
+        return Close(now, McOp::kLogin, "login failed");
+      } else {
+        token_ = std::string(a.raw_param(0));
+        state_ = SgState::kGoingOnline;
+        Pending next;
+        Send(now, Req::kRsii, "RSII", [&](wire::LineWriter& w) {  // SG-LOGIN-5, CACHE-3
+          w.Param(token_).Param(presence_state_).ParamNumber(caps_).ParamNumber(list_version_);
+        }, std::move(next));
+      }
+      return;
+    case Req::kRsii:
+      if (status != 0) {
+        FailLogin(now, McEvent::Outcome::kStatus, status, "RSII refused");
+        return Close(now, McOp::kLogin, "login failed");
+      }
+      if (state_ == SgState::kGoingOnline) state_ = SgState::kSyncing;
+      return;
+    case Req::kRpsLogin:
+    case Req::kRps:
+      return OnAps(now, p, a, status);
+    case Req::kRpol:
+      if (status == 0 && a.param_count() == 1) {
+        if (auto s = ParseDec(a.raw_param(0)); s && *s > 0) poll_interval_ = TimeUs{*s} * kSeconds;
+      }
+      return;
+    case Req::kRli:
+      if (status == 0) {
+        presence_state_ = p.arg;
+        caps_ = p.id;
+      }
+      return Report(now, p.op, kind, status, &a);
+    case Req::kRsi:
+      if (status == 0 && a.param_count() == 1) {
+        if (auto call = ParseDec(a.raw_param(0))) {
+          calls_[*call].members = {account_, p.arg};
+          McEvent e;
+          e.op_id = p.op;
+          e.op = kind;
+          e.call_id = *call;
+          e.params = {std::string(a.raw_param(0))};
+          e.at = now;
+          return sink_.Emit(std::move(e));
+        }
+      }
+      return Report(now, p.op, kind, status ? status : Code(StatusCode::kBadParam), nullptr);
+    case Req::kRsr:
+      if (status == 0) {
+        auto& m = calls_[p.id].members;
+        if (std::find(m.begin(), m.end(), p.arg) == m.end()) m.push_back(p.arg);
+      }
+      return Report(now, p.op, kind, status, &a);
+    case Req::kRcm:
+    case Req::kRcmAuto: {
+      std::vector<std::string> members;
+      if (status == 0 && a.param_count() >= 1) {
+        auto n = ParseDec(a.raw_param(0));
+        if (n && *n + 1 == a.param_count()) {
+          for (std::size_t i = 1; i < a.param_count(); ++i) members.push_back(a.DecodeParam(i));
+          if (calls_.count(p.id)) calls_[p.id].members = members;
+        }
+      }
+      if (p.req == Req::kRcmAuto || p.op == 0) return;
+      McEvent e;
+      e.op_id = p.op;
+      e.op = kind;
+      e.status = status;
+      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      e.call_id = p.id;
+      e.params = std::move(members);
+      e.at = now;
+      return sink_.Emit(std::move(e));
+    }
+    case Req::kRsb:
+      if (status == 0) calls_.erase(p.id);
+      return Report(now, p.op, kind, status, &a);
+    case Req::kRom: {
+      McEvent e;
+      e.op_id = p.op;
+      e.op = kind;
+      e.status = status;
+      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      e.account = p.arg;
+      e.at = now;
+      if (status == 0 && a.param_count() == 1) {
+        e.object_id = ParseDec(a.raw_param(0)).value_or(0);
+        e.params = {std::string(a.raw_param(0))};
+      }
+      return sink_.Emit(std::move(e));
+    }
+    case Req::kRoi: {
+      McEvent e;
+      e.op_id = p.op;
+      e.op = kind;
+      e.status = status;
+      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      e.call_id = p.id;
+      e.at = now;
+      std::optional<std::uint32_t> id;
+      if (status == 0 && a.param_count() == 1) id = ParseDec(a.raw_param(0));
+      if (status == 0 && !id) {
+        e.outcome = McEvent::Outcome::kStatus;
+        e.status = Code(StatusCode::kBadParam);
+      }
+      if (id) {
+        e.object_id = *id;
+        e.params = {std::string(a.raw_param(0))};
+        Upload up;
+        up.call = p.id;
+        up.id = *id;
+        up.data = p.arg;
+        files_out_[*id] = std::move(up);
+      }
+      sink_.Emit(std::move(e));
+      if (id) {
+        // A decision that overtook our AOI (SG-FILE-5 relay racing a lost AOI).
+        if (auto d = early_decisions_.find(*id); d != early_decisions_.end()) {
+          const std::string decision = d->second;
+          early_decisions_.erase(d);
+          auto& up = files_out_[*id];
+          if (decision == "accept") {
+            up.sending = true;
+            McEvent acc;
+            acc.op = McOp::kFileAccepted;
+            acc.object_id = *id;
+            acc.call_id = up.call;
+            acc.at = now;
+            Notify(std::move(acc));
+            PumpChunks(now);
+          } else {
+            McEvent ev;
+            ev.op = decision == "reject" ? McOp::kFileRejected : McOp::kFileFailed;
+            ev.object_id = *id;
+            ev.call_id = up.call;
+            ev.at = now;
+            files_out_.erase(*id);
+            Notify(std::move(ev));
+          }
+        }
+      }
+      return;
+    }
+    case Req::kRor: {
+      if (status != 0 || p.arg == "reject") files_in_.erase(p.id);
+      McEvent e;
+      e.op_id = p.op;
+      e.op = kind;
+      e.status = status;
+      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      e.object_id = p.id;
+      e.text = p.arg;
+      e.at = now;
+      return sink_.Emit(std::move(e));
+    }
+    case Req::kRoc: {
+      if (status == 0) files_out_.erase(p.id);
+      McEvent e;
+      e.op_id = p.op;
+      e.op = kind;
+      e.status = status;
+      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      e.object_id = p.id;
+      e.at = now;
+      return sink_.Emit(std::move(e));
+    }
+    case Req::kRot:
+    case Req::kRsv:
+      return OnChunkAnswer(now, p, status, /*gave_up=*/false);
+    case Req::kRce:
+    case Req::kRlo:
+    case Req::kRsm:
+    case Req::kRsn:
+      return Report(now, p.op, kind, status, &a);
+  }
+}
+
+}  // namespace mcpsim::reference
