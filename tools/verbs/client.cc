@@ -281,8 +281,12 @@ class Session {
           f << e.data;
         }
         return " " + p(0) + " " + std::to_string(e.data.size());
+      default: {  // SG operations: their answer params, space-separated
+        std::string d;
+        for (const std::string& x : e.params) d += " " + x;
+        return d;
+      }
     }
-    return "";
   }
 
   const ClientArgs& a_;
