@@ -34,7 +34,7 @@ RefWorld::RefWorld(RefWorldOptions o) {
     names_.emplace_back(name, id);
     return id;
   };
-  const sim::NodeId dp = add("dp"), rs = add("rs"), cs = add("cs"), ms = add("ms");
+  const sim::NodeId dp = add("dp"), rs = add("rs"), cs = add("cs"), ms = add("ms"), sg = add("sg");
   auto ep = [&](sim::NodeId n, std::uint16_t port) { return Endpoint::V4(world_->node_ip(n), port); };
 
   // A banner for the default ad slot, served by MS.
@@ -52,7 +52,10 @@ RefWorld::RefWorld(RefWorldOptions o) {
   dpc.min_version = o.min_version;
   dpc.latest_version = o.latest_version;
   dpc.update_url = "http://example.invalid/mc-" + o.latest_version + ".sis";
-  dpc.gateways.push_back({"", FormatUri("tcp", ep(rs, 1864)) + "," + FormatUri("http", ep(rs, 8080), "/mcp"), true});
+  const std::string sg_uris = o.host_sg ? FormatUri("udp", ep(sg, 1863)) + "," + FormatUri("tcp", ep(sg, 1863)) + "," +
+                                              FormatUri("http", ep(sg, 8080), "/mcp")
+                                        : "";
+  dpc.gateways.push_back({sg_uris, FormatUri("tcp", ep(rs, 1864)) + "," + FormatUri("http", ep(rs, 8080), "/mcp"), true});
   dpc.cs = FormatUri("udp", ep(cs, 7000));
   dpc.ms = FormatUri("http", ep(ms, 80));
   dp_ = std::make_unique<reference::DpRole>(dpc);
@@ -61,6 +64,11 @@ RefWorld::RefWorld(RefWorldOptions o) {
   rsc.password_cost = o.password_cost;
   rsc.server.dedup_enabled = o.server_dedup;
   rs_ = std::make_unique<reference::RsRole>(rsc, *backend_, Rng::Stream(o.seed, "role:rs"));
+  // The SG shares the account store with RS through the Messenger back end.
+  sg_backend_ = std::make_unique<reference::Backend>(*backend_);
+  reference::SgConfig sgc;
+  sgc.server.dedup_enabled = o.server_dedup;
+  sg_ = std::make_unique<reference::SgRole>(sgc, *backend_, *sg_backend_, Rng::Stream(o.seed, "role:sg"));
   reference::CsConfig csc;
   csc.catalog = ads;
   csc.rate_per_s = o.cs_rate_per_s;
@@ -77,6 +85,7 @@ RefWorld::RefWorld(RefWorldOptions o) {
   };
   if (o.host_dp) host(dp, *dp_, {std::nullopt, std::nullopt, 80});
   if (o.host_rs) host(rs, *rs_, {std::nullopt, 1864, 8080});
+  if (o.host_sg) host(sg, *sg_, {1863, 1863, 8080});
   if (o.host_cs) host(cs, *cs_, {7000, std::nullopt, std::nullopt});
   if (o.host_ms) host(ms, *ms_, {std::nullopt, std::nullopt, 80});
 
@@ -89,6 +98,7 @@ RefWorld::RefWorld(RefWorldOptions o) {
     mcc.imei = std::to_string(356938035643809ULL + static_cast<std::uint64_t>(i));
     mcc.dp = ep(dp, 80);
     mcc.client_version = o.client_version;
+    mcc.cache_path = o.client_cache ? ":memory:" : "";
     mcs_.push_back(std::make_unique<reference::McClient>(mcc, Rng::Stream(o.seed, "role:" + name), name));
     mc_nodes_.push_back(n);
     mc_hosts_.push_back(host(n, *mcs_.back(), {0, std::nullopt, std::nullopt}));

@@ -7,7 +7,8 @@
 // Node layout (names are stable, so named random streams are too):
 //   "dp"  DP   http :80            "rs"  RS   tcp :1864, http :8080
 //   "cs"  CS   udp  :7000          "ms"  MS   http :80
-//   "mc-<i>"  client i             (SG nodes are added by the gateway work)
+//   "sg"  SG   udp :1863, tcp :1863, http :8080
+//   "mc-<i>"  client i
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,8 @@
 #include "reference/roles/mc/client.h"
 #include "reference/roles/ms.h"
 #include "reference/roles/rs.h"
+#include "reference/roles/sg/backend.h"
+#include "reference/roles/sg/sg.h"
 #include "reference/store/store.h"
 #include "sim/world.h"
 
@@ -37,7 +40,9 @@ struct RefWorldOptions {
   std::uint32_t cs_rate_per_s = 0, cs_burst = 0;  // CS-3 rate limit (0 = off)
   // Which server roles are hosted. A role left out still has its node (same
   // names and addresses) but nothing listens there: requests to it fail.
-  bool host_dp = true, host_rs = true, host_cs = true, host_ms = true;
+  bool host_dp = true, host_rs = true, host_cs = true, host_ms = true, host_sg = true;
+  // Each client keeps its cache (§7.11) in a private in-memory SQLite file.
+  bool client_cache = true;
   // TEST-ONLY: false disables duplicate suppression in CS and RS
   // (ServerConfig::dedup_enabled), a deliberately broken reference.
   bool server_dedup = true;
@@ -74,6 +79,8 @@ class RefWorld {
   reference::RsRole& rs() { return *rs_; }
   reference::CsRole& cs() { return *cs_; }
   reference::MsRole& ms() { return *ms_; }
+  reference::SgRole& sg() { return *sg_; }
+  reference::Backend& sg_backend() { return *sg_backend_; }
   reference::Store& backend() { return *backend_; }  // accounts (RS, SG)
   reference::Store& cs_store() { return *cs_store_; }
   reference::Store& ms_store() { return *ms_store_; }
@@ -90,6 +97,8 @@ class RefWorld {
   std::unique_ptr<reference::RsRole> rs_;
   std::unique_ptr<reference::CsRole> cs_;
   std::unique_ptr<reference::MsRole> ms_;
+  std::unique_ptr<reference::Backend> sg_backend_;
+  std::unique_ptr<reference::SgRole> sg_;
   std::vector<std::unique_ptr<reference::McClient>> mcs_;
   std::vector<sim::NodeId> mc_nodes_;
   std::vector<std::unique_ptr<host::RoleHost>> hosts_;
