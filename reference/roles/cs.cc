@@ -21,8 +21,12 @@ void CsRole::Drain(std::vector<Output>& out) {
 
 bool CsRole::Admit(TimeUs now, const Endpoint& from) {
   if (config_.rate_per_s == 0) return true;
-  Bucket& b = buckets_[from];
-  if (b.at == 0 && b.tokens == 0) b.tokens = config_.burst;
+  auto [it, fresh] = buckets_.try_emplace(from);
+  Bucket& b = it->second;
+  if (fresh) {
+    b.tokens = config_.burst;
+    b.at = now;
+  }
   // Integer-microsecond refill keeps the arithmetic deterministic.
   b.tokens = std::min<double>(config_.burst,
                               b.tokens + static_cast<double>(now - b.at) * config_.rate_per_s / 1e6);
