@@ -132,6 +132,17 @@ void AddCsCases(std::vector<CaseDef>& out) {
         }
         return Ok("two identical answers", reports::Printable(a.datagrams[0]));
       });
+  Add(out, "udp.cache.per_endpoint", "The answer cache is keyed by endpoint: a new endpoint's request is executed", "UDP",
+      {"TIMER-5", "UDP-2"}, [](Ctx& c) {
+        Got a = Exchange(c, {Rup(56, "ep1")});
+        if (auto why = Match(a.answers, {{"AUP", 56, 0, 0}})) return Failed("AUP 56 0", ShowAll(a.answers), *why);
+        if (Status s = c.UdpNewEndpoint(); !s.ok()) return Failed("a second socket", s.message(), "harness");
+        return ExpectAnswers(c, {Rup(56, "ep2")}, {{"AUP", 56, 0, 0}}, "TIMER-5 per sender endpoint");
+      });
+  Add(out, "cs.rad.bad_slot", "A slot outside [a-z0-9_-] is answered 103", "CS", {"CONV-4", "WIRE-15"},
+      [](Ctx& c) {
+        return ExpectAnswers(c, {std::string("RAD 57 ") + kMid + " Top\r\n"}, {{"AAD", 57, 103, 0}}, "CONV-4");
+      });
   Add(out, "wire.unknown.word", "An undefined request word is answered 100", "WIRE", {"WIRE-21", "WIRE-19"},
       [](Ctx& c) { return ExpectAnswers(c, {"RXYZ 5 a b\r\n"}, {{"AXYZ", 5, 100, 0}}, "WIRE-21"); });
   Add(out, "cs.rup.param_count", "RUP with 3 params is answered 102", "CS", {"CONV-4", "WIRE-20"},

@@ -282,6 +282,8 @@ void AddHttpCases(std::vector<CaseDef>& out) {
         return ExpectMcp(Post(c, "REG 16 1 ABCDE nosession@example.com correct-horse x\r\n"), {{"AEG", 16, 202, 0}},
                          "RS-13");
       });
+  Add(out, "rs.rbin.server_only", "RBIN sent to RS (a server-to-client word) is answered 310", "RS", {"WIRE-21", "TRID-8"},
+      [](Ctx& c) { return ExpectMcp(Post(c, "RBIN 18 1 0 3 3\r\nabc"), {{"ABIN", 18, 310, 0}}, "WIRE-21"); });
   Add(out, "rs.session.unknown", "A RAP naming an unknown SessionID is 202", "RS", {"HTTP-10"}, [](Ctx& c) {
         return ExpectMcp(Post(c, "RAP 17 1.0.0 dev-1\r\n", "0123456789abcdef0123456789abcdef"), {{"AAP", 17, 202, 0}},
                          "HTTP-10");
