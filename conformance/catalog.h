@@ -1,0 +1,60 @@
+// The conformance catalog: one CaseDef per check, named after the
+// reference/PROTOCOL.md clauses it verifies. Cases only use behaviour
+// observable on the wire (answers, their bytes and sizes, silence).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conformance/harness.h"
+#include "reports/report.h"
+
+namespace mcpsim::conformance {
+
+// What one run function found. `verdict` is kOk, kFailed, kInformational or
+// kUnimplemented; the runner turns kFailed of a non-required case into
+// kNonStrict.
+struct Outcome {
+  reports::Verdict verdict = reports::Verdict::kOk;
+  std::string expected;
+  std::string actual;
+  std::string reason;
+};
+
+struct CaseDef {
+  std::string id;       // "<area>.<topic>.<check>", e.g. "cs.rup.ok"
+  std::string title;
+  std::string group;    // "WIRE", "UDP", "AMP", "CS", "DP", "RS", "MS", "HTTP"
+  std::vector<std::string> clauses;
+  bool required = true;  // MUST (FAILED) vs SHOULD (NON-STRICT)
+  std::string transport; // "udp" or "http": the address the case needs
+  std::function<Outcome(Ctx&)> run;
+};
+
+// Every case, in execution order (ids unique).
+const std::vector<CaseDef>& Catalog();
+
+// Parts of the catalog (one per file).
+void AddCsCases(std::vector<CaseDef>& out);
+void AddHttpCases(std::vector<CaseDef>& out);
+
+// Helpers shared by the catalog files.
+Outcome Ok(std::string expected, std::string actual);
+Outcome Failed(std::string expected, std::string actual, std::string reason);
+
+// An expected answer: word, trid, status and (optionally) its param count.
+struct Want {
+  std::string word;
+  std::uint32_t trid = 0;
+  std::uint32_t status = 0;
+  std::optional<std::size_t> nparams;
+  std::string Show() const;
+};
+// Compares decoded answers with `want` in order; nullopt when they match,
+// else the reason.
+std::optional<std::string> Match(const std::vector<wire::Command>& got, const std::vector<Want>& want);
+std::string ShowAll(const std::vector<wire::Command>& got);
+
+}  // namespace mcpsim::conformance

@@ -1,0 +1,94 @@
+// The conformance harness: a per-case context that talks to a real target
+// over loopback/network sockets (plain POSIX sockets with poll timeouts) and
+// records every exchange as a reports::WireEvent transcript.
+//
+// Not protocol core: it reads the wall clock (transcript timestamps, I/O
+// deadlines) and blocks. Every wait is bounded by the case deadline.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "reference/roles/role.h"
+#include "reference/wire/command.h"
+#include "reports/report.h"
+
+namespace mcpsim::conformance {
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string ToString() const { return host + ":" + std::to_string(port); }
+};
+
+// "HOST:PORT" or "http://HOST:PORT[/...]" / "udp://HOST:PORT" (scheme ignored).
+Result<HostPort> ParseAddress(std::string_view text);
+
+// What the runner was told to test.
+struct Target {
+  std::optional<HostPort> udp;
+  std::optional<HostPort> tcp;
+  std::optional<HostPort> http;
+};
+
+// One case's I/O context. Owns one UDP socket (a fresh source endpoint per
+// case, so answer caches keyed by endpoint never leak between cases).
+class Ctx {
+ public:
+  // `io_timeout_ms`: longest wait for one expected answer; `case_budget_ms`:
+  // hard deadline of the whole case. `seed` feeds Rng() for names.
+  Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t seed);
+  ~Ctx();
+  Ctx(const Ctx&) = delete;
+  Ctx& operator=(const Ctx&) = delete;
+
+  const Target& target() const { return target_; }
+  std::uint64_t seed() const { return seed_; }
+  int io_timeout_ms() const { return io_timeout_ms_; }
+  bool Expired() const;
+
+  // Sends one datagram to target().udp from this case's socket.
+  Status UdpSend(std::string_view bytes);
+  // Receives datagrams: waits up to `first_wait_ms` for the first, then keeps
+  // collecting while each next one arrives within `quiet_ms`, until `max`
+  // datagrams. Never waits past the case deadline.
+  std::vector<std::string> UdpRecv(int first_wait_ms, int quiet_ms = 150, std::size_t max = 64);
+  // Opens a second socket (a different source endpoint) for later sends.
+  Status UdpNewEndpoint();
+
+  // One HTTP exchange on a new TCP connection (the request is serialized by
+  // reference::http::SerializeRequest, which adds Host/Content-Length).
+  Result<reference::HttpResponse> Http(const reference::HttpRequest& req);
+  // As Http() but with raw request bytes.
+  Result<reference::HttpResponse> HttpRaw(std::string_view request_bytes);
+
+  void Note(std::string text);
+  std::vector<reports::WireEvent>& wire() { return wire_; }
+
+ private:
+  std::int64_t NowUs() const;
+  int Remaining(int want_ms) const;
+  Status OpenUdp();
+
+  Target target_;
+  int io_timeout_ms_;
+  std::int64_t start_us_;
+  std::int64_t deadline_us_;
+  std::uint64_t seed_;
+  int udp_fd_ = -1;
+  std::vector<reports::WireEvent> wire_;
+};
+
+// Decodes every command of a datagram/body (stream limits: payloads up to
+// 64 KiB). Commands that fail to decode are reported in `errors` (clause@offset).
+std::vector<wire::Command> Decode(std::string_view bytes, std::vector<std::string>* errors = nullptr);
+// Wire form of `c` ("" if it cannot be serialized).
+std::string Encode(const wire::Command& c);
+// "AUP 7 0 a b" for display.
+std::string Show(const wire::Command& c);
+
+}  // namespace mcpsim::conformance

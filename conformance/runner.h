@@ -1,0 +1,59 @@
+// The conformance runner: optionally launches the target (`--launch`),
+// checks it is reachable, runs the selected catalog cases with per-case
+// budgets and builds the reports::Report. Used by `mcpsim conform`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conformance/harness.h"
+#include "reports/report.h"
+
+namespace mcpsim::conformance {
+
+struct RunOptions {
+  Target target;
+  std::string launch;        // shell command printing `listening <scheme>://host:port roles` lines
+  std::string cases = "*";   // fnmatch glob over case ids (comma-separated globs allowed)
+  bool strict = false;
+  int timeout_ms = 2000;     // per expected answer; a case's budget is 10x
+  std::uint64_t seed = 1;
+};
+
+// A launched target process (SIGTERM on Stop or destruction).
+class Launched {
+ public:
+  // Starts `/bin/sh -c CMD` and reads its stdout until the listening lines
+  // stop arriving (or `wait_ms`). Error when it prints none.
+  static Result<std::unique_ptr<Launched>> Start(const std::string& cmd, int wait_ms);
+  ~Launched();
+  const Target& target() const { return target_; }
+  void Stop();
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  Target target_;
+};
+
+// Parses `listening udp://127.0.0.1:7000 cs` lines into a Target (first of each scheme).
+Target ParseListening(const std::string& text);
+
+// True when `id` matches one of the comma-separated globs.
+bool Selected(const std::string& id, const std::string& globs);
+
+// Checks the target answers at all (UDP: an RUP gets any datagram back;
+// HTTP: a TCP connection and a response). Error names the dead transport.
+Status CheckReachable(const Target& t, int timeout_ms);
+
+// Runs the selected cases; `on_case` is called after each.
+reports::Report RunCatalog(const RunOptions& o, const std::function<void(const reports::CaseResult&)>& on_case);
+
+// 0 when every required case passed (and, with strict, no NON-STRICT), else 1.
+int ExitCode(const reports::Report& r, bool strict);
+
+}  // namespace mcpsim::conformance

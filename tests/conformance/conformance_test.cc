@@ -1,0 +1,175 @@
+// `mcpsim conform` end to end on loopback: against `mcpsim serve` (every
+// case OK, reports parse and validate), against hostile UDP servers (FAILED
+// or exit 3, never a crash), plus the CLI contract and runner helpers.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "conformance/catalog.h"
+#include "conformance/runner.h"
+#include "reports/report.h"
+#include "tests/cli/run_cli.h"
+
+namespace mcpsim::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ReadWholeFile;
+using testing::RunCli;
+
+std::string TempDir() {
+  char t[] = "/tmp/mcpsim-conf-XXXXXX";
+  return mkdtemp(t);
+}
+
+// A UDP server on 127.0.0.1:0 that answers every datagram with `reply`
+// (nothing when empty) until destroyed.
+class FakeUdp {
+ public:
+  explicit FakeUdp(std::string reply) : reply_(std::move(reply)) {
+    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~FakeUdp() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  void Loop() {
+    char buf[65536];
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      if (recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len) < 0) continue;
+      if (!reply_.empty()) sendto(fd_, reply_.data(), reply_.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
+  }
+  std::string reply_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(Conform, FullRunAgainstServeIsAllOk) {
+  const std::string dir = TempDir();
+  const auto r = RunCli(std::string("conform --timeout 3000 --launch '") + MCPSIM_BIN +
+                        " serve --udp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --out " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  EXPECT_EQ(rep->cases.size(), Catalog().size());
+  for (const reports::CaseResult& c : rep->cases) {
+    EXPECT_EQ(c.verdict, reports::Verdict::kOk) << c.id << ": " << c.reason;
+    EXPECT_FALSE(c.wire.empty()) << c.id;
+    EXPECT_NE(r.out.find("OK " + c.id + "\n"), std::string::npos) << c.id;
+  }
+  EXPECT_FALSE(rep->clauses.empty()) << "PROTOCOL.md clauses not found";
+  for (const char* f : {"junit.xml", "index.html", "summary.md"}) EXPECT_TRUE(fs::exists(dir + "/" + f)) << f;
+  const std::string xsd = MCPSIM_JUNIT_XSD;
+  if (!xsd.empty() && fs::exists(xsd) && std::system("command -v xmllint >/dev/null 2>&1") == 0) {
+    const std::string cmd = "xmllint --noout --schema '" + xsd + "' '" + dir + "/junit.xml' >/dev/null 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << "junit.xml does not validate";
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Conform, SilentUdpTargetIsUnreachable) {
+  FakeUdp fake("");
+  const std::string dir = TempDir();
+  const auto r = RunCli("conform --timeout 200 --udp 127.0.0.1:" + std::to_string(fake.port()) + " --out " + dir);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+TEST(Conform, GarbageUdpTargetFailsCases) {
+  for (const std::string& reply : {std::string("\x01\xff garbage\r\n"), std::string("AUP 1 0\r\nRPAD"), std::string(9000, 'A')}) {
+    FakeUdp fake(reply);
+    const std::string dir = TempDir();
+    const auto r = RunCli("conform --timeout 200 --cases 'cs.rup.*,wire.trid.*' --udp 127.0.0.1:" +
+                          std::to_string(fake.port()) + " --out " + dir);
+    EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 3) << r.exit_code << r.out << r.err;
+    if (r.exit_code == 1) {
+      EXPECT_NE(r.out.find("FAILED cs.rup.ok: "), std::string::npos) << r.out;
+      EXPECT_TRUE(reports::FromJson(ReadWholeFile(dir + "/report.json")).ok());
+    }
+    fs::remove_all(dir);
+  }
+}
+
+TEST(Conform, MissingTransportIsUnimplemented) {
+  FakeUdp fake("AUP 1 0\r\n");
+  const std::string dir = TempDir();
+  const auto r = RunCli("conform --timeout 200 --cases 'dp.*' --udp 127.0.0.1:" + std::to_string(fake.port()) +
+                        " --out " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("UNIMPLEMENTED dp.rqqw.ok: no http target"), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
+
+TEST(Conform, ListAndUsage) {
+  const auto l = RunCli("conform --list");
+  EXPECT_EQ(l.exit_code, 0);
+  std::size_t lines = 0;
+  for (char ch : l.out) lines += ch == '\n';
+  EXPECT_EQ(lines, Catalog().size());
+  EXPECT_NE(l.out.find("wire.escape.decode udp WIRE-6"), std::string::npos) << l.out;
+  EXPECT_EQ(RunCli("conform --no-such-option").exit_code, 2);
+  EXPECT_EQ(RunCli("conform").exit_code, 2);
+  EXPECT_EQ(RunCli("conform --udp nonsense").exit_code, 2);
+}
+
+TEST(Conform, CatalogIdsAreUniqueAndCiteClauses) {
+  std::set<std::string> ids;
+  for (const CaseDef& d : Catalog()) {
+    EXPECT_TRUE(ids.insert(d.id).second) << d.id;
+    EXPECT_FALSE(d.clauses.empty()) << d.id;
+    EXPECT_TRUE(d.transport == "udp" || d.transport == "http") << d.id;
+  }
+  EXPECT_GE(Catalog().size(), 30u);
+}
+
+TEST(Conform, RunnerHelpers) {
+  Target t = ParseListening("listening udp://127.0.0.1:7000 cs\nnoise\nlistening http://127.0.0.1:8080 dp,rs,ms\n");
+  ASSERT_TRUE(t.udp && t.http);
+  EXPECT_EQ(t.udp->port, 7000);
+  EXPECT_EQ(t.http->ToString(), "127.0.0.1:8080");
+  EXPECT_FALSE(t.tcp);
+  EXPECT_TRUE(Selected("wire.escape.decode", "cs.*,wire.*"));
+  EXPECT_FALSE(Selected("dp.rqqw.ok", "cs.*,wire.*"));
+  EXPECT_FALSE(ParseAddress("localhost").ok());
+  EXPECT_FALSE(ParseAddress("h:70000").ok());
+  EXPECT_EQ(ParseAddress("http://[::1]:80/mcp")->host, "::1");
+}
+
+RC_GTEST_PROP(Conform, ParseAddressNeverCrashes, (const std::string& text)) {
+  auto r = ParseAddress(text);
+  if (r.ok()) RC_ASSERT(r->port > 0);
+}
+
+}  // namespace
+}  // namespace mcpsim::conformance

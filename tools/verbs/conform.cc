@@ -1,0 +1,154 @@
+// `mcpsim conform`: runs the conformance catalog (conformance/catalog.h)
+// against a target given by address or launched with --launch, prints one
+// line per case and a summary, and writes report.json, junit.xml, index.html
+// and summary.md into --out. Exit: 0 all required cases pass, 1 a case
+// FAILED (or NON-STRICT under --strict), 2 usage error, 3 target unreachable
+// or harness failure.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "conformance/catalog.h"
+#include "conformance/runner.h"
+#include "reports/report.h"
+#include "tools/verb.h"
+
+namespace mcpsim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using conformance::RunOptions;
+
+struct ConformArgs {
+  std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
+  bool strict = false, list = false;
+  int timeout_ms = 2000;
+  std::uint64_t seed = 1;
+};
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// PROTOCOL.md next to the current directory or above the binary.
+std::string FindProtocol() {
+  std::vector<fs::path> roots{fs::current_path()};
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) roots.push_back(exe.parent_path());
+  for (fs::path dir : roots) {
+    for (int up = 0; up < 6 && !dir.empty(); ++up, dir = dir.parent_path()) {
+      for (const fs::path& cand : {dir / "reference" / "PROTOCOL.md", dir / "PROTOCOL.md"}) {
+        if (fs::is_regular_file(cand, ec)) return ReadFile(cand);
+      }
+      if (dir == dir.parent_path()) break;
+    }
+  }
+  return "";
+}
+
+int Usage(const std::string& msg) {
+  std::cerr << "mcpsim conform: error: " << msg << "\n";
+  return 2;
+}
+
+int Conform(const ConformArgs& a) {
+  if (a.list) {
+    for (const conformance::CaseDef& d : conformance::Catalog()) {
+      if (!conformance::Selected(d.id, a.cases)) continue;
+      std::string clauses;
+      for (const std::string& c : d.clauses) clauses += (clauses.empty() ? "" : ",") + c;
+      std::printf("%s %s %s%s\n", d.id.c_str(), d.transport.c_str(), clauses.c_str(), d.required ? "" : " (SHOULD)");
+    }
+    return 0;
+  }
+  if (a.timeout_ms <= 0) return Usage("--timeout must be > 0");
+  RunOptions o;
+  o.cases = a.cases;
+  o.strict = a.strict;
+  o.timeout_ms = a.timeout_ms;
+  o.seed = a.seed;
+  for (auto [text, slot] : {std::pair{&a.udp, &o.target.udp}, std::pair{&a.tcp, &o.target.tcp},
+                            std::pair{&a.http, &o.target.http}}) {
+    if (text->empty()) continue;
+    auto hp = conformance::ParseAddress(*text);
+    if (!hp.ok()) return Usage(*text + ": " + hp.status().message());
+    *slot = *hp;
+  }
+  std::optional<reports::Report> baseline;
+  if (!a.baseline.empty()) {
+    auto b = reports::FromJson(ReadFile(a.baseline));
+    if (!b.ok()) return Usage("--baseline: " + b.status().message());
+    baseline = *b;
+  }
+  std::unique_ptr<conformance::Launched> launched;
+  if (!a.launch.empty()) {
+    auto l = conformance::Launched::Start(a.launch, 10000);
+    if (!l.ok()) {
+      std::cerr << "mcpsim conform: " << l.status().message() << "\n";
+      return 3;
+    }
+    launched = std::move(*l);
+    // Addresses given explicitly win over the launched ones.
+    if (!o.target.udp) o.target.udp = launched->target().udp;
+    if (!o.target.tcp) o.target.tcp = launched->target().tcp;
+    if (!o.target.http) o.target.http = launched->target().http;
+  }
+  if (!o.target.udp && !o.target.http && !o.target.tcp) return Usage("give --udp, --http or --launch");
+  if (Status s = conformance::CheckReachable(o.target, a.timeout_ms); !s.ok()) {
+    std::cerr << "mcpsim conform: target unreachable: " << s.message() << "\n";
+    return 3;
+  }
+  reports::Report rep = conformance::RunCatalog(o, [](const reports::CaseResult& r) {
+    std::string line(reports::VerdictName(r.verdict));
+    line += " " + r.id;
+    if (r.verdict != reports::Verdict::kOk && !r.reason.empty()) line += ": " + r.reason;
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  });
+  if (launched) launched->Stop();
+#ifdef MCPSIM_VERSION
+  rep.version = MCPSIM_VERSION;
+#endif
+  const std::string protocol = FindProtocol();
+  if (!protocol.empty()) rep.clauses = reports::ExtractClauses(protocol);
+  if (Status s = reports::WriteReportFiles(rep, a.out, baseline ? &*baseline : nullptr); !s.ok()) {
+    std::cerr << "mcpsim conform: cannot write reports: " << s.message() << "\n";
+    return 3;
+  }
+  const auto counts = reports::CountVerdicts(rep);
+  std::string summary = std::to_string(rep.cases.size()) + " cases:";
+  for (const auto& [v, n] : counts) summary += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);
+  summary += " (" + std::to_string(rep.duration_us / 1000) + " ms) report in " + a.out;
+  std::printf("%s\n", summary.c_str());
+  return conformance::ExitCode(rep, a.strict);
+}
+
+RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
+                  [](CLI::App& cmd) -> Runner {
+                    auto a = std::make_shared<ConformArgs>();
+                    cmd.add_option("--udp", a->udp, "Target UDP address HOST:PORT (CS)");
+                    cmd.add_option("--tcp", a->tcp, "Target TCP address HOST:PORT (RS; no cases yet)");
+                    cmd.add_option("--http", a->http, "Target HTTP URL or HOST:PORT (DP, RS, MS)");
+                    cmd.add_option("--launch", a->launch, "Shell command starting the target; its `listening` lines give the addresses");
+                    cmd.add_option("--cases", a->cases, "Glob(s) over case ids, comma-separated")->capture_default_str();
+                    cmd.add_flag("--strict", a->strict, "NON-STRICT (SHOULD) failures fail the run");
+                    cmd.add_option("--timeout", a->timeout_ms, "Wait for one answer (ms); a case gets 10x")->capture_default_str();
+                    cmd.add_option("--seed", a->seed, "Seed for generated names")->capture_default_str();
+                    cmd.add_option("--baseline", a->baseline, "Earlier report.json to compare against");
+                    cmd.add_option("--out", a->out, "Report directory")->capture_default_str();
+                    cmd.add_flag("--list", a->list, "List the case ids and their clauses");
+                    return [a] { return Conform(*a); };
+                  }}};
+
+}  // namespace
+}  // namespace mcpsim::cli
