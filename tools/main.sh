@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's main-job command: installs what is missing, builds (Release)
 # and runs mcpsim's main job on its embedded defaults: the whole scenario
-# library on a few seeds each, writing an HTML summary.
+# library on a few seeds each, then the conformance suite against the
+# embedded reference server (`mcpsim serve`, spawned on loopback), writing
+# HTML reports for both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -10,4 +12,7 @@ bin=build/release/tools/mcpsim
 out=${MCPSIM_REPORT_DIR:-mcpsim-report}
 "$bin" --version
 "$bin" run scenarios/library --seeds 1..3 --out "$out/scenarios"
+"$bin" conform --launch "$bin serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:" \
+  --out "$out/conformance"
 echo "main: scenario report in $out/scenarios/index.html"
+echo "main: conformance report in $out/conformance/index.html"
