@@ -42,6 +42,7 @@ void CsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& c
     if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
     return Ad(cmd, reply);
   }
+  if (IsServerOnlyWord(cmd.word())) return reply.Fail(StatusCode::kNotAllowed);  // WIRE-21
   reply.Fail(StatusCode::kUnknownCommand);
 }
 

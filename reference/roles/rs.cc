@@ -72,7 +72,7 @@ void RsRole::Close(const std::string& id) {
 void RsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
   if (cmd.word() == "RAP") return Rap(ctx, cmd, reply);
   if (cmd.word() == "REG") return Reg(ctx, cmd, reply);
-  if (cmd.word() == "RBIN") return reply.Fail(StatusCode::kNotAllowed);  // WIRE-21: S->C only
+  if (IsServerOnlyWord(cmd.word())) return reply.Fail(StatusCode::kNotAllowed);  // WIRE-21
   reply.Fail(StatusCode::kUnknownCommand);
 }
 

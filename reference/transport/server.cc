@@ -74,6 +74,15 @@ void PackDatagrams(const std::vector<std::string>& answers, const Endpoint& to,
   if (!cur.bytes.empty()) out.push_back(std::move(cur));
 }
 
+bool IsServerOnlyWord(std::string_view w) {
+  static constexpr std::string_view kWords[] = {"RBIN", "ROUT", "RCS", "RCR", "RNP", "RRI", "RRR",
+                                                "RAC",  "RRM",  "RRB", "RPN", "ROA", "RRV", "RRN"};
+  for (std::string_view k : kWords) {
+    if (k == w) return true;
+  }
+  return false;
+}
+
 PeerKey HttpSessionPeer(std::string_view session) {
   PeerKey k;
   k.conn = ~std::uint64_t{0};  // marks HTTP-session keys apart from TCP connections

@@ -145,6 +145,10 @@ class CommandServer {
 // request word) and trid can be read from the start of `line`; "" otherwise.
 std::string ErrorAnswer(std::string_view line, const char* clause);
 
+// Appendix A: request words defined only in the server->client direction. A
+// server receiving one answers 310 (WIRE-21).
+bool IsServerOnlyWord(std::string_view word);
+
 // The dedup key of an HTTP client: its SessionID (TIMER-5 "sender endpoint").
 PeerKey HttpSessionPeer(std::string_view session);
 

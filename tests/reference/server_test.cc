@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "reference/roles/cs.h"
 #include "reference/roles/dp.h"
 #include "reference/transport/server.h"
 
@@ -150,6 +151,18 @@ RC_GTEST_PROP(Server, ArbitraryDatagramsAreSafe, (const std::string& bytes)) {
   std::size_t total = 0;
   for (const auto& o : out) total += o.bytes.size();
   RC_ASSERT(total <= bytes.size());  // AMP-1
+}
+
+TEST(Server, ServerOnlyWordsAreAnswered310ByCs) {
+  auto store = OpenSqliteStore(":memory:");
+  ASSERT_TRUE(store.ok());
+  CsRole cs(CsConfig{}, **store);
+  std::vector<Output> out;
+  cs.OnDatagram(0, kClient, "RNP 5 a@b.cn online 0\r\nRXYZ 6\r\n");
+  cs.Drain(out);
+  EXPECT_EQ(Sent(out), "ANP 5 310\r\nAXYZ 6 100\r\n");  // WIRE-21
+  EXPECT_TRUE(IsServerOnlyWord("RBIN"));
+  EXPECT_FALSE(IsServerOnlyWord("RSM"));
 }
 
 DpConfig Dp() {

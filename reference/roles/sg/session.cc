@@ -14,13 +14,9 @@ constexpr std::uint8_t Bit(SessionState s) { return static_cast<std::uint8_t>(1u
 constexpr std::uint8_t kAny = 0x1f;
 constexpr std::uint8_t kActiveOnly = Bit(SessionState::kActive);
 
-// Appendix A: words a client may never send (WIRE-21, SG-NUDGE-4).
-bool ServerOnly(std::string_view w) {
-  static constexpr std::string_view kWords[] = {"RBIN", "ROUT", "RCS", "RCR", "RNP",
-                                                "RRI",  "RRR",  "RAC", "RRM", "RRB",
-                                                "RPN",  "ROA",  "RRV", "RRN", "RSN"};
-  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
-}
+// Words a client may never send: Appendix A's server-only words (WIRE-21)
+// and the nudge request RSN (SG-NUDGE-4).
+bool ServerOnly(std::string_view w) { return IsServerOnlyWord(w) || w == "RSN"; }
 
 }  // namespace
 
