@@ -30,14 +30,23 @@ McOp SgSession::OpOf(Req r) {
   return McOp::kLogin;
 }
 
-void SgSession::Report(TimeUs now, std::uint64_t op, McOp kind, std::uint16_t status,
-                       const wire::CommandView* answer) {
-  if (op == 0) return;
+namespace {
+// The event reporting the outcome of user action `op` (status 0 = ok).
+McEvent ActionEvent(TimeUs now, std::uint64_t op, McOp kind, std::uint16_t status) {
   McEvent e;
   e.op_id = op;
   e.op = kind;
   e.status = status;
   e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+  e.at = now;
+  return e;
+}
+}  // namespace
+
+void SgSession::Report(TimeUs now, std::uint64_t op, McOp kind, std::uint16_t status,
+                       const wire::CommandView* answer) {
+  if (op == 0) return;
+  McEvent e = ActionEvent(now, op, kind, status);
   e.at = now;
   if (status == 0 && answer) {
     for (std::size_t i = 0; i < answer->param_count(); ++i) e.params.push_back(answer->DecodeParam(i));
@@ -116,11 +125,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
         }
       }
       if (p.req == Req::kRcmAuto || p.op == 0) return;
-      McEvent e;
-      e.op_id = p.op;
-      e.op = kind;
-      e.status = status;
-      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      McEvent e = ActionEvent(now, p.op, kind, status);
       e.call_id = p.id;
       e.params = std::move(members);
       e.at = now;
@@ -130,11 +135,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       if (status == 0) calls_.erase(p.id);
       return Report(now, p.op, kind, status, &a);
     case Req::kRom: {
-      McEvent e;
-      e.op_id = p.op;
-      e.op = kind;
-      e.status = status;
-      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      McEvent e = ActionEvent(now, p.op, kind, status);
       e.account = p.arg;
       e.at = now;
       if (status == 0 && a.param_count() == 1) {
@@ -144,11 +145,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       return sink_.Emit(std::move(e));
     }
     case Req::kRoi: {
-      McEvent e;
-      e.op_id = p.op;
-      e.op = kind;
-      e.status = status;
-      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      McEvent e = ActionEvent(now, p.op, kind, status);
       e.call_id = p.id;
       e.at = now;
       std::optional<std::uint32_t> id;
@@ -197,11 +194,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
     }
     case Req::kRor: {
       if (status != 0 || p.arg == "reject") files_in_.erase(p.id);
-      McEvent e;
-      e.op_id = p.op;
-      e.op = kind;
-      e.status = status;
-      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      McEvent e = ActionEvent(now, p.op, kind, status);
       e.object_id = p.id;
       e.text = p.arg;
       e.at = now;
@@ -209,11 +202,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
     }
     case Req::kRoc: {
       if (status == 0) files_out_.erase(p.id);
-      McEvent e;
-      e.op_id = p.op;
-      e.op = kind;
-      e.status = status;
-      e.outcome = status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
+      McEvent e = ActionEvent(now, p.op, kind, status);
       e.object_id = p.id;
       e.at = now;
       return sink_.Emit(std::move(e));
