@@ -3,7 +3,6 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -33,39 +32,90 @@ std::optional<Verdict> ParseVerdict(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+
+bool IdChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'; }
+
+// "[PREFIX-N] rest" at the start of a (possibly bulleted) line: fills id/rest.
+bool ClauseStart(std::string_view line, std::string& id, std::string& rest) {
+  std::size_t i = 0;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  if (i + 1 < line.size() && (line[i] == '-' || line[i] == '*') && (line[i + 1] == ' ' || line[i + 1] == '\t')) {
+    i += 2;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+  }
+  if (i >= line.size() || line[i] != '[') return false;
+  const std::size_t close = line.find(']', i);
+  if (close == std::string_view::npos) return false;
+  const std::string_view cand = line.substr(i + 1, close - i - 1);
+  const std::size_t dash = cand.rfind('-');
+  if (cand.empty() || cand[0] < 'A' || cand[0] > 'Z' || dash == std::string_view::npos || dash + 1 == cand.size()) {
+    return false;
+  }
+  for (char c : cand) {
+    if (!IdChar(c)) return false;
+  }
+  for (char c : cand.substr(dash + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  id = std::string(cand);
+  std::size_t r = close + 1;
+  while (r < line.size() && line[r] == ' ') ++r;
+  rest = std::string(line.substr(r));
+  return true;
+}
+
+// The requirement level of the first RFC 2119 keyword in `body` ("" if none).
+std::string LevelOf(std::string_view body) {
+  static const std::pair<std::string_view, const char*> kWords[] = {
+      {"MUST", "MUST"},     {"SHALL", "MUST"},       {"REQUIRED", "MUST"}, {"SHOULD", "SHOULD"},
+      {"RECOMMENDED", "SHOULD"}, {"MAY", "MAY"},     {"OPTIONAL", "MAY"}};
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  std::size_t best = std::string_view::npos;
+  const char* level = "";
+  for (const auto& [word, lvl] : kWords) {
+    for (std::size_t at = body.find(word); at != std::string_view::npos; at = body.find(word, at + 1)) {
+      const bool left = at == 0 || !alnum(body[at - 1]);
+      const bool right = at + word.size() == body.size() || !alnum(body[at + word.size()]);
+      if (left && right) {
+        if (at < best) {
+          best = at;
+          level = lvl;
+        }
+        break;
+      }
+    }
+  }
+  return level;
+}
+
+}  // namespace
+
 std::vector<ClauseInfo> ExtractClauses(std::string_view md) {
   std::vector<ClauseInfo> out;
-  static const std::regex start(R"(^\s*(?:[-*]\s+)?\[([A-Z][A-Z0-9-]*-[0-9]+)\]\s*(.*)$)");
-  static const std::regex level(R"(\b(MUST NOT|MUST|REQUIRED|SHALL NOT|SHALL|SHOULD NOT|SHOULD|RECOMMENDED|MAY|OPTIONAL)\b)");
-  std::size_t pos = 0;
-  ClauseInfo* cur = nullptr;
   std::string body;
+  bool open = false;
   auto finish = [&] {
-    if (!cur) return;
-    std::smatch m;
-    if (std::regex_search(body, m, level)) {
-      const std::string k = m[1];
-      cur->level = k.rfind("MUST", 0) == 0 || k.rfind("SHALL", 0) == 0 || k == "REQUIRED" ? "MUST"
-                   : k.rfind("SHOULD", 0) == 0 || k == "RECOMMENDED"                     ? "SHOULD"
-                                                                                         : "MAY";
-    }
-    cur = nullptr;
+    if (open) out.back().level = LevelOf(body);
+    open = false;
   };
+  std::size_t pos = 0;
   while (pos <= md.size()) {
     const auto eol = md.find('\n', pos);
-    const std::string line(md.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
-    std::smatch m;
-    if (std::regex_match(line, m, start)) {
+    const std::string_view line = md.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    std::string id, rest;
+    if (ClauseStart(line, id, rest)) {
       finish();
-      out.push_back(ClauseInfo{m[1], "", m[2]});
-      cur = &out.back();
-      body = m[2];
-    } else if (cur) {
+      out.push_back(ClauseInfo{id, "", rest});
+      body = rest;
+      open = true;
+    } else if (open) {
       // A clause continues on indented lines; a blank or unindented line ends it.
       if (line.empty() || !std::isspace(static_cast<unsigned char>(line[0]))) {
         finish();
       } else {
-        body += " " + line;
+        body += ' ';
+        body += line;
       }
     }
     if (eol == std::string_view::npos) break;
