@@ -34,6 +34,18 @@ Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::stri
   return out;
 }
 
+Result<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths) {
+  auto files = ExpandScenarioPaths(paths);
+  if (!files.ok()) return files.status();
+  std::vector<Scenario> scenarios;
+  for (const std::string& f : *files) {
+    auto s = ParseScenarioFile(f);
+    if (!s.ok()) return s.status();
+    scenarios.push_back(std::move(*s));
+  }
+  return scenarios;
+}
+
 std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseSeedRange(const std::string& s) {
   auto num = [](const std::string& t) -> std::optional<std::uint64_t> {
     if (t.empty() || t.size() > 19 || !std::all_of(t.begin(), t.end(), ::isdigit)) return std::nullopt;

@@ -19,6 +19,8 @@ namespace mcpsim::scenarios {
 // Files named directly, plus every *.yaml / *.yml directly inside a named
 // folder (sorted by name). Error "SCEN" for a missing path or empty folder.
 Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& paths);
+// ExpandScenarioPaths, then ParseScenarioFile on each; the first error wins.
+Result<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths);
 
 // "7" or "A..B" (inclusive, A <= B, at most 10^7 seeds).
 std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseSeedRange(const std::string& s);

@@ -37,20 +37,12 @@ int Run(const RunArgs& a) {
       return 2;
     }
   }
-  auto files = ExpandScenarioPaths(a.paths);
-  if (!files.ok()) {
-    std::cerr << "mcpsim: error: " << files.status().message() << "\n";
+  auto loaded = LoadScenarios(a.paths);
+  if (!loaded.ok()) {
+    std::cerr << "mcpsim: error: " << loaded.status().message() << "\n";
     return 2;
   }
-  std::vector<Scenario> scenarios;
-  for (const std::string& f : *files) {
-    auto s = ParseScenarioFile(f);
-    if (!s.ok()) {
-      std::cerr << "mcpsim: error: " << s.status().message() << "\n";
-      return 2;
-    }
-    scenarios.push_back(std::move(*s));
-  }
+  std::vector<Scenario> scenarios = std::move(*loaded);
   const std::size_t seeds_per = range ? range->second - range->first + 1 : 1;
   const bool single = scenarios.size() == 1 && seeds_per == 1;
   if ((!a.trace.empty() || !a.pcap.empty()) && !single) {

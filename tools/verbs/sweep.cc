@@ -50,20 +50,12 @@ int Sweep(const SweepArgs& a) {
     std::cerr << "mcpsim: error: --jobs must be 1..256\n";
     return 2;
   }
-  auto files = ExpandScenarioPaths(a.paths);
-  if (!files.ok()) {
-    std::cerr << "mcpsim: error: " << files.status().message() << "\n";
+  auto loaded = LoadScenarios(a.paths);
+  if (!loaded.ok()) {
+    std::cerr << "mcpsim: error: " << loaded.status().message() << "\n";
     return 2;
   }
-  std::vector<Scenario> scenarios;
-  for (const std::string& f : *files) {
-    auto s = ParseScenarioFile(f);
-    if (!s.ok()) {
-      std::cerr << "mcpsim: error: " << s.status().message() << "\n";
-      return 2;
-    }
-    scenarios.push_back(std::move(*s));
-  }
+  std::vector<Scenario> scenarios = std::move(*loaded);
   SweepOptions o;
   o.seed_lo = range->first;
   o.seed_hi = range->second;
