@@ -68,6 +68,19 @@ void McClient::SendHttp(TimeUs, HttpOp op) {
   http_[id] = std::move(op);
 }
 
+McClient::HttpOp McClient::RsPost(std::uint64_t op_id, McOp op, std::string body) const {
+  HttpOp h;
+  h.op_id = op_id;
+  h.op = op;
+  h.to = rs_endpoint_;
+  h.request.method = "POST";
+  h.request.target = rs_path_;
+  h.request.headers["content-type"] = "application/x-mcp";
+  if (!rs_session_.empty()) h.request.headers["sessionid"] = rs_session_;  // HTTP-7
+  h.request.body = std::move(body);
+  return h;
+}
+
 std::uint64_t McClient::QueryDispatch(TimeUs now) {
   std::string line;
   wire::LineWriter w(line, wire::Limits::Stream());
@@ -95,15 +108,7 @@ std::uint64_t McClient::RequestCaptcha(TimeUs now) {
   wire::LineWriter w(body, wire::Limits::Stream());
   w.Begin("RAP", http_trids_.Next()).Param(config_.client_version).Param(config_.device_id);
   (void)w.Finish();
-  HttpOp op;
-  op.op_id = NewOp();
-  op.op = McOp::kCaptcha;
-  op.to = rs_endpoint_;
-  op.request.method = "POST";
-  op.request.target = rs_path_;
-  op.request.headers["content-type"] = "application/x-mcp";
-  if (!rs_session_.empty()) op.request.headers["sessionid"] = rs_session_;  // RS-1: reuse
-  op.request.body = std::move(body);
+  HttpOp op = RsPost(NewOp(), McOp::kCaptcha, std::move(body));  // RS-1: reuses a session
   captcha_ = Captcha{};
   captcha_.op_id = op.op_id;
   pending_abin_.clear();
@@ -125,15 +130,7 @@ std::uint64_t McClient::Register(TimeUs now, const std::string& captcha_text,
   wire::LineWriter w(body, wire::Limits::Stream());
   w.Begin("REG", trid).ParamNumber(captcha_.id).Param(captcha_text).Param(account).Param(password).Param(nickname);
   if (!w.Finish().ok()) return Refuse(now, McOp::kRegister, "parameters do not fit the wire limits");
-  HttpOp op;
-  op.op_id = NewOp();
-  op.op = McOp::kRegister;
-  op.to = rs_endpoint_;
-  op.request.method = "POST";
-  op.request.target = rs_path_;
-  op.request.headers["content-type"] = "application/x-mcp";
-  op.request.headers["sessionid"] = rs_session_;
-  op.request.body = std::move(body);
+  HttpOp op = RsPost(NewOp(), McOp::kRegister, std::move(body));
   reg_ops_[trid] = op.op_id;
   const std::uint64_t id = op.op_id;
   SendHttp(now, std::move(op));
@@ -348,15 +345,7 @@ void McClient::HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& re
   }
   if (!pending_abin_.empty() && !rs_session_.empty()) {
     // RS-5: answer every RBIN; the response carries the next chunks (HTTP-8).
-    HttpOp next;
-    next.op_id = captcha_.op_id;
-    next.op = McOp::kCaptcha;
-    next.to = rs_endpoint_;
-    next.request.method = "POST";
-    next.request.target = rs_path_;
-    next.request.headers["content-type"] = "application/x-mcp";
-    next.request.headers["sessionid"] = rs_session_;
-    next.request.body = std::move(pending_abin_);
+    HttpOp next = RsPost(captcha_.op_id, McOp::kCaptcha, std::move(pending_abin_));
     pending_abin_.clear();
     SendHttp(now, std::move(next));
   }

@@ -149,6 +149,8 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   void Emit(McEvent e) override;
   std::uint64_t Refuse(TimeUs now, McOp op, std::string why);
   void SendHttp(TimeUs now, HttpOp op);
+  // A POST /mcp of `body` to RS, carrying the registration SessionID if any.
+  HttpOp RsPost(std::uint64_t op_id, McOp op, std::string body) const;
   void HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& resp);
   std::string HandleRbin(const wire::CommandView& cmd);
   void HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& resp);
