@@ -22,6 +22,9 @@ function(mcpsim_test name)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
+  if("unit" IN_LIST T_LABELS)
+    set_property(GLOBAL APPEND PROPERTY MCPSIM_UNIT_TESTS ${name})
+  endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300
                        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})

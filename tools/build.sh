@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Configures and builds one flavour of mcpsim. Usage: tools/build.sh [release|debug|asan|fuzz]
+# Configures and builds one flavour of mcpsim.
+# Usage: tools/build.sh [release|debug|asan|fuzz] [TARGET...]   (default: everything;
+# `unit_tests` = only the executables of `unit`-labelled tests)
 # Output goes to build/<flavour>/ (the binary: build/<flavour>/tools/mcpsim).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,9 @@ cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
 if [ "$flavour" = fuzz ]; then
   # Only the libFuzzer targets (fuzz/CMakeLists.txt); the rest is built elsewhere.
   cmake --build "build/$flavour" -j "$jobs" --target fuzz_all
+elif [ $# -gt 1 ]; then
+  shift
+  cmake --build "build/$flavour" -j "$jobs" --target "$@"
 else
   cmake --build "build/$flavour" -j "$jobs"
 fi
