@@ -15,9 +15,18 @@ using yaml::YamlCtx;
 using Outcome = reference::McEvent::Outcome;
 
 const char* StepOpName(StepOp op) {
-  static const char* names[] = {"dispatch", "accept_privacy", "captcha", "register", "upload",
-                                "ad",       "media",          "wait",    "await"};
+  static const char* names[] = {"dispatch", "accept_privacy", "captcha",    "register", "upload",  "ad",
+                                "media",    "wait",           "await",      "login",    "logout",  "contact",
+                                "presence", "profile",        "invite",     "add_member", "message", "leave",
+                                "offline",  "file",           "voice",      "nudge"};
   return names[static_cast<int>(op)];
+}
+
+bool IsSgStep(StepOp op) { return op >= StepOp::kLogin; }
+
+const char* FileDecisionName(FileDecision d) {
+  static const char* names[] = {"accept", "reject", "cancel", "ignore"};
+  return names[static_cast<int>(d)];
 }
 
 const char* FaultKindName(FaultKind k) {
@@ -30,18 +39,22 @@ const std::vector<std::string>& CounterNames() {
       "ops",          "pending",      "ok",           "status",         "refused",        "gave_up",
       "sent",         "resent",       "late_answers",   "dropped",        "duplicated",
       "corrupted",    "delivered",    "uploads_stored", "cs_executed",    "cs_replayed",
-      "rs_accounts",  "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_max_us"};
+      "rs_accounts",  "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_max_us",
+      // SG (0 without an SG)
+      "sg_executed", "sg_replayed", "messages_received", "offline_received", "offline_stored",
+      "presence_received", "files_received", "files_rejected", "files_cancelled", "files_failed",
+      "voice_received", "nudges_received", "sessions_lost"};
   return names;
 }
 
 std::vector<std::string> ResolveNodes(const std::string& name, int clients) {
-  if (name == "servers") return {"dp", "rs", "cs", "ms"};
+  if (name == "servers") return {"dp", "rs", "cs", "ms", "sg"};
   if (name == "clients") {
     std::vector<std::string> out;
     for (int i = 0; i < clients; ++i) out.push_back("mc-" + std::to_string(i));
     return out;
   }
-  if (name == "dp" || name == "rs" || name == "cs" || name == "ms") return {name};
+  if (name == "dp" || name == "rs" || name == "cs" || name == "ms" || name == "sg") return {name};
   if (name.rfind("mc-", 0) == 0 && name.size() > 3 && name.size() < 8 &&
       std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (std::stoi(name.substr(3)) < clients) return {name};
@@ -114,6 +127,9 @@ class Parser {
   std::vector<int> Clients(const YAML::Node& n, bool* all);
   void ParseWorkload(const YAML::Node& n);
   void Checkers(const YAML::Node& n);
+  void Provision(const YAML::Node& n);
+  void Targets(const YAML::Node& n, Step& s);
+  void SgStepFields(const YAML::Node& n, Step& s);
   void Counters(const YAML::Node& n);
   SourcePos Pos(const YAML::Node& n) { return {n.Mark().line + 1, n.Mark().column + 1}; }
 
@@ -133,8 +149,8 @@ Result<Scenario> Parser::Parse(std::string_view text) {
     s_.file = ctx_.file();
     if (!root.IsMap()) {
       ctx_.FailAt(1, 1, "a scenario must be a YAML mapping");
-    } else if (ctx_.CheckKeys(root, {"name", "purpose", "seed", "time_limit", "settle", "nodes", "network", "steps",
-                                     "workload", "checkers", "expect_counters"},
+    } else if (ctx_.CheckKeys(root, {"name", "purpose", "seed", "time_limit", "settle", "nodes", "provision", "network",
+                                     "steps", "workload", "checkers", "expect_counters"},
                               "scenario")) {
       if (!root["name"]) ctx_.FailAt(1, 1, "missing required key 'name'");
       if (!root["purpose"]) ctx_.FailAt(1, 1, "missing required key 'purpose'");
@@ -151,6 +167,7 @@ Result<Scenario> Parser::Parse(std::string_view text) {
       ctx_.Duration(root, "settle", s_.settle);
       if (!ctx_.failed() && s_.time_limit <= 0) ctx_.Fail(root["time_limit"], "time_limit must be > 0");
       if (root["nodes"]) Nodes(root["nodes"]);
+      if (root["provision"] && !ctx_.failed()) Provision(root["provision"]);
       if (root["network"] && !ctx_.failed()) Network(root["network"]);
       if (root["steps"] && !ctx_.failed()) Steps(root["steps"]);
       if (root["workload"] && !ctx_.failed()) ParseWorkload(root["workload"]);
@@ -168,8 +185,8 @@ Result<Scenario> Parser::Parse(std::string_view text) {
 }
 
 void Parser::Nodes(const YAML::Node& n) {
-  if (!ctx_.CheckKeys(n, {"clients", "servers", "sg", "min_version", "latest_version", "client_version",
-                          "cs_rate_per_s", "cs_burst"},
+  if (!ctx_.CheckKeys(n, {"clients", "servers", "sg", "client_cache", "min_version", "latest_version",
+                          "client_version", "cs_rate_per_s", "cs_burst"},
                       "nodes")) {
     return;
   }
@@ -177,9 +194,9 @@ void Parser::Nodes(const YAML::Node& n) {
   ctx_.Int(n, "clients", 0, 64, v);
   s_.clients = static_cast<int>(v);
   v = s_.sg;
-  ctx_.Int(n, "sg", 0, 16, v);
+  ctx_.Int(n, "sg", 0, 1, v);
   s_.sg = static_cast<int>(v);
-  if (s_.sg > 0) ctx_.Fail(n["sg"], "SG nodes are not available yet (the SG is not hosted in RefWorld)");
+  ctx_.Bool(n, "client_cache", s_.client_cache);
   if (const YAML::Node srv = n["servers"]) {
     for (const std::string& name : ctx_.StrList(srv)) {
       if (name != "dp" && name != "rs" && name != "cs" && name != "ms") {
@@ -203,7 +220,7 @@ std::string Parser::OneName(const YAML::Node& n) {
   auto s = ctx_.StrOf(n);
   if (!s) return "";
   if (ResolveNodes(*s, s_.clients).empty()) {
-    ctx_.Fail(n, "unknown node '" + *s + "' (dp, rs, cs, ms, mc-0.." + "mc-" +
+    ctx_.Fail(n, "unknown node '" + *s + "' (dp, rs, cs, ms, sg, mc-0.." + "mc-" +
                      std::to_string(std::max(0, s_.clients - 1)) + ", clients, servers)");
     return "";
   }
@@ -362,30 +379,52 @@ void Parser::Steps(const YAML::Node& n) {
 }
 
 void Parser::OneStep(const YAML::Node& n) {
-  if (!n.IsMap() || !n["do"]) return ctx_.Fail(n, "a step needs 'do' (dispatch, accept_privacy, captcha, "
-                                                  "register, upload, ad, media, wait, await)");
+  static const char* kOps =
+      "dispatch, accept_privacy, captcha, register, upload, ad, media, wait, await, login, logout, contact, "
+      "presence, profile, invite, add_member, message, leave, offline, file, voice, nudge";
+  if (!n.IsMap() || !n["do"]) return ctx_.Fail(n, std::string("a step needs 'do' (") + kOps + ")");
   Step s;
   s.pos = Pos(n);
   const std::string op = ctx_.StrOf(n["do"]).value_or("");
   std::initializer_list<const char*> common = {"do", "client", "at", "wait", "count", "spacing", "expect",
                                                "min_ok"};
   std::vector<const char*> keys(common);
-  auto allow = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more); };
-  if (op == "dispatch") s.op = StepOp::kDispatch;
-  else if (op == "accept_privacy") s.op = StepOp::kAcceptPrivacy;
-  else if (op == "captcha") s.op = StepOp::kCaptcha;
-  else if (op == "register") {
-    s.op = StepOp::kRegister;
-    allow({"account", "password", "password_again", "nickname", "captcha"});
-  } else if (op == "upload") {
-    s.op = StepOp::kUpload;
-    allow({"kind", "data"});
-  } else if (op == "ad") {
-    s.op = StepOp::kAd;
-    allow({"slot"});
-  } else if (op == "media") {
-    s.op = StepOp::kMedia;
-    allow({"url"});
+  struct Simple {
+    const char* name;
+    StepOp op;
+    std::vector<const char*> keys;
+  };
+  static const Simple simple[] = {
+      {"dispatch", StepOp::kDispatch, {}},
+      {"accept_privacy", StepOp::kAcceptPrivacy, {}},
+      {"captcha", StepOp::kCaptcha, {}},
+      {"register", StepOp::kRegister, {"account", "password", "password_again", "nickname", "captcha"}},
+      {"upload", StepOp::kUpload, {"kind", "data"}},
+      {"ad", StepOp::kAd, {"slot"}},
+      {"media", StepOp::kMedia, {"url"}},
+      {"login", StepOp::kLogin, {"account", "password"}},
+      {"logout", StepOp::kLogout, {}},
+      {"contact", StepOp::kContact, {"op", "to"}},
+      {"presence", StepOp::kPresence, {"presence", "caps"}},
+      {"profile", StepOp::kProfile, {"nickname", "psm", "avatar"}},
+      {"invite", StepOp::kInvite, {"to"}},
+      {"add_member", StepOp::kAddMember, {"to"}},
+      {"message", StepOp::kMessage, {"text"}},
+      {"leave", StepOp::kLeave, {}},
+      {"offline", StepOp::kOffline, {"to", "text"}},
+      {"file", StepOp::kFile, {"name", "size", "decision"}},
+      {"voice", StepOp::kVoice, {"frames", "valid", "container", "check"}},
+      {"nudge", StepOp::kNudge, {"from"}},
+  };
+  bool known = false;
+  for (const Simple& x : simple) {
+    if (op == x.name) {
+      s.op = x.op;
+      keys.insert(keys.end(), x.keys.begin(), x.keys.end());
+      known = true;
+    }
+  }
+  if (known) {
   } else if (op == "wait") {
     s.op = StepOp::kWait;
     keys = {"do", "at", "for"};
@@ -393,8 +432,10 @@ void Parser::OneStep(const YAML::Node& n) {
     s.op = StepOp::kAwait;
     keys = {"do", "at"};
   } else {
-    return ctx_.Fail(n["do"], "unknown step '" + op + "' (dispatch, accept_privacy, captcha, register, upload, "
-                                                       "ad, media, wait, await)");
+    return ctx_.Fail(n["do"], "unknown step '" + op + "' (" + kOps + ")");
+  }
+  if (IsSgStep(s.op) && s_.sg == 0) {
+    return ctx_.Fail(n["do"], "step '" + op + "' talks to the SG: set nodes.sg: 1");
   }
   for (const auto& kv : n) {
     const std::string k = kv.first.Scalar();
@@ -435,11 +476,111 @@ void Parser::OneStep(const YAML::Node& n) {
       s.captcha_text = v;
     }
   }
+  if (IsSgStep(s.op)) SgStepFields(n, s);
   if (n["expect"]) s.expect = ParseExpect(n["expect"]);
   if (n["min_ok"]) {
     if (auto v = ctx_.IntOf(n["min_ok"], 0, 10000000)) s.min_ok = static_cast<int>(*v);
   }
   s_.steps.push_back(std::move(s));
+}
+
+void Parser::Targets(const YAML::Node& n, Step& s) {
+  s.to_clients.clear();
+  s.to_accounts.clear();
+  if (n.IsScalar() && n.Scalar() == "others") {
+    s.to_others = true;
+    return;
+  }
+  auto one = [&](const YAML::Node& e) {
+    if (e.IsScalar() && e.Scalar().find('@') != std::string::npos) {
+      s.to_accounts.push_back(e.Scalar());
+    } else if (auto v = ctx_.IntOf(e, 0, std::max(0, s_.clients - 1))) {
+      s.to_clients.push_back(static_cast<int>(*v));
+    }
+  };
+  if (n.IsSequence()) {
+    for (const auto& e : n) one(e);
+  } else {
+    one(n);
+  }
+  if (!ctx_.failed() && s.to_clients.empty() && s.to_accounts.empty()) {
+    ctx_.Fail(n, "'to' names no target (a client index, a list of them, others, or an account)");
+  }
+}
+
+void Parser::SgStepFields(const YAML::Node& n, Step& s) {
+  if (n["to"]) {
+    Targets(n["to"], s);
+  } else if (s.op == StepOp::kContact || s.op == StepOp::kInvite || s.op == StepOp::kAddMember ||
+             s.op == StepOp::kOffline) {
+    return ctx_.Fail(n, std::string("step '") + StepOpName(s.op) + "' needs 'to'");
+  }
+  if (s.op == StepOp::kInvite && !s.to_others && s.to_clients.size() + s.to_accounts.size() != 1) {
+    return ctx_.Fail(n["to"], "invite takes one target (add the others with add_member)");
+  }
+  ctx_.Str(n, "text", s.text);
+  if (const YAML::Node o = n["op"]) {
+    s.contact_op = ctx_.StrOf(o).value_or("");
+    if (s.contact_op != "add" && s.contact_op != "del" && s.contact_op != "block" && s.contact_op != "unblock") {
+      return ctx_.Fail(o, "contact op must be add, del, block or unblock");
+    }
+  }
+  ctx_.Str(n, "presence", s.presence);
+  std::int64_t v = s.caps;
+  ctx_.Int(n, "caps", 0, 7, v);
+  s.caps = static_cast<std::uint32_t>(v);
+  ctx_.Str(n, "psm", s.psm);
+  ctx_.Str(n, "avatar", s.avatar);
+  ctx_.Str(n, "name", s.file_name);
+  v = s.size;
+  ctx_.Int(n, "size", 1, 8 * 1024 * 1024, v);
+  s.size = static_cast<std::uint32_t>(v);
+  if (const YAML::Node d = n["decision"]) {
+    const std::string x = ctx_.StrOf(d).value_or("");
+    bool found = false;
+    for (auto k : {FileDecision::kAccept, FileDecision::kReject, FileDecision::kCancel, FileDecision::kIgnore}) {
+      if (x == FileDecisionName(k)) s.decision = k, found = true;
+    }
+    if (!found) return ctx_.Fail(d, "decision must be accept, reject, cancel or ignore");
+  }
+  v = s.frames;
+  ctx_.Int(n, "frames", 2, 20000, v);
+  s.frames = static_cast<std::uint32_t>(v);
+  if (s.frames % 2 != 0) return ctx_.Fail(n["frames"], "frames must be even (WAV GSM blocks hold two frames)");
+  ctx_.Bool(n, "valid", s.voice_valid);
+  ctx_.Bool(n, "check", s.client_check);
+  if (const YAML::Node c = n["container"]) {
+    const std::string x = ctx_.StrOf(c).value_or("");
+    if (x != "wav" && x != "raw") return ctx_.Fail(c, "container must be wav or raw");
+    s.wav = x == "wav";
+  }
+  if (const YAML::Node f = n["from"]) {
+    const std::string x = ctx_.StrOf(f).value_or("");
+    if (x == "client") {
+      s.from_client = true;
+    } else if (x.find('@') != std::string::npos) {
+      s.from = x;
+    } else {
+      return ctx_.Fail(f, "nudge 'from' must be client or a back-end account (name@domain)");
+    }
+  }
+}
+
+void Parser::Provision(const YAML::Node& n) {
+  if (!ctx_.CheckKeys(n, {"accounts", "contacts", "extra_contacts"}, "provision")) return;
+  ctx_.Bool(n, "accounts", s_.provision_accounts);
+  if (const YAML::Node c = n["contacts"]) {
+    const std::string x = ctx_.StrOf(c).value_or("");
+    if (x != "mutual" && x != "none") return ctx_.Fail(c, "provision.contacts must be mutual or none");
+    s_.provision_contacts = x == "mutual";
+  }
+  std::int64_t v = 0;
+  ctx_.Int(n, "extra_contacts", 0, 1000, v);
+  s_.extra_contacts = static_cast<int>(v);
+  if (!ctx_.failed() && (s_.provision_contacts || s_.extra_contacts > 0) && !s_.provision_accounts) {
+    ctx_.Fail(n, "provision.contacts and extra_contacts need provision.accounts: true");
+  }
+  if (!ctx_.failed() && s_.provision_accounts && s_.sg == 0) ctx_.Fail(n, "provisioning needs nodes.sg: 1");
 }
 
 void Parser::ParseWorkload(const YAML::Node& n) {
@@ -457,13 +598,20 @@ void Parser::ParseWorkload(const YAML::Node& n) {
   }
   if (s_.clients == 0) return ctx_.Fail(n, "a workload needs clients (nodes.clients is 0)");
   if (const YAML::Node m = n["mix"]) {
-    if (!ctx_.CheckKeys(m, {"upload", "ad", "media", "dispatch"}, "workload.mix")) return;
+    if (!ctx_.CheckKeys(m, {"upload", "ad", "media", "dispatch", "message", "offline"}, "workload.mix")) return;
     std::int64_t v;
     v = 0, ctx_.Int(m, "upload", 0, 1000, v), w.upload = static_cast<int>(v);
     v = 0, ctx_.Int(m, "ad", 0, 1000, v), w.ad = static_cast<int>(v);
     v = 0, ctx_.Int(m, "media", 0, 1000, v), w.media = static_cast<int>(v);
     v = 0, ctx_.Int(m, "dispatch", 0, 1000, v), w.dispatch = static_cast<int>(v);
-    if (!ctx_.failed() && w.upload + w.ad + w.media + w.dispatch == 0) return ctx_.Fail(m, "mix weights are all 0");
+    v = 0, ctx_.Int(m, "message", 0, 1000, v), w.message = static_cast<int>(v);
+    v = 0, ctx_.Int(m, "offline", 0, 1000, v), w.offline = static_cast<int>(v);
+    if (!ctx_.failed() && w.message + w.offline > 0 && s_.sg == 0) {
+      return ctx_.Fail(m, "message/offline workload needs nodes.sg: 1");
+    }
+    if (!ctx_.failed() && w.upload + w.ad + w.media + w.dispatch + w.message + w.offline == 0) {
+      return ctx_.Fail(m, "mix weights are all 0");
+    }
   }
   s_.workload = w;
 }
@@ -471,6 +619,9 @@ void Parser::ParseWorkload(const YAML::Node& n) {
 void Parser::Checkers(const YAML::Node& n) {
   if (!n) {
     s_.checkers = DefaultCheckers();
+    if (s_.sg > 0) {
+      for (const std::string& c : DefaultSgCheckers()) s_.checkers.push_back(c);
+    }
     return;
   }
   s_.checkers_explicit = true;
@@ -478,11 +629,13 @@ void Parser::Checkers(const YAML::Node& n) {
   for (const auto& c : n) {
     auto name = ctx_.StrOf(c);
     if (!name) return;
-    if (!FindChecker(*name)) {
+    const CheckerDef* def = FindChecker(*name);
+    if (!def) {
       std::string list;
       for (const auto& d : AllCheckers()) list += (list.empty() ? "" : ", ") + d.name;
       return ctx_.Fail(c, "unknown checker '" + *name + "' (known: " + list + ")");
     }
+    if (def->needs_sg && s_.sg == 0) return ctx_.Fail(c, "checker '" + *name + "' needs nodes.sg: 1");
     s_.checkers.push_back(*name);
   }
 }
