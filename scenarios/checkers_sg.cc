@@ -3,6 +3,7 @@
 // login after the faults heal. They read the runner's op records (whose
 // message texts are unique), the clients' notifications, the clients' SG
 // sessions and caches, and the server's store.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -19,6 +20,12 @@ using yaml::FormatDuration;
 namespace {
 
 std::string Mc(int c) { return "mc-" + std::to_string(c); }
+
+// Liveness is judged only for what had time to happen: a server push gives
+// up after the TIMER-3 budget (31 s, then SG closes that session), so a send
+// acknowledged less than this before the end may still be in flight.
+constexpr TimeUs kWindow = 33 * kSeconds;
+bool Settled(const RunView& v, TimeUs t) { return t + kWindow <= v.end; }
 
 // Client c is online at the end: its session is ACTIVE and the SG agrees.
 bool ActiveAtEnd(const RunView& v, int c) {
@@ -70,6 +77,7 @@ std::string ExactlyOnceMessages(const RunView& v) {
   }
   for (const OpRecord& r : v.ops) {
     if (r.op != McOp::kSendMessage || !r.event || r.event->outcome != Outcome::kOk) continue;
+    if (!Settled(v, r.event->at)) continue;
     for (int m : r.members) {
       if (got.count({m, r.text}) || Disturbed(v, m, r.issued)) continue;
       return DescribeOp(v, r) + ": message " + Preview(r.text) + " acknowledged (ASM 0) but never shown to " + Mc(m) +
@@ -96,6 +104,14 @@ std::string OfflineDelivered(const RunView& v) {
     if (r.op != McOp::kSendOffline || r.target < 0 || !r.event || r.event->outcome != Outcome::kOk) continue;
     if (got.count({r.target, r.text})) continue;
     if (ActiveAtEnd(v, r.target)) {
+      // Delivered at the ack (recipient online) or at its last login.
+      TimeUs due = r.event->at;
+      for (const OpRecord& l : v.ops) {
+        if (l.client == r.target && l.op == McOp::kLogin && l.event && l.event->outcome == Outcome::kOk) {
+          due = std::max(due, l.event->at);
+        }
+      }
+      if (!Settled(v, due)) continue;
       return DescribeOp(v, r) + ": offline message " + Preview(r.text) + " acknowledged (AOM) but never shown to " +
              Mc(r.target) + ", which is online at the end (SG-OFF-3)";
     }
@@ -112,6 +128,17 @@ std::string OfflineDelivered(const RunView& v) {
 }
 
 std::string ContactsConverge(const RunView& v) {
+  // The last thing that may have changed a list or started a sync.
+  TimeUs last = 0;
+  for (const OpRecord& r : v.ops) {
+    if (r.op == McOp::kEditContact || r.op == McOp::kSetProfile || r.op == McOp::kLogin) {
+      last = std::max(last, r.event ? r.event->at : v.end);
+    }
+  }
+  for (const Notice& n : v.notices) {
+    if (n.event.op == McOp::kContactsChanged) last = std::max(last, n.event.at);
+  }
+  if (!Settled(v, last)) return "";  // a sync may still be running
   for (int c = 0; c < v.world.clients(); ++c) {
     if (!ActiveAtEnd(v, c)) continue;
     const auto& sg = *v.world.mc(c).sg();
