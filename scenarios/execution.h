@@ -93,6 +93,7 @@ class Execution {
   std::vector<Followup> followups_;
   std::uint64_t text_seq_ = 0;
   bool reaction_scheduled_ = false;
+  std::vector<bool> hidden_;  // RunOptions::hide_first_notice, per client
 };
 
 }  // namespace mcpsim::scenarios

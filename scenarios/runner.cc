@@ -207,6 +207,10 @@ void Execution::Collect() {
         last_ad_image_[static_cast<std::size_t>(c)] = e.params[1];
       }
       if (e.op_id == 0) {
+        if (o_.hide_first_notice == e.op && !hidden_[static_cast<std::size_t>(c)]) {
+          hidden_[static_cast<std::size_t>(c)] = true;
+          continue;
+        }
         OnNotice(c, e);
         notices_.push_back({c, std::move(e)});
         continue;
@@ -289,6 +293,7 @@ std::string Execution::Run() {
   accounts_.clear();
   for (int c = 0; c < s_.clients; ++c) accounts_.push_back("user" + std::to_string(c) + "@live.cn");
   call_.assign(static_cast<std::size_t>(s_.clients), 0);
+  hidden_.assign(static_cast<std::size_t>(s_.clients), false);
   if (std::string err = Provision(); !err.empty()) return "provision: " + err;
   if (Status st = ApplyNetwork(); !st.ok()) return "network: " + st.ToString();
   if (s_.workload) {

@@ -72,6 +72,29 @@ TEST(ScenarioBroken, NoSgDedupIsCaughtByExactlyOnceMessages) {
   }
 }
 
+// A client that loses the first message / offline message / file it is shown
+// breaks exactly-once delivery: the checkers name what never arrived.
+TEST(ScenarioBroken, LostNotificationsAreCaught) {
+  struct Case {
+    const char* scenario;
+    reference::McOp hide;
+    const char* checker;
+    const char* reason;
+  };
+  for (const Case& k : {Case{"sg-chat-two-party", reference::McOp::kMessage, "exactly_once_messages", "never shown"},
+                        Case{"sg-offline-messages", reference::McOp::kOfflineMessage, "offline_delivered", "never shown"},
+                        Case{"sg-file-accept", reference::McOp::kFileReceived, "files_intact", "no client received"}}) {
+    RunOptions o;
+    o.only_checkers = {k.checker};
+    EXPECT_TRUE(RunScenario(Load(k.scenario), o).pass) << k.scenario;
+    o.hide_first_notice = k.hide;
+    const RunResult r = RunScenario(Load(k.scenario), o);
+    ASSERT_EQ(r.checks.size(), 1u);
+    EXPECT_FALSE(r.checks[0].pass) << k.scenario << ": " << k.checker << " missed a lost notification";
+    EXPECT_NE(r.checks[0].reason.find(k.reason), std::string::npos) << r.checks[0].reason;
+  }
+}
+
 // A client that stays cut off from SG after the scheduled faults heal cannot
 // log in: login_after_heal names it. Without a login after the heal the
 // checker refuses to pass vacuously.
