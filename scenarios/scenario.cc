@@ -7,106 +7,13 @@
 #include <sstream>
 
 #include "scenarios/checkers.h"
+#include "scenarios/scenario_parse.h"
 #include "scenarios/yaml_util.h"
 
 namespace mcpsim::scenarios {
 
 using yaml::YamlCtx;
 using Outcome = reference::McEvent::Outcome;
-
-const char* StepOpName(StepOp op) {
-  static const char* names[] = {"dispatch", "accept_privacy", "captcha",    "register", "upload",  "ad",
-                                "media",    "wait",           "await",      "login",    "logout",  "contact",
-                                "presence", "profile",        "invite",     "add_member", "message", "leave",
-                                "offline",  "file",           "voice",      "nudge"};
-  return names[static_cast<int>(op)];
-}
-
-bool IsSgStep(StepOp op) { return op >= StepOp::kLogin; }
-
-const char* FileDecisionName(FileDecision d) {
-  static const char* names[] = {"accept", "reject", "cancel", "ignore"};
-  return names[static_cast<int>(d)];
-}
-
-const char* FaultKindName(FaultKind k) {
-  static const char* names[] = {"partition", "clog", "clog_node", "link_down", "link_change"};
-  return names[static_cast<int>(k)];
-}
-
-const std::vector<std::string>& CounterNames() {
-  static const std::vector<std::string> names = {
-      "ops",          "pending",      "ok",           "status",         "refused",        "gave_up",
-      "sent",         "resent",       "late_answers",   "dropped",        "duplicated",
-      "corrupted",    "delivered",    "uploads_stored", "cs_executed",    "cs_replayed",
-      "rs_accounts",  "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_max_us",
-      // SG (0 without an SG)
-      "sg_executed", "sg_replayed", "messages_received", "offline_received", "offline_stored",
-      "presence_received", "files_received", "files_rejected", "files_cancelled", "files_failed",
-      "voice_received", "nudges_received", "sessions_lost"};
-  return names;
-}
-
-std::vector<std::string> ResolveNodes(const std::string& name, int clients) {
-  if (name == "servers") return {"dp", "rs", "cs", "ms", "sg"};
-  if (name == "clients") {
-    std::vector<std::string> out;
-    for (int i = 0; i < clients; ++i) out.push_back("mc-" + std::to_string(i));
-    return out;
-  }
-  if (name == "dp" || name == "rs" || name == "cs" || name == "ms" || name == "sg") return {name};
-  if (name.rfind("mc-", 0) == 0 && name.size() > 3 && name.size() < 8 &&
-      std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (std::stoi(name.substr(3)) < clients) return {name};
-  }
-  return {};
-}
-
-// ---------------------------------------------------------------- Expect
-
-std::string Expect::Describe() const {
-  std::string s;
-  auto add = [&](const std::string& x) { s += (s.empty() ? "" : "|") + x; };
-  if (ok) add("ok");
-  if (refused) add("refused");
-  if (gave_up) add("gave_up");
-  if (answered) add("answered");
-  for (auto st : statuses) add("status " + std::to_string(st));
-  if (s.empty()) s = "any";
-  for (const auto& [i, v] : params) s += " param" + std::to_string(i) + "=" + v;
-  if (params_count) s += " params_count=" + std::to_string(*params_count);
-  if (!data_prefix.empty()) s += " data_prefix=" + data_prefix;
-  return s;
-}
-
-std::string Expect::Mismatch(const reference::McEvent& e) const {
-  static const char* outcome_names[] = {"ok", "status", "gave_up", "refused"};
-  const bool any = !ok && !refused && !gave_up && !answered && statuses.empty();
-  bool match = any || (ok && e.outcome == Outcome::kOk) || (refused && e.outcome == Outcome::kRefused) ||
-               (gave_up && e.outcome == Outcome::kGaveUp) ||
-               (answered && (e.outcome == Outcome::kOk || e.outcome == Outcome::kStatus));
-  if (e.outcome == Outcome::kStatus &&
-      std::find(statuses.begin(), statuses.end(), e.status) != statuses.end()) {
-    match = true;
-  }
-  std::string got = outcome_names[static_cast<int>(e.outcome)];
-  if (e.outcome == Outcome::kStatus) got += " " + std::to_string(e.status);
-  if (!e.detail.empty()) got += " (" + e.detail + ")";
-  if (!match) return "expected " + Describe() + ", got " + got;
-  if (e.outcome != Outcome::kOk) return "";
-  for (const auto& [i, v] : params) {
-    if (i >= e.params.size()) return "expected param" + std::to_string(i) + "=" + v + ", answer has " +
-                                     std::to_string(e.params.size()) + " params";
-    if (e.params[i] != v) return "expected param" + std::to_string(i) + "=" + v + ", got " + e.params[i];
-  }
-  if (params_count && e.params.size() != *params_count) {
-    return "expected " + std::to_string(*params_count) + " params, got " + std::to_string(e.params.size());
-  }
-  if (!data_prefix.empty() && e.data.compare(0, data_prefix.size(), data_prefix) != 0) {
-    return "data does not start with '" + data_prefix + "'";
-  }
-  return "";
-}
 
 namespace {
 
@@ -127,9 +34,6 @@ class Parser {
   std::vector<int> Clients(const YAML::Node& n, bool* all);
   void ParseWorkload(const YAML::Node& n);
   void Checkers(const YAML::Node& n);
-  void Provision(const YAML::Node& n);
-  void Targets(const YAML::Node& n, Step& s);
-  void SgStepFields(const YAML::Node& n, Step& s);
   void Counters(const YAML::Node& n);
   SourcePos Pos(const YAML::Node& n) { return {n.Mark().line + 1, n.Mark().column + 1}; }
 
@@ -167,7 +71,7 @@ Result<Scenario> Parser::Parse(std::string_view text) {
       ctx_.Duration(root, "settle", s_.settle);
       if (!ctx_.failed() && s_.time_limit <= 0) ctx_.Fail(root["time_limit"], "time_limit must be > 0");
       if (root["nodes"]) Nodes(root["nodes"]);
-      if (root["provision"] && !ctx_.failed()) Provision(root["provision"]);
+      if (root["provision"] && !ctx_.failed()) ParseProvision(ctx_, root["provision"], s_);
       if (root["network"] && !ctx_.failed()) Network(root["network"]);
       if (root["steps"] && !ctx_.failed()) Steps(root["steps"]);
       if (root["workload"] && !ctx_.failed()) ParseWorkload(root["workload"]);
@@ -476,111 +380,12 @@ void Parser::OneStep(const YAML::Node& n) {
       s.captcha_text = v;
     }
   }
-  if (IsSgStep(s.op)) SgStepFields(n, s);
+  if (IsSgStep(s.op)) ParseSgStepFields(ctx_, n, s_.clients, s);
   if (n["expect"]) s.expect = ParseExpect(n["expect"]);
   if (n["min_ok"]) {
     if (auto v = ctx_.IntOf(n["min_ok"], 0, 10000000)) s.min_ok = static_cast<int>(*v);
   }
   s_.steps.push_back(std::move(s));
-}
-
-void Parser::Targets(const YAML::Node& n, Step& s) {
-  s.to_clients.clear();
-  s.to_accounts.clear();
-  if (n.IsScalar() && n.Scalar() == "others") {
-    s.to_others = true;
-    return;
-  }
-  auto one = [&](const YAML::Node& e) {
-    if (e.IsScalar() && e.Scalar().find('@') != std::string::npos) {
-      s.to_accounts.push_back(e.Scalar());
-    } else if (auto v = ctx_.IntOf(e, 0, std::max(0, s_.clients - 1))) {
-      s.to_clients.push_back(static_cast<int>(*v));
-    }
-  };
-  if (n.IsSequence()) {
-    for (const auto& e : n) one(e);
-  } else {
-    one(n);
-  }
-  if (!ctx_.failed() && s.to_clients.empty() && s.to_accounts.empty()) {
-    ctx_.Fail(n, "'to' names no target (a client index, a list of them, others, or an account)");
-  }
-}
-
-void Parser::SgStepFields(const YAML::Node& n, Step& s) {
-  if (n["to"]) {
-    Targets(n["to"], s);
-  } else if (s.op == StepOp::kContact || s.op == StepOp::kInvite || s.op == StepOp::kAddMember ||
-             s.op == StepOp::kOffline) {
-    return ctx_.Fail(n, std::string("step '") + StepOpName(s.op) + "' needs 'to'");
-  }
-  if (s.op == StepOp::kInvite && !s.to_others && s.to_clients.size() + s.to_accounts.size() != 1) {
-    return ctx_.Fail(n["to"], "invite takes one target (add the others with add_member)");
-  }
-  ctx_.Str(n, "text", s.text);
-  if (const YAML::Node o = n["op"]) {
-    s.contact_op = ctx_.StrOf(o).value_or("");
-    if (s.contact_op != "add" && s.contact_op != "del" && s.contact_op != "block" && s.contact_op != "unblock") {
-      return ctx_.Fail(o, "contact op must be add, del, block or unblock");
-    }
-  }
-  ctx_.Str(n, "presence", s.presence);
-  std::int64_t v = s.caps;
-  ctx_.Int(n, "caps", 0, 7, v);
-  s.caps = static_cast<std::uint32_t>(v);
-  ctx_.Str(n, "psm", s.psm);
-  ctx_.Str(n, "avatar", s.avatar);
-  ctx_.Str(n, "name", s.file_name);
-  v = s.size;
-  ctx_.Int(n, "size", 1, 8 * 1024 * 1024, v);
-  s.size = static_cast<std::uint32_t>(v);
-  if (const YAML::Node d = n["decision"]) {
-    const std::string x = ctx_.StrOf(d).value_or("");
-    bool found = false;
-    for (auto k : {FileDecision::kAccept, FileDecision::kReject, FileDecision::kCancel, FileDecision::kIgnore}) {
-      if (x == FileDecisionName(k)) s.decision = k, found = true;
-    }
-    if (!found) return ctx_.Fail(d, "decision must be accept, reject, cancel or ignore");
-  }
-  v = s.frames;
-  ctx_.Int(n, "frames", 2, 20000, v);
-  s.frames = static_cast<std::uint32_t>(v);
-  if (s.frames % 2 != 0) return ctx_.Fail(n["frames"], "frames must be even (WAV GSM blocks hold two frames)");
-  ctx_.Bool(n, "valid", s.voice_valid);
-  ctx_.Bool(n, "check", s.client_check);
-  if (const YAML::Node c = n["container"]) {
-    const std::string x = ctx_.StrOf(c).value_or("");
-    if (x != "wav" && x != "raw") return ctx_.Fail(c, "container must be wav or raw");
-    s.wav = x == "wav";
-  }
-  if (const YAML::Node f = n["from"]) {
-    const std::string x = ctx_.StrOf(f).value_or("");
-    if (x == "client") {
-      s.from_client = true;
-    } else if (x.find('@') != std::string::npos) {
-      s.from = x;
-    } else {
-      return ctx_.Fail(f, "nudge 'from' must be client or a back-end account (name@domain)");
-    }
-  }
-}
-
-void Parser::Provision(const YAML::Node& n) {
-  if (!ctx_.CheckKeys(n, {"accounts", "contacts", "extra_contacts"}, "provision")) return;
-  ctx_.Bool(n, "accounts", s_.provision_accounts);
-  if (const YAML::Node c = n["contacts"]) {
-    const std::string x = ctx_.StrOf(c).value_or("");
-    if (x != "mutual" && x != "none") return ctx_.Fail(c, "provision.contacts must be mutual or none");
-    s_.provision_contacts = x == "mutual";
-  }
-  std::int64_t v = 0;
-  ctx_.Int(n, "extra_contacts", 0, 1000, v);
-  s_.extra_contacts = static_cast<int>(v);
-  if (!ctx_.failed() && (s_.provision_contacts || s_.extra_contacts > 0) && !s_.provision_accounts) {
-    ctx_.Fail(n, "provision.contacts and extra_contacts need provision.accounts: true");
-  }
-  if (!ctx_.failed() && s_.provision_accounts && s_.sg == 0) ctx_.Fail(n, "provisioning needs nodes.sg: 1");
 }
 
 void Parser::ParseWorkload(const YAML::Node& n) {
