@@ -15,6 +15,9 @@ using yaml::FormatDuration;
 TimeUs OpBudget(McOp op, const sim::StreamOptions& streams) {
   const reference::RetryPolicy retry;  // every RefWorld client uses the default policy
   if (op == McOp::kUpload || op == McOp::kAd) return retry.GiveUpAfter();
+  if (op == McOp::kLogin) return 10 * 60 * kSeconds;
+  if (op == McOp::kSendVoice || op == McOp::kOfferFile) return 5 * 60 * kSeconds;
+  if (op >= McOp::kLogout) return retry.GiveUpAfter() + kSeconds;
   // HTTP: the backoff schedule plus, per attempt, a blocked connect and up to
   // two stalled segments before the stream is reset.
   const TimeUs per_attempt = streams.connect_timeout + 2 * streams.stall_reset_after + kSeconds;
@@ -23,9 +26,7 @@ TimeUs OpBudget(McOp op, const sim::StreamOptions& streams) {
   return b;
 }
 
-namespace {
-
-std::string Describe(const RunView& v, const OpRecord& r) {
+std::string DescribeOp(const RunView& v, const OpRecord& r) {
   std::string s = std::string(reference::McOpName(r.op)) + " by mc-" + std::to_string(r.client);
   if (r.step >= 0) {
     const Step& st = v.scenario.steps[static_cast<std::size_t>(r.step)];
@@ -37,6 +38,10 @@ std::string Describe(const RunView& v, const OpRecord& r) {
   }
   return s + " issued at " + FormatDuration(r.issued);
 }
+
+namespace {
+
+std::string Describe(const RunView& v, const OpRecord& r) { return DescribeOp(v, r); }
 
 std::string Expectations(const RunView& v) {
   if (v.swarm) return "";  // swarm replaced the network the expectations were written for
@@ -184,6 +189,24 @@ const std::vector<CheckerDef>& AllCheckers() {
        false, false, AnsweredOrGaveUp},
       {"determinism", "the same seed run twice gives the same trace hash (doubles the run time)", false, true,
        Determinism},
+      {"exactly_once_messages",
+       "every ASM-acked message reaches every client in the call when it was sent exactly once (unless that "
+       "client's session or membership ended meanwhile); no message is shown twice or without a sender",
+       true, false, ExactlyOnceMessages},
+      {"offline_delivered",
+       "SG-OFF: every AOM-acked offline message is shown to its recipient exactly once if it is online at the "
+       "end, else it is still stored; none is shown twice",
+       true, false, OfflineDelivered},
+      {"contacts_converge",
+       "SG-SYNC: at the end every active client's contact list and version (session and cache) equal the "
+       "server's list",
+       true, false, ContactsConverge},
+      {"files_intact",
+       "SG-FILE: every file a client receives is byte-identical to the offered one and received once",
+       true, false, FilesIntact},
+      {"login_after_heal",
+       "after the last fault heals, every login issued succeeds within 60 s (skipped under --swarm)", true,
+       false, LoginAfterHeal},
   };
   return defs;
 }
@@ -197,6 +220,10 @@ const CheckerDef* FindChecker(const std::string& name) {
 
 std::vector<std::string> DefaultCheckers() {
   return {"expectations", "exactly_once_uploads", "no_double_execution", "answered_or_gave_up"};
+}
+
+std::vector<std::string> DefaultSgCheckers() {
+  return {"exactly_once_messages", "offline_delivered", "contacts_converge", "files_intact"};
 }
 
 }  // namespace mcpsim::scenarios

@@ -4,10 +4,9 @@
 // line saying what broke. They never mutate the world.
 //
 // Adding a checker = appending a CheckerDef to AllCheckers() (checkers.cc)
-// and documenting it in scenarios/README.md. Checkers that need roles not yet
-// hosted (the SG messaging checkers) set `needs_sg`; naming one in a scenario
-// while no SG is hosted is a scenario error (the runner reports it as a fail
-// of that checker, never as a silent pass).
+// and documenting it in scenarios/README.md. Checkers that need the SG (the
+// messaging checkers) set `needs_sg`; naming one in a scenario without
+// nodes.sg: 1 is a scenario-file error.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +32,19 @@ struct OpRecord {
   TimeUs issued = 0;
   std::string upload_data;  // kUpload: the exact (unique) data sent
   std::optional<reference::McEvent> event;  // unset while pending
+  // SG ops.
+  std::string text;            // kSendMessage / kSendOffline: the exact (unique) text sent
+  std::uint32_t call = 0;      // kSendMessage, kOfferFile, ...: the call used
+  std::vector<int> members;    // kSendMessage: other clients in the call when issued (per the back end)
+  int target = -1;             // kSendOffline: the recipient client (-1: not a client)
+  std::string target_account;  // kSendOffline / kEditContact / kInvite: the account named
+  std::string file_bytes;      // kOfferFile: the bytes offered
+};
+
+// A notification (McEvent with op_id 0) a client reported, in order.
+struct Notice {
+  int client = 0;
+  reference::McEvent event;
 };
 
 using Counters = std::map<std::string, std::int64_t>;
@@ -47,6 +59,8 @@ struct RunView {
   std::optional<std::string> rerun_hash;  // set iff a checker needed a second run
   std::vector<std::string> step_notes;    // runner findings per step (e.g. time limit hit)
   bool swarm = false;                     // the network was replaced by a swarm mix
+  const std::vector<Notice>& notices;     // every client's notifications, in order
+  const std::vector<std::string>& accounts;  // client -> account it last registered / logged in as
 };
 
 struct CheckerDef {
@@ -61,10 +75,23 @@ const std::vector<CheckerDef>& AllCheckers();
 const CheckerDef* FindChecker(const std::string& name);
 // Applied when a scenario has no `checkers` key (everything cheap, no rerun).
 std::vector<std::string> DefaultCheckers();
+// Added to the defaults when the scenario hosts the SG.
+std::vector<std::string> DefaultSgCheckers();
 
 // The longest time an op may take to end under the client's retry policy:
 // UDP ops give up at RetryPolicy::GiveUpAfter() (TIMER-3, 31 s); HTTP ops
 // also pay per-attempt connect/stall bounds of the simulated streams.
+// SG ops: one request (31 s), except login (RAT, RSII, every sync page,
+// RPS: 10 min) and voice/file chunks (5 min).
 TimeUs OpBudget(reference::McOp op, const sim::StreamOptions& streams);
+
+// The SG checkers (checkers_sg.cc).
+std::string ExactlyOnceMessages(const RunView& v);
+std::string OfflineDelivered(const RunView& v);
+std::string ContactsConverge(const RunView& v);
+std::string FilesIntact(const RunView& v);
+std::string LoginAfterHeal(const RunView& v);
+// "op by mc-N (step S, line L) issued at T", for checker messages.
+std::string DescribeOp(const RunView& v, const OpRecord& r);
 
 }  // namespace mcpsim::scenarios

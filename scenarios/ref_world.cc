@@ -85,7 +85,7 @@ RefWorld::RefWorld(RefWorldOptions o) {
   };
   if (o.host_dp) host(dp, *dp_, {std::nullopt, std::nullopt, 80});
   if (o.host_rs) host(rs, *rs_, {std::nullopt, 1864, 8080});
-  if (o.host_sg) host(sg, *sg_, {1863, 1863, 8080});
+  if (o.host_sg) sg_host_ = host(sg, *sg_, {1863, 1863, 8080});
   if (o.host_cs) host(cs, *cs_, {7000, std::nullopt, std::nullopt});
   if (o.host_ms) host(ms, *ms_, {std::nullopt, std::nullopt, 80});
 
@@ -99,6 +99,8 @@ RefWorld::RefWorld(RefWorldOptions o) {
     mcc.dp = ep(dp, 80);
     mcc.client_version = o.client_version;
     mcc.cache_path = o.client_cache ? ":memory:" : "";
+    mcc.nonconforming_send_nudge = o.nonconforming_send_nudge;
+    mcc.nonconforming_unchecked_voice = o.nonconforming_unchecked_voice;
     mcs_.push_back(std::make_unique<reference::McClient>(mcc, Rng::Stream(o.seed, "role:" + name), name));
     mc_nodes_.push_back(n);
     mc_hosts_.push_back(host(n, *mcs_.back(), {0, std::nullopt, std::nullopt}));

@@ -46,6 +46,10 @@ struct RefWorldOptions {
   // TEST-ONLY: false disables duplicate suppression in CS and RS
   // (ServerConfig::dedup_enabled), a deliberately broken reference.
   bool server_dedup = true;
+  // TEST-ONLY misbehaving clients (McConfig switches of the same names): every
+  // client may send a nudge (SG-NUDGE-3) / voice it did not validate.
+  bool nonconforming_send_nudge = false;
+  bool nonconforming_unchecked_voice = false;
   // Written from the first event on (the constructor throws
   // std::runtime_error if a file cannot be opened).
   std::string trace_path, pcap_path;
@@ -81,6 +85,15 @@ class RefWorld {
   reference::MsRole& ms() { return *ms_; }
   reference::SgRole& sg() { return *sg_; }
   reference::Backend& sg_backend() { return *sg_backend_; }
+  // Lets the back end act now (`fn(backend, now)`: a back-end user's nudge,
+  // presence, offline message), then sends what the SG queued. REQUIRES the
+  // SG is hosted.
+  template <typename Fn>
+  auto ActBackend(Fn&& fn) {
+    auto result = fn(*sg_backend_, Now());
+    if (sg_host_) sg_host_->Pump();
+    return result;
+  }
   reference::Store& backend() { return *backend_; }  // accounts (RS, SG)
   reference::Store& cs_store() { return *cs_store_; }
   reference::Store& ms_store() { return *ms_store_; }
@@ -103,6 +116,7 @@ class RefWorld {
   std::vector<sim::NodeId> mc_nodes_;
   std::vector<std::unique_ptr<host::RoleHost>> hosts_;
   std::vector<host::RoleHost*> mc_hosts_;
+  host::RoleHost* sg_host_ = nullptr;
   std::vector<std::pair<std::string, sim::NodeId>> names_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
+#include "scenarios/execution.h"
 #include "scenarios/swarm.h"
 
 namespace mcpsim::scenarios {
@@ -31,42 +32,7 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
   return s;
 }
 
-// One execution of a scenario on one seed.
-class Execution {
- public:
-  Execution(const Scenario& s, const RunOptions& o, std::uint64_t seed) : s_(s), o_(o), seed_(seed) {}
-
-  // Builds the world and runs everything; returns a harness error or "".
-  std::string Run();
-  void Fill(RunResult& r, const std::optional<std::string>& rerun_hash, const std::vector<std::string>& checkers);
-  std::string hash() const { return w_->world().trace().HashHex(); }
-
- private:
-  sim::NodeId Node(const std::string& name) { return w_->node(name); }
-  std::vector<sim::NodeId> Nodes(const std::vector<std::string>& names);
-  Status ApplyNetwork();
-  void Issue(const Step& st, int step_index, int client, int rep);
-  void IssueWorkload(int client, Rng& rng);
-  void ScheduleWorkload(int client, std::shared_ptr<Rng> rng, TimeUs at);
-  void Record(int client, int step, McOp op, std::uint64_t id, std::string upload = {});
-  void Collect();
-  bool StepDone(int step) const;
-  Status RunUntilDone(const std::function<bool()>& done);
-  Counters MakeCounters();
-  std::string MediaUrl(int client, const std::string& tmpl);
-
-  const Scenario& s_;
-  const RunOptions& o_;
-  std::uint64_t seed_;
-  std::unique_ptr<RefWorld> w_;
-  std::vector<OpRecord> ops_;
-  std::map<std::pair<int, std::uint64_t>, std::size_t> by_op_;
-  std::vector<std::string> last_captcha_, last_ad_image_;
-  std::vector<std::string> notes_;
-  std::uint64_t upload_seq_ = 0;
-  std::size_t open_ = 0;  // ops without an event
-  TimeUs workload_end_ = 0;
-};
+}  // namespace
 
 std::vector<sim::NodeId> Execution::Nodes(const std::vector<std::string>& names) {
   std::vector<sim::NodeId> out;
@@ -113,7 +79,7 @@ Status Execution::ApplyNetwork() {
   return Status();
 }
 
-void Execution::Record(int client, int step, McOp op, std::uint64_t id, std::string upload) {
+OpRecord& Execution::Record(int client, int step, McOp op, std::uint64_t id, std::string upload) {
   OpRecord r;
   r.client = client;
   r.step = step;
@@ -124,6 +90,7 @@ void Execution::Record(int client, int step, McOp op, std::uint64_t id, std::str
   by_op_[{client, id}] = ops_.size();
   ops_.push_back(std::move(r));
   ++open_;
+  return ops_.back();
 }
 
 std::string Execution::MediaUrl(int client, const std::string& tmpl) {
@@ -142,9 +109,11 @@ void Execution::Issue(const Step& st, int step, int c, int rep) {
       w_->mc(c).AcceptPrivacyAgreement();
       return;
     case StepOp::kDispatch:
-      return Record(c, step, McOp::kDispatch, w_->Act(c, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }));
+      Record(c, step, McOp::kDispatch, w_->Act(c, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }));
+      return;
     case StepOp::kCaptcha:
-      return Record(c, step, McOp::kCaptcha, w_->Act(c, [](auto& mc, TimeUs now) { return mc.RequestCaptcha(now); }));
+      Record(c, step, McOp::kCaptcha, w_->Act(c, [](auto& mc, TimeUs now) { return mc.RequestCaptcha(now); }));
+      return;
     case StepOp::kRegister: {
       std::string typed = st.captcha_text;
       if (st.captcha == CaptchaMode::kWrong) typed = "zzzzz";
@@ -156,35 +125,42 @@ void Execution::Issue(const Step& st, int step, int c, int rep) {
       const std::string account = expand(st.account), pw = expand(st.password);
       const std::string again = st.password_again ? expand(*st.password_again) : pw;
       const std::string nick = expand(st.nickname);
-      return Record(c, step, McOp::kRegister, w_->Act(c, [&](auto& mc, TimeUs now) {
-                      return mc.Register(now, typed, account, pw, again, nick);
-                    }));
+      accounts_[static_cast<std::size_t>(c)] = account;
+      Record(c, step, McOp::kRegister, w_->Act(c, [&](auto& mc, TimeUs now) {
+               return mc.Register(now, typed, account, pw, again, nick);
+             }));
+      return;
     }
     case StepOp::kUpload: {
       // A unique suffix lets exactly_once_uploads tell every upload apart.
       const std::string data = expand(st.data) + " #" + std::to_string(c) + "." + std::to_string(++upload_seq_);
       const std::string kind = expand(st.kind);
       const std::uint64_t ts = 1700000000000ULL + static_cast<std::uint64_t>(w_->Now() / kMillis);
-      return Record(c, step, McOp::kUpload,
-                    w_->Act(c, [&](auto& mc, TimeUs now) { return mc.Upload(now, kind, data, ts); }), data);
+      Record(c, step, McOp::kUpload, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.Upload(now, kind, data, ts); }),
+             data);
+      return;
     }
     case StepOp::kAd: {
       const std::string slot = expand(st.slot);
-      return Record(c, step, McOp::kAd, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.QueryAd(now, slot); }));
+      Record(c, step, McOp::kAd, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.QueryAd(now, slot); }));
+      return;
     }
     case StepOp::kMedia: {
       const std::string url = MediaUrl(c, expand(st.url));
-      return Record(c, step, McOp::kMedia, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.FetchMedia(now, url); }));
+      Record(c, step, McOp::kMedia, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.FetchMedia(now, url); }));
+      return;
     }
     case StepOp::kWait:
     case StepOp::kAwait:
       return;
+    default:
+      return IssueSg(st, step, c, rep);
   }
 }
 
 void Execution::IssueWorkload(int c, Rng& rng) {
   const Workload& wl = *s_.workload;
-  const int total = wl.upload + wl.ad + wl.media + wl.dispatch;
+  const int total = wl.upload + wl.ad + wl.media + wl.dispatch + wl.message + wl.offline;
   int pick = static_cast<int>(rng.Below(static_cast<std::uint64_t>(total)));
   Step st;
   if ((pick -= wl.upload) < 0) {
@@ -194,8 +170,21 @@ void Execution::IssueWorkload(int c, Rng& rng) {
     st.op = StepOp::kAd;
   } else if ((pick -= wl.media) < 0) {
     st.op = StepOp::kMedia;
-  } else {
+  } else if ((pick -= wl.dispatch) < 0) {
     st.op = StepOp::kDispatch;
+  } else if ((pick -= wl.message) < 0) {
+    // Only inside a conversation and an active session; else nothing happens.
+    const auto* sg = w_->mc(c).sg();
+    if (call_[static_cast<std::size_t>(c)] == 0 || !sg || !sg->active()) return;
+    st.op = StepOp::kMessage;
+    st.text = "workload {c}";
+  } else {
+    const auto* sg = w_->mc(c).sg();
+    if (s_.clients < 2 || !sg || !sg->active()) return;
+    st.op = StepOp::kOffline;
+    int to = static_cast<int>(rng.Below(static_cast<std::uint64_t>(s_.clients - 1)));
+    st.to_clients = {to >= c ? to + 1 : to};
+    st.text = "workload offline {c}";
   }
   Issue(st, -1, c, 0);
 }
@@ -217,20 +206,46 @@ void Execution::Collect() {
       if (e.outcome == Outcome::kOk && e.op == McOp::kAd && e.params.size() >= 2 && !e.params[1].empty()) {
         last_ad_image_[static_cast<std::size_t>(c)] = e.params[1];
       }
+      if (e.op_id == 0) {
+        if (o_.hide_first_notice == e.op && !hidden_[static_cast<std::size_t>(c)]) {
+          hidden_[static_cast<std::size_t>(c)] = true;
+          continue;
+        }
+        OnNotice(c, e);
+        notices_.push_back({c, std::move(e)});
+        continue;
+      }
       auto it = by_op_.find({c, e.op_id});
       if (it == by_op_.end()) continue;  // cannot happen: every op is recorded when issued
       OpRecord& r = ops_[it->second];
       if (!r.event) --open_;
       r.event = std::move(e);
+      OnOpEvent(c, r);
     }
   }
+  React();
 }
 
 bool Execution::StepDone(int step) const {
   for (const OpRecord& r : ops_) {
     if (r.step == step && !r.event) return false;
   }
+  for (const Followup& f : followups_) {
+    if (f.step == step && w_->Now() < f.deadline && !f.done()) return false;
+  }
   return true;
+}
+
+Status Execution::RunTo(TimeUs t) {
+  Status st = w_->world().RunUntilCondition(
+      [&] {
+        Collect();
+        return false;
+      },
+      t);
+  Collect();
+  if (!st.ok() && st.clause() == "SIM-2") return Status();  // reached t
+  return st;
 }
 
 // Runs until `done()` or the time limit. An empty queue or reaching the limit
@@ -259,6 +274,12 @@ std::string Execution::Run() {
   wo.cs_burst = s_.cs_burst;
   auto hosted = [&](const char* r) { return std::find(s_.servers.begin(), s_.servers.end(), r) != s_.servers.end(); };
   wo.host_dp = hosted("dp"), wo.host_rs = hosted("rs"), wo.host_cs = hosted("cs"), wo.host_ms = hosted("ms");
+  wo.host_sg = s_.sg > 0;
+  wo.client_cache = s_.client_cache;
+  for (const Step& st : s_.steps) {
+    wo.nonconforming_send_nudge |= st.op == StepOp::kNudge && st.from_client;
+    wo.nonconforming_unchecked_voice |= st.op == StepOp::kVoice && !st.client_check;
+  }
   wo.server_dedup = !o_.broken_dedup;
   wo.trace_path = o_.trace_path;
   wo.pcap_path = o_.pcap_path;
@@ -269,6 +290,11 @@ std::string Execution::Run() {
   }
   last_captcha_.assign(static_cast<std::size_t>(s_.clients), "");
   last_ad_image_.assign(static_cast<std::size_t>(s_.clients), "");
+  accounts_.clear();
+  for (int c = 0; c < s_.clients; ++c) accounts_.push_back("user" + std::to_string(c) + "@live.cn");
+  call_.assign(static_cast<std::size_t>(s_.clients), 0);
+  hidden_.assign(static_cast<std::size_t>(s_.clients), false);
+  if (std::string err = Provision(); !err.empty()) return "provision: " + err;
   if (Status st = ApplyNetwork(); !st.ok()) return "network: " + st.ToString();
   if (s_.workload) {
     workload_end_ = s_.workload->start + s_.workload->duration;
@@ -289,18 +315,14 @@ std::string Execution::Run() {
       continue;
     }
     if (st.at && *st.at > w_->Now()) {
-      if (Status r = w_->world().RunUntil(std::min(*st.at, s_.time_limit)); !r.ok()) return r.ToString();
-      Collect();
+      if (Status r = RunTo(std::min(*st.at, s_.time_limit)); !r.ok()) return r.ToString();
       if (*st.at >= s_.time_limit) {
         notes_.push_back("step " + std::to_string(i + 1) + " not run: its time is past the time limit");
         continue;
       }
     }
     if (st.op == StepOp::kWait) {
-      if (Status r = w_->world().RunUntil(std::min(w_->Now() + st.duration, s_.time_limit)); !r.ok()) {
-        return r.ToString();
-      }
-      Collect();
+      if (Status r = RunTo(std::min(w_->Now() + st.duration, s_.time_limit)); !r.ok()) return r.ToString();
       continue;
     }
     if (st.op == StepOp::kAwait) {
@@ -309,10 +331,7 @@ std::string Execution::Run() {
     }
     for (int rep = 0; rep < st.count; ++rep) {
       if (rep > 0 && st.spacing > 0) {
-        if (Status r = w_->world().RunUntil(std::min(w_->Now() + st.spacing, s_.time_limit)); !r.ok()) {
-          return r.ToString();
-        }
-        Collect();
+        if (Status r = RunTo(std::min(w_->Now() + st.spacing, s_.time_limit)); !r.ok()) return r.ToString();
       }
       for (int c : st.clients) Issue(st, idx, c, rep);
     }
@@ -324,8 +343,7 @@ std::string Execution::Run() {
   if (Status r = RunUntilDone([&] { return open_ == 0 && w_->Now() >= workload_end_; }); !r.ok()) {
     return r.ToString();
   }
-  if (Status r = w_->world().RunUntil(std::min(w_->Now() + s_.settle, s_.time_limit)); !r.ok()) return r.ToString();
-  Collect();
+  if (Status r = RunTo(std::min(w_->Now() + s_.settle, s_.time_limit)); !r.ok()) return r.ToString();
   return "";
 }
 
@@ -378,6 +396,7 @@ Counters Execution::MakeCounters() {
   c["latency_p90_us"] = pct(90);
   c["latency_p99_us"] = pct(99);
   c["latency_max_us"] = lat.empty() ? 0 : lat.back();
+  SgCounters(c);
   return c;
 }
 
@@ -387,7 +406,7 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   r.trace_hash = hash();
   r.trace_lines = w_->world().trace().count();
   r.end_time = w_->Now();
-  RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm};
+  RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm, notices_, accounts_};
   for (const std::string& name : checkers) {
     const CheckerDef* def = FindChecker(name);
     CheckResult cr;
@@ -397,8 +416,6 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
     r.checks.push_back(cr);
   }
 }
-
-}  // namespace
 
 RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   RunResult r;

@@ -27,6 +27,9 @@ struct RunOptions {
   bool swarm = false;
   // TEST-ONLY: runs the reference with server duplicate suppression off.
   bool broken_dedup = false;
+  // TEST-ONLY: each client's first notification of this kind is discarded,
+  // as by a client UI that loses it (proves the messaging checkers can fail).
+  std::optional<reference::McOp> hide_first_notice;
   // Only these checkers (empty = the scenario's list). Used by the shrinker.
   std::vector<std::string> only_checkers;
 };

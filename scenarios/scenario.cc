@@ -7,93 +7,13 @@
 #include <sstream>
 
 #include "scenarios/checkers.h"
+#include "scenarios/scenario_parse.h"
 #include "scenarios/yaml_util.h"
 
 namespace mcpsim::scenarios {
 
 using yaml::YamlCtx;
 using Outcome = reference::McEvent::Outcome;
-
-const char* StepOpName(StepOp op) {
-  static const char* names[] = {"dispatch", "accept_privacy", "captcha", "register", "upload",
-                                "ad",       "media",          "wait",    "await"};
-  return names[static_cast<int>(op)];
-}
-
-const char* FaultKindName(FaultKind k) {
-  static const char* names[] = {"partition", "clog", "clog_node", "link_down", "link_change"};
-  return names[static_cast<int>(k)];
-}
-
-const std::vector<std::string>& CounterNames() {
-  static const std::vector<std::string> names = {
-      "ops",          "pending",      "ok",           "status",         "refused",        "gave_up",
-      "sent",         "resent",       "late_answers",   "dropped",        "duplicated",
-      "corrupted",    "delivered",    "uploads_stored", "cs_executed",    "cs_replayed",
-      "rs_accounts",  "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_max_us"};
-  return names;
-}
-
-std::vector<std::string> ResolveNodes(const std::string& name, int clients) {
-  if (name == "servers") return {"dp", "rs", "cs", "ms"};
-  if (name == "clients") {
-    std::vector<std::string> out;
-    for (int i = 0; i < clients; ++i) out.push_back("mc-" + std::to_string(i));
-    return out;
-  }
-  if (name == "dp" || name == "rs" || name == "cs" || name == "ms") return {name};
-  if (name.rfind("mc-", 0) == 0 && name.size() > 3 && name.size() < 8 &&
-      std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (std::stoi(name.substr(3)) < clients) return {name};
-  }
-  return {};
-}
-
-// ---------------------------------------------------------------- Expect
-
-std::string Expect::Describe() const {
-  std::string s;
-  auto add = [&](const std::string& x) { s += (s.empty() ? "" : "|") + x; };
-  if (ok) add("ok");
-  if (refused) add("refused");
-  if (gave_up) add("gave_up");
-  if (answered) add("answered");
-  for (auto st : statuses) add("status " + std::to_string(st));
-  if (s.empty()) s = "any";
-  for (const auto& [i, v] : params) s += " param" + std::to_string(i) + "=" + v;
-  if (params_count) s += " params_count=" + std::to_string(*params_count);
-  if (!data_prefix.empty()) s += " data_prefix=" + data_prefix;
-  return s;
-}
-
-std::string Expect::Mismatch(const reference::McEvent& e) const {
-  static const char* outcome_names[] = {"ok", "status", "gave_up", "refused"};
-  const bool any = !ok && !refused && !gave_up && !answered && statuses.empty();
-  bool match = any || (ok && e.outcome == Outcome::kOk) || (refused && e.outcome == Outcome::kRefused) ||
-               (gave_up && e.outcome == Outcome::kGaveUp) ||
-               (answered && (e.outcome == Outcome::kOk || e.outcome == Outcome::kStatus));
-  if (e.outcome == Outcome::kStatus &&
-      std::find(statuses.begin(), statuses.end(), e.status) != statuses.end()) {
-    match = true;
-  }
-  std::string got = outcome_names[static_cast<int>(e.outcome)];
-  if (e.outcome == Outcome::kStatus) got += " " + std::to_string(e.status);
-  if (!e.detail.empty()) got += " (" + e.detail + ")";
-  if (!match) return "expected " + Describe() + ", got " + got;
-  if (e.outcome != Outcome::kOk) return "";
-  for (const auto& [i, v] : params) {
-    if (i >= e.params.size()) return "expected param" + std::to_string(i) + "=" + v + ", answer has " +
-                                     std::to_string(e.params.size()) + " params";
-    if (e.params[i] != v) return "expected param" + std::to_string(i) + "=" + v + ", got " + e.params[i];
-  }
-  if (params_count && e.params.size() != *params_count) {
-    return "expected " + std::to_string(*params_count) + " params, got " + std::to_string(e.params.size());
-  }
-  if (!data_prefix.empty() && e.data.compare(0, data_prefix.size(), data_prefix) != 0) {
-    return "data does not start with '" + data_prefix + "'";
-  }
-  return "";
-}
 
 namespace {
 
@@ -133,8 +53,8 @@ Result<Scenario> Parser::Parse(std::string_view text) {
     s_.file = ctx_.file();
     if (!root.IsMap()) {
       ctx_.FailAt(1, 1, "a scenario must be a YAML mapping");
-    } else if (ctx_.CheckKeys(root, {"name", "purpose", "seed", "time_limit", "settle", "nodes", "network", "steps",
-                                     "workload", "checkers", "expect_counters"},
+    } else if (ctx_.CheckKeys(root, {"name", "purpose", "seed", "time_limit", "settle", "nodes", "provision", "network",
+                                     "steps", "workload", "checkers", "expect_counters"},
                               "scenario")) {
       if (!root["name"]) ctx_.FailAt(1, 1, "missing required key 'name'");
       if (!root["purpose"]) ctx_.FailAt(1, 1, "missing required key 'purpose'");
@@ -151,6 +71,7 @@ Result<Scenario> Parser::Parse(std::string_view text) {
       ctx_.Duration(root, "settle", s_.settle);
       if (!ctx_.failed() && s_.time_limit <= 0) ctx_.Fail(root["time_limit"], "time_limit must be > 0");
       if (root["nodes"]) Nodes(root["nodes"]);
+      if (root["provision"] && !ctx_.failed()) ParseProvision(ctx_, root["provision"], s_);
       if (root["network"] && !ctx_.failed()) Network(root["network"]);
       if (root["steps"] && !ctx_.failed()) Steps(root["steps"]);
       if (root["workload"] && !ctx_.failed()) ParseWorkload(root["workload"]);
@@ -168,8 +89,8 @@ Result<Scenario> Parser::Parse(std::string_view text) {
 }
 
 void Parser::Nodes(const YAML::Node& n) {
-  if (!ctx_.CheckKeys(n, {"clients", "servers", "sg", "min_version", "latest_version", "client_version",
-                          "cs_rate_per_s", "cs_burst"},
+  if (!ctx_.CheckKeys(n, {"clients", "servers", "sg", "client_cache", "min_version", "latest_version",
+                          "client_version", "cs_rate_per_s", "cs_burst"},
                       "nodes")) {
     return;
   }
@@ -177,9 +98,9 @@ void Parser::Nodes(const YAML::Node& n) {
   ctx_.Int(n, "clients", 0, 64, v);
   s_.clients = static_cast<int>(v);
   v = s_.sg;
-  ctx_.Int(n, "sg", 0, 16, v);
+  ctx_.Int(n, "sg", 0, 1, v);
   s_.sg = static_cast<int>(v);
-  if (s_.sg > 0) ctx_.Fail(n["sg"], "SG nodes are not available yet (the SG is not hosted in RefWorld)");
+  ctx_.Bool(n, "client_cache", s_.client_cache);
   if (const YAML::Node srv = n["servers"]) {
     for (const std::string& name : ctx_.StrList(srv)) {
       if (name != "dp" && name != "rs" && name != "cs" && name != "ms") {
@@ -203,7 +124,7 @@ std::string Parser::OneName(const YAML::Node& n) {
   auto s = ctx_.StrOf(n);
   if (!s) return "";
   if (ResolveNodes(*s, s_.clients).empty()) {
-    ctx_.Fail(n, "unknown node '" + *s + "' (dp, rs, cs, ms, mc-0.." + "mc-" +
+    ctx_.Fail(n, "unknown node '" + *s + "' (dp, rs, cs, ms, sg, mc-0.." + "mc-" +
                      std::to_string(std::max(0, s_.clients - 1)) + ", clients, servers)");
     return "";
   }
@@ -362,30 +283,52 @@ void Parser::Steps(const YAML::Node& n) {
 }
 
 void Parser::OneStep(const YAML::Node& n) {
-  if (!n.IsMap() || !n["do"]) return ctx_.Fail(n, "a step needs 'do' (dispatch, accept_privacy, captcha, "
-                                                  "register, upload, ad, media, wait, await)");
+  static const char* kOps =
+      "dispatch, accept_privacy, captcha, register, upload, ad, media, wait, await, login, logout, contact, "
+      "presence, profile, invite, add_member, message, leave, offline, file, voice, nudge";
+  if (!n.IsMap() || !n["do"]) return ctx_.Fail(n, std::string("a step needs 'do' (") + kOps + ")");
   Step s;
   s.pos = Pos(n);
   const std::string op = ctx_.StrOf(n["do"]).value_or("");
   std::initializer_list<const char*> common = {"do", "client", "at", "wait", "count", "spacing", "expect",
                                                "min_ok"};
   std::vector<const char*> keys(common);
-  auto allow = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more); };
-  if (op == "dispatch") s.op = StepOp::kDispatch;
-  else if (op == "accept_privacy") s.op = StepOp::kAcceptPrivacy;
-  else if (op == "captcha") s.op = StepOp::kCaptcha;
-  else if (op == "register") {
-    s.op = StepOp::kRegister;
-    allow({"account", "password", "password_again", "nickname", "captcha"});
-  } else if (op == "upload") {
-    s.op = StepOp::kUpload;
-    allow({"kind", "data"});
-  } else if (op == "ad") {
-    s.op = StepOp::kAd;
-    allow({"slot"});
-  } else if (op == "media") {
-    s.op = StepOp::kMedia;
-    allow({"url"});
+  struct Simple {
+    const char* name;
+    StepOp op;
+    std::vector<const char*> keys;
+  };
+  static const Simple simple[] = {
+      {"dispatch", StepOp::kDispatch, {}},
+      {"accept_privacy", StepOp::kAcceptPrivacy, {}},
+      {"captcha", StepOp::kCaptcha, {}},
+      {"register", StepOp::kRegister, {"account", "password", "password_again", "nickname", "captcha"}},
+      {"upload", StepOp::kUpload, {"kind", "data"}},
+      {"ad", StepOp::kAd, {"slot"}},
+      {"media", StepOp::kMedia, {"url"}},
+      {"login", StepOp::kLogin, {"account", "password"}},
+      {"logout", StepOp::kLogout, {}},
+      {"contact", StepOp::kContact, {"op", "to"}},
+      {"presence", StepOp::kPresence, {"presence", "caps"}},
+      {"profile", StepOp::kProfile, {"nickname", "psm", "avatar"}},
+      {"invite", StepOp::kInvite, {"to"}},
+      {"add_member", StepOp::kAddMember, {"to"}},
+      {"message", StepOp::kMessage, {"text"}},
+      {"leave", StepOp::kLeave, {}},
+      {"offline", StepOp::kOffline, {"to", "text"}},
+      {"file", StepOp::kFile, {"name", "size", "decision"}},
+      {"voice", StepOp::kVoice, {"frames", "valid", "container", "check"}},
+      {"nudge", StepOp::kNudge, {"from"}},
+  };
+  bool known = false;
+  for (const Simple& x : simple) {
+    if (op == x.name) {
+      s.op = x.op;
+      keys.insert(keys.end(), x.keys.begin(), x.keys.end());
+      known = true;
+    }
+  }
+  if (known) {
   } else if (op == "wait") {
     s.op = StepOp::kWait;
     keys = {"do", "at", "for"};
@@ -393,8 +336,10 @@ void Parser::OneStep(const YAML::Node& n) {
     s.op = StepOp::kAwait;
     keys = {"do", "at"};
   } else {
-    return ctx_.Fail(n["do"], "unknown step '" + op + "' (dispatch, accept_privacy, captcha, register, upload, "
-                                                       "ad, media, wait, await)");
+    return ctx_.Fail(n["do"], "unknown step '" + op + "' (" + kOps + ")");
+  }
+  if (IsSgStep(s.op) && s_.sg == 0) {
+    return ctx_.Fail(n["do"], "step '" + op + "' talks to the SG: set nodes.sg: 1");
   }
   for (const auto& kv : n) {
     const std::string k = kv.first.Scalar();
@@ -435,6 +380,7 @@ void Parser::OneStep(const YAML::Node& n) {
       s.captcha_text = v;
     }
   }
+  if (IsSgStep(s.op)) ParseSgStepFields(ctx_, n, s_.clients, s);
   if (n["expect"]) s.expect = ParseExpect(n["expect"]);
   if (n["min_ok"]) {
     if (auto v = ctx_.IntOf(n["min_ok"], 0, 10000000)) s.min_ok = static_cast<int>(*v);
@@ -457,13 +403,20 @@ void Parser::ParseWorkload(const YAML::Node& n) {
   }
   if (s_.clients == 0) return ctx_.Fail(n, "a workload needs clients (nodes.clients is 0)");
   if (const YAML::Node m = n["mix"]) {
-    if (!ctx_.CheckKeys(m, {"upload", "ad", "media", "dispatch"}, "workload.mix")) return;
+    if (!ctx_.CheckKeys(m, {"upload", "ad", "media", "dispatch", "message", "offline"}, "workload.mix")) return;
     std::int64_t v;
     v = 0, ctx_.Int(m, "upload", 0, 1000, v), w.upload = static_cast<int>(v);
     v = 0, ctx_.Int(m, "ad", 0, 1000, v), w.ad = static_cast<int>(v);
     v = 0, ctx_.Int(m, "media", 0, 1000, v), w.media = static_cast<int>(v);
     v = 0, ctx_.Int(m, "dispatch", 0, 1000, v), w.dispatch = static_cast<int>(v);
-    if (!ctx_.failed() && w.upload + w.ad + w.media + w.dispatch == 0) return ctx_.Fail(m, "mix weights are all 0");
+    v = 0, ctx_.Int(m, "message", 0, 1000, v), w.message = static_cast<int>(v);
+    v = 0, ctx_.Int(m, "offline", 0, 1000, v), w.offline = static_cast<int>(v);
+    if (!ctx_.failed() && w.message + w.offline > 0 && s_.sg == 0) {
+      return ctx_.Fail(m, "message/offline workload needs nodes.sg: 1");
+    }
+    if (!ctx_.failed() && w.upload + w.ad + w.media + w.dispatch + w.message + w.offline == 0) {
+      return ctx_.Fail(m, "mix weights are all 0");
+    }
   }
   s_.workload = w;
 }
@@ -471,6 +424,9 @@ void Parser::ParseWorkload(const YAML::Node& n) {
 void Parser::Checkers(const YAML::Node& n) {
   if (!n) {
     s_.checkers = DefaultCheckers();
+    if (s_.sg > 0) {
+      for (const std::string& c : DefaultSgCheckers()) s_.checkers.push_back(c);
+    }
     return;
   }
   s_.checkers_explicit = true;
@@ -478,11 +434,13 @@ void Parser::Checkers(const YAML::Node& n) {
   for (const auto& c : n) {
     auto name = ctx_.StrOf(c);
     if (!name) return;
-    if (!FindChecker(*name)) {
+    const CheckerDef* def = FindChecker(*name);
+    if (!def) {
       std::string list;
       for (const auto& d : AllCheckers()) list += (list.empty() ? "" : ", ") + d.name;
       return ctx_.Fail(c, "unknown checker '" + *name + "' (known: " + list + ")");
     }
+    if (def->needs_sg && s_.sg == 0) return ctx_.Fail(c, "checker '" + *name + "' needs nodes.sg: 1");
     s_.checkers.push_back(*name);
   }
 }

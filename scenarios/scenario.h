@@ -7,8 +7,8 @@
 // (1-based line and column of the offending YAML node, from yaml-cpp's Mark).
 // Parsing never throws.
 //
-// Node names usable in `network`: dp, rs, cs, ms, mc-<i> (i < clients), and
-// the groups `clients` (every mc-<i>) and `servers` (dp, rs, cs, ms).
+// Node names usable in `network`: dp, rs, cs, ms, sg, mc-<i> (i < clients),
+// and the groups `clients` (every mc-<i>) and `servers` (dp, rs, cs, ms, sg).
 #pragma once
 
 #include <cstdint>
@@ -44,8 +44,18 @@ struct Expect {
 };
 
 enum class StepOp : std::uint8_t {
-  kDispatch, kAcceptPrivacy, kCaptcha, kRegister, kUpload, kAd, kMedia, kWait, kAwait
+  kDispatch, kAcceptPrivacy, kCaptcha, kRegister, kUpload, kAd, kMedia, kWait, kAwait,
+  // SG (need nodes.sg: 1)
+  kLogin, kLogout, kContact, kPresence, kProfile, kInvite, kAddMember, kMessage, kLeave,
+  kOffline, kFile, kVoice, kNudge
 };
+// True for the steps that talk to the SG.
+bool IsSgStep(StepOp op);
+
+// What the receivers of a `file` step do with the offer (`cancel`: the sender
+// cancels right after AOI, before any decision).
+enum class FileDecision : std::uint8_t { kAccept, kReject, kCancel, kIgnore };
+const char* FileDecisionName(FileDecision d);
 const char* StepOpName(StepOp op);
 
 enum class CaptchaMode : std::uint8_t { kRead, kWrong, kLiteral };
@@ -69,6 +79,26 @@ struct Step {
   std::string captcha_text;  // kLiteral
   std::optional<Expect> expect;
   std::optional<int> min_ok;  // at least this many ops of the step end ok
+  // SG steps. `to`: the target accounts; entries are client indices (>= 0,
+  // resolved to that client's account at run time) or literal accounts.
+  std::vector<int> to_clients;
+  std::vector<std::string> to_accounts;
+  bool to_others = false;                 // `to: others`: every other client
+  std::string text = "message {i}";       // message, offline (the runner appends a unique suffix)
+  std::string contact_op = "add";         // contact: add, del, block, unblock
+  std::string presence = "busy";          // presence token
+  std::uint32_t caps = 7;                 // presence caps
+  std::string psm;                        // profile (nickname: `nickname`)
+  std::string avatar;                     // profile avatarId
+  std::string file_name = "file-{c}-{i}.bin";
+  std::uint32_t size = 4096;              // file bytes
+  FileDecision decision = FileDecision::kAccept;
+  std::uint32_t frames = 50;              // voice: GSM frames (20 ms each)
+  bool voice_valid = true;                // voice: GSM 6.10 or junk bytes
+  bool wav = true;                        // voice container: WAV 0x0031 or raw GSM
+  bool client_check = true;               // voice: false = the client sends it unchecked (TEST ONLY)
+  bool from_client = false;               // nudge: the client sends RSN (TEST ONLY) instead of the back end
+  std::string from = "buddy@live.cn";     // nudge: the back-end user
 };
 
 struct LinkOverride {
@@ -99,6 +129,7 @@ struct Workload {
   double rate_per_s = 1.0;  // per client, Poisson arrivals
   std::vector<int> clients;  // empty = all
   int upload = 1, ad = 0, media = 0, dispatch = 0;  // relative weights
+  int message = 0, offline = 0;  // SG weights (need nodes.sg: 1)
 };
 
 struct CounterBound {
@@ -119,7 +150,12 @@ struct Scenario {
   // nodes
   int clients = 1;
   std::vector<std::string> servers{"dp", "rs", "cs", "ms"};  // roles hosted (nodes always exist)
-  int sg = 0;  // SG nodes (reserved: the SG is not hosted yet; must be 0)
+  int sg = 0;  // SG nodes hosted (0 or 1: RefWorld hosts one SG, node "sg")
+  bool client_cache = true;  // every client keeps its §7.11 cache (in memory)
+  // Provisioning done directly in the store before the run (no network).
+  bool provision_accounts = false;   // user{c}@live.cn / "correct horse" for every client
+  bool provision_contacts = false;   // every provisioned client lists every other one
+  int extra_contacts = 0;            // contact-NNNN@live.cn accounts on every client's list
   std::string min_version = "1.0.0", latest_version = "1.3.0", client_version = "1.3.0";
   std::uint32_t cs_rate_per_s = 0, cs_burst = 0;
   // network

@@ -32,6 +32,66 @@ void EmitExpect(YAML::Emitter& out, const Expect& e) {
   out << YAML::EndMap;
 }
 
+void EmitSgFields(YAML::Emitter& out, const Step& s) {
+  const Step d;
+  auto str = [&](const char* k, const std::string& v, const std::string& dv) {
+    if (v != dv) out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
+  };
+  auto num = [&](const char* k, std::uint32_t v, std::uint32_t dv) {
+    if (v != dv) out << YAML::Key << k << YAML::Value << std::to_string(v);
+  };
+  if (s.to_others) {
+    out << YAML::Key << "to" << YAML::Value << "others";
+  } else if (!s.to_clients.empty() || !s.to_accounts.empty()) {
+    out << YAML::Key << "to" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (int c : s.to_clients) out << std::to_string(c);
+    for (const auto& a : s.to_accounts) out << a;
+    out << YAML::EndSeq;
+  }
+  switch (s.op) {
+    case StepOp::kLogin:
+      str("account", s.account, d.account);
+      str("password", s.password, d.password);
+      break;
+    case StepOp::kContact:
+      str("op", s.contact_op, d.contact_op);
+      break;
+    case StepOp::kPresence:
+      str("presence", s.presence, d.presence);
+      num("caps", s.caps, d.caps);
+      break;
+    case StepOp::kProfile:
+      str("nickname", s.nickname, d.nickname);
+      str("psm", s.psm, d.psm);
+      str("avatar", s.avatar, d.avatar);
+      break;
+    case StepOp::kMessage:
+    case StepOp::kOffline:
+      str("text", s.text, d.text);
+      break;
+    case StepOp::kFile:
+      str("name", s.file_name, d.file_name);
+      num("size", s.size, d.size);
+      if (s.decision != d.decision) out << YAML::Key << "decision" << YAML::Value << FileDecisionName(s.decision);
+      break;
+    case StepOp::kVoice:
+      num("frames", s.frames, d.frames);
+      if (!s.voice_valid) out << YAML::Key << "valid" << YAML::Value << "false";
+      if (!s.wav) out << YAML::Key << "container" << YAML::Value << "raw";
+      if (!s.client_check) out << YAML::Key << "check" << YAML::Value << "false";
+      break;
+    case StepOp::kNudge:
+      if (s.from_client) {
+        out << YAML::Key << "from" << YAML::Value << "client";
+      } else {
+        str("from", s.from, d.from);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
 void EmitStep(YAML::Emitter& out, const Step& s) {
   const Step d;
   out << YAML::Flow << YAML::BeginMap;
@@ -80,6 +140,7 @@ void EmitStep(YAML::Emitter& out, const Step& s) {
     default:
       break;
   }
+  if (IsSgStep(s.op)) EmitSgFields(out, s);
   if (s.expect) {
     out << YAML::Key << "expect" << YAML::Value;
     EmitExpect(out, *s.expect);
@@ -146,7 +207,16 @@ std::string ToYaml(const Scenario& s) {
   if (s.client_version != d.client_version) out << YAML::Key << "client_version" << YAML::Value << s.client_version;
   if (s.cs_rate_per_s) out << YAML::Key << "cs_rate_per_s" << YAML::Value << std::to_string(s.cs_rate_per_s);
   if (s.cs_burst) out << YAML::Key << "cs_burst" << YAML::Value << std::to_string(s.cs_burst);
+  if (s.sg) out << YAML::Key << "sg" << YAML::Value << std::to_string(s.sg);
+  if (!s.client_cache) out << YAML::Key << "client_cache" << YAML::Value << "false";
   out << YAML::EndMap;
+  if (s.provision_accounts) {
+    out << YAML::Key << "provision" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "accounts" << YAML::Value << "true";
+    if (s.provision_contacts) out << YAML::Key << "contacts" << YAML::Value << "mutual";
+    if (s.extra_contacts) out << YAML::Key << "extra_contacts" << YAML::Value << std::to_string(s.extra_contacts);
+    out << YAML::EndMap;
+  }
 
   out << YAML::Key << "network" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "default" << YAML::Value << YAML::Flow << YAML::BeginMap;
@@ -191,6 +261,8 @@ std::string ToYaml(const Scenario& s) {
     out << YAML::Key << "ad" << YAML::Value << std::to_string(w.ad);
     out << YAML::Key << "media" << YAML::Value << std::to_string(w.media);
     out << YAML::Key << "dispatch" << YAML::Value << std::to_string(w.dispatch);
+    if (w.message) out << YAML::Key << "message" << YAML::Value << std::to_string(w.message);
+    if (w.offline) out << YAML::Key << "offline" << YAML::Value << std::to_string(w.offline);
     out << YAML::EndMap << YAML::EndMap;
   }
   if (s.checkers_explicit) {

@@ -29,6 +29,10 @@ Scenario DropLastClient(const Scenario& s) {
     if (st.op != StepOp::kWait && st.op != StepOp::kAwait) {
       st.clients.erase(std::remove(st.clients.begin(), st.clients.end(), c), st.clients.end());
       if (st.clients.empty()) continue;
+      // An SG step aimed only at the dropped client goes too.
+      const bool had_targets = !st.to_clients.empty();
+      st.to_clients.erase(std::remove(st.to_clients.begin(), st.to_clients.end(), c), st.to_clients.end());
+      if (had_targets && st.to_clients.empty() && st.to_accounts.empty() && !st.to_others) continue;
     }
     t.steps.push_back(st);
   }

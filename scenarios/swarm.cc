@@ -49,8 +49,8 @@ std::string ApplySwarm(Scenario& s, std::uint64_t seed) {
     f.start = static_cast<TimeUs>(rng.Below(static_cast<std::uint64_t>(horizon)));
     f.end = f.start + static_cast<TimeUs>(rng.Range(100, 19000)) * kMillis;
     const std::string client = "mc-" + std::to_string(rng.Below(static_cast<std::uint64_t>(s.clients)));
-    static const char* servers[] = {"dp", "rs", "cs", "ms"};
-    const std::string server = servers[rng.Below(4)];
+    static const char* servers[] = {"dp", "rs", "cs", "ms", "sg"};
+    const std::string server = servers[rng.Below(s.sg > 0 ? 5 : 4)];
     if (rng.Chance(0.5)) {
       f.kind = FaultKind::kPartition;
       f.a = {client};

@@ -41,6 +41,19 @@ TEST(ScenarioCli, FailurePrintsReplayAndExits1) {
   EXPECT_NE(r.out.find("\nreplay: mcpsim run " + kLib + "/upload-duplication.yaml --seed 2"), std::string::npos);
 }
 
+TEST(ScenarioCli, SgFailureReplaysToTheSameTraceHash) {
+  const std::string cmd = "run " + kLib + "/sg-chat-duplication.yaml --seed 3 --broken-dedup";
+  auto r = RunCli(cmd);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("^FAIL sg-chat-duplication seed=3 exactly_once_messages: ")));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\nreplay: mcpsim (run [^\n]+)\ntrace-hash: ([0-9a-f]{16})\n$")));
+  const std::string replay = m[1], hash = m[2];
+  auto again = RunCli(replay);  // the printed replay command, verbatim
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.out.find("trace-hash: " + hash), std::string::npos) << again.out;
+}
+
 TEST(ScenarioCli, InvalidFileIsExit2WithPosition) {
   const std::string p = Write("bad.yaml", "name: x\npurpose: p\nsteps:\n  - {do: upload, kind: 5, bogus: 1}\n");
   auto r = RunCli("run " + p);

@@ -51,7 +51,102 @@ INSTANTIATE_TEST_SUITE_P(All, ScenarioLibrary, ::testing::ValuesIn(LibraryFiles(
                            return n;
                          });
 
-TEST(ScenarioLibraryShape, HasEnoughScenarios) { EXPECT_GE(LibraryFiles().size(), 30u); }
+TEST(ScenarioLibraryShape, HasEnoughScenarios) { EXPECT_GE(LibraryFiles().size(), 45u); }
+
+// SG dedup off: a duplicated RSM / ROM executes twice, so a message or an
+// offline message is shown twice; the messaging checkers must say so.
+TEST(ScenarioBroken, NoSgDedupIsCaughtByExactlyOnceMessages) {
+  Scenario s = Load("sg-chat-duplication");
+  RunOptions good, bad;
+  good.only_checkers = bad.only_checkers = {"exactly_once_messages", "offline_delivered"};
+  bad.broken_dedup = true;
+  for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+    good.seed = bad.seed = seed;
+    const RunResult ok = RunScenario(s, good);
+    EXPECT_TRUE(ok.pass) << VerdictLine(ok);
+    const RunResult r = RunScenario(s, bad);
+    ASSERT_EQ(r.checks.size(), 2u);
+    EXPECT_FALSE(r.checks[0].pass) << "exactly_once_messages passed on the broken reference, seed " << seed;
+    EXPECT_NE(r.checks[0].reason.find("times"), std::string::npos) << r.checks[0].reason;
+    EXPECT_FALSE(r.checks[1].pass) << "offline_delivered passed on the broken reference, seed " << seed;
+  }
+}
+
+// A client that loses the first message / offline message / file it is shown
+// breaks exactly-once delivery: the checkers name what never arrived.
+TEST(ScenarioBroken, LostNotificationsAreCaught) {
+  struct Case {
+    const char* scenario;
+    reference::McOp hide;
+    const char* checker;
+    const char* reason;
+  };
+  for (const Case& k : {Case{"sg-chat-two-party", reference::McOp::kMessage, "exactly_once_messages", "never shown"},
+                        Case{"sg-offline-messages", reference::McOp::kOfflineMessage, "offline_delivered", "never shown"},
+                        Case{"sg-file-accept", reference::McOp::kFileReceived, "files_intact", "no client received"}}) {
+    RunOptions o;
+    o.only_checkers = {k.checker};
+    EXPECT_TRUE(RunScenario(Load(k.scenario), o).pass) << k.scenario;
+    o.hide_first_notice = k.hide;
+    const RunResult r = RunScenario(Load(k.scenario), o);
+    ASSERT_EQ(r.checks.size(), 1u);
+    EXPECT_FALSE(r.checks[0].pass) << k.scenario << ": " << k.checker << " missed a lost notification";
+    EXPECT_NE(r.checks[0].reason.find(k.reason), std::string::npos) << r.checks[0].reason;
+  }
+}
+
+// A client that stays cut off from SG after the scheduled faults heal cannot
+// log in: login_after_heal names it. Without a login after the heal the
+// checker refuses to pass vacuously.
+TEST(ScenarioBroken, LoginAfterHealCatchesAnUnhealedClient) {
+  Scenario s = Load("sg-chat-partition-heal");
+  RunOptions o;
+  o.only_checkers = {"login_after_heal"};
+  EXPECT_TRUE(RunScenario(s, o).pass);
+  Scenario cut = s;
+  LinkOverride l;
+  l.from = "mc-1";
+  l.to = "sg";
+  l.both = true;
+  l.cfg = cut.default_link;
+  l.cfg.loss = 1.0;
+  cut.links.push_back(l);
+  const RunResult r = RunScenario(cut, o);
+  ASSERT_EQ(r.checks.size(), 1u);
+  EXPECT_FALSE(r.checks[0].pass);
+  EXPECT_NE(r.checks[0].reason.find("after the heal"), std::string::npos) << r.checks[0].reason;
+  Scenario none = s;
+  none.steps.resize(6);  // up to the chat during the partition: no login after the heal
+  const RunResult n = RunScenario(none, o);
+  ASSERT_EQ(n.checks.size(), 1u);
+  EXPECT_NE(n.checks[0].reason.find("no login was issued"), std::string::npos) << n.checks[0].reason;
+}
+
+TEST(ScenarioReplay, SgSeedReplaysToTheSameTraceHash) {
+  const Scenario s = Load("sg-chat-loss");
+  RunOptions o;
+  o.seed = 7;
+  const RunResult a = RunScenario(s, o), b = RunScenario(s, o);
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.counters, b.counters);
+  o.seed = 8;
+  EXPECT_NE(RunScenario(s, o).trace_hash, a.trace_hash);
+}
+
+TEST(ScenarioShrink, ShrinksAnSgFailure) {
+  Scenario s = Load("sg-chat-duplication");
+  RunOptions o;
+  o.seed = 1;
+  o.broken_dedup = true;
+  const ShrinkOutcome r = Shrink(s, o, 150);
+  ASSERT_TRUE(r.failed_initially);
+  EXPECT_LT(r.size_after, r.size_before);
+  auto again = ParseScenario(ToYaml(r.minimal), "shrunk.yaml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << ToYaml(r.minimal);
+  const RunResult rr = RunScenario(*again, o);
+  ASSERT_NE(rr.first_failure(), nullptr);
+  EXPECT_EQ(rr.first_failure()->checker, r.checker);
+}
 
 // With duplicate suppression disabled, resent/duplicated requests execute
 // again: the invariant checkers must say so, naming themselves.

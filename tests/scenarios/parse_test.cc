@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+
 #include "scenarios/checkers.h"
 #include "scenarios/scenario.h"
 #include "scenarios/yaml_util.h"
@@ -90,7 +92,7 @@ TEST(ScenarioParse, DefaultCheckersWhenAbsent) {
 TEST(ScenarioParse, ErrorsCarryFileLineColumn) {
   EXPECT_EQ(ErrorOf("name: x\npurpose: p\nstepz: []\n"),
             "bad.yaml:3:1: unknown key 'stepz' in scenario (allowed: name, purpose, seed, time_limit, settle, "
-            "nodes, network, steps, workload, checkers, expect_counters)");
+            "nodes, provision, network, steps, workload, checkers, expect_counters)");
   EXPECT_EQ(ErrorOf("name: x\npurpose: p\nsteps:\n  - {do: upload, count: 0}\n"),
             "bad.yaml:4:25: value 0 out of range [1, 100000]");
   EXPECT_EQ(ErrorOf("name: x\npurpose: p\ntime_limit: 5 parsecs\nsteps: [{do: dispatch}]\n"),
@@ -114,7 +116,21 @@ TEST(ScenarioParse, ErrorsCarryFileLineColumn) {
   EXPECT_NE(ErrorOf("name: x\npurpose: p\nnetwork:\n  faults: [{kind: partition, a: [cs], b: [dp], start: 2s, end: 1s}]\nsteps: [{do: dispatch}]\n")
                 .find("end must be after start"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {sg: 1}\nsteps: [{do: dispatch}]\n").find("bad.yaml:3:13: SG nodes"),
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {sg: 2}\nsteps: [{do: dispatch}]\n").find("bad.yaml:3:13: value 2 out of range [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nsteps: [{do: login}]\n").find("bad.yaml:3:14: step 'login' talks to the SG: set nodes.sg: 1"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nsteps: [{do: dispatch}]\ncheckers: [exactly_once_messages]\n")
+                .find("bad.yaml:4:12: checker 'exactly_once_messages' needs nodes.sg: 1"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {sg: 1, clients: 2}\nsteps: [{do: invite}]\n").find("step 'invite' needs 'to'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {sg: 1, clients: 2}\nsteps: [{do: offline, to: 5}]\n").find("bad.yaml:4:27: value 5 out of range"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {sg: 1}\nsteps: [{do: file, decision: maybe}]\n").find("decision must be"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {sg: 1}\nprovision: {contacts: mutual}\nsteps: [{do: login}]\n")
+                .find("need provision.accounts: true"),
             std::string::npos);
   EXPECT_NE(ErrorOf("name: x\npurpose: p\n").find("needs 'steps' or a 'workload'"), std::string::npos);
 }
@@ -134,6 +150,51 @@ TEST(ScenarioParse, CanonicalYamlRoundTrips) {
   EXPECT_EQ(t.steps.size(), s.steps.size());
   EXPECT_DOUBLE_EQ(t.links[0].cfg.loss, s.links[0].cfg.loss);
   EXPECT_EQ(t.steps[1].data, s.steps[1].data);
+}
+
+TEST(ScenarioParse, SgScenarioRoundTrips) {
+  Scenario s = MustParse(R"(name: sg
+purpose: "SG steps"
+nodes: {clients: 3, sg: 1, client_cache: false}
+provision: {accounts: true, contacts: mutual, extra_contacts: 10}
+steps:
+  - {do: login, account: "u{c}@live.cn", password: pw, expect: {outcome: ok, params: {0: full}}}
+  - {do: contact, op: block, to: [1, "x@live.cn"]}
+  - {do: presence, presence: away, caps: 3}
+  - {do: profile, nickname: n, psm: p, avatar: a}
+  - {do: invite, to: 1}
+  - {do: add_member, to: others}
+  - {do: message, text: "t {i}", count: 2}
+  - {do: offline, to: 2, text: hi}
+  - {do: file, size: 100, name: f, decision: reject}
+  - {do: voice, frames: 10, valid: false, container: raw, check: false}
+  - {do: nudge, from: client}
+  - {do: nudge, from: "b@live.cn"}
+  - {do: leave}
+  - {do: logout}
+workload: {duration: 5s, mix: {message: 2, offline: 1}}
+)");
+  EXPECT_EQ(s.sg, 1);
+  EXPECT_FALSE(s.client_cache);
+  EXPECT_TRUE(s.provision_contacts);
+  EXPECT_EQ(s.extra_contacts, 10);
+  EXPECT_EQ(s.steps[1].to_clients, std::vector<int>{1});
+  EXPECT_EQ(s.steps[1].to_accounts, std::vector<std::string>{"x@live.cn"});
+  EXPECT_TRUE(s.steps[5].to_others);
+  EXPECT_EQ(s.steps[8].decision, FileDecision::kReject);
+  EXPECT_FALSE(s.steps[9].client_check);
+  EXPECT_TRUE(s.steps[10].from_client);
+  EXPECT_EQ(s.steps[11].from, "b@live.cn");
+  for (const char* c : {"exactly_once_messages", "offline_delivered", "contacts_converge", "files_intact"}) {
+    EXPECT_NE(std::find(s.checkers.begin(), s.checkers.end(), c), s.checkers.end()) << c;
+  }
+  const std::string y = ToYaml(s);
+  Scenario t = MustParse(y);
+  EXPECT_EQ(ToYaml(t), y);
+  EXPECT_EQ(t.steps.size(), s.steps.size());
+  EXPECT_EQ(t.steps[9].frames, 10u);
+  EXPECT_FALSE(t.steps[9].wav);
+  EXPECT_EQ(t.workload->message, 2);
 }
 
 RC_GTEST_PROP(ScenarioParse, DurationFormatRoundTrips, ()) {

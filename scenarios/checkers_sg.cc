@@ -1,0 +1,240 @@
+// The SG checkers: exactly-once delivery of accepted messages, offline
+// messages at the next login, contact lists converging, files intact, and
+// login after the faults heal. They read the runner's op records (whose
+// message texts are unique), the clients' notifications, the clients' SG
+// sessions and caches, and the server's store.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "scenarios/checkers.h"
+#include "scenarios/scenario.h"
+#include "scenarios/yaml_util.h"
+
+namespace mcpsim::scenarios {
+
+using reference::McOp;
+using Outcome = reference::McEvent::Outcome;
+using yaml::FormatDuration;
+
+namespace {
+
+std::string Mc(int c) { return "mc-" + std::to_string(c); }
+
+// Liveness is judged only for what had time to happen: a server push gives
+// up after the TIMER-3 budget (31 s, then SG closes that session), so a send
+// acknowledged less than this before the end may still be in flight.
+constexpr TimeUs kWindow = 33 * kSeconds;
+bool Settled(const RunView& v, TimeUs t) { return t + kWindow <= v.end; }
+
+// Client c is online at the end: its session is ACTIVE and the SG agrees.
+bool ActiveAtEnd(const RunView& v, int c) {
+  const auto* sg = v.world.mc(c).sg();
+  if (!sg || !sg->active()) return false;
+  auto info = v.world.sg().SessionOf(sg->account());
+  return info && info->state == reference::SessionState::kActive;
+}
+
+// Client c may legitimately have missed something sent at `t`: it left,
+// logged out or in again around then, lost its session, or is not online at
+// the end.
+bool Disturbed(const RunView& v, int c, TimeUs t) {
+  if (!ActiveAtEnd(v, c)) return true;
+  for (const OpRecord& r : v.ops) {
+    if (r.client != c || (r.op != McOp::kLeave && r.op != McOp::kLogout && r.op != McOp::kLogin)) continue;
+    if (r.issued < t + 60 * kSeconds && (!r.event || r.event->at >= t)) return true;
+  }
+  for (const Notice& n : v.notices) {
+    if (n.client == c && n.event.at >= t && (n.event.op == McOp::kSessionLost || n.event.op == McOp::kKicked)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// (client, text) -> times shown, for notifications of kind `op`.
+std::map<std::pair<int, std::string>, int> Shown(const RunView& v, McOp op) {
+  std::map<std::pair<int, std::string>, int> got;
+  for (const Notice& n : v.notices) {
+    if (n.event.op == op) ++got[{n.client, n.event.text}];
+  }
+  return got;
+}
+
+std::string Preview(const std::string& t) { return "'" + (t.size() > 40 ? t.substr(0, 40) + "..." : t) + "'"; }
+
+}  // namespace
+
+std::string ExactlyOnceMessages(const RunView& v) {
+  auto got = Shown(v, McOp::kMessage);
+  std::set<std::string> sent;
+  for (const OpRecord& r : v.ops) {
+    if (r.op == McOp::kSendMessage) sent.insert(r.text);
+  }
+  for (const auto& [key, n] : got) {
+    if (n > 1) return Mc(key.first) + " was shown message " + Preview(key.second) + " " + std::to_string(n) + " times";
+    if (!sent.count(key.second)) return Mc(key.first) + " was shown message " + Preview(key.second) + " that no client sent";
+  }
+  for (const OpRecord& r : v.ops) {
+    if (r.op != McOp::kSendMessage || !r.event || r.event->outcome != Outcome::kOk) continue;
+    if (!Settled(v, r.event->at)) continue;
+    for (int m : r.members) {
+      if (got.count({m, r.text}) || Disturbed(v, m, r.issued)) continue;
+      return DescribeOp(v, r) + ": message " + Preview(r.text) + " acknowledged (ASM 0) but never shown to " + Mc(m) +
+             ", a member of call " + std::to_string(r.call) + " online throughout";
+    }
+  }
+  return "";
+}
+
+std::string OfflineDelivered(const RunView& v) {
+  auto got = Shown(v, McOp::kOfflineMessage);
+  std::set<std::string> sent;
+  for (const OpRecord& r : v.ops) {
+    if (r.op == McOp::kSendOffline) sent.insert(r.text);
+  }
+  for (const auto& [key, n] : got) {
+    if (n > 1) {
+      return Mc(key.first) + " was shown offline message " + Preview(key.second) + " " + std::to_string(n) +
+             " times (SG-OFF-6)";
+    }
+    if (!sent.count(key.second)) return Mc(key.first) + " was shown offline message " + Preview(key.second) + " that no client sent";
+  }
+  for (const OpRecord& r : v.ops) {
+    if (r.op != McOp::kSendOffline || r.target < 0 || !r.event || r.event->outcome != Outcome::kOk) continue;
+    if (got.count({r.target, r.text})) continue;
+    if (ActiveAtEnd(v, r.target)) {
+      // Delivered at the ack (recipient online) or at its last login.
+      TimeUs due = r.event->at;
+      for (const OpRecord& l : v.ops) {
+        if (l.client == r.target && l.op == McOp::kLogin && l.event && l.event->outcome == Outcome::kOk) {
+          due = std::max(due, l.event->at);
+        }
+      }
+      if (!Settled(v, due)) continue;
+      return DescribeOp(v, r) + ": offline message " + Preview(r.text) + " acknowledged (AOM) but never shown to " +
+             Mc(r.target) + ", which is online at the end (SG-OFF-3)";
+    }
+    auto stored = v.world.backend().ListOfflineMessages(r.target_account);
+    if (!stored.ok()) return "cannot list offline messages: " + stored.status().ToString();
+    bool kept = false;
+    for (const auto& m : *stored) kept |= m.text == r.text;
+    if (!kept) {
+      return DescribeOp(v, r) + ": offline message " + Preview(r.text) + " acknowledged (AOM) but neither shown to " +
+             Mc(r.target) + " nor still stored (SG-OFF-1)";
+    }
+  }
+  return "";
+}
+
+std::string ContactsConverge(const RunView& v) {
+  // The last thing that may have changed a list or started a sync.
+  TimeUs last = 0;
+  for (const OpRecord& r : v.ops) {
+    if (r.op == McOp::kEditContact || r.op == McOp::kSetProfile || r.op == McOp::kLogin) {
+      last = std::max(last, r.event ? r.event->at : v.end);
+    }
+  }
+  for (const Notice& n : v.notices) {
+    if (n.event.op == McOp::kContactsChanged) last = std::max(last, n.event.at);
+  }
+  if (!Settled(v, last)) return "";  // a sync may still be running
+  for (int c = 0; c < v.world.clients(); ++c) {
+    if (!ActiveAtEnd(v, c)) continue;
+    const auto& sg = *v.world.mc(c).sg();
+    auto list = v.world.backend().GetContactList(sg.account());
+    if (!list.ok()) return "cannot read " + sg.account() + "'s list: " + list.status().ToString();
+    std::map<std::string, reference::McContact> server;
+    for (const auto& e : list->entries) {
+      reference::McContact m;
+      m.nickname = e.profile.nickname;
+      m.psm = e.profile.psm;
+      m.avatar_id = e.profile.avatar_id;
+      m.profile_version = e.profile.version;
+      m.flags = e.blocked ? 1u : 0u;
+      server[e.account] = m;
+    }
+    auto compare = [&](const char* where, std::uint32_t version,
+                       const std::map<std::string, reference::McContact>& mine) -> std::string {
+      if (version != list->version) {
+        return Mc(c) + " " + where + " has list version " + std::to_string(version) + ", the server " +
+               std::to_string(list->version);
+      }
+      if (mine.size() != server.size()) {
+        return Mc(c) + " " + where + " lists " + std::to_string(mine.size()) + " contacts, the server " +
+               std::to_string(server.size());
+      }
+      for (const auto& [account, m] : server) {
+        auto it = mine.find(account);
+        if (it == mine.end()) return Mc(c) + " " + where + " lacks contact " + account;
+        if (!(it->second == m)) return Mc(c) + " " + where + " has a stale record of " + account;
+      }
+      return "";
+    };
+    if (std::string why = compare("(session)", sg.list_version(), sg.contacts()); !why.empty()) return why;
+    if (auto* cache = v.world.mc(c).cache()) {
+      auto cached = cache->Load("dev-" + std::to_string(c), sg.account());
+      if (!cached.ok()) return Mc(c) + " cache: " + cached.status().ToString();
+      if (std::string why = compare("(cache)", cached->list_version, cached->contacts); !why.empty()) return why;
+    }
+  }
+  return "";
+}
+
+std::string FilesIntact(const RunView& v) {
+  std::map<std::uint32_t, const OpRecord*> offers;
+  for (const OpRecord& r : v.ops) {
+    if (r.op == McOp::kOfferFile && r.event && r.event->outcome == Outcome::kOk) offers[r.event->object_id] = &r;
+  }
+  std::map<std::pair<int, std::uint32_t>, int> received;
+  std::set<std::uint32_t> any_received;
+  for (const Notice& n : v.notices) {
+    if (n.event.op != McOp::kFileReceived) continue;
+    const std::uint32_t id = n.event.object_id;
+    auto it = offers.find(id);
+    if (it == offers.end()) return Mc(n.client) + " received file transfer " + std::to_string(id) + " nobody offered";
+    if (n.event.data != it->second->file_bytes) {
+      return Mc(n.client) + " received transfer " + std::to_string(id) + " with " + std::to_string(n.event.data.size()) +
+             " bytes that differ from the " + std::to_string(it->second->file_bytes.size()) + " offered";
+    }
+    if (++received[{n.client, id}] > 1) return Mc(n.client) + " received transfer " + std::to_string(id) + " twice";
+    any_received.insert(id);
+  }
+  for (const Notice& n : v.notices) {
+    if (n.event.op == McOp::kFileDone && !any_received.count(n.event.object_id)) {
+      return Mc(n.client) + " was told transfer " + std::to_string(n.event.object_id) +
+             " is done (SG-FILE-9) but no client received it";
+    }
+  }
+  return "";
+}
+
+std::string LoginAfterHeal(const RunView& v) {
+  if (v.swarm) return "";  // swarm links stay lossy: no client is healthy
+  TimeUs heal = 0;
+  for (const Fault& f : v.scenario.faults) {
+    if (f.kind != FaultKind::kLinkChange) heal = std::max(heal, f.end);
+  }
+  constexpr TimeUs kBound = 60 * kSeconds;
+  bool any = false;
+  for (const OpRecord& r : v.ops) {
+    if (r.op != McOp::kLogin || r.issued < heal) continue;
+    any = true;
+    if (!r.event) {
+      if (v.end - r.issued > kBound) return DescribeOp(v, r) + " after the heal at " + FormatDuration(heal) + " never ended";
+      continue;
+    }
+    if (r.event->outcome != Outcome::kOk) {
+      return DescribeOp(v, r) + " after the heal at " + FormatDuration(heal) + " failed: " +
+             (r.event->outcome == Outcome::kStatus ? "status " + std::to_string(r.event->status) : r.event->detail);
+    }
+    if (r.event->at - r.issued > kBound) {
+      return DescribeOp(v, r) + " after the heal took " + FormatDuration(r.event->at - r.issued) + " (bound " +
+             FormatDuration(kBound) + ")";
+    }
+  }
+  if (!any) return "no login was issued after the faults healed at " + FormatDuration(heal) + " (nothing to check)";
+  return "";
+}
+
+}  // namespace mcpsim::scenarios

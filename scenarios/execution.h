@@ -1,0 +1,99 @@
+// Internal to the runner (runner.cc, runner_sg.cc): one execution of a
+// scenario on one seed. Not part of the scenarios API.
+//
+// Invariants: every op the runner issues is recorded (Record) before the
+// world runs again, so each McEvent with an op id finds its OpRecord; `open_`
+// counts records without an event. SG reactions (a receiver's file decision,
+// a sender's cancel) are issued from scheduled events, never from inside a
+// run condition.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenarios/runner.h"
+
+namespace mcpsim::scenarios {
+
+class Execution {
+ public:
+  Execution(const Scenario& s, const RunOptions& o, std::uint64_t seed) : s_(s), o_(o), seed_(seed) {}
+
+  // Builds the world and runs everything; returns a harness error or "".
+  std::string Run();
+  void Fill(RunResult& r, const std::optional<std::string>& rerun_hash, const std::vector<std::string>& checkers);
+  std::string hash() const { return w_->world().trace().HashHex(); }
+
+ private:
+  // A file offer of a `file` step and what its receivers do with it.
+  struct Transfer {
+    int step = -1, sender = 0;
+    std::size_t op = 0;  // the kOfferFile record
+    FileDecision decision = FileDecision::kAccept;
+    std::uint32_t id = 0;  // transferId once AOI arrived
+    bool cancel_issued = false;
+    std::size_t cancel_op = 0;
+  };
+  // A condition a step also waits for (beyond its ops ending), until a deadline.
+  struct Followup {
+    int step = -1;
+    TimeUs deadline = 0;
+    std::function<bool()> done;
+  };
+
+  sim::NodeId Node(const std::string& name) { return w_->node(name); }
+  std::vector<sim::NodeId> Nodes(const std::vector<std::string>& names);
+  Status ApplyNetwork();
+  void Issue(const Step& st, int step_index, int client, int rep);
+  void IssueWorkload(int client, Rng& rng);
+  void ScheduleWorkload(int client, std::shared_ptr<Rng> rng, TimeUs at);
+  OpRecord& Record(int client, int step, reference::McOp op, std::uint64_t id, std::string upload = {});
+  void Collect();
+  bool StepDone(int step) const;
+  Status RunUntilDone(const std::function<bool()>& done);
+  // world().RunUntil(t) that collects events as they come (SG reactions need them).
+  Status RunTo(TimeUs t);
+  Counters MakeCounters();
+  void SgCounters(Counters& c);
+  std::string MediaUrl(int client, const std::string& tmpl);
+
+  // runner_sg.cc
+  std::string Provision();
+  void IssueSg(const Step& st, int step, int c, int rep);
+  // (client, account) targets of `st` for acting client c.
+  std::vector<std::pair<int, std::string>> Targets(const Step& st, int c) const;
+  int ClientOf(const std::string& account) const;
+  void OnNotice(int c, const reference::McEvent& e);
+  void OnOpEvent(int c, const OpRecord& r);
+  void React();  // schedules the receivers' decisions and senders' cancels now due
+  void AddFollowup(int step, TimeUs span, std::function<bool()> done);
+
+  const Scenario& s_;
+  const RunOptions& o_;
+  std::uint64_t seed_;
+  std::unique_ptr<RefWorld> w_;
+  std::vector<OpRecord> ops_;
+  std::map<std::pair<int, std::uint64_t>, std::size_t> by_op_;
+  std::vector<std::string> last_captcha_, last_ad_image_;
+  std::vector<std::string> notes_;
+  std::uint64_t upload_seq_ = 0;
+  std::size_t open_ = 0;  // ops without an event
+  TimeUs workload_end_ = 0;
+  // SG
+  std::vector<Notice> notices_;
+  std::vector<std::string> accounts_;   // client -> its account
+  std::vector<std::uint32_t> call_;     // client -> current call (0: none)
+  std::vector<Transfer> transfers_;
+  std::vector<std::pair<int, std::uint32_t>> offers_;  // (receiver, transferId) not yet decided
+  std::vector<Followup> followups_;
+  std::uint64_t text_seq_ = 0;
+  bool reaction_scheduled_ = false;
+  std::vector<bool> hidden_;  // RunOptions::hide_first_notice, per client
+};
+
+}  // namespace mcpsim::scenarios
