@@ -7,6 +7,9 @@ const std::vector<CaseDef>& Catalog() {
     std::vector<CaseDef> v;
     AddCsCases(v);
     AddHttpCases(v);
+    AddExtraCases(v);
+    AddSgCases(v);
+    AddSgTcpCases(v);
     return v;
   }();
   return cases;

@@ -29,7 +29,7 @@ struct CaseDef {
   std::string group;    // "WIRE", "UDP", "AMP", "CS", "DP", "RS", "MS", "HTTP"
   std::vector<std::string> clauses;
   bool required = true;  // MUST (FAILED) vs SHOULD (NON-STRICT)
-  std::string transport; // "udp" or "http": the address the case needs
+  std::string transport; // "udp", "tcp" or "http", or several joined by '+': the addresses the case needs
   std::function<Outcome(Ctx&)> run;
 };
 
@@ -39,6 +39,9 @@ const std::vector<CaseDef>& Catalog();
 // Parts of the catalog (one per file).
 void AddCsCases(std::vector<CaseDef>& out);
 void AddHttpCases(std::vector<CaseDef>& out);
+void AddExtraCases(std::vector<CaseDef>& out);   // catalog_extra.cc (MS HEAD/body, HTTP-3)
+void AddSgCases(std::vector<CaseDef>& out);      // catalog_sg*.cc (SG over UDP; needs udp+http)
+void AddSgTcpCases(std::vector<CaseDef>& out);   // catalog_sg_tcp.cc (TCP binding)
 
 // Helpers shared by the catalog files.
 Outcome Ok(std::string expected, std::string actual);

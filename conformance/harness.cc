@@ -65,6 +65,9 @@ Ctx::Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t see
 
 Ctx::~Ctx() {
   if (udp_fd_ >= 0) close(udp_fd_);
+  for (const Conn& c : conns_) {
+    if (c.fd >= 0) close(c.fd);
+  }
 }
 
 std::int64_t Ctx::NowUs() const { return WallUs() - start_us_; }
@@ -109,6 +112,7 @@ std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size
   std::vector<std::string> got;
   if (udp_fd_ < 0) return got;
   std::string buf(65536, '\0');
+  if (quiet_ms < 0) quiet_ms = quiet_ms_;
   while (got.size() < max) {
     const int wait = Remaining(got.empty() ? first_wait_ms : quiet_ms);
     pollfd p{udp_fd_, POLLIN, 0};
@@ -123,6 +127,91 @@ std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size
     wire_.push_back({NowUs(), "recv", "udp", got.back()});
   }
   return got;
+}
+
+Result<int> Ctx::Open(std::string_view transport) {
+  const bool tcp = transport == "tcp";
+  if (!tcp && transport != "udp") return Status::Error("CONF-2", "unknown transport " + std::string(transport));
+  const std::optional<HostPort>& to = tcp ? target_.tcp : target_.udp;
+  if (!to) return Status::Error("CONF-2", std::string("no ") + std::string(transport) + " target given");
+  sockaddr_storage sa{};
+  socklen_t len = 0;
+  if (!Resolve(*to, tcp ? SOCK_STREAM : SOCK_DGRAM, sa, len)) return Status::Error("CONF-2", "cannot resolve " + to->ToString());
+  const int fd = socket(sa.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Error("CONF-2", std::string("socket: ") + std::strerror(errno));
+  if (tcp) {
+    // Blocking connect bounded by the kernel; loopback/LAN targets answer at once.
+    const int flags = fcntl(fd, F_GETFL, 0);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {
+      close(fd);
+      return Status::Error("CONF-3", std::string("connect: ") + std::strerror(errno));
+    }
+    pollfd p{fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t elen = sizeof err;
+    if (poll(&p, 1, Remaining(io_timeout_ms_)) <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err != 0) {
+      close(fd);
+      return Status::Error("CONF-3", "TCP connect to " + to->ToString() + " failed");
+    }
+    fcntl(fd, F_SETFL, flags);
+  } else if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0) {
+    close(fd);
+    return Status::Error("CONF-2", std::string("connect: ") + std::strerror(errno));
+  }
+  const int h = static_cast<int>(conns_.size());
+  conns_.push_back({fd, tcp, false, std::string(transport) + "#" + std::to_string(h)});
+  Note("opened " + conns_.back().channel);
+  return h;
+}
+
+Status Ctx::Send(int h, std::string_view bytes) {
+  if (h < 0 || static_cast<std::size_t>(h) >= conns_.size()) return Status::Error("CONF-2", "bad handle");
+  Conn& c = conns_[static_cast<std::size_t>(h)];
+  wire_.push_back({NowUs(), "send", c.channel, std::string(bytes)});
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t n = send(c.fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ECONNREFUSED && !c.tcp) return Status();  // an ICMP error of an earlier datagram
+      return Status::Error("CONF-2", std::string("send: ") + std::strerror(errno));
+    }
+    off += static_cast<std::size_t>(n);
+    if (!c.tcp) break;
+  }
+  return Status();
+}
+
+std::vector<std::string> Ctx::Recv(int h, int first_wait_ms, int quiet_ms, std::size_t max) {
+  std::vector<std::string> got;
+  if (h < 0 || static_cast<std::size_t>(h) >= conns_.size()) return got;
+  Conn& c = conns_[static_cast<std::size_t>(h)];
+  if (quiet_ms < 0) quiet_ms = quiet_ms_;
+  std::string buf(65536, '\0');
+  while (got.size() < max && !c.closed) {
+    const int wait = Remaining(got.empty() ? first_wait_ms : quiet_ms);
+    pollfd p{c.fd, POLLIN, 0};
+    if (wait <= 0 || poll(&p, 1, wait) <= 0) break;
+    const ssize_t n = recv(c.fd, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR || (errno == ECONNREFUSED && !c.tcp)) continue;
+      if (c.tcp) c.closed = true;
+      break;
+    }
+    if (n == 0 && c.tcp) {
+      c.closed = true;
+      Note(c.channel + " closed by the peer");
+      break;
+    }
+    got.emplace_back(buf.data(), static_cast<std::size_t>(n));
+    wire_.push_back({NowUs(), "recv", c.channel, got.back()});
+  }
+  return got;
+}
+
+bool Ctx::PeerClosed(int h) const {
+  return h >= 0 && static_cast<std::size_t>(h) < conns_.size() && conns_[static_cast<std::size_t>(h)].closed;
 }
 
 Result<reference::HttpResponse> Ctx::Http(const reference::HttpRequest& req) {

@@ -56,7 +56,8 @@ class Ctx {
   // Receives datagrams: waits up to `first_wait_ms` for the first, then keeps
   // collecting while each next one arrives within `quiet_ms`, until `max`
   // datagrams. Never waits past the case deadline.
-  std::vector<std::string> UdpRecv(int first_wait_ms, int quiet_ms = 150, std::size_t max = 64);
+  // `quiet_ms` < 0 means quiet_ms() (150 unless set_quiet_ms).
+  std::vector<std::string> UdpRecv(int first_wait_ms, int quiet_ms = -1, std::size_t max = 64);
   // Opens a second socket (a different source endpoint) for later sends.
   Status UdpNewEndpoint();
 
@@ -65,6 +66,23 @@ class Ctx {
   Result<reference::HttpResponse> Http(const reference::HttpRequest& req);
   // As Http() but with raw request bytes.
   Result<reference::HttpResponse> HttpRaw(std::string_view request_bytes);
+
+  // Extra connections for multi-session cases: "udp" opens a new source
+  // endpoint to target().udp, "tcp" a new connection to target().tcp.
+  // Returns a handle >= 0; transcript channel "udp#<h>" / "tcp#<h>".
+  // Connections close with the Ctx.
+  Result<int> Open(std::string_view transport);
+  Status Send(int h, std::string_view bytes);
+  // UDP: whole datagrams; TCP: byte chunks as read. Waits up to
+  // `first_wait_ms` for the first, then while more arrive within `quiet_ms`
+  // (< 0: quiet_ms()). Never past the case deadline.
+  std::vector<std::string> Recv(int h, int first_wait_ms, int quiet_ms = -1, std::size_t max = 64);
+  // TCP: true once the peer closed the connection (EOF or reset seen).
+  bool PeerClosed(int h) const;
+
+  // How long a receive waits for silence after the last datagram/chunk.
+  int quiet_ms() const { return quiet_ms_; }
+  void set_quiet_ms(int ms) { quiet_ms_ = ms; }
 
   void Note(std::string text);
   std::vector<reports::WireEvent>& wire() { return wire_; }
@@ -80,6 +98,14 @@ class Ctx {
   std::int64_t deadline_us_;
   std::uint64_t seed_;
   int udp_fd_ = -1;
+  int quiet_ms_ = 150;
+  struct Conn {
+    int fd = -1;
+    bool tcp = false;
+    bool closed = false;
+    std::string channel;
+  };
+  std::vector<Conn> conns_;
   std::vector<reports::WireEvent> wire_;
 };
 

@@ -135,12 +135,22 @@ Status CheckReachable(const Target& t, int timeout_ms) {
   return Status();
 }
 
+bool HasTransports(const Target& t, const std::string& needs) {
+  std::istringstream in(needs);
+  std::string one;
+  while (std::getline(in, one, '+')) {
+    if ((one == "udp" && !t.udp) || (one == "tcp" && !t.tcp) || (one == "http" && !t.http)) return false;
+  }
+  return true;
+}
+
 reports::Report RunCatalog(const RunOptions& o, const std::function<void(const reports::CaseResult&)>& on_case) {
   reports::Report rep;
   rep.kind = "conformance";
   rep.seed = o.seed;
   std::string target;
   if (o.target.udp) target += "udp://" + o.target.udp->ToString() + " ";
+  if (o.target.tcp) target += "tcp://" + o.target.tcp->ToString() + " ";
   if (o.target.http) target += "http://" + o.target.http->ToString() + " ";
   rep.target = target.empty() ? "(none)" : target.substr(0, target.size() - 1);
   const std::int64_t start = NowUs();
@@ -151,12 +161,12 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
     r.title = d.title;
     r.group = d.group;
     r.clauses = d.clauses;
-    const bool have = d.transport == "udp" ? o.target.udp.has_value() : o.target.http.has_value();
-    if (!have) {
+    if (!HasTransports(o.target, d.transport)) {
       r.verdict = reports::Verdict::kUnimplemented;
       r.reason = "no " + d.transport + " target given (--" + d.transport + ")";
     } else {
       Ctx ctx(o.target, o.timeout_ms, o.timeout_ms * 10, o.seed);
+      ctx.set_quiet_ms(o.quiet_ms);
       const std::int64_t t0 = NowUs();
       Outcome out = d.run(ctx);
       r.duration_us = NowUs() - t0;

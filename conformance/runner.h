@@ -21,6 +21,7 @@ struct RunOptions {
   std::string cases = "*";   // fnmatch glob over case ids (comma-separated globs allowed)
   bool strict = false;
   int timeout_ms = 2000;     // per expected answer; a case's budget is 10x
+  int quiet_ms = 150;        // silence that ends a receive (Ctx::set_quiet_ms)
   std::uint64_t seed = 1;
 };
 
@@ -49,6 +50,9 @@ bool Selected(const std::string& id, const std::string& globs);
 // Checks the target answers at all (UDP: an RUP gets any datagram back;
 // HTTP: a TCP connection and a response). Error names the dead transport.
 Status CheckReachable(const Target& t, int timeout_ms);
+
+// True when `t` has every transport named in `needs` ("udp", "tcp+http", …).
+bool HasTransports(const Target& t, const std::string& needs);
 
 // Runs the selected cases; `on_case` is called after each.
 reports::Report RunCatalog(const RunOptions& o, const std::function<void(const reports::CaseResult&)>& on_case);

@@ -108,6 +108,7 @@ struct Server::Impl {
   std::unique_ptr<reference::SgRole> sg;
   FrontRoutes routes;
   std::unique_ptr<FrontRole> front;
+  std::unique_ptr<reference::Role> wrapped;  // o.wrap_front's decorator, if any
   std::unique_ptr<host::RoleHost> host;
   std::vector<ListenerInfo> listeners;
 
@@ -196,6 +197,7 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
   if (m->Has("rs")) {
     reference::RsConfig rsc;
     rsc.password_cost = o.password_cost;
+    if (o.tweak_rs) o.tweak_rs(rsc);
     m->rs = std::make_unique<reference::RsRole>(rsc, *m->store, Rng::Stream(o.seed, "role:rs"));
     m->routes.rs = m->rs.get();
   }
@@ -211,12 +213,14 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
                        std::chrono::system_clock::now().time_since_epoch())
                        .count() -
                    env.Now() / kMillis;
+    if (o.tweak_sg) o.tweak_sg(sgc);
     m->backend = std::make_unique<reference::Backend>(*m->store);
     m->sg = std::make_unique<reference::SgRole>(sgc, *m->store, *m->backend, Rng::Stream(o.seed, "role:sg"));
     m->routes.sg = m->sg.get();
   }
   m->front = std::make_unique<FrontRole>(m->routes);
-  m->host = std::make_unique<host::RoleHost>(*role_env, *m->front);
+  if (o.wrap_front) m->wrapped = o.wrap_front(*m->front);
+  m->host = std::make_unique<host::RoleHost>(*role_env, m->wrapped ? *m->wrapped : *m->front);
 
   // Streams first: their addresses go into the CS catalog and the DP answers.
   if (o.tcp) {
@@ -254,6 +258,7 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
                                sizes[i].second});
       }
     }
+    if (o.tweak_cs) o.tweak_cs(csc);
     m->cs = std::make_unique<reference::CsRole>(csc, *m->store);
     m->routes.cs = m->cs.get();
     m->front->SetRoutes(m->routes);
@@ -286,6 +291,7 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
     dpc.gateways.push_back({sg_uris, rs_uris, true});
     dpc.cs = cs_uris;
     dpc.ms = ms_base;
+    if (o.tweak_dp) o.tweak_dp(dpc);
     m->dp = std::make_unique<reference::DpRole>(dpc);
     m->routes.dp = m->dp.get();
     m->front->SetRoutes(m->routes);

@@ -14,6 +14,7 @@
 // reference/. SG and RS share the store (accounts) through one Backend.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -24,6 +25,14 @@
 #include "reference/crypto/password.h"
 #include "reference/store/store.h"
 #include "reference/transport/enc.h"
+
+namespace mcpsim::reference {
+class Role;
+struct RsConfig;
+struct SgConfig;
+struct CsConfig;
+struct DpConfig;
+}  // namespace mcpsim::reference
 
 namespace mcpsim::net {
 
@@ -53,6 +62,15 @@ struct ServerOptions {
   reference::PasswordCost password_cost;
   std::uint32_t cs_rate_per_s = 0, cs_burst = 0;
   std::vector<AdSpec> ads = {AdSpec{}};
+  // TEST-ONLY hooks (`mcpsim serve --mutant`, conformance/mutants.h): adjust
+  // a role's config before it is created, and decorate the routing front
+  // (the decorator sees every input and output of every role). Unset = none.
+  std::function<void(reference::RsConfig&)> tweak_rs;
+  std::function<void(reference::SgConfig&)> tweak_sg;
+  std::function<void(reference::CsConfig&)> tweak_cs;
+  std::function<void(reference::DpConfig&)> tweak_dp;
+  // Returns the role to host in place of `front` (which it must forward to).
+  std::function<std::unique_ptr<reference::Role>(reference::Role& front)> wrap_front;
 };
 
 // The role names `--roles` accepts, and those this build can host.

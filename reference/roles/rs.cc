@@ -119,7 +119,7 @@ void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   if (!s->captcha_live || *captcha_id != s->captcha_id || ctx.now >= s->captcha_expires) {
     return reply.Fail(StatusCode::kCaptchaUsed);
   }
-  s->captcha_live = false;  // RS-7: single use, whatever the outcome
+  if (config_.captcha_single_use) s->captcha_live = false;  // RS-7: single use, whatever the outcome
   s->push.Clear();
   if (!SameIgnoringAsciiCase(cmd.DecodeParam(1), s->captcha_text)) {  // RS-9
     ++stats_.wrong_captcha;

@@ -26,6 +26,9 @@ struct RsConfig {
   TimeUs session_idle = 300 * kSeconds;      // TIMER-10
   RetryPolicy retry;
   ServerConfig server;
+  // TEST-ONLY defect switch (mcpsim serve --mutant): false lets a captcha be
+  // used again after a REG (violates RS-7). Never false when conforming.
+  bool captcha_single_use = true;
 };
 
 struct RsStats {

@@ -77,7 +77,7 @@ class FakeUdp {
 TEST(Conform, FullRunAgainstServeIsAllOk) {
   const std::string dir = TempDir();
   const auto r = RunCli(std::string("conform --timeout 3000 --launch '") + MCPSIM_BIN +
-                        " serve --udp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --out " + dir);
+                        " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --out " + dir);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();

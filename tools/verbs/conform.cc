@@ -16,10 +16,12 @@
 
 #include "conformance/catalog.h"
 #include "conformance/runner.h"
+#include "conformance/selftest.h"
 #include "reports/report.h"
 #include "tools/verb.h"
 
 namespace mcpsim::cli {
+int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed);
 namespace {
 
 namespace fs = std::filesystem;
@@ -28,6 +30,8 @@ using conformance::RunOptions;
 struct ConformArgs {
   std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
   bool strict = false, list = false;
+  bool self_test = false;  // --self-test (conformance/selftest.h)
+  conformance::SelfTestOptions st;
   int timeout_ms = 2000;
   std::uint64_t seed = 1;
 };
@@ -62,6 +66,7 @@ int Usage(const std::string& msg) {
 }
 
 int Conform(const ConformArgs& a) {
+  if (a.self_test) return ConformSelfTest(a.st, a.seed);  // tools/verbs/conform_selftest.cc
   if (a.list) {
     for (const conformance::CaseDef& d : conformance::Catalog()) {
       if (!conformance::Selected(d.id, a.cases)) continue;
@@ -147,6 +152,10 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--baseline", a->baseline, "Earlier report.json to compare against");
                     cmd.add_option("--out", a->out, "Report directory")->capture_default_str();
                     cmd.add_flag("--list", a->list, "List the case ids and their clauses");
+                    cmd.add_flag("--self-test", a->self_test, "Run the suite against the clean server and every mutant");
+                    cmd.add_option("--launch-cmd", a->st.launch_cmd, "Self-test: clean server command (default: this mcpsim's serve on loopback)");
+                    cmd.add_option("--jobs", a->st.jobs, "Self-test: concurrent runs")->capture_default_str();
+                    cmd.add_option("--mutants", a->st.mutants, "Self-test: glob(s) over mutant names (a sample)")->capture_default_str();
                     return [a] { return Conform(*a); };
                   }}};
 

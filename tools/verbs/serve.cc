@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "conformance/mutants.h"
 #include "net/asio_env.h"
 #include "net/server.h"
 #include "tools/verb.h"
@@ -26,6 +27,8 @@ namespace {
 struct ServeArgs {
   std::string udp, tcp, http, https, udps, cert, key, key_file, db = "mcpsim.db", config;
   std::string roles = "dp,rs,cs,ms,sg";
+  std::string mutant;  // conformance/mutants.h: one deliberate defect
+  bool list_mutants = false;
   std::optional<std::uint64_t> seed;
   double udp_rate = 0, udp_burst = 0;
   std::int64_t idle_ms = 120000;
@@ -47,8 +50,33 @@ bool Spec(const std::string& text, std::optional<net::ListenSpec>& out, std::str
   return true;
 }
 
+int ListMutants() {
+  for (const conformance::Mutant& m : conformance::Mutants()) {
+    std::printf("%s %s%s: %s\n", m.name.c_str(), m.clause.c_str(), m.should ? " (SHOULD)" : "", m.breaks.c_str());
+  }
+  return 0;
+}
+
+// Installs the mutant's config switches and decorator into `o`.
+void ApplyMutant(const conformance::Mutant& m, net::ServerOptions& o) {
+  o.tweak_rs = m.rs;
+  o.tweak_sg = m.sg;
+  o.tweak_cs = m.cs;
+  o.tweak_dp = m.dp;
+  if (m.HasDecorator()) {
+    o.wrap_front = [&m](reference::Role& front) { return conformance::MakeMutatingRole(m, front); };
+  }
+}
+
 int Serve(const ServeArgs& a) {
+  if (a.list_mutants) return ListMutants();
   net::ServerOptions o;
+  if (!a.mutant.empty()) {
+    const conformance::Mutant* m = conformance::FindMutant(a.mutant);
+    if (!m) return Fail(2, "--mutant: unknown mutant '" + a.mutant + "' (see --list-mutants)");
+    ApplyMutant(*m, o);
+    spdlog::warn("serve: running mutant {} ({}: {})", m->name, m->clause, m->breaks);
+  }
   if (Status s = net::ParseRoles(a.roles, o.roles); !s.ok()) return Fail(2, "--roles: " + s.message());
   std::string err;
   if (!Spec(a.udp, o.udp, err) || !Spec(a.tcp, o.tcp, err) || !Spec(a.http, o.http, err) ||
@@ -133,6 +161,8 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                     cmd.add_option("--seed", a->seed, "Seed of the roles' random streams (default: from the OS)");
                     cmd.add_option("--udp-rate", a->udp_rate, "Per-source-address datagram rate limit (/s; 0 = off)");
                     cmd.add_option("--udp-burst", a->udp_burst, "Token bucket depth for --udp-rate");
+                    cmd.add_option("--mutant", a->mutant, "Run with one deliberate defect (conformance self-test)");
+                    cmd.add_flag("--list-mutants", a->list_mutants, "List the mutants: name, clause, defect");
                     cmd.add_option("--idle-timeout-ms", a->idle_ms, "Close idle TCP/HTTP streams after this (0 = never)")
                         ->capture_default_str();
                     return [a] { return Serve(*a); };

@@ -1,5 +1,7 @@
 // SG login (§7.3: RAT, RSII, RLI, RPOL, RLO, SG-LOGIN-*), contact-list sync
 // (§7.4.1–2: RCS/RCR, SG-SYNC-*) and own-profile sync (§7.4.3: RPS, SG-PROF-*).
+#include <algorithm>
+
 #include "reference/crypto/password.h"
 #include "reference/roles/sg/sg.h"
 #include "reference/roles/validate.h"
@@ -144,7 +146,8 @@ void SgRole::StartSync(Session& s, std::uint32_t base, bool initial) {
     for (const ContactEntry& e : list->entries) records.push_back(RecordOf('A', e));
   }
   s.records = std::move(records);  // SG-SYNC-4: fixed at RCS creation
-  s.pages = static_cast<std::uint32_t>((s.records.size() + 3) / 4);
+  const std::size_t per = std::max<std::uint32_t>(config_.rcr_page_records, 1);
+  s.pages = static_cast<std::uint32_t>((s.records.size() + per - 1) / per);
   s.client_version = v;
   s.sync_running = true;
   s.sync_again = false;
@@ -154,8 +157,9 @@ void SgRole::StartSync(Session& s, std::uint32_t base, bool initial) {
 void SgRole::SendPage(Session& s, std::uint32_t page) {
   std::vector<std::string> params = {std::to_string(s.client_version), std::to_string(page),
                                      std::to_string(s.pages)};
-  const std::size_t first = (page - 1) * 4;
-  for (std::size_t i = first; i < s.records.size() && i < first + 4; ++i) {
+  const std::size_t per = std::max<std::uint32_t>(config_.rcr_page_records, 1);
+  const std::size_t first = (page - 1) * per;
+  for (std::size_t i = first; i < s.records.size() && i < first + per; ++i) {
     const ContactRecord& r = s.records[i];
     params.insert(params.end(), {std::string(1, r.op), r.account, r.nickname, r.psm, r.avatar_id,
                                  std::to_string(r.profile_version), std::to_string(r.flags)});
@@ -169,6 +173,13 @@ void SgRole::OnSyncAnswer(TimeUs now, Session& s, const PushChannel::Entry& e,
   if (!s.sync_running) return;
   // SG-SYNC-5: the next page only after the previous one was acknowledged.
   const std::uint32_t done = e.word == "RCS" ? 0 : static_cast<std::uint32_t>(e.tag);
+  if (!config_.rcr_stop_and_wait) {  // TEST-ONLY defect: every page right after ACS
+    if (done == 0 && s.pages > 0) {
+      for (std::uint32_t p = 1; p <= s.pages; ++p) SendPage(s, p);
+      return;
+    }
+    if (done < s.pages) return;
+  }
   if (done < s.pages) return SendPage(s, done + 1);
   s.sync_running = false;  // SG-SYNC-7
   s.records.clear();

@@ -329,7 +329,7 @@ void SgRole::OnPushAnswer(TimeUs now, Session& s, const PushChannel::Entry& e,
   if ((w == "RRI" || w == "RRR") && status != 0) {  // SG-CHAT-2/6
     return RemoveMember(now, e.tag, s.account, "rejected");
   }
-  if (w == "RPN" && status == 0) {  // SG-OFF-3
+  if (w == "RPN" && (status == 0 || !config_.offline_keep_refused)) {  // SG-OFF-3
     (void)store_.DeleteOfflineMessage(e.tag);
     return;
   }

@@ -49,6 +49,11 @@ struct SgConfig {
   std::uint32_t max_offline = 100;        // LIM-16
   std::uint32_t max_text = 1000;          // LIM-5
   std::uint32_t max_object = 2097152;     // LIM-7, LIM-8
+  // TEST-ONLY defect switches (mcpsim serve --mutant; conformance self-test).
+  // A conforming configuration keeps the defaults.
+  std::uint32_t rcr_page_records = 4;     // LIM-15 records per RCR page
+  bool rcr_stop_and_wait = true;          // SG-SYNC-5: page k+1 only after ACR k
+  bool offline_keep_refused = true;       // SG-OFF-5: an RPN answered non-zero keeps the message
 };
 
 class SgRole final : public Role, private CommandHandler {

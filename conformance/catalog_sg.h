@@ -1,0 +1,100 @@
+// Helpers shared by the SG catalog files (catalog_sg*.cc): a harness-side SG
+// session over UDP or TCP that answers server-initiated requests, account
+// registration through RS over HTTP, and the login sequence of SG-LOGIN-5.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "conformance/catalog.h"
+#include "reference/wire/framer.h"
+
+namespace mcpsim::conformance::sg {
+
+constexpr const char* kPassword = "correct-horse";
+
+// One SG session seen from the harness. Every received command is kept in
+// `log`; server-initiated requests (R-words) are answered at once with the
+// A-word, the same trid and the status in `answer_status` (default 0),
+// except words in `hold`, which the case answers itself (Answer()).
+class SgClient {
+ public:
+  // Opens a new UDP endpoint ("udp") or TCP connection ("tcp") in `ctx`.
+  SgClient(Ctx& ctx, std::string transport, std::string who);
+  bool ok() const { return h_ >= 0; }
+  const std::string& error() const { return error_; }
+  const std::string& who() const { return who_; }
+
+  // Sends one request with the next trid; returns that trid.
+  std::uint32_t Request(const std::string& word, const std::vector<std::string>& params,
+                        std::optional<std::string> payload = std::nullopt);
+  // Sends bytes as they are (one datagram / one TCP write).
+  void SendRaw(std::string_view bytes);
+  // Answers a held server request.
+  void Answer(const wire::Command& req, std::uint32_t status);
+
+  // Receives until `until()` holds or `wait_ms` passed (the case deadline
+  // bounds it too). Returns until()'s final value (false without until).
+  bool Pump(int wait_ms, const std::function<bool()>& until = {});
+  // The answer to `trid`, waiting up to the io timeout.
+  const wire::Command* Await(std::uint32_t trid);
+  const wire::Command* AnswerTo(std::uint32_t trid) const;
+  // Received server requests of `word`, in order.
+  std::vector<wire::Command> Got(const std::string& word) const;
+  // Raw bytes received so far (all datagrams/chunks concatenated).
+  const std::string& raw() const { return raw_; }
+  bool closed() const;
+
+  std::map<std::string, std::uint32_t> answer_status;
+  std::set<std::string> hold;
+  std::vector<wire::Command> log;
+  std::vector<std::string> decode_errors;
+  bool sync_done = false;  // the last RCS/RCR sync completed (SG-SYNC-7)
+
+ private:
+  void Take(const wire::Command& c);
+  Ctx& ctx_;
+  bool tcp_;
+  std::string who_;
+  int h_ = -1;
+  std::string error_;
+  std::uint32_t trid_ = 1000;
+  std::string raw_;
+  wire::StreamFramer framer_;
+};
+
+// Registers a fresh account through RS over HTTP (RAP, RBIN/ABIN, REG) with
+// the captcha read by reference::ReadCaptcha. Returns the account, or an
+// Outcome explaining why it failed (the case then fails with it).
+struct Registered {
+  std::string account;
+  std::optional<Outcome> failure;
+};
+Registered Register(Ctx& ctx, const std::string& tag);
+
+// RAT (privacy 1) → AAT 0, RSII → ASII 0, sync answered, RPS → APS 0: the
+// session is ACTIVE. `caps` as in RSII; nullopt on success, else why not.
+std::optional<Outcome> Login(SgClient& c, const std::string& account, int caps = 7,
+                             std::uint32_t list_version = 0);
+
+// Two ACTIVE users over `transport` where `a` lists `b` and `a` invited `b`
+// into a conversation (callId in `call`).
+struct Pair {
+  std::unique_ptr<SgClient> a, b;
+  std::string a_account, b_account, call;
+  std::optional<Outcome> failure;
+};
+Pair MakePair(Ctx& ctx, const std::string& transport_a = "udp", const std::string& transport_b = "udp");
+
+// Expectation helpers: nullopt if `got` is an answer `word`/`status` with
+// `nparams` params (any count if nullopt).
+std::optional<std::string> Check(const wire::Command* got, const std::string& word, std::uint32_t status,
+                                 std::optional<std::size_t> nparams = std::nullopt);
+std::string ShowOne(const wire::Command* got);
+
+}  // namespace mcpsim::conformance::sg

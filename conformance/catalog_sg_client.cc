@@ -1,0 +1,231 @@
+// The harness-side SG session, registration through RS and the login
+// sequence used by the SG cases (catalog_sg.h).
+#include <unistd.h>
+
+#include <chrono>
+
+#include "conformance/catalog_sg.h"
+#include "core/hash.h"
+#include "core/rng.h"
+#include "reference/media/captcha.h"
+#include "reference/wire/text.h"
+
+namespace mcpsim::conformance::sg {
+namespace {
+
+// The server→client words that SG may send (TRID-8) and their A-words.
+bool IsServerRequest(const wire::Command& c) { return !c.status && !c.word.empty() && c.word[0] == 'R'; }
+
+std::string AWord(const std::string& r) { return "A" + r.substr(1); }
+
+Result<reference::HttpResponse> Post(Ctx& c, const std::string& body, const std::string& sid = "") {
+  reference::HttpRequest req;
+  req.method = "POST";
+  req.target = "/mcp";
+  req.headers["content-type"] = "application/x-mcp";
+  if (!sid.empty()) req.headers["sessionid"] = sid;
+  req.body = body;
+  return c.Http(req);
+}
+
+}  // namespace
+
+SgClient::SgClient(Ctx& ctx, std::string transport, std::string who)
+    : ctx_(ctx), tcp_(transport == "tcp"), who_(std::move(who)) {
+  auto h = ctx_.Open(transport);
+  if (!h.ok()) {
+    error_ = h.status().message();
+    return;
+  }
+  h_ = *h;
+  ctx_.Note(who_ + " is " + transport + "#" + std::to_string(h_));
+}
+
+std::uint32_t SgClient::Request(const std::string& word, const std::vector<std::string>& params,
+                                std::optional<std::string> payload) {
+  wire::Command c;
+  c.word = word;
+  c.trid = trid_++;
+  c.params = params;
+  c.payload = std::move(payload);
+  SendRaw(Encode(c));
+  return c.trid;
+}
+
+void SgClient::SendRaw(std::string_view bytes) {
+  if (h_ < 0) return;
+  if (Status s = ctx_.Send(h_, bytes); !s.ok()) ctx_.Note(who_ + ": send failed: " + s.message());
+}
+
+void SgClient::Answer(const wire::Command& req, std::uint32_t status) {
+  SendRaw(AWord(req.word) + " " + std::to_string(req.trid) + " " + std::to_string(status) + "\r\n");
+}
+
+bool SgClient::closed() const { return ctx_.PeerClosed(h_); }
+
+void SgClient::Take(const wire::Command& c) {
+  log.push_back(c);
+  if (!IsServerRequest(c) || hold.count(c.word)) return;
+  auto it = answer_status.find(c.word);
+  const std::uint32_t status = it == answer_status.end() ? 0 : it->second;
+  Answer(c, status);
+  if (status != 0) return;
+  // SG-SYNC-7: complete at ACS 0 for count 0 or ACR 0 for the last page.
+  if (c.word == "RCS" && c.params.size() == 3) sync_done = c.params[2] == "0";
+  if (c.word == "RCR" && c.params.size() >= 3) sync_done = c.params[1] == c.params[2];
+}
+
+bool SgClient::Pump(int wait_ms, const std::function<bool()>& until) {
+  if (h_ < 0) return until && until();
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  for (;;) {
+    if (until && until()) return true;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0 || ctx_.Expired() || closed()) break;
+    // Short receives so that `until` is re-checked as soon as something arrives.
+    for (const std::string& chunk : ctx_.Recv(h_, static_cast<int>(left), 5)) {
+      raw_ += chunk;
+      if (tcp_) {
+        framer_.Append(chunk);
+        for (wire::Outcome o = framer_.Next(); !o.need_more(); o = framer_.Next()) {
+          if (o.is_command()) {
+            Take(wire::Command::FromView(o.command));
+          } else {
+            decode_errors.push_back(std::string(o.error.clause) + "@" + std::to_string(o.error.offset));
+          }
+        }
+      } else {
+        std::vector<std::string> errs;
+        for (const wire::Command& c : Decode(chunk, &errs)) Take(c);
+        decode_errors.insert(decode_errors.end(), errs.begin(), errs.end());
+      }
+    }
+  }
+  return until && until();
+}
+
+const wire::Command* SgClient::AnswerTo(std::uint32_t trid) const {
+  for (const wire::Command& c : log) {
+    if (c.status && c.trid == trid && c.word[0] == 'A') return &c;
+  }
+  return nullptr;
+}
+
+const wire::Command* SgClient::Await(std::uint32_t trid) {
+  Pump(ctx_.io_timeout_ms(), [&] { return AnswerTo(trid) != nullptr; });
+  return AnswerTo(trid);
+}
+
+std::vector<wire::Command> SgClient::Got(const std::string& word) const {
+  std::vector<wire::Command> out;
+  for (const wire::Command& c : log) {
+    if (c.word == word && !c.status) out.push_back(c);
+  }
+  return out;
+}
+
+std::optional<std::string> Check(const wire::Command* got, const std::string& word, std::uint32_t status,
+                                 std::optional<std::size_t> nparams) {
+  if (!got) return "no " + word + " answer";
+  if (auto why = Match({*got}, {{word, got->trid, status, nparams}})) return *why;
+  return std::nullopt;
+}
+
+std::string ShowOne(const wire::Command* got) { return got ? Show(*got) : std::string("(nothing)"); }
+
+Registered Register(Ctx& c, const std::string& tag) {
+  Registered out;
+  auto fail = [&out](std::string expected, std::string actual, std::string why) {
+    out.failure = Failed(std::move(expected), std::move(actual), "registration (RS over HTTP): " + why);
+    return out;
+  };
+  auto r = Post(c, "RAP 1 1.0.0 conf-sg\r\n");
+  if (!r.ok() || r->status != 200) return fail("HTTP 200 AAP", r.ok() ? "HTTP " + std::to_string(r->status) : r.status().message(), "RS-1");
+  auto cmds = Decode(r->body);
+  if (cmds.empty() || cmds[0].word != "AAP" || cmds[0].status != 0u || cmds[0].params.size() != 5) {
+    return fail("AAP 1 0 +5", ShowAll(cmds), "RS-1");
+  }
+  const std::string sid = cmds[0].params[0], captcha = cmds[0].params[1];
+  const std::size_t total = std::strtoul(cmds[0].params[2].c_str(), nullptr, 10);
+  if (total == 0 || total > 65536) return fail("total 1..65536", cmds[0].params[2], "AAP total");
+  std::string image(total, '\0');
+  std::set<std::size_t> have;
+  for (int round = 0; round < 20 && have.size() < (total + 1023) / 1024; ++round) {
+    std::string abins;
+    for (const wire::Command& k : cmds) {
+      if (k.word != "RBIN" || k.params.size() != 3 || !k.payload) continue;
+      const std::size_t off = std::strtoul(k.params[1].c_str(), nullptr, 10);
+      if (off < total && k.payload->size() <= total - off) {
+        image.replace(off, k.payload->size(), *k.payload);
+        have.insert(off);
+      }
+      abins += "ABIN " + std::to_string(k.trid) + " 0\r\n";
+    }
+    if (abins.empty()) abins = "RPOL 2\r\n";  // nothing to acknowledge: ask again
+    auto next = Post(c, abins, sid);
+    if (!next.ok() || next->status != 200) return fail("more RBIN", next.ok() ? "HTTP error" : next.status().message(), "RS-4");
+    cmds = Decode(next->body);
+  }
+  auto text = reference::ReadCaptcha(image);
+  if (!text) return fail("a readable captcha", "unreadable", "ReadCaptcha");
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  Rng rng(c.seed() ^ static_cast<std::uint64_t>(now) ^ (static_cast<std::uint64_t>(getpid()) << 32));
+  out.account = "s" + Hex64(rng.Next()).substr(0, 12) + tag + "@example.com";
+  auto reg = Post(c, "REG 3 " + captcha + " " + wire::Escape(*text) + " " + out.account + " " + kPassword + " Conf\r\n", sid);
+  if (!reg.ok()) return fail("AEG 3 0", reg.status().message(), "no response");
+  auto aeg = Decode(reg->body);
+  if (aeg.empty() || aeg[0].word != "AEG" || aeg[0].status != 0u) return fail("AEG 3 0", ShowAll(aeg), "RS-11");
+  return out;
+}
+
+std::optional<Outcome> Login(SgClient& c, const std::string& account, int caps, std::uint32_t list_version) {
+  if (!c.ok()) return Failed("a connection", c.error(), "harness");
+  const std::uint32_t rat = c.Request("RAT", {account, kPassword, "conf-dev", "1.0.0", "1"});
+  const wire::Command* aat = c.Await(rat);
+  if (auto why = Check(aat, "AAT", 0, 1)) return Failed("AAT 0 token", ShowOne(aat), *why + " (" + c.who() + " login, SG-LOGIN-2)");
+  const std::string token = aat->params[0];
+  const std::uint32_t rsii = c.Request("RSII", {token, "online", std::to_string(caps), std::to_string(list_version)});
+  const wire::Command* asii = c.Await(rsii);
+  if (auto why = Check(asii, "ASII", 0, 0)) return Failed("ASII 0", ShowOne(asii), *why + " (SG-LOGIN-4)");
+  if (c.hold.count("RCR") || c.hold.count("RCS")) return std::nullopt;  // the case drives the sync
+  if (!c.Pump(3000, [&] { return c.sync_done; })) {
+    return Failed("RCS (+RCR) completing the sync", ShowAll(c.log), "initial sync did not complete (SG-LOGIN-4, SG-SYNC-7)");
+  }
+  const std::uint32_t rps = c.Request("RPS", {"0", "Conf", "", ""});
+  const wire::Command* aps = c.Await(rps);
+  if (auto why = Check(aps, "APS", 0, 4)) return Failed("APS 0 +4", ShowOne(aps), *why + " (SG-PROF-2)");
+  return std::nullopt;
+}
+
+Pair MakePair(Ctx& ctx, const std::string& ta, const std::string& tb) {
+  Pair p;
+  auto fail = [&p](std::optional<Outcome> why) {
+    p.failure = std::move(why);
+    return std::move(p);
+  };
+  Registered ra = Register(ctx, "a");
+  if (ra.failure) return fail(ra.failure);
+  Registered rb = Register(ctx, "b");
+  if (rb.failure) return fail(rb.failure);
+  p.a_account = ra.account;
+  p.b_account = rb.account;
+  p.a = std::make_unique<SgClient>(ctx, ta, "alice");
+  p.b = std::make_unique<SgClient>(ctx, tb, "bob");
+  if (auto bad = Login(*p.b, p.b_account)) return fail(bad);
+  if (auto bad = Login(*p.a, p.a_account)) return fail(bad);
+  const std::uint32_t rce = p.a->Request("RCE", {"add", p.b_account});
+  const wire::Command* ace = p.a->Await(rce);
+  if (auto why = Check(ace, "ACE", 0, 1)) return fail(Failed("ACE 0 version", ShowOne(ace), *why + " (SG-CONT-2)"));
+  // Let the delta sync that carries bob's record be answered.
+  p.a->Pump(200);
+  const std::uint32_t rsi = p.a->Request("RSI", {p.b_account});
+  const wire::Command* asi = p.a->Await(rsi);
+  if (auto why = Check(asi, "ASI", 0, 1)) return fail(Failed("ASI 0 callId", ShowOne(asi), *why + " (SG-CHAT-1)"));
+  p.call = asi->params[0];
+  if (!p.b->Pump(ctx.io_timeout_ms(), [&] { return !p.b->Got("RRI").empty(); })) {
+    return fail(Failed("RRI " + p.call + " to bob", ShowAll(p.b->log), "SG-CHAT-1"));
+  }
+  return p;
+}
+
+}  // namespace mcpsim::conformance::sg

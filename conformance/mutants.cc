@@ -1,0 +1,111 @@
+#include "conformance/mutants.h"
+
+#include "reference/http/http1.h"
+#include "reference/wire/parse.h"
+#include "reference/wire/text.h"
+
+namespace mcpsim::conformance {
+namespace {
+
+std::string Write(const wire::Command& c, const WriteStyle& st) {
+  // Appends only (GCC 12 -Wrestrict false positives on `" " + string`).
+  std::string s = c.word;
+  s.append(" ").append(std::to_string(c.trid));
+  if (c.status) {
+    s.append(" ");
+    s.append(st.ok_status_00 && *c.status == 0 ? std::string("00") : std::to_string(*c.status));
+  }
+  for (const std::string& p : c.params) {
+    s.append(" ");
+    s.append(st.escape ? wire::Escape(p) : p);
+  }
+  if (c.payload) s.append(" ").append(std::to_string(c.payload->size()));
+  if (st.trailing_space) s.append(" ");
+  s.append(st.eol);
+  if (c.payload) s.append(*c.payload);
+  return s;
+}
+
+// Forwards everything to `inner`, applying the mutant on the way.
+class MutatingRole final : public reference::Role {
+ public:
+  MutatingRole(const Mutant& m, reference::Role& inner) : m_(m), inner_(inner) {}
+
+  void OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) override {
+    inner_.OnDatagram(now, from, bytes);
+  }
+  void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) override {
+    inner_.OnStreamOpen(now, conn, peer);
+  }
+  void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override {
+    if (!m_.on_stream_in) return inner_.OnStreamData(now, conn, bytes);
+    const std::string kept = m_.on_stream_in(bytes);
+    if (!kept.empty()) inner_.OnStreamData(now, conn, kept);
+  }
+  void OnStreamClosed(TimeUs now, std::uint64_t conn) override { inner_.OnStreamClosed(now, conn); }
+  reference::HttpResponse OnHttp(TimeUs now, const reference::HttpRequest& req) override {
+    if (m_.before_http) {
+      if (auto r = m_.before_http(req)) return *r;
+    }
+    reference::HttpResponse r = inner_.OnHttp(now, req);
+    if (reference::http::TargetPath(req.target) == "/mcp") r.body = RewriteCommands(m_, r.body);
+    if (m_.on_http) m_.on_http(req, r);
+    return r;
+  }
+  void OnTimer(TimeUs now) override { inner_.OnTimer(now); }
+  TimeUs NextDeadline() const override { return inner_.NextDeadline(); }
+  void Drain(std::vector<reference::Output>& out) override {
+    std::vector<reference::Output> mine;
+    inner_.Drain(mine);
+    for (reference::Output& o : mine) {
+      using K = reference::Output::Kind;
+      if (o.kind == K::kCloseStream && m_.keep_streams_open) continue;
+      if (o.kind == K::kDatagram || o.kind == K::kStream) {
+        o.bytes = RewriteCommands(m_, o.bytes);
+        if (o.bytes.empty()) continue;  // every command was dropped
+      }
+      out.push_back(std::move(o));
+    }
+  }
+  std::string_view name() const override { return inner_.name(); }
+
+ private:
+  const Mutant& m_;
+  reference::Role& inner_;
+};
+
+}  // namespace
+
+std::string RewriteCommands(const Mutant& m, std::string_view bytes) {
+  if (!m.on_command && !m.on_batch && m.style.Default()) return std::string(bytes);
+  std::vector<wire::Command> cmds;
+  wire::Limits limits = wire::Limits::Stream();
+  limits.max_datagram = 1 << 20;
+  wire::DatagramParser p(bytes, limits);
+  wire::Outcome o;
+  while (p.Next(o)) {
+    if (!o.is_command()) return std::string(bytes);  // not ours to judge: pass through
+    cmds.push_back(wire::Command::FromView(o.command));
+  }
+  std::vector<wire::Command> kept;
+  for (wire::Command& c : cmds) {
+    if (!m.on_command || m.on_command(c)) kept.push_back(std::move(c));
+  }
+  if (m.on_batch) m.on_batch(kept);
+  std::string out;
+  for (const wire::Command& c : kept) out += Write(c, m.style);
+  return out;
+}
+
+const Mutant* FindMutant(const std::string& name) {
+  for (const Mutant& m : Mutants()) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<reference::Role> MakeMutatingRole(const Mutant& m, reference::Role& inner) {
+  return std::make_unique<MutatingRole>(m, inner);
+}
+
+}  // namespace mcpsim::conformance

@@ -1,0 +1,51 @@
+// `mcpsim conform --self-test`: the glue between the conform verb and
+// conformance/selftest.h. Prints one line per run, the survivors and
+// `mutation-score: K/N`; exit 0 only when the clean run is OK and every
+// mutant is killed (1 otherwise, 2 usage, 3 the clean server did not start).
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "conformance/selftest.h"
+
+namespace mcpsim::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+int Usage(const std::string& msg) {
+  std::cerr << "mcpsim conform: error: " << msg << "\n";
+  return 2;
+}
+}  // namespace
+
+// --self-test: prints `killed <name> by <cases>` / `survived <name>` and
+// `mutation-score: K/N` (conformance/selftest.h has the kill rule).
+int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
+  if (o.jobs < 1) return Usage("--jobs must be >= 1");
+  if (o.launch_cmd.empty()) {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return Usage("cannot find the mcpsim binary; give --launch-cmd");
+    o.launch_cmd = exe.string() + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:";
+  }
+  o.seed = seed;
+  const auto r = conformance::RunSelfTest(o, [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  });
+  if (!r.launch_error.empty()) {
+    std::cerr << "mcpsim conform: clean server: " << r.launch_error << "\n";
+    return 3;
+  }
+  for (const std::string& p : r.clean_problems) std::printf("clean: %s\n", p.c_str());
+  for (const auto& m : r.mutants) {
+    if (!m.killed) std::printf("survivor: %s (%s)\n", m.name.c_str(), m.clause.c_str());
+  }
+  std::printf("mutation-score: %zu/%zu (clean run %s, %lld ms)\n", r.Killed(), r.mutants.size(),
+              r.clean_ok ? "OK" : "FAILED", static_cast<long long>(r.wall_ms));
+  return conformance::SelfTestExitCode(r);
+}
+
+}  // namespace mcpsim::cli
