@@ -76,34 +76,6 @@ TEST(ReportCompleteness, JsonCarriesEverythingAndRoundTrips) {
   EXPECT_EQ(back->fault_counters, r.fault_counters);
 }
 
-TEST(ReportCompleteness, JsonValidatesAgainstTheSchema) {
-  const std::string schema = std::string(MCPSIM_SOURCE_DIR) + "/reports/report.schema.json";
-  std::ifstream s(schema);
-  ASSERT_TRUE(s.good()) << schema;
-  ASSERT_FALSE(nlohmann::json::parse(s, nullptr, false).is_discarded()) << "schema is not JSON";
-  if (std::system("python3 -c 'import jsonschema' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3 jsonschema absent";
-  // One python process checks three documents: two valid, one with a bad verdict.
-  const std::string dir = [] {
-    char t[] = "/tmp/mcpsim-schema-XXXXXX";
-    return std::string(mkdtemp(t));
-  }();
-  auto bad = nlohmann::json::parse(ToJson(Sample()));
-  bad["cases"][0]["verdict"] = "MAYBE";
-  std::ofstream(dir + "/good1.json") << ToJson(Sample());
-  std::ofstream(dir + "/good2.json") << ToJson(Report{});
-  std::ofstream(dir + "/bad.json") << bad.dump();
-  const std::string py =
-      "import json,sys,jsonschema\n"
-      "s=json.load(open(sys.argv[1]))\n"
-      "ok=lambda f: jsonschema.Draft202012Validator(s).is_valid(json.load(open(f)))\n"
-      "sys.exit(0 if ok(sys.argv[2]) and ok(sys.argv[3]) and not ok(sys.argv[4]) else 1)\n";
-  std::ofstream(dir + "/check.py") << py;
-  const std::string cmd = "python3 " + dir + "/check.py " + schema + " " + dir + "/good1.json " + dir + "/good2.json " +
-                          dir + "/bad.json >/dev/null 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << "report.json does not validate (or the schema accepts a bad verdict)";
-  std::filesystem::remove_all(dir);
-}
-
 TEST(ReportCompleteness, HtmlIsSelfContainedWithDiagramsMatrixAndCharts) {
   const std::string h = RenderHtml(Sample());
   for (const char* s : {"Clause coverage", "Uncovered MUST/SHOULD clauses (2)", "AMP-1", "DP-6", "Latency", "Resends",
