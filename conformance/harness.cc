@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "conformance/pcap_tap.h"
 #include "reference/http/http1.h"
 #include "reference/wire/parse.h"
 
@@ -102,13 +103,16 @@ Status Ctx::UdpSend(std::string_view bytes) {
     if (Status s = OpenUdp(); !s.ok()) return s;
   }
   wire_.push_back({NowUs(), "send", "udp", std::string(bytes)});
+  if (target_.resend_ms > 0) unanswered_.emplace_back(bytes);
   if (send(udp_fd_, bytes.data(), bytes.size(), 0) < 0) {
     return Status::Error("CONF-2", std::string("send: ") + std::strerror(errno));
   }
+  if (target_.tap) target_.tap->Udp(udp_fd_, true, bytes);
   return Status();
 }
 
 std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size_t max) {
+  if (target_.resend_ms > 0) return UdpRecvResending(first_wait_ms, quiet_ms, max);
   std::vector<std::string> got;
   if (udp_fd_ < 0) return got;
   std::string buf(65536, '\0');
@@ -125,6 +129,7 @@ std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size
     }
     got.emplace_back(buf.data(), static_cast<std::size_t>(n));
     wire_.push_back({NowUs(), "recv", "udp", got.back()});
+    if (target_.tap) target_.tap->Udp(udp_fd_, false, got.back());
   }
   return got;
 }
@@ -228,8 +233,12 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
   if (fd < 0) return Status::Error("CONF-2", std::string("socket: ") + std::strerror(errno));
   struct Closer {
     int fd;
-    ~Closer() { close(fd); }
-  } closer{fd};
+    PcapTap* tap;
+    ~Closer() {
+      if (tap) tap->TcpClose(fd);
+      close(fd);
+    }
+  } closer{fd, target_.tap};
   if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {
     return Status::Error("CONF-3", std::string("connect: ") + std::strerror(errno));
   }
@@ -239,6 +248,7 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
   socklen_t elen = sizeof err;
   getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
   if (err != 0) return Status::Error("CONF-3", std::string("connect: ") + std::strerror(err));
+  if (target_.tap) target_.tap->TcpOpen(fd, true);
   wire_.push_back({NowUs(), "send", "http", std::string(request_bytes)});
   std::size_t off = 0;
   while (off < request_bytes.size()) {
@@ -249,6 +259,7 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
       if (errno == EAGAIN || errno == EINTR) continue;
       return Status::Error("CONF-3", std::string("send: ") + std::strerror(errno));
     }
+    if (target_.tap) target_.tap->TcpData(fd, true, request_bytes.substr(off, static_cast<std::size_t>(n)));
     off += static_cast<std::size_t>(n);
   }
   reference::http::ResponseParser parser(1 << 20);
@@ -270,6 +281,7 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
       return Status::Error("CONF-4", "connection closed before a complete HTTP response");
     }
     raw.append(buf, static_cast<std::size_t>(n));
+    if (target_.tap) target_.tap->TcpData(fd, false, std::string_view(buf, static_cast<std::size_t>(n)));
     if (Status s = parser.Append(std::string_view(buf, static_cast<std::size_t>(n))); !s.ok()) {
       wire_.push_back({NowUs(), "recv", "http", raw});
       return Status::Error("CONF-4", "malformed HTTP response: " + s.message());

@@ -19,6 +19,8 @@
 
 namespace mcpsim::conformance {
 
+class PcapTap;
+
 struct HostPort {
   std::string host;
   std::uint16_t port = 0;
@@ -33,6 +35,13 @@ struct Target {
   std::optional<HostPort> udp;
   std::optional<HostPort> tcp;
   std::optional<HostPort> http;
+  // > 0: UDP requests are resent every `resend_ms` until every request in the
+  // datagrams sent since the last receive got an answer (at most 6 sends), and
+  // byte-identical answer datagrams are collapsed; set when a fault proxy
+  // (conformance/fault_proxy.h) sits in front of the target. 0: no resends.
+  int resend_ms = 0;
+  // Not owned; when set, every datagram and HTTP exchange is recorded.
+  PcapTap* tap = nullptr;
 };
 
 // One case's I/O context. Owns one UDP socket (a fresh source endpoint per
@@ -91,6 +100,9 @@ class Ctx {
   std::int64_t NowUs() const;
   int Remaining(int want_ms) const;
   Status OpenUdp();
+  // UdpRecv when target().resend_ms > 0 (harness_resend.cc).
+  std::vector<std::string> UdpRecvResending(int first_wait_ms, int quiet_ms, std::size_t max);
+  std::vector<std::string> unanswered_;  // datagrams sent since the last UdpRecv (resend mode)
 
   Target target_;
   int io_timeout_ms_;

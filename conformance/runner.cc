@@ -180,6 +180,7 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
       }
       if (r.verdict == reports::Verdict::kFailed && !d.required) r.verdict = reports::Verdict::kNonStrict;
       r.wire = std::move(ctx.wire());
+      reports::DeriveWireMetrics(r);
     }
     on_case(r);
     rep.cases.push_back(std::move(r));

@@ -152,13 +152,12 @@ std::string RenderHtml(const Report& r, const Report* baseline) {
       for (const auto& id : c.clauses) by_clause[id].push_back(&c);
     }
     int musts = 0, covered = 0;
-    std::string rows, uncovered;
+    std::string rows;
     for (const ClauseInfo& cl : r.clauses) {
       if (cl.level != "MUST" && cl.level != "SHOULD") continue;
       ++musts;
       auto it = by_clause.find(cl.id);
       if (it == by_clause.end()) {
-        uncovered += "<code>" + H(cl.id) + "</code> ";
         continue;
       }
       ++covered;
@@ -172,10 +171,36 @@ std::string RenderHtml(const Report& r, const Report* baseline) {
     h += "<h2>Clause coverage</h2><p>" + std::to_string(covered) + " of " + std::to_string(musts) +
          " MUST/SHOULD clauses checked by at least one case.</p><table><tr><th>clause</th><th>level</th><th>cases</th></tr>" +
          rows + "</table>";
-    if (!uncovered.empty()) h += "<details><summary>Uncovered clauses</summary><p>" + uncovered + "</p></details>";
+    const std::vector<ClauseInfo> missing = UncoveredClauses(r);
+    h += "<h3>Uncovered MUST/SHOULD clauses (" + std::to_string(missing.size()) + ")</h3>";
+    if (missing.empty()) {
+      h += "<p>None.</p>";
+    } else {
+      h += "<details><summary>" + std::to_string(missing.size()) +
+           " clauses no case checks</summary><table><tr><th>clause</th><th>level</th><th>text</th></tr>";
+      for (const ClauseInfo& cl : missing) {
+        h += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + H(cl.level) + "</td><td>" + H(cl.text) + "</td></tr>";
+      }
+      h += "</table></details>";
+    }
+  }
+
+  if (!r.fault.empty()) {
+    h += "<h2>Fault proxy</h2><p>spec <code>" + H(r.fault) + "</code> (seed " + std::to_string(r.seed) +
+         ")</p><table><tr><th>counter</th><th>value</th></tr>";
+    for (const auto& [k, v] : r.fault_counters) {
+      h += "<tr><td>" + H(k) + "</td><td>" + std::to_string(v) + "</td></tr>";
+    }
+    h += "</table>";
+  }
+  if (!r.artifacts.empty()) {
+    h += "<p>Artifacts:";
+    for (const std::string& a : r.artifacts) h += " <a href=\"" + H(a) + "\">" + H(a) + "</a>";
+    h += "</p>";
   }
 
   h += "<h2>Durations</h2>" + BarChart(r, "", "ms");
+  h += "<h2>Latency (first request to first answer)</h2>" + BarChart(r, "latency_ms", "ms");
   h += "<h2>Resends</h2>" + BarChart(r, "resends", "");
 
   h += "<h2>Cases</h2><table><tr><th>case</th><th>verdict</th><th>clauses</th><th>title</th></tr>";

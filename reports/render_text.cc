@@ -126,6 +126,17 @@ std::string RenderMarkdown(const Report& r, const Report* baseline) {
          "\n  - expected: " + c.expected + "\n  - actual: " + c.actual + "\n";
   }
   if (!any) m += "None.\n";
+  if (!r.fault.empty()) {
+    m += "\n## Fault proxy\n\n- spec: `" + r.fault + "`\n";
+    for (const auto& [k, v] : r.fault_counters) m += "- " + k + ": " + std::to_string(v) + "\n";
+  }
+  if (!r.clauses.empty()) {
+    const std::vector<ClauseInfo> missing = UncoveredClauses(r);
+    m += "\n## Uncovered MUST/SHOULD clauses (" + std::to_string(missing.size()) + ")\n\n";
+    std::string ids;
+    for (const ClauseInfo& c : missing) ids += (ids.empty() ? "" : ", ") + c.id;
+    m += (ids.empty() ? std::string("None.") : ids) + "\n";
+  }
   if (baseline) {
     std::map<std::string, Verdict> before;
     for (const CaseResult& c : baseline->cases) before[c.id] = c.verdict;

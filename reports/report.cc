@@ -181,6 +181,11 @@ std::string ToJson(const Report& r, int indent) {
   json clauses = json::array();
   for (const ClauseInfo& c : r.clauses) clauses.push_back({{"id", c.id}, {"level", c.level}, {"text", c.text}});
   j["clauses"] = clauses;
+  json uncovered = json::array();
+  for (const ClauseInfo& c : UncoveredClauses(r)) uncovered.push_back(c.id);
+  j["uncovered_clauses"] = uncovered;
+  if (!r.fault.empty()) j["fault"] = {{"spec", r.fault}, {"counters", r.fault_counters}};
+  j["artifacts"] = r.artifacts;
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
@@ -225,10 +230,51 @@ Result<Report> FromJson(std::string_view text) {
     for (const json& c : j.value("clauses", json::array())) {
       r.clauses.push_back(ClauseInfo{c.value("id", ""), c.value("level", ""), c.value("text", "")});
     }
+    if (j.contains("fault")) {
+      const json& f = j.at("fault");
+      r.fault = f.value("spec", "");
+      r.fault_counters = f.value("counters", std::map<std::string, std::int64_t>{});
+    }
+    r.artifacts = j.value("artifacts", std::vector<std::string>{});
   } catch (const json::exception& e) {
     return Status::Error("REPORT-1", std::string("malformed report: ") + e.what());
   }
   return r;
+}
+
+std::vector<ClauseInfo> UncoveredClauses(const Report& r) {
+  std::map<std::string, int> cited;
+  for (const CaseResult& c : r.cases) {
+    for (const std::string& id : c.clauses) cited[id]++;
+  }
+  std::vector<ClauseInfo> out;
+  for (const ClauseInfo& c : r.clauses) {
+    if ((c.level == "MUST" || c.level == "SHOULD") && !cited.count(c.id)) out.push_back(c);
+  }
+  return out;
+}
+
+void DeriveWireMetrics(CaseResult& c) {
+  std::int64_t first_send = -1, first_recv = -1;
+  int resends = 0;
+  std::vector<const std::string*> sent;
+  for (const WireEvent& e : c.wire) {
+    if (e.transport == "note") continue;
+    if (e.dir == "send") {
+      if (first_send < 0) first_send = e.t_us;
+      for (const std::string* s : sent) {
+        if (*s == e.bytes) {
+          ++resends;
+          break;
+        }
+      }
+      sent.push_back(&e.bytes);
+    } else if (e.dir == "recv" && first_recv < 0 && first_send >= 0) {
+      first_recv = e.t_us;
+    }
+  }
+  if (first_recv >= 0 && !c.metrics.count("latency_ms")) c.metrics["latency_ms"] = (first_recv - first_send) / 1000.0;
+  if (first_send >= 0 && !c.metrics.count("resends")) c.metrics["resends"] = resends;
 }
 
 Status WriteReportFiles(const Report& r, const std::string& dir, const Report* baseline) {

@@ -59,7 +59,21 @@ struct Report {
   std::int64_t duration_us = 0;
   std::vector<CaseResult> cases;
   std::vector<ClauseInfo> clauses;   // every clause of the spec (for coverage)
+  // `--fault SPEC` runs: the spec and the proxy's counters (forwarded,
+  // dropped, duplicated, reordered, ...); empty otherwise.
+  std::string fault;
+  std::map<std::string, std::int64_t> fault_counters;
+  // Files written next to report.json besides the renderings (e.g. "run.pcap").
+  std::vector<std::string> artifacts;
 };
+
+// MUST/SHOULD clauses of `r.clauses` that no case of `r` cites, in document order.
+std::vector<ClauseInfo> UncoveredClauses(const Report& r);
+
+// Per-case figures derived from the wire transcript, merged into `metrics`
+// unless already set: "latency_ms" (first send to first receive) and
+// "resends" (sends byte-identical to an earlier send of the case).
+void DeriveWireMetrics(CaseResult& c);
 
 // Extracts `[PREFIX-N]` clauses from PROTOCOL.md text, in document order,
 // classifying each by the first RFC 2119 keyword in it.

@@ -35,7 +35,7 @@ using reference::McOp;
 
 struct ClientArgs {
   std::string dp, cache = "mcpsim-client.db", device, password, captcha, captcha_file = "captcha.png";
-  std::string key_file, media_out;
+  std::string key_file, media_out, retry;
   int key_id = 0;
   bool accept_privacy = false, auto_captcha = false, interactive = false;
   std::int64_t timeout_ms = 60000;
@@ -101,6 +101,16 @@ class Session {
     c.imsi = cache_.Get("imsi");
     c.imei = cache_.Get("imei");
     c.dp = uri->endpoint;
+    if (!a_.retry.empty()) {  // CONV-2: TIMER-1..3 are configurable (INITIAL_MS,MAX_MS,RESENDS)
+      unsigned long long init = 0, max = 0, resends = 0;
+      if (std::sscanf(a_.retry.c_str(), "%llu,%llu,%llu", &init, &max, &resends) != 3 || init == 0 || max < init) {
+        std::cerr << "mcpsim client: error: --retry-ms must be INITIAL,MAX,RESENDS\n";
+        return 2;
+      }
+      c.retry.initial_timeout = static_cast<TimeUs>(init) * kMillis;
+      c.retry.max_timeout = static_cast<TimeUs>(max) * kMillis;
+      c.retry.max_resends = static_cast<std::uint32_t>(resends);
+    }
     Env* env = env_.get();
     if (!a_.key_file.empty()) {
       std::ifstream f(a_.key_file);
@@ -128,6 +138,15 @@ class Session {
       return 3;
     }
     return 0;
+  }
+
+  // Lets HTTP exchanges the engine still has in flight finish (at most
+  // 2 s), e.g. the ABIN answers to the last RBIN chunks (RS-5).
+  void Finish() {
+    if (!mc_) return;
+    host_->Pump();
+    const TimeUs deadline = env_->Now() + 2 * kSeconds;
+    while (mc_->http_in_flight() && env_->Now() < deadline) io_.run_one_for(std::chrono::milliseconds(50));
   }
 
   // Runs one command line; returns 0 ok, 1 failed, 2 usage.
@@ -331,7 +350,9 @@ int ClientMain(const ClientArgs& a) {
       std::cerr << "mcpsim client: error: no command (see mcpsim client --help)\n";
       return 2;
     }
-    return s.Run(a.words);
+    const int rc = s.Run(a.words);
+    s.Finish();
+    return rc;
   }
   int rc = 0;
   std::string line;
@@ -341,6 +362,7 @@ int ClientMain(const ClientArgs& a) {
     const int r = s.Run(w);
     if (r != 0) rc = std::max(rc, r == 2 ? 1 : r);
   }
+  s.Finish();
   return rc;
 }
 
@@ -361,6 +383,7 @@ RegisterVerb reg{{"", "client", "Run the MC client engine against a server (disp
                     cmd.add_option("--key-id", a->key_id, "Key id for --key-file")->check(CLI::Range(0, 255));
                     cmd.add_option("--timeout-ms", a->timeout_ms, "Give up waiting for an event after this")
                         ->capture_default_str();
+                    cmd.add_option("--retry-ms", a->retry, "UDP resend timers INITIAL,MAX,RESENDS (default 1000,8000,5)");
                     cmd.add_flag("--interactive", a->interactive, "Read commands from stdin, one per line");
                     cmd.add_option("command", a->words, "dispatch | captcha | register ACCOUNT | upload KIND DATA | ad SLOT | media URL");
                     return [a] { return ClientMain(*a); };

@@ -15,6 +15,9 @@
 #include <sstream>
 
 #include "conformance/catalog.h"
+#include "conformance/client_runner.h"
+#include "conformance/fault_proxy.h"
+#include "conformance/pcap_tap.h"
 #include "conformance/runner.h"
 #include "conformance/selftest.h"
 #include "reports/report.h"
@@ -29,7 +32,8 @@ using conformance::RunOptions;
 
 struct ConformArgs {
   std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
-  bool strict = false, list = false;
+  std::string fault, listen, client_timers;
+  bool strict = false, list = false, client = false;
   bool self_test = false;  // --self-test (conformance/selftest.h)
   conformance::SelfTestOptions st;
   int timeout_ms = 2000;
@@ -67,6 +71,19 @@ int Usage(const std::string& msg) {
 
 int Conform(const ConformArgs& a) {
   if (a.self_test) return ConformSelfTest(a.st, a.seed);  // tools/verbs/conform_selftest.cc
+  if (a.client) {
+    conformance::ClientOptions c;
+    c.listen = a.listen;
+    c.launch = a.launch;
+    c.cases = a.cases;
+    c.strict = a.strict;
+    c.list = a.list;
+    c.timers = a.client_timers;
+    c.seed = a.seed;
+    c.out = a.out;
+    c.protocol = FindProtocol();
+    return conformance::RunClientConformance(c, a.baseline.empty() ? "" : ReadFile(a.baseline));
+  }
   if (a.list) {
     for (const conformance::CaseDef& d : conformance::Catalog()) {
       if (!conformance::Selected(d.id, a.cases)) continue;
@@ -95,6 +112,12 @@ int Conform(const ConformArgs& a) {
     if (!b.ok()) return Usage("--baseline: " + b.status().message());
     baseline = *b;
   }
+  std::optional<sim::LinkConfig> fault;
+  if (!a.fault.empty()) {
+    auto f = conformance::ParseFaultSpec(a.fault);
+    if (!f.ok()) return Usage("--fault: " + f.status().message());
+    fault = *f;
+  }
   std::unique_ptr<conformance::Launched> launched;
   if (!a.launch.empty()) {
     auto l = conformance::Launched::Start(a.launch, 10000);
@@ -109,6 +132,23 @@ int Conform(const ConformArgs& a) {
     if (!o.target.http) o.target.http = launched->target().http;
   }
   if (!o.target.udp && !o.target.http && !o.target.tcp) return Usage("give --udp, --http or --launch");
+  const std::string direct_udp = o.target.udp ? o.target.udp->ToString() : "";
+  std::unique_ptr<conformance::FaultProxy> proxy;
+  if (fault) {
+    if (!o.target.udp) return Usage("--fault needs a UDP target (--udp or --launch)");
+    auto p = conformance::FaultProxy::Start(*o.target.udp, *fault, a.seed);
+    if (!p.ok()) {
+      std::cerr << "mcpsim conform: " << p.status().message() << "\n";
+      return 3;
+    }
+    proxy = std::move(*p);
+    o.target.udp = proxy->address();
+    o.target.resend_ms = static_cast<int>(std::max<TimeUs>(300, 2 * conformance::WorstDelay(*fault) / 1000 + 100));
+  }
+  conformance::PcapTap tap;
+  std::error_code mk;
+  fs::create_directories(a.out, mk);
+  if (tap.Open(a.out + "/run.pcap").ok()) o.target.tap = &tap;
   if (Status s = conformance::CheckReachable(o.target, a.timeout_ms); !s.ok()) {
     std::cerr << "mcpsim conform: target unreachable: " << s.message() << "\n";
     return 3;
@@ -121,6 +161,14 @@ int Conform(const ConformArgs& a) {
     std::fflush(stdout);
   });
   if (launched) launched->Stop();
+  if (proxy) {
+    proxy->Stop();
+    rep.fault = a.fault;
+    rep.fault_counters = proxy->counters();
+    rep.target += " (UDP " + direct_udp + " via the fault proxy at " + proxy->address().ToString() + ")";
+  }
+  tap.Close();
+  if (o.target.tap) rep.artifacts.push_back("run.pcap");
 #ifdef MCPSIM_VERSION
   rep.version = MCPSIM_VERSION;
 #endif
@@ -156,6 +204,20 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--launch-cmd", a->st.launch_cmd, "Self-test: clean server command (default: this mcpsim's serve on loopback)");
                     cmd.add_option("--jobs", a->st.jobs, "Self-test: concurrent runs")->capture_default_str();
                     cmd.add_option("--mutants", a->st.mutants, "Self-test: glob(s) over mutant names (a sample)")->capture_default_str();
+                    cmd.add_option("--fault", a->fault,
+                                   "Seeded fault proxy in front of the UDP target, e.g. "
+                                   "'loss=0.1,dup=0.05,reorder=0.1,delay=5ms,jitter=2ms'. Keys: loss, dup|duplicate, "
+                                   "dup_spread, reorder, reorder_delay, delay|base_delay, jitter, jitter_dist "
+                                   "(uniform|exponential|pareto), jitter_cap, pareto_alpha, burst=PGB/PBG, corrupt, "
+                                   "corrupt_max_bits, mtu, bandwidth_bps, queue_limit_bytes; decisions from --seed");
+                    cmd.add_flag("--client", a->client,
+                                 "Client conformance: act as DP/RS/MS (HTTP) and CS (UDP) at --listen and check "
+                                 "the client started by --launch ({dp} {udp} {dir} are substituted; the client "
+                                 "reads one operation per line on stdin)");
+                    cmd.add_option("--listen", a->listen, "--client: HOST:PORT for the HTTP and UDP servers (port 0: any)");
+                    cmd.add_option("--client-timers", a->client_timers,
+                                   "--client: the client's configured UDP timers INITIAL_MS,MAX_MS,RESENDS "
+                                   "(default the spec's 1000,8000,5; CONV-2)");
                     return [a] { return Conform(*a); };
                   }}};
 

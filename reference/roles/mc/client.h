@@ -121,6 +121,9 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::string_view name() const override { return name_; }
 
   const LinkStats* cs_stats() const { return cs_ ? &cs_->stats() : nullptr; }
+  // HTTP exchanges sent or waiting for a retry (e.g. the last ABIN answers to
+  // RS, RS-5): a host should let them finish before shutting the client down.
+  bool http_in_flight() const { return !http_.empty() || !http_retry_.empty(); }
 
  private:
   struct HttpOp {

@@ -1,0 +1,226 @@
+#include "conformance/client_runner.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "conformance/client_cases.h"
+#include "conformance/client_servers.h"
+#include "conformance/pcap_tap.h"
+#include "conformance/runner.h"
+#include "reports/report.h"
+
+namespace mcpsim::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::int64_t MonoUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Substitute(std::string cmd, const std::map<std::string, std::string>& vars) {
+  for (const auto& [key, value] : vars) {
+    for (std::size_t p = cmd.find(key); p != std::string::npos; p = cmd.find(key, p + value.size())) {
+      cmd.replace(p, key.size(), value);
+    }
+  }
+  return cmd;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs `cmd` with `input` on stdin until it exits or `budget_us` passes.
+// Returns whether it exited by itself; its stdout goes to `out_path`.
+bool RunClient(const std::string& cmd, const std::string& input, std::int64_t budget_us, const std::string& out_path,
+               const std::string& err_path) {
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return false;
+  const pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    dup2(in[0], 0);
+    const int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o >= 0) dup2(o, 1);
+    if (e >= 0) dup2(e, 2);
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  signal(SIGPIPE, SIG_IGN);
+  (void)!write(in[1], input.data(), input.size());
+  close(in[1]);
+  const std::int64_t deadline = MonoUs() + budget_us;
+  int status = 0;
+  while (MonoUs() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return true;
+    usleep(10000);
+  }
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return false;
+    usleep(20000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return false;
+}
+
+}  // namespace
+
+int RunClientConformance(const ClientOptions& o, const std::string& baseline_json) {
+  auto usage = [](const std::string& m) {
+    std::cerr << "mcpsim conform: error: " << m << "\n";
+    return 2;
+  };
+  if (o.list) {
+    for (const ClientCaseDef& d : ClientCatalog()) {
+      if (!Selected(d.id, o.cases)) continue;
+      std::string clauses;
+      for (const std::string& c : d.clauses) clauses += (clauses.empty() ? "" : ",") + c;
+      std::printf("%s client %s\n", d.id.c_str(), clauses.c_str());
+    }
+    return 0;
+  }
+  auto timers = ParseClientTimers(o.timers);
+  if (!timers.ok()) return usage(timers.status().message());
+  const std::string where = o.listen.empty() ? "127.0.0.1:0" : o.listen;
+  Result<HostPort> listen = where.size() > 2 && where.substr(where.size() - 2) == ":0"
+                                ? Result<HostPort>(HostPort{where.substr(0, where.size() - 2), 0})  // any free port
+                                : ParseAddress(where);
+  if (!listen.ok()) return usage("--listen: " + listen.status().message());
+  if (o.launch.empty()) return usage("--client needs --launch 'CMD' (placeholders {dp} {udp} {http} {dir} {case})");
+  std::optional<reports::Report> baseline;
+  if (!baseline_json.empty()) {
+    auto b = reports::FromJson(baseline_json);
+    if (!b.ok()) return usage("--baseline: " + b.status().message());
+    baseline = *b;
+  }
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  PcapTap tap;
+  const bool have_pcap = tap.Open(o.out + "/run.pcap").ok();
+  auto servers = ClientServers::Start(*listen, have_pcap ? &tap : nullptr, o.seed);
+  if (!servers.ok()) {
+    std::cerr << "mcpsim conform: " << servers.status().message() << "\n";
+    return 3;
+  }
+  const HostPort addr = (*servers)->address();
+  char tmpl[] = "/tmp/mcpsim-client-conf-XXXXXX";
+  const char* tmp = mkdtemp(tmpl);
+  if (!tmp) return 3;
+
+  reports::Report rep;
+  rep.kind = "client-conformance";
+  rep.seed = o.seed;
+  rep.target = o.launch + " (servers at " + addr.ToString() + ", timers " + std::to_string(timers->initial / 1000) +
+               "," + std::to_string(timers->max / 1000) + "," + std::to_string(timers->resends) + ")";
+  const std::int64_t start = MonoUs();
+  std::vector<ClientRun> runs;
+  runs.reserve(ClientCatalog().size());
+  auto print = [](const reports::CaseResult& r) {
+    std::string line(reports::VerdictName(r.verdict));
+    line += " " + r.id;
+    if (r.verdict != reports::Verdict::kOk && !r.reason.empty()) line += ": " + r.reason;
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  std::vector<reports::CaseResult> summaries;
+  for (const ClientCaseDef& d : ClientCatalog()) {
+    if (!Selected(d.id, o.cases) || d.summary) continue;
+    reports::CaseResult r;
+    r.id = d.id;
+    r.title = d.title;
+    r.group = d.group;
+    r.clauses = d.clauses;
+    const std::string dir = std::string(tmp) + "/" + d.id;
+    fs::create_directories(dir, ec);
+    const std::string cmd = Substitute(o.launch, {{"{dp}", "http://" + addr.ToString()},
+                                                  {"{udp}", addr.ToString()},
+                                                  {"{http}", addr.ToString()},
+                                                  {"{dir}", dir},
+                                                  {"{case}", d.id}});
+    std::string input;
+    for (const std::string& op : d.ops) input += op + "\n";
+    (*servers)->BeginCase(d.policy);
+    const std::int64_t t0 = MonoUs();
+    ClientRun run;
+    run.exited = RunClient(cmd, input, d.budget(*timers), dir + "/stdout", dir + "/stderr");
+    // A short grace period for datagrams still in flight.
+    usleep(50000);
+    run.observed_us = MonoUs() - t0;
+    run.obs = (*servers)->Snapshot();
+    run.client_output = Slurp(dir + "/stdout");
+    r.duration_us = MonoUs() - t0;
+    Outcome out = d.check(run, *timers);
+    r.verdict = out.verdict;
+    if (r.verdict == reports::Verdict::kFailed && !d.required) r.verdict = reports::Verdict::kNonStrict;
+    r.expected = out.expected;
+    r.actual = out.actual;
+    r.reason = out.reason;
+    r.wire = run.obs.wire;
+    // The transcript is from the servers' side: "recv" = client -> servers.
+    for (reports::WireEvent& e : r.wire) e.dir = e.dir == "recv" ? "send" : "recv";
+    r.wire.push_back({run.observed_us, "note", "note",
+                      "client " + std::string(run.exited ? "exited" : "stopped at the case budget") +
+                          "; stdout: " + run.client_output.substr(0, 400)});
+    reports::DeriveWireMetrics(r);
+    print(r);
+    rep.cases.push_back(std::move(r));
+    runs.push_back(std::move(run));
+  }
+  std::vector<const ClientRun*> all;
+  for (const ClientRun& r : runs) all.push_back(&r);
+  for (const ClientCaseDef& d : ClientCatalog()) {
+    if (!Selected(d.id, o.cases) || !d.summary) continue;
+    reports::CaseResult r;
+    r.id = d.id;
+    r.title = d.title;
+    r.group = d.group;
+    r.clauses = d.clauses;
+    Outcome out = d.summary(all);
+    r.verdict = out.verdict;
+    r.expected = out.expected;
+    r.actual = out.actual;
+    r.reason = out.reason;
+    print(r);
+    rep.cases.push_back(std::move(r));
+  }
+  rep.duration_us = MonoUs() - start;
+  servers->reset();
+  tap.Close();
+  fs::remove_all(tmp, ec);
+#ifdef MCPSIM_VERSION
+  rep.version = MCPSIM_VERSION;
+#endif
+  if (!o.protocol.empty()) rep.clauses = reports::ExtractClauses(o.protocol);
+  if (have_pcap) rep.artifacts.push_back("run.pcap");
+  if (Status s = reports::WriteReportFiles(rep, o.out, baseline ? &*baseline : nullptr); !s.ok()) {
+    std::cerr << "mcpsim conform: cannot write reports: " << s.message() << "\n";
+    return 3;
+  }
+  std::string summary = std::to_string(rep.cases.size()) + " client cases:";
+  for (const auto& [v, n] : reports::CountVerdicts(rep)) {
+    summary += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);
+  }
+  summary += " (" + std::to_string(rep.duration_us / 1000) + " ms) report in " + o.out;
+  std::printf("%s\n", summary.c_str());
+  return ExitCode(rep, o.strict);
+}
+
+}  // namespace mcpsim::conformance

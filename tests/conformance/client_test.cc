@@ -1,0 +1,96 @@
+// Client conformance (`mcpsim conform --client`) against `mcpsim client`
+// (all OK) and against a broken fake client that never resends (FAILED).
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "conformance/client_cases.h"
+#include "conformance/fault_proxy.h"
+#include "reports/report.h"
+#include "tests/conformance/pcap_read.h"
+#include "tests/cli/run_cli.h"
+
+namespace mcpsim::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ReadWholeFile;
+using testing::RunCli;
+using testhelp::PcapRecords;
+using testhelp::TempDir;
+
+std::string ClientLaunch() {
+  return std::string(MCPSIM_BIN) +
+         " client --dp {dp} --cache {dir}/client.db --captcha-file {dir}/captcha.png --accept-privacy "
+         "--retry-ms 100,400,5 --interactive";
+}
+
+TEST(ConformClient, MpcsimClientIsAllOk) {
+  const std::string dir = TempDir();
+  const auto r = RunCli("conform --client --listen 127.0.0.1:0 --client-timers 100,400,5 --launch '" +
+                        ClientLaunch() + "' --out " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  EXPECT_EQ(rep->kind, "client-conformance");
+  EXPECT_EQ(rep->cases.size(), ClientCatalog().size());
+  for (const reports::CaseResult& c : rep->cases) {
+    if (c.id == "client.trid.wrap") {
+      EXPECT_EQ(c.verdict, reports::Verdict::kInformational) << c.reason;
+    } else {
+      EXPECT_EQ(c.verdict, reports::Verdict::kOk) << c.id << ": " << c.reason << " / " << c.actual;
+    }
+  }
+  int udp = 0, tcp = 0;
+  EXPECT_GT(PcapRecords(ReadWholeFile(dir + "/run.pcap"), &udp, &tcp), 0);
+  EXPECT_GT(udp, 0);
+  EXPECT_GT(tcp, 0);
+  fs::remove_all(dir);
+}
+
+TEST(ConformClient, ClientThatNeverResendsFails) {
+  const std::string dir = TempDir();
+  // Reads the operations and sends each upload once, never resending.
+  {
+    std::ofstream f(dir + "/fake.sh");
+    f << "host=${1%:*}; port=${1##*:}\n"
+         "while read op kind data; do\n"
+         "  if [ \"$op\" = upload ]; then\n"
+         "    printf 'RUP 7 58d05d6affef8ab9dd5a8be7afdf1c83 %s 1700000000000 x\\r\\n' \"$kind\" > /dev/udp/$host/$port\n"
+         "  fi\n"
+         "done\n"
+         "sleep 1\n";
+  }
+  const auto r = RunCli("conform --client --client-timers 100,400,5 --cases 'client.udp.*' --launch 'bash " + dir +
+                        "/fake.sh {udp}' --out " + dir + "/out");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAILED client.udp.resend_timing"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAILED client.udp.resend_stops"), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
+
+TEST(ConformClient, TimersAndUsage) {
+  auto t = ParseClientTimers("1000,8000,5");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->SendAt(5), 23000 * kMillis);
+  EXPECT_EQ(t->GiveUp(), 31000 * kMillis);  // TIMER-3's figures
+  EXPECT_FALSE(ParseClientTimers("0").ok());
+  EXPECT_FALSE(ParseClientTimers("10,5").ok());
+  EXPECT_EQ(RunCli("conform --client").exit_code, 2);
+  const auto l = RunCli("conform --client --list");
+  EXPECT_EQ(l.exit_code, 0);
+  EXPECT_NE(l.out.find("client.udp.resend_timing client TIMER-1,TIMER-2,TIMER-3,TIMER-4"), std::string::npos) << l.out;
+}
+
+}  // namespace
+}  // namespace mcpsim::conformance
