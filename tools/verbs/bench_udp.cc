@@ -151,8 +151,9 @@ double MeasureCs(int outstanding, double seconds, const std::string& db) {
   const double rate = LoadGenerator(server, outstanding, seconds);
   io.stop();
   t.join();
-  spdlog::info("bench udp: {} datagrams in {} committed batches ({} failed)", host.stats().datagrams_received,
-               host.stats().batches_committed, host.stats().batches_failed);
+  spdlog::info("bench udp: {} datagrams in {} receive calls, {} committed batches ({} failed)",
+               host.stats().datagrams_received, env.stats().receive_batches, host.stats().batches_committed,
+               host.stats().batches_failed);
   return rate;
 }
 
