@@ -139,11 +139,14 @@ std::string Stmt::Blob(int col) const {
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
 
 Status Migrate(Db& db, const std::vector<std::string_view>& migrations) {
-  auto st = db.Prepare("PRAGMA user_version");
-  if (!st.ok()) return st.status();
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  const auto version = static_cast<std::size_t>(st->Int(0));
+  std::size_t version = 0;
+  {  // the statement must be finished before a migration may DROP a table
+    auto st = db.Prepare("PRAGMA user_version");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    version = static_cast<std::size_t>(st->Int(0));
+  }
   if (version > migrations.size()) {
     return Status::Error("STORE-2", "database schema version " + std::to_string(version) +
                                         " is newer than this build (" +
