@@ -224,7 +224,7 @@ std::optional<McEvent> Session::AwaitEvent(std::uint64_t op) {
   host_->Pump();
   const TimeUs deadline = env_->Now() + a_.timeout_ms * kMillis;
   for (;;) {
-    Collect();
+    Collect(op);
     if (auto it = results_.find(op); it != results_.end()) {
       McEvent e = std::move(it->second);
       results_.erase(it);

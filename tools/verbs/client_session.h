@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -103,9 +104,9 @@ class Session {
   int Offline(const std::string& contact, const std::string& text, const char* cmd);
   int SendFile(const std::string& contact, const std::string& path);
   int Wait(const std::string& name, std::int64_t ms);
-  // Takes the engine's events: pushes are printed (and acted on), op results
-  // are kept in results_.
-  void Collect();
+  // Takes the engine's events in order: pushes are printed (and acted on),
+  // op results kept in results_; stops after the result of op `stop_at`.
+  void Collect(std::uint64_t stop_at = 0);
   void OnPush(const reference::McEvent& e);
   void Idle(int ms);
 
@@ -117,6 +118,7 @@ class Session {
   std::unique_ptr<reference::McClient> mc_;
   std::unique_ptr<host::RoleHost> host_;
   std::map<std::uint64_t, reference::McEvent> results_;  // op results not yet awaited
+  std::deque<reference::McEvent> unseen_;                // taken from the engine, not yet handled
   std::map<std::uint64_t, std::string> background_;     // ops started by a push: op -> "accept transfer=N"
   bool dispatched_ = false, linger_ = false;
   std::string cs_list_, last_png_;

@@ -248,8 +248,14 @@ int Session::Wait(const std::string& name, std::int64_t ms) {
   }
 }
 
-void Session::Collect() {
-  for (McEvent& e : mc_->TakeEvents()) {
+void Session::Collect(std::uint64_t stop_at) {
+  for (McEvent& e : mc_->TakeEvents()) unseen_.push_back(std::move(e));
+  // In engine order; after the awaited op's result the rest waits, so that
+  // its line comes before the pushes that followed it.
+  while (!unseen_.empty()) {
+    McEvent e = std::move(unseen_.front());
+    unseen_.pop_front();
+    const std::uint64_t op = e.op_id;
     if (e.op_id == 0) {
       OnPush(e);
     } else if (auto it = background_.find(e.op_id); it != background_.end()) {
@@ -263,6 +269,7 @@ void Session::Collect() {
     } else {
       results_[e.op_id] = std::move(e);
     }
+    if (op != 0 && op == stop_at) break;
   }
   host_->Pump();  // a push may have made the engine act (auto-accept)
 }
@@ -379,6 +386,7 @@ int Session::Interactive() {
 }
 
 int Session::Finish() {
+  Collect();  // pushes that came after the last result
   int rc = 0;
   const TimeUs deadline = io_now() + a_.timeout_ms * kMillis;
   while (!sending_.empty() && Active() && io_now() < deadline) Idle(20);
