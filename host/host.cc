@@ -43,8 +43,9 @@ Status RoleHost::Start(const HostPorts& ports) {
     auto ep = env_.BindDatagram(*ports.udp, [this, alive](const Endpoint& from, Bytes payload) {
       if (alive.expired()) return;
       ++stats_.datagrams_received;
+      if (batch_store_ && !batch_open_) OpenBatch();
       role_.OnDatagram(env_.Now(), from, AsView(payload));
-      Pump();
+      if (!batch_open_ || ++batch_inputs_ >= kMaxBatch) Pump();
     });
     if (!ep.ok()) return ep.status();
     udp_ep_ = *ep;
@@ -54,9 +55,11 @@ Status RoleHost::Start(const HostPorts& ports) {
     auto ep = env_.Listen(*ports.tcp, [this, alive](StreamId id, const Endpoint& peer) {
       StreamHandlers h;
       if (alive.expired()) return h;
+      CloseBatch();
       role_.OnStreamOpen(env_.Now(), id, peer);
       h.on_data = [this, alive, id](Bytes b) {
         if (alive.expired()) return;
+        CloseBatch();
         role_.OnStreamData(env_.Now(), id, AsView(b));
         Pump();
       };
@@ -66,6 +69,7 @@ Status RoleHost::Start(const HostPorts& ports) {
       };
       h.on_closed = [this, alive, id](const Status&) {
         if (alive.expired()) return;
+        CloseBatch();
         role_.OnStreamClosed(env_.Now(), id);
         Pump();
       };
@@ -95,6 +99,7 @@ Status RoleHost::Start(const HostPorts& ports) {
         } else if (auto req = c.parser.Next()) {
           req->peer = c.peer;
           ++stats_.http_requests;
+          CloseBatch();
           resp = role_.OnHttp(env_.Now(), *req);
           respond = true;
         }
@@ -130,6 +135,7 @@ void RoleHost::StartHttpClient(const Output& o) {
     if (it == http_client_.end() || it->second->done) return;
     it->second->done = true;
     if (!ok) ++stats_.http_failures;
+    CloseBatch();
     role_.OnHttpResponse(env_.Now(), id, ok, resp);
     Pump();
   };
@@ -156,6 +162,7 @@ void RoleHost::StartHttpClient(const Output& o) {
     // Report asynchronously-equivalent: the role learns on this same pump.
     c->done = true;
     ++stats_.http_failures;
+    CloseBatch();
     role_.OnHttpResponse(env_.Now(), id, false, HttpResponse{});
     return;
   }
@@ -163,9 +170,45 @@ void RoleHost::StartHttpClient(const Output& o) {
 }
 
 void RoleHost::Pump() {
+  if (batch_open_) return CloseBatch();  // drains after the commit
+  Flush();
+}
+
+void RoleHost::OpenBatch() {
+  if (!batch_store_->BeginBatch().ok()) return;  // no batch: each write commits alone
+  batch_open_ = true;
+  batch_inputs_ = 0;
+  role_.BeginBatch(env_.Now());
+  std::weak_ptr<bool> alive = alive_;
+  batch_timer_ = env_.StartTimer(env_.Now(), [this, alive] {
+    if (alive.expired()) return;
+    batch_timer_.reset();
+    CloseBatch();
+  });
+}
+
+void RoleHost::CloseBatch() {
+  if (!batch_open_) return;
+  batch_open_ = false;
+  if (batch_timer_) env_.CancelTimer(*batch_timer_);
+  batch_timer_.reset();
+  const bool committed = batch_store_->EndBatch().ok();
+  role_.EndBatch(env_.Now(), committed);
+  if (committed) {
+    ++stats_.batches_committed;
+  } else {
+    ++stats_.batches_failed;
+    outs_.clear();
+    role_.Drain(outs_);  // answers to writes that were rolled back: never sent
+    outs_.clear();
+  }
+  Flush();
+}
+
+void RoleHost::Flush() {
   if (pumping_) return;  // outputs produced by nested inputs are drained by the outer loop
   pumping_ = true;
-  std::vector<Output> outs;
+  std::vector<Output>& outs = outs_;
   for (;;) {
     outs.clear();
     role_.Drain(outs);
@@ -209,6 +252,7 @@ void RoleHost::ArmTimer() {
     if (alive.expired()) return;
     timer_.reset();
     timer_at_ = kNever;
+    CloseBatch();
     role_.OnTimer(env_.Now());
     Pump();
   });

@@ -18,6 +18,7 @@
 #include "core/env.h"
 #include "reference/http/http1.h"
 #include "reference/roles/role.h"
+#include "reference/store/store.h"
 
 namespace mcpsim::host {
 
@@ -33,6 +34,8 @@ struct HostStats {
   std::uint64_t http_requests = 0;
   std::uint64_t http_failures = 0;
   std::uint64_t send_errors = 0;
+  std::uint64_t batches_committed = 0;  // group commits (SetBatchStore)
+  std::uint64_t batches_failed = 0;     // their outputs were discarded
 };
 
 class RoleHost {
@@ -52,8 +55,23 @@ class RoleHost {
   const Endpoint& http_endpoint() const { return http_ep_; }
 
   // Drains outputs and re-arms the timer; call after feeding the role from
-  // outside the host (e.g. a scenario step that makes a client act).
+  // outside the host (e.g. a scenario step that makes a client act). Closes
+  // an open group-commit batch first.
   void Pump();
+
+  // Group commit (Role::BeginBatch/EndBatch, Store::BeginBatch/EndBatch).
+  // With a store set, the datagrams of one receive burst — those the Env
+  // delivers before its event loop turns to anything else (timers, streams,
+  // the end-of-burst timer this host starts at Now()) — run inside one store
+  // batch. Outputs are drained only after EndBatch committed it; if the
+  // commit fails they are discarded (the role forgets their cached answers),
+  // as if the datagrams had been lost. Any other input closes the batch
+  // first, so nothing that reports a write leaves before its commit. Without
+  // a store (the default, e.g. in simulation) every datagram is pumped at
+  // once. A batch also closes after kMaxBatch datagrams. `store` is not
+  // owned and must outlive the host; nullptr turns batching off.
+  void SetBatchStore(reference::Store* store) { batch_store_ = store; }
+  static constexpr std::size_t kMaxBatch = 512;
 
   const HostStats& stats() const { return stats_; }
 
@@ -62,6 +80,9 @@ class RoleHost {
   struct HttpClientConn;
   void ArmTimer();
   void StartHttpClient(const reference::Output& o);
+  void Flush();        // the drain loop behind Pump
+  void OpenBatch();    // store + role batch, and the end-of-burst timer
+  void CloseBatch();   // commit, tell the role, drain (or discard)
 
   Env& env_;
   reference::Role& role_;
@@ -73,6 +94,11 @@ class RoleHost {
   std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client_;  // by role's id
   HostStats stats_;
   bool pumping_ = false;
+  std::vector<reference::Output> outs_;  // reused by Flush
+  reference::Store* batch_store_ = nullptr;
+  bool batch_open_ = false;
+  std::size_t batch_inputs_ = 0;
+  std::optional<TimerId> batch_timer_;
   std::shared_ptr<bool> alive_;
 };
 

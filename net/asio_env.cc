@@ -138,6 +138,20 @@ TimerId AsioEnv::StartTimer(TimeUs at, std::function<void()> fn) {
   const TimerId id = m.next_timer++;
   m.timers.emplace(std::make_pair(at, id), std::move(fn));
   m.timer_due[id] = at;
+  if (at <= Now()) {
+    // Already due (e.g. RoleHost's end-of-burst timer): run it from the
+    // io_context's queue, after the current handler, without re-arming the
+    // timerfd (two syscalls and an extra reactor round per burst).
+    if (!m.due_posted) {
+      m.due_posted = true;
+      asio::post(m.io, [&m, tok = m.Token()] {
+        if (tok.expired()) return;
+        m.due_posted = false;
+        m.RunDue();
+      });
+    }
+    return id;
+  }
   if (at < m.armed_at) m.ArmTimer();
   return id;
 }
@@ -165,6 +179,10 @@ void AsioEnv::Impl::ArmTimer() {
 
 void AsioEnv::Impl::OnTimer() {
   armed_at = kNever;
+  RunDue();
+}
+
+void AsioEnv::Impl::RunDue() {
   const TimeUs now = self.Now();
   const TimerId limit = next_timer;  // timers started by these callbacks wait for the next round
   auto tok = Token();
@@ -180,7 +198,7 @@ void AsioEnv::Impl::OnTimer() {
     if (tok.expired()) return;
     it = timers.begin();
   }
-  ArmTimer();
+  if (timers.empty() || timers.begin()->first.first < armed_at) ArmTimer();
 }
 
 // ---- datagrams ----
@@ -241,9 +259,9 @@ bool AsioEnv::Impl::Admit(const Endpoint& from) {
 
 void AsioEnv::Impl::Receive(const std::shared_ptr<UdpPort>& p) {
   const std::size_t batch = opt.udp_batch;
-  std::vector<mmsghdr> msgs(batch);
-  std::vector<iovec> iov(batch);
-  std::vector<sockaddr_storage> from(batch);
+  std::vector<mmsghdr>& msgs = p->msgs;
+  std::vector<iovec>& iov = p->iov;
+  std::vector<sockaddr_storage>& from = p->addrs;
   auto tok = Token();
   // A few batches per wake-up, then yield to other sockets and timers.
   for (int round = 0; round < 8; ++round) {
@@ -295,7 +313,13 @@ Status AsioEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes 
     ++m.stats.datagrams_send_dropped;  // UDP may drop; the sender's resends cover it
     return {};
   }
-  p.sendq.push_back({to, std::vector<std::uint8_t>(payload.begin(), payload.end())});
+  std::vector<std::uint8_t> bytes;
+  if (!p.spare.empty()) {
+    bytes = std::move(p.spare.back());
+    p.spare.pop_back();
+  }
+  bytes.assign(payload.begin(), payload.end());
+  p.sendq.push_back({to, std::move(bytes)});
   if (!p.flush_posted && !p.wait_write && !p.in_receive) {
     // Sends queued by one batch of callbacks leave together in one sendmmsg.
     p.flush_posted = true;
@@ -310,9 +334,9 @@ Status AsioEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes 
 void AsioEnv::Impl::Flush(const std::shared_ptr<UdpPort>& p) {
   if (p->closed) return;
   const std::size_t batch = opt.udp_batch;
-  std::vector<mmsghdr> msgs(batch);
-  std::vector<iovec> iov(batch);
-  std::vector<sockaddr_storage> to(batch);
+  std::vector<mmsghdr>& msgs = p->smsgs;  // not Receive's scratch: Flush runs inside Receive
+  std::vector<iovec>& iov = p->siov;
+  std::vector<sockaddr_storage>& to = p->saddrs;
   while (!p->sendq.empty()) {
     const std::size_t n = std::min(batch, p->sendq.size());
     for (std::size_t i = 0; i < n; ++i) {
@@ -342,6 +366,11 @@ void AsioEnv::Impl::Flush(const std::shared_ptr<UdpPort>& p) {
       continue;
     }
     stats.datagrams_sent += static_cast<std::uint64_t>(sent);
+    for (int i = 0; i < sent && p->spare.size() < opt.udp_batch * 8; ++i) {
+      if (p->sendq[static_cast<std::size_t>(i)].bytes.capacity() <= 2048) {
+        p->spare.push_back(std::move(p->sendq[static_cast<std::size_t>(i)].bytes));
+      }
+    }
     p->sendq.erase(p->sendq.begin(), p->sendq.begin() + sent);
   }
 }

@@ -15,6 +15,9 @@
 #include <map>
 #include <vector>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include "net/asio_env.h"
 
 namespace mcpsim::net {
@@ -50,8 +53,12 @@ struct AsioEnv::Impl {
   TimerId next_timer = 1;
   asio::steady_timer timer;
   TimeUs armed_at = kNever;
+  bool due_posted = false;  // a RunDue is queued on the io_context
   void ArmTimer();
   void OnTimer();
+  // Runs the timers that are due (not those started meanwhile), then arms
+  // the steady timer for the earliest one left if it is not armed earlier.
+  void RunDue();
 
   // Datagrams.
   std::map<std::uint16_t, std::shared_ptr<UdpPort>> udp;
@@ -89,7 +96,8 @@ struct AsioEnv::Impl {
 
 struct UdpPort {
   UdpPort(asio::io_context& io, std::size_t batch, std::size_t max_size)
-      : sock(io), buf(batch * (max_size + 1)), bufsize(max_size + 1) {}
+      : sock(io), buf(batch * (max_size + 1)), bufsize(max_size + 1), msgs(batch), iov(batch), addrs(batch),
+        smsgs(batch), siov(batch), saddrs(batch) {}
   udp::socket sock;
   std::uint16_t port = 0;
   std::function<void(const Endpoint&, Bytes)> cb;
@@ -100,6 +108,13 @@ struct UdpPort {
     std::vector<std::uint8_t> bytes;
   };
   std::deque<Out> sendq;
+  std::vector<std::vector<std::uint8_t>> spare;  // sent payload buffers, reused (bounded)
+  std::vector<mmsghdr> msgs;                     // recvmmsg/sendmmsg scratch, batch entries
+  std::vector<iovec> iov;
+  std::vector<sockaddr_storage> addrs;
+  std::vector<mmsghdr> smsgs;                    // the same for Flush (sendmmsg)
+  std::vector<iovec> siov;
+  std::vector<sockaddr_storage> saddrs;
   bool flush_posted = false;
   bool wait_write = false;
   bool wait_read = false;

@@ -26,9 +26,15 @@ HttpResponse NotFound() {
 }
 }  // namespace
 
-FrontRole::FrontRole(FrontRoutes routes, std::string name) : routes_(routes), name_(std::move(name)) {}
+FrontRole::FrontRole(FrontRoutes routes, std::string name) : name_(std::move(name)) { SetRoutes(routes); }
 
-void FrontRole::SetRoutes(FrontRoutes routes) { routes_ = routes; }
+void FrontRole::SetRoutes(FrontRoutes routes) {
+  routes_ = routes;
+  distinct_.clear();
+  for (Role* r : {routes_.dp, routes_.rs, routes_.sg, routes_.cs, routes_.ms}) {
+    if (r && std::find(distinct_.begin(), distinct_.end(), r) == distinct_.end()) distinct_.push_back(r);
+  }
+}
 
 std::string_view FrontRole::FirstWord(std::string_view bytes) {
   const std::size_t end = bytes.find_first_of(" \r\n");
@@ -40,14 +46,6 @@ Role* FrontRole::ForMcpWord(std::string_view word) const {
   if (!routes_.sg) return routes_.rs;
   if (!routes_.rs) return routes_.sg;
   return IsRsWord(word) ? routes_.rs : routes_.sg;
-}
-
-std::vector<Role*> FrontRole::Distinct() const {
-  std::vector<Role*> v;
-  for (Role* r : {routes_.dp, routes_.rs, routes_.sg, routes_.cs, routes_.ms}) {
-    if (r && std::find(v.begin(), v.end(), r) == v.end()) v.push_back(r);
-  }
-  return v;
 }
 
 void FrontRole::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
@@ -98,19 +96,27 @@ HttpResponse FrontRole::OnHttp(TimeUs now, const HttpRequest& req) {
 }
 
 void FrontRole::OnTimer(TimeUs now) {
-  for (Role* r : Distinct()) {
+  for (Role* r : distinct_) {
     if (r->NextDeadline() <= now) r->OnTimer(now);
   }
 }
 
 TimeUs FrontRole::NextDeadline() const {
   TimeUs t = kNever;
-  for (Role* r : Distinct()) t = std::min(t, r->NextDeadline());
+  for (Role* r : distinct_) t = std::min(t, r->NextDeadline());
   return t;
 }
 
 void FrontRole::Drain(std::vector<reference::Output>& out) {
-  for (Role* r : Distinct()) r->Drain(out);
+  for (Role* r : distinct_) r->Drain(out);
+}
+
+void FrontRole::BeginBatch(TimeUs now) {
+  for (Role* r : distinct_) r->BeginBatch(now);
+}
+
+void FrontRole::EndBatch(TimeUs now, bool committed) {
+  for (Role* r : distinct_) r->EndBatch(now, committed);
 }
 
 }  // namespace mcpsim::net

@@ -13,7 +13,8 @@
 //
 // Absent roles (nullptr) answer HTTP 404 / drop the input. Timers and outputs
 // of every routed role are merged (NextDeadline is the minimum; Drain takes
-// each role's outputs in route order).
+// each role's outputs in route order); group-commit batches (Role::BeginBatch
+// / EndBatch) are forwarded to every routed role, since they share one store.
 #pragma once
 
 #include <map>
@@ -48,6 +49,8 @@ class FrontRole final : public reference::Role {
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<reference::Output>& out) override;
+  void BeginBatch(TimeUs now) override;
+  void EndBatch(TimeUs now, bool committed) override;
   std::string_view name() const override { return name_; }
 
   // The first command word of `bytes` (up to the first space or CR/LF), or
@@ -61,10 +64,10 @@ class FrontRole final : public reference::Role {
     std::string head;                 // bytes held until then (bounded)
     bool decided = false;
   };
-  std::vector<reference::Role*> Distinct() const;
   reference::Role* ForMcpWord(std::string_view word) const;
 
   FrontRoutes routes_;
+  std::vector<reference::Role*> distinct_;  // each routed role once, route order
   std::string name_;
   std::map<std::uint64_t, Stream> streams_;
 };

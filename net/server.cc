@@ -221,6 +221,9 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
   m->front = std::make_unique<FrontRole>(m->routes);
   if (o.wrap_front) m->wrapped = o.wrap_front(*m->front);
   m->host = std::make_unique<host::RoleHost>(*role_env, m->wrapped ? *m->wrapped : *m->front);
+  // Group commit: each receive burst of datagrams is one store transaction,
+  // committed (WAL, synchronous=FULL) before any of its answers is sent.
+  m->host->SetBatchStore(m->store.get());
 
   // Streams first: their addresses go into the CS catalog and the DP answers.
   if (o.tcp) {

@@ -39,6 +39,9 @@ class CsRole final : public Role, private CommandHandler {
   void OnTimer(TimeUs now) override { server_.Expire(now); }
   TimeUs NextDeadline() const override { return server_.NextDeadline(); }
   void Drain(std::vector<Output>& out) override;
+  // Group commit: the AUP answers of a failed batch are forgotten (Role).
+  void BeginBatch(TimeUs) override { server_.BeginBatch(); }
+  void EndBatch(TimeUs, bool committed) override { server_.EndBatch(committed); }
   std::string_view name() const override { return name_; }
 
   const ServerStats& server_stats() const { return server_.stats(); }

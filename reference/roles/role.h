@@ -94,6 +94,19 @@ class Role {
   // Moves every pending output to the end of `out`, in the order produced.
   virtual void Drain(std::vector<Output>& out) = 0;
 
+  // ---- group commit (optional; see host::RoleHost::SetBatchStore) ----
+  // A host may bracket the datagrams of one receive burst with BeginBatch …
+  // EndBatch around one store batch (Store::BeginBatch/EndBatch). In between
+  // it delivers only OnDatagram, never calls Drain or OnTimer, and it closes
+  // the batch before any other input; so every answer of the burst leaves
+  // after the commit that makes its writes durable. `committed` false: the
+  // commit failed and the batch's writes were rolled back; the host discards
+  // every output produced since BeginBatch, and the role MUST forget any
+  // answer it cached since then (duplicate suppression), so that resends
+  // execute again instead of replaying an answer whose write was lost.
+  virtual void BeginBatch(TimeUs now) { (void)now; }
+  virtual void EndBatch(TimeUs now, bool committed) { (void)now, (void)committed; }
+
   // A short name for logs and traces ("dp", "sg-1", "mc-17").
   virtual std::string_view name() const = 0;
 };

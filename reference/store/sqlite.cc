@@ -2,7 +2,7 @@
 
 namespace mcpsim::reference::sql {
 
-Result<Db> Db::Open(const std::string& path) {
+Result<Db> Db::Open(const std::string& path, Sync sync) {
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
@@ -13,7 +13,9 @@ Result<Db> Db::Open(const std::string& path) {
   Db db(raw);
   sqlite3_busy_timeout(raw, 5000);
   if (path != ":memory:" && path.rfind("file::memory:", 0) != 0) {
-    if (Status s = db.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !s.ok()) return s;
+    const char* pragmas = sync == Sync::kFull ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                              : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+    if (Status s = db.Exec(pragmas); !s.ok()) return s;
   }
   if (Status s = db.Exec("PRAGMA foreign_keys=ON;"); !s.ok()) return s;
   return db;
@@ -21,14 +23,27 @@ Result<Db> Db::Open(const std::string& path) {
 
 Db& Db::operator=(Db&& o) noexcept {
   if (this != &o) {
+    FinalizeCached();
     sqlite3_close(db_);
     db_ = o.db_;
+    cache_ = std::move(o.cache_);
     o.db_ = nullptr;
   }
   return *this;
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::~Db() {
+  FinalizeCached();
+  sqlite3_close(db_);
+}
+
+void Db::FinalizeCached() {
+  if (!cache_) return;
+  for (auto& [sql, stmts] : cache_->free) {
+    for (sqlite3_stmt* st : stmts) sqlite3_finalize(st);
+  }
+  cache_->free.clear();
+}
 
 Status Db::Error(std::string_view what) const {
   return Status::Error("STORE-1", std::string(what) + ": " + sqlite3_errmsg(db_));
@@ -46,14 +61,35 @@ Status Db::Exec(std::string_view sql) {
 }
 
 Result<Stmt> Db::Prepare(std::string_view sql) {
+  auto it = cache_->free.find(sql);
+  if (it == cache_->free.end() && cache_->free.size() < kMaxCached) {
+    it = cache_->free.emplace(std::string(sql), std::vector<sqlite3_stmt*>{}).first;
+  }
+  std::vector<sqlite3_stmt*>* home = it == cache_->free.end() ? nullptr : &it->second;
+  if (home && !home->empty()) {
+    sqlite3_stmt* st = home->back();
+    home->pop_back();
+    return Stmt(db_, st, home);
+  }
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(st);
     return Error("prepare '" + std::string(sql.substr(0, 60)) + "'");
   }
-  return Stmt(db_, st);
+  return Stmt(db_, st, home);
 }
 
-Stmt::~Stmt() { sqlite3_finalize(st_); }
+Stmt::~Stmt() {
+  if (!st_) return;
+  // Reset ends the statement's read snapshot at once, whether it is kept or not.
+  sqlite3_reset(st_);
+  if (home_) {
+    sqlite3_clear_bindings(st_);
+    home_->push_back(st_);
+    return;
+  }
+  sqlite3_finalize(st_);
+}
 
 Stmt& Stmt::Bind(int i, std::int64_t v) {
   sqlite3_bind_int64(st_, i, v);
@@ -103,11 +139,14 @@ std::string Stmt::Blob(int col) const {
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
 
 Status Migrate(Db& db, const std::vector<std::string_view>& migrations) {
-  auto st = db.Prepare("PRAGMA user_version");
-  if (!st.ok()) return st.status();
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  const auto version = static_cast<std::size_t>(st->Int(0));
+  std::size_t version = 0;
+  {  // the statement must be finished before a migration may DROP a table
+    auto st = db.Prepare("PRAGMA user_version");
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    version = static_cast<std::size_t>(st->Int(0));
+  }
   if (version > migrations.size()) {
     return Status::Error("STORE-2", "database schema version " + std::to_string(version) +
                                         " is newer than this build (" +

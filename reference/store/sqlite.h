@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,13 +18,22 @@ namespace mcpsim::reference::sql {
 
 class Stmt;
 
+// How a file database syncs (PRAGMA synchronous, always with WAL):
+//   kFull   every COMMIT fsyncs the WAL before it returns: a committed
+//           transaction survives a process kill (SIGKILL) AND an OS crash or
+//           power loss. The default.
+//   kNormal COMMIT writes the WAL without fsync (checkpoints still sync): a
+//           committed transaction survives a process kill, since its bytes are
+//           in the OS page cache when COMMIT returns, but the last ones may be
+//           rolled back by an OS crash or power loss (never corrupted).
+enum class Sync : std::uint8_t { kFull, kNormal };
+
 class Db {
  public:
   // Opens (creating if needed) `path`; ":memory:" gives a private in-memory
-  // database. File databases use WAL with synchronous=FULL so that a committed
-  // transaction survives a crash of the process right after commit.
-  static Result<Db> Open(const std::string& path);
-  Db(Db&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  // database. File databases use WAL with `sync` (see Sync).
+  static Result<Db> Open(const std::string& path, Sync sync = Sync::kFull);
+  Db(Db&& o) noexcept : db_(o.db_), cache_(std::move(o.cache_)) { o.db_ = nullptr; }
   Db& operator=(Db&& o) noexcept;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -30,21 +41,32 @@ class Db {
 
   // Runs one or more statements without results.
   Status Exec(std::string_view sql);
+  // A prepared statement for `sql`. Compiled statements are kept (reset, with
+  // bindings cleared) when the Stmt is destroyed and handed out again for the
+  // same text, so hot queries are compiled once (at most kMaxCached distinct texts).
+  // REQUIRES: every Stmt is destroyed before its Db.
   Result<Stmt> Prepare(std::string_view sql);
+  static constexpr std::size_t kMaxCached = 64;
   std::int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
   Status Error(std::string_view what) const;
   sqlite3* raw() const { return db_; }
 
  private:
-  explicit Db(sqlite3* db) : db_(db) {}
+  friend class Stmt;
+  struct Cache {
+    std::map<std::string, std::vector<sqlite3_stmt*>, std::less<>> free;  // by SQL text
+  };
+  explicit Db(sqlite3* db) : db_(db), cache_(std::make_unique<Cache>()) {}
+  void FinalizeCached();
   sqlite3* db_ = nullptr;
+  std::unique_ptr<Cache> cache_;  // heap: Stmts point at it across moves of the Db
 };
 
 // A prepared statement. Bind indices are 1-based; column indices 0-based.
 class Stmt {
  public:
-  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_) { o.st_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_), home_(o.home_) { o.st_ = nullptr; }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt();
@@ -67,9 +89,10 @@ class Stmt {
 
  private:
   friend class Db;
-  Stmt(sqlite3* db, sqlite3_stmt* st) : db_(db), st_(st) {}
+  Stmt(sqlite3* db, sqlite3_stmt* st, std::vector<sqlite3_stmt*>* home) : db_(db), st_(st), home_(home) {}
   sqlite3* db_;
   sqlite3_stmt* st_;
+  std::vector<sqlite3_stmt*>* home_;  // the Db's free list for this SQL text (nullptr: finalize)
 };
 
 // Versioned migrations: migrations[i] upgrades schema version i to i+1.

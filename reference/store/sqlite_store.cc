@@ -344,6 +344,23 @@ class SqliteStore final : public Store {
     return static_cast<std::uint64_t>(st->Int(0));
   }
 
+  Status BeginBatch() override {
+    if (batch_) return Status::Error("STORE-4", "a batch is already open");
+    if (Status s = db_.Exec("BEGIN"); !s.ok()) return s;
+    batch_ = true;
+    return {};
+  }
+
+  Status EndBatch() override {
+    if (!batch_) return Status::Error("STORE-4", "no batch is open");
+    batch_ = false;
+    Status s = db_.Exec("COMMIT");
+    if (!s.ok()) (void)db_.Exec("ROLLBACK");
+    return s;
+  }
+
+  bool in_batch() const override { return batch_; }
+
   Result<bool> DeleteOfflineMessage(std::uint64_t id) override {
     auto st = db_.Prepare("DELETE FROM offline_messages WHERE id = ?");
     if (!st.ok()) return st.status();
@@ -371,9 +388,19 @@ class SqliteStore final : public Store {
     return e;
   }
 
-  // Runs `body` inside BEGIN/COMMIT; rolls back when it fails.
+  // Runs `body` inside BEGIN/COMMIT (a savepoint inside a batch); rolls
+  // back when it fails, so each mutating call stays all-or-nothing.
   template <typename F>
   Status Transaction(F&& body) {
+    if (batch_) {
+      if (Status s = db_.Exec("SAVEPOINT op"); !s.ok()) return s;
+      Status s = body();
+      if (!s.ok()) {
+        (void)db_.Exec("ROLLBACK TO op; RELEASE op");
+        return s;
+      }
+      return db_.Exec("RELEASE op");
+    }
     if (Status s = db_.Exec("BEGIN"); !s.ok()) return s;
     Status s = body();
     if (!s.ok()) {
@@ -418,6 +445,7 @@ class SqliteStore final : public Store {
   }
 
   sql::Db db_;
+  bool batch_ = false;
 };
 
 }  // namespace

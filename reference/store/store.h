@@ -141,6 +141,20 @@ class Store {
   virtual Result<std::uint64_t> CountOfflineMessages(std::string_view recipient) = 0;
   // Returns false if no message has this id.
   virtual Result<bool> DeleteOfflineMessage(std::uint64_t id) = 0;
+
+  // ---- group commit ----
+  // BeginBatch() opens one transaction that the mutating calls until
+  // EndBatch() join (each call's own transaction becomes a savepoint inside
+  // it), so a burst of writes costs one commit (one fsync with synchronous=
+  // FULL) instead of one each. EndBatch() commits and returns the commit's
+  // status; on failure the batch is rolled back entirely. Not nestable:
+  // REQUIRES no batch open for BeginBatch, one open for EndBatch.
+  // Durability contract for callers: a write made inside a batch is durable
+  // only once EndBatch() returned ok — nothing that reports it (an answer
+  // such as AUP 0 or AOM) may leave the process before that.
+  virtual Status BeginBatch() = 0;
+  virtual Status EndBatch() = 0;
+  virtual bool in_batch() const = 0;
 };
 
 // Opens (creating and migrating) a SQLite store at `path`; ":memory:" gives a

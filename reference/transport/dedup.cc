@@ -54,4 +54,9 @@ TimeUs DedupCache::NextDeadline() const {
   return entries_.find(by_age_.begin()->second)->second.expires;
 }
 
+void DedupCache::Forget(const PeerKey& peer, std::uint32_t trid, std::string_view word) {
+  auto it = entries_.find(Key{peer, trid, std::string(word)});
+  if (it != entries_.end()) Erase(it);
+}
+
 }  // namespace mcpsim::reference

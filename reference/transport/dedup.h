@@ -47,6 +47,10 @@ class DedupCache {
   void Insert(TimeUs now, const PeerKey& peer, std::uint32_t trid, std::string_view word,
               std::string answer);
 
+  // Forgets the entry for (peer, trid, word), if any (a group-commit batch
+  // whose writes were rolled back: the resend must execute again).
+  void Forget(const PeerKey& peer, std::uint32_t trid, std::string_view word);
+
   // Drops entries whose TTL has passed.
   void Expire(TimeUs now);
   TimeUs NextDeadline() const;

@@ -111,8 +111,19 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
   handler_.HandleRequest(ctx, cmd, reply);
   ++stats_.requests_executed;
   std::string answer = reply.Finish();
-  if (cacheable && !answer.empty()) dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), cmd.word(), answer);
+  if (cacheable && !answer.empty()) {
+    dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), cmd.word(), answer);
+    if (batch_) batch_keys_.emplace_back(ctx.peer, cmd.trid(), std::string(cmd.word()));
+  }
   return answer;
+}
+
+void CommandServer::EndBatch(bool committed) {
+  if (!committed) {
+    for (const auto& [peer, trid, word] : batch_keys_) dedup_.Forget(peer, trid, word);
+  }
+  batch_ = false;
+  batch_keys_.clear();
 }
 
 std::vector<std::string> CommandServer::Execute(const RequestContext& ctx,

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "reference/roles/role.h"
@@ -126,6 +127,14 @@ class CommandServer {
   std::vector<std::string> Execute(const RequestContext& ctx, std::string_view message,
                                    const wire::Limits& limits);
 
+  // Group commit (Role::BeginBatch/EndBatch): the answers cached from
+  // BeginBatch on are remembered, and forgotten by EndBatch(false).
+  void BeginBatch() {
+    batch_ = true;
+    batch_keys_.clear();
+  }
+  void EndBatch(bool committed);
+
   void Expire(TimeUs now) { dedup_.Expire(now); }
   TimeUs NextDeadline() const { return dedup_.NextDeadline(); }
   const ServerStats& stats() const { return stats_; }
@@ -137,6 +146,8 @@ class CommandServer {
   CommandHandler& handler_;
   ServerConfig config_;
   DedupCache dedup_;
+  bool batch_ = false;
+  std::vector<std::tuple<PeerKey, std::uint32_t, std::string>> batch_keys_;
   std::map<std::uint64_t, wire::StreamFramer> framers_;
   ServerStats stats_;
 };

@@ -20,70 +20,14 @@
 #include "reference/roles/mc/client.h"
 #include "reference/roles/uri.h"
 #include "tests/net/net_util.h"
+#include "tests/net/phone.h"
 
 namespace mcpsim::net {
 namespace {
 
-using reference::McEvent;
-using Outcome = McEvent::Outcome;
 using testing::B;
 using testing::RunFor;
 using testing::RunUntil;
-
-ServerOptions Loopback() {
-  ServerOptions o;
-  o.udp = ListenSpec{};
-  o.tcp = ListenSpec{};
-  o.http = ListenSpec{};
-  o.db = ":memory:";
-  o.password_cost = reference::PasswordCost::Minimal();
-  return o;
-}
-
-Endpoint ListenerOf(const Server& s, const std::string& scheme) {
-  for (const auto& l : s.listeners()) {
-    if (l.scheme == scheme) return l.endpoint;
-  }
-  ADD_FAILURE() << "no " << scheme << " listener";
-  return {};
-}
-
-// One MC engine on its own AsioEnv (optionally behind a UdpsEnv).
-struct Phone {
-  Phone(boost::asio::io_context& io, Endpoint dp, const std::string& device, const UdpsOptions* udps = nullptr)
-      : io(io), env(io) {
-    reference::McConfig c;
-    c.device_id = device;
-    c.dp = dp;
-    mc = std::make_unique<reference::McClient>(c, Rng(std::hash<std::string>{}(device)));
-    Env* e = &env;
-    if (udps) {
-      enc = std::make_unique<UdpsEnv>(env, *udps);
-      e = enc.get();
-    }
-    host = std::make_unique<host::RoleHost>(*e, *mc);
-    EXPECT_TRUE(host->Start({0, std::nullopt, std::nullopt}).ok());
-  }
-  template <typename Fn>
-  McEvent Do(Fn&& fn) {
-    const std::uint64_t op = fn(*mc, env.Now());
-    host->Pump();
-    McEvent got;
-    bool done = false;
-    EXPECT_TRUE(RunUntil(io, [&] {
-      for (McEvent& e : mc->TakeEvents()) {
-        if (e.op_id == op) got = e, done = true;
-      }
-      return done;
-    }, 20000)) << "op " << op << " never completed";
-    return got;
-  }
-  boost::asio::io_context& io;
-  AsioEnv env;
-  std::unique_ptr<UdpsEnv> enc;
-  std::unique_ptr<reference::McClient> mc;
-  std::unique_ptr<host::RoleHost> host;
-};
 
 TEST(NetE2E, DispatchRegisterUploadAdMedia) {
   boost::asio::io_context io;

@@ -379,8 +379,20 @@ void McClient::OnGaveUp(TimeUs now, std::uint64_t tag) {
 }
 
 void McClient::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
-  if (cs_ && from == cs_->server()) cs_->OnDatagram(now, bytes, *this);
-  if (session_ && from == session_->server()) {
+  const bool from_cs = cs_ && from == cs_->server();
+  const bool from_sg = session_ && from == session_->server();
+  // ARCH-3: CS and SG may share one endpoint (`mcpsim serve`). CS only sends
+  // answers to this client's RUP/RAD/RPAD, and a server packs one role's
+  // commands per datagram, so such a datagram goes to the SG session unless
+  // it starts with a CS answer word (else the CS link would answer the SG's
+  // pushes, e.g. RCS with 100, and break the login).
+  const std::string_view word = bytes.substr(0, std::min(bytes.find_first_of(" \r\n"), bytes.size()));
+  const bool cs_answer = word == "AUP" || word == "AAD" || word == "APAD";
+  if (from_cs && (!from_sg || cs_answer)) {
+    cs_->OnDatagram(now, bytes, *this);
+    return;
+  }
+  if (from_sg) {
     session_->OnDatagram(now, bytes);
     CollectAvatars(now);
   }

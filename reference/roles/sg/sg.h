@@ -74,6 +74,10 @@ class SgRole final : public Role, private CommandHandler {
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
+  // Group commit: the answers of a failed batch are forgotten (Role). Pushes
+  // it queued stay queued and are resent like lost datagrams.
+  void BeginBatch(TimeUs) override { server_.BeginBatch(); }
+  void EndBatch(TimeUs, bool committed) override { server_.EndBatch(committed); }
   std::string_view name() const override { return name_; }
 
   // ---- introspection (tests, checkers, traces) ----
