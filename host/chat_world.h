@@ -63,6 +63,9 @@ class ChatWorld {
   // UDP port, so the SG sees a new endpoint). Any open session is abandoned.
   // A default `config.device_id` keeps the client's device id.
   void RestartClient(int i, reference::McConfig config, bool accept_privacy = true);
+  // Destroys every client and its host (their nodes' Envs stay). For memory
+  // accounting: the heap this frees is what the clients held.
+  void DropClients() { clients_.clear(); }
   int clients() const { return static_cast<int>(clients_.size()); }
   reference::McClient& mc(int i) { return *clients_.at(static_cast<std::size_t>(i)).mc; }
   const reference::McConfig& config(int i) const {

@@ -37,7 +37,7 @@ TEST(BenchWorld, SmallRunPrintsEveryFigure) {
   auto r = RunCli(args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto f = Figures(r.out);
-  for (const char* k : {"wall_s", "speedup", "bytes_per_mc", "bytes_per_mc_method", "idle_heap_per_mc", "logins",
+  for (const char* k : {"wall_s", "speedup", "cpu_s", "bytes_per_mc", "bytes_per_mc_method", "idle_heap_per_mc", "rss_per_mc", "logins",
                         "messages_sent", "messages_accepted", "messages_delivered", "client_resends",
                         "datagrams_sent"}) {
     EXPECT_TRUE(f.count(k)) << "missing world." << k << "\n" << r.out;
@@ -46,6 +46,8 @@ TEST(BenchWorld, SmallRunPrintsEveryFigure) {
   EXPECT_GT(Number(f["speedup"], "x"), 0.0);
   EXPECT_GT(Number(f["bytes_per_mc"]), 0.0);
   EXPECT_GT(Number(f["idle_heap_per_mc"]), 0.0);
+  EXPECT_GT(Number(f["rss_per_mc"]), 0.0);
+  EXPECT_GE(Number(f["cpu_s"]), 0.0);
   EXPECT_GT(Number(f["logins"]), 0.0);
   EXPECT_GT(Number(f["messages_sent"]), 0.0);
   EXPECT_LE(Number(f["messages_delivered"]), Number(f["messages_sent"]));

@@ -14,14 +14,18 @@
 // Printed figures (stdout):
 //   world.wall_s       wall-clock seconds of the run (building excluded)
 //   world.speedup      virtual seconds / wall seconds
-//   world.bytes_per_mc peak RSS growth (/proc/self/status VmHWM after the run
+//   world.cpu_s        process CPU seconds of the run (wall_s also counts
+//                      waiting for a core on a shared machine)
+//   world.bytes_per_mc the MCs' live heap after the run: glibc mallinfo2
+//                      in-use bytes freed by destroying every McClient and its
+//                      RoleHost, / clients (end-of-run state, not a peak)
+//   world.idle_heap_per_mc  heap bytes added per client by building the
+//                      clients (McClient + RoleHost + sim node), before login
+//   world.rss_per_mc   peak RSS growth (/proc/self/status VmHWM after the run
 //                      minus VmRSS before the world was built) / clients: an
 //                      upper bound that charges each MC with everything the
-//                      world holds (its sim node, host, SG session, store rows
-//                      and the simulator's in-flight packets)
-//   world.idle_heap_per_mc  heap bytes (glibc mallinfo2) added per client by
-//                      building the clients (McClient + RoleHost + sim node),
-//                      before any login
+//                      world holds (its sim node, SG session, store rows, SG
+//                      dedup caches and the simulator's in-flight packets)
 //   counters: logins, messages sent/accepted/delivered, invites, leaves,
 //   client resends, datagrams
 // Wall clock and /proc are read here only (tools/), never inside sim/ or
@@ -31,6 +35,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -137,6 +142,7 @@ class Bench {
     return r;
   }
   const sim::NetStats& net() const { return world_->stats(); }
+  void DropClients() { chat_->DropClients(); }
   std::uint64_t sg_sessions() const { return chat_->sg().session_count(); }
 
  private:
@@ -298,7 +304,9 @@ int RunBench(const Options& o) {
   bench->AddClients();
   const std::uint64_t heap1 = HeapInUse();
   const auto t0 = Clock::now();
+  const std::clock_t c0 = std::clock();
   const Status st = bench->Run();
+  const std::clock_t c1 = std::clock();
   const auto t1 = Clock::now();
   const std::uint64_t hwm = ProcStatusBytes("VmHWM");
   if (!st.ok()) {
@@ -306,17 +314,26 @@ int RunBench(const Options& o) {
     return 3;
   }
   const double wall = std::chrono::duration<double>(t1 - t0).count();
+  const double cpu = static_cast<double>(c1 - c0) / CLOCKS_PER_SEC;
   const auto n = static_cast<std::uint64_t>(o.clients);
   const Counters& c = bench->counters();
+  const std::uint64_t resends = bench->client_resends();
+  // The clients' live heap after the run: what destroying them frees.
+  const std::uint64_t heap_before_drop = HeapInUse();
+  bench->DropClients();
+  const std::uint64_t heap_after_drop = HeapInUse();
+  const std::uint64_t mc_heap = heap_before_drop > heap_after_drop ? heap_before_drop - heap_after_drop : 0;
   std::printf("world.clients: %d\n", o.clients);
   std::printf("world.virtual_s: %.0f\n", o.virtual_s);
   std::printf("world.wall_s: %.3f\n", wall);
   std::printf("world.speedup: %.1fx\n", wall > 0 ? o.virtual_s / wall : 0.0);
-  std::printf("world.bytes_per_mc: %llu\n", static_cast<unsigned long long>(hwm > rss0 ? (hwm - rss0) / n : 0));
-  std::printf("world.bytes_per_mc_method: peak RSS (VmHWM) after the run minus VmRSS before building, / clients; "
-              "includes SG sessions, store and simulator\n");
+  std::printf("world.cpu_s: %.3f\n", cpu);
+  std::printf("world.bytes_per_mc: %llu\n", static_cast<unsigned long long>(mc_heap / n));
+  std::printf("world.bytes_per_mc_method: heap (mallinfo2) freed by destroying the McClients and their "
+              "RoleHosts after the run, / clients (live MC state at the end, not a peak)\n");
   std::printf("world.idle_heap_per_mc: %llu\n",
               static_cast<unsigned long long>(heap1 > heap0 ? (heap1 - heap0) / n : 0));
+  std::printf("world.rss_per_mc: %llu\n", static_cast<unsigned long long>(hwm > rss0 ? (hwm - rss0) / n : 0));
   std::printf("world.logins: %llu\n", static_cast<unsigned long long>(c.logins));
   std::printf("world.login_failures: %llu\n", static_cast<unsigned long long>(c.login_failures));
   std::printf("world.sessions_lost: %llu\n", static_cast<unsigned long long>(c.sessions_lost));
@@ -327,7 +344,7 @@ int RunBench(const Options& o) {
   std::printf("world.messages_accepted: %llu\n", static_cast<unsigned long long>(c.accepted));
   std::printf("world.messages_failed: %llu\n", static_cast<unsigned long long>(c.send_failed));
   std::printf("world.messages_delivered: %llu\n", static_cast<unsigned long long>(c.delivered));
-  std::printf("world.client_resends: %llu\n", static_cast<unsigned long long>(bench->client_resends()));
+  std::printf("world.client_resends: %llu\n", static_cast<unsigned long long>(resends));
   std::printf("world.datagrams_sent: %llu\n", static_cast<unsigned long long>(bench->net().sent));
   std::printf("world.datagrams_dropped: %llu\n", static_cast<unsigned long long>(bench->net().dropped));
   // A message is delivered at most once, and only if the SG executed it: the
