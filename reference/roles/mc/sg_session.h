@@ -61,7 +61,8 @@ const char* SgStateName(SgState s);
 struct McPresence {
   std::string state;  // SG-PRES-1 token (never "offline": offline contacts are absent)
   std::uint32_t caps = 0;
-  bool operator==(const McPresence&) const = default;
+  std::uint32_t trid = 0;  // of the RNP that set it (SG-PRES-8); not compared
+  bool operator==(const McPresence& o) const { return state == o.state && caps == o.caps; }
 };
 
 struct McConversation {
@@ -155,9 +156,12 @@ class SgSession final : private LinkHandler {
     std::uint32_t version = 0;
     std::string mode;
     std::uint32_t count = 0, pages = 0, next_page = 1;
+    std::uint32_t trid = 0;  // of the RCS (SG-PRES-8: older RNPs only are undone by D)
     bool initial = false;
     std::vector<Record> records;
   };
+  // SG-PRES-8: forgets `account`'s presence unless a newer RNP than `trid` set it.
+  void DropPresenceOlderThan(const std::string& account, std::uint32_t trid);
   // An object this client uploads (file after ROR accept, or voice clip).
   struct Upload {
     std::uint64_t op = 0;  // voice: the kSendVoice op; file: 0 (reported at AOI)
@@ -236,6 +240,9 @@ class SgSession final : private LinkHandler {
   std::uint32_t list_version_ = 0;
   std::map<std::string, McContact> contacts_;
   std::map<std::string, McPresence> presence_;
+  // SG-PRES-8: trid of the last applied RNP `offline`, per account now absent
+  // from presence_ (the entry goes when the account is seen online again).
+  std::map<std::string, std::uint32_t, std::less<>> offline_trid_;
   std::map<std::uint32_t, McConversation> calls_;
   std::optional<Sync> sync_;
   std::string initial_mode_;

@@ -43,6 +43,7 @@ void SgSession::OnRcs(TimeUs now, const wire::CommandView& c, Reply& reply) {
   s.mode = std::string(mode);
   s.count = *count;
   s.pages = (*count + 3) / 4;
+  s.trid = c.trid();
   s.initial = state_ == SgState::kGoingOnline || state_ == SgState::kSyncing;
   sync_ = std::move(s);
   if (state_ == SgState::kGoingOnline) state_ = SgState::kSyncing;  // ASII may be lost
@@ -122,14 +123,14 @@ void SgSession::CommitSync(TimeUs now) {
       fresh[r.account] = std::move(r.contact);
     }
     for (const auto& [name, c] : contacts_) {
-      if (!fresh.count(name)) presence_.erase(name);
+      if (!fresh.count(name)) DropPresenceOlderThan(name, s.trid);
     }
     contacts_ = std::move(fresh);
   } else {
     for (Record& r : s.records) {
       if (r.op == 'D') {
         contacts_.erase(r.account);
-        presence_.erase(r.account);
+        DropPresenceOlderThan(r.account, s.trid);
         removed.push_back(r.account);
       } else {
         upserts.emplace_back(r.account, r.contact);
@@ -197,6 +198,11 @@ void SgSession::OnAps(TimeUs now, const Pending& p, const wire::CommandView& a,
   sink_.Emit(std::move(e));
 }
 
+void SgSession::DropPresenceOlderThan(const std::string& account, std::uint32_t trid) {
+  auto p = presence_.find(account);
+  if (p != presence_.end() && static_cast<std::int32_t>(p->second.trid - trid) < 0) presence_.erase(p);
+}
+
 void SgSession::OnRnp(TimeUs now, const wire::CommandView& c, Reply& reply) {
   if (c.param_count() != 3) return reply.Fail(StatusCode::kBadParamCount);
   std::string account = c.DecodeParam(0);
@@ -206,11 +212,27 @@ void SgSession::OnRnp(TimeUs now, const wire::CommandView& c, Reply& reply) {
     return reply.Fail(StatusCode::kBadParam);
   }
   reply.Ok();
+  // SG-PRES-8: RNPs of one account can arrive out of order (a lost one is
+  // resent after later ones, SG-SESS-4 windows); only a newer trid (serial
+  // order, trids wrap) than the last applied one for the account counts.
+  const std::uint32_t trid = c.trid();
+  std::uint32_t last = 0;
+  bool seen = false;
+  if (auto p = presence_.find(account); p != presence_.end()) {
+    last = p->second.trid;
+    seen = true;
+  } else if (auto o = offline_trid_.find(account); o != offline_trid_.end()) {
+    last = o->second;
+    seen = true;
+  }
+  if (seen && static_cast<std::int32_t>(trid - last) <= 0) return;  // stale: answered, not shown
   // SG-PRES-7: kept even for accounts not (yet) on the list.
   if (state == "offline") {
     presence_.erase(account);
+    offline_trid_[account] = trid;
   } else {
-    presence_[account] = McPresence{std::string(state), *caps};
+    offline_trid_.erase(account);
+    presence_[account] = McPresence{std::string(state), *caps, trid};
   }
   McEvent e;
   e.op = McOp::kPresence;

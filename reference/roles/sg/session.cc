@@ -49,6 +49,7 @@ void SgRole::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes
   now_ = now;
   if (auto it = by_endpoint_.find(from); it != by_endpoint_.end()) {
     sessions_.at(it->second)->last_activity = now;  // SG-LOGIN-10
+    Touch(it->second);
   }
   if (IsValidated(PeerKey{from, 0})) validated_sender_ = from;
   server_.OnDatagram(now, from, bytes, out_);
@@ -64,6 +65,7 @@ void SgRole::OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes
   now_ = now;
   if (auto it = by_conn_.find(conn); it != by_conn_.end()) {
     sessions_.at(it->second)->last_activity = now;
+    Touch(it->second);
   }
   const std::size_t first = out_.size();
   server_.OnStreamData(now, conn, conn_peer_[conn], bytes, out_);
@@ -104,6 +106,7 @@ HttpResponse SgRole::OnHttp(TimeUs now, const HttpRequest& req) {
   if (auto h = req.headers.find("sessionid"); h != req.headers.end()) {
     if (auto it = by_token_.find(h->second); it != by_token_.end()) {
       sessions_.at(it->second)->last_activity = now;
+      Touch(it->second);
     }
   }
   resp = server_.OnHttpBody(now, req);
@@ -255,6 +258,7 @@ void SgRole::Flush(TimeUs now) {
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second->state == SessionState::kClosed) continue;
     Session& s = *it->second;
+    Touch(id);
     if (s.via == Via::kHttp) continue;  // HTTP-8: carried by the next response
     s.push.TakeSends(now, cmds);
     SendNow(s, cmds);
@@ -405,6 +409,7 @@ void SgRole::CloseSession(TimeUs now, Session& s, CloseWhy why) {
   }
   home.by_token_.erase(s.token);
   home.dirty_set_.erase(s.id);
+  home.Touch(s.id);  // drops its index entry
   auto it = home.sessions_.find(s.id);
   home.graveyard_.push_back(std::move(it->second));  // freed after this input
   home.sessions_.erase(it);
@@ -415,10 +420,17 @@ void SgRole::CloseSession(TimeUs now, Session& s, CloseWhy why) {
 void SgRole::OnTimer(TimeUs now) {
   now_ = now;
   server_.Expire(now);
+  // Only sessions with a deadline due can act (for the others OnTimer is a
+  // no-op); ascending id as before.
+  Reindex();
   std::vector<std::uint64_t> ids;
-  for (const auto& [id, s] : sessions_) ids.push_back(id);
+  for (auto d = deadline_index_.begin(); d != deadline_index_.end() && d->first <= now; ++d) {
+    ids.push_back(d->second);
+  }
+  std::sort(ids.begin(), ids.end());
   std::vector<std::string> cmds;
   for (std::uint64_t id : ids) {
+    Touch(id);
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second->state == SessionState::kClosed) continue;
     Session& s = *it->second;
@@ -452,10 +464,9 @@ void SgRole::OnTimer(TimeUs now) {
 }
 
 TimeUs SgRole::NextDeadline() const {
+  Reindex();
   TimeUs t = server_.NextDeadline();
-  for (const auto& [id, s] : sessions_) {
-    t = std::min({t, s->push.NextDeadline(), s->last_activity + config_.session_idle});
-  }
+  if (!deadline_index_.empty()) t = std::min(t, deadline_index_.begin()->first);
   for (const Detached& d : detached_) t = std::min(t, d.push.NextDeadline());
   for (const auto& [id, x] : backend_.transfers_) {
     if (x.home == this && x.open()) t = std::min(t, x.last_progress + config_.transfer_idle);
@@ -464,6 +475,22 @@ TimeUs SgRole::NextDeadline() const {
     if (c.home == this) t = std::min(t, c.last_progress + config_.transfer_idle);
   }
   return t;
+}
+
+void SgRole::Reindex() const {
+  for (std::uint64_t id : touched_) {
+    if (auto old = indexed_.find(id); old != indexed_.end()) {
+      deadline_index_.erase({old->second, id});
+      indexed_.erase(old);
+    }
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second->state == SessionState::kClosed) continue;
+    const Session& s = *it->second;
+    const TimeUs t = std::min(s.push.NextDeadline(), s.last_activity + config_.session_idle);
+    deadline_index_.emplace(t, id);
+    indexed_.emplace(id, t);
+  }
+  touched_.clear();
 }
 
 std::optional<SgRole::SessionInfo> SgRole::SessionOf(std::string_view account) const {

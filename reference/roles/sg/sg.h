@@ -212,6 +212,19 @@ class SgRole final : public Role, private CommandHandler {
   // AMP: the endpoint of the datagram being processed was validated when it
   // arrived (so answers to RLO, or to a replacing RAT, are not cut).
   std::optional<Endpoint> validated_sender_;
+
+  // Session deadlines (push resends, TIMER-10), indexed so that NextDeadline
+  // and OnTimer cost O(log n) per changed session instead of O(sessions).
+  // Sessions whose deadline may have become earlier are Touch()ed (the input's
+  // session, every flushed or timed session, new sessions) and re-indexed
+  // lazily. Invariant: an indexed deadline is never later than the session's
+  // true one (untouched changes — answers, last_activity, dropped pushes —
+  // only move it later; an early entry just fires a no-op timer).
+  void Touch(std::uint64_t id) const { touched_.push_back(id); }
+  void Reindex() const;
+  mutable std::set<std::pair<TimeUs, std::uint64_t>> deadline_index_;
+  mutable std::map<std::uint64_t, TimeUs> indexed_;
+  mutable std::vector<std::uint64_t> touched_;
 };
 
 }  // namespace mcpsim::reference
