@@ -81,6 +81,30 @@ bool RunClient(const std::string& cmd, const std::string& input, std::int64_t bu
   return false;
 }
 
+// The client's figures: "resends" = datagrams/bodies from the client equal
+// to an earlier one; "latency_ms" = its first message to our first answer.
+void ClientMetrics(reports::CaseResult& r) {
+  std::int64_t first_in = -1, first_out = -1;
+  int resends = 0;
+  std::vector<const std::string*> seen;
+  for (const reports::WireEvent& e : r.wire) {
+    if (e.dir == "recv") {
+      if (first_in < 0) first_in = e.t_us;
+      for (const std::string* s : seen) {
+        if (*s == e.bytes) {
+          ++resends;
+          break;
+        }
+      }
+      seen.push_back(&e.bytes);
+    } else if (e.dir == "send" && first_in >= 0 && first_out < 0) {
+      first_out = e.t_us;
+    }
+  }
+  if (first_in >= 0) r.metrics["resends"] = resends;
+  if (first_out >= 0) r.metrics["latency_ms"] = (first_out - first_in) / 1000.0;
+}
+
 }  // namespace
 
 int RunClientConformance(const ClientOptions& o, const std::string& baseline_json) {
@@ -173,13 +197,12 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
     r.expected = out.expected;
     r.actual = out.actual;
     r.reason = out.reason;
+    // The transcript is the tester's (our servers') view: "recv" = from the client.
     r.wire = run.obs.wire;
-    // The transcript is from the servers' side: "recv" = client -> servers.
-    for (reports::WireEvent& e : r.wire) e.dir = e.dir == "recv" ? "send" : "recv";
+    ClientMetrics(r);
     r.wire.push_back({run.observed_us, "note", "note",
                       "client " + std::string(run.exited ? "exited" : "stopped at the case budget") +
                           "; stdout: " + run.client_output.substr(0, 400)});
-    reports::DeriveWireMetrics(r);
     print(r);
     rep.cases.push_back(std::move(r));
     runs.push_back(std::move(run));

@@ -36,7 +36,7 @@ struct Target {
   std::optional<HostPort> tcp;
   std::optional<HostPort> http;
   // > 0: UDP requests are resent every `resend_ms` until every request in the
-  // datagrams sent since the last receive got an answer (at most 6 sends), and
+  // datagrams sent since the last receive got an answer (at most 10 sends), and
   // byte-identical answer datagrams are collapsed; set when a fault proxy
   // (conformance/fault_proxy.h) sits in front of the target. 0: no resends.
   int resend_ms = 0;

@@ -1,12 +1,13 @@
 // Ctx::UdpRecvResending: the runner's own resend logic for runs behind the
 // fault proxy (Target::resend_ms > 0). It behaves like a conforming requester
-// (TIMER-2/TIMER-4): datagrams still carrying an unanswered request are
+// (TIMER-4): datagrams still carrying an unanswered request are
 // resent unchanged, so a server that keeps its answer cache (TIMER-5) still
 // passes every case when the network loses, duplicates or reorders packets.
 //
 // Invariants:
-// - A request is a decoded command whose word starts with 'R' (not RPAD); it
-//   is answered by a command with its A-word and trid (TRID-5).
+// - A request is a decoded command whose word starts with 'R' (not RPAD), or
+//   an undecodable line whose word and trid are readable (WIRE-22 answers
+//   it); it is answered by a command with its A-word and trid (TRID-5).
 // - Answer datagrams that are byte-identical to one already collected are
 //   network (or cache-replay) duplicates and are dropped.
 // - The result is ordered by the position of the first request each datagram
@@ -26,6 +27,41 @@
 #include "reference/transport/retry.h"
 
 namespace mcpsim::conformance {
+namespace {
+
+// Sends per request datagram. More than a client's 6 (TIMER-2): the runner
+// must not report a network loss streak as a server failure; at 20% loss per
+// direction a round trip fails with p ~ 0.36, and 0.36^10 ~ 4e-5.
+constexpr int kMaxSends = 10;
+
+// (A-word, trid) of every line of `d` that starts like a request (`R` + 2..7
+// uppercase letters, SP, a WIRE-4 decimal trid), decodable or not: WIRE-22
+// answers even an undecodable line whose word and trid are readable.
+std::vector<std::pair<std::string, std::uint32_t>> RequestKeys(std::string_view d) {
+  std::vector<std::pair<std::string, std::uint32_t>> out;
+  for (std::size_t pos = 0; pos < d.size();) {
+    const std::size_t eol = std::min(d.find("\r\n", pos), d.size());
+    const std::string_view line = d.substr(pos, eol - pos);
+    pos = eol + 2;
+    const std::size_t sp = line.find(' ');
+    if (sp < 3 || sp > 8 || line[0] != 'R' || line.substr(0, sp) == "RPAD") continue;
+    if (!std::all_of(line.begin(), line.begin() + static_cast<long>(sp), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      continue;
+    }
+    const std::string_view rest = line.substr(sp + 1);
+    const std::string_view trid = rest.substr(0, rest.find(' '));
+    if (trid.empty() || trid.size() > 10 || (trid.size() > 1 && trid[0] == '0') ||
+        !std::all_of(trid.begin(), trid.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    const std::uint64_t t = std::stoull(std::string(trid));
+    if (t > 4294967295u) continue;
+    out.emplace_back(reference::AnswerWord(line.substr(0, sp)), static_cast<std::uint32_t>(t));
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> Ctx::UdpRecvResending(int first_wait_ms, int quiet_ms, std::size_t max) {
   std::vector<std::string> sent = std::move(unanswered_);
@@ -40,6 +76,7 @@ std::vector<std::string> Ctx::UdpRecvResending(int first_wait_ms, int quiet_ms, 
       if (c.word.size() < 2 || c.word[0] != 'R' || c.word == "RPAD" || c.status) continue;
       want.emplace(std::make_pair(reference::AnswerWord(c.word), c.trid), i);
     }
+    for (auto& key : RequestKeys(sent[i])) want.emplace(std::move(key), i);
   }
   std::set<std::pair<std::string, std::uint32_t>> answered;
   std::set<std::string> seen;
@@ -82,7 +119,7 @@ std::vector<std::string> Ctx::UdpRecvResending(int first_wait_ms, int quiet_ms, 
     if (!got.empty()) collect(quiet_ms);
   } else {
     collect(std::min(first_wait_ms, target_.resend_ms));
-    while (!all_answered() && sends < 6 && !Expired() && got.size() < max) {
+    while (!all_answered() && sends < kMaxSends && !Expired() && got.size() < max) {
       std::set<std::size_t> again;
       for (const auto& [key, idx] : want) {
         if (!answered.count(key)) again.insert(idx);

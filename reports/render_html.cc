@@ -48,14 +48,14 @@ std::string Badge(Verdict v) {
 }
 
 // Two lifelines (runner, target); one arrow per wire event.
-std::string SequenceSvg(const CaseResult& c) {
+std::string SequenceSvg(const CaseResult& c, const std::string& tester, const std::string& tested) {
   if (c.wire.empty()) return "<p class=muted>No wire traffic.</p>";
   const int row = 22, top = 30, width = 900, left = 120, right = 780;
   const int height = top + static_cast<int>(c.wire.size()) * row + 10;
   std::string s = "<svg width=\"" + std::to_string(width) + "\" height=\"" + std::to_string(height) +
                   "\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"monospace\" font-size=\"11\">";
-  s += "<text x=\"" + std::to_string(left - 20) + "\" y=\"14\">runner</text><text x=\"" +
-       std::to_string(right - 20) + "\" y=\"14\">target</text>";
+  s += "<text x=\"" + std::to_string(left - 20) + "\" y=\"14\">" + H(tester) + "</text><text x=\"" +
+       std::to_string(right - 20) + "\" y=\"14\">" + H(tested) + "</text>";
   s += "<line x1=\"" + std::to_string(left) + "\" y1=\"20\" x2=\"" + std::to_string(left) + "\" y2=\"" +
        std::to_string(height) + "\" stroke=\"#999\"/>";
   s += "<line x1=\"" + std::to_string(right) + "\" y1=\"20\" x2=\"" + std::to_string(right) + "\" y2=\"" +
@@ -211,12 +211,14 @@ std::string RenderHtml(const Report& r, const Report* baseline) {
          H(clauses) + "</td><td>" + H(c.title) + "</td></tr>";
   }
   h += "</table>";
+  const bool client = r.kind == "client-conformance";
   for (const CaseResult& c : r.cases) {
     h += "<section id=\"" + H(c.id) + "\"><h3>" + Badge(c.verdict) + " " + H(c.id) + "</h3><p>" + H(c.title) +
          "</p><table><tr><th>expected</th><td>" + H(c.expected) + "</td></tr><tr><th>actual</th><td>" + H(c.actual) +
          "</td></tr><tr><th>reason</th><td>" + H(c.reason) + "</td></tr></table>";
     h += "<details" + std::string(c.verdict == Verdict::kOk ? "" : " open") + "><summary>wire transcript (" +
-         std::to_string(c.wire.size()) + " events)</summary>" + SequenceSvg(c) + "</details></section>";
+         std::to_string(c.wire.size()) + " events)</summary>" + SequenceSvg(c, client ? "mcpsim servers" : "runner", client ? "client" : "target") +
+         "</details></section>";
   }
   h += "</body></html>\n";
   return h;

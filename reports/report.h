@@ -24,7 +24,7 @@ std::optional<Verdict> ParseVerdict(std::string_view name);
 // One line of the wire transcript.
 struct WireEvent {
   std::int64_t t_us = 0;   // since the case started
-  std::string dir;         // "send" (runner -> target) or "recv"
+  std::string dir;         // "send" (mcpsim -> implementation under test), "recv", "note"
   std::string transport;   // "udp", "tcp", "http", "note"
   std::string bytes;       // raw bytes (rendered escaped)
 };

@@ -196,7 +196,7 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--cases", a->cases, "Glob(s) over case ids, comma-separated")->capture_default_str();
                     cmd.add_flag("--strict", a->strict, "NON-STRICT (SHOULD) failures fail the run");
                     cmd.add_option("--timeout", a->timeout_ms, "Wait for one answer (ms); a case gets 10x")->capture_default_str();
-                    cmd.add_option("--seed", a->seed, "Seed for generated names")->capture_default_str();
+                    cmd.add_option("--seed", a->seed, "Seed for generated names and the --fault proxy decisions")->capture_default_str();
                     cmd.add_option("--baseline", a->baseline, "Earlier report.json to compare against");
                     cmd.add_option("--out", a->out, "Report directory")->capture_default_str();
                     cmd.add_flag("--list", a->list, "List the case ids and their clauses");
