@@ -38,7 +38,7 @@ TEST(SelfTest, UnknownMutantIsAUsageError) {
 }
 
 TEST(SelfTest, SampleOfMutantsIsKilled) {
-  const auto r = RunCli("conform --self-test --jobs 2 --mutants 'ms-head-body,rcr-no-wait,http-strict-content-type'");
+  const auto r = RunCli("conform --self-test --jobs 3 --mutants 'ms-head-body,rcr-no-wait,http-strict-content-type'");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("killed ms-head-body by ms.head.no_body"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("killed rcr-no-wait by sg.sync.paging"), std::string::npos) << r.out;
