@@ -145,7 +145,7 @@ Result<int> Ctx::Open(std::string_view transport) {
   const int fd = socket(sa.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Error("CONF-2", std::string("socket: ") + std::strerror(errno));
   if (tcp) {
-    // Blocking connect bounded by the kernel; loopback/LAN targets answer at once.
+    // Non-blocking connect bounded by the io timeout, then blocking I/O with poll.
     const int flags = fcntl(fd, F_GETFL, 0);
     fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {

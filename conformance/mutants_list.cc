@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "conformance/mutants.h"
+#include "reference/http/http1.h"
 #include "reference/roles/cs.h"
 #include "reference/roles/dp.h"
 #include "reference/roles/rs.h"
@@ -153,7 +154,8 @@ std::vector<Mutant> Build() {
   m.should = true;
   m.before_http = [](const reference::HttpRequest& q) -> std::optional<reference::HttpResponse> {
     auto it = q.headers.find("content-type");
-    if (q.method != "POST" || (it != q.headers.end() && it->second.rfind("application/x-mcp", 0) == 0)) {
+    if (q.method != "POST" || reference::http::TargetPath(q.target) != "/mcp" ||
+        (it != q.headers.end() && it->second.rfind("application/x-mcp", 0) == 0)) {
       return std::nullopt;
     }
     reference::HttpResponse r;

@@ -102,7 +102,8 @@ SelfTestResult RunSelfTest(const SelfTestOptions& o, const std::function<void(co
       std::string l = (out.killed ? "killed " : "survived ") + out.name;
       if (out.killed) {
         l += " by ";
-        for (std::size_t k = 0; k < out.by.size(); ++k) l += (k ? "," : "") + out.by[k];
+        for (std::size_t k = 0; k < out.by.size() && k < 6; ++k) l += (k ? "," : "") + out.by[k];
+        if (out.by.size() > 6) l += " +" + std::to_string(out.by.size() - 6) + " more";
       } else if (!out.note.empty()) {
         l += " (" + out.note + ")";
       }

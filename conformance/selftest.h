@@ -20,8 +20,8 @@ struct SelfTestOptions {
   // Command that starts a clean server printing `listening` lines; the
   // mutant runs append ` --mutant NAME`. Must accept that option.
   std::string launch_cmd;
-  int jobs = 2;           // concurrent runs (each a server + the suite)
-  int timeout_ms = 1000;  // per expected answer (RunOptions::timeout_ms)
+  int jobs = 4;           // concurrent runs (each a server + the suite; mostly waiting)
+  int timeout_ms = 600;   // per expected answer (RunOptions::timeout_ms)
   int quiet_ms = 40;      // silence that ends a receive (loopback)
   std::string mutants = "*";  // glob(s) over mutant names: a sample
   std::uint64_t seed = 1;
@@ -30,7 +30,7 @@ struct SelfTestOptions {
 struct MutantOutcome {
   std::string name, clause;
   bool killed = false;
-  std::vector<std::string> by;  // killing case ids
+  std::vector<std::string> by;  // killing case ids (the line printed lists the first 6)
   std::string note;             // why it survived when not by a case
   std::int64_t duration_ms = 0;
 };

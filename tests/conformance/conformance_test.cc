@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <set>
+#include <sstream>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -148,7 +149,14 @@ TEST(Conform, CatalogIdsAreUniqueAndCiteClauses) {
   for (const CaseDef& d : Catalog()) {
     EXPECT_TRUE(ids.insert(d.id).second) << d.id;
     EXPECT_FALSE(d.clauses.empty()) << d.id;
-    EXPECT_TRUE(d.transport == "udp" || d.transport == "http") << d.id;
+    std::istringstream parts(d.transport);
+    std::string one;
+    int n = 0;
+    while (std::getline(parts, one, '+')) {
+      EXPECT_TRUE(one == "udp" || one == "tcp" || one == "http") << d.id << ": " << d.transport;
+      ++n;
+    }
+    EXPECT_GE(n, 1) << d.id;
   }
   EXPECT_GE(Catalog().size(), 30u);
 }
@@ -156,6 +164,9 @@ TEST(Conform, CatalogIdsAreUniqueAndCiteClauses) {
 TEST(Conform, RunnerHelpers) {
   Target t = ParseListening("listening udp://127.0.0.1:7000 cs\nnoise\nlistening http://127.0.0.1:8080 dp,rs,ms\n");
   ASSERT_TRUE(t.udp && t.http);
+  EXPECT_TRUE(HasTransports(t, "udp+http"));
+  EXPECT_FALSE(HasTransports(t, "tcp"));
+  EXPECT_FALSE(HasTransports(t, "udp+tcp+http"));
   EXPECT_EQ(t.udp->port, 7000);
   EXPECT_EQ(t.http->ToString(), "127.0.0.1:8080");
   EXPECT_FALSE(t.tcp);

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
+#include "conformance/catalog.h"
 #include "conformance/harness.h"
 #include "conformance/mutants.h"
 #include "reference/roles/cs.h"
@@ -31,6 +34,19 @@ TEST(Mutants, CatalogIsDocumentedAndUnique) {
   }
   EXPECT_GE(Mutants().size(), 32u);
   EXPECT_EQ(FindMutant("no-such-mutant"), nullptr);
+}
+
+// Every clause a mutant or a case names is a clause of PROTOCOL.md.
+TEST(Mutants, ClausesExistInTheSpec) {
+  std::ifstream f(std::string(MCPSIM_SOURCE_DIR) + "/reference/PROTOCOL.md");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string spec = ss.str();
+  ASSERT_FALSE(spec.empty());
+  for (const Mutant& m : Mutants()) EXPECT_NE(spec.find("[" + m.clause + "]"), std::string::npos) << m.name;
+  for (const CaseDef& d : Catalog()) {
+    for (const std::string& c : d.clauses) EXPECT_NE(spec.find("[" + c + "]"), std::string::npos) << d.id << " " << c;
+  }
 }
 
 TEST(Mutants, WireRewrites) {

@@ -190,7 +190,7 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<ConformArgs>();
                     cmd.add_option("--udp", a->udp, "Target UDP address HOST:PORT (CS)");
-                    cmd.add_option("--tcp", a->tcp, "Target TCP address HOST:PORT (RS; no cases yet)");
+                    cmd.add_option("--tcp", a->tcp, "Target TCP address HOST:PORT (SG, RS)");
                     cmd.add_option("--http", a->http, "Target HTTP URL or HOST:PORT (DP, RS, MS)");
                     cmd.add_option("--launch", a->launch, "Shell command starting the target; its `listening` lines give the addresses");
                     cmd.add_option("--cases", a->cases, "Glob(s) over case ids, comma-separated")->capture_default_str();

@@ -2,8 +2,11 @@
 // conformance/selftest.h. Prints one line per run, the survivors and
 // `mutation-score: K/N`; exit 0 only when the clean run is OK and every
 // mutant is killed (1 otherwise, 2 usage, 3 the clean server did not start).
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -24,11 +27,25 @@ int Usage(const std::string& msg) {
 // `mutation-score: K/N` (conformance/selftest.h has the kill rule).
 int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
   if (o.jobs < 1) return Usage("--jobs must be >= 1");
+  fs::path config;  // removed at the end when we wrote it
+  struct Remove {
+    fs::path& p;
+    ~Remove() {
+      std::error_code ec;
+      if (!p.empty()) fs::remove(p, ec);
+    }
+  } remove{config};
   if (o.launch_cmd.empty()) {
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (ec) return Usage("cannot find the mcpsim binary; give --launch-cmd");
-    o.launch_cmd = exe.string() + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:";
+    // Cheapest password hashing (PasswordCost::Minimal): every case registers
+    // and logs in accounts, and 40+ servers run in turn on a shared machine.
+    const fs::path cfg = fs::temp_directory_path(ec) / ("mcpsim-selftest-" + std::to_string(getpid()) + ".yaml");
+    std::ofstream(cfg) << "rs:\n  password_cost: minimal\n";
+    config = cfg;
+    o.launch_cmd = exe.string() + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory: --config " +
+                   cfg.string();
   }
   o.seed = seed;
   const auto r = conformance::RunSelfTest(o, [](const std::string& line) {
