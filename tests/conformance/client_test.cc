@@ -83,8 +83,8 @@ TEST(ConformClient, ClientThatNeverResendsFails) {
 }
 
 // A fake SG client (python): queries DP, logs in over UDP and answers SG's
-// requests, but in mode `norcr` never answers RCR and in mode `wrong` answers
-// with trid + 1 and sends a nudge (RSN).
+// requests, but in mode `norcr` never answers RCR, in mode `wrong` answers
+// with trid + 1 and sends a nudge (RSN), in mode `once` ignores a resent request.
 constexpr const char* kBrokenSgClient = R"PY(
 import socket, sys, time, urllib.request
 host, port = sys.argv[1].rsplit(':', 1)
@@ -93,6 +93,7 @@ urllib.request.urlopen('http://%s:%s/mcp?q=RQQW%%201%%201.0.0%%20py%%20dev1%%0D%
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(0.1)
 trid = 100
+seen = set()
 def send(line):
     s.sendto(line.encode() + b'\r\n', (host, int(port)))
 def pump(seconds):
@@ -111,18 +112,23 @@ def pump(seconds):
                 send('RSII %d %s online 0 0' % (trid, f[3])); trid += 1
             elif f[0] == 'RCR' and mode == 'norcr':
                 pass
+            elif mode == 'once' and (f[0], f[1]) in seen:
+                pass
             elif f[0][0] == 'R':
+                seen.add((f[0], f[1]))
                 send('A%s %d 0' % (f[0][1:], int(f[1]) + (1 if mode == 'wrong' else 0)))
+                if f[0] == 'RCR' and f[3] == f[4]:  # the last page: the sync is complete
+                    send('RPS %d 0 alice hi av-1' % trid); trid += 1
 for op in sys.stdin.read().splitlines():
     w = op.split(' ')
     if w[0] == 'login':
         send('RAT %d %s %s dev1 1.0.0 1' % (trid, w[1], w[2])); trid += 1
-        pump(0.6)
+        pump(0.4)
         if mode == 'wrong':
             send('RSN %d 41' % trid); trid += 1
     elif w[0] == 'logout':
         send('RLO %d' % trid); trid += 1
-        pump(0.2)
+        pump(0.1)
 )PY";
 
 TEST(ConformClient, BrokenSgClientsFail) {
@@ -154,6 +160,13 @@ TEST(ConformClient, BrokenSgClientsFail) {
       }
     }
   }
+  const auto r = RunCli("conform --client --client-timers 100,400,5 --cases 'client.sg.login_order,"
+                        "client.sg.answers_server,client.sg.dedup_resent' --launch '" + python + " " +
+                        dir + "/fake.py {udp} once' --out " + dir + "/once");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAILED client.sg.dedup_resent: RCS 1 resent, not answered again"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK client.sg.answers_server"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK client.sg.login_order"), std::string::npos) << r.out;
   fs::remove_all(dir);
 }
 
