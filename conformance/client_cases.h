@@ -11,11 +11,18 @@
 //                         rest of the line
 //   ad SLOT               query an ad from CS (RAD)
 //   captcha               request a captcha from RS (RAP, then RBIN/ABIN)
+//   login ACCOUNT PASSWORD   log in to SG (RAT, RSII, sync, RPS) and stay
+//                         logged in, answering SG's requests, until logout
+//   send CONTACT TEXT     send TEXT (the rest of the line) to CONTACT in a
+//                         conversation (RSI unless one exists, then RSM)
+//   sleep MS              do nothing for MS ms except answering SG
+//   logout                log out (RLO)
 // A client must dispatch first itself when it needs addresses (ARCH-2).
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conformance/catalog.h"
@@ -64,5 +71,12 @@ struct ClientCaseDef {
 };
 
 const std::vector<ClientCaseDef>& ClientCatalog();
+
+// Appends the SG cases (client_sg_cases.cc) to `v`.
+void AddSgClientCases(std::vector<ClientCaseDef>& v);
+// WIRE-6 escaping: exactly %, SP, CR, LF as %XX with uppercase hex.
+std::string WireEscape(std::string_view s);
+// Budget of a case that ends by itself: 4 s plus two initial waits.
+TimeUs ShortBudget(const ClientTimers& tm);
 
 }  // namespace mcpsim::conformance

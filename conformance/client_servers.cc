@@ -71,6 +71,7 @@ struct ClientServers::Impl {
   std::uint32_t next_trid = 1;     // the server's per-session counter (TRID-4)
   std::size_t next_chunk = 0;
   bool resent = false;
+  FakeSg sg;
 
   std::int64_t Now() const { return MonoUs() - case_start; }
 
@@ -106,7 +107,7 @@ struct ClientServers::Impl {
       for (const wire::Command& c : Decode(*q)) {
         if (c.word == "RQQW") {
           resp.body += Line("AQQW", c.trid, 0,
-                            {"none", "1.3.0", "", "", "http://" + base + "/mcp", "udp://" + base, "http://" + base});
+                            {"none", "1.3.0", "", "udp://" + base, "http://" + base + "/mcp", "udp://" + base, "http://" + base});
         } else if (!c.word.empty() && c.word[0] == 'R') {
           resp.body += Line("A" + c.word.substr(1), c.trid, 100, {});
         }
@@ -162,8 +163,10 @@ struct ClientServers::Impl {
       std::lock_guard<std::mutex> g(mu);
       obs.udp.push_back({Now(), d});
       Record("recv", "udp", d);
-      for (const wire::Command& c : Decode(d)) {
-        if (c.word == "RPAD" || c.status) continue;
+      const auto cmds = Decode(d);
+      reply = sg.OnCommands(cmds, obs, rng);
+      for (const wire::Command& c : cmds) {
+        if (!IsCsWord(c.word) || c.word == "RPAD" || c.status) continue;
         const int n = ++sends[{c.trid, c.word}];
         if (policy.cs_silent_sends < 0 || n <= policy.cs_silent_sends) continue;
         if (c.word == "RUP") {
@@ -315,6 +318,7 @@ void ClientServers::BeginCase(const ClientPolicy& p) {
   m.next_trid = 1;
   m.next_chunk = 0;
   m.resent = false;
+  m.sg.Reset(p.sg);
   m.case_start = MonoUs();
 }
 

@@ -1,6 +1,6 @@
 // The servers of client conformance (`mcpsim conform --client`): one HTTP
 // listener serving DP (GET /mcp), RS (POST /mcp) and MS (GET /media/<id>),
-// and one UDP socket serving CS, both on the --listen address (the same port
+// and one UDP socket serving CS and a fake SG (client_sg.h), both on the --listen address (the same port
 // number for TCP and UDP). Every byte the client sends and every byte sent
 // back is recorded, with timestamps, for the case checks (client_cases.h).
 //
@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "conformance/client_sg.h"
 #include "conformance/harness.h"
 #include "reference/roles/role.h"
 #include "reports/report.h"
@@ -38,6 +39,8 @@ struct ClientPolicy {
   // RS: after the client answered the first RBIN, include that RBIN again
   // (byte-identical) in the next response (a server resend, HTTP-8).
   bool rs_resend_rbin = false;
+  // SG (client_sg.h): how the fake SG plays the session.
+  SgPolicy sg;
 };
 
 struct ClientObserved {
@@ -56,6 +59,9 @@ struct ClientObserved {
   std::vector<std::string> rbin_sent;    // each RBIN command (with payload) the first time it was sent
   std::string rbin_resent;               // the RBIN sent a second time (rs_resend_rbin)
   std::string rs_session;                // the session id given in AAP
+  std::vector<std::string> sg_requests;  // each SG-initiated request line, when first sent
+  std::vector<std::string> sg_resent;    // SG-initiated requests sent a second time (SgPolicy)
+  std::string sg_token;                  // the token given in the last AAT
 };
 
 class ClientServers {

@@ -44,13 +44,16 @@ TEST(ConformClient, MpcsimClientIsAllOk) {
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();
   EXPECT_EQ(rep->kind, "client-conformance");
   EXPECT_EQ(rep->cases.size(), ClientCatalog().size());
+  int sg_cases = 0;
   for (const reports::CaseResult& c : rep->cases) {
+    sg_cases += c.id.rfind("client.sg.", 0) == 0;
     if (c.id == "client.trid.wrap") {
       EXPECT_EQ(c.verdict, reports::Verdict::kInformational) << c.reason;
     } else {
       EXPECT_EQ(c.verdict, reports::Verdict::kOk) << c.id << ": " << c.reason << " / " << c.actual;
     }
   }
+  EXPECT_EQ(sg_cases, 5);
   int udp = 0, tcp = 0;
   EXPECT_GT(PcapRecords(ReadWholeFile(dir + "/run.pcap"), &udp, &tcp), 0);
   EXPECT_GT(udp, 0);
@@ -76,6 +79,94 @@ TEST(ConformClient, ClientThatNeverResendsFails) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("FAILED client.udp.resend_timing"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FAILED client.udp.resend_stops"), std::string::npos) << r.out;
+  fs::remove_all(dir);
+}
+
+// A fake SG client (python): queries DP, logs in over UDP and answers SG's
+// requests, but in mode `norcr` never answers RCR, in mode `wrong` answers
+// with trid + 1 and sends a nudge (RSN), in mode `once` ignores a resent request.
+constexpr const char* kBrokenSgClient = R"PY(
+import socket, sys, time, urllib.request
+host, port = sys.argv[1].rsplit(':', 1)
+mode = sys.argv[2]
+urllib.request.urlopen('http://%s:%s/mcp?q=RQQW%%201%%201.0.0%%20py%%20dev1%%0D%%0A' % (host, port)).read()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.1)
+trid = 100
+seen = set()
+def send(line):
+    s.sendto(line.encode() + b'\r\n', (host, int(port)))
+def pump(seconds):
+    global trid
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            data = s.recv(65536).decode()
+        except socket.timeout:
+            continue
+        for line in data.split('\r\n'):
+            f = line.split(' ')
+            if len(f) < 2:
+                continue
+            if f[0] == 'AAT':
+                send('RSII %d %s online 0 0' % (trid, f[3])); trid += 1
+            elif f[0] == 'RCR' and mode == 'norcr':
+                pass
+            elif mode == 'once' and (f[0], f[1]) in seen:
+                pass
+            elif f[0][0] == 'R':
+                seen.add((f[0], f[1]))
+                send('A%s %d 0' % (f[0][1:], int(f[1]) + (1 if mode == 'wrong' else 0)))
+                if f[0] == 'RCR' and f[3] == f[4]:  # the last page: the sync is complete
+                    send('RPS %d 0 alice hi av-1' % trid); trid += 1
+for op in sys.stdin.read().splitlines():
+    w = op.split(' ')
+    if w[0] == 'login':
+        send('RAT %d %s %s dev1 1.0.0 1' % (trid, w[1], w[2])); trid += 1
+        pump(0.4)
+        if mode == 'wrong':
+            send('RSN %d 41' % trid); trid += 1
+    elif w[0] == 'logout':
+        send('RLO %d' % trid); trid += 1
+        pump(0.1)
+)PY";
+
+TEST(ConformClient, BrokenSgClientsFail) {
+  const std::string dir = TempDir();
+  {
+    std::ofstream f(dir + "/fake.py");
+    f << kBrokenSgClient;
+  }
+  // The system python: a pyenv shim costs ~2 s per start.
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  for (const std::string mode : {"norcr", "wrong"}) {
+    const std::string out = dir + "/" + mode;
+    const auto r = RunCli("conform --client --client-timers 100,400,5 --cases 'client.sg.login_order,"
+                          "client.sg.answers_server,client.words.no_nudge' --launch '" + python + " " + dir +
+                          "/fake.py {udp} " + mode + "' --out " + out);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("FAILED client.sg.login_order"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("FAILED client.sg.answers_server"), std::string::npos) << r.out;
+    auto rep = reports::FromJson(ReadWholeFile(out + "/report.json"));
+    ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+    for (const reports::CaseResult& c : rep->cases) {
+      if (c.id == "client.sg.login_order") {
+        // norcr: the sync stalls at RCR; wrong: ACS with trid + 1 matches no RCS.
+        EXPECT_NE(c.reason.find(mode == "norcr" ? "RCR" : "RCS"), std::string::npos) << c.reason;
+        EXPECT_NE(c.reason.find("unanswered"), std::string::npos) << c.reason;
+      }
+      if (c.id == "client.words.no_nudge") {
+        EXPECT_EQ(c.verdict, mode == "wrong" ? reports::Verdict::kFailed : reports::Verdict::kOk) << c.reason;
+      }
+    }
+  }
+  const auto r = RunCli("conform --client --client-timers 100,400,5 --cases 'client.sg.login_order,"
+                        "client.sg.answers_server,client.sg.dedup_resent' --launch '" + python + " " +
+                        dir + "/fake.py {udp} once' --out " + dir + "/once");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAILED client.sg.dedup_resent: RCS 1 resent, not answered again"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK client.sg.answers_server"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OK client.sg.login_order"), std::string::npos) << r.out;
   fs::remove_all(dir);
 }
 
