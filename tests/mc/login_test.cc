@@ -358,6 +358,57 @@ TEST(McSession, LogoutIsImmediateAndEditsNeedAnActiveSession) {
   EXPECT_EQ(done[0].outcome, McEvent::Outcome::kOk);
 }
 
+// SG-LOGIN-14: SG closed the session without ROUT (TIMER-9 after a push gave
+// up); the MC learns it from the 200 to its next request.
+TEST(McSession, AnswerNotAuthenticatedMeansTheSessionWasLost) {
+  FakeSg sg;
+  sg.Login("alice@live.cn", "current", 10, {});
+  sg.Events();
+  const auto op = sg.mc().EditContact(sg.now, "add", "zed@live.cn");
+  auto rce = sg.TakeOne("RCE");
+  sg.Deliver(FakeSg::Answer(rce, 200));
+  auto ev = sg.Events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].op_id, op);
+  EXPECT_EQ(ev[0].outcome, McEvent::Outcome::kStatus);
+  EXPECT_EQ(ev[0].status, 200);
+  EXPECT_EQ(ev[1].op, McOp::kSessionLost);
+  EXPECT_EQ(ev[1].op_id, 0u);
+  EXPECT_EQ(ev[1].status, 200);
+  EXPECT_NE(ev[1].detail.find("SG-LOGIN-14"), std::string::npos) << ev[1].detail;
+  EXPECT_EQ(sg.mc().sg()->state(), SgState::kClosed);
+  // Closed: no keep-alive, and user actions are refused locally.
+  sg.Advance(120 * kSeconds);
+  EXPECT_TRUE(sg.Take().empty());
+  sg.mc().SetPresence(sg.now, "away", 3);
+  EXPECT_TRUE(sg.Take().empty());
+  auto refused = sg.Events();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].outcome, McEvent::Outcome::kRefused);
+}
+
+// The same during login: an APS 200 fails the login (no kSessionLost), and a
+// 200 after a logout is just that request's status.
+TEST(McSession, AnswerNotAuthenticatedDuringLoginFailsTheLogin) {
+  FakeSg sg;
+  sg.mc().AcceptPrivacyAgreement();
+  const auto op = sg.mc().Login(sg.now, "alice@live.cn", "s3cret-pass");
+  auto rat = sg.TakeOne("RAT");
+  sg.Deliver(FakeSg::Answer(rat, 0, {FakeSg::kToken}));
+  auto rsii = sg.TakeOne("RSII");
+  sg.Deliver(FakeSg::Answer(rsii, 0) + sg.Request("RCS", {"4", "current", "0"}));
+  auto cmds = sg.Take();
+  ASSERT_EQ(cmds.size(), 2u);
+  ASSERT_EQ(cmds[1].word, "RPS");
+  sg.Deliver(FakeSg::Answer(cmds[1], 200));
+  auto ev = sg.Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].op_id, op);
+  EXPECT_EQ(ev[0].op, McOp::kLogin);
+  EXPECT_EQ(ev[0].status, 200);
+  EXPECT_EQ(sg.mc().sg()->state(), SgState::kClosed);
+}
+
 TEST(McSession, LostAsiiIsRecoveredByTheRcs) {
   FakeSg sg;
   sg.mc().AcceptPrivacyAgreement();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "reference/media/voice.h"
 #include "tests/cli/run_cli.h"
 #include "tests/net/child_process.h"
 
@@ -130,6 +131,54 @@ TEST_F(ClientSg, ChatFileAndOfflineMessagesBetweenTwoClients) {
   bob.CloseStdin();  // EOF: logs out and exits
   EXPECT_EQ(bob.Wait(), 0) << bob.Transcript() << ReadWholeFile((dir_ / "bob.log").string());
   EXPECT_TRUE(Has(bob.Transcript(), "ok logout\n"));
+}
+
+// `voice CONTACT PATH`: a WAV-GSM and a raw GSM 6.10 clip reach bob, who
+// saves them in --download-dir; a file that is not GSM 6.10 is refused
+// before anything is sent (SG-VOICE-5).
+TEST_F(ClientSg, VoiceClipsAreValidatedSentAndSaved) {
+  Register("alice");
+  Register("bob");
+  auto bob_args = Args("bob");
+  for (const char* a : {"--download-dir"}) bob_args.push_back(a);
+  bob_args.push_back((dir_ / "bob-files").string());
+  bob_args.push_back("--interactive");
+  Child bob(bob_args, (dir_ / "bob.log").string());
+  ASSERT_TRUE(bob.Write("login bob@live.cn\nadd alice@live.cn\n"));
+  ASSERT_NE(bob.WaitPrefix("ok login bob@live.cn"), "") << bob.Transcript();
+  ASSERT_NE(bob.WaitPrefix("ok add alice@live.cn version="), "") << bob.Transcript();
+
+  const std::string wav = reference::SynthesizeWav49(100);  // 2 s, 3250 bytes of blocks
+  const std::string gsm = reference::SynthesizeGsm(40, 880);
+  std::string bad = gsm;
+  bad[33] = 0x00;  // frame 2 loses its 0xD magic nibble
+  std::ofstream(dir_ / "hello.wav", std::ios::binary) << wav;
+  std::ofstream(dir_ / "beep.gsm", std::ios::binary) << gsm;
+  std::ofstream(dir_ / "bad.gsm", std::ios::binary) << bad;
+  auto r = RunCli(Shell("alice") + "-i", "login alice@live.cn\nadd bob@live.cn\nwait presence 10000\n"
+                                         "voice bob@live.cn " + (dir_ / "bad.gsm").string() + "\n"
+                                         "voice bob@live.cn " + (dir_ / "hello.wav").string() + "\n"
+                                         "voice bob@live.cn " + (dir_ / "beep.gsm").string() + "\n");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // the refused clip
+  EXPECT_TRUE(Has(r.out, "refused voice " + (dir_ / "bad.gsm").string() + " is not a GSM 6.10 clip")) << r.out;
+  EXPECT_TRUE(Has(r.out, "ok voice bob@live.cn id=1 call=")) << r.out;
+  EXPECT_TRUE(Has(r.out, "size=" + std::to_string(wav.size()) + " format=wav ms=2000")) << r.out;
+  EXPECT_TRUE(Has(r.out, "ok voice bob@live.cn id=2 call=")) << r.out;
+  EXPECT_TRUE(Has(r.out, "size=1320 format=gsm ms=800")) << r.out;
+  EXPECT_TRUE(Has(r.out, "ok logout")) << r.out;
+
+  const std::string v1 = bob.WaitPrefix("event voice-received");
+  const std::string v2 = bob.WaitPrefix("event voice-received");
+  EXPECT_TRUE(Has(v1, "from=alice@live.cn size=" + std::to_string(wav.size()) + " format=wav ms=2000 saved=")) << v1;
+  EXPECT_TRUE(Has(v2, "from=alice@live.cn size=1320 format=gsm ms=800 saved=")) << v2;
+  const std::string saved1 = v1.substr(v1.find("saved=") + 6), saved2 = v2.substr(v2.find("saved=") + 6);
+  EXPECT_EQ(ReadWholeFile(saved1), wav) << saved1;
+  EXPECT_EQ(ReadWholeFile(saved2), gsm) << saved2;
+  EXPECT_EQ(saved1, (dir_ / "bob-files" / "voice-alice@live.cn-1.wav").string());
+  bob.CloseStdin();
+  EXPECT_EQ(bob.Wait(), 0) << bob.Transcript() << ReadWholeFile((dir_ / "bob.log").string());
+  EXPECT_EQ(bob.Transcript().find("voice-received", bob.Transcript().find(v2) + v2.size()), std::string::npos)
+      << "bad.gsm reached bob";
 }
 
 }  // namespace

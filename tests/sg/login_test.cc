@@ -146,8 +146,50 @@ TEST(SgLogin, ErrorStatusesInSpecOrder) {
   a.hold = {"RCS"};
   ASSERT_EQ(a.Status("RSII", {a.token, "online", "7", "0"}), 0);
   EXPECT_EQ(a.Status("RSII", {a.token, "online", "7", "0"}), 300);
-  EXPECT_EQ(a.Status("RPS", {"0", "alice", "", ""}), 300);  // sync not complete
   EXPECT_EQ(a.Status("RSM", {"1", "hi"}), 300);
+  // The RCS (count 0) is in flight: an RPS stands for its ACS 0 (SG-SYNC-12).
+  EXPECT_EQ(a.Status("RPS", {"0", "alice", "", ""}), 0);
+}
+
+// G-45 regression: the MC's datagram "ACR <last page> 0 + RPS" is lost; its
+// resent RPS reaches SG before the ACR it replays on the RCR's resend. SG
+// used to answer APS 300 (and the MC's login failed).
+TEST(SgLogin, RpsOvertakingTheLastAcrCompletesTheSync) {
+  World w;
+  w.CreateAccount("alice@live.cn");
+  for (int i = 0; i < 6; ++i) {  // 2 pages
+    std::string n = "u";
+    n.append(std::to_string(i)).append("@live.cn");
+    w.CreateAccount(n);
+    w.AddContact("alice@live.cn", n);
+  }
+  Client& a = w.NewClient("alice@live.cn");
+  a.hold = {"RCR"};
+  ASSERT_EQ(a.Login(), 0);
+  ASSERT_EQ(a.Status("RSII", {a.token, "online", "7", "0"}), 0);
+  ASSERT_EQ(a.Received("RCR").size(), 1u);
+  // Page 1 of 2 unanswered: an RPS proves nothing yet (SG-SYNC-12).
+  EXPECT_EQ(a.Status("RPS", {"0", "alice", "", ""}), 300);
+  a.SendRaw(Cat(Cat(std::string("ACR "), std::to_string(a.Received("RCR")[0].trid)), " 0\r\n"));
+  w.Pump();
+  ASSERT_EQ(a.Received("RCR").size(), 2u);
+  const std::uint32_t last = a.Received("RCR")[1].trid;
+  EXPECT_EQ(a.Received("RCR")[1].params[1], "2");
+  // The last page is in flight and its ACR was lost with the RPS: the resent
+  // RPS arrives first.
+  auto aps = a.Call("RPS", {"0", "alice", "", ""});
+  ASSERT_EQ(StatusOf(aps), 0);
+  EXPECT_EQ(w.sg().SessionOf("alice@live.cn")->state, SessionState::kActive);
+  // SG stopped resending the page; the late replayed ACR matches nothing.
+  const std::size_t dups = a.duplicates;
+  w.Advance(40 * kSeconds);
+  EXPECT_EQ(a.duplicates, dups);
+  a.SendRaw(Cat(Cat(std::string("ACR "), std::to_string(last)), " 0\r\n"));
+  w.Pump();
+  EXPECT_EQ(a.Received("RCR").size(), 2u);
+  ASSERT_TRUE(w.sg().SessionOf("alice@live.cn"));
+  EXPECT_EQ(w.sg().SessionOf("alice@live.cn")->state, SessionState::kActive);
+  EXPECT_EQ(a.Status("RLI", {"busy", "7"}), 0);  // a working ACTIVE session
 }
 
 TEST(SgLogin, SecondDeviceLoginSendsRout208ToTheOldSession) {

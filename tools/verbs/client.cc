@@ -141,7 +141,7 @@ int Session::Run(const std::vector<std::string>& w) {
     if (w.size() == n) return true;
     std::cerr << "mcpsim client: error: usage: dispatch | captcha | register ACCOUNT | upload KIND DATA | "
                  "ad SLOT | media URL | login ACCOUNT [PASSWORD] | logout | add|del|block|unblock CONTACT | "
-                 "send CONTACT TEXT | offline CONTACT TEXT | sendfile CONTACT PATH | accept|reject TRANSFER | "
+                 "send CONTACT TEXT | offline CONTACT TEXT | sendfile CONTACT PATH | voice CONTACT PATH | accept|reject TRANSFER | "
                  "wait EVENT [MS] | sleep MS\n";
     return false;
   };
@@ -329,7 +329,7 @@ int ClientMain(const ClientArgs& a) {
 
 RegisterVerb reg{{"", "client",
                   "Run the MC client engine against a server (dispatch, captcha, register, upload, ad, media, "
-                  "login, send, sendfile, offline, logout; --interactive)",
+                  "login, send, sendfile, voice, offline, logout; --interactive)",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<ClientArgs>();
                     cmd.add_option("--dp", a->dp, "DP address http://HOST:PORT")->required();
@@ -346,7 +346,7 @@ RegisterVerb reg{{"", "client",
                         ->capture_default_str();
                     cmd.add_option("--media-out", a->media_out, "Save fetched media to this file");
                     cmd.add_flag("--accept-files", a->accept_files, "Accept every offered file");
-                    cmd.add_option("--download-dir", a->download_dir, "Where received files are saved")
+                    cmd.add_option("--download-dir", a->download_dir, "Where received files and voice clips are saved")
                         ->capture_default_str();
                     cmd.add_option("--key-file", a->key_file, "Use encrypted UDP (udps) with this key table");
                     cmd.add_option("--key-id", a->key_id, "Key id for --key-file")->check(CLI::Range(0, 255));
@@ -360,7 +360,7 @@ RegisterVerb reg{{"", "client",
                     cmd.add_option("command", a->words,
                                    "dispatch | captcha | register ACCOUNT | upload KIND DATA | ad SLOT | media URL | "
                                    "login ACCOUNT [PASSWORD] | logout | add|del|block|unblock CONTACT | "
-                                   "send CONTACT TEXT | offline CONTACT TEXT | sendfile CONTACT PATH | "
+                                   "send CONTACT TEXT | offline CONTACT TEXT | sendfile CONTACT PATH | voice CONTACT PATH | "
                                    "accept|reject TRANSFER | wait EVENT [MS] | sleep MS");
                     return [a] { return ClientMain(*a); };
                   }}};

@@ -103,6 +103,9 @@ class Session {
   int Send(const std::string& contact, const std::string& text);
   int Offline(const std::string& contact, const std::string& text, const char* cmd);
   int SendFile(const std::string& contact, const std::string& path);
+  // `voice CONTACT PATH`: a GSM 6.10 clip (raw frames or WAV 0x0031), checked
+  // with ValidateVoice before anything is sent (refused otherwise).
+  int SendVoice(const std::string& contact, const std::string& path);
   int Wait(const std::string& name, std::int64_t ms);
   // Takes the engine's events in order: pushes are printed (and acted on),
   // op results kept in results_; stops after the result of op `stop_at`.

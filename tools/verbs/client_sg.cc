@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "reference/media/voice.h"
 #include "tools/verbs/client_session.h"
 
 namespace mcpsim::cli::client {
@@ -75,7 +76,8 @@ std::string Escape(const std::string& text) {
 
 bool Session::IsSgCommand(const std::string& cmd) const {
   static const std::set<std::string> kSg = {"login", "logout", "add", "del", "block", "unblock", "send",
-                                            "offline", "sendfile", "accept", "reject", "wait", "sleep"};
+                                            "offline", "sendfile", "voice", "accept", "reject", "wait",
+                                            "sleep"};
   return kSg.count(cmd) > 0;
 }
 
@@ -100,8 +102,8 @@ int Session::RunSg(const std::vector<std::string>& w) {
   }
   if (cmd == "login" && (w.size() < 2 || w.size() > 3)) return usage("login ACCOUNT [PASSWORD]");
   if (cmd == "logout" && w.size() != 1) return usage("logout");
-  if ((cmd == "send" || cmd == "offline" || cmd == "sendfile") && w.size() != 3) {
-    return usage("send|offline CONTACT TEXT | sendfile CONTACT PATH");
+  if ((cmd == "send" || cmd == "offline" || cmd == "sendfile" || cmd == "voice") && w.size() != 3) {
+    return usage("send|offline CONTACT TEXT | sendfile|voice CONTACT PATH");
   }
   if ((cmd == "add" || cmd == "del" || cmd == "block" || cmd == "unblock") && w.size() != 2) {
     return usage("add|del|block|unblock CONTACT");
@@ -132,6 +134,7 @@ int Session::RunSg(const std::vector<std::string>& w) {
   if (cmd == "send") return Send(w[1], w[2]);
   if (cmd == "offline") return Offline(w[1], w[2], "offline");
   if (cmd == "sendfile") return SendFile(w[1], w[2]);
+  if (cmd == "voice") return SendVoice(w[1], w[2]);
   if (transfer) {
     const auto id = static_cast<std::uint32_t>(*transfer);
     auto e = AwaitEvent(cmd == "accept" ? mc_->AcceptFile(io_now(), id) : mc_->RejectFile(io_now(), id));
@@ -232,6 +235,36 @@ int Session::SendFile(const std::string& contact, const std::string& path) {
   return 0;
 }
 
+int Session::SendVoice(const std::string& contact, const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  if (!f) {
+    Line("refused voice cannot read " + path);
+    return 1;
+  }
+  std::string clip = ss.str();
+  // SG-VOICE-5/6: only GSM 6.10 (raw frames or WAV 0x0031) leaves the client.
+  auto info = reference::ValidateVoice(clip);
+  if (!info.ok()) {
+    Line("refused voice " + Escape(path) + " is not a GSM 6.10 clip (raw .gsm or WAV-GSM): " +
+         Escape(info.status().ToString()));
+    return 1;
+  }
+  std::optional<McEvent> failed;
+  const std::uint32_t call = CallWith(contact, false, failed);
+  if (call == 0) return failed ? Print(*failed, contact) : 1;
+  const std::size_t size = clip.size();
+  auto e = AwaitEvent(mc_->SendVoice(io_now(), call, std::move(clip)));
+  if (!e) return 1;
+  if (e->outcome != Outcome::kOk) return Print(*e, contact);
+  const bool wav = info->container == reference::VoiceInfo::Container::kWav49;
+  Line("ok voice " + contact + " id=" + std::to_string(e->object_id) + " call=" + std::to_string(call) +
+       " size=" + std::to_string(size) + " format=" + (wav ? "wav" : "gsm") + " ms=" +
+       std::to_string(info->duration_ms));
+  return 0;
+}
+
 int Session::Wait(const std::string& name, std::int64_t ms) {
   const TimeUs deadline = io_now() + ms * kMillis;
   for (;;) {
@@ -306,9 +339,19 @@ void Session::OnPush(const McEvent& e) {
       kv("size", num(e.data.size())), kv("saved", f ? Escape(path) : std::string("(write failed)"));
       break;
     }
-    case McOp::kVoiceReceived:
+    case McOp::kVoiceReceived: {
+      // The engine validated the clip (SG-VOICE-5); its container names the file.
+      auto info = reference::ValidateVoice(e.data);
+      const bool wav = info.ok() && info->container == reference::VoiceInfo::Container::kWav49;
+      const std::string path = a_.download_dir + "/" +
+                               SafeName("voice-" + e.account + "-" + num(e.object_id) + (wav ? ".wav" : ".gsm"), 0);
+      std::ofstream f(path, std::ios::binary);
+      f << e.data;
       kv("call", num(e.call_id)), kv("id", num(e.object_id)), kv("from", e.account), kv("size", num(e.data.size()));
+      kv("format", wav ? "wav" : "gsm"), kv("ms", num(info.ok() ? info->duration_ms : 0));
+      kv("saved", f ? Escape(path) : std::string("(write failed)"));
       break;
+    }
     case McOp::kNudgeReceived: kv("call", num(e.call_id)), kv("from", e.account); break;
     case McOp::kFileAccepted:
     case McOp::kFileUploaded: kv("transfer", num(transfer)); break;

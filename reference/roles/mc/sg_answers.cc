@@ -57,6 +57,25 @@ void SgSession::Report(TimeUs now, std::uint64_t op, McOp kind, std::uint16_t st
 void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandView& a,
                             std::uint16_t status) {
   const McOp kind = OpOf(p.req);
+  // SG-LOGIN-14: 200/202 after AAT 0 means SG closed the session without
+  // ROUT (TIMER-9/10). RAT and RSII refusals are login failures handled below.
+  const bool gone = (status == Code(StatusCode::kNotAuthenticated) ||
+                     status == Code(StatusCode::kUnknownSession)) &&
+                    p.req != Req::kRat && p.req != Req::kRsii &&
+                    state_ != SgState::kAuthenticating && state_ != SgState::kClosed;
+  if (gone) {
+    const std::string why = std::string(a.word()) + " " + std::to_string(status) +
+                            ": SG closed the session (SG-LOGIN-14)";
+    if (login_op_ != 0) {
+      FailLogin(now, McEvent::Outcome::kStatus, status, why);
+      return Close(now, McOp::kLogin, why);
+    }
+    if (p.req != Req::kRot && p.req != Req::kRsv && p.req != Req::kRpol &&
+        p.req != Req::kRcmAuto) {
+      Report(now, p.op, kind, status, nullptr);  // chunks end with their transfer in Close
+    }
+    return Close(now, McOp::kSessionLost, why, status);
+  }
   switch (p.req) {
     case Req::kRat:
       if (state_ != SgState::kAuthenticating) return;

@@ -152,7 +152,10 @@ void SgRole::StartSync(Session& s, std::uint32_t base, bool initial) {
   s.client_version = v;
   s.sync_running = true;
   s.sync_again = false;
-  Enqueue(s, "RCS", {std::to_string(v), mode, std::to_string(s.records.size())});
+  s.sync_final_trid = 0;
+  const std::uint32_t trid =
+      Enqueue(s, "RCS", {std::to_string(v), mode, std::to_string(s.records.size())});
+  if (s.pages == 0) s.sync_final_trid = trid;
 }
 
 void SgRole::SendPage(Session& s, std::uint32_t page) {
@@ -165,7 +168,8 @@ void SgRole::SendPage(Session& s, std::uint32_t page) {
     params.insert(params.end(), {std::string(1, r.op), r.account, r.nickname, r.psm, r.avatar_id,
                                  std::to_string(r.profile_version), std::to_string(r.flags)});
   }
-  Enqueue(s, "RCR", params, page);
+  const std::uint32_t trid = Enqueue(s, "RCR", params, page);
+  if (page == s.pages) s.sync_final_trid = trid;
 }
 
 void SgRole::OnSyncAnswer(TimeUs now, Session& s, const PushChannel::Entry& e,
@@ -183,9 +187,23 @@ void SgRole::OnSyncAnswer(TimeUs now, Session& s, const PushChannel::Entry& e,
   }
   if (done < s.pages) return SendPage(s, done + 1);
   s.sync_running = false;  // SG-SYNC-7
+  s.sync_final_trid = 0;
   s.records.clear();
   s.initial_sync_done = true;
   if (s.sync_again) StartSync(s, s.client_version, /*initial=*/false);
+}
+
+bool SgRole::RpsCompletesSync(TimeUs now, Session& s) {
+  // The MC sends RPS only after answering the sync's final request 0
+  // (SG-LOGIN-6/12), so its RPS overtaking that answer (lost datagram, the
+  // ACR replayed only on the RCR's resend) proves the sync complete. Pages
+  // before the last, or a final request still queued, prove nothing.
+  if (!s.sync_running || s.sync_final_trid == 0) return false;
+  auto e = s.push.OnAnswer(s.sync_final_trid, s.pages == 0 ? "ACS" : "ACR");
+  if (!e) return false;  // not in flight: not yet sent, or already answered
+  MarkDirty(s);          // a window slot is free
+  OnSyncAnswer(now, s, *e, 0);
+  return s.initial_sync_done;
 }
 
 void SgRole::ListChanged(std::string_view owner) {

@@ -162,9 +162,12 @@ void SgRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& c
   if (cmd.param_count() != spec->params) return reply.Fail(StatusCode::kBadParamCount);
   Session* s = SessionFor(ctx);
   const SessionState state = s ? s->state : SessionState::kConnected;
-  // SG-SESS-2 (RPS in ONLINE only after the initial sync, SG-SYNC-7).
-  const bool allowed = (spec->states & Bit(state)) &&
-                       !(word == "RPS" && state == SessionState::kOnline && !s->initial_sync_done);
+  // SG-SESS-2 (RPS in ONLINE only after the initial sync, SG-SYNC-7, or with
+  // its final request in flight, SG-SYNC-12).
+  const bool allowed =
+      (spec->states & Bit(state)) &&
+      !(word == "RPS" && state == SessionState::kOnline && !s->initial_sync_done &&
+        !RpsCompletesSync(ctx.now, *s));
   if (!allowed) {
     if (word == "RAT") return reply.Fail(StatusCode::kAlreadyLoggedIn);
     if (s) return reply.Fail(StatusCode::kWrongState);
@@ -210,10 +213,10 @@ bool SgRole::IsValidated(const PeerKey& peer) const {
 
 // ---- server-initiated requests ----
 
-void SgRole::Enqueue(Session& s, std::string_view word, const std::vector<std::string>& params,
-                     std::uint64_t tag, std::uint64_t group,
-                     std::optional<std::string_view> payload) {
-  if (s.state == SessionState::kClosed) return;
+std::uint32_t SgRole::Enqueue(Session& s, std::string_view word,
+                              const std::vector<std::string>& params, std::uint64_t tag,
+                              std::uint64_t group, std::optional<std::string_view> payload) {
+  if (s.state == SessionState::kClosed) return 0;
   SgRole& home = *s.home;
   const wire::Limits& limits =
       s.via == Via::kUdp ? home.config_.server.udp_limits : home.config_.server.stream_limits;
@@ -225,9 +228,10 @@ void SgRole::Enqueue(Session& s, std::string_view word, const std::vector<std::s
   if (payload) w.Payload(*payload);
   // Params are validated on input, so this cannot fail; if it did, nothing
   // malformed may reach the wire.
-  if (!w.Finish().ok()) return;
+  if (!w.Finish().ok()) return 0;
   s.push.Push(trid, word, std::move(bytes), tag, group);
   home.MarkDirty(s);
+  return trid;
 }
 
 void SgRole::MarkDirty(const Session& s) {

@@ -114,8 +114,9 @@ class SgRole final : public Role, private CommandHandler {
   // session.cc — bindings, pushes, closing, timers
   Session* SessionFor(const RequestContext& ctx);
   Peer Locate(std::string_view account);
-  // Queues a server-initiated request for `s` (on whatever SG holds it).
-  void Enqueue(Session& s, std::string_view word, const std::vector<std::string>& params,
+  // Queues a server-initiated request for `s` (on whatever SG holds it);
+  // returns its trid (0 if nothing was queued: closed session).
+  std::uint32_t Enqueue(Session& s, std::string_view word, const std::vector<std::string>& params,
                std::uint64_t tag = 0, std::uint64_t group = 0,
                std::optional<std::string_view> payload = std::nullopt);
   void Flush(TimeUs now);
@@ -135,6 +136,9 @@ class SgRole final : public Role, private CommandHandler {
   void StartSync(Session& s, std::uint32_t base, bool initial);
   void SendPage(Session& s, std::uint32_t page);
   void OnSyncAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
+  // SG-SYNC-12: an RPS in ONLINE while the initial sync's final RCS/RCR is in
+  // flight completes the sync as if answered 0; true when it did.
+  bool RpsCompletesSync(TimeUs now, Session& s);
   // SG-SYNC-9: `owner`'s list changed.
   void ListChanged(std::string_view owner);
   void EnterActive(TimeUs now, Session& s);

@@ -76,6 +76,9 @@ struct Session {
   std::uint32_t client_version = 0; // list version the client has after the last queued RCS
   std::vector<ContactRecord> records;
   std::uint32_t pages = 0;
+  // The RCS (count 0) or last RCR of the running sync once queued: an RPS
+  // while it is in flight stands for its answer 0 (SG-SYNC-12). 0 = not yet.
+  std::uint32_t sync_final_trid = 0;
 
   // SG-PRES-4: the last (presence, caps) sent to this session per account.
   std::map<std::string, std::pair<std::string, std::uint32_t>, std::less<>> rnp_sent;
