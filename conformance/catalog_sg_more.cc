@@ -351,6 +351,57 @@ Outcome VoiceLimit(Ctx& ctx) {
   return Ok("ASV 400 over 2097152 bytes, 302 for an unknown call", "as required");
 }
 
+
+Outcome PresenceChanges(Ctx& ctx) {
+  sg::Pair p = sg::MakePair(ctx);
+  if (p.failure) return *p.failure;
+  p.a->Pump(100);
+  p.a->log.clear();
+  if (auto bad = Expect(p.b->Await(p.b->Request("RLI", {"offline", "7"})), "ALI", 103, 0, "SG-PRES-1")) return *bad;
+  if (auto bad = Expect(p.b->Await(p.b->Request("RLI", {"busy", "7"})), "ALI", 0, 0, "SG-LOGIN-7")) return *bad;
+  auto rnps = [&](std::size_t n) { return p.a->Pump(ctx.io_timeout_ms(), [&] { return p.a->Got("RNP").size() >= n; }); };
+  const std::vector<std::string> busy7 = {p.b_account, "busy", "7"}, busy3 = {p.b_account, "busy", "3"};
+  if (!rnps(1) || p.a->Got("RNP")[0].params != busy7) return Failed("RNP <bob> busy 7", ShowAll(p.a->log), "SG-LOGIN-7, SG-PRES-4");
+  if (auto bad = Expect(p.b->Await(p.b->Request("RLI", {"busy", "7"})), "ALI", 0, 0, "SG-LOGIN-7")) return *bad;
+  if (auto bad = Expect(p.b->Await(p.b->Request("RLI", {"busy", "3"})), "ALI", 0, 0, "SG-LOGIN-7")) return *bad;
+  if (!rnps(2) || p.a->Got("RNP")[1].params != busy3) {
+    return Failed("RNP <bob> busy 3 (no repeat of busy 7)", ShowAll(p.a->Got("RNP")), "SG-PRES-4: no RNP repeating the last values");
+  }
+  if (auto bad = Expect(p.b->Await(p.b->Request("RLO", {})), "ALO", 0, 0, "SG-LOGIN-11")) return *bad;
+  const std::vector<std::string> off = {p.b_account, "offline", "0"};
+  if (!rnps(3) || p.a->Got("RNP")[2].params != off) return Failed("RNP <bob> offline 0", ShowAll(p.a->Got("RNP")), "SG-PRES-5");
+  return Ok("RLI offline 103; busy 7, (repeat: nothing), busy 3, logout offline 0", ShowAll(p.a->Got("RNP")));
+}
+
+Outcome OfflineToActive(Ctx& ctx) {
+  sg::Pair p = sg::MakePair(ctx);
+  if (p.failure) return *p.failure;
+  const wire::Command* aom = p.a->Await(p.a->Request("ROM", {p.b_account, "you are online"}));
+  if (auto bad = Expect(aom, "AOM", 0, 1, "SG-OFF-1")) return *bad;
+  const std::string id = aom->params[0];
+  if (!p.b->Pump(ctx.io_timeout_ms(), [&] { return !p.b->Got("RPN").empty(); })) return Failed("RPN " + id + " to bob at once", ShowAll(p.b->log), "SG-OFF-2");
+  const wire::Command rpn = p.b->Got("RPN")[0];
+  if (rpn.params.size() != 4 || rpn.params[0] != id || rpn.params[1] != p.a_account || rpn.params[3] != "you are online") {
+    return Failed("RPN " + id + " " + p.a_account + " <ts> you%20are%20online", Show(rpn), "SG-OFF-2");
+  }
+  return Ok("ROM to an ACTIVE recipient is delivered at once by RPN", Show(rpn));
+}
+
+Outcome SyncRefused(Ctx& ctx) {
+  User a;
+  if (auto bad = NewUser(ctx, "sa", a)) return *bad;
+  sg::Registered b = sg::Register(ctx, "sb");
+  if (b.failure) return *b.failure;
+  a.c->answer_status["RCS"] = 300;
+  a.c->log.clear();
+  if (auto bad = Expect(a.c->Await(a.c->Request("RCE", {"add", b.account})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
+  if (!a.c->Pump(ctx.io_timeout_ms(), [&] { return !a.c->Got("RCS").empty(); })) return Failed("a delta RCS", ShowAll(a.c->log), "SG-SYNC-9");
+  a.c->Pump(100);
+  if (!a.c->Got("RCR").empty()) return Failed("no RCR after ACS 300", ShowAll(a.c->Got("RCR")), "SG-SYNC-5, SG-SYNC-6");
+  if (auto bad = Expect(a.c->Await(a.c->Request("RCE", {"del", b.account})), "ACE", 200, 0, "SG-SYNC-6: session closed")) return *bad;
+  return Ok("ACS 300 closes the session: no RCR, later RCE 200", "as required");
+}
+
 }  // namespace
 
 void AddSgMoreCases(std::vector<CaseDef>& out) {
@@ -370,6 +421,10 @@ void AddSgMoreCases(std::vector<CaseDef>& out) {
       {"SG-FILE-5", "SG-FILE-12", "SG-CHAT-15"}, FileReject);
   Add(out, "sg.file.nocap", "ROI/RSV to a member without file/voice capability are 307 and nothing is relayed",
       {"SG-FILE-1", "SG-VOICE-1"}, CapabilityMissing);
+  Add(out, "sg.pres.change", "RLI offline is 103; presence/caps changes reach watchers once; logout sends offline",
+      {"SG-PRES-1", "SG-PRES-4", "SG-PRES-5", "SG-LOGIN-7"}, PresenceChanges);
+  Add(out, "sg.offline.active", "ROM to an ACTIVE recipient is delivered at once by RPN", {"SG-OFF-2"}, OfflineToActive);
+  Add(out, "sg.sync.refused", "A non-zero ACS closes the session (no RCR follows)", {"SG-SYNC-6", "SG-SYNC-5"}, SyncRefused);
   Add(out, "sg.voice.limit", "A voice clip over 2097152 bytes is 400; an unknown call 302", {"LIM-8"}, VoiceLimit);
 }
 
