@@ -10,6 +10,8 @@ const std::vector<CaseDef>& Catalog() {
     AddExtraCases(v);
     AddSgCases(v);
     AddSgTcpCases(v);
+    AddSgMoreCases(v);
+    AddEncCases(v);
     return v;
   }();
   return cases;

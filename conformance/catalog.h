@@ -42,6 +42,8 @@ void AddHttpCases(std::vector<CaseDef>& out);
 void AddExtraCases(std::vector<CaseDef>& out);   // catalog_extra.cc (MS HEAD/body, HTTP-3)
 void AddSgCases(std::vector<CaseDef>& out);      // catalog_sg*.cc (SG over UDP; needs udp+http)
 void AddSgTcpCases(std::vector<CaseDef>& out);   // catalog_sg_tcp.cc (TCP binding)
+void AddSgMoreCases(std::vector<CaseDef>& out);  // catalog_sg_more.cc (contacts, profile, multi-party, errors)
+void AddEncCases(std::vector<CaseDef>& out);     // catalog_enc.cc (encrypted UDP; needs udps + key table)
 
 // Helpers shared by the catalog files.
 Outcome Ok(std::string expected, std::string actual);

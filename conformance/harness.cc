@@ -136,8 +136,10 @@ std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size
 
 Result<int> Ctx::Open(std::string_view transport) {
   const bool tcp = transport == "tcp";
-  if (!tcp && transport != "udp") return Status::Error("CONF-2", "unknown transport " + std::string(transport));
-  const std::optional<HostPort>& to = tcp ? target_.tcp : target_.udp;
+  if (!tcp && transport != "udp" && transport != "udps") {
+    return Status::Error("CONF-2", "unknown transport " + std::string(transport));
+  }
+  const std::optional<HostPort>& to = tcp ? target_.tcp : transport == "udps" ? target_.udps : target_.udp;
   if (!to) return Status::Error("CONF-2", std::string("no ") + std::string(transport) + " target given");
   sockaddr_storage sa{};
   socklen_t len = 0;

@@ -6,7 +6,9 @@
 // deadlines) and blocks. Every wait is bounded by the case deadline.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +37,10 @@ struct Target {
   std::optional<HostPort> udp;
   std::optional<HostPort> tcp;
   std::optional<HostPort> http;
+  // Encrypted UDP (PROTOCOL.md §6.5): the endpoint and the ENC-2 key table the
+  // harness seals with (its first key). Cases needing "udps" require both.
+  std::optional<HostPort> udps;
+  std::map<std::uint8_t, std::array<std::uint8_t, 32>> udps_keys;
   // > 0: UDP requests are resent every `resend_ms` until every request in the
   // datagrams sent since the last receive got an answer (at most 10 sends), and
   // byte-identical answer datagrams are collapsed; set when a fault proxy
@@ -77,7 +83,8 @@ class Ctx {
   Result<reference::HttpResponse> HttpRaw(std::string_view request_bytes);
 
   // Extra connections for multi-session cases: "udp" opens a new source
-  // endpoint to target().udp, "tcp" a new connection to target().tcp.
+  // endpoint to target().udp, "udps" one to target().udps (bytes are sent
+  // as given: the case seals them), "tcp" a new connection to target().tcp.
   // Returns a handle >= 0; transcript channel "udp#<h>" / "tcp#<h>".
   // Connections close with the Ctx.
   Result<int> Open(std::string_view transport);

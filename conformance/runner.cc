@@ -39,6 +39,7 @@ Target ParseListening(const std::string& text) {
     if (scheme == "udp" && !t.udp) t.udp = *hp;
     if (scheme == "tcp" && !t.tcp) t.tcp = *hp;
     if (scheme == "http" && !t.http) t.http = *hp;
+    if (scheme == "udps" && !t.udps) t.udps = *hp;
   }
   return t;
 }
@@ -139,7 +140,10 @@ bool HasTransports(const Target& t, const std::string& needs) {
   std::istringstream in(needs);
   std::string one;
   while (std::getline(in, one, '+')) {
-    if ((one == "udp" && !t.udp) || (one == "tcp" && !t.tcp) || (one == "http" && !t.http)) return false;
+    if ((one == "udp" && !t.udp) || (one == "tcp" && !t.tcp) || (one == "http" && !t.http) ||
+        (one == "udps" && (!t.udps || t.udps_keys.empty()))) {
+      return false;
+    }
   }
   return true;
 }
@@ -152,6 +156,7 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
   if (o.target.udp) target += "udp://" + o.target.udp->ToString() + " ";
   if (o.target.tcp) target += "tcp://" + o.target.tcp->ToString() + " ";
   if (o.target.http) target += "http://" + o.target.http->ToString() + " ";
+  if (o.target.udps) target += "udps://" + o.target.udps->ToString() + " ";
   rep.target = target.empty() ? "(none)" : target.substr(0, target.size() - 1);
   const std::int64_t start = NowUs();
   for (const CaseDef& d : Catalog()) {
@@ -164,6 +169,7 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
     if (!HasTransports(o.target, d.transport)) {
       r.verdict = reports::Verdict::kUnimplemented;
       r.reason = "no " + d.transport + " target given (--" + d.transport + ")";
+      if (d.transport == "udps") r.reason = "no encrypted UDP endpoint with a key (--udps and --key-file)";
     } else {
       Ctx ctx(o.target, o.timeout_ms, o.timeout_ms * 10, o.seed);
       ctx.set_quiet_ms(o.quiet_ms);

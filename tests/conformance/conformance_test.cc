@@ -13,6 +13,7 @@
 #include <atomic>
 #include <set>
 #include <sstream>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -77,8 +78,16 @@ class FakeUdp {
 
 TEST(Conform, FullRunAgainstServeIsAllOk) {
   const std::string dir = TempDir();
+  // An ENC-2 key table for the encrypted endpoint (the ENC cases read it from the launch command).
+  const std::string keys = dir + "/keys.txt";
+  std::FILE* kf = std::fopen(keys.c_str(), "w");
+  ASSERT_NE(kf, nullptr);
+  std::fputs("3 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+             "9 f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff\n", kf);
+  std::fclose(kf);
   const auto r = RunCli(std::string("conform --timeout 3000 --launch '") + MCPSIM_BIN +
-                        " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --out " + dir);
+                        " serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file " + keys +
+                        " --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --out " + dir);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();
@@ -125,10 +134,11 @@ TEST(Conform, GarbageUdpTargetFailsCases) {
 TEST(Conform, MissingTransportIsUnimplemented) {
   FakeUdp fake("AUP 1 0\r\n");
   const std::string dir = TempDir();
-  const auto r = RunCli("conform --timeout 200 --cases 'dp.*' --udp 127.0.0.1:" + std::to_string(fake.port()) +
+  const auto r = RunCli("conform --timeout 200 --cases 'dp.*,enc.*' --udp 127.0.0.1:" + std::to_string(fake.port()) +
                         " --out " + dir);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("UNIMPLEMENTED dp.rqqw.ok: no http target"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("UNIMPLEMENTED enc.sealed.ok: no encrypted UDP endpoint"), std::string::npos) << r.out;
   fs::remove_all(dir);
 }
 
@@ -153,7 +163,7 @@ TEST(Conform, CatalogIdsAreUniqueAndCiteClauses) {
     std::string one;
     int n = 0;
     while (std::getline(parts, one, '+')) {
-      EXPECT_TRUE(one == "udp" || one == "tcp" || one == "http") << d.id << ": " << d.transport;
+      EXPECT_TRUE(one == "udp" || one == "tcp" || one == "http" || one == "udps") << d.id << ": " << d.transport;
       ++n;
     }
     EXPECT_GE(n, 1) << d.id;
@@ -169,6 +179,12 @@ TEST(Conform, RunnerHelpers) {
   EXPECT_FALSE(HasTransports(t, "udp+tcp+http"));
   EXPECT_EQ(t.udp->port, 7000);
   EXPECT_EQ(t.http->ToString(), "127.0.0.1:8080");
+  Target e = ParseListening("listening udps://127.0.0.1:7001 cs\n");
+  ASSERT_TRUE(e.udps);
+  EXPECT_EQ(e.udps->port, 7001);
+  EXPECT_FALSE(HasTransports(e, "udps")) << "no key table";
+  e.udps_keys[1] = {};
+  EXPECT_TRUE(HasTransports(e, "udps"));
   EXPECT_FALSE(t.tcp);
   EXPECT_TRUE(Selected("wire.escape.decode", "cs.*,wire.*"));
   EXPECT_FALSE(Selected("dp.rqqw.ok", "cs.*,wire.*"));

@@ -20,6 +20,7 @@
 #include "conformance/pcap_tap.h"
 #include "conformance/runner.h"
 #include "conformance/selftest.h"
+#include "reference/transport/enc.h"
 #include "reports/report.h"
 #include "tools/verb.h"
 
@@ -32,6 +33,7 @@ using conformance::RunOptions;
 
 struct ConformArgs {
   std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
+  std::string udps, key_file;  // encrypted UDP target and its ENC-2 key table
   std::string fault, listen, client_timers;
   bool strict = false, list = false, client = false;
   bool self_test = false;  // --self-test (conformance/selftest.h)
@@ -100,11 +102,26 @@ int Conform(const ConformArgs& a) {
   o.timeout_ms = a.timeout_ms;
   o.seed = a.seed;
   for (auto [text, slot] : {std::pair{&a.udp, &o.target.udp}, std::pair{&a.tcp, &o.target.tcp},
-                            std::pair{&a.http, &o.target.http}}) {
+                            std::pair{&a.http, &o.target.http}, std::pair{&a.udps, &o.target.udps}}) {
     if (text->empty()) continue;
     auto hp = conformance::ParseAddress(*text);
     if (!hp.ok()) return Usage(*text + ": " + hp.status().message());
     *slot = *hp;
+  }
+  // The key table: --key-file, else the `--key-file F` of the --launch command.
+  std::string key_file = a.key_file;
+  if (key_file.empty()) {
+    std::istringstream words(a.launch);
+    for (std::string w; words >> w;) {
+      if (w == "--key-file" && (words >> key_file)) break;
+    }
+  }
+  if (!key_file.empty()) {
+    std::ifstream kf(key_file);
+    if (!kf) return Usage("cannot read key file " + key_file);
+    auto keys = reference::enc::ParseKeyTable(ReadFile(key_file));
+    if (!keys.ok()) return Usage("--key-file: " + keys.status().message());
+    o.target.udps_keys = *keys;
   }
   std::optional<reports::Report> baseline;
   if (!a.baseline.empty()) {
@@ -130,8 +147,9 @@ int Conform(const ConformArgs& a) {
     if (!o.target.udp) o.target.udp = launched->target().udp;
     if (!o.target.tcp) o.target.tcp = launched->target().tcp;
     if (!o.target.http) o.target.http = launched->target().http;
+    if (!o.target.udps) o.target.udps = launched->target().udps;
   }
-  if (!o.target.udp && !o.target.http && !o.target.tcp) return Usage("give --udp, --http or --launch");
+  if (!o.target.udp && !o.target.http && !o.target.tcp && !o.target.udps) return Usage("give --udp, --http or --launch");
   const std::string direct_udp = o.target.udp ? o.target.udp->ToString() : "";
   std::unique_ptr<conformance::FaultProxy> proxy;
   if (fault) {
@@ -192,6 +210,9 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--udp", a->udp, "Target UDP address HOST:PORT (CS)");
                     cmd.add_option("--tcp", a->tcp, "Target TCP address HOST:PORT (SG, RS)");
                     cmd.add_option("--http", a->http, "Target HTTP URL or HOST:PORT (DP, RS, MS)");
+                    cmd.add_option("--udps", a->udps, "Target encrypted UDP address HOST:PORT (ENC; needs a key table)");
+                    cmd.add_option("--key-file", a->key_file,
+                                   "ENC-2 key table for --udps (default: the --key-file of the --launch command)");
                     cmd.add_option("--launch", a->launch, "Shell command starting the target; its `listening` lines give the addresses");
                     cmd.add_option("--cases", a->cases, "Glob(s) over case ids, comma-separated")->capture_default_str();
                     cmd.add_flag("--strict", a->strict, "NON-STRICT (SHOULD) failures fail the run");
