@@ -12,10 +12,15 @@ function(mcpsim_target target)
   endif()
 endfunction()
 
-# mcpsim_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>])
+# mcpsim_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>] [SERIAL])
 # One GoogleTest/RapidCheck executable; every TEST becomes one ctest entry.
+# SERIAL: its tests run alone (ctest RUN_SERIAL), for tests that load every core.
 function(mcpsim_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "SERIAL" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  set(_serial FALSE)
+  if(T_SERIAL)
+    set(_serial TRUE)
+  endif()
   add_executable(${name} ${T_SOURCES})
   mcpsim_target(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} rapidcheck_gtest rapidcheck GTest::gtest GTest::gtest_main)
@@ -26,6 +31,6 @@ function(mcpsim_test name)
     set_property(GLOBAL APPEND PROPERTY MCPSIM_UNIT_TESTS ${name})
   endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS "${T_LABELS}" TIMEOUT 300
+                       PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600 RUN_SERIAL ${_serial}
                        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endfunction()
