@@ -7,13 +7,24 @@
 // that peer is evicted first) and `global_max` overall (the globally oldest is
 // evicted first); entries also expire `ttl` after insertion. The TTL must
 // exceed the senders' RetryPolicy::GiveUpAfter() for the guarantee to hold.
+// REQUIRES: `now` never decreases across calls (insertion order is then
+// expiry order, which the layout relies on).
+//
+// Layout (compact; every MC and server holds one): one vector of entries in
+// insertion order (answer bytes + trid + word + expiry), a hash index
+// (FNV-1a of the key -> sequence number; the full key is compared on lookup,
+// so a hash collision never returns a foreign answer), and per peer the
+// sequence numbers of its live entries. Removed entries become tombstones
+// that are compacted away once they exceed half the live ones; an empty
+// cache owns no heap memory. No iteration order of the hash index reaches output.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <unordered_map>
+#include <vector>
 
 #include "core/env.h"
 
@@ -43,7 +54,8 @@ class DedupCache {
   const std::string* Find(TimeUs now, const PeerKey& peer, std::uint32_t trid,
                           std::string_view word) const;
 
-  // Remembers the answer to (peer, trid, word), evicting per the limits.
+  // Remembers the answer to (peer, trid, word), evicting per the limits. A
+  // previous entry for the same key is replaced (and counts as new).
   void Insert(TimeUs now, const PeerKey& peer, std::uint32_t trid, std::string_view word,
               std::string answer);
 
@@ -55,22 +67,37 @@ class DedupCache {
   void Expire(TimeUs now);
   TimeUs NextDeadline() const;
 
-  std::size_t size() const { return entries_.size(); }
+  std::size_t size() const { return live_; }
   std::size_t evictions() const { return evictions_; }
 
  private:
-  using Key = std::tuple<PeerKey, std::uint32_t, std::string>;
-  struct Value {
-    std::string answer;
-    TimeUs expires;
+  using Peers = std::map<PeerKey, std::vector<std::uint64_t>>;  // live seqs, oldest first
+  struct Entry {
     std::uint64_t seq;
+    TimeUs expires;
+    Peers::iterator peer;  // value-initialized once dead
+    std::uint32_t trid;
+    bool live;
+    std::string word;
+    std::string answer;
   };
-  void Erase(std::map<Key, Value>::iterator it);
+
+  static std::uint64_t Hash(const PeerKey& peer, std::uint32_t trid, std::string_view word);
+  static constexpr std::size_t kNone = ~std::size_t{0};
+  // Position in fifo_ of the live entry for the key, or kNone.
+  std::size_t Lookup(std::uint64_t hash, const PeerKey& peer, std::uint32_t trid,
+                     std::string_view word) const;
+  // Position in fifo_ of a live seq.
+  std::size_t IndexOf(std::uint64_t seq) const;
+  void Kill(Entry& e);
+  void Compact();
 
   Limits limits_;
-  std::map<Key, Value> entries_;
-  std::map<std::uint64_t, Key> by_age_;                      // insertion order
-  std::map<PeerKey, std::map<std::uint64_t, Key>> by_peer_;  // per-peer insertion order
+  std::vector<Entry> fifo_;  // by seq; entries before head_ are tombstones
+  std::size_t head_ = 0;     // first live entry (== fifo_.size() if none)
+  std::unordered_multimap<std::uint64_t, std::uint64_t> index_;  // hash -> seq (live)
+  Peers peers_;
+  std::size_t live_ = 0;
   std::uint64_t seq_ = 0;
   std::size_t evictions_ = 0;
 };

@@ -35,6 +35,7 @@
 #include "reference/roles/mc/cache.h"
 #include "reference/roles/mc/config.h"
 #include "reference/roles/mc/events.h"
+#include "reference/roles/mc/flat_id_set.h"
 #include "reference/roles/mc/udp_link.h"
 
 namespace mcpsim::reference {
@@ -249,7 +250,7 @@ class SgSession final : private LinkHandler {
   std::uint32_t initial_count_ = 0;
   std::map<std::uint64_t, Pending> pending_;  // by link tag
   std::uint64_t next_tag_ = 1;
-  std::set<std::uint32_t> seen_msgs_;  // without a cache (bounded)
+  FlatIdSet seen_msgs_;  // without a cache (bounded)
   std::map<std::uint32_t, Upload> files_out_, voice_out_;
   std::map<std::uint32_t, std::string> early_decisions_;  // ROR before our AOI arrived
   std::map<std::uint32_t, Incoming> files_in_, voice_in_;
