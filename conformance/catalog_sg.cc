@@ -13,22 +13,12 @@ namespace {
 using sg::Check;
 using sg::Pair;
 using sg::SgClient;
+using sg::Add;
+using sg::Expect;
 using sg::ShowOne;
 using V = reports::Verdict;
 
-void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
-         std::function<Outcome(Ctx&)> run, bool required = true) {
-  out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), required, "udp+http", std::move(run)});
-}
 
-// An answer check as an Outcome (OK or FAILED naming `clause`).
-std::optional<Outcome> Expect(const wire::Command* got, const std::string& word, std::uint32_t status,
-                              std::optional<std::size_t> n, const std::string& clause) {
-  if (auto why = Check(got, word, status, n)) {
-    return Failed(word + " " + std::to_string(status), ShowOne(got), *why + " (" + clause + ")");
-  }
-  return std::nullopt;
-}
 
 // `line` followed by an RPAD so that the datagram has 64 bytes: answers to
 // an unvalidated endpoint must fit the request size (AMP-1, AMP-4).

@@ -96,5 +96,13 @@ Pair MakePair(Ctx& ctx, const std::string& transport_a = "udp", const std::strin
 std::optional<std::string> Check(const wire::Command* got, const std::string& word, std::uint32_t status,
                                  std::optional<std::size_t> nparams = std::nullopt);
 std::string ShowOne(const wire::Command* got);
+// Check() as an Outcome: nullopt if it matches, else FAILED naming `clause`.
+std::optional<Outcome> Expect(const wire::Command* got, const std::string& word, std::uint32_t status,
+                              std::optional<std::size_t> n, const std::string& clause);
+
+// Appends an SG case of group "SG" over "udp+http" (SG over UDP, accounts
+// registered through RS over HTTP).
+void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
+         std::function<Outcome(Ctx&)> run, bool required = true);
 
 }  // namespace mcpsim::conformance::sg

@@ -133,6 +133,19 @@ std::optional<std::string> Check(const wire::Command* got, const std::string& wo
 
 std::string ShowOne(const wire::Command* got) { return got ? Show(*got) : std::string("(nothing)"); }
 
+std::optional<Outcome> Expect(const wire::Command* got, const std::string& word, std::uint32_t status,
+                              std::optional<std::size_t> n, const std::string& clause) {
+  if (auto why = Check(got, word, status, n)) {
+    return Failed(word + " " + std::to_string(status), ShowOne(got), *why + " (" + clause + ")");
+  }
+  return std::nullopt;
+}
+
+void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
+         std::function<Outcome(Ctx&)> run, bool required) {
+  out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), required, "udp+http", std::move(run)});
+}
+
 Registered Register(Ctx& c, const std::string& tag) {
   Registered out;
   auto fail = [&out](std::string expected, std::string actual, std::string why) {

@@ -11,20 +11,11 @@ namespace {
 
 using sg::Check;
 using sg::SgClient;
+using sg::Add;
+using sg::Expect;
 using sg::ShowOne;
 
-void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
-         std::function<Outcome(Ctx&)> run) {
-  out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), true, "udp+http", std::move(run)});
-}
 
-std::optional<Outcome> Expect(const wire::Command* got, const std::string& word, std::uint32_t status,
-                              std::optional<std::size_t> n, const std::string& clause) {
-  if (auto why = Check(got, word, status, n)) {
-    return Failed(word + " " + std::to_string(status), ShowOne(got), *why + " (" + clause + ")");
-  }
-  return std::nullopt;
-}
 
 // A registered and logged-in (ACTIVE) user.
 struct User {

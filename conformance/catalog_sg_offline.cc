@@ -8,12 +8,10 @@ namespace {
 
 using sg::Check;
 using sg::SgClient;
+using sg::Add;
+using sg::Expect;
 using sg::ShowOne;
 
-void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
-         std::function<Outcome(Ctx&)> run) {
-  out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), true, "udp+http", std::move(run)});
-}
 
 // alice (ACTIVE, lists bob) and bob's account (offline).
 struct Offline {

@@ -9,20 +9,11 @@ namespace {
 
 using sg::Check;
 using sg::Pair;
+using sg::Add;
+using sg::Expect;
 using sg::ShowOne;
 
-void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
-         std::function<Outcome(Ctx&)> run) {
-  out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), true, "udp+http", std::move(run)});
-}
 
-std::optional<Outcome> Expect(const wire::Command* got, const std::string& word, std::uint32_t status,
-                              std::optional<std::size_t> n, const std::string& clause) {
-  if (auto why = Check(got, word, status, n)) {
-    return Failed(word + " " + std::to_string(status), ShowOne(got), *why + " (" + clause + ")");
-  }
-  return std::nullopt;
-}
 
 // The first server request `word` at `who` whose param 0 (or 1) is `id`.
 std::optional<wire::Command> Find(sg::SgClient& who, const std::string& word, const std::string& id, std::size_t at) {
