@@ -12,7 +12,11 @@ bin=build/release/tools/mcpsim
 out=${MCPSIM_REPORT_DIR:-mcpsim-report}
 "$bin" --version
 "$bin" run scenarios/library --seeds 1..3 --out "$out/scenarios"
-"$bin" conform --launch "$bin serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:" \
-  --out "$out/conformance"
+# A fresh pre-shared key for the encrypted-UDP listener (PROTOCOL.md §6.5, ENC-2).
+mkdir -p "$out"
+keys="$out/udps-keys.txt"
+printf '1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$keys"
+"$bin" conform --launch "$bin serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file $keys --tcp 127.0.0.1:0 \
+  --http 127.0.0.1:0 --db :memory:" --out "$out/conformance"
 echo "main: scenario report in $out/scenarios/index.html"
 echo "main: conformance report in $out/conformance/index.html"
