@@ -83,8 +83,13 @@ reports::CaseResult ScenarioCase(const Scenario& s, const RunResult& r, const st
     c.actual = "not run";
   } else if (fail) {
     c.verdict = reports::Verdict::kFailed;
-    c.actual = fail->checker + " failed";
-    c.reason = fail->checker + ": " + fail->reason;
+    std::vector<std::string> failed;
+    for (const CheckResult& k : r.checks) {
+      if (k.pass) continue;
+      failed.push_back(k.checker);
+      c.reason += (c.reason.empty() ? "" : "; ") + k.checker + ": " + k.reason;
+    }
+    c.actual = Join(failed) + " failed";
   } else if (applicable.empty()) {
     c.verdict = reports::Verdict::kUnimplemented;
     c.reason = "no checker of this scenario can judge this target";

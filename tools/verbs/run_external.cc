@@ -48,7 +48,7 @@ std::optional<scenarios::ExternalTarget> ExternalFromFlags(const std::string& ud
     ss << f.rdbuf();
     auto list = conformance::ParseAccountsFile(ss.str());
     if (!list.ok()) {
-      err = "--accounts: " + list.status().message();
+      err = "--accounts: " + list.status().ToString();
       return std::nullopt;
     }
     t.accounts = *list;
