@@ -109,15 +109,19 @@ void ClientMetrics(reports::CaseResult& r) {
 
 int RunClientConformance(const ClientOptions& o, const std::string& baseline_json) {
   auto usage = [](const std::string& m) {
-    std::cerr << "mcpsim conform: error: " << m << "\n";
+    std::cerr << "mcpsim: error: " << m << "\n";
     return 2;
   };
+  bool any = false;
+  for (const ClientCaseDef& d : ClientCatalog()) any = any || Selected(d.id, o.cases);
+  if (!any) return usage("--cases '" + o.cases + "' matches no client case (see mcpsim conform --client --list)");
   if (o.list) {
     for (const ClientCaseDef& d : ClientCatalog()) {
       if (!Selected(d.id, o.cases)) continue;
       std::string clauses;
       for (const std::string& c : d.clauses) clauses += (clauses.empty() ? "" : ",") + c;
-      std::printf("%s client %s\n", d.id.c_str(), clauses.c_str());
+      std::printf("%s client %s %s %s\n", d.id.c_str(), clauses.c_str(), d.required ? "MUST" : "SHOULD",
+                  d.title.c_str());
     }
     return 0;
   }
@@ -152,6 +156,7 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   reports::Report rep;
   rep.kind = "client-conformance";
   rep.seed = o.seed;
+  rep.strict = o.strict;
   rep.target = o.launch + " (servers at " + addr.ToString() + ", timers " + std::to_string(timers->initial / 1000) +
                "," + std::to_string(timers->max / 1000) + "," + std::to_string(timers->resends) + ")";
   const std::int64_t start = MonoUs();

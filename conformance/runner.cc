@@ -75,7 +75,31 @@ Result<std::unique_ptr<Launched>> Launched::Start(const std::string& cmd, int wa
   }
   l->target_ = ParseListening(text);
   if (!l->target_.udp && !l->target_.http && !l->target_.tcp) {
-    return Status::Error("CONF-3", "launched target printed no `listening` line: " + text.substr(0, 200));
+    // Say what happened: the command exited (and how), or it kept running silently.
+    std::string what;
+    int status = 0;
+    bool exited = false;
+    for (int i = 0; i < 20 && !exited; ++i) {  // EOF on stdout: the exit is moments away
+      exited = waitpid(pid, &status, WNOHANG) == pid;
+      if (!exited) usleep(10000);
+    }
+    if (exited) {
+      l->pid_ = -1;
+      what = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+             : WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                   : "stopped";
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 127) what += " (command not found?)";
+      what += " before printing a `listening <scheme>://HOST:PORT` line";
+    } else {
+      what = "printed no `listening <scheme>://HOST:PORT` line within " + std::to_string(wait_ms / 1000) + " s";
+    }
+    std::string shown = text.substr(0, 200);
+    for (char& c : shown) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    return Status::Error("CONF-3", "launched target `" + cmd + "` " + what + "; its stdout: " +
+                                       (shown.empty() ? std::string("(nothing)") : "\"" + shown + "\"") +
+                                       " (its stderr is shown above)");
   }
   return l;
 }

@@ -16,13 +16,22 @@ Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::stri
   for (const std::string& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
+      // The folder and every folder below it (the library, regressions beside
+      // it, …); hidden folders (.git) are skipped. Sorted by path.
       std::vector<std::string> found;
-      for (const auto& e : fs::directory_iterator(p, ec)) {
+      fs::recursive_directory_iterator it(p, fs::directory_options::none, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        const fs::directory_entry& e = *it;
+        const std::string name = e.path().filename().string();
+        if (e.is_directory() && !name.empty() && name[0] == '.') {
+          it.disable_recursion_pending();
+          continue;
+        }
         const std::string ext = e.path().extension().string();
         if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) found.push_back(e.path().string());
       }
       if (ec) return Status::Error("SCEN", p + ":0:0: cannot list the folder: " + ec.message());
-      if (found.empty()) return Status::Error("SCEN", p + ":0:0: no *.yaml files in this folder");
+      if (found.empty()) return Status::Error("SCEN", p + ":0:0: no *.yaml files in this folder or below it");
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(p, ec)) {

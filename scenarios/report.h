@@ -16,8 +16,8 @@
 
 namespace mcpsim::scenarios {
 
-// Files named directly, plus every *.yaml / *.yml directly inside a named
-// folder (sorted by name). Error "SCEN" for a missing path or empty folder.
+// Files named directly, plus every *.yaml / *.yml inside a named folder or
+// any folder below it (hidden folders skipped; sorted by path). Error "SCEN" for a missing path or empty folder.
 Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& paths);
 // ExpandScenarioPaths, then ParseScenarioFile on each; the first error wins.
 Result<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths);

@@ -8,6 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/build_info.h"
+#include "git_commit.h"  // generated: MCPSIM_GIT_COMMIT (cmake/git_commit.cmake)
 #include "tools/log.h"
 #include "tools/verb.h"
 
@@ -39,7 +41,8 @@ int Main(int argc, char** argv) {
   CLI::App app{"mcpsim — deterministic simulation and conformance harness for MCP/MCCP "
                "(the Mobile Communication Protocol, not the Model Context Protocol)",
                "mcpsim"};
-  app.set_version_flag("--version", std::string("mcpsim ") + MCPSIM_VERSION);
+  core::SetBuildCommit(MCPSIM_GIT_COMMIT);
+  app.set_version_flag("--version", core::VersionLine());
   app.require_subcommand(0, 1);
   app.fallthrough();
   std::string log_level;

@@ -14,12 +14,15 @@
 #include <memory>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "conformance/catalog.h"
 #include "conformance/client_runner.h"
 #include "conformance/fault_proxy.h"
 #include "conformance/pcap_tap.h"
 #include "conformance/runner.h"
 #include "conformance/selftest.h"
+#include "core/build_info.h"
 #include "reference/transport/enc.h"
 #include "reports/report.h"
 #include "tools/verb.h"
@@ -35,7 +38,7 @@ struct ConformArgs {
   std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
   std::string udps, key_file;  // encrypted UDP target and its ENC-2 key table
   std::string fault, listen, client_timers;
-  bool strict = false, list = false, client = false;
+  bool strict = false, list = false, client = false, json = false;
   bool self_test = false;  // --self-test (conformance/selftest.h)
   conformance::SelfTestOptions st;
   int timeout_ms = 2000;
@@ -67,8 +70,61 @@ std::string FindProtocol() {
 }
 
 int Usage(const std::string& msg) {
-  std::cerr << "mcpsim conform: error: " << msg << "\n";
+  std::cerr << "mcpsim: error: " << msg << "\n";
   return 2;
+}
+
+// `conform --list [--json]`: id, transports, clauses, level and title per case.
+int List(const ConformArgs& a) {
+  nlohmann::ordered_json cases = nlohmann::ordered_json::array();
+  for (const conformance::CaseDef& d : conformance::Catalog()) {
+    if (!conformance::Selected(d.id, a.cases)) continue;
+    std::string clauses;
+    for (const std::string& c : d.clauses) clauses += (clauses.empty() ? "" : ",") + c;
+    const char* level = d.required ? "MUST" : "SHOULD";
+    if (a.json) {
+      cases.push_back({{"id", d.id}, {"title", d.title}, {"group", d.group}, {"transport", d.transport},
+                       {"clauses", d.clauses}, {"level", level}});
+    } else {
+      std::printf("%s %s %s %s %s\n", d.id.c_str(), d.transport.c_str(), clauses.c_str(), level, d.title.c_str());
+    }
+  }
+  if (cases.empty() && a.json) return Usage("--cases '" + a.cases + "' matches no case (see mcpsim conform --list)");
+  if (a.json) {
+    const core::BuildInfo& b = core::GetBuildInfo();
+    nlohmann::ordered_json out = {{"mcpsim", {{"version", b.version}, {"commit", b.commit}, {"build_type", b.build_type}}},
+                                  {"cases", cases}};
+    std::printf("%s\n", out.dump(2).c_str());
+  }
+  return 0;
+}
+
+// Writes report.json/junit.xml/index.html/summary.md saying why the run could
+// not be carried out (CI then shows the reason instead of a missing file).
+int HarnessFailure(const ConformArgs& a, const std::string& why, const std::string& target) {
+  std::cerr << "mcpsim: error: " << why << "\n";
+  reports::Report rep;
+  rep.kind = "conformance";
+  rep.seed = a.seed;
+  rep.strict = a.strict;
+  rep.target = target.empty() ? (a.launch.empty() ? std::string("(none)") : "launched: " + a.launch) : target;
+  rep.error = why;
+  if (Status s = reports::WriteReportFiles(rep, a.out); !s.ok()) {
+    std::cerr << "mcpsim: error: cannot write reports: " << s.message() << "\n";
+  } else {
+    std::cerr << "mcpsim: the reports in " << fs::absolute(a.out).string() << " say why\n";
+  }
+  return 3;
+}
+
+std::string TargetText(const conformance::Target& t) {
+  std::string s;
+  if (t.udp) s += "udp://" + t.udp->ToString() + " ";
+  if (t.tcp) s += "tcp://" + t.tcp->ToString() + " ";
+  if (t.http) s += "http://" + t.http->ToString() + " ";
+  if (t.udps) s += "udps://" + t.udps->ToString() + " ";
+  if (!s.empty()) s.pop_back();
+  return s;
 }
 
 int Conform(const ConformArgs& a) {
@@ -86,15 +142,10 @@ int Conform(const ConformArgs& a) {
     c.protocol = FindProtocol();
     return conformance::RunClientConformance(c, a.baseline.empty() ? "" : ReadFile(a.baseline));
   }
-  if (a.list) {
-    for (const conformance::CaseDef& d : conformance::Catalog()) {
-      if (!conformance::Selected(d.id, a.cases)) continue;
-      std::string clauses;
-      for (const std::string& c : d.clauses) clauses += (clauses.empty() ? "" : ",") + c;
-      std::printf("%s %s %s%s\n", d.id.c_str(), d.transport.c_str(), clauses.c_str(), d.required ? "" : " (SHOULD)");
-    }
-    return 0;
-  }
+  bool any = false;
+  for (const conformance::CaseDef& d : conformance::Catalog()) any = any || conformance::Selected(d.id, a.cases);
+  if (!any) return Usage("--cases '" + a.cases + "' matches no case (see mcpsim conform --list)");
+  if (a.list) return List(a);
   if (a.timeout_ms <= 0) return Usage("--timeout must be > 0");
   RunOptions o;
   o.cases = a.cases;
@@ -138,10 +189,7 @@ int Conform(const ConformArgs& a) {
   std::unique_ptr<conformance::Launched> launched;
   if (!a.launch.empty()) {
     auto l = conformance::Launched::Start(a.launch, 10000);
-    if (!l.ok()) {
-      std::cerr << "mcpsim conform: " << l.status().message() << "\n";
-      return 3;
-    }
+    if (!l.ok()) return HarnessFailure(a, l.status().message(), "");
     launched = std::move(*l);
     // Addresses given explicitly win over the launched ones.
     if (!o.target.udp) o.target.udp = launched->target().udp;
@@ -155,10 +203,7 @@ int Conform(const ConformArgs& a) {
   if (fault) {
     if (!o.target.udp) return Usage("--fault needs a UDP target (--udp or --launch)");
     auto p = conformance::FaultProxy::Start(*o.target.udp, *fault, a.seed);
-    if (!p.ok()) {
-      std::cerr << "mcpsim conform: " << p.status().message() << "\n";
-      return 3;
-    }
+    if (!p.ok()) return HarnessFailure(a, p.status().message(), TargetText(o.target));
     proxy = std::move(*p);
     o.target.udp = proxy->address();
     o.target.resend_ms = static_cast<int>(std::max<TimeUs>(300, 2 * conformance::WorstDelay(*fault) / 1000 + 100));
@@ -168,13 +213,18 @@ int Conform(const ConformArgs& a) {
   fs::create_directories(a.out, mk);
   if (tap.Open(a.out + "/run.pcap").ok()) o.target.tap = &tap;
   if (Status s = conformance::CheckReachable(o.target, a.timeout_ms); !s.ok()) {
-    std::cerr << "mcpsim conform: target unreachable: " << s.message() << "\n";
-    return 3;
+    tap.Close();
+    return HarnessFailure(a, "target unreachable: " + s.message(), TargetText(o.target));
   }
-  reports::Report rep = conformance::RunCatalog(o, [](const reports::CaseResult& r) {
+  // The clauses first, so a case line can show a clause's text, not only its id.
+  reports::Report clauses;
+  if (const std::string protocol = FindProtocol(); !protocol.empty()) clauses.clauses = reports::ExtractClauses(protocol);
+  reports::Report rep = conformance::RunCatalog(o, [&clauses](const reports::CaseResult& r) {
     std::string line(reports::VerdictName(r.verdict));
     line += " " + r.id;
-    if (r.verdict != reports::Verdict::kOk && !r.reason.empty()) line += ": " + r.reason;
+    if (r.verdict != reports::Verdict::kOk) {
+      if (const std::string why = reports::ReasonText(clauses, r); !why.empty()) line += ": " + why;
+    }
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   });
@@ -187,19 +237,16 @@ int Conform(const ConformArgs& a) {
   }
   tap.Close();
   if (o.target.tap) rep.artifacts.push_back("run.pcap");
-#ifdef MCPSIM_VERSION
-  rep.version = MCPSIM_VERSION;
-#endif
-  const std::string protocol = FindProtocol();
-  if (!protocol.empty()) rep.clauses = reports::ExtractClauses(protocol);
+  rep.strict = a.strict;
+  rep.clauses = std::move(clauses.clauses);
   if (Status s = reports::WriteReportFiles(rep, a.out, baseline ? &*baseline : nullptr); !s.ok()) {
-    std::cerr << "mcpsim conform: cannot write reports: " << s.message() << "\n";
+    std::cerr << "mcpsim: error: cannot write reports: " << s.message() << "\n";
     return 3;
   }
   const auto counts = reports::CountVerdicts(rep);
   std::string summary = std::to_string(rep.cases.size()) + " cases:";
   for (const auto& [v, n] : counts) summary += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);
-  summary += " (" + std::to_string(rep.duration_us / 1000) + " ms) report in " + a.out;
+  summary += " (" + std::to_string(rep.duration_us / 1000) + " ms) report in " + fs::absolute(a.out).string();
   std::printf("%s\n", summary.c_str());
   return conformance::ExitCode(rep, a.strict);
 }
@@ -220,7 +267,9 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--seed", a->seed, "Seed for generated names and the --fault proxy decisions")->capture_default_str();
                     cmd.add_option("--baseline", a->baseline, "Earlier report.json to compare against");
                     cmd.add_option("--out", a->out, "Report directory")->capture_default_str();
-                    cmd.add_flag("--list", a->list, "List the case ids and their clauses");
+                    cmd.add_flag("--list", a->list,
+                                 "List the cases: id, transports, clauses, level (MUST/SHOULD) and title");
+                    cmd.add_flag("--json", a->json, "--list: print the list as JSON");
                     cmd.add_flag("--self-test", a->self_test, "Run the suite against the clean server and every mutant");
                     cmd.add_option("--launch-cmd", a->st.launch_cmd, "Self-test: clean server command (default: this mcpsim's serve on loopback)");
                     cmd.add_option("--jobs", a->st.jobs, "Self-test: concurrent runs")->capture_default_str();
