@@ -131,12 +131,31 @@ void SplitHttp(const std::string& bytes, std::string& first, std::vector<std::st
     const std::size_t qm = first.find('?');
     if (qm != std::string::npos) first = first.substr(0, qm);
   }
-  bool binary = false;
-  for (unsigned char ch : body) binary = binary || (ch < 0x20 && ch != '\r' && ch != '\n' && ch != '\t');
-  if (binary) {
-    mcp.push_back("(" + std::to_string(body.size()) + " bytes of binary body)");
-  } else {
-    for (const std::string& l : Lines(body)) mcp.push_back(l);
+  // The body's command lines; payloads (PAY-1: RBIN, ROT, RSV, RRV) are skipped by their length.
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    const std::size_t eol = body.find("\r\n", pos);
+    if (eol == std::string::npos) {
+      std::string more = "(";
+      more += std::to_string(body.size() - pos);
+      more += " more bytes, no CRLF)";
+      mcp.push_back(more);
+      break;
+    }
+    const std::string line = body.substr(pos, eol - pos);
+    mcp.push_back(line);
+    pos = eol + 2;
+    const std::string word = line.substr(0, line.find(' '));
+    if (word == "RBIN" || word == "ROT" || word == "RSV" || word == "RRV") {
+      const std::string len = line.substr(line.rfind(' ') + 1);
+      std::size_t n = 0;
+      if (len.empty() || len.size() > 6 || len.find_first_not_of("0123456789") != std::string::npos) break;
+      n = std::stoul(len);
+      mcp.back() += " (+";
+      mcp.back() += std::to_string(n);
+      mcp.back() += " payload bytes)";
+      pos += n;
+    }
   }
 }
 

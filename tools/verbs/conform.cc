@@ -52,7 +52,7 @@ std::string ReadFile(const fs::path& p) {
   return ss.str();
 }
 
-// PROTOCOL.md next to the current directory or above the binary.
+// PROTOCOL.md in or above the current directory or the binary's folder.
 std::string FindProtocol() {
   std::vector<fs::path> roots{fs::current_path()};
   std::error_code ec;
@@ -60,7 +60,9 @@ std::string FindProtocol() {
   if (!ec) roots.push_back(exe.parent_path());
   for (fs::path dir : roots) {
     for (int up = 0; up < 6 && !dir.empty(); ++up, dir = dir.parent_path()) {
-      for (const fs::path& cand : {dir / "reference" / "PROTOCOL.md", dir / "PROTOCOL.md"}) {
+      // Source tree (reference/), next to the binary, or installed (share/mcpsim/, cmake/package.cmake).
+      for (const fs::path& cand :
+           {dir / "reference" / "PROTOCOL.md", dir / "PROTOCOL.md", dir / "share" / "mcpsim" / "PROTOCOL.md"}) {
         if (fs::is_regular_file(cand, ec)) return ReadFile(cand);
       }
       if (dir == dir.parent_path()) break;
