@@ -145,7 +145,7 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   const bool have_pcap = tap.Open(o.out + "/run.pcap").ok();
   auto servers = ClientServers::Start(*listen, have_pcap ? &tap : nullptr, o.seed);
   if (!servers.ok()) {
-    std::cerr << "mcpsim conform: " << servers.status().message() << "\n";
+    std::cerr << "mcpsim: error: " << servers.status().message() << "\n";
     return 3;
   }
   const HostPort addr = (*servers)->address();
@@ -239,7 +239,7 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   if (!o.protocol.empty()) rep.clauses = reports::ExtractClauses(o.protocol);
   if (have_pcap) rep.artifacts.push_back("run.pcap");
   if (Status s = reports::WriteReportFiles(rep, o.out, baseline ? &*baseline : nullptr); !s.ok()) {
-    std::cerr << "mcpsim conform: cannot write reports: " << s.message() << "\n";
+    std::cerr << "mcpsim: error: cannot write reports: " << s.message() << "\n";
     return 3;
   }
   std::string summary = std::to_string(rep.cases.size()) + " client cases:";

@@ -47,4 +47,14 @@ std::string RenderSequence(const SeqDiagram& d, const std::string& id);
 // or status and the decoded MCP lines of the body; the table holds them in full.
 SeqDiagram WireDiagram(const CaseResult& c, bool client_run);
 
+// One message (datagram, stream segment or HTTP message) for a diagram: a
+// one-line label (HTTP: request line or status plus the decoded MCP lines of
+// the body; else the MCP lines) and the full text for the message table.
+void DescribeMessage(const std::string& bytes, bool http, std::string& label, std::string& detail);
+
 }  // namespace mcpsim::reports::html
+
+namespace mcpsim::reports {
+// The diagram of a simulated run (see RenderScenarioRun), at most `max_events` arrows.
+html::SeqDiagram ScenarioDiagram(const std::string& pcap, const std::string& trace_jsonl, std::size_t max_events);
+}  // namespace mcpsim::reports

@@ -166,6 +166,37 @@ std::string Shorten(std::string s, std::size_t n) {
 
 }  // namespace
 
+void DescribeMessage(const std::string& bytes, bool http, std::string& label_out, std::string& detail_out) {
+  std::string detail = Printable(bytes);
+  // One line per wire line in the table: escape sequences stay visible.
+  std::string pretty;
+  for (std::size_t i = 0; i < detail.size(); ++i) {
+    pretty.push_back(detail[i]);
+    if (detail[i] == 'n' && i > 0 && detail[i - 1] == '\\' && (i < 2 || detail[i - 2] != '\\')) pretty.push_back('\n');
+  }
+  if (pretty.size() > kDetailCap) {
+    pretty = pretty.substr(0, kDetailCap) + "\n… (" + std::to_string(pretty.size() - kDetailCap) +
+             " more characters; every byte is in report.json / the pcap)";
+  }
+  if (http) {
+    std::string first;
+    std::vector<std::string> mcp;
+    SplitHttp(bytes, first, mcp);
+    std::string label = "HTTP " + first;
+    for (const std::string& m : mcp) label += " · " + Printable(m);
+    label_out = Shorten(label, 110);
+    std::string decoded;
+    for (const std::string& m : mcp) decoded += Printable(m) + "\n";
+    detail_out = (decoded.empty() ? std::string() : "MCP lines:\n" + decoded + "\nraw:\n") + pretty;
+    if (detail_out.size() > 2 * kDetailCap) detail_out = detail_out.substr(0, 2 * kDetailCap) + "\n…";
+  } else {
+    std::string label;
+    for (const std::string& m : Lines(bytes)) label += (label.empty() ? "" : " · ") + Printable(m);
+    label_out = Shorten(label, 110);
+    detail_out = pretty;
+  }
+}
+
 SeqDiagram WireDiagram(const CaseResult& c, bool client_run) {
   SeqDiagram d;
   // Party names from the harness's notes: "alice is udp#0".
@@ -213,35 +244,7 @@ SeqDiagram WireDiagram(const CaseResult& c, bool client_run) {
     s.from = send ? l : target;
     s.to = send ? target : l;
     s.color = send ? "#1565c0" : "#2e7d32";
-    const bool http = e.transport.rfind("http", 0) == 0;
-    std::string detail = Printable(e.bytes);
-    // One line per wire line in the table: escape sequences stay visible.
-    std::string pretty;
-    for (std::size_t i = 0; i < detail.size(); ++i) {
-      pretty.push_back(detail[i]);
-      if (detail[i] == 'n' && i > 0 && detail[i - 1] == '\\' && (i < 2 || detail[i - 2] != '\\')) pretty.push_back('\n');
-    }
-    if (pretty.size() > kDetailCap) {
-      pretty = pretty.substr(0, kDetailCap) + "\n… (" + std::to_string(pretty.size() - kDetailCap) +
-               " more characters; every byte is in report.json)";
-    }
-    if (http) {
-      std::string first;
-      std::vector<std::string> mcp;
-      SplitHttp(e.bytes, first, mcp);
-      std::string label = "HTTP " + first;
-      for (const std::string& m : mcp) label += " · " + Printable(m);
-      s.label = Shorten(label, 110);
-      std::string decoded;
-      for (const std::string& m : mcp) decoded += Printable(m) + "\n";
-      s.detail = (decoded.empty() ? std::string() : "MCP lines:\n" + decoded + "\nraw:\n") + pretty;
-      if (s.detail.size() > 2 * kDetailCap) s.detail = s.detail.substr(0, 2 * kDetailCap) + "\n…";
-    } else {
-      std::string label;
-      for (const std::string& m : Lines(e.bytes)) label += (label.empty() ? "" : " · ") + Printable(m);
-      s.label = Shorten(label, 110);
-      s.detail = pretty;
-    }
+    DescribeMessage(e.bytes, e.transport.rfind("http", 0) == 0, s.label, s.detail);
     d.events.push_back(std::move(s));
   }
   return d;

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/build_info.h"
 #include "core/status.h"
 
@@ -113,6 +115,34 @@ std::string RenderMarkdown(const Report& r, const Report* baseline = nullptr);
 // Self-contained HTML (inline CSS and SVG, no external assets).
 std::string RenderHtml(const Report& r, const Report* baseline = nullptr);
 
+// One implementation of a matrix page: its name (column header), its report
+// and the page its chips link to (relative URL of its index.html).
+struct MatrixColumn {
+  std::string name;
+  const Report* report = nullptr;
+  std::string link;
+};
+// Self-contained HTML: implementations as columns, cases as rows (first
+// appearance order), verdict chips linking to `link#case-<id>`.
+std::string RenderMatrix(const std::vector<MatrixColumn>& columns);
+
+// Scenario runs (`mcpsim run|sweep --out`), rendered from the runs' JSON
+// (scenarios::ResultJson plus "purpose" and "mcpsim").
+struct ScenarioRunFiles {
+  std::string json;          // the run's JSON file name (relative link)
+  std::string pcap;          // its pcap file name, "" if none
+  std::string diagram_note;  // shown above the diagram (e.g. a re-run that differed)
+};
+// One run's page: purpose, verdict, replay, checkers, counters (ms, "—"), the
+// sequence diagram of `pcap` (classic pcap, LINKTYPE_RAW) with node names and
+// losses from `trace_jsonl` (the scenario trace).
+std::string RenderScenarioRun(const nlohmann::ordered_json& result, const ScenarioRunFiles& files,
+                              const std::string& pcap, const std::string& trace_jsonl);
+// The index of a summary (scenarios::SummaryJson): failures first, per-scenario
+// rows, all runs when s["all_runs"]; `pages` maps "scenario#seed" to page links.
+std::string RenderScenarioIndex(const nlohmann::ordered_json& summary,
+                                const std::map<std::string, std::string>& pages);
+
 // Bytes for display: printable ASCII kept, CR/LF/backslash as \r \n \\,
 // everything else (including UTF-8 bytes) as \xHH.
 std::string Printable(std::string_view bytes);
@@ -121,6 +151,13 @@ std::string Printable(std::string_view bytes);
 // clause id (or empty) with that clause's text from `r.clauses` and the
 // expected/actual pair, so a reader never sees a bare "SG-CHAT-7".
 std::string ReasonText(const Report& r, const CaseResult& c);
+
+// One report from the reports of the same suite run once per seed
+// (`conform --seeds A..B`; `seeds[i]` is the seed of `runs[i]`): each case
+// gets runs/passes/failing_seeds; a case that failed on any seed takes the
+// worst failing verdict, and the transcript and expected/actual of its first
+// failing seed (reason prefixed "seed N: "). NON-STRICT passes unless strict.
+Report MergeSeedRuns(const std::vector<Report>& runs, const std::vector<std::uint64_t>& seeds, bool strict);
 
 // Verdict counts.
 std::map<Verdict, int> CountVerdicts(const Report& r);

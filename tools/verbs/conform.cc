@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "conformance/catalog.h"
 #include "conformance/client_runner.h"
@@ -38,6 +39,7 @@ struct ConformArgs {
   std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
   std::string udps, key_file;  // encrypted UDP target and its ENC-2 key table
   std::string fault, listen, client_timers;
+  std::string seeds;  // --seeds A..B: flakiness
   bool strict = false, list = false, client = false, json = false;
   bool self_test = false;  // --self-test (conformance/selftest.h)
   conformance::SelfTestOptions st;
@@ -200,44 +202,81 @@ int Conform(const ConformArgs& a) {
     if (!o.target.udps) o.target.udps = launched->target().udps;
   }
   if (!o.target.udp && !o.target.http && !o.target.tcp && !o.target.udps) return Usage("give --udp, --http or --launch");
-  const std::string direct_udp = o.target.udp ? o.target.udp->ToString() : "";
-  std::unique_ptr<conformance::FaultProxy> proxy;
-  if (fault) {
-    if (!o.target.udp) return Usage("--fault needs a UDP target (--udp or --launch)");
-    auto p = conformance::FaultProxy::Start(*o.target.udp, *fault, a.seed);
-    if (!p.ok()) return HarnessFailure(a, p.status().message(), TargetText(o.target));
-    proxy = std::move(*p);
-    o.target.udp = proxy->address();
-    o.target.resend_ms = static_cast<int>(std::max<TimeUs>(300, 2 * conformance::WorstDelay(*fault) / 1000 + 100));
+  if (fault && !o.target.udp) return Usage("--fault needs a UDP target (--udp or --launch)");
+  // Flakiness: --seeds A..B runs the suite once per seed (names and fault decisions from it).
+  std::vector<std::uint64_t> seeds{a.seed};
+  if (!a.seeds.empty()) {
+    const auto dots = a.seeds.find("..");
+    std::uint64_t lo = 0, hi = 0;
+    try {
+      if (dots == std::string::npos || a.seeds.find_first_not_of("0123456789.") != std::string::npos) throw 0;
+      lo = std::stoull(a.seeds.substr(0, dots));
+      hi = std::stoull(a.seeds.substr(dots + 2));
+    } catch (...) {
+      return Usage("--seeds '" + a.seeds + "': use A..B");
+    }
+    if (lo > hi || hi - lo >= 1000) return Usage("--seeds '" + a.seeds + "': A <= B and at most 1000 seeds");
+    seeds.clear();
+    for (std::uint64_t s = lo; s <= hi; ++s) seeds.push_back(s);
   }
   conformance::PcapTap tap;
   std::error_code mk;
   fs::create_directories(a.out, mk);
   if (tap.Open(a.out + "/run.pcap").ok()) o.target.tap = &tap;
-  if (Status s = conformance::CheckReachable(o.target, a.timeout_ms); !s.ok()) {
-    tap.Close();
-    return HarnessFailure(a, "target unreachable: " + s.message(), TargetText(o.target));
-  }
   // The clauses first, so a case line can show a clause's text, not only its id.
   reports::Report clauses;
   if (const std::string protocol = FindProtocol(); !protocol.empty()) clauses.clauses = reports::ExtractClauses(protocol);
-  reports::Report rep = conformance::RunCatalog(o, [&clauses](const reports::CaseResult& r) {
-    std::string line(reports::VerdictName(r.verdict));
-    line += " " + r.id;
-    if (r.verdict != reports::Verdict::kOk) {
-      if (const std::string why = reports::ReasonText(clauses, r); !why.empty()) line += ": " + why;
+  const bool many = seeds.size() > 1;
+  std::vector<reports::Report> reps;
+  for (std::uint64_t seed : seeds) {
+    RunOptions os = o;
+    os.seed = seed;
+    std::unique_ptr<conformance::FaultProxy> proxy;
+    if (fault) {
+      auto p = conformance::FaultProxy::Start(*o.target.udp, *fault, seed);
+      if (!p.ok()) return HarnessFailure(a, p.status().message(), TargetText(o.target));
+      proxy = std::move(*p);
+      os.target.udp = proxy->address();
+      os.target.resend_ms = static_cast<int>(std::max<TimeUs>(300, 2 * conformance::WorstDelay(*fault) / 1000 + 100));
     }
-    std::printf("%s\n", line.c_str());
-    std::fflush(stdout);
-  });
-  if (launched) launched->Stop();
-  if (proxy) {
-    proxy->Stop();
-    rep.fault = a.fault;
-    rep.fault_counters = proxy->counters();
-    rep.target += " (UDP " + direct_udp + " via the fault proxy at " + proxy->address().ToString() + ")";
+    // Reachable at all? Checked once, the way the cases will reach it (through the proxy).
+    if (reps.empty()) {
+      if (Status st = conformance::CheckReachable(os.target, a.timeout_ms); !st.ok()) {
+        if (proxy) proxy->Stop();
+        tap.Close();
+        return HarnessFailure(a, "target unreachable: " + st.message(), TargetText(o.target));
+      }
+    }
+    spdlog::info("conform: seed {} ({} of {}), {}", seed, reps.size() + 1, seeds.size(), TargetText(os.target));
+    reports::Report rep = conformance::RunCatalog(os, [&](const reports::CaseResult& r) {
+      spdlog::debug("conform: seed {} {} {} ({} us, {} wire events)", seed, reports::VerdictName(r.verdict), r.id,
+                    r.duration_us, r.wire.size());
+      if (many) return;  // one line per seed below, the pass rates at the end
+      std::string line(reports::VerdictName(r.verdict));
+      line += " " + r.id;
+      if (r.verdict != reports::Verdict::kOk) {
+        if (const std::string why = reports::ReasonText(clauses, r); !why.empty()) line += ": " + why;
+      }
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    });
+    if (proxy) {
+      proxy->Stop();
+      rep.fault = a.fault;
+      rep.fault_counters = proxy->counters();
+      rep.target += " (UDP " + o.target.udp->ToString() + " via the fault proxy at " + proxy->address().ToString() + ")";
+    }
+    if (many) {
+      std::string line = "seed " + std::to_string(seed) + ":";
+      for (const auto& [v, n] : reports::CountVerdicts(rep)) line += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    }
+    reps.push_back(std::move(rep));
   }
+  if (launched) launched->Stop();
   tap.Close();
+  reports::Report rep = many ? reports::MergeSeedRuns(reps, seeds, a.strict) : std::move(reps.front());
   if (o.target.tap) rep.artifacts.push_back("run.pcap");
   rep.strict = a.strict;
   rep.clauses = std::move(clauses.clauses);
@@ -245,9 +284,23 @@ int Conform(const ConformArgs& a) {
     std::cerr << "mcpsim: error: cannot write reports: " << s.message() << "\n";
     return 3;
   }
+  int flaky = 0;
+  if (many) {
+    // One line per case that did not pass on every seed.
+    for (const reports::CaseResult& c : rep.cases) {
+      if (c.passes == c.runs) continue;
+      std::string seeds_text;
+      for (std::uint64_t s : c.failing_seeds) seeds_text += (seeds_text.empty() ? "" : ",") + std::to_string(s);
+      const bool is_flaky = reports::IsFlaky(c);
+      flaky += is_flaky;
+      std::printf("%s %s: passed %d/%d (failing seeds %s)\n", is_flaky ? "FLAKY" : reports::VerdictName(c.verdict).data(),
+                  c.id.c_str(), c.passes, c.runs, seeds_text.c_str());
+    }
+  }
   const auto counts = reports::CountVerdicts(rep);
   std::string summary = std::to_string(rep.cases.size()) + " cases:";
   for (const auto& [v, n] : counts) summary += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);
+  if (many) summary += " FLAKY=" + std::to_string(flaky) + " over seeds " + rep.seeds;
   summary += " (" + std::to_string(rep.duration_us / 1000) + " ms) report in " + fs::absolute(a.out).string();
   std::printf("%s\n", summary.c_str());
   return conformance::ExitCode(rep, a.strict);
@@ -256,9 +309,9 @@ int Conform(const ConformArgs& a) {
 RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<ConformArgs>();
-                    cmd.add_option("--udp", a->udp, "Target UDP address HOST:PORT (CS)");
+                    cmd.add_option("--udp", a->udp, "Target UDP address HOST:PORT (CS, SG)");
                     cmd.add_option("--tcp", a->tcp, "Target TCP address HOST:PORT (SG, RS)");
-                    cmd.add_option("--http", a->http, "Target HTTP URL or HOST:PORT (DP, RS, MS)");
+                    cmd.add_option("--http", a->http, "Target HTTP URL or HOST:PORT (DP, RS, MS, SG)");
                     cmd.add_option("--udps", a->udps, "Target encrypted UDP address HOST:PORT (ENC; needs a key table)");
                     cmd.add_option("--key-file", a->key_file,
                                    "ENC-2 key table for --udps (default: the --key-file of the --launch command)");
@@ -267,6 +320,10 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_flag("--strict", a->strict, "NON-STRICT (SHOULD) failures fail the run");
                     cmd.add_option("--timeout", a->timeout_ms, "Wait for one answer (ms); a case gets 10x")->capture_default_str();
                     cmd.add_option("--seed", a->seed, "Seed for generated names and the --fault proxy decisions")->capture_default_str();
+                    cmd.add_option("--seeds", a->seeds,
+                                   "Flakiness: run the suite once per seed A..B (with --fault: behind the proxy) and "
+                                   "report each case's pass rate; a case below 100% fails the run (FLAKY if it "
+                                   "passed on some seeds)");
                     cmd.add_option("--baseline", a->baseline, "Earlier report.json to compare against");
                     cmd.add_option("--out", a->out, "Report directory")->capture_default_str();
                     cmd.add_flag("--list", a->list,
@@ -284,7 +341,7 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                                    "corrupt_max_bits, mtu, bandwidth_bps, queue_limit_bytes; decisions from --seed");
                     cmd.add_flag("--client", a->client,
                                  "Client conformance: act as DP/RS/MS (HTTP) and CS (UDP) at --listen and check "
-                                 "the client started by --launch ({dp} {udp} {dir} are substituted; the client "
+                                 "the client started by --launch ({dp} {udp} {http} {dir} {case} are substituted; the client "
                                  "reads one operation per line on stdin)");
                     cmd.add_option("--listen", a->listen, "--client: HOST:PORT for the HTTP and UDP servers (port 0: any)");
                     cmd.add_option("--client-timers", a->client_timers,
