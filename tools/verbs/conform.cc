@@ -14,22 +14,31 @@
 #include <memory>
 #include <sstream>
 
+#include <random>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "conformance/capture.h"
 #include "conformance/catalog.h"
 #include "conformance/client_runner.h"
 #include "conformance/fault_proxy.h"
-#include "conformance/pcap_tap.h"
 #include "conformance/runner.h"
 #include "conformance/selftest.h"
 #include "core/build_info.h"
+#include <boost/asio/io_context.hpp>
+
+#include "net/asio_env.h"
+#include "net/asio_loop.h"
+#include "net/process.h"
 #include "reference/transport/enc.h"
 #include "reports/report.h"
+#include "sim/fault_spec.h"
 #include "tools/verb.h"
 
 namespace mcpsim::cli {
 int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed);
+int ConformSelfTestWorker(conformance::SelfTestOptions o, std::uint64_t seed);
 namespace {
 
 namespace fs = std::filesystem;
@@ -42,8 +51,10 @@ struct ConformArgs {
   std::string seeds;  // --seeds A..B: flakiness
   bool strict = false, list = false, client = false, json = false;
   bool self_test = false;  // --self-test (conformance/selftest.h)
+  bool self_test_worker = false;  // --self-test-worker (internal: one share of a virtual self-test)
   conformance::SelfTestOptions st;
-  int timeout_ms = 2000;
+  int timeout_ms = 0;  // 0: the default (2000; self-test 600)
+  int quiet_ms = 0;    // 0: the default (150; self-test 40)
   std::uint64_t seed = 1;
 };
 
@@ -54,7 +65,7 @@ std::string ReadFile(const fs::path& p) {
   return ss.str();
 }
 
-// PROTOCOL.md in or above the current directory or the binary's folder.
+// PROTOCOL.md next to the current directory or above the binary.
 std::string FindProtocol() {
   std::vector<fs::path> roots{fs::current_path()};
   std::error_code ec;
@@ -131,8 +142,17 @@ std::string TargetText(const conformance::Target& t) {
   return s;
 }
 
-int Conform(const ConformArgs& a) {
-  if (a.self_test) return ConformSelfTest(a.st, a.seed);  // tools/verbs/conform_selftest.cc
+int Conform(ConformArgs a) {
+  if (a.timeout_ms < 0 || a.quiet_ms < 0) return Usage("--timeout and --quiet-ms must be > 0");
+  if (a.self_test || a.self_test_worker) {
+    a.st.cases = a.cases;
+    if (a.timeout_ms > 0) a.st.timeout_ms = a.timeout_ms;
+    if (a.quiet_ms > 0) a.st.quiet_ms = a.quiet_ms;
+  }
+  if (a.timeout_ms == 0) a.timeout_ms = 2000;
+  if (a.quiet_ms == 0) a.quiet_ms = 150;
+  if (a.self_test_worker) return ConformSelfTestWorker(a.st, a.seed);  // tools/verbs/conform_selftest.cc
+  if (a.self_test) return ConformSelfTest(a.st, a.seed);
   if (a.client) {
     conformance::ClientOptions c;
     c.listen = a.listen;
@@ -150,11 +170,27 @@ int Conform(const ConformArgs& a) {
   for (const conformance::CaseDef& d : conformance::Catalog()) any = any || conformance::Selected(d.id, a.cases);
   if (!any) return Usage("--cases '" + a.cases + "' matches no case (see mcpsim conform --list)");
   if (a.list) return List(a);
-  if (a.timeout_ms <= 0) return Usage("--timeout must be > 0");
+  // Flakiness: --seeds A..B runs the suite once per seed (names and fault decisions from it).
+  std::vector<std::uint64_t> seeds{a.seed};
+  if (!a.seeds.empty()) {
+    const auto dots = a.seeds.find("..");
+    std::uint64_t lo = 0, hi = 0;
+    try {
+      if (dots == std::string::npos || a.seeds.find_first_not_of("0123456789.") != std::string::npos) throw 0;
+      lo = std::stoull(a.seeds.substr(0, dots));
+      hi = std::stoull(a.seeds.substr(dots + 2));
+    } catch (...) {
+      return Usage("--seeds '" + a.seeds + "': use A..B");
+    }
+    if (lo > hi || hi - lo >= 1000) return Usage("--seeds '" + a.seeds + "': A <= B and at most 1000 seeds");
+    seeds.clear();
+    for (std::uint64_t s = lo; s <= hi; ++s) seeds.push_back(s);
+  }
   RunOptions o;
   o.cases = a.cases;
   o.strict = a.strict;
   o.timeout_ms = a.timeout_ms;
+  o.quiet_ms = a.quiet_ms;
   o.seed = a.seed;
   for (auto [text, slot] : {std::pair{&a.udp, &o.target.udp}, std::pair{&a.tcp, &o.target.tcp},
                             std::pair{&a.http, &o.target.http}, std::pair{&a.udps, &o.target.udps}}) {
@@ -184,9 +220,9 @@ int Conform(const ConformArgs& a) {
     if (!b.ok()) return Usage("--baseline: " + b.status().message());
     baseline = *b;
   }
-  std::optional<sim::LinkConfig> fault;
+  std::optional<sim::FaultSpec> fault;
   if (!a.fault.empty()) {
-    auto f = conformance::ParseFaultSpec(a.fault);
+    auto f = sim::ParseFaultSpec(a.fault);
     if (!f.ok()) return Usage("--fault: " + f.status().message());
     fault = *f;
   }
@@ -202,52 +238,70 @@ int Conform(const ConformArgs& a) {
     if (!o.target.udps) o.target.udps = launched->target().udps;
   }
   if (!o.target.udp && !o.target.http && !o.target.tcp && !o.target.udps) return Usage("give --udp, --http or --launch");
-  if (fault && !o.target.udp) return Usage("--fault needs a UDP target (--udp or --launch)");
-  // Flakiness: --seeds A..B runs the suite once per seed (names and fault decisions from it).
-  std::vector<std::uint64_t> seeds{a.seed};
-  if (!a.seeds.empty()) {
-    const auto dots = a.seeds.find("..");
-    std::uint64_t lo = 0, hi = 0;
-    try {
-      if (dots == std::string::npos || a.seeds.find_first_not_of("0123456789.") != std::string::npos) throw 0;
-      lo = std::stoull(a.seeds.substr(0, dots));
-      hi = std::stoull(a.seeds.substr(dots + 2));
-    } catch (...) {
-      return Usage("--seeds '" + a.seeds + "': use A..B");
-    }
-    if (lo > hi || hi - lo >= 1000) return Usage("--seeds '" + a.seeds + "': A <= B and at most 1000 seeds");
-    seeds.clear();
-    for (std::uint64_t s = lo; s <= hi; ++s) seeds.push_back(s);
+  // Names become address literals here; the harness never resolves.
+  bool loopback = true, v6 = false;
+  for (std::optional<conformance::HostPort>* hp : {&o.target.udp, &o.target.tcp, &o.target.http, &o.target.udps}) {
+    if (!*hp) continue;
+    auto ip = net::ResolveHost((*hp)->host);
+    if (!ip.ok()) return Usage(ip.status().message());
+    (*hp)->host = *ip;
+    v6 = v6 || ip->find(':') != std::string::npos;
+    loopback = loopback && (ip->rfind("127.", 0) == 0 || *ip == "::1");
   }
-  conformance::PcapTap tap;
-  std::error_code mk;
-  fs::create_directories(a.out, mk);
-  if (tap.Open(a.out + "/run.pcap").ok()) o.target.tap = &tap;
   // The clauses first, so a case line can show a clause's text, not only its id.
   reports::Report clauses;
   if (const std::string protocol = FindProtocol(); !protocol.empty()) clauses.clauses = reports::ExtractClauses(protocol);
   const bool many = seeds.size() > 1;
-  std::vector<reports::Report> reps;
-  for (std::uint64_t seed : seeds) {
+  std::error_code mk;
+  fs::create_directories(a.out, mk);
+  bool have_pcap = false;
+  std::string harness_error;
+  // One run of the suite with `seed`: all its I/O on one io_context, the Asio
+  // Env and its loop; the capture decorator records it (behind the fault
+  // proxy: the runner node's view). run.pcap holds the first seed's run.
+  auto run_seed = [&](std::uint64_t seed, bool first) -> std::optional<reports::Report> {
     RunOptions os = o;
     os.seed = seed;
+    boost::asio::io_context io;
+    net::AsioEnvOptions eo;
+    eo.seed = seed;
+    eo.bind_address = loopback ? (v6 ? "::1" : "127.0.0.1") : (v6 ? "::" : "0.0.0.0");
+    net::AsioEnv real(io, eo);
+    net::AsioLoop loop(real);
+    os.target.nonce = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+    const conformance::Target direct = os.target;
     std::unique_ptr<conformance::FaultProxy> proxy;
+    std::unique_ptr<conformance::CaptureEnv> capture;
     if (fault) {
-      auto p = conformance::FaultProxy::Start(*o.target.udp, *fault, seed);
-      if (!p.ok()) return HarnessFailure(a, p.status().message(), TargetText(o.target));
+      auto p = conformance::FaultProxy::Start(real, os.target, *fault, seed);
+      if (!p.ok()) {
+        harness_error = p.status().message();
+        return std::nullopt;
+      }
       proxy = std::move(*p);
-      os.target.udp = proxy->address();
-      os.target.resend_ms = static_cast<int>(std::max<TimeUs>(300, 2 * conformance::WorstDelay(*fault) / 1000 + 100));
+      os.target = proxy->target();
+      capture = std::make_unique<conformance::CaptureEnv>(os.target.env ? *os.target.env : proxy->runner_env(),
+                                                          net::UnixMicros() - real.Now() + proxy->origin());
+    } else {
+      capture = std::make_unique<conformance::CaptureEnv>(real, net::UnixMicros() - real.Now());
+      os.target.loop = &loop;
     }
-    // Reachable at all? Checked once, the way the cases will reach it (through the proxy).
-    if (reps.empty()) {
-      if (Status st = conformance::CheckReachable(os.target, a.timeout_ms); !st.ok()) {
-        if (proxy) proxy->Stop();
-        tap.Close();
-        return HarnessFailure(a, "target unreachable: " + st.message(), TargetText(o.target));
+    os.target.env = capture.get();
+    os.target.labels = capture.get();
+    for (auto [hp, name] : {std::pair{&os.target.udp, "target udp"}, std::pair{&os.target.tcp, "target tcp"},
+                            std::pair{&os.target.http, "target http"}, std::pair{&os.target.udps, "target udps"}}) {
+      if (!*hp) continue;
+      if (auto ep = conformance::ToEndpoint(**hp); ep.ok()) capture->NamePeer(*ep, name);
+    }
+    if (first) have_pcap = capture->Open(a.out + "/run.pcap").ok();
+    if (first) {
+      if (Status s = conformance::CheckReachable(os.target, a.timeout_ms); !s.ok()) {
+        capture->Close();
+        harness_error = "target unreachable: " + s.message();
+        return std::nullopt;
       }
     }
-    spdlog::info("conform: seed {} ({} of {}), {}", seed, reps.size() + 1, seeds.size(), TargetText(os.target));
+    spdlog::info("conform: seed {}{}", seed, fault ? " behind the fault proxy" : "");
     reports::Report rep = conformance::RunCatalog(os, [&](const reports::CaseResult& r) {
       spdlog::debug("conform: seed {} {} {} ({} us, {} wire events)", seed, reports::VerdictName(r.verdict), r.id,
                     r.duration_us, r.wire.size());
@@ -261,23 +315,38 @@ int Conform(const ConformArgs& a) {
       std::fflush(stdout);
     });
     if (proxy) {
-      proxy->Stop();
       rep.fault = a.fault;
       rep.fault_counters = proxy->counters();
-      rep.target += " (UDP " + o.target.udp->ToString() + " via the fault proxy at " + proxy->address().ToString() + ")";
+      std::string direct_text;
+      for (auto [hp, scheme] : {std::pair{&direct.udp, "udp"}, std::pair{&direct.tcp, "tcp"},
+                                std::pair{&direct.http, "http"}, std::pair{&direct.udps, "udps"}}) {
+        if (*hp) direct_text += std::string(direct_text.empty() ? "" : " ") + scheme + "://" + (*hp)->ToString();
+      }
+      rep.target = direct_text + " (through the fault proxy: every transport, seed " + std::to_string(seed) + ")";
+    }
+    capture->Close();
+    return rep;
+  };
+  std::vector<reports::Report> reps;
+  for (std::uint64_t seed : seeds) {
+    std::optional<reports::Report> rep = run_seed(seed, reps.empty());
+    if (!rep) {
+      if (launched) launched->Stop();
+      return HarnessFailure(a, harness_error, TargetText(o.target));
     }
     if (many) {
       std::string line = "seed " + std::to_string(seed) + ":";
-      for (const auto& [v, n] : reports::CountVerdicts(rep)) line += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);
+      for (const auto& [v, n] : reports::CountVerdicts(*rep)) {
+        line += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);
+      }
       std::printf("%s\n", line.c_str());
       std::fflush(stdout);
     }
-    reps.push_back(std::move(rep));
+    reps.push_back(std::move(*rep));
   }
   if (launched) launched->Stop();
-  tap.Close();
   reports::Report rep = many ? reports::MergeSeedRuns(reps, seeds, a.strict) : std::move(reps.front());
-  if (o.target.tap) rep.artifacts.push_back("run.pcap");
+  if (have_pcap) rep.artifacts.push_back("run.pcap");
   rep.strict = a.strict;
   rep.clauses = std::move(clauses.clauses);
   if (Status s = reports::WriteReportFiles(rep, a.out, baseline ? &*baseline : nullptr); !s.ok()) {
@@ -318,7 +387,8 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--launch", a->launch, "Shell command starting the target; its `listening` lines give the addresses");
                     cmd.add_option("--cases", a->cases, "Glob(s) over case ids, comma-separated")->capture_default_str();
                     cmd.add_flag("--strict", a->strict, "NON-STRICT (SHOULD) failures fail the run");
-                    cmd.add_option("--timeout", a->timeout_ms, "Wait for one answer (ms); a case gets 10x")->capture_default_str();
+                    cmd.add_option("--timeout", a->timeout_ms, "Wait for one answer (ms; default 2000, self-test 600); a case gets 10x");
+                    cmd.add_option("--quiet-ms", a->quiet_ms, "Silence (ms) that ends a receive (default 150, self-test 40)");
                     cmd.add_option("--seed", a->seed, "Seed for generated names and the --fault proxy decisions")->capture_default_str();
                     cmd.add_option("--seeds", a->seeds,
                                    "Flakiness: run the suite once per seed A..B (with --fault: behind the proxy) and "
@@ -329,16 +399,24 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_flag("--list", a->list,
                                  "List the cases: id, transports, clauses, level (MUST/SHOULD) and title");
                     cmd.add_flag("--json", a->json, "--list: print the list as JSON");
-                    cmd.add_flag("--self-test", a->self_test, "Run the suite against the clean server and every mutant");
-                    cmd.add_option("--launch-cmd", a->st.launch_cmd, "Self-test: clean server command (default: this mcpsim's serve on loopback)");
-                    cmd.add_option("--jobs", a->st.jobs, "Self-test: concurrent runs")->capture_default_str();
+                    cmd.add_flag("--self-test", a->self_test,
+                                 "Run the suite against the clean reference and every mutant, in virtual time "
+                                 "(prints self-test-hash and mutation-score)");
+                    cmd.add_flag("--real", a->st.real, "Self-test: launch each server as a process on loopback (real sockets)");
+                    cmd.add_flag("--self-test-worker", a->self_test_worker, "(internal) one share of a --jobs self-test")
+                        ->group("");
+                    cmd.add_option("--launch-cmd", a->st.launch_cmd, "Self-test --real: clean server command (default: this mcpsim's serve on loopback)");
+                    cmd.add_option("--jobs", a->st.jobs, "Self-test: worker processes (virtual) or concurrent runs (--real)")->capture_default_str();
                     cmd.add_option("--mutants", a->st.mutants, "Self-test: glob(s) over mutant names (a sample)")->capture_default_str();
                     cmd.add_option("--fault", a->fault,
-                                   "Seeded fault proxy in front of the UDP target, e.g. "
-                                   "'loss=0.1,dup=0.05,reorder=0.1,delay=5ms,jitter=2ms'. Keys: loss, dup|duplicate, "
-                                   "dup_spread, reorder, reorder_delay, delay|base_delay, jitter, jitter_dist "
-                                   "(uniform|exponential|pareto), jitter_cap, pareto_alpha, burst=PGB/PBG, corrupt, "
-                                   "corrupt_max_bits, mtu, bandwidth_bps, queue_limit_bytes; decisions from --seed");
+                                   "Seeded fault proxy in front of every transport of the target (UDP, encrypted UDP, "
+                                   "TCP, HTTP), e.g. 'loss=0.1,dup=0.05,reorder=0.1,delay=5ms,jitter=2ms,split=1'. "
+                                   "Datagrams: loss, dup|duplicate, dup_spread, reorder, reorder_delay, delay|base_delay, "
+                                   "jitter, jitter_dist (uniform|exponential|pareto), jitter_cap, pareto_alpha, "
+                                   "burst=PGB/PBG, corrupt, corrupt_max_bits, mtu, bandwidth_bps, queue_limit_bytes; "
+                                   "streams (delay/jitter per segment as above): split=1, segment=N, coalesce=P, "
+                                   "coalesce_hold, reset=P, stall_reset, connect_timeout; windows: partition=2s-4s, "
+                                   "clog=START-END (repeatable); decisions from --seed");
                     cmd.add_flag("--client", a->client,
                                  "Client conformance: act as DP/RS/MS (HTTP) and CS (UDP) at --listen and check "
                                  "the client started by --launch ({dp} {udp} {http} {dir} {case} are substituted; the client "
