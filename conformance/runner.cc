@@ -1,6 +1,7 @@
 #include "conformance/runner.h"
 
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <sstream>
 
@@ -42,14 +43,25 @@ Result<std::unique_ptr<Launched>> Launched::Start(const std::string& cmd, int wa
       wait_ms, [](const std::string& t) { return t.find("listening ") != std::string::npos; }, 300);
   l->target_ = ParseListening(text);
   if (!l->target_.udp && !l->target_.http && !l->target_.tcp && !l->target_.udps) {
-    std::string why = "launched target printed no `listening` line";
-    if (l->child_->Exited()) {
-      why += " (it exited with status " + std::to_string(l->child_->exit_status()) + ")";
+    // Say what happened: the command exited (and how), or it kept running silently.
+    bool exited = false;
+    for (int i = 0; i < 20 && !(exited = l->child_->Exited()); ++i) usleep(10000);  // EOF: the exit is moments away
+    std::string what;
+    if (exited) {
+      const int st = l->child_->exit_status();
+      what = st > 128 ? "was killed by signal " + std::to_string(st - 128) : "exited with status " + std::to_string(st);
+      if (st == 127) what += " (command not found?)";
+      what += " before printing a `listening <scheme>://HOST:PORT` line";
     } else {
-      why += " within " + std::to_string(wait_ms) + " ms";
+      what = "printed no `listening <scheme>://HOST:PORT` line within " + std::to_string(wait_ms) + " ms";
     }
-    if (!text.empty()) why += "; its output: " + text.substr(0, 200);
-    return Status::Error("CONF-3", why);
+    std::string shown = text.substr(0, 200);
+    for (char& c : shown) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    return Status::Error("CONF-3", "launched target `" + cmd + "` " + what + "; its stdout: " +
+                                       (shown.empty() ? std::string("(nothing)") : "\"" + shown + "\"") +
+                                       " (its stderr is shown above)");
   }
   return l;
 }

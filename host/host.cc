@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 namespace mcpsim::host {
 
 using reference::HttpRequest;
@@ -14,6 +16,15 @@ Bytes AsBytes(const std::string& s) {
 }
 std::string_view AsView(Bytes b) {
   return std::string_view(reinterpret_cast<const char*>(b.data()), b.size());
+}
+// The first line of a datagram, for trace logs (at most 120 bytes, controls as '.').
+std::string FirstLine(Bytes b) {
+  std::string s(AsView(b).substr(0, 120));
+  if (const auto eol = s.find('\r'); eol != std::string::npos) s.resize(eol);
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '.';
+  }
+  return s;
 }
 }  // namespace
 
@@ -43,6 +54,10 @@ Status RoleHost::Start(const HostPorts& ports) {
     auto ep = env_.BindDatagram(*ports.udp, [this, alive](const Endpoint& from, Bytes payload) {
       if (alive.expired()) return;
       ++stats_.datagrams_received;
+      if (spdlog::should_log(spdlog::level::trace)) {
+        spdlog::trace("{} t={}us: datagram from {} ({} bytes): {}", role_.name(), env_.Now(), from.ToString(),
+                      payload.size(), FirstLine(payload));
+      }
       if (batch_store_ && !batch_open_) OpenBatch();
       role_.OnDatagram(env_.Now(), from, AsView(payload));
       if (!batch_open_ || ++batch_inputs_ >= kMaxBatch) Pump();
@@ -56,6 +71,7 @@ Status RoleHost::Start(const HostPorts& ports) {
       StreamHandlers h;
       if (alive.expired()) return h;
       CloseBatch();
+      spdlog::debug("{} t={}us: TCP stream {} from {}", role_.name(), env_.Now(), id, peer.ToString());
       role_.OnStreamOpen(env_.Now(), id, peer);
       h.on_data = [this, alive, id](Bytes b) {
         if (alive.expired()) return;
@@ -99,6 +115,8 @@ Status RoleHost::Start(const HostPorts& ports) {
         } else if (auto req = c.parser.Next()) {
           req->peer = c.peer;
           ++stats_.http_requests;
+          spdlog::debug("{} t={}us: HTTP {} {} from {} ({} body bytes)", role_.name(), env_.Now(), req->method,
+                        req->target, c.peer.ToString(), req->body.size());
           CloseBatch();
           resp = role_.OnHttp(env_.Now(), *req);
           respond = true;
@@ -216,10 +234,15 @@ void RoleHost::Flush() {
     for (const Output& o : outs) {
       switch (o.kind) {
         case Output::Kind::kDatagram:
+          if (spdlog::should_log(spdlog::level::trace)) {
+            spdlog::trace("{} t={}us: datagram to {} ({} bytes): {}", role_.name(), env_.Now(), o.to.ToString(),
+                          o.bytes.size(), FirstLine(AsBytes(o.bytes)));
+          }
           if (env_.SendDatagram(udp_port_, o.to, AsBytes(o.bytes)).ok()) {
             ++stats_.datagrams_sent;
           } else {
             ++stats_.send_errors;
+            spdlog::debug("{} t={}us: datagram to {} not sent", role_.name(), env_.Now(), o.to.ToString());
           }
           break;
         case Output::Kind::kStream:

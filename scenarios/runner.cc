@@ -5,6 +5,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
 #include "scenarios/execution.h"
@@ -88,6 +90,8 @@ OpRecord& Execution::Record(int client, int step, McOp op, std::uint64_t id, std
   r.issued = w_->Now();
   r.upload_data = std::move(upload);
   by_op_[{client, id}] = ops_.size();
+  spdlog::debug("run {} t={}us: mc-{} step {} issues {} (op {})", s_.name, w_->Now(), client, step,
+                reference::McOpName(op), id);
   ops_.push_back(std::move(r));
   ++open_;
   return ops_.back();
@@ -222,6 +226,8 @@ void Execution::Collect() {
       if (it == by_op_.end()) continue;  // cannot happen: every op is recorded when issued
       OpRecord& r = ops_[it->second];
       if (!r.event) --open_;
+      spdlog::debug("run {} t={}us: mc-{} {} (op {}) ended: outcome {} status {} after {}us", s_.name, w_->Now(), c,
+                    reference::McOpName(r.op), r.op_id, static_cast<int>(e.outcome), e.status, w_->Now() - r.issued);
       r.event = std::move(e);
       OnOpEvent(c, r);
     }
@@ -406,6 +412,8 @@ Counters Execution::MakeCounters() {
       c["resent"] += static_cast<std::int64_t>(ls->resends);
       c["late_answers"] += static_cast<std::int64_t>(ls->late_answers);
     }
+    // SG requests resent by the client (TIMER-2) count too, not only CS uploads.
+    c["resent"] += static_cast<std::int64_t>(w_->mc(i).sg_resends());
   }
   const sim::NetStats& ns = w_->world().stats();
   c["dropped"] = static_cast<std::int64_t>(ns.dropped);
@@ -465,6 +473,8 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
       cr.pass = true;
       cr.applicable = false;
     }
+    spdlog::debug("run {}: checker {} {}{}{}", s_.name, name, cr.pass ? "passed" : "FAILED", cr.pass ? "" : ": ",
+                  cr.reason);
     r.checks.push_back(cr);
   }
   r.not_applicable = not_applicable_;
@@ -493,8 +503,10 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
     Execution first(s, plain, r.seed);
     if (std::string err = first.Run(); err.empty()) rerun_hash = first.hash();
   }
+  spdlog::info("run {} seed {}{}{}", s.name, r.seed, o.swarm ? " swarm " : "", r.swarm_mix);
   Execution ex(s, o, r.seed);
   if (std::string err = ex.Run(); !err.empty()) {
+    spdlog::warn("run {} seed {}: harness error: {}", s.name, r.seed, err);
     r.checks.push_back({"harness", false, err});
     r.pass = false;
     if (ex.stage()) r.target = ex.stage()->target_text();
@@ -509,6 +521,8 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   ex.Fill(r, rerun_hash, checkers);
   r.pass = r.first_failure() == nullptr;
   if (ex.stage()) r.wire = ex.stage()->Transcript();
+  spdlog::info("run {} seed {}: {} at t={}us, trace-hash {} ({} lines)", s.name, r.seed, r.pass ? "PASS" : "FAIL",
+               r.end_time, r.trace_hash, r.trace_lines);
   return r;
 }
 

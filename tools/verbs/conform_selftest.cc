@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 int Usage(const std::string& msg) {
-  std::cerr << "mcpsim conform: error: " << msg << "\n";
+  std::cerr << "mcpsim: error: " << msg << "\n";
   return 2;
 }
 }  // namespace
@@ -57,7 +57,7 @@ int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
     std::fflush(stdout);
   });
   if (!r.launch_error.empty()) {
-    std::cerr << "mcpsim conform: clean run: " << r.launch_error << "\n";
+    std::cerr << "mcpsim: error: clean run: " << r.launch_error << "\n";
     return 3;
   }
   for (const std::string& p : r.clean_problems) std::printf("clean: %s\n", p.c_str());

@@ -121,6 +121,8 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::string_view name() const override { return name_; }
 
   const LinkStats* cs_stats() const { return cs_ ? &cs_->stats() : nullptr; }
+  // Requests resent to SG (TIMER-2) over every session of this client so far.
+  std::uint64_t sg_resends() const { return sg_resends_before_ + (session_ ? session_->link_stats().resends : 0); }
   // HTTP exchanges sent or waiting for a retry (e.g. the last ABIN answers to
   // RS, RS-5): a host should let them finish before shutting the client down.
   bool http_in_flight() const { return !http_.empty() || !http_retry_.empty(); }
@@ -188,6 +190,7 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::optional<ClientCache> cache_;
   Endpoint sg_endpoint_;
   std::unique_ptr<SgSession> session_;
+  std::uint64_t sg_resends_before_ = 0;  // resends of the sessions replaced by later logins
   std::vector<std::array<std::string, 3>> avatar_queue_;  // (no deque: it allocates when empty)
   std::size_t avatars_in_flight_ = 0;
 };

@@ -65,6 +65,7 @@ std::uint64_t McClient::Login(TimeUs now, const std::string& account, const std:
   // TRID-4: a fresh random counter (and a fresh answer cache) per session.
   McEventSink& sink = *this;
   const auto first_trid = static_cast<std::uint32_t>(rng_.Range(1, 2147483647));
+  if (session_) sg_resends_before_ += session_->link_stats().resends;  // keep the count across logins
   session_ = std::make_unique<SgSession>(config_, sg_endpoint_, first_trid, cache(), sink);
   return session_->Login(now, account, password);
 }
