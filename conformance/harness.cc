@@ -265,6 +265,10 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
     off += static_cast<std::size_t>(n);
   }
   reference::http::ResponseParser parser(1 << 20);
+  // RFC 9110 §9.3.2: a HEAD response ends with its header block; bytes after
+  // it (a body sent in violation of MS-6) are collected for the case below.
+  const bool head = request_bytes.substr(0, 5) == "HEAD ";
+  parser.SetHeadRequest(head);
   std::string raw;
   char buf[16384];
   for (;;) {
@@ -289,6 +293,23 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
       return Status::Error("CONF-4", "malformed HTTP response: " + s.message());
     }
     if (auto msg = parser.Next()) {
+      if (head) {
+        // Whatever follows within the quiet period (or until close) becomes
+        // the body the case checks is empty.
+        std::string extra(parser.Buffered());
+        for (;;) {
+          pollfd q{fd, POLLIN, 0};
+          if (poll(&q, 1, Remaining(quiet_ms_)) <= 0) break;
+          const ssize_t m = recv(fd, buf, sizeof buf, 0);
+          if (m <= 0 && (m == 0 || (errno != EAGAIN && errno != EINTR))) break;
+          if (m <= 0) continue;
+          raw.append(buf, static_cast<std::size_t>(m));
+          extra.append(buf, static_cast<std::size_t>(m));
+          if (target_.tap) target_.tap->TcpData(fd, false, std::string_view(buf, static_cast<std::size_t>(m)));
+          if (extra.size() > (1u << 20)) break;
+        }
+        msg->body = std::move(extra);
+      }
       wire_.push_back({NowUs(), "recv", "http", raw});
       return *msg;
     }
