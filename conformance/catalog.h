@@ -74,5 +74,8 @@ Outcome NoMediaId();
 // The server roles a case judges (and needs): e.g. {"cs"} for the UDP wire
 // cases, {"sg", "rs"} for SG cases (accounts are registered at RS).
 std::vector<std::string> CaseRoles(const CaseDef& d);
+// Why `clause` cannot be judged against a server from the wire (client-side,
+// storage, timing beyond a run, ...); "" when it can (not_judged.cc).
+std::string NotJudgedReason(const std::string& clause);
 
 }  // namespace mcpsim::conformance

@@ -145,7 +145,7 @@ Outcome AdFlow(Ctx& ctx, wire::Command* aad_out) {
 }  // namespace
 
 void AddCsCases(std::vector<CaseDef>& out) {
-  Add(out, "cs.rup.ok", "RUP is answered AUP 0 with no params", "CS", {"CS-1", "WIRE-19", "MID-1"},
+  Add(out, "cs.rup.ok", "RUP is answered AUP 0 with no params", "CS", {"CS-1", "WIRE-19", "MID-1", "WIRE-1", "WIRE-5"},
       [](Ctx& c) { return ExpectAnswers(c, {Rup(41)}, {{"AUP", 41, 0, 0}}, "CS-1"); });
   Add(out, "wire.trid.echo", "Trids 0 and 4294967295 are echoed unchanged", "WIRE", {"TRID-1", "WIRE-4"},
       [](Ctx& c) {

@@ -209,6 +209,9 @@ Outcome RpsInFlight(Ctx& ctx) {
     return Failed("RCS after ASII", ShowAll(s.log), "SG-LOGIN-4");
   }
   const wire::Command rcs = s.Got("RCS")[0];
+  if (rcs.trid != 1) {
+    return Failed("RCS 1 (the session's first server request)", Show(rcs), "TRID-4: a server starts each session's trids at 1");
+  }
   if (rcs.params.size() != 3 || rcs.params[2] != "0") {
     return Outcome{V::kInformational, "RCS with count 0", Show(rcs), "not judged: a new account's list is not empty"};
   }
@@ -296,9 +299,10 @@ void AddGapCases(std::vector<CaseDef>& out) {
   sg::Add(out, "sg.rsi.not_visible", "RSI to a hidden or not-yet-ACTIVE contact is 304", {"SG-PRES-2", "SG-CHAT-1"},
           RsiNotVisible);
   sg::Add(out, "sg.sync.rps_in_flight", "RPS with the initial sync's final request unanswered is executed",
-          {"SG-SYNC-12", "SG-SESS-2"}, RpsInFlight);
+          {"SG-SYNC-12", "SG-SESS-2", "TRID-4"}, RpsInFlight);
   sg::Add(out, "sg.http.login", "Login, sync by polling and logout over POST /mcp",
-          {"HTTP-3", "HTTP-4", "HTTP-7", "HTTP-8", "HTTP-9", "SG-LOGIN-5", "SG-SESS-3"}, SgHttpLogin, true, "http");
+          {"HTTP-3", "HTTP-4", "HTTP-7", "HTTP-8", "HTTP-9", "SG-LOGIN-5", "SG-SESS-3", "ARCH-5"}, SgHttpLogin, true,
+          "http");
   sg::Add(out, "sg.http.chat", "Chat between a UDP and an HTTP session (pushes in POST responses)",
           {"HTTP-8", "SG-CHAT-7", "SG-CHAT-10"}, SgHttpChat);
   sg::Add(out, "rs.tcp.register", "Registration over TCP: RAP, RBIN/ABIN, REG on one connection",

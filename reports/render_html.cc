@@ -183,6 +183,16 @@ std::string RenderHtml(const Report& r, const Report* baseline) {
       }
       h += "</table></details>";
     }
+    const std::vector<ClauseInfo> unjudged = NotJudgedClauses(r);
+    if (!unjudged.empty()) {
+      h += "<h3>Not judged from the wire (" + std::to_string(unjudged.size()) +
+           ")</h3><details><summary>" + std::to_string(unjudged.size()) +
+           " clauses a peer cannot observe</summary><table><tr><th>clause</th><th>level</th><th>why</th></tr>";
+      for (const ClauseInfo& cl : unjudged) {
+        h += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + H(cl.level) + "</td><td>" + H(cl.not_judged) + "</td></tr>";
+      }
+      h += "</table></details>";
+    }
   }
 
   if (!r.fault.empty()) {

@@ -232,6 +232,7 @@ int Conform(const ConformArgs& a) {
 #endif
   const std::string protocol = FindProtocol();
   if (!protocol.empty()) rep.clauses = reports::ExtractClauses(protocol);
+  for (reports::ClauseInfo& c : rep.clauses) c.not_judged = conformance::NotJudgedReason(c.id);
   if (Status s = reports::WriteReportFiles(rep, a.out, baseline ? &*baseline : nullptr); !s.ok()) {
     std::cerr << "mcpsim conform: cannot write reports: " << s.message() << "\n";
     return 3;
