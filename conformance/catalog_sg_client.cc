@@ -1,8 +1,6 @@
 // The harness-side SG session, registration through RS and the login
 // sequence used by the SG cases (catalog_sg.h).
-#include <unistd.h>
 
-#include <chrono>
 
 #include "conformance/catalog_sg.h"
 #include "core/hash.h"
@@ -30,10 +28,6 @@ Result<reference::HttpResponse> Post(Ctx& c, const std::string& body, const std:
 
 }  // namespace
 
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 SgClient::SgClient(Ctx& ctx, std::string transport, std::string who)
     : ctx_(ctx), tcp_(transport == "tcp"), who_(std::move(who)) {
@@ -50,7 +44,7 @@ SgClient::SgClient(Ctx& ctx, std::string transport, std::string who)
     ctx_.Note(who_ + " is SG over HTTP, first trid " + std::to_string(trid_));
     return;
   }
-  auto h = ctx_.Open(transport);
+  auto h = ctx_.Open(transport, who_);
   if (!h.ok()) {
     error_ = h.status().message();
     return;
@@ -67,7 +61,7 @@ void SgClient::Post(const std::string& body) {
   if (!session_.empty()) req.headers["sessionid"] = session_;
   req.body = owed_ + body;
   owed_.clear();
-  last_post_ms_ = NowMs();
+  last_post_ms_ = ctx_.NowUs() / 1000;
   auto r = ctx_.Http(req);
   if (!r.ok()) {
     ctx_.Note(who_ + ": POST failed: " + r.status().message());
@@ -137,16 +131,16 @@ void SgClient::Take(const wire::Command& c) {
 
 bool SgClient::Pump(int wait_ms, const std::function<bool()>& until) {
   if (h_ < 0) return until && until();
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  const std::int64_t end = ctx_.NowUs() + static_cast<std::int64_t>(wait_ms) * 1000;
   for (;;) {
     if (until && until()) return true;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    const std::int64_t left = (end - ctx_.NowUs() + 999) / 1000;
     if (left <= 0 || ctx_.Expired() || closed()) break;
     if (http_) {
       // Poll (HTTP-9): at once when answers are owed, else every 100 ms.
-      const std::int64_t since = NowMs() - last_post_ms_;
+      const std::int64_t since = ctx_.NowUs() / 1000 - last_post_ms_;
       if (owed_.empty() && since < 100) {
-        ::usleep(static_cast<useconds_t>(std::min<std::int64_t>(100 - since, left) * 1000));
+        ctx_.Sleep(static_cast<int>(std::min<std::int64_t>(100 - since, left)));
         continue;
       }
       Post("RPOL " + std::to_string(trid_++) + "\r\n");
@@ -222,8 +216,7 @@ void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vect
 namespace {
 
 std::string NewAccount(Ctx& c, const std::string& tag) {
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  Rng rng(c.seed() ^ static_cast<std::uint64_t>(now) ^ (static_cast<std::uint64_t>(getpid()) << 32));
+  Rng rng(c.Fresh());
   return "s" + Hex64(rng.Next()).substr(0, 12) + tag + "@example.com";
 }
 
