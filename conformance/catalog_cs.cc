@@ -236,7 +236,7 @@ void AddCsCases(std::vector<CaseDef>& out) {
   Add(out, "wire.truncated", "Truncated commands: answered 101 when word and trid are complete, else silence",
       "WIRE", {"WIRE-10", "WIRE-22"}, [](Ctx& c) {
         // Padded first (RPAD) so that AMP-1 leaves room for an answer: the
-        // verdict must not depend on the budget (G-48).
+        // verdict must not depend on the budget (G-49).
         const std::string pad = "RPAD 22 " + std::string(60, '0') + "\r\n";
         return ExpectAnswers(c, {"", pad + "RUP 23", pad + "RUP 24 " + kMid + " laun", Rup(4242)},
                              {{"AUP", 24, 101, 0}, {"AUP", 4242, 0, 0}},

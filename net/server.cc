@@ -216,6 +216,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     reference::RsConfig rsc;
     rsc.password_cost = o.password_cost;
     rsc.captcha_format = o.captcha_format;
+    rsc.test_disclose_captcha = o.test_hooks;  // TEST-1
     if (o.tweak_rs) o.tweak_rs(rsc);
     m->rs = std::make_unique<reference::RsRole>(rsc, *m->store, Rng::Stream(o.seed, "role:rs"));
     m->routes.rs = m->rs.get();

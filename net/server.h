@@ -62,6 +62,9 @@ struct ServerOptions {
   // Env time 0); unset: read from the system clock at start. Simulated
   // servers set it, so runs repeat.
   std::optional<std::int64_t> epoch_ms;
+  // TEST-1 test mode (`mcpsim serve --test-hooks`): RS discloses captcha
+  // texts in an HTTP header. Off by default; never on for real users.
+  bool test_hooks = false;
   // Tunables (--config FILE, YAML; see LoadServerConfig).
   std::string min_version = "1.0.0", latest_version = "1.0.0", update_url;
   reference::PasswordCost password_cost;

@@ -27,6 +27,9 @@ class Execution {
   // Builds the world and runs everything; returns a harness error or "".
   std::string Run();
   void Fill(RunResult& r, const std::optional<std::string>& rerun_hash, const std::vector<std::string>& checkers);
+  // External runs: why the run could not be made at all ("" = it ran).
+  const std::string& unimplemented() const { return unimplemented_; }
+  ExternalStage* stage() { return stage_.get(); }
   std::string hash() const { return w_->world().trace().HashHex(); }
 
  private:
@@ -94,6 +97,16 @@ class Execution {
   std::uint64_t text_seq_ = 0;
   bool reaction_scheduled_ = false;
   std::vector<bool> hidden_;  // RunOptions::hide_first_notice, per client
+  // External target (scenarios/external.h); destroyed before w_'s world.
+  std::unique_ptr<ExternalStage> stage_;
+  std::map<std::string, conformance::ProvisionAccount> account_map_;  // scenario account -> real one
+  std::vector<std::string> not_applicable_;
+  std::string unimplemented_;
+  std::uint64_t name_serial_ = 0;
+  // external.cc: provisioning through the protocol; account name mapping.
+  std::string ProvisionExternal();
+  const conformance::ProvisionAccount& Map(const std::string& account);
+  bool external() const { return stage_ != nullptr; }
 };
 
 }  // namespace mcpsim::scenarios

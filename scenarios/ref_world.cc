@@ -77,17 +77,18 @@ RefWorld::RefWorld(RefWorldOptions o) {
   cs_ = std::make_unique<reference::CsRole>(csc, *cs_store_);
   ms_ = std::make_unique<reference::MsRole>(*ms_store_);
 
-  auto host = [&](sim::NodeId n, reference::Role& role, host::HostPorts ports) {
-    hosts_.push_back(std::make_unique<host::RoleHost>(world_->env(n), role));
+  auto host = [&](sim::NodeId n, reference::Role& role, host::HostPorts ports, Env* env = nullptr) {
+    hosts_.push_back(std::make_unique<host::RoleHost>(env ? *env : world_->env(n), role));
     Status s = hosts_.back()->Start(ports);
     if (!s.ok()) throw std::runtime_error(s.ToString());
     return hosts_.back().get();
   };
-  if (o.host_dp) host(dp, *dp_, {std::nullopt, std::nullopt, 80});
-  if (o.host_rs) host(rs, *rs_, {std::nullopt, 1864, 8080});
-  if (o.host_sg) sg_host_ = host(sg, *sg_, {1863, 1863, 8080});
-  if (o.host_cs) host(cs, *cs_, {7000, std::nullopt, std::nullopt});
-  if (o.host_ms) host(ms, *ms_, {std::nullopt, std::nullopt, 80});
+  external_ = static_cast<bool>(o.relay_servers);
+  if (o.host_dp && !external_) host(dp, *dp_, {std::nullopt, std::nullopt, 80});
+  if (o.host_rs && !external_) host(rs, *rs_, {std::nullopt, 1864, 8080});
+  if (o.host_sg && !external_) sg_host_ = host(sg, *sg_, {1863, 1863, 8080});
+  if (o.host_cs && !external_) host(cs, *cs_, {7000, std::nullopt, std::nullopt});
+  if (o.host_ms && !external_) host(ms, *ms_, {std::nullopt, std::nullopt, 80});
 
   for (int i = 0; i < o.clients; ++i) {
     const std::string name = "mc-" + std::to_string(i);
@@ -103,7 +104,15 @@ RefWorld::RefWorld(RefWorldOptions o) {
     mcc.nonconforming_unchecked_voice = o.nonconforming_unchecked_voice;
     mcs_.push_back(std::make_unique<reference::McClient>(mcc, Rng::Stream(o.seed, "role:" + name), name));
     mc_nodes_.push_back(n);
-    mc_hosts_.push_back(host(n, *mcs_.back(), {0, std::nullopt, std::nullopt}));
+    Env* env = nullptr;
+    if (o.wrap_client_env) {
+      wrapped_.push_back(o.wrap_client_env(name, world_->env(n)));
+      env = wrapped_.back().get();
+    }
+    mc_hosts_.push_back(host(n, *mcs_.back(), {0, std::nullopt, std::nullopt}, env));
+  }
+  if (external_) {
+    if (Status s = o.relay_servers(*this); !s.ok()) throw std::runtime_error(s.ToString());
   }
 }
 

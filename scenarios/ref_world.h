@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@
 #include "sim/world.h"
 
 namespace mcpsim::scenarios {
+
+class RefWorld;
 
 struct RefWorldOptions {
   std::uint64_t seed = 1;
@@ -53,6 +56,13 @@ struct RefWorldOptions {
   // Written from the first event on (the constructor throws
   // std::runtime_error if a file cannot be opened).
   std::string trace_path, pcap_path;
+  // External target runs (scenarios/external.h): when set, no server role is
+  // hosted; this installs relays on the server nodes instead (called once,
+  // after every node exists; an error is thrown as std::runtime_error).
+  std::function<Status(RefWorld&)> relay_servers;
+  // When set, each client's role host runs on the Env this returns for its
+  // node (a decorator around `env`, e.g. a capture; RefWorld keeps it).
+  std::function<std::unique_ptr<Env>(const std::string& node, Env& env)> wrap_client_env;
 };
 
 class RefWorld {
@@ -99,6 +109,9 @@ class RefWorld {
   reference::Store& ms_store() { return *ms_store_; }
   sim::NodeId node(const std::string& name) const;
 
+  // True when the server nodes relay to an external target.
+  bool external() const { return external_; }
+
   // Runs until `done()` or until `limit` of virtual time has passed.
   Status RunUntil(const std::function<bool()>& done, TimeUs limit);
   Status RunFor(TimeUs span) { return world_->RunUntil(Now() + span); }
@@ -114,9 +127,11 @@ class RefWorld {
   std::unique_ptr<reference::SgRole> sg_;
   std::vector<std::unique_ptr<reference::McClient>> mcs_;
   std::vector<sim::NodeId> mc_nodes_;
+  std::vector<std::unique_ptr<Env>> wrapped_;  // RefWorldOptions::wrap_client_env (outlive the hosts)
   std::vector<std::unique_ptr<host::RoleHost>> hosts_;
   std::vector<host::RoleHost*> mc_hosts_;
   host::RoleHost* sg_host_ = nullptr;
+  bool external_ = false;
   std::vector<std::pair<std::string, sim::NodeId>> names_;
 };
 

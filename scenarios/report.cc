@@ -70,6 +70,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseShard(const std::str
 }
 
 std::string VerdictLine(const RunResult& r) {
+  if (!r.unimplemented.empty()) return "N/A " + r.scenario + " seed=" + std::to_string(r.seed) + ": " + r.unimplemented;
   std::string s = std::string(r.pass ? "PASS " : "FAIL ") + r.scenario + " seed=" + std::to_string(r.seed);
   if (const CheckResult* f = r.first_failure()) return s + " " + f->checker + ": " + f->reason;
   auto c = [&](const char* k) { return r.counters.count(k) ? r.counters.at(k) : 0; };
@@ -78,11 +79,18 @@ std::string VerdictLine(const RunResult& r) {
        std::to_string(c("dropped")) + " p50=" + yaml::FormatDuration(c("latency_p50_us")) + " p99=" +
        yaml::FormatDuration(c("latency_p99_us"));
   if (r.swarm) s += " swarm=[" + r.swarm_mix + "]";
+  std::string na;
+  for (const CheckResult& c : r.checks) {
+    if (!c.applicable) na += (na.empty() ? "" : ",") + c.checker;
+  }
+  if (!na.empty()) s += " n/a=" + na;
+  if (!r.not_applicable.empty()) s += " skipped_steps=" + std::to_string(r.not_applicable.size());
   return s;
 }
 
 std::string ReplayLine(const RunResult& r) {
-  return "replay: mcpsim run " + r.file + " --seed " + std::to_string(r.seed) + (r.swarm ? " --swarm" : "");
+  return "replay: mcpsim run " + r.file + " --seed " + std::to_string(r.seed) + (r.swarm ? " --swarm" : "") +
+         r.target_flags;
 }
 
 json SummaryJson(const std::vector<json>& results) {

@@ -118,11 +118,14 @@ void Execution::Issue(const Step& st, int step, int c, int rep) {
       std::string typed = st.captcha_text;
       if (st.captcha == CaptchaMode::kWrong) typed = "zzzzz";
       if (st.captcha == CaptchaMode::kRead) {
-        // The simulated user reads the image; RS-9 makes case irrelevant.
-        typed = reference::ReadCaptcha(last_captcha_[static_cast<std::size_t>(c)]).value_or("?");
+        // The simulated user reads the image; RS-9 makes case irrelevant. On
+        // an external target in test mode the TEST-1 hook tells the text.
+        const std::string hook = external() ? stage_->HookCaptchaFor(w_->node_ip("mc-" + std::to_string(c))) : "";
+        typed = !hook.empty() ? hook : reference::ReadCaptcha(last_captcha_[static_cast<std::size_t>(c)]).value_or("?");
         for (char& ch : typed) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       }
-      const std::string account = expand(st.account), pw = expand(st.password);
+      const std::string account = external() ? Map(expand(st.account)).name : expand(st.account);
+      const std::string pw = expand(st.password);
       const std::string again = st.password_again ? expand(*st.password_again) : pw;
       const std::string nick = expand(st.nickname);
       accounts_[static_cast<std::size_t>(c)] = account;
@@ -263,7 +266,35 @@ Status Execution::RunUntilDone(const std::function<bool()>& done) {
 }
 
 std::string Execution::Run() {
+  accounts_.clear();
+  for (int c = 0; c < s_.clients; ++c) accounts_.push_back("user" + std::to_string(c) + "@live.cn");
   RefWorldOptions wo;
+  if (o_.external) {
+    // The real side first: the target (launched), then accounts through the
+    // protocol, then relays on the server nodes (virtual time 0 = now).
+    // A scenario that removes or configures server roles cannot be followed
+    // by a target that is what it is.
+    const std::vector<std::string> all_roles{"dp", "rs", "cs", "ms"};
+    std::string configured;
+    if (s_.servers != all_roles) configured = "servers: a subset of the roles";
+    if (s_.cs_rate_per_s != 0 || s_.cs_burst != 0) configured = "cs_rate_per_s/cs_burst";
+    if (s_.min_version != "1.0.0" || s_.latest_version != "1.3.0") configured = "min_version/latest_version";
+    if (!configured.empty()) {
+      unimplemented_ = "the scenario configures the servers (nodes." + configured +
+                       "), which an external target does not follow";
+      return "";
+    }
+    auto st = ExternalStage::Open(*o_.external, seed_);
+    if (!st.ok()) return "target: " + st.status().ToString();
+    stage_ = std::move(*st);
+    if (std::string err = ProvisionExternal(); !err.empty()) {
+      unimplemented_ = err;
+      return "";
+    }
+    stage_->StartClock();
+    wo.relay_servers = [this](RefWorld& w) { return stage_->Install(w); };
+    wo.wrap_client_env = [this](const std::string& node, Env& env) { return stage_->WrapClient(node, env); };
+  }
   wo.seed = seed_;
   wo.clients = s_.clients;
   wo.world.default_link = s_.default_link;
@@ -290,11 +321,11 @@ std::string Execution::Run() {
   }
   last_captcha_.assign(static_cast<std::size_t>(s_.clients), "");
   last_ad_image_.assign(static_cast<std::size_t>(s_.clients), "");
-  accounts_.clear();
-  for (int c = 0; c < s_.clients; ++c) accounts_.push_back("user" + std::to_string(c) + "@live.cn");
   call_.assign(static_cast<std::size_t>(s_.clients), 0);
   hidden_.assign(static_cast<std::size_t>(s_.clients), false);
-  if (std::string err = Provision(); !err.empty()) return "provision: " + err;
+  if (!external()) {
+    if (std::string err = Provision(); !err.empty()) return "provision: " + err;
+  }
   if (Status st = ApplyNetwork(); !st.ok()) return "network: " + st.ToString();
   if (s_.workload) {
     workload_end_ = s_.workload->start + s_.workload->duration;
@@ -381,11 +412,18 @@ Counters Execution::MakeCounters() {
   c["duplicated"] = static_cast<std::int64_t>(ns.duplicated);
   c["corrupted"] = static_cast<std::int64_t>(ns.corrupted);
   c["delivered"] = static_cast<std::int64_t>(ns.delivered);
-  auto stored = w_->cs_store().CountUploads();
-  c["uploads_stored"] = stored.ok() ? static_cast<std::int64_t>(*stored) : -1;
-  c["cs_executed"] = static_cast<std::int64_t>(w_->cs().server_stats().requests_executed);
-  c["cs_replayed"] = static_cast<std::int64_t>(w_->cs().server_stats().duplicates_replayed);
-  c["rs_accounts"] = static_cast<std::int64_t>(w_->rs().stats().accounts_created);
+  if (external()) {
+    // The servers' own counters are not observable: absent (checkers and
+    // expect_counters report them as not applicable).
+    for (const char* k : {"uploads_stored", "cs_executed", "cs_replayed", "rs_accounts"}) c.erase(k);
+    for (const auto& [k, v] : stage_->counters()) c[k] = v;
+  } else {
+    auto stored = w_->cs_store().CountUploads();
+    c["uploads_stored"] = stored.ok() ? static_cast<std::int64_t>(*stored) : -1;
+    c["cs_executed"] = static_cast<std::int64_t>(w_->cs().server_stats().requests_executed);
+    c["cs_replayed"] = static_cast<std::int64_t>(w_->cs().server_stats().duplicates_replayed);
+    c["rs_accounts"] = static_cast<std::int64_t>(w_->rs().stats().accounts_created);
+  }
   std::sort(lat.begin(), lat.end());
   auto pct = [&](int p) -> std::int64_t {
     if (lat.empty()) return 0;
@@ -407,14 +445,29 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   r.trace_lines = w_->world().trace().count();
   r.end_time = w_->Now();
   RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm, notices_, accounts_};
+  view.external = external();
+  std::map<std::string, std::string> renamed;
+  for (const auto& [from, to] : account_map_) renamed[from] = to.name;
+  if (external()) view.renamed = &renamed;
   for (const std::string& name : checkers) {
     const CheckerDef* def = FindChecker(name);
     CheckResult cr;
     cr.checker = name;
     cr.reason = def ? def->check(view) : "unknown checker";
     cr.pass = cr.reason.empty();
+    if (IsNotApplicable(cr.reason)) {
+      cr.reason = cr.reason.substr(1);
+      cr.pass = true;
+      cr.applicable = false;
+    } else if (!cr.pass && name == "expectations" && !not_applicable_.empty()) {
+      // A step that could not be done here leaves expectations unjudgeable.
+      cr.reason = "steps skipped on an external target (" + not_applicable_.front() + "), so: " + cr.reason;
+      cr.pass = true;
+      cr.applicable = false;
+    }
     r.checks.push_back(cr);
   }
+  r.not_applicable = not_applicable_;
 }
 
 RunResult RunScenario(const Scenario& given, const RunOptions& o) {
@@ -423,12 +476,14 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   r.file = given.file;
   r.seed = o.seed.value_or(given.seed);
   r.swarm = o.swarm;
+  r.external = o.external != nullptr;
+  if (o.external) r.target_flags = o.external->Flags();
   Scenario s = given;
   if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed);
   const std::vector<std::string>& checkers = o.only_checkers.empty() ? s.checkers : o.only_checkers;
   bool rerun = false;
   for (const auto& c : checkers) {
-    if (const CheckerDef* d = FindChecker(c); d && d->needs_rerun) rerun = true;
+    if (const CheckerDef* d = FindChecker(c); d && d->needs_rerun) rerun = !o.external;  // a real server never replays
   }
   std::optional<std::string> rerun_hash;
   if (rerun) {
@@ -442,10 +497,18 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   if (std::string err = ex.Run(); !err.empty()) {
     r.checks.push_back({"harness", false, err});
     r.pass = false;
+    if (ex.stage()) r.target = ex.stage()->target_text();
+    return r;
+  }
+  if (ex.stage()) r.target = ex.stage()->target_text();
+  if (!ex.unimplemented().empty()) {
+    r.unimplemented = ex.unimplemented();
+    r.pass = true;  // not a failure; reported N/A, never PASS
     return r;
   }
   ex.Fill(r, rerun_hash, checkers);
   r.pass = r.first_failure() == nullptr;
+  if (ex.stage()) r.wire = ex.stage()->Transcript();
   return r;
 }
 
@@ -455,14 +518,22 @@ nlohmann::ordered_json ResultJson(const RunResult& r) {
   j["file"] = r.file;
   j["seed"] = r.seed;
   j["verdict"] = r.pass ? "PASS" : "FAIL";
+  if (!r.unimplemented.empty()) j["verdict"] = "N/A";
   j["swarm"] = r.swarm;
   if (r.swarm) j["swarm_mix"] = r.swarm_mix;
+  if (r.external) {
+    j["external"] = true;
+    j["target"] = r.target;
+    j["target_flags"] = r.target_flags;
+    if (!r.unimplemented.empty()) j["unimplemented"] = r.unimplemented;
+    j["not_applicable"] = r.not_applicable;
+  }
   j["trace_hash"] = r.trace_hash;
   j["trace_lines"] = r.trace_lines;
   j["end_time_us"] = r.end_time;
   auto checks = nlohmann::ordered_json::array();
   for (const CheckResult& c : r.checks) {
-    checks.push_back({{"checker", c.checker}, {"pass", c.pass}, {"reason", c.reason}});
+    checks.push_back({{"checker", c.checker}, {"pass", c.pass}, {"reason", c.reason}, {"applicable", c.applicable}});
   }
   j["checkers"] = checks;
   j["counters"] = r.counters;

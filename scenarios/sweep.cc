@@ -33,6 +33,8 @@ json RunOne(const Scenario& s, std::uint64_t seed, const SweepOptions& o, bool r
   RunOptions ro;
   ro.seed = seed;
   ro.swarm = o.swarm;
+  ro.external = o.external;
+  if (o.external) recheck = false;
   if (recheck) {
     ro.only_checkers = s.checkers;
     if (std::find(s.checkers.begin(), s.checkers.end(), "determinism") == s.checkers.end()) {
@@ -47,6 +49,7 @@ json RunOne(const Scenario& s, std::uint64_t seed, const SweepOptions& o, bool r
 void Account(SweepOutcome& out, const json& j) {
   ++out.total;
   if (j["verdict"] == "PASS") ++out.passed;
+  if (j["verdict"] == "N/A") ++out.not_applicable;
   if (j.value("determinism_rechecked", false)) {
     ++out.determinism_runs;
     for (const json& c : j["checkers"]) {
@@ -107,6 +110,7 @@ SweepOutcome RunSweep(const std::vector<Scenario>& scenarios, const SweepOptions
                              std::to_string(k) + "/" + std::to_string(jobs), "--determinism-every",
                              std::to_string(o.determinism_every)});
     if (o.swarm) args.push_back("--swarm");
+    args.insert(args.end(), o.worker_args.begin(), o.worker_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

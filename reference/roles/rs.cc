@@ -95,6 +95,7 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   s->captcha_live = true;
   s->captcha_expires = ctx.now + config_.captcha_ttl;
   ++stats_.captchas;
+  if (config_.test_disclose_captcha && ctx.via == Via::kHttp) http_captcha_ = c.text;  // TEST-1
   const std::size_t total = c.png.size();
   for (std::size_t off = 0; off < total; off += 1024) {  // RS-4, LIM-9
     const std::uint32_t trid = s->push.NextTrid();
@@ -211,9 +212,12 @@ HttpResponse RsRole::OnHttp(TimeUs now, const HttpRequest& req) {
     return resp;
   }
   http_created_.clear();
+  http_captcha_.clear();
   resp = server_.OnHttpBody(now, req);
   if (!http_created_.empty()) resp.headers["sessionid"] = http_created_;  // HTTP-7
+  if (!http_captcha_.empty()) resp.headers["x-mcp-test-captcha"] = http_captcha_;  // TEST-1
   http_created_.clear();
+  http_captcha_.clear();
   return resp;
 }
 

@@ -31,6 +31,10 @@ struct RsConfig {
   // TEST-ONLY defect switch (mcpsim serve --mutant): false lets a captcha be
   // used again after a REG (violates RS-7). Never false when conforming.
   bool captcha_single_use = true;
+  // TEST-1 (PROTOCOL.md §7.2, OPTIONAL, test mode only: `mcpsim serve
+  // --test-hooks`): an HTTP response carrying AAP also carries the captcha
+  // text in `X-MCP-Test-Captcha`. Off by default; never on in production.
+  bool test_disclose_captcha = false;
 };
 
 struct RsStats {
@@ -92,6 +96,7 @@ class RsRole final : public Role, private CommandHandler {
   std::map<std::uint64_t, std::string> by_conn_;  // TCP conn -> session id
   std::map<std::uint64_t, Endpoint> conn_peer_;
   std::string http_created_;  // session created by the current HTTP request
+  std::string http_captcha_;  // TEST-1: captcha text of a RAP in the current HTTP request
   std::uint32_t next_captcha_id_ = 1;
   std::vector<Output> out_;
   RsStats stats_;

@@ -36,6 +36,34 @@
 namespace mcpsim::cli {
 int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed);
 int ConformSelfTestWorker(conformance::SelfTestOptions o, std::uint64_t seed);
+int ConformScenarios(const std::string& dir, const conformance::Target& real, std::uint64_t seed,
+                     const std::string& accounts, sim::PcapngWriter* pcap, reports::Report& rep);  // run_external.cc
+
+// PROTOCOL.md next to the current directory or above the binary (also used
+// by `mcpsim run` for the report set of external runs).
+std::string FindProtocol() {
+  namespace fs = std::filesystem;
+  auto read = [](const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  std::vector<fs::path> roots{fs::current_path()};
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) roots.push_back(exe.parent_path());
+  for (fs::path dir : roots) {
+    for (int up = 0; up < 6 && !dir.empty(); ++up, dir = dir.parent_path()) {
+      for (const fs::path& cand : {dir / "reference" / "PROTOCOL.md", dir / "PROTOCOL.md"}) {
+        if (fs::is_regular_file(cand, ec)) return read(cand);
+      }
+      if (dir == dir.parent_path()) break;
+    }
+  }
+  return "";
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -47,6 +75,7 @@ struct ConformArgs {
   std::string fault, listen, client_timers;
   std::vector<std::string> ad_slots, media_ids;  // the target's catalogue (issue 14)
   std::vector<std::string> roles, require;        // --roles, --require (ARCH-1)
+  std::string scenarios, accounts;  // --scenarios DIR (scenario cases), --accounts FILE
   bool strict = false, list = false, client = false;
   bool self_test = false;  // --self-test (conformance/selftest.h)
   bool self_test_worker = false;  // --self-test-worker (internal: one share of a virtual self-test)
@@ -61,23 +90,6 @@ std::string ReadFile(const fs::path& p) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-// PROTOCOL.md next to the current directory or above the binary.
-std::string FindProtocol() {
-  std::vector<fs::path> roots{fs::current_path()};
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) roots.push_back(exe.parent_path());
-  for (fs::path dir : roots) {
-    for (int up = 0; up < 6 && !dir.empty(); ++up, dir = dir.parent_path()) {
-      for (const fs::path& cand : {dir / "reference" / "PROTOCOL.md", dir / "PROTOCOL.md"}) {
-        if (fs::is_regular_file(cand, ec)) return ReadFile(cand);
-      }
-      if (dir == dir.parent_path()) break;
-    }
-  }
-  return "";
 }
 
 int Usage(const std::string& msg) {
@@ -266,6 +278,13 @@ int Conform(ConformArgs a) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   });
+  if (!a.scenarios.empty()) {
+    // Scenario files as cases (`scenario.<name>`), against the real target
+    // (their own network section applies, not --fault), in the same report.
+    const TimeUs t0 = real.Now();
+    if (int rc = ConformScenarios(a.scenarios, direct, a.seed, a.accounts, capture->writer(), rep); rc != 0) return rc;
+    rep.duration_us += real.Now() - t0;
+  }
   if (launched) launched->Stop();
   if (proxy) {
     rep.fault = a.fault;
@@ -351,6 +370,12 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                                    "streams (delay/jitter per segment as above): split=1, segment=N, coalesce=P, "
                                    "coalesce_hold, reset=P, stall_reset, connect_timeout; windows: partition=2s-4s, "
                                    "clog=START-END (repeatable); decisions from --seed");
+                    cmd.add_option("--scenarios", a->scenarios,
+                                   "Also run every scenario file of this folder against the target (its clients "
+                                   "through the scenario's simulated network) as case scenario.<name>");
+                    cmd.add_option("--accounts", a->accounts,
+                                   "Existing accounts for --scenarios, one `account password` per line (before "
+                                   "registering new ones)");
                     cmd.add_flag("--client", a->client,
                                  "Client conformance: act as DP/RS/MS (HTTP) and CS (UDP) at --listen and check "
                                  "the client started by --launch ({dp} {udp} {dir} are substituted; the client "

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
+#include "scenarios/external.h"
+#include "sim/pcap.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -21,7 +25,21 @@ struct RunArgs {
   std::vector<std::string> paths;
   std::string seed, seeds, out, trace, pcap;
   bool swarm = false, broken_dedup = false;
+  // An external target (scenarios/external.h).
+  std::string udp, tcp, http, launch, accounts;
 };
+
+}  // namespace
+
+// tools/verbs/run_external.cc
+std::optional<scenarios::ExternalTarget> ExternalFromFlags(const std::string& udp, const std::string& tcp,
+                                                          const std::string& http, const std::string& launch,
+                                                          const std::string& accounts, std::string& err);
+Status WriteTargetReport(const std::string& dir, const std::vector<scenarios::Scenario>& scenarios,
+                         const std::vector<std::pair<std::size_t, scenarios::RunResult>>& runs,
+                         const scenarios::ExternalTarget& t, std::uint64_t seed);
+
+namespace {
 
 int Run(const RunArgs& a) {
   if (!a.seed.empty() && !a.seeds.empty()) {
@@ -36,6 +54,16 @@ int Run(const RunArgs& a) {
                 << "' (use --seed N or --seeds A..B)\n";
       return 2;
     }
+  }
+  std::string err;
+  auto external = ExternalFromFlags(a.udp, a.tcp, a.http, a.launch, a.accounts, err);
+  if (!err.empty()) {
+    std::cerr << "mcpsim: error: " << err << "\n";
+    return 2;
+  }
+  if (external && a.broken_dedup) {
+    std::cerr << "mcpsim: error: --broken-dedup changes the reference servers; it has no meaning against a target\n";
+    return 2;
   }
   auto loaded = LoadScenarios(a.paths);
   if (!loaded.ok()) {
@@ -52,6 +80,15 @@ int Run(const RunArgs& a) {
   std::vector<nlohmann::ordered_json> results;
   bool failed = false;
   std::string last_hash;
+  // External runs with --out: one report set (report.json, junit.xml,
+  // index.html with the transcripts, summary.md, run.pcap).
+  sim::PcapngWriter pcap;
+  std::vector<std::pair<std::size_t, RunResult>> target_runs;
+  if (external && !a.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.out, ec);
+    if (pcap.Open(a.out + "/run.pcap").ok()) external->pcap = &pcap;
+  }
   for (const Scenario& s : scenarios) {
     const std::uint64_t lo = range ? range->first : s.seed, hi = range ? range->second : s.seed;
     for (std::uint64_t seed = lo;; ++seed) {
@@ -61,6 +98,7 @@ int Run(const RunArgs& a) {
       o.pcap_path = a.pcap;
       o.swarm = a.swarm;
       o.broken_dedup = a.broken_dedup;
+      if (external) o.external = &*external;
       const RunResult r = RunScenario(s, o);
       std::cout << VerdictLine(r) << "\n";
       if (!r.pass) {
@@ -70,6 +108,7 @@ int Run(const RunArgs& a) {
       std::cout.flush();
       last_hash = r.trace_hash;
       if (!a.out.empty()) results.push_back(ResultJson(r));
+      if (external && !a.out.empty()) target_runs.emplace_back(static_cast<std::size_t>(&s - scenarios.data()), r);
       if (seed == hi) break;
     }
   }
@@ -78,8 +117,17 @@ int Run(const RunArgs& a) {
       std::cerr << "mcpsim: error: " << st.message() << "\n";
       return 3;
     }
+    if (external) {
+      pcap.Close();
+      const std::uint64_t seed = range ? range->first : (scenarios.empty() ? 0 : scenarios.front().seed);
+      if (Status st = WriteTargetReport(a.out, scenarios, target_runs, *external, seed); !st.ok()) {
+        std::cerr << "mcpsim: error: " << st.message() << "\n";
+        return 3;
+      }
+    }
   }
-  if (single) std::cout << "trace-hash: " << last_hash << "\n";
+  // A run against a real server does not replay bit for bit: no trace hash.
+  if (single && !external) std::cout << "trace-hash: " << last_hash << "\n";
   return failed ? 1 : 0;
 }
 
@@ -98,6 +146,16 @@ RegisterVerb reg{{"", "run",
                     cmd.add_option("--pcap", a->pcap, "Write a pcap of all traffic (one run only)");
                     cmd.add_flag("--swarm", a->swarm,
                                  "Replace the network with the fault mix drawn from the seed (see sweep)");
+                    cmd.add_option("--udp", a->udp, "External target: UDP address HOST:PORT (CS, SG)");
+                    cmd.add_option("--tcp", a->tcp, "External target: TCP address HOST:PORT (RS, SG)");
+                    cmd.add_option("--http", a->http, "External target: HTTP URL or HOST:PORT (DP, RS, MS, SG)");
+                    cmd.add_option("--launch", a->launch,
+                                   "External target: shell command starting it (its `listening` lines give the "
+                                   "addresses); one fresh target per run. The scenario's clients talk to it through "
+                                   "the scenario's simulated network, paced by the wall clock");
+                    cmd.add_option("--accounts", a->accounts,
+                                   "External target: existing accounts, one `account password` per line (used "
+                                   "before registering new ones)");
                     cmd.add_flag("--broken-dedup", a->broken_dedup,
                                  "TEST-ONLY: run a broken reference whose servers do not suppress "
                                  "duplicate requests (checkers must catch it)");

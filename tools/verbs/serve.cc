@@ -29,6 +29,7 @@ struct ServeArgs {
   std::string roles = "dp,rs,cs,ms,sg";
   std::string mutant;  // conformance/mutants.h: one deliberate defect
   bool list_mutants = false;
+  bool test_hooks = false;  // TEST-1
   std::optional<std::uint64_t> seed;
   double udp_rate = 0, udp_burst = 0;
   std::int64_t idle_ms = 120000;
@@ -95,6 +96,8 @@ int Serve(const ServeArgs& a) {
     if (Status s = net::LoadServerConfig(a.config, o); !s.ok()) return Fail(2, s.message());
   }
   o.db = a.db;
+  o.test_hooks = a.test_hooks;
+  if (a.test_hooks) spdlog::warn("serve: test mode: RS discloses captcha texts (TEST-1); never use with real users");
 
   boost::asio::io_context io(1);  // one thread runs everything
   net::AsioEnvOptions eo;
@@ -146,6 +149,10 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                     cmd.add_option("--key-file", a->key_file, "ENC-2 key table: lines `<key id> <64 hex>`");
                     cmd.add_option("--db", a->db, "SQLite store (created on first start)")->capture_default_str();
                     cmd.add_option("--config", a->config, "YAML config (dp, rs, cs, ads)");
+                    cmd.add_flag("--test-hooks", a->test_hooks,
+                                 "Test mode (PROTOCOL.md TEST-1): HTTP answers carrying AAP also carry the captcha "
+                                 "text in X-MCP-Test-Captcha, so test tools can register accounts. Off by default; "
+                                 "never for real users");
                     cmd.add_option("--roles", a->roles, "Roles to run, comma-separated: dp,rs,cs,ms,sg")->capture_default_str();
                     cmd.add_option("--seed", a->seed, "Seed of the roles' random streams (default: from the OS)");
                     cmd.add_option("--udp-rate", a->udp_rate, "Per-source-address datagram rate limit (/s; 0 = off)");
