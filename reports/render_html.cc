@@ -204,6 +204,15 @@ std::string RenderHtml(const Report& r, const Report* baseline) {
       }
       h += "</table></details>";
     }
+    const std::vector<ClauseInfo> unjudged = NotJudgedClauses(r);
+    if (!unjudged.empty()) {
+      h += "<details><summary>Not judged from the wire (" + std::to_string(unjudged.size()) +
+           "): clauses a peer cannot observe</summary><table><tr><th>clause</th><th>level</th><th>why</th></tr>";
+      for (const ClauseInfo& cl : unjudged) {
+        h += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + H(cl.level) + "</td><td>" + H(cl.not_judged) + "</td></tr>";
+      }
+      h += "</table></details>";
+    }
   }
   h += "<h2>Charts</h2><details><summary>duration per case (ms)</summary>" + BarChart(r, "", "ms") + "</details>";
   h += "<details><summary>Latency, first request to first answer (ms)</summary>" + BarChart(r, "latency_ms", "ms") +

@@ -185,6 +185,11 @@ std::string RenderMarkdown(const Report& r, const Report* baseline) {
     std::string ids;
     for (const ClauseInfo& c : missing) ids += (ids.empty() ? "" : ", ") + c.id;
     m += (ids.empty() ? std::string("None.") : ids) + "\n";
+    const std::vector<ClauseInfo> unjudged = NotJudgedClauses(r);
+    if (!unjudged.empty()) {
+      m += "\n## Not judged from the wire (" + std::to_string(unjudged.size()) + ")\n\n";
+      for (const ClauseInfo& c : unjudged) m += "- " + c.id + ": " + c.not_judged + "\n";
+    }
   }
   if (baseline) {
     std::map<std::string, Verdict> before;

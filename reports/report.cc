@@ -106,7 +106,7 @@ std::vector<ClauseInfo> ExtractClauses(std::string_view md) {
     std::string id, rest;
     if (ClauseStart(line, id, rest)) {
       finish();
-      out.push_back(ClauseInfo{id, "", rest});
+      out.push_back(ClauseInfo{id, "", rest, ""});
       body = rest;
       open = true;
     } else if (open) {
@@ -235,7 +235,11 @@ std::string ToJson(const Report& r, int indent) {
   }
   j["cases"] = cases;
   json clauses = json::array();
-  for (const ClauseInfo& c : r.clauses) clauses.push_back({{"id", c.id}, {"level", c.level}, {"text", c.text}});
+  for (const ClauseInfo& c : r.clauses) {
+    json one = {{"id", c.id}, {"level", c.level}, {"text", c.text}};
+    if (!c.not_judged.empty()) one["not_judged"] = c.not_judged;
+    clauses.push_back(std::move(one));
+  }
   j["clauses"] = clauses;
   json uncovered = json::array();
   for (const ClauseInfo& c : UncoveredClauses(r)) uncovered.push_back(c.id);
@@ -292,7 +296,8 @@ Result<Report> FromJson(std::string_view text) {
       r.cases.push_back(std::move(k));
     }
     for (const json& c : j.value("clauses", json::array())) {
-      r.clauses.push_back(ClauseInfo{c.value("id", ""), c.value("level", ""), c.value("text", "")});
+      r.clauses.push_back(
+          ClauseInfo{c.value("id", ""), c.value("level", ""), c.value("text", ""), c.value("not_judged", "")});
     }
     if (j.contains("fault")) {
       const json& f = j.at("fault");
@@ -313,7 +318,19 @@ std::vector<ClauseInfo> UncoveredClauses(const Report& r) {
   }
   std::vector<ClauseInfo> out;
   for (const ClauseInfo& c : r.clauses) {
-    if ((c.level == "MUST" || c.level == "SHOULD") && !cited.count(c.id)) out.push_back(c);
+    if ((c.level == "MUST" || c.level == "SHOULD") && !cited.count(c.id) && c.not_judged.empty()) out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<ClauseInfo> NotJudgedClauses(const Report& r) {
+  std::map<std::string, int> cited;
+  for (const CaseResult& c : r.cases) {
+    for (const std::string& id : c.clauses) cited[id]++;
+  }
+  std::vector<ClauseInfo> out;
+  for (const ClauseInfo& c : r.clauses) {
+    if ((c.level == "MUST" || c.level == "SHOULD") && !cited.count(c.id) && !c.not_judged.empty()) out.push_back(c);
   }
   return out;
 }

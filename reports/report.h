@@ -59,9 +59,17 @@ bool IsFlaky(const CaseResult& c);
 
 // A normative clause of PROTOCOL.md and its requirement level.
 struct ClauseInfo {
+  ClauseInfo() = default;
+  // {id, level, text} stays valid; not_judged is optional.
+  ClauseInfo(std::string id_, std::string level_, std::string text_, std::string not_judged_ = "")
+      : id(std::move(id_)), level(std::move(level_)), text(std::move(text_)), not_judged(std::move(not_judged_)) {}
   std::string id;
   std::string level;  // "MUST", "SHOULD", "MAY", "" (none found)
   std::string text;   // first line, for display
+  // Why no conformance run can judge this clause from the wire (client-side,
+  // storage, timing beyond a run, …); empty when it can. Such a clause is
+  // listed apart from the uncovered ones.
+  std::string not_judged;
 };
 
 struct Report {
@@ -91,8 +99,11 @@ struct Report {
   std::vector<std::string> artifacts;
 };
 
-// MUST/SHOULD clauses of `r.clauses` that no case of `r` cites, in document order.
+// MUST/SHOULD clauses of `r.clauses` that no case of `r` cites and that have
+// no not_judged reason, in document order.
 std::vector<ClauseInfo> UncoveredClauses(const Report& r);
+// MUST/SHOULD clauses no case cites that carry a not_judged reason.
+std::vector<ClauseInfo> NotJudgedClauses(const Report& r);
 
 // Per-case figures derived from the wire transcript, merged into `metrics`
 // unless already set: "latency_ms" (first send to first receive) and

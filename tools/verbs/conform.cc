@@ -6,6 +6,7 @@
 // or harness failure.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <filesystem>
@@ -78,6 +79,8 @@ struct ConformArgs {
   std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
   std::string udps, key_file;  // encrypted UDP target and its ENC-2 key table
   std::string fault, listen, client_timers;
+  std::vector<std::string> ad_slots, media_ids;  // the target's catalogue (issue 14)
+  std::vector<std::string> roles, require;        // --roles, --require (ARCH-1)
   std::string scenarios, accounts;  // --scenarios DIR (scenario cases), --accounts FILE
   std::string seeds;  // --seeds A..B: flakiness
   bool strict = false, list = false, client = false, json = false;
@@ -204,6 +207,26 @@ int Conform(ConformArgs a) {
   o.timeout_ms = a.timeout_ms;
   o.quiet_ms = a.quiet_ms;
   o.seed = a.seed;
+  for (const std::string& s : a.ad_slots) {
+    if (s.empty() || s.size() > 32 || s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+      return Usage("--ad-slot " + s + ": a slot is 1..32 bytes of [a-z0-9_-] (RAD, PROTOCOL.md 7.9.3)");
+    }
+  }
+  for (const std::string& m : a.media_ids) {
+    if (!conformance::MediaIdFromUrl("/media/" + m)) return Usage("--media-id " + m + ": a media id is 1..64 bytes of [A-Za-z0-9_-] (LIM-18)");
+  }
+  for (const std::string& r : a.roles) {
+    if (std::find(conformance::AllRoles().begin(), conformance::AllRoles().end(), r) == conformance::AllRoles().end()) {
+      return Usage("--roles " + r + ": not a role (dp, rs, sg, cs, ms)");
+    }
+    o.roles.insert(r);
+  }
+  for (const std::string& t : a.require) {
+    if (t != "udp" && t != "tcp" && t != "http" && t != "udps") return Usage("--require " + t + ": not a transport (udp, tcp, http, udps)");
+  }
+  o.require = a.require;
+  o.target.ad_slots = a.ad_slots;
+  o.target.media_ids = a.media_ids;
   for (auto [text, slot] : {std::pair{&a.udp, &o.target.udp}, std::pair{&a.tcp, &o.target.tcp},
                             std::pair{&a.http, &o.target.http}, std::pair{&a.udps, &o.target.udps}}) {
     if (text->empty()) continue;
@@ -269,6 +292,7 @@ int Conform(ConformArgs a) {
   bool have_pcap = false;
   std::string harness_error;
   int scenario_rc = 0;  // ConformScenarios' exit code when it failed
+  std::string aborted;  // why the target was given up mid-run (exit 3)
   // One run of the suite with `seed`: all its I/O on one io_context, the Asio
   // Env and its loop; the capture decorator records it (behind the fault
   // proxy: the runner node's view). run.pcap holds the first seed's run.
@@ -314,6 +338,20 @@ int Conform(ConformArgs a) {
         return std::nullopt;
       }
     }
+    // A target that exits or stops answering mid-run ends the run (exit 3).
+    os.aborted = &aborted;
+    const conformance::Target reach = os.target;
+    os.liveness = [&launched, reach, t = a.timeout_ms]() -> std::string {
+      if (launched) {
+        if (std::string why = launched->Exited(); !why.empty()) return why;
+      }
+      Status s;
+      for (int i = 0; i < 3; ++i) {  // behind a lossy fault proxy one probe can be lost
+        s = conformance::CheckReachable(reach, t);
+        if (s.ok()) return "";
+      }
+      return "the target stopped answering: " + s.message();
+    };
     spdlog::info("conform: seed {}{}", seed, fault ? " behind the fault proxy" : "");
     reports::Report rep = conformance::RunCatalog(os, [&](const reports::CaseResult& r) {
       spdlog::debug("conform: seed {} {} {} ({} us, {} wire events)", seed, reports::VerdictName(r.verdict), r.id,
@@ -365,14 +403,22 @@ int Conform(ConformArgs a) {
       std::fflush(stdout);
     }
     reps.push_back(std::move(*rep));
+    if (!aborted.empty()) break;
   }
   if (launched) launched->Stop();
   reports::Report rep = many ? reports::MergeSeedRuns(reps, seeds, a.strict) : std::move(reps.front());
   if (have_pcap) rep.artifacts.push_back("run.pcap");
   rep.strict = a.strict;
   rep.clauses = std::move(clauses.clauses);
+  for (reports::ClauseInfo& c : rep.clauses) c.not_judged = conformance::NotJudgedReason(c.id);
   if (Status s = reports::WriteReportFiles(rep, a.out, baseline ? &*baseline : nullptr); !s.ok()) {
     std::cerr << "mcpsim: error: cannot write reports: " << s.message() << "\n";
+    return 3;
+  }
+  if (!aborted.empty()) {
+    std::printf("run stopped: %s; %zu cases ran, report in %s\n", aborted.c_str(), rep.cases.size(),
+                fs::absolute(a.out).string().c_str());
+    std::cerr << "mcpsim: error: " << aborted << "\n";
     return 3;
   }
   int flaky = 0;
@@ -407,6 +453,19 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--key-file", a->key_file,
                                    "ENC-2 key table for --udps (default: the --key-file of the --launch command)");
                     cmd.add_option("--launch", a->launch, "Shell command starting the target; its `listening` lines give the addresses");
+                    cmd.add_option("--ad-slot", a->ad_slots,
+                                   "An ad slot of the target's catalogue to query with RAD (repeatable or "
+                                   "comma-separated; default: try `top`)")->delimiter(',');
+                    cmd.add_option("--media-id", a->media_ids,
+                                   "A media id the target's MS serves (repeatable; default: learnt from the "
+                                   "imageUrl of an AAD)")->delimiter(',');
+                    cmd.add_option("--roles", a->roles,
+                                   "The roles the target implements, e.g. cs,dp (default all: dp,rs,sg,cs,ms); "
+                                   "cases of other roles are not judged, ARCH-1 transports are required for these")
+                        ->delimiter(',');
+                    cmd.add_option("--require", a->require,
+                                   "Transports that must be given, e.g. udp,tcp,http (a missing one is FAILED, exit 1)")
+                        ->delimiter(',');
                     cmd.add_option("--cases", a->cases, "Glob(s) over case ids, comma-separated")->capture_default_str();
                     cmd.add_flag("--strict", a->strict, "NON-STRICT (SHOULD) failures fail the run");
                     cmd.add_option("--timeout", a->timeout_ms, "Wait for one answer (ms; default 2000, self-test 600); a case gets 10x");

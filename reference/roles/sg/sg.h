@@ -54,6 +54,7 @@ struct SgConfig {
   std::uint32_t rcr_page_records = 4;     // LIM-15 records per RCR page
   bool rcr_stop_and_wait = true;          // SG-SYNC-5: page k+1 only after ACR k
   bool offline_keep_refused = true;       // SG-OFF-5: an RPN answered non-zero keeps the message
+  bool rps_completes_sync = true;         // SG-SYNC-12: an RPS with the final sync request in flight
 };
 
 class SgRole final : public Role, private CommandHandler {
