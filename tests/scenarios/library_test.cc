@@ -51,6 +51,39 @@ INSTANTIATE_TEST_SUITE_P(All, ScenarioLibrary, ::testing::ValuesIn(LibraryFiles(
                            return n;
                          });
 
+// scenarios/regressions: each file is a shrunk failure that a sweep once
+// found, pinned to its own seed (the swarm mix baked in); it must pass.
+const std::string kRegressions = std::string(MCPSIM_SOURCE_DIR) + "/scenarios/regressions";
+
+std::vector<std::string> RegressionFiles() {
+  auto files = ExpandScenarioPaths({kRegressions});
+  return files.ok() ? *files : std::vector<std::string>{};
+}
+
+class RegressionScenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RegressionScenario, PassesOnItsSeed) {
+  auto s = ParseScenarioFile(GetParam());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(s->purpose.empty());
+  RunOptions o;
+  o.seed = s->seed;
+  const RunResult r = RunScenario(*s, o);
+  EXPECT_TRUE(r.pass) << VerdictLine(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, RegressionScenario, ::testing::ValuesIn(RegressionFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string n = p.param.substr(p.param.rfind('/') + 1);
+                           n = n.substr(0, n.find('.'));
+                           for (char& c : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
+
+TEST(ScenarioLibraryShape, HasRegressions) { EXPECT_GE(RegressionFiles().size(), 6u); }
+
 TEST(ScenarioLibraryShape, HasEnoughScenarios) { EXPECT_GE(LibraryFiles().size(), 45u); }
 
 // SG dedup off: a duplicated RSM / ROM executes twice, so a message or an
@@ -214,6 +247,49 @@ TEST(ScenarioShrink, KeepsTheFailureAndShrinks) {
   const RunResult rr = RunScenario(*again, o);
   ASSERT_NE(rr.first_failure(), nullptr);
   EXPECT_EQ(rr.first_failure()->checker, r.checker);
+}
+
+TEST(ScenarioShrink, SignatureSeparatesFailureClasses) {
+  const std::string lost =
+      "send-message by mc-0 (step 5, line 17) issued at 20326ms: message 'message 1 #0.2' acknowledged (ASM 0) "
+      "but never shown to mc-1, a member of call 1 online throughout";
+  const std::string lost_later =
+      "send-message by mc-0 (step 2, line 9) issued at 1.5s: message 'x' acknowledged (ASM 0) "
+      "but never shown to mc-3, a member of call 12 online throughout";
+  EXPECT_EQ(FailureSignature("exactly_once_messages", lost), FailureSignature("exactly_once_messages", lost_later));
+  const std::string refused =
+      "invite by mc-0 (step 4, line 14) issued at 98751451us: expected ok|gave_up, got refused (session is closed, "
+      "not active (SG-SESS-2))";
+  const std::string not_logged_in =
+      "invite by mc-0 (step 1, line 3) issued at 0us: expected ok|gave_up, got refused (not logged in: call Login first)";
+  EXPECT_NE(FailureSignature("expectations", refused), FailureSignature("expectations", not_logged_in));
+  EXPECT_NE(FailureSignature("expectations", refused), FailureSignature("answered_or_gave_up", refused));
+  // The step kind is part of it.
+  std::string message = refused;
+  message.replace(0, 6, "message");
+  EXPECT_NE(FailureSignature("expectations", refused), FailureSignature("expectations", message));
+}
+
+// The shrunk scenario still fails with the same signature, and the
+// shrinker reduces provisioning and settle too.
+TEST(ScenarioShrink, KeepsTheSignatureAndReducesProvisionAndSettle) {
+  Scenario s = Load("sg-chat-duplication");
+  s.extra_contacts = 40;
+  ASSERT_GT(s.settle, 0);
+  RunOptions o;
+  o.seed = 1;
+  o.broken_dedup = true;
+  const ShrinkOutcome r = Shrink(s, o, 200);
+  ASSERT_TRUE(r.failed_initially);
+  EXPECT_FALSE(r.signature.empty());
+  // (40 extra contacts change the sync and with it the timing this failure
+  // needs, so the shrinker may keep them; it must not add any.)
+  EXPECT_LE(r.minimal.extra_contacts, s.extra_contacts);
+  EXPECT_LT(r.minimal.settle, s.settle);
+  EXPECT_LT(r.minimal.time_limit, s.time_limit);
+  const RunResult rr = RunScenario(r.minimal, o);
+  ASSERT_NE(rr.first_failure(), nullptr);
+  EXPECT_EQ(FailureSignature(rr.first_failure()->checker, rr.first_failure()->reason), r.signature);
 }
 
 TEST(ScenarioShrink, PassingRunIsNotShrunk) {
