@@ -59,6 +59,7 @@ void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cm
   if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
   u.timestamp_ms = *t;
   u.received_ms = ctx.now / kMillis;
+  u.trid = cmd.trid();  // CS-1: recorded once even if the answer cache was lost
   if (!store_.AddUpload(u).ok()) return reply.Fail(StatusCode::kStorage);
   ++uploads_;
   reply.Ok();

@@ -7,6 +7,7 @@
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/shrink.h"
+#include "scenarios/swarm.h"
 
 #include <set>
 
@@ -81,6 +82,78 @@ INSTANTIATE_TEST_SUITE_P(All, RegressionScenario, ::testing::ValuesIn(Regression
                            }
                            return n;
                          });
+
+// Sweep failures that need the swarm mix (or a crash drawn by it), pinned to
+// their seeds: each was a real defect, see the comment.
+TEST(RegressionSwarm, PinnedSeedsPass) {
+  struct Case {
+    const char* scenario;
+    std::uint64_t seed;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"sg-chat-partition-heal", 400, "G-47: RSII resent after the initial RCS, gave up in the partition"},
+      {"sg-chat-partition-heal", 1211, "G-47"},
+      {"sg-contact-edit", 1821, "checker: sync run still going"},
+      {"sg-journey-long", 48, "G-50: answers to the ending session's requests replayed to the new one"},
+      {"sg-chat-partition-heal", 44, "checker: the recipient crashed before it could learn its session was lost"},
+  };
+  for (const Case& c : cases) {
+    RunOptions o;
+    o.seed = c.seed;
+    o.swarm = true;
+    const RunResult r = RunScenario(Load(c.scenario), o);
+    EXPECT_TRUE(r.pass) << c.why << ": " << VerdictLine(r);
+  }
+}
+
+TEST(ScenarioCrash, VocabularyParsesAndRoundTrips) {
+  const std::string yaml = R"(name: crash-vocab
+purpose: "crash and restart as steps and as a fault window"
+nodes: {clients: 1, sg: 1}
+network:
+  faults:
+    - {kind: crash, node: cs, start: 1s, end: 3s}
+steps:
+  - {do: crash, node: sg, at: 2s}
+  - {do: restart, node: sg, at: 4s}
+  - {do: crash, node: mc-0}
+  - {do: restart, node: mc-0}
+)";
+  auto s = ParseScenario(yaml, "crash.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->steps.size(), 4u);
+  EXPECT_EQ(s->steps[0].op, StepOp::kCrash);
+  EXPECT_EQ(s->steps[0].node, "sg");
+  EXPECT_EQ(s->steps[1].op, StepOp::kRestart);
+  ASSERT_EQ(s->faults.size(), 1u);
+  EXPECT_EQ(s->faults[0].kind, FaultKind::kCrash);
+  auto again = ParseScenario(ToYaml(*s), "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << ToYaml(*s);
+  EXPECT_EQ(ToYaml(*again), ToYaml(*s));
+  const RunResult r = RunScenario(*s, {});
+  EXPECT_TRUE(r.pass) << VerdictLine(r);
+  // A node that hosts nothing, or a group, cannot crash.
+  for (const char* bad : {"{do: crash, node: clients}", "{do: crash, node: mc-5}", "{do: restart}"}) {
+    const std::string t = "name: x\npurpose: x\nnodes: {clients: 1}\nsteps:\n  - " + std::string(bad) + "\n";
+    EXPECT_FALSE(ParseScenario(t, "bad.yaml").ok()) << bad;
+  }
+  const std::string no_sg = "name: x\npurpose: x\nnodes: {clients: 1}\nsteps:\n  - {do: crash, node: sg}\n";
+  EXPECT_FALSE(ParseScenario(no_sg, "bad.yaml").ok());
+}
+
+// A crash is a swarm choice too (drawn after the link and the windows).
+TEST(ScenarioSwarm, SomeSeedsCrashANode) {
+  Scenario s = Load("sg-chat-two-party");
+  int crashes = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Scenario t = s;
+    ApplySwarm(t, seed);
+    for (const Fault& f : t.faults) crashes += f.kind == FaultKind::kCrash;
+  }
+  EXPECT_GT(crashes, 3);
+  EXPECT_LT(crashes, 30);
+}
 
 TEST(ScenarioLibraryShape, HasRegressions) { EXPECT_GE(RegressionFiles().size(), 6u); }
 
