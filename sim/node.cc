@@ -44,7 +44,7 @@ void SimNode::CancelTimer(TimerId id) {
 }
 
 Result<Endpoint> SimNode::BindDatagram(std::uint16_t port, DatagramFn on_datagram) {
-  if (down_) return Status::Error("SIM-26", name_ + " is down");
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
   if (port == 0) {
     port = FreePort(udp_, udp_hint_);
     if (port == 0) return Status::Error("SIM-6", "no free datagram port on " + name_);
@@ -55,9 +55,18 @@ Result<Endpoint> SimNode::BindDatagram(std::uint16_t port, DatagramFn on_datagra
   return Endpoint::V4(ip_, port);
 }
 
+void SimNode::CloseDatagram(std::uint16_t port) {
+  if (udp_.count(port) == 0 || udp_closing_.count(port) != 0) return;
+  udp_closing_[port] = true;
+  world_->sched_.At(world_->sched_.now(), [this, port] {
+    udp_.erase(port);
+    udp_closing_.erase(port);
+  });
+}
+
 Status SimNode::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) {
-  if (down_) return Status::Error("SIM-26", name_ + " is down");
-  if (udp_.count(from_port) == 0) {
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
+  if (udp_.count(from_port) == 0 || udp_closing_.count(from_port) != 0) {
     return Status::Error("SIM-5", "datagram port " + std::to_string(from_port) + " not bound on " + name_);
   }
   world_->SendDatagram(id_, from_port, to, payload);
@@ -65,7 +74,7 @@ Status SimNode::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes 
 }
 
 Result<Endpoint> SimNode::Listen(std::uint16_t port, AcceptFn on_accept) {
-  if (down_) return Status::Error("SIM-26", name_ + " is down");
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
   if (port == 0) {
     port = FreePort(listeners_, tcp_hint_);
     if (port == 0) return Status::Error("SIM-6", "no free stream port on " + name_);
@@ -77,7 +86,7 @@ Result<Endpoint> SimNode::Listen(std::uint16_t port, AcceptFn on_accept) {
 }
 
 Result<StreamId> SimNode::Connect(const Endpoint& to, StreamHandlers handlers) {
-  if (down_) return Status::Error("SIM-26", name_ + " is down");
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
   return world_->Connect(id_, to, std::move(handlers));
 }
 Status SimNode::StreamSend(StreamId id, Bytes data) { return world_->StreamSend(id_, id, data); }

@@ -239,6 +239,7 @@ void World::SendDatagram(NodeId from, std::uint16_t sport, const Endpoint& to, B
   Link& link = GetLink(from, dst);
   const LinkDecision d = DecideLink(link.cfg, link.state, link.rngs, now, payload.size());
   if (d.drop != DropReason::kNone) return Drop(from, pkt, d.drop);
+  if (d.reordered) ++stats_.reordered;
   const TimeUs clog_end = ClogEnd(from, dst, now);
   for (std::uint8_t i = 0; i < d.copies; ++i) {
     const std::uint32_t idx = AllocPacket();
@@ -284,7 +285,7 @@ void World::Deliver(std::uint32_t idx) {
   auto it = node.udp_.find(p.dport);
   if (node.down_ || node.epoch_ != p.to_epoch || nodes_[p.from]->epoch_ != p.from_epoch) {
     Drop(to, pkt, DropReason::kNodeDown);  // in flight across a crash
-  } else if (it == node.udp_.end()) {
+  } else if (it == node.udp_.end() || node.udp_closing_.count(p.dport) != 0) {
     Drop(to, pkt, DropReason::kPortUnreachable);
   } else {
     ++stats_.delivered;
@@ -292,8 +293,8 @@ void World::Deliver(std::uint32_t idx) {
     trace_.Int("pkt", static_cast<std::int64_t>(pkt));
     trace_.Int("len", static_cast<std::int64_t>(data.size()));
     trace_.End();
-    // Bindings are erased only by CrashNode (never from inside a handler)
-    // and std::map nodes are stable, so `it` survives binds made by the handler.
+    // Bindings are only erased by an event (SimNode::CloseDatagram, a
+    // crash) and std::map nodes are stable, so `it` survives what the handler does.
     it->second(from, Bytes(data.data(), data.size()));
   }
   Packet& q = packets_[idx];
@@ -310,7 +311,7 @@ bool World::node_up(NodeId node) const { return ValidNode(node) && !nodes_[node]
 Status World::CrashNode(NodeId node) {
   if (!ValidNode(node)) return Status::Error("SIM-3", "unknown node id");
   SimNode& n = *nodes_[node];
-  if (n.down_) return Status::Error("SIM-26", n.name() + " is already down");
+  if (n.down_) return Status::Error("SIM-28", n.name() + " is already down");
   n.down_ = true;
   ++n.epoch_;
   trace_.Begin(n.name(), "crash");
@@ -319,6 +320,7 @@ Status World::CrashNode(NodeId node) {
   for (std::uint64_t id : n.timers_) sched_.Cancel(id);
   n.timers_.clear();
   n.udp_.clear();
+  n.udp_closing_.clear();
   n.listeners_.clear();
   CrashConns(node);
   return Status();
@@ -327,7 +329,7 @@ Status World::CrashNode(NodeId node) {
 Status World::RestartNode(NodeId node) {
   if (!ValidNode(node)) return Status::Error("SIM-3", "unknown node id");
   SimNode& n = *nodes_[node];
-  if (!n.down_) return Status::Error("SIM-26", n.name() + " is not down");
+  if (!n.down_) return Status::Error("SIM-28", n.name() + " is not down");
   n.down_ = false;
   trace_.Begin(n.name(), "restart");
   trace_.End();

@@ -25,7 +25,7 @@ TEST(SimCrash, DatagramsInFlightAndTimersAreDropped) {
   ASSERT_TRUE(w.RunUntil(5 * kMillis).ok());
   ASSERT_TRUE(w.CrashNode(b).ok());
   EXPECT_FALSE(w.node_up(b));
-  EXPECT_EQ(w.CrashNode(b).clause(), "SIM-26");
+  EXPECT_EQ(w.CrashNode(b).clause(), "SIM-28");
   // Restart before the datagram would have arrived: it is still dropped (sent
   // to the earlier incarnation), and the old timer never fires.
   ASSERT_TRUE(w.RestartNode(b).ok());
@@ -45,13 +45,13 @@ TEST(SimCrash, DownNodeRefusesEnvCallsAndDropsArrivals) {
   const NodeId a = w.AddNode("a"), b = w.AddNode("b");
   ASSERT_TRUE(w.env(a).BindDatagram(9, [](const Endpoint&, Bytes) {}).ok());
   ASSERT_TRUE(w.CrashNode(b).ok());
-  EXPECT_EQ(w.env(b).BindDatagram(9, [](const Endpoint&, Bytes) {}).status().clause(), "SIM-26");
+  EXPECT_EQ(w.env(b).BindDatagram(9, [](const Endpoint&, Bytes) {}).status().clause(), "SIM-28");
   EXPECT_EQ(w.env(b).Listen(80, [](StreamId, const Endpoint&) { return StreamHandlers{}; }).status().clause(),
-            "SIM-26");
+            "SIM-28");
   ASSERT_TRUE(w.env(a).SendDatagram(9, Endpoint::V4(w.node_ip(b), 9), B("x")).ok());
   ASSERT_TRUE(w.RunUntil(kSeconds).ok());
   EXPECT_EQ(w.stats().drops[static_cast<int>(DropReason::kNodeDown)], 1u);
-  EXPECT_EQ(w.RestartNode(a).clause(), "SIM-26");
+  EXPECT_EQ(w.RestartNode(a).clause(), "SIM-28");
   EXPECT_EQ(w.CrashNode(99).clause(), "SIM-3");
 }
 
@@ -76,7 +76,7 @@ TEST(SimCrash, StreamPeersAreResetAndTheCrashedEndIsSilent) {
   ASSERT_EQ(client_events, std::vector<std::string>{"connected"});
   ASSERT_TRUE(w.CrashNode(s).ok());
   ASSERT_TRUE(w.RunUntil(2 * kSeconds).ok());
-  EXPECT_EQ(client_events, (std::vector<std::string>{"connected", "SIM-25"}));
+  EXPECT_EQ(client_events, (std::vector<std::string>{"connected", "SIM-27"}));
   EXPECT_TRUE(server_events.empty());  // no handler of the crashed node runs
   // While down, a connect is refused (nothing listens).
   std::vector<std::string> again;
