@@ -311,7 +311,7 @@ void McClient::HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& re
   const bool body_ok = resp.status == 200;
   wire::ParseDatagram(resp.body, wire::Limits::Stream(), [&](const wire::CommandView& c, std::uint64_t) {
     // HTTP-10: RS no longer knows our session (it expired, or RS restarted
-    // and lost it): forget it, so the next RAP starts a new one (RS-1, RS-14).
+    // and lost it): forget it, so the next RAP starts a new one (RS-1, RS-15).
     if (c.is_answer() && c.status().value_or(0) == Code(StatusCode::kUnknownSession)) rs_session_.clear();
     if (c.word() == "AAP") {
       if (c.status().value_or(0) != 0) {
