@@ -92,10 +92,10 @@ TEST(RegressionSwarm, PinnedSeedsPass) {
     const char* why;
   };
   const Case cases[] = {
-      {"sg-chat-partition-heal", 400, "G-47: RSII resent after the initial RCS, gave up in the partition"},
-      {"sg-chat-partition-heal", 1211, "G-47"},
+      {"sg-chat-partition-heal", 400, "G-61: RSII resent after the initial RCS, gave up in the partition"},
+      {"sg-chat-partition-heal", 1211, "G-61"},
       {"sg-contact-edit", 1821, "checker: sync run still going"},
-      {"sg-journey-long", 48, "G-50: answers to the ending session's requests replayed to the new one"},
+      {"sg-journey-long", 48, "G-64: answers to the ending session's requests replayed to the new one"},
       {"sg-chat-partition-heal", 44, "checker: the recipient crashed before it could learn its session was lost"},
   };
   for (const Case& c : cases) {

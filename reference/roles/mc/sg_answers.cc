@@ -104,7 +104,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
         state_ = SgState::kGoingOnline;
         // The SG session starts here: answers given before AAT 0 (to requests
         // of a session SG was still ending, answered 300) must not be
-        // replayed to this one's requests, whose trids start at 1 again (G-50).
+        // replayed to this one's requests, whose trids start at 1 again (G-64).
         link_.ClearServerAnswers();
         Pending next;
         Send(now, Req::kRsii, "RSII", [&](wire::LineWriter& w) {  // SG-LOGIN-5, CACHE-3
