@@ -56,6 +56,12 @@ Status Execution::ApplyNetwork() {
   }
   for (const Fault& f : s_.faults) {
     Status st;
+    if (f.kind == FaultKind::kCrash) {
+      const std::string node = f.node;
+      w.scheduler().At(f.start, [this, node] { CrashNode(node, -1); });
+      w.scheduler().At(f.end, [this, node] { RestartNode(node, -1); });
+      continue;
+    }
     if (f.kind == FaultKind::kPartition) {
       st = w.Partition(Nodes(f.a), Nodes(f.b), f.start, f.end, f.two_way);
     } else if (f.kind == FaultKind::kClogNode) {
@@ -104,7 +110,81 @@ std::string Execution::MediaUrl(int client, const std::string& tmpl) {
   return ReplaceAll(ReplaceAll(tmpl, "${ad.image}", ad), "${ms}", ms);
 }
 
+namespace {
+std::optional<McOp> McOpOfStep(StepOp op) {
+  switch (op) {
+    case StepOp::kDispatch: return McOp::kDispatch;
+    case StepOp::kCaptcha: return McOp::kCaptcha;
+    case StepOp::kRegister: return McOp::kRegister;
+    case StepOp::kUpload: return McOp::kUpload;
+    case StepOp::kAd: return McOp::kAd;
+    case StepOp::kMedia: return McOp::kMedia;
+    case StepOp::kLogin: return McOp::kLogin;
+    case StepOp::kLogout: return McOp::kLogout;
+    case StepOp::kContact: return McOp::kEditContact;
+    case StepOp::kPresence: return McOp::kSetPresence;
+    case StepOp::kProfile: return McOp::kSetProfile;
+    case StepOp::kInvite: return McOp::kInvite;
+    case StepOp::kAddMember: return McOp::kAddMember;
+    case StepOp::kMessage: return McOp::kSendMessage;
+    case StepOp::kLeave: return McOp::kLeave;
+    case StepOp::kOffline: return McOp::kSendOffline;
+    case StepOp::kFile: return McOp::kOfferFile;
+    case StepOp::kVoice: return McOp::kSendVoice;
+    case StepOp::kNudge: return McOp::kSendNudge;
+    default: return std::nullopt;
+  }
+}
+}  // namespace
+
+void Execution::RefuseDown(const Step& st, int step, int c) {
+  const auto op = McOpOfStep(st.op);
+  if (!op) return;  // accept_privacy, a back-end nudge: nothing the phone does
+  OpRecord& r = Record(c, step, *op, (std::uint64_t{1} << 63) + ++down_op_);
+  McEvent e;
+  e.op = *op;
+  e.outcome = Outcome::kRefused;
+  e.detail = "mc-" + std::to_string(c) + " is down (crashed, not restarted)";
+  e.at = w_->Now();
+  r.event = std::move(e);
+  --open_;
+}
+
+void Execution::CrashNode(const std::string& name, int step) {
+  Collect();
+  if (Status st = w_->Crash(name); !st.ok()) {
+    notes_.push_back((step < 0 ? std::string("crash window") : "step " + std::to_string(step + 1)) + ": " +
+                     st.ToString());
+    return;
+  }
+  if (name.rfind("mc-", 0) != 0) return;
+  const int c = std::stoi(name.substr(3));
+  for (OpRecord& r : ops_) {
+    if (r.client != c || r.event) continue;
+    McEvent e;
+    e.op = r.op;
+    e.outcome = Outcome::kRefused;
+    e.detail = "lost in the crash of " + name;
+    e.at = w_->Now();
+    r.event = std::move(e);
+    --open_;
+  }
+  // The next incarnation numbers its ops from 1 again.
+  for (auto it = by_op_.begin(); it != by_op_.end();) it = it->first.first == c ? by_op_.erase(it) : std::next(it);
+  if (static_cast<std::size_t>(c) < call_.size()) call_[static_cast<std::size_t>(c)] = 0;
+  offers_.erase(std::remove_if(offers_.begin(), offers_.end(), [c](const auto& o) { return o.first == c; }),
+                offers_.end());
+}
+
+void Execution::RestartNode(const std::string& name, int step) {
+  if (Status st = w_->Restart(name); !st.ok()) {
+    notes_.push_back((step < 0 ? std::string("crash window") : "step " + std::to_string(step + 1)) + ": " +
+                     st.ToString());
+  }
+}
+
 void Execution::Issue(const Step& st, int step, int c, int rep) {
+  if (!w_->mc_up(c)) return RefuseDown(st, step, c);
   auto expand = [&](const std::string& t) {
     return ReplaceAll(ReplaceAll(t, "{i}", std::to_string(rep)), "{c}", std::to_string(c));
   };
@@ -208,6 +288,7 @@ void Execution::ScheduleWorkload(int c, std::shared_ptr<Rng> rng, TimeUs at) {
 
 void Execution::Collect() {
   for (int c = 0; c < w_->clients(); ++c) {
+    if (!w_->mc_up(c)) continue;
     for (McEvent& e : w_->mc(c).TakeEvents()) {
       if (e.outcome == Outcome::kOk && e.op == McOp::kCaptcha) last_captcha_[static_cast<std::size_t>(c)] = e.data;
       if (e.outcome == Outcome::kOk && e.op == McOp::kAd && e.params.size() >= 2 && !e.params[1].empty()) {
@@ -364,6 +445,11 @@ std::string Execution::Run() {
     }
     if (st.op == StepOp::kAwait) {
       if (Status r = RunUntilDone([&] { return open_ == 0; }); !r.ok()) return r.ToString();
+      continue;
+    }
+    if (st.op == StepOp::kCrash || st.op == StepOp::kRestart) {
+      if (st.op == StepOp::kCrash) CrashNode(st.node, idx);
+      if (st.op == StepOp::kRestart) RestartNode(st.node, idx);
       continue;
     }
     for (int rep = 0; rep < st.count; ++rep) {

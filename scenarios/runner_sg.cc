@@ -333,6 +333,10 @@ void Execution::React() {
     reaction_scheduled_ = false;
     for (Transfer& t : transfers_) {
       if (t.id == 0) continue;
+      if (t.decision == FileDecision::kCancel && !t.cancel_issued && !w_->mc_up(t.sender)) {
+        t.cancel_issued = true;  // the sender crashed: nobody cancels
+        continue;
+      }
       if (t.decision == FileDecision::kCancel && !t.cancel_issued) {
         const std::uint32_t id = t.id;
         Record(t.sender, t.step, McOp::kCancelFile,
@@ -348,6 +352,10 @@ void Execution::React() {
         }
         const int rc = it->first;
         const std::uint32_t id = t.id;
+        if (!w_->mc_up(rc)) {
+          it = offers_.erase(it);
+          continue;
+        }
         const bool accept = t.decision == FileDecision::kAccept;
         Record(rc, t.step, McOp::kFileDecision, w_->Act(rc, [id, accept](auto& mc, TimeUs now) {
                  return accept ? mc.AcceptFile(now, id) : mc.RejectFile(now, id);

@@ -249,6 +249,8 @@ void World::SendDatagram(NodeId from, std::uint16_t sport, const Endpoint& to, B
     p.sport = sport;
     p.dport = to.port;
     p.id = pkt;
+    p.from_epoch = nodes_[from]->epoch_;
+    p.to_epoch = nodes_[dst]->epoch_;
     p.copy = d.copy[i];
     p.data.assign(payload.begin(), payload.end());
     const TimeUs at = d.copy[i].arrival > clog_end ? d.copy[i].arrival : clog_end;
@@ -281,7 +283,9 @@ void World::Deliver(std::uint32_t idx) {
   ApplyFlips(p.copy, data);
   SimNode& node = *nodes_[to];
   auto it = node.udp_.find(p.dport);
-  if (it == node.udp_.end() || node.udp_closing_.count(p.dport) != 0) {
+  if (node.down_ || node.epoch_ != p.to_epoch || nodes_[p.from]->epoch_ != p.from_epoch) {
+    Drop(to, pkt, DropReason::kNodeDown);  // in flight across a crash
+  } else if (it == node.udp_.end() || node.udp_closing_.count(p.dport) != 0) {
     Drop(to, pkt, DropReason::kPortUnreachable);
   } else {
     ++stats_.delivered;
@@ -289,8 +293,8 @@ void World::Deliver(std::uint32_t idx) {
     trace_.Int("pkt", static_cast<std::int64_t>(pkt));
     trace_.Int("len", static_cast<std::int64_t>(data.size()));
     trace_.End();
-    // Bindings are only erased by an event (SimNode::CloseDatagram) and
-    // std::map nodes are stable, so `it` survives what the handler does.
+    // Bindings are only erased by an event (SimNode::CloseDatagram, a
+    // crash) and std::map nodes are stable, so `it` survives what the handler does.
     it->second(from, Bytes(data.data(), data.size()));
   }
   Packet& q = packets_[idx];
@@ -298,6 +302,38 @@ void World::Deliver(std::uint32_t idx) {
   q.data.clear();
   q.next_free = free_packet_;
   free_packet_ = idx;
+}
+
+// ---- crash and restart ----
+
+bool World::node_up(NodeId node) const { return ValidNode(node) && !nodes_[node]->down_; }
+
+Status World::CrashNode(NodeId node) {
+  if (!ValidNode(node)) return Status::Error("SIM-3", "unknown node id");
+  SimNode& n = *nodes_[node];
+  if (n.down_) return Status::Error("SIM-28", n.name() + " is already down");
+  n.down_ = true;
+  ++n.epoch_;
+  trace_.Begin(n.name(), "crash");
+  trace_.Int("timers", static_cast<std::int64_t>(n.timers_.size()));
+  trace_.End();
+  for (std::uint64_t id : n.timers_) sched_.Cancel(id);
+  n.timers_.clear();
+  n.udp_.clear();
+  n.udp_closing_.clear();
+  n.listeners_.clear();
+  CrashConns(node);
+  return Status();
+}
+
+Status World::RestartNode(NodeId node) {
+  if (!ValidNode(node)) return Status::Error("SIM-3", "unknown node id");
+  SimNode& n = *nodes_[node];
+  if (!n.down_) return Status::Error("SIM-28", n.name() + " is not down");
+  n.down_ = false;
+  trace_.Begin(n.name(), "restart");
+  trace_.End();
+  return Status();
 }
 
 }  // namespace mcpsim::sim

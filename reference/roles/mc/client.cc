@@ -32,6 +32,14 @@ McClient::McClient(McConfig config, Rng rng, std::string name)
 
 McClient::~McClient() = default;
 
+void McClient::AdoptCache(std::optional<ClientCache> cache) {
+  cache_ = std::move(cache);
+  if (cache_) {
+    auto accepted = cache_->PrivacyAccepted(config_.device_id);  // PRIV-2
+    privacy_accepted_ = accepted.ok() && *accepted;
+  }
+}
+
 std::uint64_t McClient::NewOp() { return next_op_++; }
 
 void McClient::Emit(McEvent e) { events_.push_back(std::move(e)); }
@@ -302,6 +310,9 @@ void McClient::HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& re
   if (auto s = resp.headers.find("sessionid"); s != resp.headers.end()) rs_session_ = s->second;
   const bool body_ok = resp.status == 200;
   wire::ParseDatagram(resp.body, wire::Limits::Stream(), [&](const wire::CommandView& c, std::uint64_t) {
+    // HTTP-10: RS no longer knows our session (it expired, or RS restarted
+    // and lost it): forget it, so the next RAP starts a new one (RS-1, RS-15).
+    if (c.is_answer() && c.status().value_or(0) == Code(StatusCode::kUnknownSession)) rs_session_.clear();
     if (c.word() == "AAP") {
       if (c.status().value_or(0) != 0) {
         McEvent e{op.op_id, McOp::kCaptcha, McEvent::Outcome::kStatus,

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -84,10 +85,16 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::uint64_t SendNudge(TimeUs now, std::uint32_t call);
   // Overrides the SG address (normally from AQQW).
   void SetSgEndpoint(const Endpoint& sg) { sg_endpoint_ = sg; }
+  const Endpoint& sg_endpoint() const { return sg_endpoint_; }
   // The current (or last) SG session; nullptr before the first Login. Its
   // accessors give the contact list, presence map and conversations.
   const SgSession* sg() const { return session_.get(); }
   ClientCache* cache() { return cache_ ? &*cache_ : nullptr; }
+  // A phone restart (the simulation's crash): the cache is what survives a
+  // crash. TakeCache moves it out of this (dying) client; AdoptCache gives it
+  // to the next one, which reads its privacy acceptance from it (PRIV-2).
+  std::optional<ClientCache> TakeCache() { return std::exchange(cache_, std::nullopt); }
+  void AdoptCache(std::optional<ClientCache> cache);
 
   // Events since the last call, in the order they happened.
   std::vector<McEvent> TakeEvents();

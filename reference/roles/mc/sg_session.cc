@@ -49,7 +49,7 @@ std::uint64_t SgSession::Send(TimeUs now, Req req, std::string_view word, const 
                               Pending p, std::size_t pad_to) {
   p.req = req;
   const bool login_step = req == Req::kRat || req == Req::kRsii || req == Req::kRpsLogin ||
-                          req == Req::kRlo;
+                          req == Req::kRlo || req == Req::kRloStale;
   if (!login_step && link_.outstanding() >= config_.session_window) {  // LIM-20
     if (p.op == 0) return 0;
     McEvent e;
@@ -97,13 +97,19 @@ std::uint64_t SgSession::Login(TimeUs now, const std::string& account, const std
       ++cache_errors_;
     }
   }
+  password_ = password;
+  stale_cleared_ = false;
+  SendRat(now);
+  return login_op_;
+}
+
+void SgSession::SendRat(TimeUs now) {
   Pending p;
   p.op = login_op_;
   Send(now, Req::kRat, "RAT", [&](wire::LineWriter& w) {
-    w.Param(account).Param(password).Param(config_.device_id).Param(config_.client_version);
+    w.Param(account_).Param(password_).Param(config_.device_id).Param(config_.client_version);
     w.Param("1");  // PRIV-3
   }, std::move(p), config_.rat_pad_to);
-  return login_op_;
 }
 
 void SgSession::FailLogin(TimeUs now, McEvent::Outcome outcome, std::uint16_t status,
@@ -254,6 +260,7 @@ void SgSession::OnGaveUp(TimeUs now, std::uint64_t tag) {
     case Req::kRat:
     case Req::kRsii:
     case Req::kRpsLogin:
+    case Req::kRloStale:
       FailLogin(now, McEvent::Outcome::kGaveUp, 0, why);
       return Close(now, McOp::kLogin, why);
     case Req::kRpol:

@@ -139,6 +139,7 @@ class SgSession final : private LinkHandler {
   enum class Req : std::uint8_t {
     kRat, kRsii, kRpsLogin, kRps, kRpol, kRli, kRce, kRlo, kRsi, kRsr, kRcm, kRcmAuto, kRsm, kRsb,
     kRom, kRoi, kRor, kRoc, kRot, kRsv, kRsn,
+    kRloStale,  // SG-LOGIN-15: ends a session SG still holds on this binding
   };
   struct Pending {
     Req req = Req::kRpol;
@@ -198,6 +199,7 @@ class SgSession final : private LinkHandler {
   void OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) override;
   void OnGaveUp(TimeUs now, std::uint64_t tag) override;
   void OnServerRequest(TimeUs now, const wire::CommandView& req, Reply& reply) override;
+  void SendRat(TimeUs now);  // RAT with account_ / password_ (SG-LOGIN-5, -15)
   void SendRps(TimeUs now, Req req, std::uint64_t op, const McProfile& p);
   void AfterAnswer(TimeUs now, const Pending& p, const wire::CommandView& a, std::uint16_t status);
 
@@ -234,6 +236,10 @@ class SgSession final : private LinkHandler {
   SgState state_ = SgState::kAuthenticating;
   std::string account_, token_;
   std::uint64_t login_op_ = 0;
+  // SG-LOGIN-15: the password for the one RAT retry after a 301, and whether
+  // that retry was used.
+  std::string password_;
+  bool stale_cleared_ = false;
   std::string presence_state_;
   std::uint32_t caps_ = 0;
   TimeUs poll_interval_;

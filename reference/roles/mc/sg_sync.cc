@@ -46,7 +46,19 @@ void SgSession::OnRcs(TimeUs now, const wire::CommandView& c, Reply& reply) {
   s.trid = c.trid();
   s.initial = state_ == SgState::kGoingOnline || state_ == SgState::kSyncing;
   sync_ = std::move(s);
-  if (state_ == SgState::kGoingOnline) state_ = SgState::kSyncing;  // ASII may be lost
+  if (state_ == SgState::kGoingOnline) {
+    // ASII may be lost (SG-LOGIN-12): the RCS proves RSII was accepted
+    // (SG-LOGIN-4), so stop resending it. A resent RSII that later gave up
+    // (say, in a partition) would otherwise close the ACTIVE session without
+    // telling anyone (sweep failure sg-chat-partition-heal --swarm seed 400).
+    state_ = SgState::kSyncing;
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (it->second.req != Req::kRsii) continue;
+      link_.Cancel(it->second.trid, "RSII");
+      pending_.erase(it);
+      break;
+    }
+  }
   reply.Ok();
   if (*count == 0) CommitSync(now);  // SG-SYNC-7: complete on ACS 0 for count 0
 }

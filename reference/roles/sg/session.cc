@@ -500,7 +500,7 @@ void SgRole::Reindex() const {
 std::optional<SgRole::SessionInfo> SgRole::SessionOf(std::string_view account) const {
   for (const auto& [id, s] : sessions_) {
     if (s->account == account && s->state != SessionState::kClosed) {
-      return SessionInfo{s->account, s->state, s->presence, s->caps, s->via, s->token};
+      return SessionInfo{s->account, s->state, s->presence, s->caps, s->via, s->token, s->sync_running};
     }
   }
   return std::nullopt;

@@ -89,6 +89,11 @@ class SgRole final : public Role, private CommandHandler {
     std::uint32_t caps = 0;
     Via via = Via::kUdp;
     std::string token;
+    // A contact sync run (SG-SYNC-5, stop-and-wait pages) is still going:
+    // one of its pages is queued or in flight. Each page's push is bounded by
+    // TIMER-3 (give-up closes the session), so a run of P pages may take up
+    // to (P + 1) x 31 s on a lossy link.
+    bool sync_running = false;
   };
   std::optional<SessionInfo> SessionOf(std::string_view account) const;
   std::size_t session_count() const { return sessions_.size(); }
