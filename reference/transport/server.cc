@@ -102,9 +102,9 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
                                      bool cacheable, const wire::Limits& limits) {
   cacheable = cacheable && config_.dedup_enabled;
   if (cacheable) {
-    if (const std::string* cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), cmd.word())) {
+    if (const auto cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), cmd.word())) {
       ++stats_.duplicates_replayed;
-      return *cached;  // TIMER-5: byte-for-byte, never executed again
+      return std::string(*cached);  // TIMER-5: byte-for-byte, never executed again
     }
   }
   Reply reply(cmd.word(), cmd.trid(), limits);

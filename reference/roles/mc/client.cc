@@ -34,7 +34,10 @@ McClient::~McClient() = default;
 
 std::uint64_t McClient::NewOp() { return next_op_++; }
 
-void McClient::Emit(McEvent e) { events_.push_back(std::move(e)); }
+void McClient::Emit(McEvent e) {
+  events_.push_back(std::move(e));
+  if (events_.size() == 1 && doorbell_) doorbell_();
+}
 
 std::vector<McEvent> McClient::TakeEvents() {
   std::vector<McEvent> out;

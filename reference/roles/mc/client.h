@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,6 +92,12 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
 
   // Events since the last call, in the order they happened.
   std::vector<McEvent> TakeEvents();
+  bool has_events() const { return !events_.empty(); }
+  // Optional doorbell: called synchronously (inside the input or action that
+  // produced it) whenever an event lands in an empty queue, so that a host of
+  // many clients drains only those with news instead of polling all of them.
+  // It must not call back into this client.
+  void SetEventDoorbell(std::function<void()> fn) { doorbell_ = std::move(fn); }
 
   // What DP told us (empty until a successful QueryDispatch).
   const std::string& update_advice() const { return update_; }
@@ -170,6 +177,7 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::uint64_t next_http_ = 1;
   TridAllocator http_trids_;
   std::vector<McEvent> events_;
+  std::function<void()> doorbell_;
   std::vector<Output> out_;
   std::map<std::uint64_t, HttpOp> http_;  // by http exchange id
   std::map<std::uint64_t, HttpOp> http_retry_;  // waiting for retry_at

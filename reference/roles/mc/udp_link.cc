@@ -79,9 +79,9 @@ void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handle
     }
     if (cmd.word() == "RPAD") continue;
     ++stats_.server_requests;
-    if (const std::string* cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
+    if (const auto cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
       ++stats_.server_duplicates;
-      Queue(now, *cached);
+      Queue(now, std::string(*cached));
       continue;
     }
     Reply reply(cmd.word(), cmd.trid(), wire::Limits::Datagram());
