@@ -118,8 +118,9 @@ TimeUs UdpLink::NextDeadline() const {
 }
 
 void UdpLink::Drain(std::vector<Output>& out) {
+  if (pending_.empty()) return;
   PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out);
-  pending_.clear();
+  std::vector<std::string>().swap(pending_);  // an idle link keeps no buffer
 }
 
 }  // namespace mcpsim::reference
