@@ -12,9 +12,9 @@
 // invalidates iterators and references to elements; insertion and erasure
 // cost O(n) moves (fine for small n); keys are not const through iterators
 // and must not be modified. Memory: one allocation for all elements (no
-// per-node header); capacity is trimmed when the map shrinks to at most a
-// quarter of it and released when it becomes empty, so an idle map owns no
-// heap.
+// per-node header); growth is by half (slack at most a third), capacity is
+// trimmed when the map shrinks to at most a quarter of it and released when
+// it becomes empty, so an idle map owns no heap.
 #pragma once
 
 #include <algorithm>
@@ -94,6 +94,13 @@ class FlatMap {
   std::pair<iterator, bool> try_emplace(K&& k, Args&&... args) {
     auto it = lower_bound(k);
     if (it != v_.end() && !Compare{}(k, it->first)) return {it, false};
+    if (v_.size() == v_.capacity()) {
+      // Grow by half (at least 4) rather than double: at most a third of the
+      // capacity is slack, which matters for many small maps.
+      const auto i = it - v_.begin();
+      v_.reserve(v_.size() + std::max<size_type>(4, v_.size() / 2));
+      it = v_.begin() + i;
+    }
     it = v_.emplace(it, std::piecewise_construct, std::forward_as_tuple(std::forward<K>(k)),
                     std::forward_as_tuple(std::forward<Args>(args)...));
     return {it, true};
@@ -137,8 +144,8 @@ class FlatMap {
 
   friend bool operator==(const FlatMap& a, const FlatMap& b) { return a.v_ == b.v_; }
   // Equal to a std::map with the same entries (tests compare with a model).
-  template <typename C, typename A>
-  friend bool operator==(const FlatMap& a, const std::map<Key, T, C, A>& b) {
+  template <typename K2, typename C, typename A>
+  friend bool operator==(const FlatMap& a, const std::map<K2, T, C, A>& b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) {
              return x.first == y.first && x.second == y.second;
            });

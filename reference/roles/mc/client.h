@@ -128,6 +128,7 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
   std::string_view name() const override { return name_; }
+  const McConfig& config() const { return config_; }
 
   const LinkStats* cs_stats() const { return svc_ && svc_->cs_ ? &svc_->cs_->stats() : nullptr; }
   // HTTP exchanges sent or waiting for a retry (e.g. the last ABIN answers to
