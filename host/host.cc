@@ -264,9 +264,10 @@ void RoleHost::ArmTimer() {
   }
   timer_at_ = at;
   if (at == kNever) return;
-  std::weak_ptr<bool> alive = alive_;
-  timer_ = env_.StartTimer(at, [this, alive] {
-    if (alive.expired()) return;
+  // Captures `this` only (fits std::function's inline buffer: no allocation
+  // per re-arm); safe because ~RoleHost cancels timer_ (Env: a cancelled
+  // timer never fires).
+  timer_ = env_.StartTimer(at, [this] {
     timer_.reset();
     timer_at_ = kNever;
     CloseBatch();

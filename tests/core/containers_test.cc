@@ -13,6 +13,13 @@
 namespace mcpsim {
 namespace {
 
+// prefix + number (not "k" + std::to_string(...): GCC 12 -Wrestrict false positive).
+std::string Name(char prefix, int n) {
+  std::string s(1, prefix);
+  s.append(std::to_string(n));
+  return s;
+}
+
 // Stateful equivalence: after every insert / assign / erase the FlatMap holds
 // exactly the std::map's entries in the same order, and lookups agree.
 RC_GTEST_PROP(FlatMap, MatchesStdMap, ()) {
@@ -22,7 +29,7 @@ RC_GTEST_PROP(FlatMap, MatchesStdMap, ()) {
   std::map<std::string, int> m;
   int n = 0;
   for (auto [op, k] : ops) {
-    const std::string key = "k" + std::to_string(k);
+    const std::string key = Name('k', k);
     ++n;
     switch (op) {
       case 0: f.try_emplace(key, n); m.try_emplace(key, n); break;
@@ -82,7 +89,7 @@ TEST(Atom, ThreadsShareOnePool) {
   for (int t = 0; t < 4; ++t) {
     ts.emplace_back([] {
       for (int i = 0; i < 2000; ++i) {
-        Atom a = "u" + std::to_string(i % 50);
+        Atom a = Name('u', i % 50);
         Atom b = a;
         Atom c = std::move(b);
         (void)c;
