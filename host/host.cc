@@ -216,17 +216,33 @@ void RoleHost::CloseBatch() {
     ++stats_.batches_committed;
   } else {
     ++stats_.batches_failed;
-    outs_.clear();
-    role_.Drain(outs_);  // answers to writes that were rolled back: never sent
-    outs_.clear();
+    std::vector<Output> discard;
+    role_.Drain(discard);  // answers to writes that were rolled back: never sent
   }
   Flush();
 }
 
+namespace {
+// Output buffers shared by the hosts of one thread (a world of 100k phones
+// must not keep one per host); a stack, since a Flush may run inside another
+// host's Flush.
+thread_local std::vector<std::vector<Output>> scratch_pool;
+std::vector<Output> TakeScratch() {
+  if (scratch_pool.empty()) return {};
+  std::vector<Output> v = std::move(scratch_pool.back());
+  scratch_pool.pop_back();
+  return v;
+}
+void ReturnScratch(std::vector<Output>&& v) {
+  v.clear();
+  if (scratch_pool.size() < 8) scratch_pool.push_back(std::move(v));
+}
+}  // namespace
+
 void RoleHost::Flush() {
   if (pumping_) return;  // outputs produced by nested inputs are drained by the outer loop
   pumping_ = true;
-  std::vector<Output>& outs = outs_;
+  std::vector<Output> outs = TakeScratch();
   for (;;) {
     outs.clear();
     role_.Drain(outs);
@@ -257,6 +273,7 @@ void RoleHost::Flush() {
       }
     }
   }
+  ReturnScratch(std::move(outs));
   pumping_ = false;
   ArmTimer();
 }
@@ -270,9 +287,10 @@ void RoleHost::ArmTimer() {
   }
   timer_at_ = at;
   if (at == kNever) return;
-  std::weak_ptr<bool> alive = alive_;
-  timer_ = env_.StartTimer(at, [this, alive] {
-    if (alive.expired()) return;
+  // Captures `this` only (fits std::function's inline buffer: no allocation
+  // per re-arm); safe because ~RoleHost cancels timer_ (Env: a cancelled
+  // timer never fires).
+  timer_ = env_.StartTimer(at, [this] {
     timer_.reset();
     timer_at_ = kNever;
     CloseBatch();

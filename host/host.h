@@ -94,7 +94,6 @@ class RoleHost {
   std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client_;  // by role's id
   HostStats stats_;
   bool pumping_ = false;
-  std::vector<reference::Output> outs_;  // reused by Flush
   reference::Store* batch_store_ = nullptr;
   bool batch_open_ = false;
   std::size_t batch_inputs_ = 0;

@@ -198,7 +198,7 @@ std::string ContactsConverge(const RunView& v) {
       server[e.account] = m;
     }
     auto compare = [&](const char* where, std::uint32_t version,
-                       const std::map<std::string, reference::McContact>& mine) -> std::string {
+                       const auto& mine) -> std::string {
       if (version != list->version) {
         return Mc(c) + " " + where + " has list version " + std::to_string(version) + ", the server " +
                std::to_string(list->version);

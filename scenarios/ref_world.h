@@ -160,7 +160,7 @@ class RefWorld {
   std::vector<reference::AdEntry> ads_;
   std::map<std::string, int> crashes_;
   std::map<std::string, bool> down_;
-  std::map<std::string, std::optional<reference::ClientCache>> kept_caches_;  // crashed phones'
+  std::map<std::string, std::unique_ptr<reference::ClientCache>> kept_caches_;  // crashed phones'
   std::map<std::string, Endpoint> kept_sg_;
   std::vector<std::pair<TimeUs, std::string>> crash_log_;
   std::vector<std::uint64_t> past_cs_executed_;

@@ -198,7 +198,9 @@ void Execution::IssueSg(const Step& st, int step, int c, int rep) {
       if (external()) {
         // The back end is the target's: the sender's own view of the call.
         const auto* sg = w_->mc(c).sg();
-        if (sg && sg->conversations().count(call)) accounts = sg->conversations().at(call).members;
+        if (sg && sg->conversations().count(call)) {
+          for (const auto& m : sg->conversations().at(call).members) accounts.emplace_back(m.str());
+        }
       } else {
         accounts = w_->sg_backend().Members(call);
       }

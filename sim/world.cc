@@ -30,9 +30,8 @@ NodeId World::AddNode(std::string name) {
     name += '#';
     name += std::to_string(id);
   }
-  const std::uint32_t ip = 0x0A000001u + id;  // 10.0.0.1, 10.0.0.2, ...
+  const std::uint32_t ip = kFirstIp + id;  // 10.0.0.1, 10.0.0.2, ...: the id is ip - kFirstIp
   nodes_.push_back(std::make_unique<SimNode>(this, id, name, ip));
-  by_ip_[ip] = id;
   by_name_[name] = id;
   trace_.Event(name, "node", TraceFields().Int("id", id).Str("ip", IpString(ip)).str());
   return id;
@@ -43,16 +42,15 @@ const std::string& World::node_name(NodeId id) const { return nodes_.at(id)->nam
 std::uint32_t World::node_ip(NodeId id) const { return nodes_.at(id)->ip(); }
 
 std::optional<NodeId> World::NodeByIp(std::uint32_t ip) const {
-  auto it = by_ip_.find(ip);
-  if (it == by_ip_.end()) return std::nullopt;
-  return it->second;
+  if (ip < kFirstIp || ip - kFirstIp >= nodes_.size()) return std::nullopt;
+  return static_cast<NodeId>(ip - kFirstIp);
 }
 
 bool World::Route(const Endpoint& to, NodeId* out) const {
   if (to.v6) return false;
-  auto it = by_ip_.find(to.v4());
-  if (it == by_ip_.end()) return false;
-  *out = it->second;
+  const auto id = NodeByIp(to.v4());
+  if (!id) return false;
+  *out = *id;
   return true;
 }
 

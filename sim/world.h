@@ -242,7 +242,7 @@ class World {
   SimFaultPoints buggify_;
   NetStats stats_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
-  std::map<std::uint32_t, NodeId> by_ip_;
+  static constexpr std::uint32_t kFirstIp = 0x0A000001u;  // node id n has 10.0.0.1 + n
   std::map<std::string, NodeId> by_name_;
   // Keyed by (from << 32 | to); lookup only, never iterated.
   std::unordered_map<std::uint64_t, std::unique_ptr<Link>> links_;

@@ -107,9 +107,9 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
               (config_.dedup_skip_word.empty() || cmd.word() != config_.dedup_skip_word);
   const std::string_view key_word = config_.dedup_key_word ? cmd.word() : std::string_view();
   if (cacheable) {
-    if (const std::string* cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), key_word)) {
+    if (const auto cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), key_word)) {
       ++stats_.duplicates_replayed;
-      return *cached;  // TIMER-5: byte-for-byte, never executed again
+      return std::string(*cached);  // TIMER-5: byte-for-byte, never executed again
     }
   }
   Reply reply(cmd.word(), cmd.trid(), limits);

@@ -165,7 +165,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
         auto n = ParseDec(a.raw_param(0));
         if (n && *n + 1 == a.param_count()) {
           for (std::size_t i = 1; i < a.param_count(); ++i) members.push_back(a.DecodeParam(i));
-          if (calls_.count(p.id)) calls_[p.id].members = members;
+          if (calls_.count(p.id)) calls_[p.id].members.assign(members.begin(), members.end());
         }
       }
       if (p.req == Req::kRcmAuto || p.op == 0) return;
@@ -205,15 +205,15 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
         up.call = p.id;
         up.id = *id;
         up.data = p.arg;
-        files_out_[*id] = std::move(up);
+        xfer().files_out_[*id] = std::move(up);
       }
       sink_.Emit(std::move(e));
       if (id) {
         // A decision that overtook our AOI (SG-FILE-5 relay racing a lost AOI).
-        if (auto d = early_decisions_.find(*id); d != early_decisions_.end()) {
+        if (auto d = xfer().early_decisions_.find(*id); d != xfer().early_decisions_.end()) {
           const std::string decision = d->second;
-          early_decisions_.erase(d);
-          auto& up = files_out_[*id];
+          xfer().early_decisions_.erase(d);
+          auto& up = xfer().files_out_[*id];
           if (decision == "accept") {
             up.sending = true;
             McEvent acc;
@@ -229,7 +229,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
             ev.object_id = *id;
             ev.call_id = up.call;
             ev.at = now;
-            files_out_.erase(*id);
+            xfer().files_out_.erase(*id);
             Notify(std::move(ev));
           }
         }
@@ -237,7 +237,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       return;
     }
     case Req::kRor: {
-      if (status != 0 || p.arg == "reject") files_in_.erase(p.id);
+      if (status != 0 || p.arg == "reject") xfer().files_in_.erase(p.id);
       McEvent e = ActionEvent(now, p.op, kind, status);
       e.object_id = p.id;
       e.text = p.arg;
@@ -245,7 +245,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       return sink_.Emit(std::move(e));
     }
     case Req::kRoc: {
-      if (status == 0) files_out_.erase(p.id);
+      if (status == 0) xfer().files_out_.erase(p.id);
       McEvent e = ActionEvent(now, p.op, kind, status);
       e.object_id = p.id;
       e.at = now;

@@ -92,7 +92,8 @@ std::uint64_t SgSession::Login(TimeUs now, const std::string& account, const std
     if (cached.ok()) {
       list_version_ = cached->list_version;
       profile_ = std::move(cached->profile);
-      contacts_ = std::move(cached->contacts);
+      contacts_.clear();
+      for (auto& [name, c] : cached->contacts) contacts_.try_emplace(name, std::move(c));  // ascending
     } else {
       ++cache_errors_;
     }
@@ -141,7 +142,9 @@ void SgSession::Close(TimeUs now, McOp why_op, std::string detail, std::uint16_t
     Notify(std::move(e));
   }
   // Transfers end with the session (SG-SESS-6 on the server side).
-  for (auto& [id, up] : files_out_) {
+  Transfers none;  // (empty maps: no allocation)
+  Transfers& x = xfer_ ? *xfer_ : none;
+  for (auto& [id, up] : x.files_out_) {
     McEvent e;
     e.op = McOp::kFileFailed;
     e.object_id = id;
@@ -150,7 +153,7 @@ void SgSession::Close(TimeUs now, McOp why_op, std::string detail, std::uint16_t
     e.at = now;
     Notify(std::move(e));
   }
-  for (auto& [id, up] : voice_out_) {
+  for (auto& [id, up] : x.voice_out_) {
     McEvent e;
     e.op_id = up.op;
     e.op = McOp::kSendVoice;
@@ -168,11 +171,11 @@ void SgSession::Close(TimeUs now, McOp why_op, std::string detail, std::uint16_t
       ++it;
     }
   }
-  files_out_.clear();
-  voice_out_.clear();
-  files_in_.clear();
-  voice_in_.clear();
-  early_decisions_.clear();
+  x.files_out_.clear();
+  x.voice_out_.clear();
+  x.files_in_.clear();
+  x.voice_in_.clear();
+  x.early_decisions_.clear();
   presence_.clear();
   calls_.clear();
 }

@@ -45,7 +45,7 @@ void SgSession::OnRcs(TimeUs now, const wire::CommandView& c, Reply& reply) {
   s.pages = (*count + 3) / 4;
   s.trid = c.trid();
   s.initial = state_ == SgState::kGoingOnline || state_ == SgState::kSyncing;
-  sync_ = std::move(s);
+  sync_ = std::make_unique<Sync>(std::move(s));
   if (state_ == SgState::kGoingOnline) {
     // ASII may be lost (SG-LOGIN-12): the RCS proves RSII was accepted
     // (SG-LOGIN-4), so stop resending it. A resent RSII that later gave up
@@ -128,7 +128,7 @@ void SgSession::CommitSync(TimeUs now) {
   std::vector<std::string> removed;
   if (full) {
     // SG-SYNC-8: replace the list with the records (a full sync has only A).
-    std::map<std::string, McContact> fresh;
+    FlatMap<Atom, McContact> fresh;
     for (Record& r : s.records) {
       if (r.op == 'D') continue;
       upserts.emplace_back(r.account, r.contact);
