@@ -184,6 +184,10 @@ TEST(ToolsCli, ConformOverSeedsReportsPassRates) {
   EXPECT_EQ(j["cases"][0]["flaky"], false);
   EXPECT_GT(j["fault"]["counters"]["forwarded"].get<int>(), 0);
   EXPECT_NE(ReadWholeFile(dir + "/junit.xml").find("<property name=\"runs\" value=\"3\"/>"), std::string::npos);
+  // Every seed's wire: run.pcap (seed 1), run-seed-2.pcap, run-seed-3.pcap.
+  const std::vector<std::string> pcaps{"run.pcap", "run-seed-2.pcap", "run-seed-3.pcap"};
+  EXPECT_EQ(j["artifacts"].get<std::vector<std::string>>(), pcaps);
+  for (const std::string& p : pcaps) EXPECT_GT(fs::file_size(dir + "/" + p), 100u) << p;
   EXPECT_EQ(RunCli("conform --seeds 5..1 --udp 127.0.0.1:9").exit_code, 2);
   fs::remove_all(dir);
 }

@@ -290,6 +290,7 @@ int Conform(ConformArgs a) {
   std::error_code mk;
   fs::create_directories(a.out, mk);
   bool have_pcap = false;
+  std::vector<std::string> seed_pcaps;  // run-seed-<N>.pcap of the seeds after the first
   std::string harness_error;
   int scenario_rc = 0;  // ConformScenarios' exit code when it failed
   std::string aborted;  // why the target was given up mid-run (exit 3)
@@ -330,7 +331,14 @@ int Conform(ConformArgs a) {
       if (!*hp) continue;
       if (auto ep = conformance::ToEndpoint(**hp); ep.ok()) capture->NamePeer(*ep, name);
     }
-    if (first) have_pcap = capture->Open(a.out + "/run.pcap").ok();
+    // run.pcap holds the first seed's run; with --seeds, every further seed
+    // has its own capture (run-seed-<N>.pcap), so a flaky case can be read
+    // on the wire of the seed where it failed.
+    if (first) {
+      have_pcap = capture->Open(a.out + "/run.pcap").ok();
+    } else if (capture->Open(a.out + "/run-seed-" + std::to_string(seed) + ".pcap").ok()) {
+      seed_pcaps.push_back("run-seed-" + std::to_string(seed) + ".pcap");
+    }
     if (first) {
       if (Status s = conformance::CheckReachable(os.target, a.timeout_ms); !s.ok()) {
         capture->Close();
@@ -408,6 +416,7 @@ int Conform(ConformArgs a) {
   if (launched) launched->Stop();
   reports::Report rep = many ? reports::MergeSeedRuns(reps, seeds, a.strict) : std::move(reps.front());
   if (have_pcap) rep.artifacts.push_back("run.pcap");
+  for (std::string& p : seed_pcaps) rep.artifacts.push_back(std::move(p));
   rep.strict = a.strict;
   rep.clauses = std::move(clauses.clauses);
   for (reports::ClauseInfo& c : rep.clauses) c.not_judged = conformance::NotJudgedReason(c.id);
