@@ -167,6 +167,7 @@ void Execution::CrashNode(const std::string& name, int step) {
     e.detail = "lost in the crash of " + name;
     e.at = w_->Now();
     r.event = std::move(e);
+    r.lost_in_crash = true;
     --open_;
   }
   // The next incarnation numbers its ops from 1 again.
@@ -543,6 +544,14 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   std::map<std::string, std::string> renamed;
   for (const auto& [from, to] : account_map_) renamed[from] = to.name;
   if (external()) view.renamed = &renamed;
+  // G-70: step ops that ran without a session after a login allowed to fail.
+  for (const OpRecord& op : ops_) {
+    if (op.step < 0 || !s_.steps[static_cast<std::size_t>(op.step)].expect) continue;
+    if (std::string why = NotLoggedIn(view, op); !why.empty()) {
+      ++r.counters["skipped_not_logged_in"];
+      spdlog::debug("run {}: {} skipped: {}", s_.name, DescribeOp(view, op), why);
+    }
+  }
   for (const std::string& name : checkers) {
     const CheckerDef* def = FindChecker(name);
     CheckResult cr;
