@@ -536,14 +536,13 @@ Counters Execution::MakeCounters() {
   c["corrupted"] = static_cast<std::int64_t>(ns.corrupted);
   c["delivered"] = static_cast<std::int64_t>(ns.delivered);
   if (target_) {
-    // A CS inside the simulation: its store is the target's secret.
-    for (const char* k : {"uploads_stored", "cs_executed", "cs_replayed"}) c.erase(k);
     const auto& st = target_->stats();
     c["interpose_calls"] = static_cast<std::int64_t>(st.calls);
     c["interpose_waits"] = static_cast<std::int64_t>(st.waits);
     c["interpose_datagrams_in"] = static_cast<std::int64_t>(st.datagrams_in);
     c["interpose_datagrams_out"] = static_cast<std::int64_t>(st.datagrams_out);
     c["interpose_dropped_full"] = static_cast<std::int64_t>(st.dropped_full);
+    c["interpose_netns"] = target_->network_isolated() ? 1 : 0;  // escaped sockets see no real network
   }
   if (external()) {
     // The servers' own counters are not observable: absent (checkers and
@@ -556,6 +555,10 @@ Counters Execution::MakeCounters() {
     c["cs_executed"] = static_cast<std::int64_t>(w_->cs().server_stats().requests_executed);
     c["cs_replayed"] = static_cast<std::int64_t>(w_->cs().server_stats().duplicates_replayed);
     c["rs_accounts"] = static_cast<std::int64_t>(w_->rs().stats().accounts_created);
+  }
+  // A CS inside the simulation: its store is the target's secret.
+  if (target_) {
+    for (const char* k : {"uploads_stored", "cs_executed", "cs_replayed"}) c.erase(k);
   }
   std::sort(lat.begin(), lat.end());
   auto pct = [&](int p) -> std::int64_t {
@@ -671,6 +674,10 @@ nlohmann::ordered_json ResultJson(const RunResult& r) {
     j["target_flags"] = r.target_flags;
     if (!r.unimplemented.empty()) j["unimplemented"] = r.unimplemented;
     j["not_applicable"] = r.not_applicable;
+  } else if (!r.target_flags.empty()) {  // a target inside the simulation (sim_target.h)
+    j["sim_target"] = true;
+    j["target_flags"] = r.target_flags;
+    if (!r.unimplemented.empty()) j["unimplemented"] = r.unimplemented;
   }
   j["trace_hash"] = r.trace_hash;
   j["trace_lines"] = r.trace_lines;

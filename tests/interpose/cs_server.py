@@ -6,7 +6,8 @@ standard library only (selectors + socket); it shares no code with mcpsim.
 It answers RUP with AUP 0 (MID checked, MID-3 -> 103), RAD with an empty AAD
 (no ads), ignores RPAD, replays the cached answer for a resent request
 (TIMER-5: same sender endpoint and trid) and forgets cached answers after 60 s
-of its monotonic clock. It prints `listening udp://HOST:PORT cs` once bound.
+of its monotonic clock. It prints `listening udp://HOST:PORT cs` once bound. `--reject-after N` is a
+deliberate defect (uploads after the N-th are answered 403) for the tests.
 
   cs_server.py --udp 127.0.0.1:0
 """
@@ -25,7 +26,8 @@ def hexmid(s):
 
 
 class Cs:
-    def __init__(self):
+    def __init__(self, reject_after=None):
+        self.reject_after = reject_after  # deliberate defect: 403 after this many uploads
         self.cache = {}  # (addr, trid) -> (answer bytes, time)
         self.executed = 0
 
@@ -46,6 +48,8 @@ class Cs:
                 out = b"AUP " + trid + b" 101"
             elif not hexmid(params[0].decode("latin-1")):
                 out = b"AUP " + trid + b" 103"
+            elif self.reject_after is not None and self.executed >= self.reject_after:
+                out = b"AUP " + trid + b" 403"
             else:
                 self.executed += 1
                 out = b"AUP " + trid + b" 0"
@@ -71,6 +75,8 @@ class Cs:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--udp", required=True, help="HOST:PORT to bind")
+    ap.add_argument("--reject-after", type=int, default=None,
+                    help="deliberate defect for the tests: answer 403 to uploads after this many")
     a = ap.parse_args()
     host, port = a.udp.rsplit(":", 1)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -79,7 +85,7 @@ def main():
     sock.setblocking(False)
     h, p = sock.getsockname()
     print(f"listening udp://{h}:{p} cs", flush=True)
-    cs = Cs()
+    cs = Cs(a.reject_after)
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ)
     last = time.monotonic()

@@ -64,6 +64,29 @@ TEST_F(Interpose, DeterminismCheckerJudgesTheTarget) {
   EXPECT_FALSE(Hash(r.out).empty());
 }
 
+TEST_F(Interpose, DefectiveTargetFailsReplaysSweepsAndShrinks) {
+  const std::string bad =
+      "--sim-launch '" + kPython + " " + kSrc + "/tests/interpose/cs_server.py --udp 127.0.0.1:0 --reject-after 5'";
+  auto r = RunCli("run " + kLib + "/upload-loss-1.yaml --seed 2 " + bad);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("^FAIL upload-loss-1 seed=2 expectations: "))) << r.out;
+  EXPECT_NE(r.out.find("replay: mcpsim run " + kLib + "/upload-loss-1.yaml --seed 2 --sim-launch "), std::string::npos);
+  EXPECT_EQ(RunCli("run " + kLib + "/upload-loss-1.yaml --seed 2 " + bad).out, r.out);  // replays
+  auto sw = RunCli("sweep " + kLib + "/upload-loss-1.yaml --seeds 1..4 --jobs 2 " + bad);
+  EXPECT_EQ(sw.exit_code, 1) << sw.out << sw.err;
+  EXPECT_NE(sw.out.find("sweep: 4 runs, 0 passed, 4 failed"), std::string::npos) << sw.out;
+  EXPECT_NE(sw.out.find("--sim-launch"), std::string::npos) << sw.out;
+  char dir[] = "/tmp/mcpsim-interpose-XXXXXX";
+  const std::string out = std::string(mkdtemp(dir)) + "/min.yaml";
+  auto sh = RunCli("shrink " + kLib + "/upload-loss-1.yaml --seed 2 -o " + out + " --max-runs 60 " + bad);
+  EXPECT_EQ(sh.exit_code, 0) << sh.out << sh.err;
+  EXPECT_NE(sh.out.find("checker=expectations"), std::string::npos) << sh.out;
+  auto again = RunCli("run " + out + " --seed 2 " + bad);
+  EXPECT_EQ(again.exit_code, 1) << again.out;  // the shrunk scenario still fails against the target
+  std::remove(out.c_str());
+  rmdir(std::string(dir).c_str());
+}
+
 TEST_F(Interpose, SecondThreadIsRefusedWithItsReason) {
   const std::string cmd = kPython + " -c \"import threading; threading.Thread(target=print).start()\"";
   auto r = RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch '" + cmd + "'");
