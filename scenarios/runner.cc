@@ -362,6 +362,18 @@ std::string Execution::SimTargetSetup(RefWorldOptions& wo) {
   if (s_.cs_rate_per_s != 0 || s_.cs_burst != 0) {
     return "the scenario configures the CS (nodes.cs_rate_per_s/cs_burst), which a target does not follow";
   }
+  // Crashing the target's node would need killing and restarting the child
+  // with its state: not yet.
+  for (const Step& st : s_.steps) {
+    if ((st.op == StepOp::kCrash || st.op == StepOp::kRestart) && st.node == "cs") {
+      return "the scenario crashes or restarts the cs node, which the target plays (not yet supported)";
+    }
+  }
+  for (const Fault& f : s_.faults) {
+    if (f.kind == FaultKind::kCrash && f.node == "cs") {
+      return "the scenario crashes the cs node, which the target plays (not yet supported)";
+    }
+  }
   wo.before_roles = [this](RefWorld& w, RefWorldOptions& o) {
     std::uint16_t port = 0;
     auto p = StartSimTarget(*o_.sim_target, w.world().env(w.node("cs")), port);

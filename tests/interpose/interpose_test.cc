@@ -120,6 +120,13 @@ TEST_F(Interpose, TargetThatExitsFailsTheRun) {
   EXPECT_NE(r.out.find("exited with status 3"), std::string::npos) << r.out;
 }
 
+TEST_F(Interpose, CrashingTheTargetsNodeIsNotApplicable) {
+  auto r = RunCli("run " + kLib + "/cs-crash-window.yaml " + kLib + "/cs-rate-limit.yaml " + PyCs());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("crashes the cs node"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("configures the CS"), std::string::npos) << r.out;
+}
+
 TEST_F(Interpose, UsageErrors) {
   EXPECT_EQ(RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch 'x' --sim-roles sg").exit_code, 2);
   EXPECT_EQ(RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch 'x' --sim-roles nope").exit_code, 2);
