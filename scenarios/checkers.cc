@@ -232,7 +232,7 @@ std::string AnsweredOrGaveUp(const RunView& v) {
 }
 
 std::string Determinism(const RunView& v) {
-  if (v.external) return NotApplicable("a run against a real server is not deterministic");
+  if (v.external && !v.sim_target) return NotApplicable("a run against a real server is not deterministic");
   if (!v.rerun_hash) return "the first run failed, so there is nothing to compare";
   if (*v.rerun_hash != v.trace_hash) {
     return "two runs with the same seed gave trace hashes " + *v.rerun_hash + " and " + v.trace_hash;

@@ -67,6 +67,9 @@ struct RunView {
   // The servers are an external target (scenarios/external.h): their stores
   // and counters are not observable; RefWorld's server roles are idle.
   bool external = false;
+  // ... and that target runs inside the simulation (sim_target.h): its store
+  // is as unobservable, but the run replays, so determinism is judged.
+  bool sim_target = false;
   // External runs: scenario account names -> the provisioned real ones
   // (expected answer params naming an account are compared mapped).
   const std::map<std::string, std::string>* renamed = nullptr;
