@@ -68,11 +68,13 @@ RefWorld::RefWorld(RefWorldOptions o) {
   sg_backend_ = std::make_unique<reference::Backend>(*backend_);
   reference::SgConfig sgc;
   sgc.server.dedup_enabled = o.server_dedup;
+  sgc.dummy_cost = o.password_cost;  // SG-LOGIN-15: unknown accounts cost the same
   sg_ = std::make_unique<reference::SgRole>(sgc, *backend_, *sg_backend_, Rng::Stream(o.seed, "role:sg"));
   reference::CsConfig csc;
   csc.catalog = ads;
-  csc.rate_per_s = o.cs_rate_per_s;
-  csc.burst = o.cs_burst;
+  if (o.cs_rate_per_s) {  // the scenario's CS-3 limit replaces the per-address default
+    csc.per_address = {o.cs_rate_per_s, o.cs_burst ? o.cs_burst : o.cs_rate_per_s};
+  }
   csc.server.dedup_enabled = o.server_dedup;
   cs_ = std::make_unique<reference::CsRole>(csc, *cs_store_);
   ms_ = std::make_unique<reference::MsRole>(*ms_store_);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/env.h"
 #include "core/rng.h"
@@ -43,6 +44,10 @@ class SimNode final : public Env {
   void StreamReset(StreamId id) override;
 
   Rng& Random() override { return rng_; }
+  // WorldOptions::offload_workers virtual workers; jobs start in submission
+  // order on the earliest free worker (lowest index on ties) and complete
+  // `cost` later (at least 1 us), traced as "work_start"/"work_done".
+  void Offload(TimeUs cost, std::function<void()> work, std::function<void()> done) override;
 
   const std::string& name() const { return name_; }
   std::uint32_t ip() const { return ip_; }
@@ -66,6 +71,8 @@ class SimNode final : public Env {
   std::uint16_t udp_hint_ = 49152;
   std::uint16_t tcp_hint_ = 49152;
   std::uint64_t conn_count_ = 0;  // connections opened (names their rng streams)
+  std::vector<TimeUs> worker_free_at_;  // Offload: when each virtual worker is free
+  std::uint64_t jobs_ = 0;              // Offload: jobs submitted (trace ids)
 };
 
 template <typename M>
