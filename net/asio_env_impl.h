@@ -87,6 +87,8 @@ struct AsioEnv::Impl {
   Result<Endpoint> DoListen(std::uint16_t port, asio::ssl::context* tls,
                             std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept);
   void Accept(const std::shared_ptr<Listener>& l);
+  // Registers one accepted connection (caps, TCP-11) and hands it to on_accept.
+  void Admitted(const std::shared_ptr<Listener>& l, const std::shared_ptr<Conn>& c);
   void Admit(const std::shared_ptr<Conn>& c);  // registers an accepted/connected stream
   void StartRead(const std::shared_ptr<Conn>& c);
   void StartWrite(const std::shared_ptr<Conn>& c);

@@ -67,7 +67,23 @@ void AsioEnv::Impl::Accept(const std::shared_ptr<Listener>& l) {
       }
       return;
     }
-    Accept(l);  // accepting never stops, whatever the caps (TCP-11)
+    Admitted(l, c);
+    // Drain what else is queued without a reactor round trip per connection
+    // (a connect flood fills the kernel's accept queue faster otherwise).
+    boost::system::error_code e3;
+    l->acceptor.non_blocking(true, e3);
+    for (int i = 0; i < 64 && !l->closed && !tok.expired(); ++i) {
+      auto more = std::make_shared<Conn>(io);
+      l->acceptor.accept(more->plain, e3);
+      if (e3) break;
+      Admitted(l, more);
+    }
+    if (!tok.expired() && !l->closed) Accept(l);  // accepting never stops, whatever the caps (TCP-11)
+  });
+}
+
+void AsioEnv::Impl::Admitted(const std::shared_ptr<Listener>& l, const std::shared_ptr<Conn>& c) {
+  {
     boost::system::error_code e2;
     const auto remote = c->plain.remote_endpoint(e2);
     if (e2 || conns.size() >= opt.max_streams) {
@@ -125,7 +141,7 @@ void AsioEnv::Impl::Accept(const std::shared_ptr<Listener>& l) {
                               c->last_activity = self.Now();
                               deliver();
                             });
-  });
+  }
 }
 
 Result<StreamId> AsioEnv::Connect(const Endpoint& to, StreamHandlers handlers) {

@@ -284,13 +284,18 @@ void RatTcp(const Served& s, std::atomic<bool>& stop) {
   }
 }
 
-// Issue 15 #2: connect and close, no request, as fast as possible.
+// Issue 15 #2: bursts of 4100 connect-and-close calls (no request), one
+// burst every 2 s (the issue's reproduction, repeated).
 void HttpConnectClose(const Served& s, std::atomic<bool>& stop) {
-  for (int k = 0; k < 20000 && !stop; ++k) {
-    const int fd = Bound(SOCK_STREAM, kAttackIp);
-    if (fd < 0) break;
-    (void)connect(fd, reinterpret_cast<const sockaddr*>(&s.http), sizeof s.http);
-    close(fd);
+  for (int burst = 0; burst < 10 && !stop; ++burst) {
+    const auto next = Clock::now() + std::chrono::seconds(2);
+    for (int k = 0; k < 4100 && !stop; ++k) {
+      const int fd = Bound(SOCK_STREAM, kAttackIp);
+      if (fd < 0) break;
+      (void)connect(fd, reinterpret_cast<const sockaddr*>(&s.http), sizeof s.http);
+      close(fd);
+    }
+    while (!stop && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
@@ -390,7 +395,7 @@ int Run(const Args& a) {
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "flood.db").string();
   // Accounts straight into the store, hashed at the default (serve's) cost.
-  const std::string password = "correct horse 1";
+  const std::string password = "correcthorse1";  // no SP: sent raw in RAT
   std::vector<std::string> legit = {"legit1@live.cn", "legit2@live.cn", "legit3@live.cn"};
   {
     auto store = reference::OpenSqliteStore(db);
