@@ -3,9 +3,7 @@
 // (reference::enc::Sealer) and opens the answers (reference::enc::Opener).
 // Drops are observed as silence followed by an answered probe: datagrams on
 // one loopback socket are processed in order.
-#include <unistd.h>
 
-#include <chrono>
 #include <string>
 
 #include "conformance/catalog.h"
@@ -37,8 +35,7 @@ struct Session {
     key = ctx.target().udps_keys.begin()->second;
   }
   static enc::SenderId Fresh(Ctx& c) {
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    Rng rng(c.seed() ^ static_cast<std::uint64_t>(now) ^ (static_cast<std::uint64_t>(getpid()) << 32));
+    Rng rng(c.Fresh());
     return enc::NewSenderId(rng);
   }
   std::string Seal(const std::string& plain, std::optional<std::uint8_t> id = std::nullopt) {

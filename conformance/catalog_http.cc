@@ -1,8 +1,6 @@
 // DP (GET /mcp), RS (POST /mcp) and MS (GET /media/<id>) over HTTP, plus the
 // HTTP binding rules (HTTP-*).
-#include <unistd.h>
 
-#include <chrono>
 #include <map>
 #include <string>
 
@@ -141,9 +139,8 @@ std::optional<Outcome> GetCaptcha(Ctx& c, Reg& reg) {
   return std::nullopt;
 }
 
-std::string FreshAccount(const Ctx& c, const std::string& tag) {
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  Rng rng(c.seed() ^ static_cast<std::uint64_t>(now) ^ (static_cast<std::uint64_t>(getpid()) << 32));
+std::string FreshAccount(Ctx& c, const std::string& tag) {
+  Rng rng(c.Fresh());
   return "c" + Hex64(rng.Next()).substr(0, 12) + tag + "@example.com";
 }
 

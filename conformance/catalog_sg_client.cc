@@ -1,8 +1,6 @@
 // The harness-side SG session, registration through RS and the login
 // sequence used by the SG cases (catalog_sg.h).
-#include <unistd.h>
 
-#include <chrono>
 
 #include "conformance/catalog_sg.h"
 #include "core/hash.h"
@@ -32,7 +30,7 @@ Result<reference::HttpResponse> Post(Ctx& c, const std::string& body, const std:
 
 SgClient::SgClient(Ctx& ctx, std::string transport, std::string who)
     : ctx_(ctx), tcp_(transport == "tcp"), who_(std::move(who)) {
-  auto h = ctx_.Open(transport);
+  auto h = ctx_.Open(transport, who_);
   if (!h.ok()) {
     error_ = h.status().message();
     return;
@@ -77,10 +75,10 @@ void SgClient::Take(const wire::Command& c) {
 
 bool SgClient::Pump(int wait_ms, const std::function<bool()>& until) {
   if (h_ < 0) return until && until();
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  const std::int64_t end = ctx_.NowUs() + static_cast<std::int64_t>(wait_ms) * 1000;
   for (;;) {
     if (until && until()) return true;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    const std::int64_t left = (end - ctx_.NowUs() + 999) / 1000;
     if (left <= 0 || ctx_.Expired() || closed()) break;
     // Short receives so that `until` is re-checked as soon as something arrives.
     for (const std::string& chunk : ctx_.Recv(h_, static_cast<int>(left), 5)) {
@@ -181,8 +179,7 @@ Registered Register(Ctx& c, const std::string& tag) {
   }
   auto text = reference::ReadCaptcha(image);
   if (!text) return fail("a readable captcha", "unreadable", "ReadCaptcha");
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  Rng rng(c.seed() ^ static_cast<std::uint64_t>(now) ^ (static_cast<std::uint64_t>(getpid()) << 32));
+  Rng rng(c.Fresh());
   out.account = "s" + Hex64(rng.Next()).substr(0, 12) + tag + "@example.com";
   auto reg = Post(c, "REG 3 " + captcha + " " + wire::Escape(*text) + " " + out.account + " " + kPassword + " Conf\r\n", sid);
   if (!reg.ok()) return fail("AEG 3 0", reg.status().message(), "no response");

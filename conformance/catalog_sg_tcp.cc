@@ -1,7 +1,6 @@
 // SG over the TCP binding (§6.6): login on one connection, several commands
 // per segment, lines split across segments, decode errors close the
 // connection, and chat between a TCP and a UDP session.
-#include <unistd.h>
 
 #include <string>
 
@@ -61,7 +60,7 @@ Outcome TcpSplit(Ctx& c) {
   if (!s.ok()) return Failed("a TCP connection", s.error(), "harness");
   for (const char* part : {"RPO", "L 21\r", "\nRPOL 2", "2\r\n"}) {
     s.SendRaw(part);
-    usleep(30000);  // separate segments
+    c.Sleep(30);  // separate segments
   }
   return ExpectLog(s, c, WantApol({21, 22}), "TCP-1: lines split across segments");
 }

@@ -1,32 +1,26 @@
 #include "conformance/client_runner.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "conformance/capture.h"
 #include "conformance/client_cases.h"
 #include "conformance/client_servers.h"
-#include "conformance/pcap_tap.h"
 #include "conformance/runner.h"
+#include <boost/asio/io_context.hpp>
+
+#include "net/asio_env.h"
+#include "net/asio_loop.h"
+#include "net/process.h"
 #include "reports/report.h"
 
 namespace mcpsim::conformance {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::int64_t MonoUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Substitute(std::string cmd, const std::map<std::string, std::string>& vars) {
   for (const auto& [key, value] : vars) {
@@ -44,41 +38,21 @@ std::string Slurp(const std::string& path) {
   return ss.str();
 }
 
-// Runs `cmd` with `input` on stdin until it exits or `budget_us` passes.
-// Returns whether it exited by itself; its stdout goes to `out_path`.
-bool RunClient(const std::string& cmd, const std::string& input, std::int64_t budget_us, const std::string& out_path,
-               const std::string& err_path) {
-  int in[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return false;
-  const pid_t pid = fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    dup2(in[0], 0);
-    const int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o >= 0) dup2(o, 1);
-    if (e >= 0) dup2(e, 2);
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(in[0]);
-  signal(SIGPIPE, SIG_IGN);
-  (void)!write(in[1], input.data(), input.size());
-  close(in[1]);
-  const std::int64_t deadline = MonoUs() + budget_us;
-  int status = 0;
-  while (MonoUs() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return true;
-    usleep(10000);
-  }
-  kill(pid, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) return false;
-    usleep(20000);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return false;
+// Runs `cmd` with `input` on stdin until it exits or `budget_us` passes,
+// serving the fake servers on `loop` meanwhile. Returns whether it exited by
+// itself; its stdout goes to `out_path`.
+bool RunClient(EventLoop& loop, const std::string& cmd, const std::string& input, TimeUs budget_us,
+               const std::string& out_path, const std::string& err_path) {
+  net::ChildOptions co;
+  co.stdin_text = input;
+  co.stdout_path = out_path;
+  co.stderr_path = err_path;
+  auto child = net::Child::Start(cmd, co);
+  if (!child.ok()) return false;
+  net::Child& c = **child;
+  const bool exited = loop.RunUntil(loop.Now() + budget_us, [&c] { return c.Exited(); });
+  c.Stop();
+  return exited;
 }
 
 // The client's figures: "resends" = datagrams/bodies from the client equal
@@ -137,9 +111,15 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   }
   std::error_code ec;
   fs::create_directories(o.out, ec);
-  PcapTap tap;
-  const bool have_pcap = tap.Open(o.out + "/run.pcap").ok();
-  auto servers = ClientServers::Start(*listen, have_pcap ? &tap : nullptr, o.seed);
+  boost::asio::io_context io;
+  net::AsioEnvOptions eo;
+  eo.seed = o.seed;
+  net::AsioEnv real(io, eo);
+  if (Status s = real.SetBindAddress(listen->host); !s.ok()) return usage("--listen: " + s.message());
+  net::AsioLoop loop(real);
+  CaptureEnv env(real, net::UnixMicros() - real.Now());
+  const bool have_pcap = env.Open(o.out + "/run.pcap").ok();
+  auto servers = ClientServers::Start(env, *listen, o.seed, &env);
   if (!servers.ok()) {
     std::cerr << "mcpsim conform: " << servers.status().message() << "\n";
     return 3;
@@ -154,7 +134,7 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   rep.seed = o.seed;
   rep.target = o.launch + " (servers at " + addr.ToString() + ", timers " + std::to_string(timers->initial / 1000) +
                "," + std::to_string(timers->max / 1000) + "," + std::to_string(timers->resends) + ")";
-  const std::int64_t start = MonoUs();
+  const TimeUs start = real.Now();
   std::vector<ClientRun> runs;
   runs.reserve(ClientCatalog().size());
   auto print = [](const reports::CaseResult& r) {
@@ -182,15 +162,15 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
     std::string input;
     for (const std::string& op : d.ops) input += op + "\n";
     (*servers)->BeginCase(d.policy);
-    const std::int64_t t0 = MonoUs();
+    const TimeUs t0 = real.Now();
     ClientRun run;
-    run.exited = RunClient(cmd, input, d.budget(*timers), dir + "/stdout", dir + "/stderr");
+    run.exited = RunClient(loop, cmd, input, d.budget(*timers), dir + "/stdout", dir + "/stderr");
     // A short grace period for datagrams still in flight.
-    usleep(50000);
-    run.observed_us = MonoUs() - t0;
+    loop.RunFor(50 * kMillis);
+    run.observed_us = real.Now() - t0;
     run.obs = (*servers)->Snapshot();
     run.client_output = Slurp(dir + "/stdout");
-    r.duration_us = MonoUs() - t0;
+    r.duration_us = real.Now() - t0;
     Outcome out = d.check(run, *timers);
     r.verdict = out.verdict;
     if (r.verdict == reports::Verdict::kFailed && !d.required) r.verdict = reports::Verdict::kNonStrict;
@@ -224,9 +204,9 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
     print(r);
     rep.cases.push_back(std::move(r));
   }
-  rep.duration_us = MonoUs() - start;
+  rep.duration_us = real.Now() - start;
   servers->reset();
-  tap.Close();
+  env.Close();
   fs::remove_all(tmp, ec);
 #ifdef MCPSIM_VERSION
   rep.version = MCPSIM_VERSION;

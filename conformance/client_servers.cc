@@ -1,32 +1,13 @@
 #include "conformance/client_servers.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <cstring>
 #include <map>
-#include <mutex>
-#include <thread>
 
-#include "conformance/pcap_tap.h"
 #include "core/rng.h"
 #include "reference/http/http1.h"
 #include "reference/media/captcha.h"
 
 namespace mcpsim::conformance {
 namespace {
-
-std::int64_t MonoUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Line(const std::string& word, std::uint32_t trid, std::optional<std::uint32_t> status,
                  std::vector<std::string> params, std::optional<std::string> payload = std::nullopt) {
@@ -51,18 +32,17 @@ std::string Hex32(Rng& rng) {
 struct ClientServers::Impl {
   struct Conn {
     reference::http::RequestParser parser{1 << 20};
+    bool answered = false;
   };
-  int udp_fd = -1, tcp_fd = -1, wake[2] = {-1, -1};
-  PcapTap* tap = nullptr;
+  Env* env = nullptr;
   Rng rng{1};
   HostPort self;
-  std::map<int, Conn> conns;
-  std::thread thread;
-  std::atomic<bool> stop{false};
+  std::uint16_t port = 0;
+  std::map<StreamId, Conn> conns;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // the listener outlives the servers
 
-  mutable std::mutex mu;  // guards everything below
   ClientPolicy policy;
-  std::int64_t case_start = 0;
+  TimeUs case_start = 0;
   ClientObserved obs;
   std::map<std::pair<std::uint32_t, std::string>, int> sends;  // CS (trid, word) -> sends seen
   // RS state of the case.
@@ -73,7 +53,7 @@ struct ClientServers::Impl {
   bool resent = false;
   FakeSg sg;
 
-  std::int64_t Now() const { return MonoUs() - case_start; }
+  std::int64_t Now() const { return env->Now() - case_start; }
 
   void Record(const char* dir, const char* transport, std::string_view bytes) {
     obs.wire.push_back({Now(), dir, transport, std::string(bytes)});
@@ -157,159 +137,108 @@ struct ClientServers::Impl {
     return resp;
   }
 
-  void OnDatagram(const std::string& d, const sockaddr_storage& from, socklen_t len) {
+  void OnDatagram(const std::string& d, const Endpoint& from) {
     std::string reply;
-    {
-      std::lock_guard<std::mutex> g(mu);
-      obs.udp.push_back({Now(), d});
-      Record("recv", "udp", d);
-      const auto cmds = Decode(d);
-      reply = sg.OnCommands(cmds, obs, rng);
-      for (const wire::Command& c : cmds) {
-        if (!IsCsWord(c.word) || c.word == "RPAD" || c.status) continue;
-        const int n = ++sends[{c.trid, c.word}];
-        if (policy.cs_silent_sends < 0 || n <= policy.cs_silent_sends) continue;
-        if (c.word == "RUP") {
-          if (policy.cs_wrong_answers_first && n == 1) {
-            reply += Line("AAD", c.trid, 0, {}) + Line("AUP", c.trid + 1, 0, {});
-          } else {
-            reply += Line("AUP", c.trid, 0, {});
-          }
-        } else if (c.word == "RAD") {
-          if (policy.rad_needed > 0 && d.size() < policy.rad_needed) {
-            reply += Line("AAD", c.trid, 405, {std::to_string(policy.rad_needed)});
-          } else {
-            const std::string base = self.host + ":" + std::to_string(self.port);
-            reply += Line("AAD", c.trid, 0, {"ad-1", "http://" + base + "/media/ad-1", "http://example.com/", "4", "4"});
-          }
+    obs.udp.push_back({Now(), d});
+    Record("recv", "udp", d);
+    const auto cmds = Decode(d);
+    reply = sg.OnCommands(cmds, obs, rng);
+    for (const wire::Command& c : cmds) {
+      if (!IsCsWord(c.word) || c.word == "RPAD" || c.status) continue;
+      const int n = ++sends[{c.trid, c.word}];
+      if (policy.cs_silent_sends < 0 || n <= policy.cs_silent_sends) continue;
+      if (c.word == "RUP") {
+        if (policy.cs_wrong_answers_first && n == 1) {
+          reply += Line("AAD", c.trid, 0, {}) + Line("AUP", c.trid + 1, 0, {});
         } else {
-          reply += Line("A" + c.word.substr(1), c.trid, 100, {});
+          reply += Line("AUP", c.trid, 0, {});
         }
+      } else if (c.word == "RAD") {
+        if (policy.rad_needed > 0 && d.size() < policy.rad_needed) {
+          reply += Line("AAD", c.trid, 405, {std::to_string(policy.rad_needed)});
+        } else {
+          const std::string base = self.host + ":" + std::to_string(self.port);
+          reply += Line("AAD", c.trid, 0, {"ad-1", "http://" + base + "/media/ad-1", "http://example.com/", "4", "4"});
+        }
+      } else {
+        reply += Line("A" + c.word.substr(1), c.trid, 100, {});
       }
-      if (!reply.empty()) Record("send", "udp", reply);
     }
     if (reply.empty()) return;
-    sendto(udp_fd, reply.data(), reply.size(), 0, reinterpret_cast<const sockaddr*>(&from), len);
-    if (tap) tap->Udp(udp_fd, true, reply, reinterpret_cast<const sockaddr*>(&from), len);
+    Record("send", "udp", reply);
+    (void)env->SendDatagram(port, from, Bytes(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()));
   }
 
-  void OnConnReadable(int fd) {
-    char buf[16384];
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    Conn& c = conns[fd];
-    bool done = n <= 0;
-    if (n > 0) {
-      if (tap) tap->TcpData(fd, false, std::string_view(buf, static_cast<std::size_t>(n)));
-      if (!c.parser.Append(std::string_view(buf, static_cast<std::size_t>(n))).ok()) done = true;
-    }
-    if (auto req = c.parser.Next()) {
-      std::string raw;
-      {
-        std::lock_guard<std::mutex> g(mu);
-        Record("recv", "http", reference::http::SerializeRequest(*req, self.ToString()));
-        reference::HttpResponse resp = Serve(*req);
-        raw = reference::http::SerializeResponse(resp);
-        obs.http.push_back({Now(), *req, resp.body});
-        Record("send", "http", raw);
-      }
-      std::size_t off = 0;
-      while (off < raw.size()) {
-        pollfd w{fd, POLLOUT, 0};
-        if (poll(&w, 1, 1000) <= 0) break;
-        const ssize_t k = send(fd, raw.data() + off, raw.size() - off, MSG_NOSIGNAL);
-        if (k <= 0) break;
-        off += static_cast<std::size_t>(k);
-      }
-      if (tap) tap->TcpData(fd, true, std::string_view(raw).substr(0, off));
-      done = true;  // Connection: close
-    }
-    if (done) {
-      if (tap) tap->TcpClose(fd);
-      close(fd);
-      conns.erase(fd);
-    }
+  StreamHandlers Accept(StreamId id) {
+    conns[id];
+    StreamHandlers h;
+    h.on_data = [this, id](Bytes b) { OnStreamData(id, b); };
+    h.on_eof = [this, id] {
+      if (conns.count(id) && !conns[id].answered) (void)env->StreamShutdownWrite(id);
+    };
+    h.on_closed = [this, id](const Status&) { conns.erase(id); };
+    return h;
   }
 
-  void Loop() {
-    std::string buf(65536, '\0');
-    while (!stop.load()) {
-      std::vector<pollfd> fds{{wake[0], POLLIN, 0}, {udp_fd, POLLIN, 0}, {tcp_fd, POLLIN, 0}};
-      for (const auto& [fd, c] : conns) fds.push_back({fd, POLLIN, 0});
-      if (poll(fds.data(), fds.size(), 200) <= 0) continue;
-      if (fds[0].revents) break;
-      if (fds[1].revents & POLLIN) {
-        sockaddr_storage from{};
-        socklen_t len = sizeof from;
-        const ssize_t n = recvfrom(udp_fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
-        if (n >= 0) {
-          const std::string d = buf.substr(0, static_cast<std::size_t>(n));
-          if (tap) tap->Udp(udp_fd, false, d, reinterpret_cast<const sockaddr*>(&from), len);
-          OnDatagram(d, from, len);
-        }
-      }
-      if (fds[2].revents & POLLIN) {
-        const int fd = accept4(tcp_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd >= 0) {
-          conns[fd];
-          if (tap) tap->TcpOpen(fd, false);
-        }
-      }
-      for (std::size_t i = 3; i < fds.size(); ++i) {
-        if (fds[i].revents) OnConnReadable(fds[i].fd);
-      }
+  void OnStreamData(StreamId id, Bytes b) {
+    auto it = conns.find(id);
+    if (it == conns.end() || it->second.answered) return;
+    Conn& c = it->second;
+    if (!c.parser.Append(std::string_view(reinterpret_cast<const char*>(b.data()), b.size())).ok()) {
+      c.answered = true;
+      env->StreamReset(id);
+      return;
     }
+    auto req = c.parser.Next();
+    if (!req) return;
+    Record("recv", "http", reference::http::SerializeRequest(*req, self.ToString()));
+    reference::HttpResponse resp = Serve(*req);
+    const std::string raw = reference::http::SerializeResponse(resp);
+    obs.http.push_back({Now(), *req, resp.body});
+    Record("send", "http", raw);
+    c.answered = true;  // Connection: close
+    (void)env->StreamSend(id, Bytes(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()));
+    (void)env->StreamShutdownWrite(id);
   }
 };
 
-Result<std::unique_ptr<ClientServers>> ClientServers::Start(const HostPort& listen, PcapTap* tap, std::uint64_t seed) {
+Result<std::unique_ptr<ClientServers>> ClientServers::Start(Env& env, const HostPort& listen, std::uint64_t seed,
+                                                            PartyLabels* labels) {
   auto s = std::unique_ptr<ClientServers>(new ClientServers());
   s->impl_ = std::make_unique<Impl>();
   Impl& m = *s->impl_;
-  m.tap = tap;
+  m.env = &env;
   m.rng = Rng::Stream(seed, "client-conformance/servers");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(listen.port);
-  if (inet_pton(AF_INET, listen.host.c_str(), &a.sin_addr) != 1) {
-    return Status::Error("CONF-1", "--listen needs an IPv4 address, got " + listen.host);
+  // One port number for both: listen first (port 0 picks it), then UDP on it.
+  std::weak_ptr<bool> alive = m.alive;
+  auto tcp = env.Listen(listen.port, [&m, alive](StreamId id, const Endpoint&) {
+    return alive.expired() ? StreamHandlers{} : m.Accept(id);
+  });
+  if (!tcp.ok()) return Status::Error("CONF-3", "cannot listen on " + listen.ToString() + ": " + tcp.status().message());
+  auto udp = env.BindDatagram(tcp->port, [&m, alive](const Endpoint& from, Bytes b) {
+    if (alive.expired()) return;
+    m.OnDatagram(std::string(reinterpret_cast<const char*>(b.data()), b.size()), from);
+  });
+  if (!udp.ok()) {
+    return Status::Error("CONF-3", "cannot bind UDP " + listen.host + ":" + std::to_string(tcp->port) + ": " +
+                                       udp.status().message());
   }
-  // One port number for both: bind TCP first (port 0 picks it), then UDP on it.
-  m.tcp_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  const int one = 1;
-  setsockopt(m.tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  socklen_t len = sizeof a;
-  if (bind(m.tcp_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(m.tcp_fd, 16) != 0 ||
-      getsockname(m.tcp_fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    return Status::Error("CONF-3", "cannot listen on " + listen.ToString() + ": " + std::strerror(errno));
-  }
-  m.udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (bind(m.udp_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || pipe2(m.wake, O_CLOEXEC) != 0) {
-    return Status::Error("CONF-3", "cannot bind UDP " + listen.host + ":" + std::to_string(ntohs(a.sin_port)) + ": " +
-                                       std::strerror(errno));
-  }
-  s->address_ = HostPort{listen.host, ntohs(a.sin_port)};
+  m.port = udp->port;
+  s->address_ = HostPort{listen.host, tcp->port};
   m.self = s->address_;
-  m.case_start = MonoUs();
-  m.thread = std::thread([&m] { m.Loop(); });
+  m.case_start = env.Now();
+  if (labels) labels->LabelDatagramPort(m.port, "servers udp (cs,sg)");
   return s;
 }
 
 ClientServers::~ClientServers() {
   if (!impl_) return;
-  if (impl_->thread.joinable()) {
-    impl_->stop = true;
-    (void)!write(impl_->wake[1], "x", 1);
-    impl_->thread.join();
-  }
-  for (const auto& [fd, c] : impl_->conns) close(fd);
-  for (int fd : {impl_->udp_fd, impl_->tcp_fd, impl_->wake[0], impl_->wake[1]}) {
-    if (fd >= 0) close(fd);
-  }
+  impl_->alive.reset();
+  impl_->env->CloseDatagram(impl_->port);
+  for (const auto& [id, c] : impl_->conns) impl_->env->StreamReset(id);
 }
 
 void ClientServers::BeginCase(const ClientPolicy& p) {
-  std::lock_guard<std::mutex> g(impl_->mu);
   Impl& m = *impl_;
   m.policy = p;
   m.obs = ClientObserved{};
@@ -319,12 +248,9 @@ void ClientServers::BeginCase(const ClientPolicy& p) {
   m.next_chunk = 0;
   m.resent = false;
   m.sg.Reset(p.sg);
-  m.case_start = MonoUs();
+  m.case_start = m.env->Now();
 }
 
-ClientObserved ClientServers::Snapshot() const {
-  std::lock_guard<std::mutex> g(impl_->mu);
-  return impl_->obs;
-}
+ClientObserved ClientServers::Snapshot() const { return impl_->obs; }
 
 }  // namespace mcpsim::conformance

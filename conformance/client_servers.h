@@ -8,9 +8,10 @@
 // CS silent to watch the client's resends, answer with the wrong word, ask
 // for AMP padding, or resend an RBIN the client already answered.
 //
-// Threading: the servers run on one internal thread; BeginCase/Snapshot may
-// be called from the runner thread. Not protocol core: real sockets, real
-// clock. Randomness (session ids, the captcha) comes from the seeded Rng.
+// The servers run on a core::Env (the real one of net/ in `conform --client`,
+// a simulated node in tests), on the thread that runs its loop; their clock
+// is the Env's. Randomness (session ids, the captcha) comes from the seeded
+// Rng.
 #pragma once
 
 #include <cstdint>
@@ -66,8 +67,12 @@ struct ClientObserved {
 
 class ClientServers {
  public:
-  // Binds TCP and UDP at `listen` (port 0: one free port for both).
-  static Result<std::unique_ptr<ClientServers>> Start(const HostPort& listen, PcapTap* tap, std::uint64_t seed);
+  // Listens (TCP) and binds (UDP) on `env` at `listen`'s port (port 0: one
+  // free port for both; the host is what the client is told to use and
+  // must be the Env's bind address). `env` is not owned and must outlive
+  // the servers; `labels` (optional) names their ports in the capture.
+  static Result<std::unique_ptr<ClientServers>> Start(Env& env, const HostPort& listen, std::uint64_t seed,
+                                                      PartyLabels* labels = nullptr);
   ~ClientServers();
   ClientServers(const ClientServers&) = delete;
   ClientServers& operator=(const ClientServers&) = delete;

@@ -1,44 +1,15 @@
 #include "conformance/harness.h"
+#include "conformance/harness_impl.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
 #include <cstring>
+#include <deque>
 
-#include "conformance/pcap_tap.h"
 #include "reference/http/http1.h"
 #include "reference/wire/parse.h"
 
 namespace mcpsim::conformance {
-namespace {
-
-std::int64_t WallUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-bool Resolve(const HostPort& hp, int socktype, sockaddr_storage& out, socklen_t& len) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = socktype;
-  addrinfo* res = nullptr;
-  const std::string port = std::to_string(hp.port);
-  if (getaddrinfo(hp.host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return false;
-  std::memcpy(&out, res->ai_addr, res->ai_addrlen);
-  len = res->ai_addrlen;
-  freeaddrinfo(res);
-  return true;
-}
-
-}  // namespace
 
 Result<HostPort> ParseAddress(std::string_view text) {
   if (auto p = text.find("://"); p != std::string_view::npos) text.remove_prefix(p + 3);
@@ -58,167 +29,208 @@ Result<HostPort> ParseAddress(std::string_view text) {
   return HostPort{host, static_cast<std::uint16_t>(value)};
 }
 
-Ctx::Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t seed)
-    : target_(std::move(target)), io_timeout_ms_(io_timeout_ms), seed_(seed) {
-  start_us_ = WallUs();
-  deadline_us_ = start_us_ + static_cast<std::int64_t>(case_budget_ms) * 1000;
+Result<Endpoint> ToEndpoint(const HostPort& hp) {
+  std::string host = hp.host;
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return Endpoint::V4(ntohl(v4.s_addr), hp.port);
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    Endpoint e;
+    std::memcpy(e.addr.data(), &v6, 16);
+    e.v6 = true;
+    e.port = hp.port;
+    return e;
+  }
+  return Status::Error("CONF-1", "not an IP address: " + hp.host + " (give an address, or let mcpsim resolve the name)");
+}
+
+Ctx::Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t seed, std::string_view case_id)
+    : target_(std::move(target)),
+      env_(*target_.env),
+      loop_(*target_.loop),
+      io_timeout_ms_(io_timeout_ms),
+      seed_(seed),
+      fresh_(Rng::Stream(seed ^ target_.nonce, case_id.empty() ? "case" : case_id)),
+      sh_(std::make_shared<Shared>()) {
+  start_ = env_.Now();
+  deadline_ = start_ + static_cast<TimeUs>(case_budget_ms) * kMillis;
+  sh_->env = &env_;
+  sh_->start = start_;
+  sh_->chans.emplace_back();
+  sh_->chans.front().channel = "udp";
 }
 
 Ctx::~Ctx() {
-  if (udp_fd_ >= 0) close(udp_fd_);
-  for (const Conn& c : conns_) {
-    if (c.fd >= 0) close(c.fd);
+  for (Chan& c : sh_->chans) {
+    if (c.port != 0) env_.CloseDatagram(c.port);
+    if (c.sid != 0 && !c.closed) env_.StreamReset(c.sid);
   }
 }
 
-std::int64_t Ctx::NowUs() const { return WallUs() - start_us_; }
-bool Ctx::Expired() const { return WallUs() >= deadline_us_; }
+std::int64_t Ctx::NowUs() const { return env_.Now() - start_; }
+bool Ctx::Expired() const { return env_.Now() >= deadline_; }
+std::vector<reports::WireEvent>& Ctx::wire() { return sh_->wire; }
+void Ctx::Note(std::string text) { sh_->Record("note", "note", std::move(text)); }
 
-int Ctx::Remaining(int want_ms) const {
-  const std::int64_t left = (deadline_us_ - WallUs()) / 1000;
-  if (left <= 0) return 0;
-  return static_cast<int>(std::min<std::int64_t>(left, want_ms));
+TimeUs Ctx::Deadline(int want_ms) const {
+  const TimeUs want = env_.Now() + static_cast<TimeUs>(std::max(want_ms, 0)) * kMillis;
+  return std::min(want, deadline_);
 }
 
-void Ctx::Note(std::string text) { wire_.push_back({NowUs(), "note", "note", std::move(text)}); }
+void Ctx::Sleep(int ms) { loop_.RunUntil(Deadline(ms), [] { return false; }); }
 
-Status Ctx::OpenUdp() {
-  if (!target_.udp) return Status::Error("CONF-2", "no UDP target given (--udp)");
-  sockaddr_storage sa{};
-  socklen_t len = 0;
-  if (!Resolve(*target_.udp, SOCK_DGRAM, sa, len)) return Status::Error("CONF-2", "cannot resolve " + target_.udp->ToString());
-  if (udp_fd_ >= 0) close(udp_fd_);
-  udp_fd_ = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (udp_fd_ < 0) return Status::Error("CONF-2", std::string("socket: ") + std::strerror(errno));
-  if (connect(udp_fd_, reinterpret_cast<sockaddr*>(&sa), len) != 0) {
-    return Status::Error("CONF-2", std::string("connect: ") + std::strerror(errno));
-  }
+Status Ctx::OpenUdp(Chan& c, const HostPort& to, const std::string& label) {
+  auto ep = ToEndpoint(to);
+  if (!ep.ok()) return Status::Error("CONF-2", ep.status().message());
+  if (c.port != 0) env_.CloseDatagram(c.port);
+  c.port = 0;
+  c.to = *ep;
+  c.inbox.clear();
+  std::weak_ptr<Shared> weak = sh_;
+  Chan* cp = &c;  // std::deque: stable while the Ctx lives; the callback ends with it (CloseDatagram)
+  auto bound = env_.BindDatagram(0, [weak, cp](const Endpoint& from, Bytes b) {
+    auto sh = weak.lock();
+    if (!sh || from != cp->to) return;  // only the target's datagrams
+    std::string d(reinterpret_cast<const char*>(b.data()), b.size());
+    sh->Record("recv", cp->channel, d);
+    cp->inbox.push_back(std::move(d));
+  });
+  if (!bound.ok()) return Status::Error("CONF-2", "cannot bind a UDP endpoint: " + bound.status().message());
+  c.port = bound->port;
+  if (target_.labels) target_.labels->LabelDatagramPort(c.port, label);
   return Status();
 }
 
-Status Ctx::UdpNewEndpoint() { return OpenUdp(); }
+Status Ctx::UdpNewEndpoint() {
+  if (!target_.udp) return Status::Error("CONF-2", "no UDP target given (--udp)");
+  return OpenUdp(sh_->chans.front(), *target_.udp, "runner udp");
+}
 
 Status Ctx::UdpSend(std::string_view bytes) {
-  if (udp_fd_ < 0) {
-    if (Status s = OpenUdp(); !s.ok()) return s;
+  Chan& c = sh_->chans.front();
+  if (c.port == 0) {
+    if (Status s = UdpNewEndpoint(); !s.ok()) return s;
   }
-  wire_.push_back({NowUs(), "send", "udp", std::string(bytes)});
+  sh_->Record("send", c.channel, std::string(bytes));
   if (target_.resend_ms > 0) unanswered_.emplace_back(bytes);
-  if (send(udp_fd_, bytes.data(), bytes.size(), 0) < 0) {
-    return Status::Error("CONF-2", std::string("send: ") + std::strerror(errno));
-  }
-  if (target_.tap) target_.tap->Udp(udp_fd_, true, bytes);
+  Status s = env_.SendDatagram(c.port, c.to, Bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  if (!s.ok()) return Status::Error("CONF-2", "send: " + s.message());
   return Status();
 }
 
-std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size_t max) {
-  if (target_.resend_ms > 0) return UdpRecvResending(first_wait_ms, quiet_ms, max);
+std::vector<std::string> Ctx::Take(Chan& c, int first_wait_ms, int quiet_ms, std::size_t max) {
   std::vector<std::string> got;
-  if (udp_fd_ < 0) return got;
-  std::string buf(65536, '\0');
   if (quiet_ms < 0) quiet_ms = quiet_ms_;
   while (got.size() < max) {
-    const int wait = Remaining(got.empty() ? first_wait_ms : quiet_ms);
-    pollfd p{udp_fd_, POLLIN, 0};
-    if (wait <= 0 || poll(&p, 1, wait) <= 0) break;
-    const ssize_t n = recv(udp_fd_, buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == ECONNREFUSED) Note("ICMP port unreachable");
-      if (errno == EINTR || errno == ECONNREFUSED) continue;
-      break;
+    if (c.inbox.empty()) {
+      if (c.tcp && c.closed) break;
+      const TimeUs until = Deadline(got.empty() ? first_wait_ms : quiet_ms);
+      if (!loop_.RunUntil(until, [&c] { return !c.inbox.empty() || (c.tcp && c.closed); })) break;
+      if (c.inbox.empty()) break;
     }
-    got.emplace_back(buf.data(), static_cast<std::size_t>(n));
-    wire_.push_back({NowUs(), "recv", "udp", got.back()});
-    if (target_.tap) target_.tap->Udp(udp_fd_, false, got.back());
+    got.push_back(std::move(c.inbox.front()));
+    c.inbox.pop_front();
   }
   return got;
 }
 
-Result<int> Ctx::Open(std::string_view transport) {
+std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size_t max) {
+  if (target_.resend_ms > 0) return UdpRecvResending(first_wait_ms, quiet_ms, max);
+  Chan& c = sh_->chans.front();
+  if (c.port == 0) return {};
+  return Take(c, first_wait_ms, quiet_ms, max);
+}
+
+Result<int> Ctx::Open(std::string_view transport, std::string_view who) {
   const bool tcp = transport == "tcp";
   if (!tcp && transport != "udp" && transport != "udps") {
     return Status::Error("CONF-2", "unknown transport " + std::string(transport));
   }
   const std::optional<HostPort>& to = tcp ? target_.tcp : transport == "udps" ? target_.udps : target_.udp;
   if (!to) return Status::Error("CONF-2", std::string("no ") + std::string(transport) + " target given");
-  sockaddr_storage sa{};
-  socklen_t len = 0;
-  if (!Resolve(*to, tcp ? SOCK_STREAM : SOCK_DGRAM, sa, len)) return Status::Error("CONF-2", "cannot resolve " + to->ToString());
-  const int fd = socket(sa.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::Error("CONF-2", std::string("socket: ") + std::strerror(errno));
-  if (tcp) {
-    // Non-blocking connect bounded by the io timeout, then blocking I/O with poll.
-    const int flags = fcntl(fd, F_GETFL, 0);
-    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {
-      close(fd);
-      return Status::Error("CONF-3", std::string("connect: ") + std::strerror(errno));
-    }
-    pollfd p{fd, POLLOUT, 0};
-    int err = 0;
-    socklen_t elen = sizeof err;
-    if (poll(&p, 1, Remaining(io_timeout_ms_)) <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err != 0) {
-      close(fd);
-      return Status::Error("CONF-3", "TCP connect to " + to->ToString() + " failed");
-    }
-    fcntl(fd, F_SETFL, flags);
-  } else if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0) {
-    close(fd);
-    return Status::Error("CONF-2", std::string("connect: ") + std::strerror(errno));
+  const int h = static_cast<int>(sh_->chans.size()) - 1;
+  sh_->chans.emplace_back();
+  Chan& c = sh_->chans.back();
+  c.tcp = tcp;
+  c.channel = std::string(transport) + "#" + std::to_string(h);
+  const std::string label = (who.empty() ? std::string("runner") : std::string(who)) + " " + c.channel;
+  if (!tcp) {
+    if (Status s = OpenUdp(c, *to, label); !s.ok()) return s;
+    Note("opened " + c.channel);
+    return h;
   }
-  const int h = static_cast<int>(conns_.size());
-  conns_.push_back({fd, tcp, false, std::string(transport) + "#" + std::to_string(h)});
-  Note("opened " + conns_.back().channel);
+  auto ep = ToEndpoint(*to);
+  if (!ep.ok()) return Status::Error("CONF-2", ep.status().message());
+  c.to = *ep;
+  std::weak_ptr<Shared> weak = sh_;
+  Chan* cp = &c;
+  StreamHandlers hs;
+  hs.on_connected = [weak, cp] {
+    if (auto sh = weak.lock()) cp->connected = true;
+  };
+  hs.on_data = [weak, cp](Bytes b) {
+    auto sh = weak.lock();
+    if (!sh) return;
+    std::string d(reinterpret_cast<const char*>(b.data()), b.size());
+    sh->Record("recv", cp->channel, d);
+    cp->inbox.push_back(std::move(d));
+  };
+  hs.on_eof = [weak, cp] {
+    auto sh = weak.lock();
+    if (!sh || cp->closed) return;
+    cp->closed = true;
+    sh->Record("note", "note", cp->channel + " closed by the peer");
+  };
+  hs.on_closed = [weak, cp](const Status& why) {
+    auto sh = weak.lock();
+    if (!sh) return;
+    cp->sid = 0;  // the Env forgot it
+    if (cp->closed) return;
+    cp->closed = true;
+    cp->close_reason = why;
+    if (cp->connected) sh->Record("note", "note", cp->channel + (why.ok() ? " closed" : " reset: " + why.message()));
+  };
+  auto sid = env_.Connect(c.to, std::move(hs));
+  if (!sid.ok()) return Status::Error("CONF-3", "TCP connect to " + to->ToString() + ": " + sid.status().message());
+  c.sid = *sid;
+  if (target_.labels) target_.labels->LabelStream(c.sid, label);
+  loop_.RunUntil(Deadline(io_timeout_ms_), [cp] { return cp->connected || cp->closed; });
+  if (!c.connected) {
+    const std::string why = c.closed && !c.close_reason.ok() ? ": " + c.close_reason.message() : "";
+    if (c.sid != 0) env_.StreamReset(c.sid);
+    c.sid = 0;
+    c.closed = true;
+    return Status::Error("CONF-3", "TCP connect to " + to->ToString() + " failed" + why);
+  }
+  Note("opened " + c.channel);
   return h;
 }
 
 Status Ctx::Send(int h, std::string_view bytes) {
-  if (h < 0 || static_cast<std::size_t>(h) >= conns_.size()) return Status::Error("CONF-2", "bad handle");
-  Conn& c = conns_[static_cast<std::size_t>(h)];
-  wire_.push_back({NowUs(), "send", c.channel, std::string(bytes)});
-  std::size_t off = 0;
-  while (off < bytes.size()) {
-    const ssize_t n = send(c.fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == ECONNREFUSED && !c.tcp) return Status();  // an ICMP error of an earlier datagram
-      return Status::Error("CONF-2", std::string("send: ") + std::strerror(errno));
-    }
-    off += static_cast<std::size_t>(n);
-    if (!c.tcp) break;
+  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return Status::Error("CONF-2", "bad handle");
+  Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  sh_->Record("send", c.channel, std::string(bytes));
+  const Bytes b(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  if (!c.tcp) {
+    Status s = env_.SendDatagram(c.port, c.to, b);
+    return s.ok() ? s : Status::Error("CONF-2", "send: " + s.message());
   }
-  return Status();
+  if (c.sid == 0) return Status::Error("CONF-2", "send: " + c.channel + " is closed");
+  Status s = env_.StreamSend(c.sid, b);
+  return s.ok() ? s : Status::Error("CONF-2", "send: " + s.message());
 }
 
 std::vector<std::string> Ctx::Recv(int h, int first_wait_ms, int quiet_ms, std::size_t max) {
-  std::vector<std::string> got;
-  if (h < 0 || static_cast<std::size_t>(h) >= conns_.size()) return got;
-  Conn& c = conns_[static_cast<std::size_t>(h)];
-  if (quiet_ms < 0) quiet_ms = quiet_ms_;
-  std::string buf(65536, '\0');
-  while (got.size() < max && !c.closed) {
-    const int wait = Remaining(got.empty() ? first_wait_ms : quiet_ms);
-    pollfd p{c.fd, POLLIN, 0};
-    if (wait <= 0 || poll(&p, 1, wait) <= 0) break;
-    const ssize_t n = recv(c.fd, buf.data(), buf.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR || (errno == ECONNREFUSED && !c.tcp)) continue;
-      if (c.tcp) c.closed = true;
-      break;
-    }
-    if (n == 0 && c.tcp) {
-      c.closed = true;
-      Note(c.channel + " closed by the peer");
-      break;
-    }
-    got.emplace_back(buf.data(), static_cast<std::size_t>(n));
-    wire_.push_back({NowUs(), "recv", c.channel, got.back()});
-  }
-  return got;
+  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return {};
+  return Take(sh_->chans[static_cast<std::size_t>(h) + 1], first_wait_ms, quiet_ms, max);
 }
 
 bool Ctx::PeerClosed(int h) const {
-  return h >= 0 && static_cast<std::size_t>(h) < conns_.size() && conns_[static_cast<std::size_t>(h)].closed;
+  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return false;
+  const Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  return c.tcp && c.closed && c.inbox.empty();
 }
 
 Result<reference::HttpResponse> Ctx::Http(const reference::HttpRequest& req) {
@@ -228,71 +240,71 @@ Result<reference::HttpResponse> Ctx::Http(const reference::HttpRequest& req) {
 
 Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
   if (!target_.http) return Status::Error("CONF-2", "no HTTP target given (--http)");
-  sockaddr_storage sa{};
-  socklen_t len = 0;
-  if (!Resolve(*target_.http, SOCK_STREAM, sa, len)) return Status::Error("CONF-2", "cannot resolve " + target_.http->ToString());
-  const int fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return Status::Error("CONF-2", std::string("socket: ") + std::strerror(errno));
-  struct Closer {
-    int fd;
-    PcapTap* tap;
-    ~Closer() {
-      if (tap) tap->TcpClose(fd);
-      close(fd);
+  auto ep = ToEndpoint(*target_.http);
+  if (!ep.ok()) return Status::Error("CONF-2", ep.status().message());
+  sh_->chans.emplace_back();
+  Chan& c = sh_->chans.back();
+  c.channel = "http";
+  c.tcp = true;
+  c.http = true;
+  c.to = *ep;
+  c.parser = std::make_unique<reference::http::ResponseParser>(1 << 20);
+  std::weak_ptr<Shared> weak = sh_;
+  Chan* cp = &c;
+  Env* env = &env_;
+  const std::string request(request_bytes);
+  StreamHandlers hs;
+  hs.on_connected = [weak, cp, env, request] {
+    auto sh = weak.lock();
+    if (!sh) return;
+    cp->connected = true;
+    sh->Record("send", "http", request);
+    (void)env->StreamSend(cp->sid, Bytes(reinterpret_cast<const std::uint8_t*>(request.data()), request.size()));
+  };
+  hs.on_data = [weak, cp](Bytes b) {
+    auto sh = weak.lock();
+    if (!sh || cp->response || !cp->parse_error.ok()) return;
+    const std::string_view chunk(reinterpret_cast<const char*>(b.data()), b.size());
+    cp->raw.append(chunk);
+    if (Status s = cp->parser->Append(chunk); !s.ok()) {
+      cp->parse_error = s;
+      sh->Record("recv", "http", cp->raw);
+      return;
     }
-  } closer{fd, target_.tap};
-  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {
-    return Status::Error("CONF-3", std::string("connect: ") + std::strerror(errno));
+    if (auto msg = cp->parser->Next()) {
+      cp->response = std::move(*msg);
+      sh->Record("recv", "http", cp->raw);
+    }
+  };
+  hs.on_eof = [weak, cp] {
+    if (auto sh = weak.lock()) cp->closed = true;
+  };
+  hs.on_closed = [weak, cp](const Status& why) {
+    auto sh = weak.lock();
+    if (!sh) return;
+    cp->sid = 0;
+    if (!cp->closed) cp->close_reason = why;
+    cp->closed = true;
+  };
+  auto sid = env_.Connect(c.to, std::move(hs));
+  if (!sid.ok()) return Status::Error("CONF-3", "connect: " + sid.status().message());
+  c.sid = *sid;
+  if (target_.labels) target_.labels->LabelStream(c.sid, "runner http");
+  const TimeUs connect_by = Deadline(io_timeout_ms_);
+  loop_.RunUntil(connect_by, [cp] { return cp->connected || cp->closed; });
+  if (!c.connected) {
+    const std::string why = !c.close_reason.ok() ? c.close_reason.message() : "connect timed out";
+    return Status::Error("CONF-3", "connect: " + why);
   }
-  pollfd p{fd, POLLOUT, 0};
-  if (poll(&p, 1, Remaining(io_timeout_ms_)) <= 0) return Status::Error("CONF-3", "connect timed out");
-  int err = 0;
-  socklen_t elen = sizeof err;
-  getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-  if (err != 0) return Status::Error("CONF-3", std::string("connect: ") + std::strerror(err));
-  if (target_.tap) target_.tap->TcpOpen(fd, true);
-  wire_.push_back({NowUs(), "send", "http", std::string(request_bytes)});
-  std::size_t off = 0;
-  while (off < request_bytes.size()) {
-    pollfd w{fd, POLLOUT, 0};
-    if (poll(&w, 1, Remaining(io_timeout_ms_)) <= 0) return Status::Error("CONF-3", "send timed out");
-    const ssize_t n = send(fd, request_bytes.data() + off, request_bytes.size() - off, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      return Status::Error("CONF-3", std::string("send: ") + std::strerror(errno));
-    }
-    if (target_.tap) target_.tap->TcpData(fd, true, request_bytes.substr(off, static_cast<std::size_t>(n)));
-    off += static_cast<std::size_t>(n);
-  }
-  reference::http::ResponseParser parser(1 << 20);
-  std::string raw;
-  char buf[16384];
-  for (;;) {
-    pollfd r{fd, POLLIN, 0};
-    if (poll(&r, 1, Remaining(io_timeout_ms_)) <= 0) {
-      wire_.push_back({NowUs(), "recv", "http", raw});
-      return Status::Error("CONF-4", "no complete HTTP response within the timeout");
-    }
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      return Status::Error("CONF-4", std::string("recv: ") + std::strerror(errno));
-    }
-    if (n == 0) {
-      wire_.push_back({NowUs(), "recv", "http", raw});
-      return Status::Error("CONF-4", "connection closed before a complete HTTP response");
-    }
-    raw.append(buf, static_cast<std::size_t>(n));
-    if (target_.tap) target_.tap->TcpData(fd, false, std::string_view(buf, static_cast<std::size_t>(n)));
-    if (Status s = parser.Append(std::string_view(buf, static_cast<std::size_t>(n))); !s.ok()) {
-      wire_.push_back({NowUs(), "recv", "http", raw});
-      return Status::Error("CONF-4", "malformed HTTP response: " + s.message());
-    }
-    if (auto msg = parser.Next()) {
-      wire_.push_back({NowUs(), "recv", "http", raw});
-      return *msg;
-    }
-  }
+  loop_.RunUntil(Deadline(io_timeout_ms_),
+                 [cp] { return cp->response.has_value() || !cp->parse_error.ok() || cp->closed; });
+  // One exchange per connection: this side closes now (the peer sees EOF).
+  if (c.sid != 0) (void)env_.StreamShutdownWrite(c.sid);
+  if (c.response) return *c.response;
+  if (!c.parse_error.ok()) return Status::Error("CONF-4", "malformed HTTP response: " + c.parse_error.message());
+  sh_->Record("recv", "http", c.raw);
+  if (c.closed) return Status::Error("CONF-4", "connection closed before a complete HTTP response");
+  return Status::Error("CONF-4", "no complete HTTP response within the timeout");
 }
 
 std::vector<wire::Command> Decode(std::string_view bytes, std::vector<std::string>* errors) {

@@ -1,27 +1,35 @@
-// The conformance harness: a per-case context that talks to a real target
-// over loopback/network sockets (plain POSIX sockets with poll timeouts) and
-// records every exchange as a reports::WireEvent transcript.
+// The conformance harness: a per-case context through which a case talks to
+// the target and which records every exchange as a reports::WireEvent
+// transcript.
 //
-// Not protocol core: it reads the wall clock (transcript timestamps, I/O
-// deadlines) and blocks. Every wait is bounded by the case deadline.
+// All I/O and timing go through a core::Env and its EventLoop (the single I/O
+// path, conformance/README.md): on a real target the Asio Env of net/
+// (net::AsioLoop), in the self-test and behind the fault proxy a simulated
+// node (sim::WorldLoop, in virtual time or paced by the wall clock). Cases
+// keep a blocking style — "send, then wait up to 600 ms for the answer" —
+// because every wait runs the loop until the condition or the deadline.
+// Nothing here opens a socket, starts a thread or reads a clock: the time of
+// every transcript line and every deadline is the Env's Now().
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/env.h"
+#include "core/loop.h"
+#include "core/rng.h"
 #include "core/status.h"
 #include "reference/roles/role.h"
 #include "reference/wire/command.h"
 #include "reports/report.h"
 
 namespace mcpsim::conformance {
-
-class PcapTap;
 
 struct HostPort {
   std::string host;
@@ -31,8 +39,21 @@ struct HostPort {
 
 // "HOST:PORT" or "http://HOST:PORT[/...]" / "udp://HOST:PORT" (scheme ignored).
 Result<HostPort> ParseAddress(std::string_view text);
+// The Endpoint of an address literal ("127.0.0.1", "::1", "[::1]", or
+// "localhost" = 127.0.0.1); no name resolution (the caller resolves names).
+// Clause CONF-1.
+Result<Endpoint> ToEndpoint(const HostPort& hp);
 
-// What the runner was told to test.
+// Names the parties of the run's capture (conformance/capture.h): the
+// harness labels each source endpoint and stream it opens ("alice udp#1").
+class PartyLabels {
+ public:
+  virtual ~PartyLabels() = default;
+  virtual void LabelDatagramPort(std::uint16_t port, std::string label) = 0;
+  virtual void LabelStream(StreamId id, std::string label) = 0;
+};
+
+// What the runner was told to test, and where its I/O runs.
 struct Target {
   std::optional<HostPort> udp;
   std::optional<HostPort> tcp;
@@ -41,22 +62,30 @@ struct Target {
   // harness seals with (its first key). Cases needing "udps" require both.
   std::optional<HostPort> udps;
   std::map<std::uint8_t, std::array<std::uint8_t, 32>> udps_keys;
-  // > 0: UDP requests are resent every `resend_ms` until every request in the
-  // datagrams sent since the last receive got an answer (at most 10 sends), and
+  // > 0: UDP requests on the default endpoint are resent every `resend_ms`
+  // until answered (reference::RequestTracker, at most 10 sends), and
   // byte-identical answer datagrams are collapsed; set when a fault proxy
-  // (conformance/fault_proxy.h) sits in front of the target. 0: no resends.
+  // sits in front of the target. 0: no resends.
   int resend_ms = 0;
-  // Not owned; when set, every datagram and HTTP exchange is recorded.
-  PcapTap* tap = nullptr;
+  // Differs per run against a persistent server (fresh account names,
+  // encrypted-UDP sender ids); the self-test fixes it so runs repeat.
+  std::uint64_t nonce = 0;
+  // The Env and loop every Ctx uses (not owned; REQUIRED for Ctx).
+  Env* env = nullptr;
+  EventLoop* loop = nullptr;
+  // Not owned; when set, the harness labels its endpoints and streams.
+  PartyLabels* labels = nullptr;
 };
 
-// One case's I/O context. Owns one UDP socket (a fresh source endpoint per
-// case, so answer caches keyed by endpoint never leak between cases).
+// One case's I/O context. Owns its source endpoints (a fresh UDP port per
+// case, so answer caches keyed by endpoint never leak between cases) and its
+// streams; everything is closed with the Ctx.
 class Ctx {
  public:
   // `io_timeout_ms`: longest wait for one expected answer; `case_budget_ms`:
-  // hard deadline of the whole case. `seed` feeds Rng() for names.
-  Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t seed);
+  // hard deadline of the whole case. `seed` and `case_id` feed Fresh().
+  // REQUIRES: target.env and target.loop set.
+  Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t seed, std::string_view case_id = "");
   ~Ctx();
   Ctx(const Ctx&) = delete;
   Ctx& operator=(const Ctx&) = delete;
@@ -65,18 +94,25 @@ class Ctx {
   std::uint64_t seed() const { return seed_; }
   int io_timeout_ms() const { return io_timeout_ms_; }
   bool Expired() const;
+  // Microseconds since the case started (the Env's clock).
+  std::int64_t NowUs() const;
+  // Lets `ms` pass (bounded by the case deadline) while receiving.
+  void Sleep(int ms);
+  // A 64-bit value unique to this case and run: Rng::Stream(seed ^ nonce,
+  // case_id). For names that must not repeat on a persistent server.
+  std::uint64_t Fresh() { return fresh_.Next(); }
 
-  // Sends one datagram to target().udp from this case's socket.
+  // Sends one datagram to target().udp from this case's endpoint.
   Status UdpSend(std::string_view bytes);
   // Receives datagrams: waits up to `first_wait_ms` for the first, then keeps
   // collecting while each next one arrives within `quiet_ms`, until `max`
   // datagrams. Never waits past the case deadline.
   // `quiet_ms` < 0 means quiet_ms() (150 unless set_quiet_ms).
   std::vector<std::string> UdpRecv(int first_wait_ms, int quiet_ms = -1, std::size_t max = 64);
-  // Opens a second socket (a different source endpoint) for later sends.
+  // Replaces this case's UDP endpoint by a new one (a different source port).
   Status UdpNewEndpoint();
 
-  // One HTTP exchange on a new TCP connection (the request is serialized by
+  // One HTTP exchange on a new connection (the request is serialized by
   // reference::http::SerializeRequest, which adds Host/Content-Length).
   Result<reference::HttpResponse> Http(const reference::HttpRequest& req);
   // As Http() but with raw request bytes.
@@ -85,11 +121,11 @@ class Ctx {
   // Extra connections for multi-session cases: "udp" opens a new source
   // endpoint to target().udp, "udps" one to target().udps (bytes are sent
   // as given: the case seals them), "tcp" a new connection to target().tcp.
-  // Returns a handle >= 0; transcript channel "udp#<h>" / "tcp#<h>".
-  // Connections close with the Ctx.
-  Result<int> Open(std::string_view transport);
+  // Returns a handle >= 0; transcript channel "udp#<h>" / "tcp#<h>"; `who`
+  // (e.g. "alice") names the party in the capture. Closed with the Ctx.
+  Result<int> Open(std::string_view transport, std::string_view who = "");
   Status Send(int h, std::string_view bytes);
-  // UDP: whole datagrams; TCP: byte chunks as read. Waits up to
+  // UDP: whole datagrams; TCP: byte chunks as received. Waits up to
   // `first_wait_ms` for the first, then while more arrive within `quiet_ms`
   // (< 0: quiet_ms()). Never past the case deadline.
   std::vector<std::string> Recv(int h, int first_wait_ms, int quiet_ms = -1, std::size_t max = 64);
@@ -101,31 +137,30 @@ class Ctx {
   void set_quiet_ms(int ms) { quiet_ms_ = ms; }
 
   void Note(std::string text);
-  std::vector<reports::WireEvent>& wire() { return wire_; }
+  // The transcript: every send, every datagram/chunk/response received (at
+  // its arrival), notes; in time order.
+  std::vector<reports::WireEvent>& wire();
 
  private:
-  std::int64_t NowUs() const;
-  int Remaining(int want_ms) const;
-  Status OpenUdp();
+  struct Shared;  // state the Env callbacks share with the Ctx
+  struct Chan;
+  TimeUs Deadline(int want_ms) const;  // min(now + want, case deadline)
+  Status OpenUdp(Chan& c, const HostPort& to, const std::string& label);
+  std::vector<std::string> Take(Chan& c, int first_wait_ms, int quiet_ms, std::size_t max);
   // UdpRecv when target().resend_ms > 0 (harness_resend.cc).
   std::vector<std::string> UdpRecvResending(int first_wait_ms, int quiet_ms, std::size_t max);
-  std::vector<std::string> unanswered_;  // datagrams sent since the last UdpRecv (resend mode)
 
   Target target_;
+  Env& env_;
+  EventLoop& loop_;
   int io_timeout_ms_;
-  std::int64_t start_us_;
-  std::int64_t deadline_us_;
+  TimeUs start_;
+  TimeUs deadline_;
   std::uint64_t seed_;
-  int udp_fd_ = -1;
+  Rng fresh_;
   int quiet_ms_ = 150;
-  struct Conn {
-    int fd = -1;
-    bool tcp = false;
-    bool closed = false;
-    std::string channel;
-  };
-  std::vector<Conn> conns_;
-  std::vector<reports::WireEvent> wire_;
+  std::shared_ptr<Shared> sh_;
+  std::vector<std::string> unanswered_;  // datagrams sent since the last UdpRecv (resend mode)
 };
 
 // Decodes every command of a datagram/body (stream limits: payloads up to

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "net/server.h"
+
 #include "reference/http/http1.h"
 #include "reference/wire/parse.h"
 #include "reference/wire/text.h"
@@ -122,6 +124,16 @@ const Mutant* FindMutant(const std::string& name) {
 
 std::unique_ptr<reference::Role> MakeMutatingRole(const Mutant& m, reference::Role& inner) {
   return std::make_unique<MutatingRole>(m, inner);
+}
+
+void ApplyMutant(const Mutant& m, net::ServerOptions& o) {
+  o.tweak_rs = m.rs;
+  o.tweak_sg = m.sg;
+  o.tweak_cs = m.cs;
+  o.tweak_dp = m.dp;
+  if (m.HasDecorator()) {
+    o.wrap_front = [&m](reference::Role& front) { return MakeMutatingRole(m, front); };
+  }
 }
 
 }  // namespace mcpsim::conformance

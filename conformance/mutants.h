@@ -30,6 +30,10 @@ struct CsConfig;
 struct DpConfig;
 }  // namespace mcpsim::reference
 
+namespace mcpsim::net {
+struct ServerOptions;
+}
+
 namespace mcpsim::conformance {
 
 // How the decorator writes an outgoing command.
@@ -78,6 +82,10 @@ const Mutant* FindMutant(const std::string& name);
 
 // The decorator for `m` around `inner` (not owned; must outlive it).
 std::unique_ptr<reference::Role> MakeMutatingRole(const Mutant& m, reference::Role& inner);
+
+// Installs `m`'s config switches and decorator into `o` (`mcpsim serve
+// --mutant`, the self-test). `m` must outlive the server.
+void ApplyMutant(const Mutant& m, net::ServerOptions& o);
 
 // Rewrites every complete command of `bytes` per `m` (on_command, style).
 // Bytes that do not decode completely are returned unchanged.

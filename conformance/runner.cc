@@ -1,26 +1,12 @@
 #include "conformance/runner.h"
 
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <sstream>
 
 #include "conformance/catalog.h"
 
 namespace mcpsim::conformance {
-namespace {
-
-std::int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Target ParseListening(const std::string& text) {
   Target t;
@@ -45,59 +31,31 @@ Target ParseListening(const std::string& text) {
 }
 
 Result<std::unique_ptr<Launched>> Launched::Start(const std::string& cmd, int wait_ms) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Status::Error("CONF-3", "pipe failed");
-  const pid_t pid = fork();
-  if (pid < 0) return Status::Error("CONF-3", "fork failed");
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
+  net::ChildOptions co;
+  co.pipe_stdout = true;
+  auto child = net::Child::Start(cmd, co);
+  if (!child.ok()) return Status::Error("CONF-3", "cannot start the target: " + child.status().message());
   auto l = std::unique_ptr<Launched>(new Launched());
-  l->pid_ = pid;
-  l->out_fd_ = fds[0];
-  std::string text;
-  const std::int64_t deadline = NowUs() + static_cast<std::int64_t>(wait_ms) * 1000;
-  bool seen = false;
-  for (;;) {
-    const std::int64_t left = (deadline - NowUs()) / 1000;
-    if (left <= 0) break;
-    pollfd p{l->out_fd_, POLLIN, 0};
-    // Once a listening line arrived, a short quiet period ends the listing.
-    if (poll(&p, 1, static_cast<int>(seen ? std::min<std::int64_t>(left, 300) : left)) <= 0) break;
-    char buf[1024];
-    const ssize_t n = read(l->out_fd_, buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    seen = text.find("listening ") != std::string::npos;
-  }
+  l->child_ = std::move(*child);
+  // Once a listening line arrived, a short quiet period ends the listing.
+  const std::string text = l->child_->ReadStdout(
+      wait_ms, [](const std::string& t) { return t.find("listening ") != std::string::npos; }, 300);
   l->target_ = ParseListening(text);
-  if (!l->target_.udp && !l->target_.http && !l->target_.tcp) {
-    return Status::Error("CONF-3", "launched target printed no `listening` line: " + text.substr(0, 200));
+  if (!l->target_.udp && !l->target_.http && !l->target_.tcp && !l->target_.udps) {
+    std::string why = "launched target printed no `listening` line";
+    if (l->child_->Exited()) {
+      why += " (it exited with status " + std::to_string(l->child_->exit_status()) + ")";
+    } else {
+      why += " within " + std::to_string(wait_ms) + " ms";
+    }
+    if (!text.empty()) why += "; its output: " + text.substr(0, 200);
+    return Status::Error("CONF-3", why);
   }
   return l;
 }
 
 void Launched::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      break;
-    }
-    usleep(20000);
-  }
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  if (out_fd_ >= 0) close(out_fd_);
-  out_fd_ = -1;
+  if (child_) child_->Stop();
 }
 
 Launched::~Launched() { Stop(); }
@@ -113,9 +71,11 @@ bool Selected(const std::string& id, const std::string& globs) {
 
 Status CheckReachable(const Target& t, int timeout_ms) {
   if (t.udp) {
-    Target only;
-    only.udp = t.udp;
-    Ctx c(only, timeout_ms, timeout_ms * 2, 0);
+    Target only = t;
+    only.tcp.reset();
+    only.http.reset();
+    only.resend_ms = 0;
+    Ctx c(only, timeout_ms, timeout_ms * 2, 0, "reachability");
     bool got = false;
     for (int i = 0; i < 2 && !got; ++i) {  // one resend, as a client would (TIMER-2)
       (void)c.UdpSend("RUP 1 58d05d6affef8ab9dd5a8be7afdf1c83 launch 1 reachability\r\n");
@@ -124,9 +84,10 @@ Status CheckReachable(const Target& t, int timeout_ms) {
     if (!got) return Status::Error("CONF-3", "UDP target " + t.udp->ToString() + " did not answer");
   }
   if (t.http) {
-    Target only;
-    only.http = t.http;
-    Ctx c(only, timeout_ms, timeout_ms * 2, 0);
+    Target only = t;
+    only.udp.reset();
+    only.tcp.reset();
+    Ctx c(only, timeout_ms, timeout_ms * 2, 0, "reachability");
     reference::HttpRequest req;
     req.method = "GET";
     req.target = "/mcp";
@@ -158,7 +119,8 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
   if (o.target.http) target += "http://" + o.target.http->ToString() + " ";
   if (o.target.udps) target += "udps://" + o.target.udps->ToString() + " ";
   rep.target = target.empty() ? "(none)" : target.substr(0, target.size() - 1);
-  const std::int64_t start = NowUs();
+  Env& env = *o.target.env;
+  const TimeUs start = env.Now();
   for (const CaseDef& d : Catalog()) {
     if (!Selected(d.id, o.cases)) continue;
     reports::CaseResult r;
@@ -171,11 +133,11 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
       r.reason = "no " + d.transport + " target given (--" + d.transport + ")";
       if (d.transport == "udps") r.reason = "no encrypted UDP endpoint with a key (--udps and --key-file)";
     } else {
-      Ctx ctx(o.target, o.timeout_ms, o.timeout_ms * 10, o.seed);
+      Ctx ctx(o.target, o.timeout_ms, o.timeout_ms * 10, o.seed, d.id);
       ctx.set_quiet_ms(o.quiet_ms);
-      const std::int64_t t0 = NowUs();
+      const TimeUs t0 = env.Now();
       Outcome out = d.run(ctx);
-      r.duration_us = NowUs() - t0;
+      r.duration_us = env.Now() - t0;
       r.expected = out.expected;
       r.actual = out.actual;
       r.reason = out.reason;
@@ -191,7 +153,7 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
     on_case(r);
     rep.cases.push_back(std::move(r));
   }
-  rep.duration_us = NowUs() - start;
+  rep.duration_us = env.Now() - start;
   return rep;
 }
 

@@ -1,6 +1,7 @@
 // The conformance runner: optionally launches the target (`--launch`),
 // checks it is reachable, runs the selected catalog cases with per-case
-// budgets and builds the reports::Report. Used by `mcpsim conform`.
+// budgets and builds the reports::Report. Used by `mcpsim conform` and the
+// self-test. Every case's I/O goes through RunOptions::target's Env and loop.
 #pragma once
 
 #include <cstdint>
@@ -11,12 +12,13 @@
 #include <vector>
 
 #include "conformance/harness.h"
+#include "net/process.h"
 #include "reports/report.h"
 
 namespace mcpsim::conformance {
 
 struct RunOptions {
-  Target target;
+  Target target;  // with env and loop set
   std::string launch;        // shell command printing `listening <scheme>://host:port roles` lines
   std::string cases = "*";   // fnmatch glob over case ids (comma-separated globs allowed)
   bool strict = false;
@@ -25,19 +27,19 @@ struct RunOptions {
   std::uint64_t seed = 1;
 };
 
-// A launched target process (SIGTERM on Stop or destruction).
+// A launched target process (net::Child; SIGTERM on Stop or destruction).
 class Launched {
  public:
   // Starts `/bin/sh -c CMD` and reads its stdout until the listening lines
-  // stop arriving (or `wait_ms`). Error when it prints none.
+  // stop arriving (or `wait_ms`). Error CONF-3 when it prints none (saying
+  // whether it exited, and with which status).
   static Result<std::unique_ptr<Launched>> Start(const std::string& cmd, int wait_ms);
   ~Launched();
   const Target& target() const { return target_; }
   void Stop();
 
  private:
-  int pid_ = -1;
-  int out_fd_ = -1;
+  std::unique_ptr<net::Child> child_;
   Target target_;
 };
 
@@ -48,7 +50,8 @@ Target ParseListening(const std::string& text);
 bool Selected(const std::string& id, const std::string& globs);
 
 // Checks the target answers at all (UDP: an RUP gets any datagram back;
-// HTTP: a TCP connection and a response). Error names the dead transport.
+// HTTP: a TCP connection and a response), through t.env/t.loop. Error names
+// the dead transport.
 Status CheckReachable(const Target& t, int timeout_ms);
 
 // True when `t` has every transport named in `needs` ("udp", "tcp+http", …).

@@ -93,6 +93,11 @@ class Env {
   // guaranteed (the network may drop, duplicate, reorder, delay or corrupt).
   // The bytes are copied before return.
   virtual Status SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) = 0;
+  // Unbinds `port` (bound by BindDatagram): its callback is dropped at once
+  // and never runs again; datagrams still queued for sending may leave. A
+  // no-op for a port that is not bound. (Default: a no-op, for decorators
+  // and Envs that never free ports.)
+  virtual void CloseDatagram(std::uint16_t port) { (void)port; }
 
   // ---- streams (TCP; HTTP runs over these) ----
   // Accepts connections on `port`; `on_accept` returns the handlers for the new

@@ -331,6 +331,18 @@ Status AsioEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes 
   return {};
 }
 
+void AsioEnv::CloseDatagram(std::uint16_t port) {
+  Impl& m = *impl_;
+  auto it = m.udp.find(port);
+  if (it == m.udp.end()) return;
+  std::shared_ptr<UdpPort> p = it->second;
+  m.udp.erase(it);
+  p->closed = true;  // handlers holding `p` see it; `cb` stays valid while running
+  boost::system::error_code ec;
+  p->sock.close(ec);
+  p->sendq.clear();
+}
+
 void AsioEnv::Impl::Flush(const std::shared_ptr<UdpPort>& p) {
   if (p->closed) return;
   const std::size_t batch = opt.udp_batch;

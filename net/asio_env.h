@@ -95,6 +95,8 @@ class AsioEnv final : public Env {
   Result<Endpoint> BindDatagram(std::uint16_t port,
                                 std::function<void(const Endpoint&, Bytes)> on_datagram) override;
   Status SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) override;
+  // Closes the socket at once; queued datagrams of that port are discarded.
+  void CloseDatagram(std::uint16_t port) override;
   Result<Endpoint> Listen(std::uint16_t port,
                           std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept) override;
   Result<StreamId> Connect(const Endpoint& to, StreamHandlers handlers) override;

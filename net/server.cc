@@ -231,7 +231,8 @@ std::string ListenerInfo::Line() const {
 }
 
 struct Server::Impl {
-  AsioEnv& env;
+  Env& env;
+  AsioEnv* real = nullptr;  // set when hosted on real sockets (bind address, TLS)
   ServerOptions o;
   std::unique_ptr<reference::Store> store;
   std::unique_ptr<UdpsEnv> udps;
@@ -248,7 +249,7 @@ struct Server::Impl {
   std::unique_ptr<host::RoleHost> host;
   std::vector<ListenerInfo> listeners;
 
-  Impl(AsioEnv& e, ServerOptions opts) : env(e), o(std::move(opts)) {}
+  Impl(Env& e, AsioEnv* r, ServerOptions opts) : env(e), real(r), o(std::move(opts)) {}
   bool Has(const char* role) const { return o.roles.count(role) > 0; }
   std::string Join(std::initializer_list<const char*> roles) const {
     std::string s;
@@ -276,11 +277,13 @@ std::pair<std::uint32_t, std::uint32_t> PngSize(const std::string& png) {
 
 Status Server::Impl::Open(const char* scheme, const ListenSpec& spec, std::string roles, host::HostPorts ports) {
   if (roles.empty()) return Status::Error("NET-7", std::string("--") + scheme + ": none of its roles is enabled");
-  if (Status s = env.SetBindAddress(spec.host); !s.ok()) return s;
-  // TCP-11: separate caps per listener, one per-address share.
-  env.SetListenLimits({ports.tcp ? o.limits.tcp_conns : o.limits.http_conns, o.limits.conns_per_address});
+  if (real) {
+    if (Status s = real->SetBindAddress(spec.host); !s.ok()) return s;
+    // TCP-11: separate caps per listener, one per-address share.
+    real->SetListenLimits({ports.tcp ? o.limits.tcp_conns : o.limits.http_conns, o.limits.conns_per_address});
+  }
   Status started = host->Start(ports);
-  env.SetListenLimits({});
+  if (real) real->SetListenLimits({});
   if (!started.ok()) return started;
   Endpoint ep = ports.udp ? host->udp_endpoint() : ports.tcp ? host->tcp_endpoint() : host->http_endpoint();
   if (std::string(scheme) == "udps" && udps) ep = udps->encrypted_endpoint();
@@ -306,7 +309,16 @@ Status Server::Impl::SeedMedia(std::vector<std::pair<std::uint32_t, std::uint32_
 }
 
 Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions options) {
-  auto m = std::make_unique<Impl>(env, std::move(options));
+  return Launch(std::make_unique<Impl>(env, &env, std::move(options)));
+}
+
+Result<std::unique_ptr<Server>> Server::StartOn(Env& env, ServerOptions options) {
+  if (options.https) return Status::Error("NET-9", "https needs real sockets");
+  return Launch(std::make_unique<Impl>(env, nullptr, std::move(options)));
+}
+
+Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
+  Env& env = m->env;
   ServerOptions& o = m->o;
   auto store = reference::OpenSqliteStore(o.db);
   if (!store.ok()) return store.status();
@@ -353,10 +365,11 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
     reference::SgConfig sgc;
     // RPN timestamps are wall-clock milliseconds (SG-OFF); the role itself
     // only sees the Env's monotonic `now`.
-    sgc.epoch_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count() -
-                   env.Now() / kMillis;
+    sgc.epoch_ms = o.epoch_ms ? *o.epoch_ms
+                              : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                        .count() -
+                                    env.Now() / kMillis;
     sgc.dummy_cost = o.password_cost;  // SG-LOGIN-15: as costly as a stored hash
     sgc.rat_per_address = o.limits.rat_address;
     sgc.rat_per_account = o.limits.rat_account;
@@ -387,9 +400,9 @@ Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions option
     if (Status s = m->Open("http", *o.http, m->Join({"dp", "rs", "ms", "sg"}), {std::nullopt, std::nullopt, o.http->port}); !s.ok()) return s;
   }
   if (o.https) {
-    env.SetListenTls(m->tls.get());
+    m->real->SetListenTls(m->tls.get());
     Status s = m->Open("https", *o.https, m->Join({"dp", "rs", "ms", "sg"}), {std::nullopt, std::nullopt, o.https->port});
-    env.SetListenTls(nullptr);
+    m->real->SetListenTls(nullptr);
     if (!s.ok()) return s;
   }
   std::string rs_uris, ms_base;
@@ -461,6 +474,8 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 const std::vector<ListenerInfo>& Server::listeners() const { return impl_->listeners; }
 reference::Store& Server::store() { return *impl_->store; }
-void Server::StopReceiving() { impl_->env.StopReceiving(); }
+void Server::StopReceiving() {
+  if (impl_->real) impl_->real->StopReceiving();
+}
 
 }  // namespace mcpsim::net

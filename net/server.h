@@ -80,6 +80,10 @@ struct ServerOptions {
   std::set<std::string> roles = {"dp", "rs", "cs", "ms", "sg"};
   std::string db = "mcpsim.db";       // ":memory:" for a throwaway store
   std::uint64_t seed = 1;             // roles' Rng streams
+  // SG's wall-clock base for RPN timestamps (ms since the Unix epoch at
+  // Env time 0); unset: read from the system clock at start. Simulated
+  // servers set it, so runs repeat.
+  std::optional<std::int64_t> epoch_ms;
   // Tunables (--config FILE, YAML; see LoadServerConfig).
   std::string min_version = "1.0.0", latest_version = "1.0.0", update_url;
   reference::PasswordCost password_cost;
@@ -125,6 +129,11 @@ class Server {
   // STORE-* (database), NET-1 (bind), NET-7 (no role for a listener),
   // NET-9 (TLS certificate/key).
   static Result<std::unique_ptr<Server>> Start(AsioEnv& env, ServerOptions options);
+  // The same server on any Env (e.g. a simulated node: the conformance
+  // self-test hosts the reference and its mutants in virtual time). The
+  // listeners' hosts are ignored (the Env's address is used); https needs
+  // the AsioEnv overload (NET-9 otherwise).
+  static Result<std::unique_ptr<Server>> StartOn(Env& env, ServerOptions options);
   ~Server();
 
   const std::vector<ListenerInfo>& listeners() const;
@@ -135,6 +144,7 @@ class Server {
  private:
   struct Impl;
   explicit Server(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<Server>> Launch(std::unique_ptr<Impl> m);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -70,6 +70,15 @@ Status UdpsEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes 
                              Bytes(reinterpret_cast<const std::uint8_t*>(sealed->data()), sealed->size()));
 }
 
+void UdpsEnv::CloseDatagram(std::uint16_t port) {
+  if (port == 0 || port != outer_port_) return inner_.CloseDatagram(port);
+  if (plain_port_) inner_.CloseDatagram(*plain_port_);
+  if (enc_port_ != 0) inner_.CloseDatagram(enc_port_);
+  plain_port_.reset();
+  enc_port_ = 0;
+  outer_port_ = 0;
+}
+
 void UdpsEnv::Expire(TimeUs now) {
   if (now < next_expire_) return;
   next_expire_ = now + opt_.peer_idle / 10 + 1;

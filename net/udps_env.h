@@ -49,6 +49,7 @@ class UdpsEnv final : public Env {
   Result<Endpoint> BindDatagram(std::uint16_t port,
                                 std::function<void(const Endpoint&, Bytes)> on_datagram) override;
   Status SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) override;
+  void CloseDatagram(std::uint16_t port) override;
   Result<Endpoint> Listen(std::uint16_t port,
                           std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept) override {
     return inner_.Listen(port, std::move(on_accept));

@@ -77,8 +77,17 @@ Result<Endpoint> SimNode::BindDatagram(std::uint16_t port, DatagramFn on_datagra
   return Endpoint::V4(ip_, port);
 }
 
+void SimNode::CloseDatagram(std::uint16_t port) {
+  if (udp_.count(port) == 0 || udp_closing_.count(port) != 0) return;
+  udp_closing_[port] = true;
+  world_->sched_.At(world_->sched_.now(), [this, port] {
+    udp_.erase(port);
+    udp_closing_.erase(port);
+  });
+}
+
 Status SimNode::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) {
-  if (udp_.count(from_port) == 0) {
+  if (udp_.count(from_port) == 0 || udp_closing_.count(from_port) != 0) {
     return Status::Error("SIM-5", "datagram port " + std::to_string(from_port) + " not bound on " + name_);
   }
   world_->SendDatagram(id_, from_port, to, payload);

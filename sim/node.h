@@ -34,6 +34,10 @@ class SimNode final : public Env {
       std::uint16_t port,
       std::function<void(const Endpoint& from, Bytes payload)> on_datagram) override;
   Status SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) override;
+  // The port stops receiving at once (later deliveries are port_unreachable
+  // drops); its binding is erased by an event at now(), after the running
+  // handler returned, so a handler may close its own port.
+  void CloseDatagram(std::uint16_t port) override;
 
   Result<Endpoint> Listen(
       std::uint16_t port,
@@ -66,6 +70,7 @@ class SimNode final : public Env {
   std::uint32_t ip_;
   Rng rng_;
   std::map<std::uint16_t, DatagramFn> udp_;
+  std::map<std::uint16_t, bool> udp_closing_;  // closed, binding not yet erased
   std::map<std::uint16_t, AcceptFn> listeners_;
   std::map<std::uint16_t, int> stream_ports_;  // local ports of open connections (refcount)
   std::uint16_t udp_hint_ = 49152;

@@ -1,5 +1,7 @@
 #include "sim/pcap.h"
 
+#include <algorithm>
+
 #include <cstring>
 
 namespace mcpsim::sim {
@@ -136,6 +138,108 @@ void PcapWriter::WriteTcp(TimeUs t, std::uint32_t src, std::uint16_t sport, std:
   if (file_ == nullptr) return;
   Record(t, BuildIpv4Tcp(src, sport, dst, dport, seq, ack, flags, payload, ip_id_++),
          40 + payload.size());
+}
+
+namespace {
+void Le16(std::vector<std::uint8_t>& b, std::uint32_t v) {
+  b.push_back(static_cast<std::uint8_t>(v));
+  b.push_back(static_cast<std::uint8_t>(v >> 8));
+}
+void Le32(std::vector<std::uint8_t>& b, std::uint32_t v) {
+  Le16(b, v & 0xffff);
+  Le16(b, v >> 16);
+}
+void Pad4(std::vector<std::uint8_t>& b) {
+  while (b.size() % 4 != 0) b.push_back(0);
+}
+}  // namespace
+
+PcapngWriter::~PcapngWriter() { Close(); }
+
+Status PcapngWriter::Open(const std::string& path) {
+  Close();
+  file_ = std::fopen(path.c_str(), "wb");
+  if (file_ == nullptr) return Status::Error("SIM-11", "cannot open pcap file " + path);
+  std::vector<std::uint8_t> shb;
+  Le32(shb, 0x1A2B3C4D);  // byte-order magic
+  Le16(shb, 1);           // major
+  Le16(shb, 0);           // minor
+  Le32(shb, 0xffffffff);  // section length: unknown (-1)
+  Le32(shb, 0xffffffff);
+  Block(0x0A0D0D0A, shb);
+  std::vector<std::uint8_t> idb;
+  Le16(idb, kLinktypeRaw);
+  Le16(idb, 0);
+  Le32(idb, 65535);  // snaplen; timestamps in us (the default if_tsresol)
+  Block(1, idb);
+  return Status();
+}
+
+void PcapngWriter::Close() {
+  if (file_ != nullptr) std::fclose(file_);
+  file_ = nullptr;
+  named_.clear();
+}
+
+void PcapngWriter::Block(std::uint32_t type, const std::vector<std::uint8_t>& body) {
+  if (file_ == nullptr) return;
+  std::vector<std::uint8_t> b;
+  const std::uint32_t len = static_cast<std::uint32_t>(12 + body.size());
+  Le32(b, type);
+  Le32(b, len);
+  b.insert(b.end(), body.begin(), body.end());
+  Le32(b, len);
+  std::fwrite(b.data(), 1, b.size(), file_);
+}
+
+void PcapngWriter::NameHost(std::uint32_t ipv4, const std::string& name) {
+  if (file_ == nullptr || name.empty() || std::find(named_.begin(), named_.end(), ipv4) != named_.end()) return;
+  named_.push_back(ipv4);
+  std::vector<std::uint8_t> nrb;
+  Le16(nrb, 1);  // nrb_record_ipv4
+  const std::string n = name.substr(0, 200);
+  Le16(nrb, static_cast<std::uint32_t>(4 + n.size() + 1));
+  for (int shift = 24; shift >= 0; shift -= 8) nrb.push_back(static_cast<std::uint8_t>(ipv4 >> shift));
+  nrb.insert(nrb.end(), n.begin(), n.end());
+  nrb.push_back(0);
+  Pad4(nrb);
+  Le32(nrb, 0);  // nrb_record_end
+  Block(4, nrb);
+}
+
+void PcapngWriter::Packet(TimeUs t, const std::vector<std::uint8_t>& pkt, std::size_t orig_len,
+                          const std::string& comment) {
+  if (file_ == nullptr) return;
+  std::vector<std::uint8_t> epb;
+  const auto ts = static_cast<std::uint64_t>(t < 0 ? 0 : t);
+  Le32(epb, 0);  // interface 0
+  Le32(epb, static_cast<std::uint32_t>(ts >> 32));
+  Le32(epb, static_cast<std::uint32_t>(ts));
+  Le32(epb, static_cast<std::uint32_t>(pkt.size()));
+  Le32(epb, static_cast<std::uint32_t>(orig_len));
+  epb.insert(epb.end(), pkt.begin(), pkt.end());
+  Pad4(epb);
+  if (!comment.empty()) {
+    const std::string c = comment.substr(0, 1000);
+    Le16(epb, 1);  // opt_comment
+    Le16(epb, static_cast<std::uint32_t>(c.size()));
+    epb.insert(epb.end(), c.begin(), c.end());
+    Pad4(epb);
+    Le32(epb, 0);  // opt_endofopt
+  }
+  Block(6, epb);
+  ++packets_;
+}
+
+void PcapngWriter::WriteUdp(TimeUs t, std::uint32_t src, std::uint16_t sport, std::uint32_t dst,
+                            std::uint16_t dport, Bytes payload, const std::string& comment) {
+  Packet(t, BuildIpv4Udp(src, sport, dst, dport, payload, ip_id_++), 28 + payload.size(), comment);
+}
+
+void PcapngWriter::WriteTcp(TimeUs t, std::uint32_t src, std::uint16_t sport, std::uint32_t dst,
+                            std::uint16_t dport, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags,
+                            Bytes payload, const std::string& comment) {
+  Packet(t, BuildIpv4Tcp(src, sport, dst, dport, seq, ack, flags, payload, ip_id_++), 40 + payload.size(), comment);
 }
 
 }  // namespace mcpsim::sim

@@ -59,4 +59,36 @@ class PcapWriter {
   std::uint16_t ip_id_ = 1;
 };
 
+// pcapng (the format Wireshark writes): one section, one LINKTYPE_RAW
+// interface with microsecond timestamps, Name Resolution Blocks for the
+// hosts named with NameHost, and an opt_comment on every packet (who sent it
+// to whom: the parties of a conformance run). Timestamps are whatever the
+// caller passes (us; e.g. since the Unix epoch for real runs). Error "SIM-11".
+class PcapngWriter {
+ public:
+  PcapngWriter() = default;
+  ~PcapngWriter();
+  PcapngWriter(const PcapngWriter&) = delete;
+  PcapngWriter& operator=(const PcapngWriter&) = delete;
+
+  Status Open(const std::string& path);
+  void Close();
+  bool is_open() const { return file_ != nullptr; }
+  // An NRB record "ipv4 -> name" (each address once; later names ignored).
+  void NameHost(std::uint32_t ipv4, const std::string& name);
+  void WriteUdp(TimeUs t, std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport,
+                Bytes payload, const std::string& comment);
+  void WriteTcp(TimeUs t, std::uint32_t src, std::uint16_t sport, std::uint32_t dst, std::uint16_t dport,
+                std::uint32_t seq, std::uint32_t ack, std::uint8_t flags, Bytes payload, const std::string& comment);
+  std::uint64_t packets() const { return packets_; }
+
+ private:
+  void Block(std::uint32_t type, const std::vector<std::uint8_t>& body);
+  void Packet(TimeUs t, const std::vector<std::uint8_t>& pkt, std::size_t orig_len, const std::string& comment);
+  std::FILE* file_ = nullptr;
+  std::uint64_t packets_ = 0;
+  std::uint16_t ip_id_ = 1;
+  std::vector<std::uint32_t> named_;
+};
+
 }  // namespace mcpsim::sim

@@ -1,5 +1,6 @@
 #include "sim/scheduler.h"
 
+#include <algorithm>
 #include <string>
 
 namespace mcpsim::sim {
@@ -142,10 +143,20 @@ Status Scheduler::Budget(std::uint64_t ran) const {
                                     std::to_string(max_events_) + ")");
 }
 
+bool Scheduler::Pace(TimeUs target) {
+  if (pacer_ == nullptr || target <= now_ || target == kNever) return true;
+  const TimeUs u = pacer_->Wait(now_, target);
+  if (u >= target) return true;
+  if (u > now_) now_ = u;
+  pacer_->Deliver();
+  return false;
+}
+
 Status Scheduler::RunUntil(TimeUs t) {
   std::uint64_t ran = 0;
   for (;;) {
     DropStaleTop();
+    if (!Pace(std::min(heap_.empty() ? kNever : heap_[0].t, t))) continue;
     if (heap_.empty() || heap_[0].t > t) break;
     if (ran >= max_events_) return Budget(ran);
     RunTop();
@@ -171,6 +182,7 @@ Status Scheduler::RunUntilCondition(const std::function<bool()>& done, TimeUs de
   for (;;) {
     if (done()) return Status();
     DropStaleTop();
+    if (!Pace(std::min(heap_.empty() ? kNever : heap_[0].t, deadline))) continue;
     if (heap_.empty() || heap_[0].t > deadline) break;
     if (ran >= max_events_) return Budget(ran);
     RunTop();

@@ -31,6 +31,25 @@ namespace mcpsim::sim {
 // Identifies one scheduled event: (generation << 32) | slot. Never 0.
 using EventId = std::uint64_t;
 
+// An outside clock the scheduler keeps pace with. Unset (the default),
+// virtual time jumps from event to event; with a pacer (net::WallPacer, for
+// runs against real servers) RunUntil and RunUntilCondition let virtual time
+// pass only as fast as the pacer's clock, and let outside input in between
+// events. Step and RunUntilQuiet are never paced.
+class Pacer {
+ public:
+  virtual ~Pacer() = default;
+  // Called before the clock advances from `now` to `t` (now < t < kNever).
+  // Returns `t` once the outside clock reached `t`, or an earlier time u
+  // (now <= u < t) as soon as outside input is pending for time u.
+  virtual TimeUs Wait(TimeUs now, TimeUs t) = 0;
+  // Called after Wait returned u < t, with now() == u: injects the pending
+  // input (it may schedule events and call into simulated nodes).
+  virtual void Deliver() = 0;
+  // The outside clock in virtual time (what now() should have caught up to).
+  virtual TimeUs Clock() const = 0;
+};
+
 class Scheduler {
  public:
   Scheduler();
@@ -77,6 +96,10 @@ class Scheduler {
   std::uint64_t executed() const { return executed_; }
   // Time of the earliest pending event, or kNever.
   TimeUs next_time();
+
+  // Paces RunUntil / RunUntilCondition by `p` (not owned; nullptr: none).
+  void set_pacer(Pacer* p) { pacer_ = p; }
+  Pacer* pacer() const { return pacer_; }
 
   // Limit on events run by one Run* call (default 50'000'000).
   void set_max_events(std::uint64_t n) { max_events_ = n; }
@@ -127,6 +150,10 @@ class Scheduler {
   // Runs the top entry (REQUIRES: heap non-empty and top is live).
   void RunTop();
   Status Budget(std::uint64_t ran) const;
+  // With a pacer: waits until `target` (the next event or the run's end)
+  // may be reached; false when outside input was delivered instead (the
+  // caller re-examines the queue).
+  bool Pace(TimeUs target);
 
   std::vector<Entry> heap_;
   std::vector<std::unique_ptr<Slot[]>> chunks_;
@@ -139,6 +166,7 @@ class Scheduler {
   std::uint64_t max_events_ = 50'000'000;
   TimeUs now_ = 0;
   EventId current_ = 0;
+  Pacer* pacer_ = nullptr;
 };
 
 }  // namespace mcpsim::sim

@@ -220,25 +220,74 @@ Status World::StreamSend(NodeId node, StreamId id, Bytes data) {
   StreamEnd& e = c->end[side];
   if (e.wrote_fin) return Status::Error("SIM-8", "stream " + std::to_string(id) + " is shut down for writing");
   if (data.empty()) return Status();
+  if (c->reset_due) return Status();  // the network is resetting this stream
   trace_.Begin(nodes_[node]->name(), "stream_send");
   trace_.Int("sid", static_cast<std::int64_t>(id));
   trace_.Int("len", static_cast<std::int64_t>(data.size()));
   trace_.End();
+  std::vector<std::uint8_t> bytes(data.begin(), data.end());
+  if (opts_.streams.coalesce > 0 && c->rng.Chance(opts_.streams.coalesce)) {
+    ++stats_.coalesced;
+    e.held.insert(e.held.end(), bytes.begin(), bytes.end());
+    if (e.hold_event == 0) {
+      Conn* cp = c;
+      e.hold_event = sched_.After(opts_.streams.coalesce_hold, [this, cp, side] {
+        cp->end[side].hold_event = 0;
+        if (cp->end[side].open && !cp->dead) FlushHeld(*cp, side);
+      });
+    }
+    return Status();
+  }
+  if (!e.held.empty()) {
+    bytes.insert(bytes.begin(), e.held.begin(), e.held.end());
+    e.held.clear();
+    sched_.Cancel(e.hold_event);
+    e.hold_event = 0;
+  }
+  SendData(*c, side, std::move(bytes));
+  return Status();
+}
+
+void World::FlushHeld(Conn& c, int side) {
+  StreamEnd& e = c.end[side];
+  if (e.hold_event != 0) sched_.Cancel(e.hold_event);
+  e.hold_event = 0;
+  if (e.held.empty()) return;
+  std::vector<std::uint8_t> bytes = std::move(e.held);
+  e.held.clear();
+  SendData(c, side, std::move(bytes));
+}
+
+void World::SendData(Conn& c, int side, std::vector<std::uint8_t> data) {
   const std::uint32_t max = opts_.streams.segment_max;
   std::size_t off = 0;
   while (off < data.size()) {
     std::size_t n = data.size() - off;
     if (max != 0) {
       std::size_t cap = max;
-      if (opts_.streams.random_split) cap = static_cast<std::size_t>(c->rng.Range(1, max));
+      if (opts_.streams.random_split) cap = static_cast<std::size_t>(c.rng.Range(1, max));
       if (n > cap) n = cap;
     }
-    SendSegment(*c, side, kTcpPsh | kTcpAck,
+    if (opts_.streams.reset > 0 && c.rng.Chance(opts_.streams.reset)) {
+      // The network resets the connection instead of carrying this segment:
+      // both ends see on_closed (SIM-25) from an event, never inside this call.
+      c.reset_due = true;
+      ++stats_.stream_fault_resets;
+      trace_.Begin(nodes_[c.end[side].node]->name(), "stream_fault_reset");
+      trace_.Int("sid", static_cast<std::int64_t>(c.end[side].id));
+      trace_.End();
+      Conn* cp = &c;
+      sched_.After(0, [this, cp] {
+        if (!cp->dead) ResetConn(*cp, Status::Error("SIM-25", "stream reset by the network (fault injection)"));
+      });
+      return;
+    }
+    ++stats_.segments;
+    SendSegment(c, side, kTcpPsh | kTcpAck,
                 std::vector<std::uint8_t>(data.begin() + static_cast<std::ptrdiff_t>(off),
                                           data.begin() + static_cast<std::ptrdiff_t>(off + n)));
     off += n;
   }
-  return Status();
 }
 
 Status World::StreamShutdownWrite(NodeId node, StreamId id) {
@@ -249,6 +298,7 @@ Status World::StreamShutdownWrite(NodeId node, StreamId id) {
   }
   StreamEnd& e = c->end[side];
   if (e.wrote_fin) return Status();
+  FlushHeld(*c, side);  // held bytes leave before the FIN
   e.wrote_fin = true;
   trace_.Begin(nodes_[node]->name(), "fin");
   trace_.Int("sid", static_cast<std::int64_t>(id));

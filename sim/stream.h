@@ -31,6 +31,10 @@ struct StreamEnd {
   // Data/FIN segments the connecting end issued before the handshake
   // completed; sent, in order, when the SYN-ACK arrives (as TCP would).
   std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>> pre_connect;
+  // StreamOptions::coalesce: bytes of sends held back to leave with the
+  // next send (or at the hold timer `hold_event`).
+  std::vector<std::uint8_t> held;
+  EventId hold_event = 0;
 };
 
 // end[0] is the connecting side, end[1] the accepting side.
@@ -40,6 +44,7 @@ struct Conn {
   Rng rng;             // delays, split points and ISNs of this connection
   bool routed = false;  // the destination address belongs to a node
   bool dead = false;    // refused, timed out or reset: in-flight segments are ignored
+  bool reset_due = false;  // StreamOptions::reset fired: a reset is scheduled, sends are swallowed
 };
 
 }  // namespace mcpsim::sim

@@ -239,6 +239,7 @@ void World::SendDatagram(NodeId from, std::uint16_t sport, const Endpoint& to, B
   Link& link = GetLink(from, dst);
   const LinkDecision d = DecideLink(link.cfg, link.state, link.rngs, now, payload.size());
   if (d.drop != DropReason::kNone) return Drop(from, pkt, d.drop);
+  if (d.reordered) ++stats_.reordered;
   const TimeUs clog_end = ClogEnd(from, dst, now);
   for (std::uint8_t i = 0; i < d.copies; ++i) {
     const std::uint32_t idx = AllocPacket();
@@ -280,7 +281,7 @@ void World::Deliver(std::uint32_t idx) {
   ApplyFlips(p.copy, data);
   SimNode& node = *nodes_[to];
   auto it = node.udp_.find(p.dport);
-  if (it == node.udp_.end()) {
+  if (it == node.udp_.end() || node.udp_closing_.count(p.dport) != 0) {
     Drop(to, pkt, DropReason::kPortUnreachable);
   } else {
     ++stats_.delivered;
@@ -288,8 +289,8 @@ void World::Deliver(std::uint32_t idx) {
     trace_.Int("pkt", static_cast<std::int64_t>(pkt));
     trace_.Int("len", static_cast<std::int64_t>(data.size()));
     trace_.End();
-    // Bindings are never erased and std::map nodes are stable, so `it`
-    // survives binds made by the handler.
+    // Bindings are only erased by an event (SimNode::CloseDatagram) and
+    // std::map nodes are stable, so `it` survives what the handler does.
     it->second(from, Bytes(data.data(), data.size()));
   }
   Packet& q = packets_[idx];

@@ -64,6 +64,11 @@ struct StreamOptions {
   TimeUs stall_reset_after = 10 * kSeconds;  // segment blocked longer -> reset, SIM-22
   std::uint32_t segment_max = 1460;          // sends split into <= this many bytes (0 = whole)
   bool random_split = false;                 // split at random sizes in [1, segment_max]
+  // Fault injection (off by default; each draws from the connection's rng
+  // only when on, so turning one on changes no other choice):
+  double reset = 0.0;      // per data segment: the network resets the stream instead (SIM-25)
+  double coalesce = 0.0;   // per send: its bytes are held and leave with the next send
+  TimeUs coalesce_hold = 5 * kMillis;  // ... or after this long
 };
 
 struct WorldOptions {
@@ -81,6 +86,10 @@ struct WorldOptions {
 struct NetStats {
   std::uint64_t sent = 0, delivered = 0, dropped = 0, duplicated = 0, corrupted = 0;
   std::uint64_t drops[9] = {};  // indexed by DropReason
+  std::uint64_t reordered = 0;  // datagrams the link picked to reorder
+  // Streams: data segments sent, resets injected (StreamOptions::reset),
+  // sends held back to be coalesced (StreamOptions::coalesce).
+  std::uint64_t segments = 0, stream_fault_resets = 0, coalesced = 0;
 };
 
 class SimNode;
@@ -199,6 +208,10 @@ class World {
   Status StreamShutdownWrite(NodeId node, StreamId id);
   void StreamReset(NodeId node, StreamId id);
   void SendSegment(Conn& c, int side, std::uint8_t flags, std::vector<std::uint8_t> data);
+  // Splits `data` into segments per StreamOptions and sends them.
+  void SendData(Conn& c, int side, std::vector<std::uint8_t> data);
+  // Sends what StreamOptions::coalesce held back on this end.
+  void FlushHeld(Conn& c, int side);
   void OnSegment(Conn& c, int to_side, std::uint8_t flags, std::vector<std::uint8_t>& data);
   void CloseEnd(Conn& c, int side, Status why);
   void ResetConn(Conn& c, Status why);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <sstream>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "conformance/runner.h"
 #include "reports/report.h"
 #include "tests/cli/run_cli.h"
+#include "tests/conformance/pcap_read.h"
 
 namespace mcpsim::conformance {
 namespace {
@@ -99,6 +101,31 @@ TEST(Conform, FullRunAgainstServeIsAllOk) {
   }
   EXPECT_FALSE(rep->clauses.empty()) << "PROTOCOL.md clauses not found";
   for (const char* f : {"junit.xml", "index.html", "summary.md"}) EXPECT_TRUE(fs::exists(dir + "/" + f)) << f;
+  // run.pcap holds every datagram and segment of every transport, with the parties named.
+  bool ok = false;
+  const auto pkts = testhelp::ReadPcapng(ReadWholeFile(dir + "/run.pcap"), &ok);
+  ASSERT_TRUE(ok) << "run.pcap is not valid pcapng";
+  std::size_t datagrams = 0, tcp = 0;
+  std::map<std::string, int> parties;
+  for (const auto& p : pkts) {
+    datagrams += p.proto == 17;
+    tcp += p.proto == 6;
+    for (const char* who : {"alice", "bob", "target udps", "target tcp", "target http", "target udp", "runner http"}) {
+      if (p.comment.find(who) != std::string::npos) ++parties[who];
+    }
+  }
+  std::size_t udp_events = 0, stream_bytes = 0;
+  for (const reports::CaseResult& c : rep->cases) {
+    for (const reports::WireEvent& e : c.wire) {
+      if (e.transport.rfind("udp", 0) == 0 && e.dir != "note") ++udp_events;
+      if ((e.transport.rfind("tcp", 0) == 0 || e.transport == "http") && e.dir != "note") stream_bytes += e.bytes.size();
+    }
+  }
+  EXPECT_GE(datagrams, udp_events) << "a datagram of the transcript is missing from run.pcap";
+  EXPECT_GT(tcp, stream_bytes / 1460) << "stream segments missing from run.pcap";
+  for (const char* who : {"alice", "bob", "target udps", "target tcp", "target http", "target udp", "runner http"}) {
+    EXPECT_GT(parties[who], 0) << "no packet names " << who;
+  }
   const std::string xsd = MCPSIM_JUNIT_XSD;
   if (!xsd.empty() && fs::exists(xsd) && std::system("command -v xmllint >/dev/null 2>&1") == 0) {
     const std::string cmd = "xmllint --noout --schema '" + xsd + "' '" + dir + "/junit.xml' >/dev/null 2>&1";

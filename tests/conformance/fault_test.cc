@@ -3,11 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <boost/asio/io_context.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +12,8 @@
 
 #include "conformance/client_cases.h"
 #include "conformance/fault_proxy.h"
+#include "net/asio_env.h"
+#include "sim/fault_spec.h"
 #include "reports/report.h"
 #include "tests/conformance/pcap_read.h"
 #include "tests/cli/run_cli.h"
@@ -29,80 +27,45 @@ using testing::RunCli;
 using testhelp::PcapRecords;
 using testhelp::TempDir;
 
-TEST(FaultSpec, ParsesAliasesAndScenarioKeys) {
-  auto c = ParseFaultSpec("loss=0.1, dup=5%,reorder=0.1,delay=5ms,jitter=2ms,burst=0.01/0.5,mtu=1400");
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_DOUBLE_EQ(c->loss, 0.1);
-  EXPECT_DOUBLE_EQ(c->duplicate, 0.05);
-  EXPECT_DOUBLE_EQ(c->reorder, 0.1);
-  EXPECT_EQ(c->base_delay, 5000);
-  EXPECT_EQ(c->jitter, 2000);
-  EXPECT_EQ(c->jitter_dist, sim::JitterDist::kUniform);
-  EXPECT_TRUE(c->burst.enabled);
-  EXPECT_DOUBLE_EQ(c->burst.p_good_bad, 0.01);
-  EXPECT_EQ(c->mtu, 1400u);
-  EXPECT_GE(WorstDelay(*c), 5000 + 2000 + c->reorder_delay);
-  for (const char* bad : {"loss", "loss=2", "nope=1", "delay=5parsecs", "loss=0.1,loss=0.2", "burst=0.1"}) {
-    auto r = ParseFaultSpec(bad);
-    EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) {
-      EXPECT_EQ(r.status().clause(), "CONF-5") << bad;
-    }
-  }
-  EXPECT_TRUE(ParseFaultSpec("").ok());
-}
-
-RC_GTEST_PROP(FaultSpec, NeverCrashes, (const std::string& text)) { (void)ParseFaultSpec(text); }
-
-// An echo server on loopback: every datagram comes back unchanged.
-class Echo {
- public:
+// An echo server on an AsioEnv: every datagram and every stream chunk comes
+// back unchanged.
+struct Echo {
+  boost::asio::io_context io;
+  net::AsioEnv env{io};
+  Endpoint udp, tcp;
   Echo() {
-    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    auto u = env.BindDatagram(0, [this](const Endpoint& from, Bytes b) { (void)env.SendDatagram(udp.port, from, b); });
+    udp = *u;
+    auto t = env.Listen(0, [this](StreamId id, const Endpoint&) {
+      StreamHandlers h;
+      h.on_data = [this, id](Bytes b) { (void)env.StreamSend(id, b); };
+      h.on_eof = [this, id] { (void)env.StreamShutdownWrite(id); };
+      return h;
+    });
+    tcp = *t;
   }
-  ~Echo() { close(fd_); }
-  // Echoes what is pending within `ms`.
-  void Pump(int ms) {
-    char buf[2048];
-    pollfd p{fd_, POLLIN, 0};
-    while (poll(&p, 1, ms) > 0) {
-      sockaddr_storage from{};
-      socklen_t len = sizeof from;
-      const ssize_t n = recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
-      if (n > 0) sendto(fd_, buf, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
-    }
-  }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_;
-  std::uint16_t port_;
 };
 
-// Sends `n` datagrams through a proxy with `spec` to an echo server; returns
-// how many came back and the proxy counters.
+// Sends `n` datagrams through a proxy with `spec` to the echo server;
+// returns how many came back and the proxy counters.
 std::pair<int, std::map<std::string, std::int64_t>> Through(const std::string& spec, int n) {
   Echo echo;
-  auto cfg = ParseFaultSpec(spec);
-  auto proxy = FaultProxy::Start({"127.0.0.1", echo.port()}, *cfg, 42);
+  auto cfg = sim::ParseFaultSpec(spec);
+  EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
+  Target real;
+  real.udp = HostPort{"127.0.0.1", echo.udp.port};
+  auto proxy = FaultProxy::Start(echo.env, real, *cfg, 42);
   EXPECT_TRUE(proxy.ok());
-  Target t;
-  t.udp = (*proxy)->address();
+  Target t = (*proxy)->target();
+  t.resend_ms = 0;  // count every copy (resend mode would collapse duplicates)
   Ctx ctx(t, 200, 5000, 1);
   int got = 0;
   for (int i = 0; i < n; ++i) {
     EXPECT_TRUE(ctx.UdpSend("RPAD " + std::to_string(i) + " 0\r\n").ok());
-    echo.Pump(10);
     got += static_cast<int>(ctx.UdpRecv(30, 10).size());
   }
-  (*proxy)->Stop();
+
+
   return {got, (*proxy)->counters()};
 }
 
@@ -110,19 +73,80 @@ TEST(FaultProxy, AppliesTheLinkModelInBothDirections) {
   auto [clean, c0] = Through("", 5);
   EXPECT_EQ(clean, 5);
   EXPECT_EQ(c0["forwarded"], 10);
+  EXPECT_EQ(c0["bridge_datagrams_out"], 5);
+  EXPECT_EQ(c0["bridge_real_ports"], 1);
   auto [none, c1] = Through("loss=1", 3);
   EXPECT_EQ(none, 0);
   EXPECT_EQ(c1["dropped"], 3);
   EXPECT_EQ(c1["dropped_loss"], 3);
+  EXPECT_EQ(c1["bridge_datagrams_out"], 0);
   auto [dups, c2] = Through("dup=1,dup_spread=1ms", 3);
   EXPECT_EQ(c2["duplicated"], 3 + 6);  // 3 up, each echoed twice, each echo duplicated
   EXPECT_EQ(dups, 12);
+
   // Same seed, same datagrams: the same decisions.
   auto [a, ca] = Through("loss=0.5", 10);
   auto [b, cb] = Through("loss=0.5", 10);
   EXPECT_EQ(a, b);
   EXPECT_EQ(ca["dropped"], cb["dropped"]);
   EXPECT_GT(ca["dropped"], 0);
+}
+
+// A TCP exchange with the echo server through the proxy: what comes back.
+std::pair<std::string, bool> TcpThrough(const std::string& spec, const std::string& text,
+                                         std::map<std::string, std::int64_t>* counters = nullptr) {
+  Echo echo;
+  auto cfg = sim::ParseFaultSpec(spec);
+  EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
+  Target real;
+  real.tcp = HostPort{"127.0.0.1", echo.tcp.port};
+  auto proxy = FaultProxy::Start(echo.env, real, *cfg, 7);
+  EXPECT_TRUE(proxy.ok());
+  Ctx ctx((*proxy)->target(), 1000, 10000, 1);
+  auto h = ctx.Open("tcp", "alice");
+  EXPECT_TRUE(h.ok()) << h.status().ToString();
+  if (!h.ok()) return {"", false};
+  EXPECT_TRUE(ctx.Send(*h, text).ok());
+  std::string back;
+  for (int i = 0; i < 20 && back.size() < text.size() && !ctx.PeerClosed(*h); ++i) {
+    for (const std::string& chunk : ctx.Recv(*h, 500, 50)) back += chunk;
+  }
+  if (counters) *counters = (*proxy)->counters();
+  return {back, ctx.PeerClosed(*h)};
+}
+
+TEST(FaultProxy, StreamsGetDelaySplittingCoalescingAndResets) {
+  const std::string text(3000, 'x');
+  auto [plain, closed0] = TcpThrough("", text);
+  EXPECT_EQ(plain, text);
+  EXPECT_FALSE(closed0);
+  std::map<std::string, std::int64_t> c;
+  auto [split, closed1] = TcpThrough("delay=2ms,jitter=3ms,split=1,segment=100,coalesce=0.3", text, &c);
+  EXPECT_EQ(split, text) << "the stream must stay intact and in order";
+  EXPECT_GT(c["stream_segments"], 30) << "3000 bytes both ways in segments of at most 100";
+  EXPECT_GT(c["stream_coalesced"], 0);
+  EXPECT_EQ(c["bridge_streams"], 1);
+  auto [reset, closed2] = TcpThrough("reset=1", text, &c);
+  EXPECT_TRUE(reset.empty());
+  EXPECT_TRUE(closed2) << "an injected reset closes the runner's connection";
+  EXPECT_EQ(c["stream_resets_injected"], 1);
+}
+
+TEST(FaultProxy, PartitionWindowDropsThenHeals) {
+  Echo echo;
+  auto cfg = sim::ParseFaultSpec("partition=0-300ms");
+  ASSERT_TRUE(cfg.ok());
+  Target real;
+  real.udp = HostPort{"127.0.0.1", echo.udp.port};
+  auto proxy = FaultProxy::Start(echo.env, real, *cfg, 1);
+  ASSERT_TRUE(proxy.ok());
+  Ctx ctx((*proxy)->target(), 200, 5000, 1);
+  ASSERT_TRUE(ctx.UdpSend("RPAD 1 0\r\n").ok());
+  EXPECT_TRUE(ctx.UdpRecv(100, 10).empty()) << "inside the partition";
+  ctx.Sleep(300);
+  ASSERT_TRUE(ctx.UdpSend("RPAD 2 0\r\n").ok());
+  EXPECT_EQ(ctx.UdpRecv(200, 10).size(), 1u) << "after the partition";
+  EXPECT_EQ((*proxy)->counters()["dropped_partition"], 1);
 }
 
 TEST(ConformFault, LossAndDuplicationStillOkAgainstServe) {
@@ -142,6 +166,7 @@ TEST(ConformFault, LossAndDuplicationStillOkAgainstServe) {
   EXPECT_GT(rep->fault_counters["dropped"], 0);
   EXPECT_GT(rep->fault_counters["duplicated"], 0);
   EXPECT_TRUE(rep->fault_counters.count("reordered"));
+  EXPECT_GT(rep->fault_counters["bridge_datagrams_out"], 0);
   int resends = 0;
   for (const reports::CaseResult& c : rep->cases) resends += static_cast<int>(c.metrics.count("resends") ? c.metrics.at("resends") : 0);
   EXPECT_GT(resends, 0) << "20% loss and no resend at all";
@@ -150,6 +175,25 @@ TEST(ConformFault, LossAndDuplicationStillOkAgainstServe) {
   int udp = 0, tcp = 0;
   EXPECT_GT(PcapRecords(ReadWholeFile(dir + "/run.pcap"), &udp, &tcp), 0);
   EXPECT_GT(udp, 0);
+  fs::remove_all(dir);
+}
+
+TEST(ConformFault, StreamFaultsOnTcpAndHttpStillOkAgainstServe) {
+  const std::string dir = TempDir();
+  const auto r = RunCli(std::string("conform --timeout 2000 --seed 5 --fault "
+                                    "'delay=3ms,jitter=2ms,split=1,segment=200,coalesce=0.2' --cases "
+                                    "'tcp.*,dp.*,http.*' --launch '") +
+                        MCPSIM_BIN + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --out " +
+                        dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  EXPECT_GE(rep->cases.size(), 8u);
+  for (const reports::CaseResult& c : rep->cases) EXPECT_EQ(c.verdict, reports::Verdict::kOk) << c.id << ": " << c.reason;
+  EXPECT_GT(rep->fault_counters["stream_segments"], 0);
+  EXPECT_GT(rep->fault_counters["stream_coalesced"], 0);
+  EXPECT_GT(rep->fault_counters["bridge_streams"], 0);
+  EXPECT_GT(rep->fault_counters["bridge_stream_bytes_in"], 0);
   fs::remove_all(dir);
 }
 

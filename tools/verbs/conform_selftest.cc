@@ -4,6 +4,7 @@
 // mutant is killed (1 otherwise, 2 usage, 3 the clean server did not start).
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,28 +24,31 @@ int Usage(const std::string& msg) {
 }
 }  // namespace
 
-// --self-test: prints `killed <name> by <cases>` / `survived <name>` and
-// `mutation-score: K/N` (conformance/selftest.h has the kill rule).
+// --self-test: prints `killed <name> by <cases>` / `survived <name>`,
+// `self-test-hash: <16 hex>` (virtual runs) and `mutation-score: K/N`
+// (conformance/selftest.h has the kill rule).
 int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
   if (o.jobs < 1) return Usage("--jobs must be >= 1");
+  const auto t0 = std::chrono::steady_clock::now();
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) o.self_exe = exe.string();
   fs::path config;  // removed at the end when we wrote it
   struct Remove {
     fs::path& p;
     ~Remove() {
-      std::error_code ec;
-      if (!p.empty()) fs::remove(p, ec);
+      std::error_code e;
+      if (!p.empty()) fs::remove(p, e);
     }
   } remove{config};
-  if (o.launch_cmd.empty()) {
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) return Usage("cannot find the mcpsim binary; give --launch-cmd");
+  if (o.real && o.launch_cmd.empty()) {
+    if (o.self_exe.empty()) return Usage("cannot find the mcpsim binary; give --launch-cmd");
     // Cheapest password hashing (PasswordCost::Minimal): every case registers
     // and logs in accounts, and 40+ servers run in turn on a shared machine.
     const fs::path cfg = fs::temp_directory_path(ec) / ("mcpsim-selftest-" + std::to_string(getpid()) + ".yaml");
     std::ofstream(cfg) << "rs:\n  password_cost: minimal\n";
     config = cfg;
-    o.launch_cmd = exe.string() + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory: --config " +
+    o.launch_cmd = o.self_exe + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory: --config " +
                    cfg.string();
   }
   o.seed = seed;
@@ -53,16 +57,24 @@ int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
     std::fflush(stdout);
   });
   if (!r.launch_error.empty()) {
-    std::cerr << "mcpsim conform: clean server: " << r.launch_error << "\n";
+    std::cerr << "mcpsim conform: clean run: " << r.launch_error << "\n";
     return 3;
   }
   for (const std::string& p : r.clean_problems) std::printf("clean: %s\n", p.c_str());
   for (const auto& m : r.mutants) {
     if (!m.killed) std::printf("survivor: %s (%s)\n", m.name.c_str(), m.clause.c_str());
   }
-  std::printf("mutation-score: %zu/%zu (clean run %s, %lld ms)\n", r.Killed(), r.mutants.size(),
-              r.clean_ok ? "OK" : "FAILED", static_cast<long long>(r.wall_ms));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  if (!r.hash.empty()) std::printf("self-test-hash: %s\n", r.hash.c_str());
+  std::printf("mutation-score: %zu/%zu (clean run %s, %s, %lld ms)\n", r.Killed(), r.mutants.size(),
+              r.clean_ok ? "OK" : "FAILED", o.real ? "real sockets" : "virtual time", static_cast<long long>(ms));
   return conformance::SelfTestExitCode(r);
+}
+
+// --self-test-worker --mutants a,b,clean: one share of a virtual self-test.
+int ConformSelfTestWorker(conformance::SelfTestOptions o, std::uint64_t seed) {
+  o.seed = seed;
+  return conformance::SelfTestWorker(o, o.mutants);
 }
 
 }  // namespace mcpsim::cli

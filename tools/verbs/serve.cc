@@ -58,24 +58,13 @@ int ListMutants() {
   return 0;
 }
 
-// Installs the mutant's config switches and decorator into `o`.
-void ApplyMutant(const conformance::Mutant& m, net::ServerOptions& o) {
-  o.tweak_rs = m.rs;
-  o.tweak_sg = m.sg;
-  o.tweak_cs = m.cs;
-  o.tweak_dp = m.dp;
-  if (m.HasDecorator()) {
-    o.wrap_front = [&m](reference::Role& front) { return conformance::MakeMutatingRole(m, front); };
-  }
-}
-
 int Serve(const ServeArgs& a) {
   if (a.list_mutants) return ListMutants();
   net::ServerOptions o;
   if (!a.mutant.empty()) {
     const conformance::Mutant* m = conformance::FindMutant(a.mutant);
     if (!m) return Fail(2, "--mutant: unknown mutant '" + a.mutant + "' (see --list-mutants)");
-    ApplyMutant(*m, o);
+    conformance::ApplyMutant(*m, o);
     spdlog::warn("serve: running mutant {} ({}: {})", m->name, m->clause, m->breaks);
   }
   if (Status s = net::ParseRoles(a.roles, o.roles); !s.ok()) return Fail(2, "--roles: " + s.message());
