@@ -21,19 +21,25 @@ constexpr std::size_t kMss = 1460;
 
 }  // namespace
 
+void CaptureEnv::Note(const char* dir, const char* transport, Bytes data) {
+  if (!transcript_) return;
+  transcript_->push_back({inner_.Now() - t0_, dir, std::string(transport) + "#" + party_,
+                          std::string(reinterpret_cast<const char*>(data.data()), data.size())});
+}
+
 Status CaptureEnv::Open(const std::string& path) {
-  Status s = writer_.Open(path);
+  Status s = w_->Open(path);
   if (!s.ok()) return s;
   const std::uint32_t self = Ip4(inner_.LocalAddress());
   for (const auto& [ep, name] : peers_) {
-    if (Ip4(ep) != self && Ip4(ep) != 0) writer_.NameHost(Ip4(ep), name);
+    if (Ip4(ep) != self && Ip4(ep) != 0) w_->NameHost(Ip4(ep), name);
   }
   return s;
 }
 
 void CaptureEnv::NamePeer(const Endpoint& ep, std::string name) {
   const std::uint32_t ip = Ip4(ep);
-  if (writer_.is_open() && ip != Ip4(inner_.LocalAddress()) && ip != 0) writer_.NameHost(ip, name.substr(0, name.find(' ')));
+  if (w_->is_open() && ip != Ip4(inner_.LocalAddress()) && ip != 0) w_->NameHost(ip, name.substr(0, name.find(' ')));
   peers_[ep] = std::move(name);
 }
 
@@ -44,7 +50,8 @@ std::string CaptureEnv::PeerName(const Endpoint& ep) const {
 
 std::string CaptureEnv::PortLabel(std::uint16_t port) const {
   auto it = port_labels_.find(port);
-  return it != port_labels_.end() ? it->second : "port " + std::to_string(port);
+  if (it != port_labels_.end()) return it->second;
+  return party_.empty() ? "port " + std::to_string(port) : party_;
 }
 
 void CaptureEnv::LabelStream(StreamId id, std::string label) {
@@ -55,11 +62,12 @@ void CaptureEnv::LabelStream(StreamId id, std::string label) {
 Result<Endpoint> CaptureEnv::BindDatagram(std::uint16_t port, std::function<void(const Endpoint&, Bytes)> on_datagram) {
   auto self = std::make_shared<std::uint16_t>(0);
   auto r = inner_.BindDatagram(port, [this, self, fn = std::move(on_datagram)](const Endpoint& from, Bytes b) {
-    if (writer_.is_open()) {
+    if (w_->is_open()) {
       const Endpoint local = bound_.count(*self) ? bound_[*self] : inner_.LocalAddress();
-      writer_.WriteUdp(Stamp(), Ip4(from), from.port, Ip4(local), *self, b,
+      w_->WriteUdp(Stamp(), Ip4(from), from.port, Ip4(local), *self, b,
                        PeerName(from) + " -> " + PortLabel(*self));
     }
+    Note("recv", "udp", b);
     fn(from, b);
   });
   if (r.ok()) {
@@ -70,16 +78,17 @@ Result<Endpoint> CaptureEnv::BindDatagram(std::uint16_t port, std::function<void
 }
 
 Status CaptureEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) {
-  if (writer_.is_open()) {
+  if (w_->is_open()) {
     const Endpoint local = bound_.count(from_port) ? bound_[from_port] : inner_.LocalAddress();
-    writer_.WriteUdp(Stamp(), Ip4(local), from_port, Ip4(to), to.port, payload,
+    w_->WriteUdp(Stamp(), Ip4(local), from_port, Ip4(to), to.port, payload,
                      PortLabel(from_port) + " -> " + PeerName(to));
   }
+  Note("send", "udp", payload);
   return inner_.SendDatagram(from_port, to, payload);
 }
 
 void CaptureEnv::Segment(Stream& s, bool ours, std::uint8_t flags, Bytes data) {
-  if (!writer_.is_open()) {
+  if (!w_->is_open()) {
     return;
   }
   const std::string comment = ours ? s.label + " -> " + s.peer_name : s.peer_name + " -> " + s.label;
@@ -90,11 +99,11 @@ void CaptureEnv::Segment(Stream& s, bool ours, std::uint8_t flags, Bytes data) {
     const bool last = off + n >= data.size();
     const std::uint8_t f = last ? flags : static_cast<std::uint8_t>(sim::kTcpAck | sim::kTcpPsh);
     if (ours) {
-      writer_.WriteTcp(Stamp(), s.local_ip, s.local_port, s.peer_ip, s.peer_port, s.local_seq, s.peer_seq, f, part,
+      w_->WriteTcp(Stamp(), s.local_ip, s.local_port, s.peer_ip, s.peer_port, s.local_seq, s.peer_seq, f, part,
                        comment);
       s.local_seq += static_cast<std::uint32_t>(n) + ((f & (sim::kTcpSyn | sim::kTcpFin)) ? 1 : 0);
     } else {
-      writer_.WriteTcp(Stamp(), s.peer_ip, s.peer_port, s.local_ip, s.local_port, s.peer_seq, s.local_seq, f, part,
+      w_->WriteTcp(Stamp(), s.peer_ip, s.peer_port, s.local_ip, s.local_port, s.peer_seq, s.local_seq, f, part,
                        comment);
       s.peer_seq += static_cast<std::uint32_t>(n) + ((f & (sim::kTcpSyn | sim::kTcpFin)) ? 1 : 0);
     }
@@ -113,7 +122,12 @@ StreamHandlers CaptureEnv::Wrap(StreamId id, StreamHandlers h) {
     if (fn) fn();
   };
   w.on_data = [this, id, fn = std::move(h.on_data)](Bytes b) {
-    if (auto it = streams_.find(id); it != streams_.end()) Segment(it->second, false, sim::kTcpAck | sim::kTcpPsh, b);
+    const char* kind = "tcp";
+    if (auto it = streams_.find(id); it != streams_.end()) {
+      Segment(it->second, false, sim::kTcpAck | sim::kTcpPsh, b);
+      if (it->second.peer_name.find("http") != std::string::npos) kind = "http";
+    }
+    Note("recv", kind, b);
     if (fn) fn(b);
   };
   w.on_eof = [this, id, fn = std::move(h.on_eof)] {
@@ -176,7 +190,7 @@ Result<StreamId> CaptureEnv::Connect(const Endpoint& to, StreamHandlers handlers
   s.local_port = static_cast<std::uint16_t>(49152 + *r % 16384);
   s.peer_ip = Ip4(to);
   s.peer_port = to.port;
-  s.label = "runner";
+  s.label = party_.empty() ? "runner" : party_;
   s.peer_name = PeerName(to);
   streams_[*r] = s;
   *real = Wrap(*r, std::move(handlers));
@@ -184,7 +198,12 @@ Result<StreamId> CaptureEnv::Connect(const Endpoint& to, StreamHandlers handlers
 }
 
 Status CaptureEnv::StreamSend(StreamId id, Bytes data) {
-  if (auto it = streams_.find(id); it != streams_.end()) Segment(it->second, true, sim::kTcpAck | sim::kTcpPsh, data);
+  const char* kind = "tcp";
+  if (auto it = streams_.find(id); it != streams_.end()) {
+    Segment(it->second, true, sim::kTcpAck | sim::kTcpPsh, data);
+    if (it->second.peer_name.find("http") != std::string::npos) kind = "http";
+  }
+  Note("send", kind, data);
   return inner_.StreamSend(id, data);
 }
 

@@ -16,6 +16,10 @@
 // 127.0.0.1, others 0.0.0.0). Timestamps are the inner Env's Now() plus
 // `clock_offset` (the caller passes the Unix time at Now() = 0 for real runs).
 //
+// Several CaptureEnvs (one per simulated client of a scenario run) can
+// write into one shared writer (ShareWriter), and each can also keep a
+// transcript of what its party sent and received (SetTranscript).
+//
 // Not thread-safe (one Env, one thread). Everything else passes through.
 #pragma once
 
@@ -34,9 +38,20 @@ class CaptureEnv final : public Env, public PartyLabels {
   ~CaptureEnv() override { Close(); }
 
   Status Open(const std::string& path);  // error SIM-11
-  void Close() { writer_.Close(); }
-  bool is_open() const { return writer_.is_open(); }
-  std::uint64_t packets() const { return writer_.packets(); }
+  void Close() { own_.Close(); }
+  bool is_open() const { return w_->is_open(); }
+  std::uint64_t packets() const { return w_->packets(); }
+  // The writer in use (its own, or the shared one).
+  sim::PcapngWriter* writer() { return w_; }
+  // Writes into `shared` (not owned, outlives this) instead of an own file.
+  void ShareWriter(sim::PcapngWriter* shared) { w_ = shared ? shared : &own_; }
+  // Appends each datagram / stream chunk as a WireEvent to `sink` (not owned):
+  // t_us = Now() - t0, dir send|recv, transport "<udp|tcp>#<party>".
+  void SetTranscript(std::vector<reports::WireEvent>* sink, TimeUs t0, std::string party) {
+    transcript_ = sink;
+    t0_ = t0;
+    party_ = std::move(party);
+  }
   // The name used for `ep` in comments (and in an NRB record when its
   // address is not the local one), e.g. "target udp".
   void NamePeer(const Endpoint& ep, std::string name);
@@ -77,9 +92,15 @@ class CaptureEnv final : public Env, public PartyLabels {
   void Segment(Stream& s, bool ours, std::uint8_t flags, Bytes data = {});
   StreamHandlers Wrap(StreamId id, StreamHandlers h);
 
+  void Note(const char* dir, const char* transport, Bytes data);
+
   Env& inner_;
   TimeUs offset_;
-  sim::PcapngWriter writer_;
+  sim::PcapngWriter own_;
+  sim::PcapngWriter* w_ = &own_;
+  std::vector<reports::WireEvent>* transcript_ = nullptr;
+  TimeUs t0_ = 0;
+  std::string party_;
   std::map<std::uint16_t, std::string> port_labels_;
   std::map<std::uint16_t, Endpoint> bound_;  // our bound datagram ports
   std::map<Endpoint, std::string> peers_;

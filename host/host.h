@@ -118,7 +118,6 @@ class RoleHost {
   HostLimits limits_;
   HostStats stats_;
   bool pumping_ = false;
-  std::vector<reference::Output> outs_;  // reused by Flush
   reference::Store* batch_store_ = nullptr;
   bool batch_open_ = false;
   std::size_t batch_inputs_ = 0;

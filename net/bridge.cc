@@ -112,12 +112,12 @@ Status Bridge::AddUdp(std::uint16_t sim_port, const Endpoint& to, Rewrite rewrit
   return Status();
 }
 
-Status Bridge::AddTcp(std::uint16_t sim_port, const Endpoint& to, Rewrite rewrite) {
+Status Bridge::AddTcp(std::uint16_t sim_port, const Endpoint& to, FilterFactory filter) {
   std::weak_ptr<bool> alive = alive_;
-  auto listening = world_.env(node_).Listen(sim_port, [this, to, rewrite, alive](StreamId sid, const Endpoint&) {
+  auto listening = world_.env(node_).Listen(sim_port, [this, to, filter, alive](StreamId sid, const Endpoint& peer) {
     auto p = std::make_shared<Pipe>();
     p->sim_sid = sid;
-    p->rewrite = rewrite;
+    if (filter) p->rewrite = filter(peer);
     const std::uint64_t id = next_pipe_++;
     pipes_[id] = p;
     ++stats_.streams;
@@ -141,13 +141,19 @@ Status Bridge::AddTcp(std::uint16_t sim_port, const Endpoint& to, Rewrite rewrit
         if (alive.expired() || p->sim_closed) return;
         const std::string out = p->rewrite ? p->rewrite(d) : d;
         stats_.stream_bytes_in += out.size();
-        (void)sim.StreamSend(p->sim_sid, B(out));
+        if (!out.empty()) (void)sim.StreamSend(p->sim_sid, B(out));
       });
     };
     rh.on_eof = [this, p, alive, &sim] {
       if (alive.expired()) return;
       pacer_.Post([p, alive, &sim] {
-        if (!alive.expired() && !p->sim_closed) (void)sim.StreamShutdownWrite(p->sim_sid);
+        if (alive.expired() || p->sim_closed) return;
+        // A filter holding an incomplete tail lets it go as it is.
+        if (p->rewrite) {
+          const std::string rest = p->rewrite({});
+          if (!rest.empty()) (void)sim.StreamSend(p->sim_sid, B(rest));
+        }
+        (void)sim.StreamShutdownWrite(p->sim_sid);
       });
     };
     rh.on_closed = [this, p, alive, &sim, forget](const Status& why) {

@@ -19,11 +19,11 @@
 // simulated connection its own real connection. Real-side order is the
 // arrival order at the relay.
 //
-// `rewrite` (optional) may change the bytes coming back from the real side
-// before they enter the simulation (datagrams: one call per datagram; streams:
-// one call per chunk as read — use it only where the protocol is line- or
-// message-framed per chunk, e.g. HTTP responses rewritten by a framing
-// layer). Threading: everything runs on the thread that runs the World (and
+// Rewriting (optional) changes the bytes coming back from the real side
+// before they enter the simulation: datagrams one call per datagram; streams
+// through a filter made per connection (it sees the chunks in order and may
+// hold bytes back, e.g. to rewrite whole HTTP responses; at the real side's
+// EOF it is called once with an empty chunk and returns what it still holds). Threading: everything runs on the thread that runs the World (and
 // with it the io_context).
 #pragma once
 
@@ -73,6 +73,8 @@ struct BridgeStats {
 class Bridge {
  public:
   using Rewrite = std::function<std::string(std::string_view)>;
+  // Makes the filter of one relayed connection from `peer` (simulated).
+  using FilterFactory = std::function<Rewrite(const Endpoint& peer)>;
   // `world`, `real` and `pacer` are not owned and must outlive the bridge.
   // REQUIRES: pacer is the World scheduler's pacer.
   Bridge(sim::World& world, sim::NodeId node, AsioEnv& real, WallPacer& pacer);
@@ -83,7 +85,7 @@ class Bridge {
   // Datagrams to the node's `sim_port` go to `to`, answers come back.
   Status AddUdp(std::uint16_t sim_port, const Endpoint& to, Rewrite rewrite = {});
   // Connections to the node's `sim_port` are relayed to `to`.
-  Status AddTcp(std::uint16_t sim_port, const Endpoint& to, Rewrite rewrite = {});
+  Status AddTcp(std::uint16_t sim_port, const Endpoint& to, FilterFactory filter = {});
 
   const BridgeStats& stats() const { return stats_; }
 

@@ -23,6 +23,7 @@
 
 #include "core/env.h"
 #include "reference/crypto/password.h"
+#include "reference/media/captcha.h"
 #include "reference/store/store.h"
 #include "reference/transport/ratelimit.h"
 #include "reference/transport/enc.h"
@@ -84,9 +85,13 @@ struct ServerOptions {
   // Env time 0); unset: read from the system clock at start. Simulated
   // servers set it, so runs repeat.
   std::optional<std::int64_t> epoch_ms;
+  // TEST-1 test mode (`mcpsim serve --test-hooks`): RS discloses captcha
+  // texts in an HTTP header. Off by default; never on for real users.
+  bool test_hooks = false;
   // Tunables (--config FILE, YAML; see LoadServerConfig).
   std::string min_version = "1.0.0", latest_version = "1.0.0", update_url;
   reference::PasswordCost password_cost;
+  reference::CaptchaFormat captcha_format = reference::CaptchaFormat::kPngStored;
   std::uint32_t cs_rate_per_s = 0, cs_burst = 0;  // config file cs: {rate_per_s, burst}
   ServerLimits limits;
   std::vector<AdSpec> ads = {AdSpec{}};
@@ -109,7 +114,7 @@ Status ParseRoles(const std::string& list, std::set<std::string>& out);
 
 // Applies a YAML config file to `o`. Keys (all optional):
 //   dp: {min_version, latest_version, update_url}
-//   rs: {password_cost: default|minimal}
+//   rs: {password_cost: default|minimal, captcha_format: png|png-deflate|pgm}
 //   cs: {rate_per_s, burst}
 //   ads: [{slot, ad_id, media_id, click_url}]
 // Clause NET-8 for an unreadable file or a bad value.

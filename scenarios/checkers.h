@@ -61,7 +61,18 @@ struct RunView {
   bool swarm = false;                     // the network was replaced by a swarm mix
   const std::vector<Notice>& notices;     // every client's notifications, in order
   const std::vector<std::string>& accounts;  // client -> account it last registered / logged in as
+  // The servers are an external target (scenarios/external.h): their stores
+  // and counters are not observable; RefWorld's server roles are idle.
+  bool external = false;
+  // External runs: scenario account names -> the provisioned real ones
+  // (expected answer params naming an account are compared mapped).
+  const std::map<std::string, std::string>* renamed = nullptr;
 };
+
+// A checker's answer "this cannot be judged here" (never a pass): the
+// runner reports it as not applicable with `why`.
+std::string NotApplicable(const std::string& why);
+bool IsNotApplicable(const std::string& reason);
 
 struct CheckerDef {
   std::string name;

@@ -27,12 +27,34 @@ std::string Mc(int c) { return "mc-" + std::to_string(c); }
 constexpr TimeUs kWindow = 33 * kSeconds;
 bool Settled(const RunView& v, TimeUs t) { return t + kWindow <= v.end; }
 
-// Client c is online at the end: its session is ACTIVE and the SG agrees.
+// Client c is online at the end: its session is ACTIVE and the SG agrees
+// (an external SG's view is not observable: the client's view alone).
 bool ActiveAtEnd(const RunView& v, int c) {
   const auto* sg = v.world.mc(c).sg();
   if (!sg || !sg->active()) return false;
+  if (v.external) return true;
   auto info = v.world.sg().SessionOf(sg->account());
   return info && info->state == reference::SessionState::kActive;
+}
+
+// The session client c had at `t` ended in a crash: SG crashed within the
+// 31 s push budget (plus slack) after t — what it held in memory for c
+// (queued pushes, the session) is gone — or client c itself crashed after t
+// without logging in again in between (a partition can delay both the push
+// and the client's discovery of the loss for long, and the crash pre-empts
+// the session-lost notice). Durable state (offline messages, lists) is
+// judged separately.
+bool CrashedAround(const RunView& v, int c, TimeUs t) {
+  for (const auto& [at, node] : v.world.crash_log()) {
+    if (node == "sg" && at >= t && at < t + 60 * kSeconds) return true;
+    if (node != Mc(c) || at < t) continue;
+    bool relogged = false;
+    for (const OpRecord& r : v.ops) {
+      relogged |= r.client == c && r.op == McOp::kLogin && r.issued >= t && r.issued < at;
+    }
+    if (!relogged) return true;
+  }
+  return false;
 }
 
 // Client c may legitimately have missed something sent at `t`: it left,
@@ -49,7 +71,7 @@ bool Disturbed(const RunView& v, int c, TimeUs t) {
       return true;
     }
   }
-  return false;
+  return CrashedAround(v, c, t);
 }
 
 // (client, text) -> times shown, for notifications of kind `op`.
@@ -89,6 +111,7 @@ std::string ExactlyOnceMessages(const RunView& v) {
 
 std::string OfflineDelivered(const RunView& v) {
   auto got = Shown(v, McOp::kOfflineMessage);
+  int judged = 0, unjudged = 0;
   std::set<std::string> sent;
   for (const OpRecord& r : v.ops) {
     if (r.op == McOp::kSendOffline) sent.insert(r.text);
@@ -102,7 +125,10 @@ std::string OfflineDelivered(const RunView& v) {
   }
   for (const OpRecord& r : v.ops) {
     if (r.op != McOp::kSendOffline || r.target < 0 || !r.event || r.event->outcome != Outcome::kOk) continue;
-    if (got.count({r.target, r.text})) continue;
+    if (got.count({r.target, r.text})) {
+      ++judged;
+      continue;
+    }
     if (ActiveAtEnd(v, r.target)) {
       // Delivered at the ack (recipient online) or at its last login.
       TimeUs due = r.event->at;
@@ -115,6 +141,11 @@ std::string OfflineDelivered(const RunView& v) {
       return DescribeOp(v, r) + ": offline message " + Preview(r.text) + " acknowledged (AOM) but never shown to " +
              Mc(r.target) + ", which is online at the end (SG-OFF-3)";
     }
+    if (v.external) {  // "still stored" is the external server's secret
+      ++unjudged;
+      continue;
+    }
+    ++judged;
     auto stored = v.world.backend().ListOfflineMessages(r.target_account);
     if (!stored.ok()) return "cannot list offline messages: " + stored.status().ToString();
     bool kept = false;
@@ -124,10 +155,16 @@ std::string OfflineDelivered(const RunView& v) {
              Mc(r.target) + " nor still stored (SG-OFF-1)";
     }
   }
+  if (v.external && judged == 0 && unjudged > 0) {
+    return NotApplicable(std::to_string(unjudged) +
+                         " acknowledged offline message(s) went to recipients offline at the end: whether the "
+                         "external server still stores them is not observable");
+  }
   return "";
 }
 
 std::string ContactsConverge(const RunView& v) {
+  if (v.external) return NotApplicable("the server's contact lists of an external target are not observable on the wire");
   // The last thing that may have changed a list or started a sync.
   TimeUs last = 0;
   for (const OpRecord& r : v.ops) {
@@ -142,6 +179,12 @@ std::string ContactsConverge(const RunView& v) {
   for (int c = 0; c < v.world.clients(); ++c) {
     if (!ActiveAtEnd(v, c)) continue;
     const auto& sg = *v.world.mc(c).sg();
+    // A sync run still going is a chain of pushes (RCS, then each RCR page
+    // after the previous answer, SG-SYNC-5), each bounded by TIMER-3 with
+    // the session closed on give-up: on a lossy link it can outlast the 33 s
+    // window (sweep failure sg-contact-edit --swarm seed 522). Judge that
+    // client only once its run has ended.
+    if (auto info = v.world.sg().SessionOf(sg.account()); info && info->sync_running) continue;
     auto list = v.world.backend().GetContactList(sg.account());
     if (!list.ok()) return "cannot read " + sg.account() + "'s list: " + list.status().ToString();
     std::map<std::string, reference::McContact> server;
@@ -155,7 +198,7 @@ std::string ContactsConverge(const RunView& v) {
       server[e.account] = m;
     }
     auto compare = [&](const char* where, std::uint32_t version,
-                       const std::map<std::string, reference::McContact>& mine) -> std::string {
+                       const auto& mine) -> std::string {
       if (version != list->version) {
         return Mc(c) + " " + where + " has list version " + std::to_string(version) + ", the server " +
                std::to_string(list->version);
@@ -182,22 +225,34 @@ std::string ContactsConverge(const RunView& v) {
 }
 
 std::string FilesIntact(const RunView& v) {
-  std::map<std::uint32_t, const OpRecord*> offers;
+  // transferIds come from a counter of the Messenger back end's memory
+  // (G-41), so after an SG restart they start again: a received transfer is
+  // the latest offer of that id acknowledged before it arrived.
+  std::multimap<std::uint32_t, const OpRecord*> offers;
   for (const OpRecord& r : v.ops) {
-    if (r.op == McOp::kOfferFile && r.event && r.event->outcome == Outcome::kOk) offers[r.event->object_id] = &r;
+    if (r.op == McOp::kOfferFile && r.event && r.event->outcome == Outcome::kOk) offers.emplace(r.event->object_id, &r);
   }
-  std::map<std::pair<int, std::uint32_t>, int> received;
+  auto offer_of = [&](std::uint32_t id, TimeUs at) -> const OpRecord* {
+    const OpRecord* best = nullptr;
+    auto [lo, hi] = offers.equal_range(id);
+    for (auto it = lo; it != hi; ++it) {
+      if (it->second->event->at <= at && (!best || it->second->event->at >= best->event->at)) best = it->second;
+    }
+    return best;
+  };
+  std::map<std::pair<int, const OpRecord*>, int> received;
   std::set<std::uint32_t> any_received;
   for (const Notice& n : v.notices) {
     if (n.event.op != McOp::kFileReceived) continue;
     const std::uint32_t id = n.event.object_id;
-    auto it = offers.find(id);
-    if (it == offers.end()) return Mc(n.client) + " received file transfer " + std::to_string(id) + " nobody offered";
-    if (n.event.data != it->second->file_bytes) {
+    const OpRecord* offer = offer_of(id, n.event.at);
+    if (!offer) return Mc(n.client) + " received file transfer " + std::to_string(id) + " nobody offered";
+    const auto it = std::make_pair(id, offer);
+    if (n.event.data != it.second->file_bytes) {
       return Mc(n.client) + " received transfer " + std::to_string(id) + " with " + std::to_string(n.event.data.size()) +
-             " bytes that differ from the " + std::to_string(it->second->file_bytes.size()) + " offered";
+             " bytes that differ from the " + std::to_string(it.second->file_bytes.size()) + " offered";
     }
-    if (++received[{n.client, id}] > 1) return Mc(n.client) + " received transfer " + std::to_string(id) + " twice";
+    if (++received[{n.client, offer}] > 1) return Mc(n.client) + " received transfer " + std::to_string(id) + " twice";
     any_received.insert(id);
   }
   for (const Notice& n : v.notices) {

@@ -27,6 +27,9 @@ class Execution {
   // Builds the world and runs everything; returns a harness error or "".
   std::string Run();
   void Fill(RunResult& r, const std::optional<std::string>& rerun_hash, const std::vector<std::string>& checkers);
+  // External runs: why the run could not be made at all ("" = it ran).
+  const std::string& unimplemented() const { return unimplemented_; }
+  ExternalStage* stage() { return stage_.get(); }
   std::string hash() const { return w_->world().trace().HashHex(); }
 
  private:
@@ -54,6 +57,13 @@ class Execution {
   void ScheduleWorkload(int client, std::shared_ptr<Rng> rng, TimeUs at);
   OpRecord& Record(int client, int step, reference::McOp op, std::uint64_t id, std::string upload = {});
   void Collect();
+  // Crash / restart of a node (a step or a `crash` fault window). A crashed
+  // client's open ops end `refused` ("lost in the crash"); ops issued to a
+  // client while it is down end `refused` at once. Errors become step notes.
+  void CrashNode(const std::string& name, int step);
+  void RestartNode(const std::string& name, int step);
+  void RefuseDown(const Step& st, int step, int c);
+  std::uint64_t down_op_ = 0;  // synthetic op ids for RefuseDown
   bool StepDone(int step) const;
   Status RunUntilDone(const std::function<bool()>& done);
   // world().RunUntil(t) that collects events as they come (SG reactions need them).
@@ -94,6 +104,16 @@ class Execution {
   std::uint64_t text_seq_ = 0;
   bool reaction_scheduled_ = false;
   std::vector<bool> hidden_;  // RunOptions::hide_first_notice, per client
+  // External target (scenarios/external.h); destroyed before w_'s world.
+  std::unique_ptr<ExternalStage> stage_;
+  std::map<std::string, conformance::ProvisionAccount> account_map_;  // scenario account -> real one
+  std::vector<std::string> not_applicable_;
+  std::string unimplemented_;
+  std::uint64_t name_serial_ = 0;
+  // external.cc: provisioning through the protocol; account name mapping.
+  std::string ProvisionExternal();
+  const conformance::ProvisionAccount& Map(const std::string& account);
+  bool external() const { return stage_ != nullptr; }
 };
 
 }  // namespace mcpsim::scenarios

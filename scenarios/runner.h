@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "scenarios/checkers.h"
+#include "scenarios/external.h"
 #include "scenarios/scenario.h"
 
 namespace mcpsim::scenarios {
@@ -32,12 +33,18 @@ struct RunOptions {
   std::optional<reference::McOp> hide_first_notice;
   // Only these checkers (empty = the scenario's list). Used by the shrinker.
   std::vector<std::string> only_checkers;
+  // Run against this external target instead of the reference servers
+  // (scenarios/external.h; real time). Not owned.
+  const ExternalTarget* external = nullptr;
 };
 
 struct CheckResult {
   std::string checker;
   bool pass = true;
-  std::string reason;  // why it failed ("" on pass)
+  std::string reason;  // why it failed ("" on pass), or why it does not apply
+  // false: what the checker judges cannot be observed here (an external
+  // target's store, say); `pass` is then true but it is no pass (reported N/A).
+  bool applicable = true;
 };
 
 struct RunResult {
@@ -52,6 +59,13 @@ struct RunResult {
   TimeUs end_time = 0;
   bool swarm = false;
   std::string swarm_mix;  // human-readable fault mix (swarm only)
+  // External target runs (scenarios/external.h): the target, the flags that
+  // reproduce it, and why the run could not be made (no accounts: N/A).
+  bool external = false;
+  std::string target, target_flags;
+  std::string unimplemented;  // non-empty: the run is N/A for this reason (never a pass or a failure)
+  std::vector<std::string> not_applicable;  // steps that need what the wire cannot do
+  std::vector<reports::WireEvent> wire;     // external runs: the clients' traffic, in time order
 
   // The first failing check ("harness" for a harness error), or nullptr.
   const CheckResult* first_failure() const;

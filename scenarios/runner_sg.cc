@@ -103,7 +103,11 @@ std::vector<std::pair<int, std::string>> Execution::Targets(const Step& st, int 
     }
   }
   for (int k : st.to_clients) out.emplace_back(k, accounts_[static_cast<std::size_t>(k)]);
-  for (const std::string& a : st.to_accounts) out.emplace_back(ClientOf(a), a);
+  for (const std::string& a : st.to_accounts) {
+    // On an external target a named account is its provisioned real one.
+    const std::string real = stage_ ? const_cast<Execution*>(this)->Map(a).name : a;
+    out.emplace_back(ClientOf(real), real);
+  }
   return out;
 }
 
@@ -120,7 +124,14 @@ void Execution::IssueSg(const Step& st, int step, int c, int rep) {
   auto text = [&] { return Expand(st.text, c, rep) + " #" + std::to_string(c) + "." + std::to_string(++text_seq_); };
   switch (st.op) {
     case StepOp::kLogin: {
-      const std::string account = Expand(st.account, c, rep), pw = Expand(st.password, c, rep);
+      std::string account = Expand(st.account, c, rep), pw = Expand(st.password, c, rep);
+      if (external()) {
+        // The provisioned real account; its own password where the step uses
+        // the provisioning one (a step with another password tests refusal).
+        const conformance::ProvisionAccount& real = Map(account);
+        account = real.name;
+        if (pw == kPassword) pw = real.password;
+      }
       accounts_[ci] = account;
       Record(c, step, McOp::kLogin, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.Login(now, account, pw); }));
       return;
@@ -183,7 +194,17 @@ void Execution::IssueSg(const Step& st, int step, int c, int rep) {
     case StepOp::kMessage: {
       // The other clients in the call now, per the back end (who must get it).
       std::vector<int> members;
-      for (const std::string& m : w_->sg_backend().Members(call)) {
+      std::vector<std::string> accounts;
+      if (external()) {
+        // The back end is the target's: the sender's own view of the call.
+        const auto* sg = w_->mc(c).sg();
+        if (sg && sg->conversations().count(call)) {
+          for (const auto& m : sg->conversations().at(call).members) accounts.emplace_back(m.str());
+        }
+      } else {
+        accounts = w_->sg_backend().Members(call);
+      }
+      for (const std::string& m : accounts) {
         const int k = ClientOf(m);
         if (k >= 0 && k != c) members.push_back(k);
       }
@@ -256,6 +277,10 @@ void Execution::IssueSg(const Step& st, int step, int c, int rep) {
       if (st.from_client) {
         Record(c, step, McOp::kSendNudge, w_->Act(c, [&](auto& mc, TimeUs now) { return mc.SendNudge(now, call); }))
             .call = call;
+      } else if (external()) {
+        not_applicable_.push_back("step " + std::to_string(step + 1) +
+                                  " (a nudge from a back-end user) needs the server's back end; not done on an "
+                                  "external target");
       } else {
         const std::string to = accounts_[ci];
         w_->ActBackend([&](reference::Backend& b, TimeUs now) { return b.InjectNudge(now, st.from, to); });
@@ -310,6 +335,10 @@ void Execution::React() {
     reaction_scheduled_ = false;
     for (Transfer& t : transfers_) {
       if (t.id == 0) continue;
+      if (t.decision == FileDecision::kCancel && !t.cancel_issued && !w_->mc_up(t.sender)) {
+        t.cancel_issued = true;  // the sender crashed: nobody cancels
+        continue;
+      }
       if (t.decision == FileDecision::kCancel && !t.cancel_issued) {
         const std::uint32_t id = t.id;
         Record(t.sender, t.step, McOp::kCancelFile,
@@ -325,6 +354,10 @@ void Execution::React() {
         }
         const int rc = it->first;
         const std::uint32_t id = t.id;
+        if (!w_->mc_up(rc)) {
+          it = offers_.erase(it);
+          continue;
+        }
         const bool accept = t.decision == FileDecision::kAccept;
         Record(rc, t.step, McOp::kFileDecision, w_->Act(rc, [id, accept](auto& mc, TimeUs now) {
                  return accept ? mc.AcceptFile(now, id) : mc.RejectFile(now, id);
@@ -337,8 +370,10 @@ void Execution::React() {
 
 void Execution::SgCounters(Counters& c) {
   if (s_.sg == 0) return;
-  c["sg_executed"] = static_cast<std::int64_t>(w_->sg().server_stats().requests_executed);
-  c["sg_replayed"] = static_cast<std::int64_t>(w_->sg().server_stats().duplicates_replayed);
+  if (!external()) {
+    c["sg_executed"] = static_cast<std::int64_t>(w_->sg().server_stats().requests_executed);
+    c["sg_replayed"] = static_cast<std::int64_t>(w_->sg().server_stats().duplicates_replayed);
+  }
   const std::pair<McOp, const char*> kinds[] = {
       {McOp::kMessage, "messages_received"},   {McOp::kOfflineMessage, "offline_received"},
       {McOp::kPresence, "presence_received"},  {McOp::kFileReceived, "files_received"},
@@ -351,12 +386,64 @@ void Execution::SgCounters(Counters& c) {
       if (n.event.op == op) ++c[name];
     }
   }
+  if (external()) return;  // the target's store is not observable
   std::int64_t stored = 0;
   for (const std::string& a : accounts_) {
     auto k = w_->backend().CountOfflineMessages(a);
     stored += k.ok() ? static_cast<std::int64_t>(*k) : 0;
   }
   c["offline_stored"] = stored;
+}
+
+const conformance::ProvisionAccount& Execution::Map(const std::string& account) {
+  auto it = account_map_.find(account);
+  if (it != account_map_.end()) return it->second;
+  // An account the run did not provision (a register step's new account, a
+  // name that should not exist): a run-unique name of the same shape, so a
+  // persistent server never sees a collision with an earlier run.
+  const auto at = account.find('@');
+  const std::string local = account.substr(0, std::min<std::size_t>(at == std::string::npos ? account.size() : at, 22));
+  const std::string domain = at == std::string::npos ? "example.com" : account.substr(at + 1);
+  Rng rng = Rng::Stream(o_.external->nonce ^ seed_, "account:" + account + "#" + std::to_string(name_serial_++));
+  char tag[9];
+  std::snprintf(tag, sizeof tag, "%08x", static_cast<unsigned>(rng.Next()));
+  return account_map_[account] = conformance::ProvisionAccount{local + "-" + tag + "@" + domain, kPassword};
+}
+
+std::string Execution::ProvisionExternal() {
+  // Accounts through the protocol (registered or from --accounts), contacts
+  // with RCE; nothing is written into a store the harness does not own.
+  auto take = [&](const std::string& name) -> std::string {
+    auto a = stage_->Account(name, kPassword);
+    if (!a.ok()) return a.status().message();
+    account_map_[name] = *a;
+    return "";
+  };
+  if (!s_.provision_accounts) return "";
+  for (std::string& a : accounts_) {
+    if (std::string e = take(a); !e.empty()) return e;
+  }
+  std::vector<std::string> extra;
+  for (int k = 0; k < s_.extra_contacts; ++k) {
+    char name[32];
+    std::snprintf(name, sizeof name, "contact-%04d@live.cn", k);
+    if (std::string e = take(name); !e.empty()) return e;
+    extra.push_back(account_map_[name].name);
+  }
+  for (const std::string& a : accounts_) {
+    std::vector<std::string> contacts;
+    if (s_.provision_contacts) {
+      for (const std::string& b : accounts_) {
+        if (a != b) contacts.push_back(account_map_[b].name);
+      }
+    }
+    contacts.insert(contacts.end(), extra.begin(), extra.end());
+    if (Status s = stage_->AddContacts(account_map_[a], contacts); !s.ok()) return "contacts: " + s.message();
+  }
+  // From here on the clients are their real accounts (offline messages to a
+  // client not yet logged in name it).
+  for (std::string& a : accounts_) a = account_map_[a].name;
+  return "";
 }
 
 }  // namespace mcpsim::scenarios

@@ -2,6 +2,8 @@
 
 #include <poll.h>
 #include <spawn.h>
+
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +35,8 @@ json RunOne(const Scenario& s, std::uint64_t seed, const SweepOptions& o, bool r
   RunOptions ro;
   ro.seed = seed;
   ro.swarm = o.swarm;
+  ro.external = o.external;
+  if (o.external) recheck = false;
   if (recheck) {
     ro.only_checkers = s.checkers;
     if (std::find(s.checkers.begin(), s.checkers.end(), "determinism") == s.checkers.end()) {
@@ -47,6 +51,7 @@ json RunOne(const Scenario& s, std::uint64_t seed, const SweepOptions& o, bool r
 void Account(SweepOutcome& out, const json& j) {
   ++out.total;
   if (j["verdict"] == "PASS") ++out.passed;
+  if (j["verdict"] == "N/A") ++out.not_applicable;
   if (j.value("determinism_rechecked", false)) {
     ++out.determinism_runs;
     for (const json& c : j["checkers"]) {
@@ -107,6 +112,7 @@ SweepOutcome RunSweep(const std::vector<Scenario>& scenarios, const SweepOptions
                              std::to_string(k) + "/" + std::to_string(jobs), "--determinism-every",
                              std::to_string(o.determinism_every)});
     if (o.swarm) args.push_back("--swarm");
+    args.insert(args.end(), o.worker_args.begin(), o.worker_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -124,6 +130,7 @@ SweepOutcome RunSweep(const std::vector<Scenario>& scenarios, const SweepOptions
       continue;
     }
     ws[static_cast<std::size_t>(k)] = {pid, p[0], ""};
+    spdlog::debug("sweep: worker {}/{} started (pid {})", k, jobs, pid);
   }
   std::size_t open = 0;
   for (const Worker& w : ws) open += w.fd >= 0;
@@ -155,10 +162,14 @@ SweepOutcome RunSweep(const std::vector<Scenario>& scenarios, const SweepOptions
         }
         out.results.push_back(std::move(j));
         Account(out, out.results.back());
+        const json& got = out.results.back();
+        spdlog::debug("sweep: {} {} seed={} (worker pid {}, {}/{} done)", got.value("verdict", "?"),
+                      got.value("scenario", "?"), got.value("seed", std::uint64_t{0}), w.pid, out.total, total);
         if (o.progress) o.progress(out.total, total, out.total - out.passed);
       }
     }
   }
+  spdlog::info("sweep: {} of {} runs done, {} passed", out.total, total, out.passed);
   for (const Worker& w : ws) {
     int status = 0;
     if (w.pid > 0 && (waitpid(w.pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scenarios/external.h"
 #include "scenarios/scenario.h"
 
 namespace mcpsim::scenarios {
@@ -28,6 +29,11 @@ struct SweepOptions {
   // workers re-read the same files).
   std::string self_exe;
   std::vector<std::string> paths;
+  // Against an external target (scenarios/external.h; determinism re-runs
+  // are off: a real server does not replay). `worker_args` are the flags
+  // that give the workers the same target. Not owned.
+  const ExternalTarget* external = nullptr;
+  std::vector<std::string> worker_args;
   // Called after each finished run (done, total, failed so far).
   std::function<void(std::size_t, std::size_t, std::size_t)> progress;
 };
@@ -35,6 +41,7 @@ struct SweepOptions {
 struct SweepOutcome {
   std::vector<nlohmann::ordered_json> results;  // ordered by (scenario, seed)
   std::size_t total = 0, passed = 0;
+  std::size_t not_applicable = 0;  // N/A runs (external targets: no accounts, configured servers)
   std::size_t determinism_runs = 0, determinism_failures = 0;
   std::string error;  // a worker failed (harness error, exit 3)
 };

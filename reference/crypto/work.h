@@ -44,7 +44,7 @@ TimeUs ModelledCost(const Work& work);
 
 // A well-formed Argon2id PHC string at `cost` that no known password matches:
 // what an unknown account is verified against, so that a RAT for it costs the
-// same as one for a real account (SG-LOGIN-15). Cheap to build.
+// same as one for a real account (SG-LOGIN-16). Cheap to build.
 std::string DummyPasswordHash(PasswordCost cost);
 
 }  // namespace mcpsim::reference

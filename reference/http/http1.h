@@ -3,13 +3,14 @@
 // streams. Sans-I/O; accepts input split at any byte.
 //
 // Supported: request/status line, headers (names lower-cased, values
-// trimmed), bodies framed by Content-Length (absent = empty). Refused with an
-// error value whose clause says which answer fits (ErrorStatus): a header
-// block > 8 KiB (HTTP-15, 431), a Content-Length over the configured limit
-// (HTTP-13, 413, known from the header alone: the body is never buffered),
-// Content-Length fields that differ (HTTP-14, 400), Transfer-Encoding and
-// malformed lines (HTTP-1, 400). One message at a time; pipelined bytes after
-// a message stay buffered for the next.
+// trimmed), bodies framed by Content-Length (absent = empty; none after HEAD
+// and for 1xx/204/304, RFC 9112 §6.3). Refused with an error value whose
+// clause says which answer fits (ErrorStatus): a header block > 8 KiB
+// (HTTP-15, 431), a Content-Length over the configured limit (HTTP-13, 413,
+// known from the header alone: the body is never buffered), Content-Length
+// fields that differ (HTTP-14, 400), Transfer-Encoding and malformed lines
+// (HTTP-1, 400). One message at a time; pipelined bytes after a message stay
+// buffered for the next.
 #pragma once
 
 #include <cstddef>
@@ -56,6 +57,12 @@ class Parser {
   bool Partial() const { return !buf_.empty(); }
   // True once the head (start line and headers) of the current message is in.
   bool HeadDone() const { return head_done_; }
+  // Responses only: the request being answered was HEAD, so the response has
+  // no body whatever its Content-Length (RFC 9110 §9.3.2, RFC 9112 §6.3).
+  // Bytes after its header block stay buffered (Buffered()).
+  void SetHeadRequest(bool head) { head_request_ = head; }
+  // Bytes received but not part of a returned message.
+  std::string_view Buffered() const { return buf_; }
 
  private:
   Status ParseHead();
@@ -66,6 +73,7 @@ class Parser {
   std::size_t body_len_ = 0;
   Message msg_{};
   bool failed_ = false;
+  bool head_request_ = false;
 };
 
 using RequestParser = Parser<HttpRequest>;

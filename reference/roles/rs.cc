@@ -101,13 +101,14 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   if (!s) s = &Create(ctx);
   s->last_active = ctx.now;
   // RS-2: a new captcha replaces the previous one and its pending chunks.
-  Captcha c = MakeCaptcha(rng_, config_.captcha_length);
+  Captcha c = MakeCaptcha(rng_, config_.captcha_length, config_.captcha_format);
   s->push.Clear();
   s->captcha_id = next_captcha_id_++;
   s->captcha_text = c.text;
   s->captcha_live = true;
   s->captcha_expires = ctx.now + config_.captcha_ttl;
   ++stats_.captchas;
+  if (config_.test_disclose_captcha && ctx.via == Via::kHttp) ctx.test_captcha = c.text;  // TEST-1
   const std::size_t total = c.png.size();
   for (std::size_t off = 0; off < total; off += 1024) {  // RS-4, LIM-9
     const std::uint32_t trid = s->push.NextTrid();
@@ -119,7 +120,7 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
     s->push.Push(trid, "RBIN", std::move(bytes), off, s->captcha_id);
   }
   reply.Ok({s->id, std::to_string(s->captcha_id), std::to_string(total),
-            std::to_string((total + 1023) / 1024), "image/png"});
+            std::to_string((total + 1023) / 1024), c.mime});
 }
 
 void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {

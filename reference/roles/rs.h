@@ -12,6 +12,7 @@
 
 #include "core/rng.h"
 #include "reference/crypto/password.h"
+#include "reference/media/captcha.h"
 #include "reference/roles/role.h"
 #include "reference/store/store.h"
 #include "reference/transport/push.h"
@@ -23,6 +24,7 @@ namespace mcpsim::reference {
 struct RsConfig {
   PasswordCost password_cost;                // RS-10
   int captcha_length = 5;                    // RS-2
+  CaptchaFormat captcha_format = CaptchaFormat::kPngStored;  // RS-3 (serve: rs.captcha_format)
   TimeUs captcha_ttl = 300 * kSeconds;       // RS-7
   TimeUs session_idle = 300 * kSeconds;      // TIMER-10
   RetryPolicy retry;
@@ -35,6 +37,10 @@ struct RsConfig {
   // TEST-ONLY defect switch (mcpsim serve --mutant): false lets a captcha be
   // used again after a REG (violates RS-7). Never false when conforming.
   bool captcha_single_use = true;
+  // TEST-1 (PROTOCOL.md §7.2, OPTIONAL, test mode only: `mcpsim serve
+  // --test-hooks`): an HTTP response carrying AAP also carries the captcha
+  // text in `X-MCP-Test-Captcha`. Off by default; never on in production.
+  bool test_disclose_captcha = false;
 };
 
 struct RsStats {

@@ -45,7 +45,10 @@ std::string ErrorAnswer(std::string_view line, const char* clause) {
   const std::string_view word = line.substr(0, sp1);
   if (!wire::IsValidWord(word) || word[0] != 'R') return {};
   std::string_view rest = line.substr(sp1 + 1);
+  // WIRE-22: the trid counts as decoded only when a SP, CR or LF ends it; a
+  // trid cut by the end of the datagram/body may have lost digits.
   const auto end = rest.find_first_of(" \r\n");
+  if (end == std::string_view::npos) return {};
   const auto trid = wire::ParseTrid(rest.substr(0, end));
   if (!trid) return {};
   StatusCode code = StatusCode::kMalformed;
@@ -102,11 +105,13 @@ CommandServer::CommandServer(CommandHandler& handler, ServerConfig config)
 std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::CommandView& cmd,
                                      bool cacheable, const wire::Limits& limits,
                                      std::shared_ptr<const Work>* work, const WorkResult* resumed) {
-  cacheable = cacheable && config_.dedup_enabled;
+  cacheable = cacheable && config_.dedup_enabled &&
+              (config_.dedup_skip_word.empty() || cmd.word() != config_.dedup_skip_word);
+  const std::string_view key_word = config_.dedup_key_word ? cmd.word() : std::string_view();
   if (cacheable && !resumed) {
-    if (const std::string* cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), cmd.word())) {
+    if (const auto cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), key_word)) {
       ++stats_.duplicates_replayed;
-      return *cached;  // TIMER-5: byte-for-byte, never executed again
+      return std::string(*cached);  // TIMER-5: byte-for-byte, never executed again
     }
     if (!in_flight_.empty() && in_flight_.count(Key{ctx.peer, cmd.trid(), std::string(cmd.word())})) {
       ++stats_.inflight_dropped;
@@ -144,8 +149,8 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
   ++stats_.requests_executed;
   std::string answer = reply.Finish();
   if (cacheable && !answer.empty()) {
-    dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), cmd.word(), answer);
-    if (batch_) batch_keys_.emplace_back(ctx.peer, cmd.trid(), std::string(cmd.word()));
+    dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), key_word, answer);
+    if (batch_) batch_keys_.emplace_back(ctx.peer, cmd.trid(), std::string(key_word));
   }
   return answer;
 }
@@ -312,6 +317,7 @@ void CommandServer::Complete(Job& job, std::vector<Output>& out) {
       for (const std::string& a : job.answers) resp.body += a;
       handler_.AppendHttpPushes(job.ctx.now, job.ctx.http_session(), resp.body);
       if (!job.ctx.issued_session.empty()) resp.headers["sessionid"] = job.ctx.issued_session;  // HTTP-7
+      if (!job.ctx.test_captcha.empty()) resp.headers["x-mcp-test-captcha"] = job.ctx.test_captcha;  // TEST-1
       out.push_back(HttpAnswer(job.exchange, std::move(resp)));
       return;
     }

@@ -49,6 +49,9 @@ struct RequestContext {
   // body sets it; the response carries it as the `SessionID` header and
   // later commands of the same body see it (mutable: per-message scratch).
   mutable std::string issued_session;
+  // TEST-1: a captcha text RS discloses in the response's X-MCP-Test-Captcha
+  // header (test mode only; same per-message scratch as issued_session).
+  mutable std::string test_captcha;
   // The session a command of this HTTP body belongs to: the header's, else
   // the one issued earlier in the body.
   const std::string& http_session() const { return session.empty() ? issued_session : session; }
@@ -147,6 +150,12 @@ struct ServerConfig {
   // again (violates TIMER-5). Exists so scenario checkers can be shown to
   // catch a broken reference; never false in a conforming configuration.
   bool dedup_enabled = true;
+  // TEST-ONLY (mcpsim serve --mutant), never changed when conforming:
+  // false keys the answer cache by (endpoint, trid) without the command word
+  // (violates TIMER-5, TRID-5); a non-empty word is never cached, so its
+  // resends are executed again (violates TIMER-5 for that word only).
+  bool dedup_key_word = true;
+  std::string dedup_skip_word;
 };
 
 // Counters for traces and checkers.

@@ -218,7 +218,7 @@ TEST(NetDefend, DispatchIsAnsweredWhileRatsAreVerified) {
   o.limits.workers = 1;          // … on one worker: the 10 RATs take > 1 s
   Served s(o);
   // One datagram, 10 RATs for unknown accounts (each verified against the
-  // dummy hash, SG-LOGIN-15) from 127.0.0.1 …
+  // dummy hash, SG-LOGIN-16) from 127.0.0.1 …
   asio::io_context cio;
   asio::ip::udp::socket u(cio, asio::ip::udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
   std::string d;

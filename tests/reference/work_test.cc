@@ -1,5 +1,5 @@
 // Slow work as data (reference/crypto/work.h): hashing and verification
-// through RunWork, the modelled cost, and the dummy hash of SG-LOGIN-15.
+// through RunWork, the modelled cost, and the dummy hash of SG-LOGIN-16.
 #include <gtest/gtest.h>
 
 #include "reference/crypto/work.h"
@@ -31,7 +31,7 @@ TEST(Work, HashThenVerifyThroughRunWork) {
 }
 
 TEST(Work, UnknownAccountsCostTheSame) {
-  // SG-LOGIN-15: the dummy hash has the stored hashes' cost, so verifying
+  // SG-LOGIN-16: the dummy hash has the stored hashes' cost, so verifying
   // against it is modelled (and runs) like a real verification.
   for (PasswordCost c : {PasswordCost::Minimal(), PasswordCost{}, PasswordCost{3, 4096}}) {
     Work real;

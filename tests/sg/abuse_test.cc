@@ -23,7 +23,7 @@ TEST(SgAbuse, RatIsVerifiedOffTheInputPathAndUnknownAccountsCostTheSame) {
   ASSERT_EQ(w.held_work.size(), 2u);
   EXPECT_EQ(w.held_work[0].work.kind, Work::Kind::kVerifyPassword);
   EXPECT_EQ(w.held_work[1].work.kind, Work::Kind::kVerifyPassword);
-  EXPECT_EQ(ModelledCost(w.held_work[0].work), ModelledCost(w.held_work[1].work));  // SG-LOGIN-15
+  EXPECT_EQ(ModelledCost(w.held_work[0].work), ModelledCost(w.held_work[1].work));  // SG-LOGIN-16
   // The server keeps serving meanwhile.
   EXPECT_EQ(u.StatusPadded("RPOL", {}), 0);
   w.FinishWork();

@@ -9,7 +9,7 @@ namespace mcpsim::reference::sgtest {
 // ---- World ----
 
 World::World(std::size_t sgs, SgConfig config, const std::string& store_path) {
-  config.dummy_cost = PasswordCost::Minimal();  // the cost of the accounts' hashes (SG-LOGIN-15)
+  config.dummy_cost = PasswordCost::Minimal();  // the cost of the accounts' hashes (SG-LOGIN-16)
   auto st = OpenSqliteStore(store_path);
   EXPECT_TRUE(st.ok());
   store_ = std::move(*st);

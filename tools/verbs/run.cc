@@ -2,14 +2,20 @@
 // runs scenario files (a folder: every *.yaml in it, sorted) on simulated time
 // and prints one verdict line per run (scenarios/report.h). Exit 0 all pass,
 // 1 any failed, 2 usage or scenario-file error.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
+#include "scenarios/external.h"
+#include "sim/pcap.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "tools/scenario_out.h"
 #include "tools/verb.h"
 
 namespace mcpsim::cli {
@@ -20,8 +26,22 @@ using namespace mcpsim::scenarios;
 struct RunArgs {
   std::vector<std::string> paths;
   std::string seed, seeds, out, trace, pcap;
-  bool swarm = false, broken_dedup = false;
+  bool swarm = false, broken_dedup = false, failures_only = false;
+  // An external target (scenarios/external.h).
+  std::string udp, tcp, http, launch, accounts;
 };
+
+}  // namespace
+
+// tools/verbs/run_external.cc
+std::optional<scenarios::ExternalTarget> ExternalFromFlags(const std::string& udp, const std::string& tcp,
+                                                          const std::string& http, const std::string& launch,
+                                                          const std::string& accounts, std::string& err);
+Status WriteTargetReport(const std::string& dir, const std::vector<scenarios::Scenario>& scenarios,
+                         const std::vector<std::pair<std::size_t, scenarios::RunResult>>& runs,
+                         const scenarios::ExternalTarget& t, std::uint64_t seed);
+
+namespace {
 
 int Run(const RunArgs& a) {
   if (!a.seed.empty() && !a.seeds.empty()) {
@@ -37,6 +57,16 @@ int Run(const RunArgs& a) {
       return 2;
     }
   }
+  std::string err;
+  auto external = ExternalFromFlags(a.udp, a.tcp, a.http, a.launch, a.accounts, err);
+  if (!err.empty()) {
+    std::cerr << "mcpsim: error: " << err << "\n";
+    return 2;
+  }
+  if (external && a.broken_dedup) {
+    std::cerr << "mcpsim: error: --broken-dedup changes the reference servers; it has no meaning against a target\n";
+    return 2;
+  }
   auto loaded = LoadScenarios(a.paths);
   if (!loaded.ok()) {
     std::cerr << "mcpsim: error: " << loaded.status().message() << "\n";
@@ -51,7 +81,17 @@ int Run(const RunArgs& a) {
   }
   std::vector<nlohmann::ordered_json> results;
   bool failed = false;
+  std::size_t runs = 0, failures = 0;
   std::string last_hash;
+  // External runs with --out: one report set (report.json, junit.xml,
+  // index.html with the transcripts, summary.md, run.pcap).
+  sim::PcapngWriter pcap;
+  std::vector<std::pair<std::size_t, RunResult>> target_runs;
+  if (external && !a.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.out, ec);
+    if (pcap.Open(a.out + "/run.pcap").ok()) external->pcap = &pcap;
+  }
   for (const Scenario& s : scenarios) {
     const std::uint64_t lo = range ? range->first : s.seed, hi = range ? range->second : s.seed;
     for (std::uint64_t seed = lo;; ++seed) {
@@ -61,30 +101,51 @@ int Run(const RunArgs& a) {
       o.pcap_path = a.pcap;
       o.swarm = a.swarm;
       o.broken_dedup = a.broken_dedup;
+      if (external) o.external = &*external;
       const RunResult r = RunScenario(s, o);
       std::cout << VerdictLine(r) << "\n";
+      ++runs;
       if (!r.pass) {
+        ++failures;
         failed = true;
         std::cout << ReplayLine(r) << (a.broken_dedup ? " --broken-dedup" : "") << "\n";
       }
       std::cout.flush();
       last_hash = r.trace_hash;
       if (!a.out.empty()) results.push_back(ResultJson(r));
+      if (external && !a.out.empty()) target_runs.emplace_back(static_cast<std::size_t>(&s - scenarios.data()), r);
       if (seed == hi) break;
     }
   }
   if (!a.out.empty()) {
-    if (Status st = WriteOutDir(a.out, results); !st.ok()) {
+    if (Status st = WriteScenarioOut(a.out, std::move(results), scenarios,
+                                     {!a.failures_only, a.swarm, a.broken_dedup});
+        !st.ok()) {
       std::cerr << "mcpsim: error: " << st.message() << "\n";
       return 3;
     }
+    if (external) {
+      pcap.Close();
+      const std::uint64_t seed = range ? range->first : (scenarios.empty() ? 0 : scenarios.front().seed);
+      if (Status st = WriteTargetReport(a.out, scenarios, target_runs, *external, seed); !st.ok()) {
+        std::cerr << "mcpsim: error: " << st.message() << "\n";
+        return 3;
+      }
+    }
+    std::cerr << "run: report in " << std::filesystem::absolute(std::filesystem::path(a.out) / "index.html").string()
+              << "\n";
   }
-  if (single) std::cout << "trace-hash: " << last_hash << "\n";
+  // A run against a real server does not replay bit for bit: no trace hash.
+  if (single && !external) {
+    std::cout << "trace-hash: " << last_hash << "\n";
+  } else {
+    std::cout << "total: " << runs << " runs, " << runs - failures << " passed, " << failures << " failed\n";
+  }
   return failed ? 1 : 0;
 }
 
 RegisterVerb reg{{"", "run",
-                  "Run scenario files (a folder: all *.yaml in it, sorted). One line per run: PASS/FAIL "
+                  "Run scenario files (a folder: every *.yaml in it or below it, sorted). One line per run: PASS/FAIL "
                   "<scenario> seed=<N> ...; a failure adds a replay line. One scenario and one seed: the "
                   "last line is `trace-hash: <16 hex>`. Exit 0 all pass, 1 any fail, 2 usage/file error.",
                   [](CLI::App& cmd) -> Runner {
@@ -93,11 +154,24 @@ RegisterVerb reg{{"", "run",
                     cmd.add_option("--seed", a->seed, "Run with this seed (default: the file's seed)");
                     cmd.add_option("--seeds", a->seeds, "Run every seed in A..B (inclusive)");
                     cmd.add_option("--out", a->out,
-                                   "Write one JSON result per run, summary.json and index.html here");
+                                   "Write summary.json, index.html and per run a JSON result, a drill-down page "
+                                   "(sequence diagram, checkers, counters, replay) and its pcap here");
+                    cmd.add_flag("--failures-only", a->failures_only,
+                                 "--out: per-run files for the failing runs only (summary and index cover all)");
                     cmd.add_option("--trace", a->trace, "Write the JSON Lines trace (one run only)");
                     cmd.add_option("--pcap", a->pcap, "Write a pcap of all traffic (one run only)");
                     cmd.add_flag("--swarm", a->swarm,
                                  "Replace the network with the fault mix drawn from the seed (see sweep)");
+                    cmd.add_option("--udp", a->udp, "External target: UDP address HOST:PORT (CS, SG)");
+                    cmd.add_option("--tcp", a->tcp, "External target: TCP address HOST:PORT (RS, SG)");
+                    cmd.add_option("--http", a->http, "External target: HTTP URL or HOST:PORT (DP, RS, MS, SG)");
+                    cmd.add_option("--launch", a->launch,
+                                   "External target: shell command starting it (its `listening` lines give the "
+                                   "addresses); one fresh target per run. The scenario's clients talk to it through "
+                                   "the scenario's simulated network, paced by the wall clock");
+                    cmd.add_option("--accounts", a->accounts,
+                                   "External target: existing accounts, one `account password` per line (used "
+                                   "before registering new ones)");
                     cmd.add_flag("--broken-dedup", a->broken_dedup,
                                  "TEST-ONLY: run a broken reference whose servers do not suppress "
                                  "duplicate requests (checkers must catch it)");

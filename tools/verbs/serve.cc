@@ -29,6 +29,7 @@ struct ServeArgs {
   std::string roles = "dp,rs,cs,ms,sg";
   std::string mutant;  // conformance/mutants.h: one deliberate defect
   bool list_mutants = false;
+  bool test_hooks = false;  // TEST-1
   std::optional<std::uint64_t> seed;
   double udp_rate = 0, udp_burst = 0;
   std::int64_t idle_ms = 120000;
@@ -36,7 +37,7 @@ struct ServeArgs {
 };
 
 int Fail(int code, const std::string& msg) {
-  std::cerr << "mcpsim serve: error: " << msg << "\n";
+  std::cerr << "mcpsim: error: " << msg << "\n";
   return code;
 }
 
@@ -99,6 +100,8 @@ int Serve(const ServeArgs& a) {
     if (Status s = net::ApplyLimit(l, o.limits); !s.ok()) return Fail(2, s.message());
   }
   o.db = a.db;
+  o.test_hooks = a.test_hooks;
+  if (a.test_hooks) spdlog::warn("serve: test mode: RS discloses captcha texts (TEST-1); never use with real users");
 
   boost::asio::io_context io(1);  // one thread runs everything
   net::AsioEnvOptions eo;
@@ -141,9 +144,9 @@ int Serve(const ServeArgs& a) {
 RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on real sockets",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<ServeArgs>();
-                    cmd.add_option("--udp", a->udp, "UDP listener HOST:PORT (CS); port 0 = any");
-                    cmd.add_option("--tcp", a->tcp, "TCP listener HOST:PORT (RS)");
-                    cmd.add_option("--http", a->http, "HTTP listener HOST:PORT (DP, RS, MS)");
+                    cmd.add_option("--udp", a->udp, "UDP listener HOST:PORT (CS, SG; `listening udp://… cs,sg`); port 0 = any");
+                    cmd.add_option("--tcp", a->tcp, "TCP listener HOST:PORT (RS, SG)");
+                    cmd.add_option("--http", a->http, "HTTP listener HOST:PORT (DP, RS, MS, SG)");
                     cmd.add_option("--https", a->https, "HTTPS listener HOST:PORT (needs --cert, --key)");
                     cmd.add_option("--cert", a->cert, "TLS certificate chain (PEM)");
                     cmd.add_option("--key", a->key, "TLS private key (PEM)");
@@ -151,6 +154,10 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                     cmd.add_option("--key-file", a->key_file, "ENC-2 key table: lines `<key id> <64 hex>`");
                     cmd.add_option("--db", a->db, "SQLite store (created on first start)")->capture_default_str();
                     cmd.add_option("--config", a->config, "YAML config (dp, rs, cs, ads)");
+                    cmd.add_flag("--test-hooks", a->test_hooks,
+                                 "Test mode (PROTOCOL.md TEST-1): HTTP answers carrying AAP also carry the captcha "
+                                 "text in X-MCP-Test-Captcha, so test tools can register accounts. Off by default; "
+                                 "never for real users");
                     cmd.add_option("--roles", a->roles, "Roles to run, comma-separated: dp,rs,cs,ms,sg")->capture_default_str();
                     cmd.add_option("--seed", a->seed, "Seed of the roles' random streams (default: from the OS)");
                     cmd.add_option("--udp-rate", a->udp_rate, "Per-source-address datagram rate limit (/s; 0 = off)");

@@ -6,13 +6,17 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "conformance/runner.h"
+#include "scenarios/external.h"
 #include "scenarios/report.h"
 #include "scenarios/sweep.h"
+#include "tools/scenario_out.h"
 #include "tools/verb.h"
 
 namespace mcpsim::cli {
@@ -24,9 +28,11 @@ using json = nlohmann::ordered_json;
 struct SweepArgs {
   std::vector<std::string> paths;
   std::string seeds, shard = "0/1", worker, out;
-  bool swarm = false;
+  bool swarm = false, all_runs = false;
   int jobs = 1;
   std::uint64_t determinism_every = 10;
+  std::string udp, tcp, http, launch, accounts;  // external target
+  bool reuse_target = false;
 };
 
 std::string SelfExe() {
@@ -34,6 +40,14 @@ std::string SelfExe() {
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "mcpsim";
 }
+
+}  // namespace
+
+std::optional<scenarios::ExternalTarget> ExternalFromFlags(const std::string& udp, const std::string& tcp,
+                                                          const std::string& http, const std::string& launch,
+                                                          const std::string& accounts, std::string& err);
+
+namespace {
 
 int Sweep(const SweepArgs& a) {
   const auto range = ParseSeedRange(a.seeds);
@@ -66,6 +80,40 @@ int Sweep(const SweepArgs& a) {
   o.determinism_every = a.determinism_every;
   o.self_exe = SelfExe();
   o.paths = a.paths;
+  std::string err;
+  auto external = ExternalFromFlags(a.udp, a.tcp, a.http, a.launch, a.accounts, err);
+  if (!err.empty()) {
+    std::cerr << "mcpsim: error: " << err << "\n";
+    return 2;
+  }
+  if (a.reuse_target && a.launch.empty()) {
+    std::cerr << "mcpsim: error: --reuse-target needs --launch\n";
+    return 2;
+  }
+  std::unique_ptr<conformance::Launched> shared;
+  if (external && a.reuse_target && a.worker.empty()) {
+    // One target for every run: launch it here, give its addresses to all.
+    auto l = conformance::Launched::Start(a.launch, 10000);
+    if (!l.ok()) {
+      std::cerr << "mcpsim: error: " << l.status().message() << "\n";
+      return 3;
+    }
+    shared = std::move(*l);
+    external->launch.clear();
+    if (!external->udp) external->udp = shared->target().udp;
+    if (!external->tcp) external->tcp = shared->target().tcp;
+    if (!external->http) external->http = shared->target().http;
+  }
+  if (external) {
+    o.external = &*external;
+    o.determinism_every = 0;
+    if (!external->launch.empty()) o.worker_args.insert(o.worker_args.end(), {"--launch", external->launch});
+    for (auto [hp, flag] : {std::pair{&external->udp, "--udp"}, std::pair{&external->tcp, "--tcp"},
+                            std::pair{&external->http, "--http"}}) {
+      if (*hp) o.worker_args.insert(o.worker_args.end(), {flag, (*hp)->ToString()});
+    }
+    if (!external->accounts_file.empty()) o.worker_args.insert(o.worker_args.end(), {"--accounts", external->accounts_file});
+  }
   if (!a.worker.empty()) {  // internal: one worker of a parallel sweep
     const auto w = ParseShard(a.worker);
     if (!w) return 2;
@@ -83,11 +131,18 @@ int Sweep(const SweepArgs& a) {
   if (tty) std::fprintf(stderr, "\n");
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.2f%%", r.total ? 100.0 * static_cast<double>(r.passed) / static_cast<double>(r.total) : 100.0);
-  std::cout << "sweep: " << r.total << " runs, " << r.passed << " passed, " << r.total - r.passed
-            << " failed (pass rate " << rate << "); determinism re-runs: " << r.determinism_runs << ", "
-            << r.determinism_failures << " differed\n";
+  std::cout << "sweep: " << r.total << " runs, " << r.passed << " passed, "
+            << r.total - r.passed - r.not_applicable << " failed (pass rate " << rate << "); determinism re-runs: "
+            << r.determinism_runs << ", " << r.determinism_failures << " differed";
+  if (r.not_applicable > 0) std::cout << "; " << r.not_applicable << " not applicable (N/A)";
+  std::cout << "\n";
   for (const json& j : r.results) {
     if (j["verdict"] == "PASS") continue;
+    if (j["verdict"] == "N/A") {
+      std::cout << "N/A " << j["scenario"].get<std::string>() << " seed=" << j["seed"].get<std::uint64_t>() << ": "
+                << j.value("unimplemented", std::string()) << "\n";
+      continue;
+    }
     std::string checker, reason;
     for (const json& c : j["checkers"]) {
       if (!c["pass"].get<bool>()) {
@@ -99,19 +154,21 @@ int Sweep(const SweepArgs& a) {
     std::cout << "FAIL " << j["scenario"].get<std::string>() << " seed=" << j["seed"].get<std::uint64_t>() << " "
               << checker << ": " << reason << "\n";
     std::cout << "replay: mcpsim run " << j["file"].get<std::string>() << " --seed " << j["seed"].get<std::uint64_t>()
-              << (a.swarm ? " --swarm" : "") << "\n";
+              << (a.swarm ? " --swarm" : "") << j.value("target_flags", std::string()) << "\n";
   }
   if (!a.out.empty()) {
-    if (Status st = WriteOutDir(a.out, r.results); !st.ok()) {
+    if (Status st = WriteScenarioOut(a.out, r.results, scenarios, {a.all_runs, a.swarm, false}); !st.ok()) {
       std::cerr << "mcpsim: error: " << st.message() << "\n";
       return 3;
     }
+    std::cerr << "sweep: report in " << std::filesystem::absolute(std::filesystem::path(a.out) / "index.html").string()
+              << "\n";
   }
   if (!r.error.empty()) {
     std::cerr << "mcpsim: error: " << r.error << "\n";
     return 3;
   }
-  return r.passed == r.total ? 0 : 1;
+  return r.passed + r.not_applicable == r.total ? 0 : 1;
 }
 
 RegisterVerb reg{{"", "sweep",
@@ -125,10 +182,21 @@ RegisterVerb reg{{"", "sweep",
                     cmd.add_flag("--swarm", a->swarm, "Each seed draws its own fault mix (swarm testing)");
                     cmd.add_option("--shard", a->shard, "Only seeds s with s % N == I (I/N)");
                     cmd.add_option("--jobs", a->jobs, "Worker processes (default 1: in this process)");
-                    cmd.add_option("--out", a->out, "Write per-run JSON, summary.json and index.html here");
+                    cmd.add_option("--out", a->out,
+                                   "Write summary.json and index.html here, plus a JSON result, drill-down page and "
+                                   "pcap per failing run");
+                    cmd.add_flag("--all-runs", a->all_runs, "--out: per-run files for every run, not only the failing ones");
                     cmd.add_option("--determinism-every", a->determinism_every,
                                    "Re-run every Nth run of each worker to compare trace hashes (0 = never)");
                     cmd.add_option("--worker", a->worker, "Internal: run as worker K of J")->group("");
+                    cmd.add_option("--udp", a->udp, "External target: UDP address HOST:PORT");
+                    cmd.add_option("--tcp", a->tcp, "External target: TCP address HOST:PORT");
+                    cmd.add_option("--http", a->http, "External target: HTTP URL or HOST:PORT");
+                    cmd.add_option("--launch", a->launch,
+                                   "External target: shell command starting it; one fresh target per run unless "
+                                   "--reuse-target (real time; no determinism re-runs)");
+                    cmd.add_flag("--reuse-target", a->reuse_target, "With --launch: one target for all runs");
+                    cmd.add_option("--accounts", a->accounts, "External target: existing accounts (`account password` lines)");
                     return [a] { return Sweep(*a); };
                   }}};
 

@@ -59,12 +59,13 @@ void McClient::AcceptPrivacyAgreement() {
 
 std::uint64_t McClient::Login(TimeUs now, const std::string& account, const std::string& password) {
   if (!privacy_accepted_) return Refuse(now, McOp::kLogin, "privacy agreement not accepted (PRIV-1)");
-  if (update_ == "required") return Refuse(now, McOp::kLogin, "client update required (DP-2)");
+  if (update_required()) return Refuse(now, McOp::kLogin, "client update required (DP-2)");
   if (sg_endpoint_.port == 0) return Refuse(now, McOp::kLogin, "no SG address: query DP first (ARCH-2)");
   if (session_ && session_->state() != SgState::kClosed) return Refuse(now, McOp::kLogin, "a session is open");
   // TRID-4: a fresh random counter (and a fresh answer cache) per session.
   McEventSink& sink = *this;
   const auto first_trid = static_cast<std::uint32_t>(rng_.Range(1, 2147483647));
+  if (session_) sg_resends_before_ += session_->link_stats().resends;  // keep the count across logins
   session_ = std::make_unique<SgSession>(config_, sg_endpoint_, first_trid, cache(), sink);
   return session_->Login(now, account, password);
 }
@@ -131,27 +132,29 @@ constexpr std::size_t kAvatarFetches = 2;  // concurrent MS downloads
 }  // namespace
 
 void McClient::CollectAvatars(TimeUs now) {
-  for (auto& [contact, id] : session_->TakeAvatarWanted()) {
-    avatar_queue_.push_back({session_->account(), std::move(contact), std::move(id)});
+  auto wanted = session_->TakeAvatarWanted();
+  if (wanted.empty() && (!svc_ || svc_->avatar_queue_.empty())) return;  // no cold state needed
+  for (auto& [contact, id] : wanted) {
+    svc().avatar_queue_.push_back({session_->account(), std::move(contact), std::move(id)});
   }
-  while (avatars_in_flight_ < kAvatarFetches && !avatar_queue_.empty()) {
-    auto job = std::move(avatar_queue_.front());
-    avatar_queue_.erase(avatar_queue_.begin());
-    auto uri = ParseUri(ms_ + "/media/" + job[2]);  // MS-1
-    if (ms_.empty() || !uri || (uri->scheme != "http" && uri->scheme != "https")) continue;
+  while (svc().avatars_in_flight_ < kAvatarFetches && !svc().avatar_queue_.empty()) {
+    auto job = std::move(svc().avatar_queue_.front());
+    svc().avatar_queue_.erase(svc().avatar_queue_.begin());
+    auto uri = ParseUri(svc().ms_ + "/media/" + job[2]);  // MS-1
+    if (svc().ms_.empty() || !uri || (uri->scheme != "http" && uri->scheme != "https")) continue;
     HttpOp op;
     op.op = McOp::kMedia;
     op.to = uri->endpoint;
     op.request.method = "GET";
     op.request.target = uri->path;
     op.avatar = std::move(job);
-    ++avatars_in_flight_;
+    ++svc().avatars_in_flight_;
     SendHttp(now, std::move(op));
   }
 }
 
 void McClient::AvatarDone(TimeUs now, const HttpOp& op, const HttpResponse* resp) {
-  --avatars_in_flight_;
+  --svc().avatars_in_flight_;
   const auto& [account, contact, id] = *op.avatar;
   if (resp && resp->status == 200 && cache_) {
     (void)cache_->SaveAvatar(config_.device_id, account, contact, id, resp->body);

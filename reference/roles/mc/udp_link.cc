@@ -79,9 +79,9 @@ void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handle
     }
     if (cmd.word() == "RPAD") continue;
     ++stats_.server_requests;
-    if (const std::string* cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
+    if (const auto cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
       ++stats_.server_duplicates;
-      Queue(now, *cached);
+      Queue(now, std::string(*cached));
       continue;
     }
     Reply reply(cmd.word(), cmd.trid(), wire::Limits::Datagram());
@@ -118,8 +118,9 @@ TimeUs UdpLink::NextDeadline() const {
 }
 
 void UdpLink::Drain(std::vector<Output>& out) {
+  if (pending_.empty()) return;
   PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out);
-  pending_.clear();
+  std::vector<std::string>().swap(pending_);  // an idle link keeps no buffer
 }
 
 }  // namespace mcpsim::reference

@@ -27,7 +27,7 @@ void SgRole::Rat(const RequestContext& ctx, Session*, const wire::CommandView& c
   if (!acc.ok()) return reply.Fail(StatusCode::kStorage);
   // SG-LOGIN-1: the verification is work for the host (role.h); an unknown
   // account is verified against a dummy hash of the same cost, so both cost
-  // the same and answer the same 201 (SG-LOGIN-15).
+  // the same and answer the same 201 (SG-LOGIN-16).
   Work w;
   w.kind = Work::Kind::kVerifyPassword;
   w.password = password;
@@ -74,7 +74,7 @@ void SgRole::RatVerified(const RequestContext& ctx, const wire::CommandView& cmd
   }
   backend_.online_[account] = Backend::Location{this, s.id};
   reply.Ok({s.token});
-  Touch(s.id);
+  Touch(s);
   sessions_.emplace(s.id, std::move(owned));
 }
 

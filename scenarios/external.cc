@@ -1,0 +1,303 @@
+#include "scenarios/external.h"
+
+#include <algorithm>
+
+#include <boost/asio/io_context.hpp>
+
+#include "conformance/capture.h"
+#include "conformance/runner.h"
+#include "net/asio_env.h"
+#include "net/asio_loop.h"
+#include "net/bridge.h"
+#include "net/process.h"
+#include "reference/http/http1.h"
+#include "reference/roles/uri.h"
+#include "scenarios/ref_world.h"
+
+namespace mcpsim::scenarios {
+namespace {
+
+using conformance::HostPort;
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// The relay ports of each server node (RefWorld's layout) per scheme.
+struct RolePorts {
+  const char* role;
+  std::optional<std::uint16_t> udp, tcp, http;
+};
+constexpr RolePorts kRoles[] = {
+    {"dp", std::nullopt, std::nullopt, 80},
+    {"rs", std::nullopt, 1864, 8080},
+    {"cs", 7000, std::nullopt, std::nullopt},
+    {"ms", std::nullopt, std::nullopt, 80},
+    {"sg", 1863, 1863, 8080},
+};
+
+const RolePorts& PortsOf(const std::string& role) {
+  for (const RolePorts& r : kRoles) {
+    if (role == r.role) return r;
+  }
+  return kRoles[0];
+}
+
+// Rewrites whole HTTP responses of one relayed connection.
+class HttpFilter {
+ public:
+  explicit HttpFilter(std::function<void(reference::HttpResponse&)> edit) : edit_(std::move(edit)) {}
+  std::string operator()(std::string_view chunk) {
+    if (chunk.empty()) return std::exchange(held_, {});  // EOF: an incomplete tail goes as it is
+    if (broken_) return std::string(chunk);
+    held_.append(chunk);
+    if (!parser_.Append(chunk).ok()) {
+      broken_ = true;  // not HTTP we understand: pass everything through
+      return std::exchange(held_, {});
+    }
+    std::string out;
+    while (auto msg = parser_.Next()) {
+      edit_(*msg);
+      out += reference::http::SerializeResponse(*msg);
+      held_.clear();  // (a response ends a chunk on every server we relay; pipelining is not used)
+    }
+    return out;
+  }
+
+ private:
+  std::function<void(reference::HttpResponse&)> edit_;
+  reference::http::ResponseParser parser_{8 << 20};
+  std::string held_;
+  bool broken_ = false;
+};
+
+}  // namespace
+
+std::string ExternalTarget::Flags() const {
+  std::string f;
+  if (!launch.empty()) f += " --launch " + Quote(launch);
+  if (udp) f += " --udp " + udp->ToString();
+  if (tcp) f += " --tcp " + tcp->ToString();
+  if (http) f += " --http " + http->ToString();
+  if (!accounts_file.empty()) f += " --accounts " + Quote(accounts_file);
+  return f;
+}
+
+struct ExternalStage::Impl {
+  ExternalTarget t;
+  std::unique_ptr<conformance::Launched> launched;
+  boost::asio::io_context io;
+  std::unique_ptr<net::AsioEnv> real;
+  std::unique_ptr<net::AsioLoop> loop;
+  std::unique_ptr<conformance::Provisioner> prov;
+  std::unique_ptr<net::WallPacer> pacer;
+  std::vector<std::unique_ptr<net::Bridge>> bridges;
+  sim::World* world = nullptr;
+  std::optional<Endpoint> udp, tcp, http;  // the real listeners
+  std::map<std::string, std::uint32_t> node_ip;
+  std::map<std::uint32_t, std::string> hook_captcha;  // simulated client ip -> TEST-1 text
+  std::map<std::string, std::vector<reports::WireEvent>> transcripts;  // by client node
+  std::vector<conformance::CaptureEnv*> captures;  // owned by RefWorld (wrap_client_env)
+  TimeUs unix_offset = 0;  // Unix time (us) at virtual time 0
+
+  // A real URI of `role` as the relay node's URI ("" if no relay serves it).
+  std::string MapUri(const reference::Uri& u, const std::string& role) const {
+    const RolePorts& p = PortsOf(role);
+    std::optional<std::uint16_t> port;
+    if (u.scheme == "udp" && udp && u.endpoint == *udp) port = p.udp;
+    if (u.scheme == "tcp" && tcp && u.endpoint == *tcp) port = p.tcp;
+    if (u.scheme == "http" && http && u.endpoint == *http) port = p.http;
+    if (!port) return "";
+    return reference::FormatUri(u.scheme, Endpoint::V4(node_ip.at(role), *port), u.path);
+  }
+  std::string MapList(const std::string& list, const std::string& role) const {
+    std::string out;
+    for (const reference::Uri& u : reference::ParseUriList(list)) {
+      const std::string m = MapUri(u, role);
+      if (!m.empty()) out += (out.empty() ? "" : ",") + m;
+    }
+    return out;
+  }
+  // AQQW (DP answer): SG, RS, CS and MS lists; AAD (ad answer): the image URL.
+  std::string RewriteCommands(std::string_view bytes) const {
+    std::vector<std::string> errors;
+    auto cmds = conformance::Decode(bytes, &errors);
+    if (!errors.empty()) return std::string(bytes);
+    bool changed = false;
+    for (wire::Command& c : cmds) {
+      if (c.word == "AQQW" && c.status == 0u && c.params.size() == 7) {
+        c.params[3] = MapList(c.params[3], "sg");
+        c.params[4] = MapList(c.params[4], "rs");
+        c.params[5] = MapList(c.params[5], "cs");
+        c.params[6] = MapList(c.params[6], "ms");
+        changed = true;
+      } else if (c.word == "AAD" && c.status == 0u && c.params.size() >= 2) {
+        if (auto u = reference::ParseUri(c.params[1])) {
+          const std::string m = MapUri(*u, "ms");
+          if (!m.empty()) c.params[1] = m;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return std::string(bytes);
+    std::string out;
+    for (const wire::Command& c : cmds) out += conformance::Encode(c);
+    return out;
+  }
+};
+
+ExternalStage::ExternalStage() : impl_(std::make_unique<Impl>()) {}
+ExternalStage::~ExternalStage() {
+  if (impl_ && impl_->world) impl_->world->scheduler().set_pacer(nullptr);
+  if (impl_) impl_->bridges.clear();
+}
+
+Result<std::unique_ptr<ExternalStage>> ExternalStage::Open(const ExternalTarget& target, std::uint64_t seed) {
+  auto st = std::unique_ptr<ExternalStage>(new ExternalStage());
+  Impl& m = *st->impl_;
+  m.t = target;
+  if (!target.launch.empty()) {
+    auto l = conformance::Launched::Start(target.launch, target.launch_wait_ms);
+    if (!l.ok()) return l.status();
+    m.launched = std::move(*l);
+    const conformance::Target& lt = m.launched->target();
+    if (!m.t.udp) m.t.udp = lt.udp;
+    if (!m.t.tcp) m.t.tcp = lt.tcp;
+    if (!m.t.http) m.t.http = lt.http;
+  }
+  if (!m.t.udp && !m.t.tcp && !m.t.http) return Status::Error("CONF-3", "no target address (--udp/--tcp/--http/--launch)");
+  bool loopback = true;
+  for (std::optional<HostPort>* hp : {&m.t.udp, &m.t.tcp, &m.t.http}) {
+    if (!*hp) continue;
+    auto ip = net::ResolveHost((*hp)->host);
+    if (!ip.ok()) return ip.status();
+    (*hp)->host = *ip;
+    loopback = loopback && (ip->rfind("127.", 0) == 0);
+  }
+  net::AsioEnvOptions eo;
+  eo.seed = seed;
+  eo.bind_address = loopback ? "127.0.0.1" : "0.0.0.0";
+  m.real = std::make_unique<net::AsioEnv>(m.io, eo);
+  m.loop = std::make_unique<net::AsioLoop>(*m.real);
+  auto ep = [](const std::optional<HostPort>& hp) -> std::optional<Endpoint> {
+    if (!hp) return std::nullopt;
+    auto e = conformance::ToEndpoint(*hp);
+    return e.ok() ? std::optional<Endpoint>(*e) : std::nullopt;
+  };
+  m.udp = ep(m.t.udp);
+  m.tcp = ep(m.t.tcp);
+  m.http = ep(m.t.http);
+  conformance::Target pt;
+  pt.udp = m.t.udp;
+  pt.tcp = m.t.tcp;
+  pt.http = m.t.http;
+  pt.env = m.real.get();
+  pt.loop = m.loop.get();
+  pt.nonce = target.nonce ^ seed;
+  m.prov = std::make_unique<conformance::Provisioner>(pt, target.accounts);
+  for (std::optional<HostPort>* hp : {&m.t.udp, &m.t.tcp, &m.t.http}) {
+    if (*hp) st->target_text_ += std::string(st->target_text_.empty() ? "" : " ") + (*hp)->ToString();
+  }
+  return st;
+}
+
+Result<conformance::ProvisionAccount> ExternalStage::Account(const std::string& name, const std::string& password) {
+  return impl_->prov->Account(name, password);
+}
+
+Status ExternalStage::AddContacts(const conformance::ProvisionAccount& owner, const std::vector<std::string>& contacts) {
+  return impl_->prov->AddContacts(owner, contacts);
+}
+
+std::string ExternalStage::HookCaptchaFor(std::uint32_t ip) const {
+  auto it = impl_->hook_captcha.find(ip);
+  return it == impl_->hook_captcha.end() ? "" : it->second;
+}
+
+void ExternalStage::StartClock() {
+  Impl& m = *impl_;
+  m.pacer = std::make_unique<net::WallPacer>(*m.real);
+  m.unix_offset = net::UnixMicros() - m.real->Now() + m.pacer->origin();
+}
+
+std::unique_ptr<Env> ExternalStage::WrapClient(const std::string& node, Env& env) {
+  Impl& m = *impl_;
+  auto cap = std::make_unique<conformance::CaptureEnv>(env, m.unix_offset);
+  cap->ShareWriter(m.t.pcap);
+  cap->SetTranscript(&m.transcripts[node], 0, node);
+  m.captures.push_back(cap.get());
+  return cap;
+}
+
+std::vector<reports::WireEvent> ExternalStage::Transcript() const {
+  std::vector<reports::WireEvent> all;
+  for (const auto& [node, events] : impl_->transcripts) all.insert(all.end(), events.begin(), events.end());
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.t_us < b.t_us; });
+  return all;
+}
+
+Status ExternalStage::Install(RefWorld& w) {
+  Impl& m = *impl_;
+  m.world = &w.world();
+  for (const RolePorts& r : kRoles) m.node_ip[r.role] = w.node_ip(r.role);
+  if (!m.pacer) StartClock();
+  m.world->scheduler().set_pacer(m.pacer.get());
+  // Party names of the relay endpoints in the capture.
+  for (conformance::CaptureEnv* cap : m.captures) {
+    for (const RolePorts& r : kRoles) {
+      const std::uint32_t ip = m.node_ip[r.role];
+      if (r.udp && m.udp) cap->NamePeer(Endpoint::V4(ip, *r.udp), std::string(r.role) + " udp (target)");
+      if (r.tcp && m.tcp) cap->NamePeer(Endpoint::V4(ip, *r.tcp), std::string(r.role) + " tcp (target)");
+      if (r.http && m.http) cap->NamePeer(Endpoint::V4(ip, *r.http), std::string(r.role) + " http (target)");
+    }
+  }
+  Impl* mp = &m;
+  for (const RolePorts& r : kRoles) {
+    auto b = std::make_unique<net::Bridge>(*m.world, w.node(r.role), *m.real, *m.pacer);
+    const std::string role = r.role;
+    if (r.udp && m.udp) {
+      net::Bridge::Rewrite rw;
+      if (role == "cs") rw = [mp](std::string_view d) { return mp->RewriteCommands(d); };
+      if (Status s = b->AddUdp(*r.udp, *m.udp, rw); !s.ok()) return s;
+    }
+    if (r.tcp && m.tcp) {
+      if (Status s = b->AddTcp(*r.tcp, *m.tcp); !s.ok()) return s;
+    }
+    if (r.http && m.http) {
+      net::Bridge::FilterFactory f = [mp, role](const Endpoint& peer) -> net::Bridge::Rewrite {
+        const std::uint32_t ip = peer.v4();
+        auto filter = std::make_shared<HttpFilter>([mp, role, ip](reference::HttpResponse& resp) {
+          if (auto h = resp.headers.find("x-mcp-test-captcha"); h != resp.headers.end()) mp->hook_captcha[ip] = h->second;
+          if (role == "dp") resp.body = mp->RewriteCommands(resp.body);
+        });
+        return [filter](std::string_view chunk) { return (*filter)(chunk); };
+      };
+      if (Status s = b->AddTcp(*r.http, *m.http, f); !s.ok()) return s;
+    }
+    m.bridges.push_back(std::move(b));
+  }
+  return Status();
+}
+
+std::map<std::string, std::int64_t> ExternalStage::counters() const {
+  std::map<std::string, std::int64_t> c;
+  for (const auto& b : impl_->bridges) {
+    const net::BridgeStats& s = b->stats();
+    c["bridge_datagrams_out"] += static_cast<std::int64_t>(s.datagrams_out);
+    c["bridge_datagrams_in"] += static_cast<std::int64_t>(s.datagrams_in);
+    c["bridge_streams"] += static_cast<std::int64_t>(s.streams);
+    c["bridge_connect_failures"] += static_cast<std::int64_t>(s.connect_failures);
+    c["bridge_resets_from_target"] += static_cast<std::int64_t>(s.resets_from_real);
+  }
+  const conformance::ProvisionStats& p = impl_->prov->stats();
+  c["provision_registered"] = p.registered;
+  c["provision_from_file"] = p.from_file;
+  c["provision_captcha_hook"] = p.captcha_hook;
+  c["provision_captcha_reader"] = p.captcha_reader;
+  c["provision_contacts_added"] = p.contacts_added;
+  return c;
+}
+
+}  // namespace mcpsim::scenarios
