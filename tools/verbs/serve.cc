@@ -170,7 +170,7 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                                    "Change an abuse limit: NAME=VALUE (repeatable; names and defaults below), "
                                    "or `off` for no rate limits and no login back-off (load tests)");
                     cmd.footer("Abuse limits (PROTOCOL.md §6.8, LIM-23), defaults:\n" +
-                               net::DescribeLimits(net::ServerLimits{}));
+                               net::DescribeLimits(net::ServerLimits{}) + cmd.get_footer());
                     return [a] { return Serve(*a); };
                   }}};
 
