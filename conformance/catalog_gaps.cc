@@ -166,20 +166,10 @@ Outcome RsiNotVisible(Ctx& ctx) {
   return Ok("ASI 304 (hidden), ASI 304 (ONLINE, not ACTIVE)", "as required");
 }
 
-Result<reference::HttpResponse> PostMcp(Ctx& c, const std::string& body, const std::string& sid = "") {
-  reference::HttpRequest req;
-  req.method = "POST";
-  req.target = "/mcp";
-  req.headers["content-type"] = "application/x-mcp";
-  if (!sid.empty()) req.headers["sessionid"] = sid;
-  req.body = body;
-  return c.Http(req);
-}
-
 Outcome PostUndecodable(Ctx& c) {
   // No word or trid can be decoded: HTTP 400, empty body (HTTP-5, WIRE-22).
   for (const std::string& body : {std::string("garbage here\r\n"), std::string("RAP\r\n"), std::string("\r\n")}) {
-    auto r = PostMcp(c, body);
+    auto r = c.PostMcp(body);
     if (!r.ok()) return Failed("HTTP 400", r.status().message(), "no HTTP response");
     if (r->status != 400 || !r->body.empty()) {
       return Failed("HTTP 400, empty body", "HTTP " + std::to_string(r->status) + ", " + std::to_string(r->body.size()) +
@@ -187,7 +177,7 @@ Outcome PostUndecodable(Ctx& c) {
     }
   }
   // Word and trid decoded, a malformed escape after them: HTTP 200 + AAP 101.
-  auto r = PostMcp(c, "RAP 21 1.0.0 dev%zz\r\n");
+  auto r = c.PostMcp("RAP 21 1.0.0 dev%zz\r\n");
   if (!r.ok()) return Failed("HTTP 200 AAP 21 101", r.status().message(), "no HTTP response");
   auto a = Decode(r->body);
   if (r->status != 200 || Match(a, {{"AAP", 21, 101, 0}})) {
@@ -263,7 +253,7 @@ Outcome SgHttpChat(Ctx& ctx) {
 
 Outcome SgHttpUnknownSession(Ctx& c) {
   const std::string sid = "0123456789abcdef0123456789abcdef";
-  auto r = PostMcp(c, "RSM 31 1 hi\r\nRPOL 32\r\n", sid);
+  auto r = c.PostMcp("RSM 31 1 hi\r\nRPOL 32\r\n", sid);
   if (!r.ok()) return Failed("HTTP 200", r.status().message(), "no HTTP response");
   auto a = Decode(r->body);
   // HTTP-10: RSM needs a session → 202; RPOL is answered in every state

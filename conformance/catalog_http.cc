@@ -32,16 +32,6 @@ Result<HttpResponse> Get(Ctx& c, const std::string& target, std::map<std::string
 
 Result<HttpResponse> Dp(Ctx& c, const std::string& line) { return Get(c, "/mcp?q=" + reference::http::UrlEncode(line)); }
 
-Result<HttpResponse> Post(Ctx& c, const std::string& body, const std::string& sid = "") {
-  HttpRequest req;
-  req.method = "POST";
-  req.target = "/mcp";
-  req.headers["content-type"] = "application/x-mcp";
-  if (!sid.empty()) req.headers["sessionid"] = sid;
-  req.body = body;
-  return c.Http(req);
-}
-
 // An HTTP exchange whose MCP answers must match `want`.
 Outcome ExpectMcp(const Result<HttpResponse>& r, const std::vector<Want>& want, const std::string& clause) {
   std::string expected = "HTTP 200: ";
@@ -77,7 +67,7 @@ struct Reg {
 // RAP, then collect the RBIN chunks (answering each with ABIN) until the
 // image is complete; checks PAY-4/PAY-5 on every chunk and reads the text.
 std::optional<Outcome> GetCaptcha(Ctx& c, Reg& reg) {
-  auto r = Post(c, "RAP 1 1.0.0 conf-dev\r\n");
+  auto r = c.PostMcp("RAP 1 1.0.0 conf-dev\r\n");
   if (!r.ok()) return Failed("HTTP 200 AAP", r.status().message(), "no HTTP response");
   if (r->status != 200) return Failed("HTTP 200 AAP", "HTTP " + std::to_string(r->status), "HTTP-4");
   std::vector<std::string> errs;
@@ -121,10 +111,10 @@ std::optional<Outcome> GetCaptcha(Ctx& c, Reg& reg) {
       abins += "ABIN " + std::to_string(k.trid) + " 0\r\n";
     }
     if (missing == 0) {
-      if (!abins.empty()) (void)Post(c, abins, reg.sid);  // acknowledge the last chunks (RS-5)
+      if (!abins.empty()) (void)c.PostMcp(abins, reg.sid);  // acknowledge the last chunks (RS-5)
       break;
     }
-    auto next = Post(c, abins.empty() ? "RAP 2 1.0.0 conf-dev\r\n" : abins, reg.sid);
+    auto next = c.PostMcp(abins.empty() ? "RAP 2 1.0.0 conf-dev\r\n" : abins, reg.sid);
     if (!next.ok() || next->status != 200) return Failed("more RBIN chunks", next.ok() ? "HTTP error" : next.status().message(), "RS-4");
     cmds = Decode(next->body);
   }
@@ -239,7 +229,7 @@ void AddHttpCases(std::vector<CaseDef>& out) {
       [](Ctx& c) {
         return WithCaptcha(c, [&c](Reg& g) {
           const std::string acct = FreshAccount(c, "ok");
-          Outcome o = ExpectMcp(Post(c, RegLine(9, g, Lower(g.text), acct), g.sid), {{"AEG", 9, 0, 1}}, "RS-9");
+          Outcome o = ExpectMcp(c.PostMcp(RegLine(9, g, Lower(g.text), acct), g.sid), {{"AEG", 9, 0, 1}}, "RS-9");
           return o;
         });
       });
@@ -247,42 +237,42 @@ void AddHttpCases(std::vector<CaseDef>& out) {
       {"RS-7", "RS-8", "RS-9"}, [](Ctx& c) {
         return WithCaptcha(c, [&c](Reg& g) {
           const std::string acct = FreshAccount(c, "wc");
-          Outcome o = ExpectMcp(Post(c, RegLine(10, g, "00000", acct), g.sid), {{"AEG", 10, 203, 0}}, "RS-9");
+          Outcome o = ExpectMcp(c.PostMcp(RegLine(10, g, "00000", acct), g.sid), {{"AEG", 10, 203, 0}}, "RS-9");
           if (o.verdict != V::kOk) return o;
-          return ExpectMcp(Post(c, RegLine(11, g, g.text, acct), g.sid), {{"AEG", 11, 204, 0}}, "RS-7 single use");
+          return ExpectMcp(c.PostMcp(RegLine(11, g, g.text, acct), g.sid), {{"AEG", 11, 204, 0}}, "RS-7 single use");
         });
       });
   Add(out, "rs.reg.duplicate", "Registering an existing account is 205", "RS", {"RS-11"}, [](Ctx& c) {
         const std::string acct = FreshAccount(c, "dup");
         Outcome first = WithCaptcha(c, [&](Reg& g) {
-          return ExpectMcp(Post(c, RegLine(12, g, g.text, acct), g.sid), {{"AEG", 12, 0, 1}}, "RS-11");
+          return ExpectMcp(c.PostMcp(RegLine(12, g, g.text, acct), g.sid), {{"AEG", 12, 0, 1}}, "RS-11");
         });
         if (first.verdict != V::kOk) return first;
         return WithCaptcha(c, [&](Reg& g) {
-          return ExpectMcp(Post(c, RegLine(13, g, g.text, acct), g.sid), {{"AEG", 13, 205, 0}}, "REG 205");
+          return ExpectMcp(c.PostMcp(RegLine(13, g, g.text, acct), g.sid), {{"AEG", 13, 205, 0}}, "REG 205");
         });
       });
   Add(out, "rs.reg.bad_account", "An account name with uppercase letters is 206", "RS", {"LIM-10", "WIRE-15"},
       [](Ctx& c) {
         return WithCaptcha(c, [&c](Reg& g) {
-          return ExpectMcp(Post(c, RegLine(14, g, g.text, "Bad@Example.com"), g.sid), {{"AEG", 14, 206, 0}}, "LIM-10");
+          return ExpectMcp(c.PostMcp(RegLine(14, g, g.text, "Bad@Example.com"), g.sid), {{"AEG", 14, 206, 0}}, "LIM-10");
         });
       });
   Add(out, "rs.reg.short_password", "A 7-byte password is 207", "RS", {"LIM-11"}, [](Ctx& c) {
         return WithCaptcha(c, [&c](Reg& g) {
-          return ExpectMcp(Post(c, RegLine(15, g, g.text, FreshAccount(c, "pw"), "short12"), g.sid),
+          return ExpectMcp(c.PostMcp(RegLine(15, g, g.text, FreshAccount(c, "pw"), "short12"), g.sid),
                            {{"AEG", 15, 207, 0}}, "LIM-11");
         });
       });
   Add(out, "rs.reg.no_session", "REG without a registration session is 202", "RS", {"RS-13", "HTTP-10"},
       [](Ctx& c) {
-        return ExpectMcp(Post(c, "REG 16 1 ABCDE nosession@example.com correct-horse x\r\n"), {{"AEG", 16, 202, 0}},
+        return ExpectMcp(c.PostMcp("REG 16 1 ABCDE nosession@example.com correct-horse x\r\n"), {{"AEG", 16, 202, 0}},
                          "RS-13");
       });
   Add(out, "rs.rbin.server_only", "RBIN sent to RS (a server-to-client word) is answered 310", "RS", {"WIRE-21", "TRID-8"},
-      [](Ctx& c) { return ExpectMcp(Post(c, "RBIN 18 1 0 3 3\r\nabc"), {{"ABIN", 18, 310, 0}}, "WIRE-21"); });
+      [](Ctx& c) { return ExpectMcp(c.PostMcp("RBIN 18 1 0 3 3\r\nabc"), {{"ABIN", 18, 310, 0}}, "WIRE-21"); });
   Add(out, "rs.session.unknown", "A RAP naming an unknown SessionID is 202", "RS", {"HTTP-10"}, [](Ctx& c) {
-        return ExpectMcp(Post(c, "RAP 17 1.0.0 dev-1\r\n", "0123456789abcdef0123456789abcdef"), {{"AAP", 17, 202, 0}},
+        return ExpectMcp(c.PostMcp("RAP 17 1.0.0 dev-1\r\n", "0123456789abcdef0123456789abcdef"), {{"AAP", 17, 202, 0}},
                          "HTTP-10");
       });
   Add(out, "ms.get.ok", "GET /media/<id> is 200 with the bytes and headers", "MS", {"MS-1", "MS-2"},

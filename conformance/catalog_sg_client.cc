@@ -16,16 +16,6 @@ bool IsServerRequest(const wire::Command& c) { return !c.status && !c.word.empty
 
 std::string AWord(const std::string& r) { return "A" + r.substr(1); }
 
-Result<reference::HttpResponse> Post(Ctx& c, const std::string& body, const std::string& sid = "") {
-  reference::HttpRequest req;
-  req.method = "POST";
-  req.target = "/mcp";
-  req.headers["content-type"] = "application/x-mcp";
-  if (!sid.empty()) req.headers["sessionid"] = sid;
-  req.body = body;
-  return c.Http(req);
-}
-
 }  // namespace
 
 
@@ -303,7 +293,7 @@ Registered Register(Ctx& c, const std::string& tag, const std::string& transport
     out.failure = Failed(std::move(expected), std::move(actual), "registration (RS over HTTP): " + why);
     return out;
   };
-  auto r = Post(c, "RAP 1 1.0.0 conf-sg\r\n");
+  auto r = c.PostMcp("RAP 1 1.0.0 conf-sg\r\n");
   if (!r.ok() || r->status != 200) return fail("HTTP 200 AAP", r.ok() ? "HTTP " + std::to_string(r->status) : r.status().message(), "RS-1");
   auto cmds = Decode(r->body);
   if (cmds.empty() || cmds[0].word != "AAP" || cmds[0].status != 0u || cmds[0].params.size() != 5) {
@@ -326,14 +316,14 @@ Registered Register(Ctx& c, const std::string& tag, const std::string& transport
       abins += "ABIN " + std::to_string(k.trid) + " 0\r\n";
     }
     if (abins.empty()) abins = "RPOL 2\r\n";  // nothing to acknowledge: ask again
-    auto next = Post(c, abins, sid);
+    auto next = c.PostMcp(abins, sid);
     if (!next.ok() || next->status != 200) return fail("more RBIN", next.ok() ? "HTTP error" : next.status().message(), "RS-4");
     cmds = Decode(next->body);
   }
   auto text = reference::ReadCaptcha(image);
   if (!text) return fail("a readable captcha", "unreadable", "ReadCaptcha");
   out.account = NewAccount(c, tag);
-  auto reg = Post(c, "REG 3 " + captcha + " " + wire::Escape(*text) + " " + out.account + " " + kPassword + " Conf\r\n", sid);
+  auto reg = c.PostMcp("REG 3 " + captcha + " " + wire::Escape(*text) + " " + out.account + " " + kPassword + " Conf\r\n", sid);
   if (!reg.ok()) return fail("AEG 3 0", reg.status().message(), "no response");
   auto aeg = Decode(reg->body);
   if (aeg.empty() || aeg[0].word != "AEG" || aeg[0].status != 0u) return fail("AEG 3 0", ShowAll(aeg), "RS-11");

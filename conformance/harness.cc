@@ -54,6 +54,7 @@ Ctx::Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t see
       seed_(seed),
       fresh_(Rng::Stream(seed ^ target_.nonce, case_id.empty() ? "case" : case_id)),
       sh_(std::make_shared<Shared>()) {
+  if (!target_.used_udp_ports) target_.used_udp_ports = std::make_shared<std::set<std::uint16_t>>();
   start_ = env_.Now();
   deadline_ = start_ + static_cast<TimeUs>(case_budget_ms) * kMillis;
   sh_->env = &env_;
@@ -90,13 +91,24 @@ Status Ctx::OpenUdp(Chan& c, const HostPort& to, const std::string& label) {
   c.inbox.clear();
   std::weak_ptr<Shared> weak = sh_;
   Chan* cp = &c;  // std::deque: stable while the Ctx lives; the callback ends with it (CloseDatagram)
-  auto bound = env_.BindDatagram(0, [weak, cp](const Endpoint& from, Bytes b) {
-    auto sh = weak.lock();
-    if (!sh || from != cp->to) return;  // only the target's datagrams
-    std::string d(reinterpret_cast<const char*>(b.data()), b.size());
-    sh->Record("recv", cp->channel, d);
-    cp->inbox.push_back(std::move(d));
-  });
+  auto bind = [&] {
+    return env_.BindDatagram(0, [weak, cp](const Endpoint& from, Bytes b) {
+      auto sh = weak.lock();
+      if (!sh || from != cp->to) return;  // only the target's datagrams
+      std::string d(reinterpret_cast<const char*>(b.data()), b.size());
+      sh->Record("recv", cp->channel, d);
+      cp->inbox.push_back(std::move(d));
+    });
+  };
+  // A port an earlier case of the run used is held (so the OS hands out
+  // another) until a fresh one is bound; then the held ones are released.
+  std::vector<std::uint16_t> held;
+  auto bound = bind();
+  for (int tries = 0; bound.ok() && tries < 64 && !target_.used_udp_ports->insert(bound->port).second; ++tries) {
+    held.push_back(bound->port);
+    bound = bind();
+  }
+  for (std::uint16_t p : held) env_.CloseDatagram(p);
   if (!bound.ok()) return Status::Error("CONF-2", "cannot bind a UDP endpoint: " + bound.status().message());
   c.port = bound->port;
   if (target_.labels) target_.labels->LabelDatagramPort(c.port, label);
@@ -253,6 +265,16 @@ bool Ctx::PeerClosed(int h) const {
 Result<reference::HttpResponse> Ctx::Http(const reference::HttpRequest& req) {
   if (!target_.http) return Status::Error("CONF-2", "no HTTP target given (--http)");
   return HttpRaw(reference::http::SerializeRequest(req, target_.http->ToString()));
+}
+
+Result<reference::HttpResponse> Ctx::PostMcp(const std::string& body, const std::string& sid) {
+  reference::HttpRequest req;
+  req.method = "POST";
+  req.target = "/mcp";
+  req.headers["content-type"] = "application/x-mcp";
+  if (!sid.empty()) req.headers["sessionid"] = sid;
+  req.body = body;
+  return Http(req);
 }
 
 Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,12 @@ struct Target {
   EventLoop* loop = nullptr;
   // Not owned; when set, the harness labels its endpoints and streams.
   PartyLabels* labels = nullptr;
+  // Local UDP ports the run's cases have bound so far, shared by every copy
+  // of this Target (RunCatalog sets it; a Ctx without one makes its own). A
+  // case never gets a port an earlier case used: the target may still hold
+  // a session bound to that endpoint (SG-SESS-1), and a RAT from it would
+  // be 301 through no fault of the target.
+  std::shared_ptr<std::set<std::uint16_t>> used_udp_ports;
 };
 
 // One case's I/O context. Owns its source endpoints (a fresh UDP port per
@@ -123,6 +130,9 @@ class Ctx {
   Result<reference::HttpResponse> Http(const reference::HttpRequest& req);
   // As Http() but with raw request bytes.
   Result<reference::HttpResponse> HttpRaw(std::string_view request_bytes);
+  // POST /mcp with `body` (Content-Type application/x-mcp, HTTP-3) and the
+  // `sessionid` header when `sid` is not empty (HTTP-7).
+  Result<reference::HttpResponse> PostMcp(const std::string& body, const std::string& sid = "");
 
   // Extra connections for multi-session cases: "udp" opens a new source
   // endpoint to target().udp, "udps" one to target().udps (bytes are sent

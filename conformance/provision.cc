@@ -14,16 +14,6 @@
 namespace mcpsim::conformance {
 namespace {
 
-Result<reference::HttpResponse> Post(Ctx& c, const std::string& body, const std::string& sid = "") {
-  reference::HttpRequest req;
-  req.method = "POST";
-  req.target = "/mcp";
-  req.headers["content-type"] = "application/x-mcp";
-  if (!sid.empty()) req.headers["sessionid"] = sid;
-  req.body = body;
-  return c.Http(req);
-}
-
 Status Fail(const std::string& what) { return Status::Error("CONF-7", what); }
 
 }  // namespace
@@ -71,7 +61,7 @@ Result<ProvisionAccount> Provisioner::Account(const std::string& name, const std
 Result<ProvisionAccount> Provisioner::Register(const std::string& name, const std::string& password) {
   Ctx c(target_, timeout_ms_, timeout_ms_ * 30, ++serial_, "provision/" + name);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto r = Post(c, "RAP 1 1.0.0 mcpsim-provision\r\n");
+    auto r = c.PostMcp("RAP 1 1.0.0 mcpsim-provision\r\n");
     if (!r.ok()) return Fail("RAP: " + r.status().message());
     if (r->status != 200) return Fail("RAP: HTTP " + std::to_string(r->status));
     auto cmds = Decode(r->body);
@@ -100,7 +90,7 @@ Result<ProvisionAccount> Provisioner::Register(const std::string& name, const st
           abins += "ABIN " + std::to_string(k.trid) + " 0\r\n";
         }
         if (abins.empty()) abins = "RPOL 2\r\n";
-        auto next = Post(c, abins, sid);
+        auto next = c.PostMcp(abins, sid);
         if (!next.ok() || next->status != 200) return Fail("captcha download (RBIN/ABIN) failed");
         cmds = Decode(next->body);
       }
@@ -116,7 +106,7 @@ Result<ProvisionAccount> Provisioner::Register(const std::string& name, const st
     const std::string local = name.substr(0, std::min<std::size_t>(at == std::string::npos ? name.size() : at, 22));
     const std::string domain = at == std::string::npos ? "example.com" : name.substr(at + 1);
     const std::string account = local + "-" + Hex64(c.Fresh()).substr(0, 8) + "@" + domain;
-    auto reg = Post(c, "REG 3 " + captcha + " " + wire::Escape(text) + " " + wire::Escape(account) + " " +
+    auto reg = c.PostMcp("REG 3 " + captcha + " " + wire::Escape(text) + " " + wire::Escape(account) + " " +
                            wire::Escape(password) + " " + wire::Escape(local) + "\r\n",
                     sid);
     if (!reg.ok()) return Fail("REG: " + reg.status().message());

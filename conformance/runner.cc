@@ -213,6 +213,8 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
   rep.target += " (roles judged: " + judged + ")";
   Env& env = *o.target.env;
   const TimeUs start = env.Now();
+  Target target_of_run = o.target;  // one set of used UDP ports for all cases (harness.h)
+  if (!target_of_run.used_udp_ports) target_of_run.used_udp_ports = std::make_shared<std::set<std::uint16_t>>();
   for (reports::CaseResult& r : TransportCases(o, roles)) {
     if (!Selected(r.id, o.cases)) continue;
     on_case(r);
@@ -237,7 +239,7 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
       r.reason = "no " + d.transport + " target given (--" + d.transport + ")";
       if (d.transport == "udps") r.reason = "no encrypted UDP endpoint with a key (--udps and --key-file)";
     } else {
-      Ctx ctx(o.target, o.timeout_ms, o.timeout_ms * 10, o.seed, d.id);
+      Ctx ctx(target_of_run, o.timeout_ms, o.timeout_ms * 10, o.seed, d.id);
       ctx.set_quiet_ms(o.quiet_ms);
       const TimeUs t0 = env.Now();
       Outcome out = d.run(ctx);

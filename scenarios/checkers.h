@@ -32,6 +32,9 @@ struct OpRecord {
   TimeUs issued = 0;
   std::string upload_data;  // kUpload: the exact (unique) data sent
   std::optional<reference::McEvent> event;  // unset while pending
+  // The client crashed while this op was open: it ended `refused` ("lost in
+  // the crash"), but its request may have reached and changed a server.
+  bool lost_in_crash = false;
   // SG ops.
   std::string text;            // kSendMessage / kSendOffline: the exact (unique) text sent
   std::uint32_t call = 0;      // kSendMessage, kOfferFile, ...: the call used
@@ -64,6 +67,9 @@ struct RunView {
   // The servers are an external target (scenarios/external.h): their stores
   // and counters are not observable; RefWorld's server roles are idle.
   bool external = false;
+  // ... and that target runs inside the simulation (sim_target.h): its store
+  // is as unobservable, but the run replays, so determinism is judged.
+  bool sim_target = false;
   // External runs: scenario account names -> the provisioned real ones
   // (expected answer params naming an account are compared mapped).
   const std::map<std::string, std::string>* renamed = nullptr;
@@ -102,6 +108,11 @@ std::string OfflineDelivered(const RunView& v);
 std::string ContactsConverge(const RunView& v);
 std::string FilesIntact(const RunView& v);
 std::string LoginAfterHeal(const RunView& v);
+// Why op `r` counts as "skipped: not logged in" (G-70): its client's last
+// login failed, or the session it opened was lost before `r` ended, and that
+// login step's expect accepts gave_up. "" if it does not: then `r` is judged
+// by its own step's expect.
+std::string NotLoggedIn(const RunView& v, const OpRecord& r);
 // "op by mc-N (step S, line L) issued at T", for checker messages.
 std::string DescribeOp(const RunView& v, const OpRecord& r);
 

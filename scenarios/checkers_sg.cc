@@ -40,14 +40,31 @@ bool ActiveAtEnd(const RunView& v, int c) {
 // The session client c had at `t` ended in a crash: SG crashed within the
 // 31 s push budget (plus slack) after t — what it held in memory for c
 // (queued pushes, the session) is gone — or client c itself crashed after t
-// without logging in again in between (a partition can delay both the push
+// without logging in again in between, or before t without a successful
+// login between that crash and t (a partition can delay both the push
 // and the client's discovery of the loss for long, and the crash pre-empts
 // the session-lost notice). Durable state (offline messages, lists) is
 // judged separately.
 bool CrashedAround(const RunView& v, int c, TimeUs t) {
   for (const auto& [at, node] : v.world.crash_log()) {
     if (node == "sg" && at >= t && at < t + 60 * kSeconds) return true;
-    if (node != Mc(c) || at < t) continue;
+    if (node != Mc(c)) continue;
+    if (at < t) {
+      // Client c crashed before t: a restarted phone has no session (its
+      // memory is gone, SG-SESS-6 on its side), so it was offline at t unless
+      // a login after the crash succeeded by t. SG may still hold the old
+      // incarnation's session and acknowledge messages to its call; their
+      // pushes go nowhere and give up (TIMER-9). (Sweep sg-chat-partition-heal
+      // --swarm seeds 1807, 1892, 1909: mc-1 crashed at 27 s, 28 s, 12 s and
+      // logged in again only at 125 s; G-71.)
+      bool back = false;
+      for (const OpRecord& r : v.ops) {
+        back |= r.client == c && r.op == McOp::kLogin && r.issued >= at && r.event &&
+                r.event->outcome == Outcome::kOk && r.event->at <= t;
+      }
+      if (!back) return true;
+      continue;
+    }
     bool relogged = false;
     for (const OpRecord& r : v.ops) {
       relogged |= r.client == c && r.op == McOp::kLogin && r.issued >= t && r.issued < at;

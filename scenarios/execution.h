@@ -114,6 +114,10 @@ class Execution {
   std::string ProvisionExternal();
   const conformance::ProvisionAccount& Map(const std::string& account);
   bool external() const { return stage_ != nullptr; }
+  // A third-party server inside the simulation (sim_target.h); destroyed
+  // before w_'s world (it holds a node's Env).
+  std::unique_ptr<interpose::Process> target_;
+  std::string SimTargetSetup(RefWorldOptions& wo);  // "" or why the run is N/A
 };
 
 }  // namespace mcpsim::scenarios

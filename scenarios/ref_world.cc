@@ -38,6 +38,9 @@ RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
   const sim::NodeId ms = add("ms");
   add("sg");
   auto ep = [&](sim::NodeId n, std::uint16_t port) { return Endpoint::V4(world_->node_ip(n), port); };
+  if (o_.before_roles) {
+    if (Status s = o_.before_roles(*this, o_); !s.ok()) throw std::runtime_error(s.ToString());
+  }
 
   // A banner for the default ad slot, served by MS.
   Rng media_rng = Rng::Stream(o_.seed, "media");
@@ -100,7 +103,7 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
                                            : "";
     dpc.gateways.push_back(
         {sg_uris, FormatUri("tcp", ep("rs", 1864)) + "," + FormatUri("http", ep("rs", 8080), "/mcp"), true});
-    dpc.cs = FormatUri("udp", ep("cs", 7000));
+    dpc.cs = FormatUri("udp", ep("cs", o_.cs_port));
     dpc.ms = FormatUri("http", ep("ms", 80));
     dp_ = std::make_unique<reference::DpRole>(dpc);
     if (live && o_.host_dp && !external_) StartHost(name, *dp_, {std::nullopt, std::nullopt, 80});

@@ -66,6 +66,13 @@ struct RefWorldOptions {
   // node (a decorator around `env`, e.g. a capture; RefWorld keeps it for the
   // whole run, across crashes and restarts of the phone).
   std::function<std::unique_ptr<Env>(const std::string& node, Env& env)> wrap_client_env;
+  // The UDP port of CS that the DP hands out (a third-party CS inside the
+  // simulation binds its own; scenarios/sim_target.h).
+  std::uint16_t cs_port = 7000;
+  // Called once after the server nodes exist and before any role is built
+  // (it may change these options, e.g. cs_port); an error is thrown as
+  // std::runtime_error. Used to start a target inside the simulation.
+  std::function<Status(RefWorld&, RefWorldOptions&)> before_roles;
 };
 
 class RefWorld {

@@ -16,6 +16,7 @@
 #include "scenarios/checkers.h"
 #include "scenarios/external.h"
 #include "scenarios/scenario.h"
+#include "scenarios/sim_target.h"
 
 namespace mcpsim::scenarios {
 
@@ -36,6 +37,10 @@ struct RunOptions {
   // Run against this external target instead of the reference servers
   // (scenarios/external.h; real time). Not owned.
   const ExternalTarget* external = nullptr;
+  // Run this third-party server inside the simulation in place of the
+  // reference role(s) it names (scenarios/sim_target.h; virtual time,
+  // replays bit for bit). Not owned.
+  const SimTarget* sim_target = nullptr;
 };
 
 struct CheckResult {

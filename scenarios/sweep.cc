@@ -36,6 +36,7 @@ json RunOne(const Scenario& s, std::uint64_t seed, const SweepOptions& o, bool r
   ro.seed = seed;
   ro.swarm = o.swarm;
   ro.external = o.external;
+  ro.sim_target = o.sim_target;
   if (o.external) recheck = false;
   if (recheck) {
     ro.only_checkers = s.checkers;

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "scenarios/external.h"
+#include "scenarios/sim_target.h"
 #include "scenarios/scenario.h"
 
 namespace mcpsim::scenarios {
@@ -33,6 +34,9 @@ struct SweepOptions {
   // are off: a real server does not replay). `worker_args` are the flags
   // that give the workers the same target. Not owned.
   const ExternalTarget* external = nullptr;
+  // A third-party server inside the simulation (sim_target.h; runs replay,
+  // so determinism re-runs stay on). Not owned.
+  const SimTarget* sim_target = nullptr;
   std::vector<std::string> worker_args;
   // Called after each finished run (done, total, failed so far).
   std::function<void(std::size_t, std::size_t, std::size_t)> progress;

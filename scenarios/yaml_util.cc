@@ -1,5 +1,7 @@
 #include "scenarios/yaml_util.h"
 
+#include "sim/fault_spec.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -131,37 +133,7 @@ void YamlCtx::Prob(const YAML::Node& map, const char* key, double& out) {
   Real(map, key, 0.0, 1.0, out);
 }
 
-std::optional<TimeUs> ParseDuration(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  if (i == 0 || std::count(s.begin(), s.begin() + static_cast<long>(i), '.') > 1) return std::nullopt;
-  const std::string num = s.substr(0, i), unit = s.substr(i);
-  TimeUs mult;
-  if (unit.empty() || unit == "ms") {
-    mult = kMillis;
-  } else if (unit == "us") {
-    mult = 1;
-  } else if (unit == "s") {
-    mult = kSeconds;
-  } else if (unit == "m" || unit == "min") {
-    mult = 60 * kSeconds;
-  } else {
-    return std::nullopt;
-  }
-  // Decimal arithmetic in integers: "1.5s" = 15 * kSeconds / 10.
-  const auto dot = num.find('.');
-  std::string digits = num;
-  TimeUs div = 1;
-  if (dot != std::string::npos) {
-    digits.erase(dot, 1);
-    for (std::size_t k = dot; k < num.size() - 1; ++k) div *= 10;
-    if (div > 1000000) return std::nullopt;
-  }
-  if (digits.empty() || digits.size() > 15) return std::nullopt;
-  const TimeUs v = std::stoll(digits) * mult;
-  if (v % div != 0) return std::nullopt;  // finer than a microsecond
-  return v / div;
-}
+std::optional<TimeUs> ParseDuration(const std::string& s) { return sim::ParseDurationText(s); }
 
 std::string FormatReal(double v) {
   char buf[40];

@@ -1,6 +1,7 @@
 #include "sim/fault_spec.h"
 
 #include <algorithm>
+#include <limits>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -72,8 +73,10 @@ std::optional<TimeUs> ParseDurationText(std::string_view s) {
     digits.erase(dot, 1);
     if (div > 1000000) return std::nullopt;
   }
-  if (digits.empty() || digits.size() > 12) return std::nullopt;
-  const TimeUs v = std::stoll(digits) * mult;
+  if (digits.empty() || digits.size() > 15) return std::nullopt;
+  const TimeUs n = std::stoll(digits);  // < 10^15: fits
+  if (n > std::numeric_limits<TimeUs>::max() / mult) return std::nullopt;  // would overflow
+  const TimeUs v = n * mult;
   if (v % div != 0) return std::nullopt;  // finer than a microsecond
   return v / div;
 }

@@ -97,6 +97,9 @@ TEST(RegressionSwarm, PinnedSeedsPass) {
       {"sg-contact-edit", 1821, "checker: sync run still going"},
       {"sg-journey-long", 48, "G-64: answers to the ending session's requests replayed to the new one"},
       {"sg-chat-partition-heal", 44, "checker: the recipient crashed before it could learn its session was lost"},
+      {"sg-chat-partition-heal", 1892, "checker (G-71): the recipient crashed before the send, not logged in again"},
+      {"sg-chat-partition-heal", 1807, "G-71"},
+      {"register-three-clients", 104, "checker: a REG lost in its client's crash was executed"},
   };
   for (const Case& c : cases) {
     RunOptions o;
@@ -104,6 +107,39 @@ TEST(RegressionSwarm, PinnedSeedsPass) {
     o.swarm = true;
     const RunResult r = RunScenario(Load(c.scenario), o);
     EXPECT_TRUE(r.pass) << c.why << ": " << VerdictLine(r);
+  }
+}
+
+// G-70: ops that ran without a session after a login allowed to fail are
+// skipped (counted, excluded from their expect); with a login step that
+// expects a reliable session the same runs fail, so a lost session is never
+// hidden by the skip.
+TEST(NotLoggedIn, SkippedOnlyWhenTheLoginStepAllowsFailure) {
+  struct Case {
+    const char* file;
+    const char* want;  // in the failure with a strict login step
+  };
+  const Case cases[] = {
+      {"sg-session-lost-then-message-908.yaml", "got status 200"},  // login ok, session lost (TIMER-9)
+      {"sg-login-failed-then-invite-297.yaml", "login by mc-0"},     // the login itself failed
+  };
+  for (const Case& c : cases) {
+    auto s = ParseScenarioFile(kRegressions + "/" + c.file);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    RunOptions o;
+    o.seed = s->seed;
+    const RunResult lenient = RunScenario(*s, o);
+    EXPECT_TRUE(lenient.pass) << VerdictLine(lenient);
+    EXPECT_GT(lenient.counters.at("skipped_not_logged_in"), 0) << c.file;
+    for (Step& st : s->steps) {
+      if (st.op == StepOp::kLogin && st.expect) st.expect->gave_up = st.expect->refused = false;
+    }
+    const RunResult strict = RunScenario(*s, o);
+    EXPECT_FALSE(strict.pass) << c.file;
+    EXPECT_EQ(strict.counters.at("skipped_not_logged_in"), 0) << c.file;
+    bool found = false;
+    for (const auto& ck : strict.checks) found |= !ck.pass && ck.reason.find(c.want) != std::string::npos;
+    EXPECT_TRUE(found) << c.file << ": " << VerdictLine(strict);
   }
 }
 

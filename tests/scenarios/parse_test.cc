@@ -215,6 +215,10 @@ TEST(ScenarioParse, Durations) {
   EXPECT_FALSE(yaml::ParseDuration("1.0000001s"));
   EXPECT_FALSE(yaml::ParseDuration("-1s"));
   EXPECT_FALSE(yaml::ParseDuration("1h"));
+  // Huge values are refused, never overflowed into a negative or wrapped time.
+  EXPECT_FALSE(yaml::ParseDuration("999999999999999m"));
+  EXPECT_FALSE(yaml::ParseDuration("9999999999999999"));
+  EXPECT_EQ(yaml::ParseDuration("100000000000000us"), 100000000000000LL);
 }
 
 }  // namespace

@@ -29,6 +29,8 @@ struct RunArgs {
   bool swarm = false, broken_dedup = false, failures_only = false;
   // An external target (scenarios/external.h).
   std::string udp, tcp, http, launch, accounts;
+  // A third-party server inside the simulation (scenarios/sim_target.h).
+  std::string sim_launch, sim_roles = "cs";
 };
 
 }  // namespace
@@ -42,6 +44,20 @@ Status WriteTargetReport(const std::string& dir, const std::vector<scenarios::Sc
                          const scenarios::ExternalTarget& t, std::uint64_t seed);
 
 namespace {
+
+std::vector<std::string> SplitRoles(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
 
 int Run(const RunArgs& a) {
   if (!a.seed.empty() && !a.seeds.empty()) {
@@ -66,6 +82,23 @@ int Run(const RunArgs& a) {
   if (external && a.broken_dedup) {
     std::cerr << "mcpsim: error: --broken-dedup changes the reference servers; it has no meaning against a target\n";
     return 2;
+  }
+  std::optional<SimTarget> sim_target;
+  if (!a.sim_launch.empty()) {
+    if (external) {
+      std::cerr << "mcpsim: error: --sim-launch runs the target inside the simulation; it excludes "
+                   "--launch/--udp/--tcp/--http\n";
+      return 2;
+    }
+    if (a.broken_dedup) {
+      std::cerr << "mcpsim: error: --broken-dedup changes the reference servers; it has no meaning against a target\n";
+      return 2;
+    }
+    sim_target = SimTarget{a.sim_launch, SplitRoles(a.sim_roles)};
+    if (Status st = sim_target->Validate(); !st.ok()) {
+      std::cerr << "mcpsim: error: " << st.message() << "\n";
+      return 2;
+    }
   }
   auto loaded = LoadScenarios(a.paths);
   if (!loaded.ok()) {
@@ -102,6 +135,7 @@ int Run(const RunArgs& a) {
       o.swarm = a.swarm;
       o.broken_dedup = a.broken_dedup;
       if (external) o.external = &*external;
+      if (sim_target) o.sim_target = &*sim_target;
       const RunResult r = RunScenario(s, o);
       std::cout << VerdictLine(r) << "\n";
       ++runs;
@@ -172,6 +206,11 @@ RegisterVerb reg{{"", "run",
                     cmd.add_option("--accounts", a->accounts,
                                    "External target: existing accounts, one `account password` per line (used "
                                    "before registering new ones)");
+                    cmd.add_option("--sim-launch", a->sim_launch,
+                                   "Third-party server inside the simulation: the same command line as --launch, run "
+                                   "with libmcpsim_interpose.so preloaded on the node of --sim-roles; its sockets, "
+                                   "clocks and randomness are simulated, so a run replays bit for bit");
+                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
                     cmd.add_flag("--broken-dedup", a->broken_dedup,
                                  "TEST-ONLY: run a broken reference whose servers do not suppress "
                                  "duplicate requests (checkers must catch it)");

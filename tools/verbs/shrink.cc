@@ -20,6 +20,7 @@ struct ShrinkArgs {
   std::string file, seed, out;
   bool swarm = false, broken_dedup = false;
   int max_runs = 400;
+  std::string sim_launch, sim_roles = "cs";  // target inside the simulation
 };
 
 int DoShrink(const ShrinkArgs& a) {
@@ -34,6 +35,16 @@ int DoShrink(const ShrinkArgs& a) {
     return 2;
   }
   RunOptions o;
+  std::optional<SimTarget> sim_target;
+  if (!a.sim_launch.empty()) {
+    sim_target = SimTarget{a.sim_launch, {a.sim_roles}};
+    if (Status st = sim_target->Validate(); !st.ok()) {
+      std::cerr << "mcpsim: error: " << st.message() << "\n";
+      return 2;
+    }
+    o.sim_target = &*sim_target;
+  }
+  const std::string target_flags = sim_target ? sim_target->Flags() : "";
   o.seed = seed->first;
   o.swarm = a.swarm;
   o.broken_dedup = a.broken_dedup;
@@ -43,7 +54,7 @@ int DoShrink(const ShrinkArgs& a) {
     return 1;
   }
   std::string yaml = "# shrunk by: mcpsim shrink " + a.file + " --seed " + std::to_string(seed->first) +
-                     (a.swarm ? " --swarm" : "") + (a.broken_dedup ? " --broken-dedup" : "") + "\n" +
+                     (a.swarm ? " --swarm" : "") + (a.broken_dedup ? " --broken-dedup" : "") + target_flags + "\n" +
                      "# still fails checker: " + r.checker + "\n" + "# failure: " + r.signature + "\n" +
                      ToYaml(r.minimal);
   std::ofstream f(a.out, std::ios::binary);
@@ -56,7 +67,7 @@ int DoShrink(const ShrinkArgs& a) {
   std::cout << "shrunk " << s->name << " seed=" << seed->first << " checker=" << r.checker << " size "
             << r.size_before << " -> " << r.size_after << " in " << r.runs << " runs\n";
   std::cout << "replay: mcpsim run " << a.out << " --seed " << seed->first << (a.broken_dedup ? " --broken-dedup" : "")
-            << "\n";
+            << target_flags << "\n";
   return 0;
 }
 
@@ -72,6 +83,9 @@ RegisterVerb reg{{"", "shrink",
                     cmd.add_option("-o,--output", a->out, "Where to write the shrunk scenario")->required();
                     cmd.add_flag("--swarm", a->swarm, "The failure was found with --swarm (the mix is baked in)");
                     cmd.add_flag("--broken-dedup", a->broken_dedup, "TEST-ONLY: shrink against the broken reference");
+                    cmd.add_option("--sim-launch", a->sim_launch,
+                                   "The failure was found with this target inside the simulation (run --sim-launch)");
+                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
                     cmd.add_option("--max-runs", a->max_runs, "Bound on candidate runs (default 400)");
                     return [a] { return DoShrink(*a); };
                   }}};

@@ -32,6 +32,7 @@ struct SweepArgs {
   int jobs = 1;
   std::uint64_t determinism_every = 10;
   std::string udp, tcp, http, launch, accounts;  // external target
+  std::string sim_launch, sim_roles = "cs";      // target inside the simulation
   bool reuse_target = false;
 };
 
@@ -114,6 +115,28 @@ int Sweep(const SweepArgs& a) {
     }
     if (!external->accounts_file.empty()) o.worker_args.insert(o.worker_args.end(), {"--accounts", external->accounts_file});
   }
+  std::optional<SimTarget> sim_target;
+  if (!a.sim_launch.empty()) {
+    if (external) {
+      std::cerr << "mcpsim: error: --sim-launch excludes --launch/--udp/--tcp/--http\n";
+      return 2;
+    }
+    sim_target = SimTarget{a.sim_launch, {}};
+    std::string cur;
+    for (char c : a.sim_roles + ",") {
+      if (c != ',') {
+        cur += c;
+      } else if (!cur.empty()) {
+        sim_target->roles.push_back(cur), cur.clear();
+      }
+    }
+    if (Status st = sim_target->Validate(); !st.ok()) {
+      std::cerr << "mcpsim: error: " << st.message() << "\n";
+      return 2;
+    }
+    o.sim_target = &*sim_target;
+    o.worker_args.insert(o.worker_args.end(), {"--sim-launch", a.sim_launch, "--sim-roles", a.sim_roles});
+  }
   if (!a.worker.empty()) {  // internal: one worker of a parallel sweep
     const auto w = ParseShard(a.worker);
     if (!w) return 2;
@@ -195,6 +218,9 @@ RegisterVerb reg{{"", "sweep",
                     cmd.add_option("--launch", a->launch,
                                    "External target: shell command starting it; one fresh target per run unless "
                                    "--reuse-target (real time; no determinism re-runs)");
+                    cmd.add_option("--sim-launch", a->sim_launch,
+                                   "Third-party server inside the simulation (as in `run --sim-launch`)");
+                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
                     cmd.add_flag("--reuse-target", a->reuse_target, "With --launch: one target for all runs");
                     cmd.add_option("--accounts", a->accounts, "External target: existing accounts (`account password` lines)");
                     return [a] { return Sweep(*a); };
