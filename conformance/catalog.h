@@ -44,6 +44,7 @@ void AddSgCases(std::vector<CaseDef>& out);      // catalog_sg*.cc (SG over UDP;
 void AddSgTcpCases(std::vector<CaseDef>& out);   // catalog_sg_tcp.cc (TCP binding)
 void AddSgMoreCases(std::vector<CaseDef>& out);  // catalog_sg_more.cc (contacts, profile, multi-party, errors)
 void AddEncCases(std::vector<CaseDef>& out);     // catalog_enc.cc (encrypted UDP; needs udps + key table)
+void AddAbuseCases(std::vector<CaseDef>& out);   // catalog_abuse.cc (rate limits, back-off, HTTP listener defences)
 void AddGapCases(std::vector<CaseDef>& out);     // catalog_gaps.cc (issue 14: missed deviations, SG/HTTP, RS/TCP)
 
 // Helpers shared by the catalog files.

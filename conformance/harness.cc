@@ -156,11 +156,15 @@ std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size
 }
 
 Result<int> Ctx::Open(std::string_view transport, std::string_view who) {
-  const bool tcp = transport == "tcp";
+  const bool raw_http = transport == "http-tcp";
+  const bool tcp = transport == "tcp" || raw_http;
   if (!tcp && transport != "udp" && transport != "udps") {
     return Status::Error("CONF-2", "unknown transport " + std::string(transport));
   }
-  const std::optional<HostPort>& to = tcp ? target_.tcp : transport == "udps" ? target_.udps : target_.udp;
+  const std::optional<HostPort>& to = raw_http             ? target_.http
+                                      : tcp                ? target_.tcp
+                                      : transport == "udps" ? target_.udps
+                                                            : target_.udp;
   if (!to) return Status::Error("CONF-2", std::string("no ") + std::string(transport) + " target given");
   const int h = static_cast<int>(sh_->chans.size()) - 1;
   sh_->chans.emplace_back();
@@ -218,6 +222,19 @@ Result<int> Ctx::Open(std::string_view transport, std::string_view who) {
   }
   Note("opened " + c.channel);
   return h;
+}
+
+Status Ctx::Close(int h) {
+  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return Status::Error("CONF-2", "bad handle");
+  Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  if (!c.tcp) {
+    if (c.port != 0) env_.CloseDatagram(c.port);
+    c.port = 0;
+    return Status();
+  }
+  if (c.sid == 0) return Status();
+  Note(c.channel + " closed by the runner");
+  return env_.StreamShutdownWrite(c.sid);
 }
 
 Status Ctx::Send(int h, std::string_view bytes) {

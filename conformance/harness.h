@@ -136,11 +136,15 @@ class Ctx {
 
   // Extra connections for multi-session cases: "udp" opens a new source
   // endpoint to target().udp, "udps" one to target().udps (bytes are sent
-  // as given: the case seals them), "tcp" a new connection to target().tcp.
+  // as given: the case seals them), "tcp" a new connection to target().tcp,
+  // "http-tcp" a raw TCP connection to target().http (bytes as given).
   // Returns a handle >= 0; transcript channel "udp#<h>" / "tcp#<h>"; `who`
   // (e.g. "alice") names the party in the capture. Closed with the Ctx.
   Result<int> Open(std::string_view transport, std::string_view who = "");
   Status Send(int h, std::string_view bytes);
+  // Closes handle h from this side (TCP: FIN after the queued bytes; UDP:
+  // the endpoint). Later Send on it fails.
+  Status Close(int h);
   // UDP: whole datagrams; TCP: byte chunks as received. Waits up to
   // `first_wait_ms` for the first, then while more arrive within `quiet_ms`
   // (< 0: quiet_ms()). Never past the case deadline.

@@ -1,5 +1,7 @@
 #include "conformance/mutants.h"
 
+#include <map>
+
 #include "net/server.h"
 
 #include "reference/http/http1.h"
@@ -45,22 +47,34 @@ class MutatingRole final : public reference::Role {
     if (!kept.empty()) inner_.OnStreamData(now, conn, kept);
   }
   void OnStreamClosed(TimeUs now, std::uint64_t conn) override { inner_.OnStreamClosed(now, conn); }
-  reference::HttpResponse OnHttp(TimeUs now, const reference::HttpRequest& req) override {
+  void OnHttp(TimeUs now, std::uint64_t exchange, const reference::HttpRequest& req) override {
     if (m_.before_http) {
-      if (auto r = m_.before_http(req)) return *r;
+      if (auto r = m_.before_http(req)) return own_.push_back(reference::HttpAnswer(exchange, *r));
     }
-    reference::HttpResponse r = inner_.OnHttp(now, req);
-    if (reference::http::TargetPath(req.target) == "/mcp") r.body = RewriteCommands(m_, r.body);
-    if (m_.on_http) m_.on_http(req, r);
-    return r;
+    requests_[exchange] = req;  // until its answer leaves (possibly later)
+    inner_.OnHttp(now, exchange, req);
   }
+  void OnWorkDone(TimeUs now, std::uint64_t id, const reference::WorkResult& result) override {
+    inner_.OnWorkDone(now, id, result);
+  }
+  void BeginBatch(TimeUs now) override { inner_.BeginBatch(now); }
+  void EndBatch(TimeUs now, bool committed) override { inner_.EndBatch(now, committed); }
   void OnTimer(TimeUs now) override { inner_.OnTimer(now); }
   TimeUs NextDeadline() const override { return inner_.NextDeadline(); }
   void Drain(std::vector<reference::Output>& out) override {
-    std::vector<reference::Output> mine;
+    std::vector<reference::Output> mine = std::move(own_);
+    own_.clear();
     inner_.Drain(mine);
     for (reference::Output& o : mine) {
       using K = reference::Output::Kind;
+      if (o.kind == K::kHttpResponse) {
+        if (auto it = requests_.find(o.conn); it != requests_.end()) {
+          reference::HttpResponse& r = o.response;
+          if (reference::http::TargetPath(it->second.target) == "/mcp") r.body = RewriteCommands(m_, r.body);
+          if (m_.on_http) m_.on_http(it->second, r);
+          requests_.erase(it);
+        }
+      }
       if (o.kind == K::kCloseStream && m_.keep_streams_open) continue;
       if (o.kind == K::kDatagram || o.kind == K::kStream) {
         o.bytes = RewriteCommands(m_, o.bytes);
@@ -74,6 +88,8 @@ class MutatingRole final : public reference::Role {
  private:
   const Mutant& m_;
   reference::Role& inner_;
+  std::vector<reference::Output> own_;                     // before_http answers
+  std::map<std::uint64_t, reference::HttpRequest> requests_;  // exchanges in progress
 };
 
 }  // namespace

@@ -20,4 +20,12 @@ std::string Endpoint::ToString() const {
   return s;
 }
 
+void Env::Offload(TimeUs cost, std::function<void()> work, std::function<void()> done) {
+  (void)cost;
+  StartTimer(Now(), [work = std::move(work), done = std::move(done)] {
+    if (work) work();
+    if (done) done();
+  });
+}
+
 }  // namespace mcpsim

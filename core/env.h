@@ -117,6 +117,18 @@ class Env {
   // This node's seeded generator (in simulation a named stream of the run's
   // seed; in the real driver seeded from the command line or the OS once).
   virtual Rng& Random() = 0;
+
+  // ---- slow work (password hashing; reference/roles/role.h, Output::kWork) ----
+  // Runs `work` off this node's event loop, then calls `done` on it — never
+  // from inside this call. `cost` is the work's modelled duration: a
+  // simulated node runs jobs FIFO in submission order on a fixed number of
+  // virtual workers, each job occupying one for `cost` of virtual time; the
+  // real driver runs `work` on a worker thread and ignores `cost`. `work`
+  // MUST touch only what it owns (its captured inputs and its own result
+  // slot: it may run on another thread); `done` runs on the loop. The default
+  // runs both from a timer at Now() on the loop itself (correct, not off the
+  // loop); decorators forward to the Env they wrap.
+  virtual void Offload(TimeUs cost, std::function<void()> work, std::function<void()> done);
 };
 
 }  // namespace mcpsim

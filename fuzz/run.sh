@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Usage: fuzz/run.sh [SECONDS]   (default 60)
+# Usage: fuzz/run.sh [SECONDS] [TARGET...]   (default 90 s, every target)
 # Builds the libFuzzer targets only (tools/build.sh fuzz -> build/fuzz, clang,
 # -fsanitize=fuzzer,address,undefined), copies each seed corpus to a scratch
-# directory and runs each target for SECONDS. Exits non-zero if a target
-# crashes (the reproducer lands in build/fuzz/artifacts/). Without clang or
-# libFuzzer it prints a notice and exits 0.
+# directory and runs the targets one after another, SECONDS in total split
+# evenly (at least 5 s each). Prints each target's executions and the total
+# (`fuzz: total executions N`). Exits non-zero if a target crashes (the
+# reproducer lands in build/fuzz/artifacts/). Without clang or libFuzzer it
+# prints a notice and exits 0. Targets: fuzz/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-60}
-case "$secs" in ''|*[!0-9]*) echo "usage: fuzz/run.sh [SECONDS]" >&2; exit 2 ;; esac
+secs=${1:-90}
+case "$secs" in ''|*[!0-9]*) echo "usage: fuzz/run.sh [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
+shift || true
+all="wire stream http1 enc dp rs sg cs ms scenario"
+targets=${*:-$all}
+n=0
+for t in $targets; do n=$((n + 1)); done
+each=$((secs / n))
+[ "$each" -lt 5 ] && each=5
 
 scratch=$(mktemp -d /tmp/mcpsim-fuzz-XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
@@ -26,17 +35,23 @@ fi
 tools/build.sh fuzz
 mkdir -p build/fuzz/artifacts
 status=0
-for target in wire; do
+total=0
+for target in $targets; do
   corpus="$scratch/corpus-$target"
-  cp -r "fuzz/corpus/$target" "$corpus"
-  echo "fuzz: ${target}_fuzz for ${secs}s"
-  if ! "build/fuzz/fuzz/${target}_fuzz" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
-       -artifact_prefix="build/fuzz/artifacts/${target}-" "$corpus" 2>"$scratch/$target.log"; then
+  mkdir -p "$corpus"
+  if [ -d "fuzz/corpus/$target" ]; then cp -r "fuzz/corpus/$target/." "$corpus/"; fi
+  echo "fuzz: ${target}_fuzz for ${each}s"
+  if ! "build/fuzz/fuzz/${target}_fuzz" -max_total_time="$each" -timeout=10 -rss_limit_mb=1024 \
+       -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/${target}-" "$corpus" \
+       2>"$scratch/$target.log"; then
     tail -n 40 "$scratch/$target.log" >&2
     echo "fuzz: ${target}_fuzz FAILED (artifacts in build/fuzz/artifacts/)" >&2
     status=1
   else
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|^Done' "$scratch/$target.log" || true
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/$target.log" | tail -1)
+    total=$((total + ${execs:-0}))
   fi
 done
+echo "fuzz: total executions $total"
 exit "$status"

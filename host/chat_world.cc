@@ -18,6 +18,7 @@ ChatWorld::ChatWorld(EnvFactory envs, std::uint64_t seed, reference::SgConfig sg
   if (!hash.ok()) throw std::runtime_error(hash.status().ToString());
   password_hash_ = std::move(*hash);
   backend_ = std::make_unique<reference::Backend>(*store_);
+  sg_config.dummy_cost = reference::PasswordCost::Minimal();  // the accounts' cost (SG-LOGIN-16)
   sg_ = std::make_unique<reference::SgRole>(std::move(sg_config), *store_, *backend_,
                                             Rng::Stream(seed, "role:sg"));
   Env& env = envs_("sg");

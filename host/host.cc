@@ -29,9 +29,13 @@ std::string FirstLine(Bytes b) {
 }  // namespace
 
 struct RoleHost::HttpServerConn {
+  explicit HttpServerConn(std::size_t max_body) : parser(max_body) {}
   reference::http::RequestParser parser;
   Endpoint peer;
-  bool responded = false;
+  bool asked = false;      // the request went to the role (its answer may come later)
+  bool responded = false;  // one exchange per connection (Connection: close)
+  bool head_done = false;
+  std::optional<TimerId> timer;  // the header/body deadline, then the linger
 };
 
 struct RoleHost::HttpClientConn {
@@ -73,6 +77,15 @@ Status RoleHost::Start(const HostPorts& ports) {
       CloseBatch();
       spdlog::debug("{} t={}us: TCP stream {} from {}", role_.name(), env_.Now(), id, peer.ToString());
       role_.OnStreamOpen(env_.Now(), id, peer);
+      // TCP-10: a connection the role has not answered within the deadline
+      // (no complete request: an idle or trickling peer) is reset.
+      if (limits_.tcp_first_answer_timeout != kNever) {
+        tcp_unanswered_[id] = env_.StartTimer(env_.Now() + limits_.tcp_first_answer_timeout, [this, alive, id] {
+          if (alive.expired() || !tcp_unanswered_.erase(id)) return;
+          ++stats_.deadline_closes;
+          env_.StreamReset(id);  // on_closed tells the role
+        });
+      }
       h.on_data = [this, alive, id](Bytes b) {
         if (alive.expired()) return;
         CloseBatch();
@@ -85,6 +98,10 @@ Status RoleHost::Start(const HostPorts& ports) {
       };
       h.on_closed = [this, alive, id](const Status&) {
         if (alive.expired()) return;
+        if (auto t = tcp_unanswered_.find(id); t != tcp_unanswered_.end()) {
+          env_.CancelTimer(t->second);
+          tcp_unanswered_.erase(t);
+        }
         CloseBatch();
         role_.OnStreamClosed(env_.Now(), id);
         Pump();
@@ -98,38 +115,58 @@ Status RoleHost::Start(const HostPorts& ports) {
     auto ep = env_.Listen(*ports.http, [this, alive](StreamId id, const Endpoint& peer) {
       StreamHandlers h;
       if (alive.expired()) return h;
-      auto conn = std::make_unique<HttpServerConn>();
+      auto conn = std::make_unique<HttpServerConn>(limits_.http_max_body);
       conn->peer = peer;
+      HttpServerConn& c = *conn;
       http_server_[id] = std::move(conn);
+      // HTTP-16: the request head must be complete within the header deadline.
+      ArmHttpTimer(c, id, limits_.http_header_timeout, /*linger=*/false);
       h.on_data = [this, alive, id](Bytes b) {
         if (alive.expired()) return;
         auto it = http_server_.find(id);
-        if (it == http_server_.end() || it->second->responded) return;
+        if (it == http_server_.end() || it->second->asked || it->second->responded) return;
         HttpServerConn& c = *it->second;
-        HttpResponse resp;
-        bool respond = false;
         if (Status s = c.parser.Append(AsView(b)); !s.ok()) {
-          resp.status = 400;
+          // HTTP-13/14/15: 413, 400 or 431, then the connection closes.
+          ++stats_.http_rejected;
+          HttpResponse resp;
+          resp.status = reference::http::ErrorStatus(s);
           resp.body = s.ToString() + "\n";
-          respond = true;
+          Respond(id, resp);
         } else if (auto req = c.parser.Next()) {
           req->peer = c.peer;
           ++stats_.http_requests;
           spdlog::debug("{} t={}us: HTTP {} {} from {} ({} body bytes)", role_.name(), env_.Now(), req->method,
                         req->target, c.peer.ToString(), req->body.size());
+          c.asked = true;
+          if (c.timer) env_.CancelTimer(*c.timer);
+          c.timer.reset();
           CloseBatch();
-          resp = role_.OnHttp(env_.Now(), *req);
-          respond = true;
-        }
-        if (respond) {
-          c.responded = true;  // one exchange per connection (Connection: close)
-          (void)env_.StreamSend(id, AsBytes(reference::http::SerializeResponse(resp)));
-          (void)env_.StreamShutdownWrite(id);
+          role_.OnHttp(env_.Now(), id, *req);  // answered by a kHttpResponse output
           Pump();
+        } else if (!c.head_done && c.parser.HeadDone()) {
+          c.head_done = true;  // HTTP-16: now the body deadline runs
+          ArmHttpTimer(c, id, limits_.http_body_timeout, /*linger=*/false);
         }
       };
+      h.on_eof = [this, alive, id] {
+        if (alive.expired()) return;
+        auto it = http_server_.find(id);
+        if (it == http_server_.end() || it->second->asked || it->second->responded) return;
+        // HTTP-17: the peer closed without a complete request: reclaim the
+        // connection now (not at the idle timeout).
+        ++stats_.http_abandoned;
+        it->second->responded = true;
+        if (it->second->timer) env_.CancelTimer(*it->second->timer);
+        it->second->timer.reset();
+        (void)env_.StreamShutdownWrite(id);
+      };
       h.on_closed = [this, alive, id](const Status&) {
-        if (!alive.expired()) http_server_.erase(id);
+        if (alive.expired()) return;
+        auto it = http_server_.find(id);
+        if (it == http_server_.end()) return;
+        if (it->second->timer) env_.CancelTimer(*it->second->timer);
+        http_server_.erase(it);
       };
       return h;
     });
@@ -185,6 +222,61 @@ void RoleHost::StartHttpClient(const Output& o) {
     return;
   }
   c->stream = *stream;
+}
+
+void RoleHost::Respond(StreamId id, const HttpResponse& resp) {
+  auto it = http_server_.find(id);
+  if (it == http_server_.end() || it->second->responded) {
+    ++stats_.http_answers_dropped;  // the peer went away first (role.h contract)
+    return;
+  }
+  HttpServerConn& c = *it->second;
+  c.responded = true;
+  (void)env_.StreamSend(id, AsBytes(reference::http::SerializeResponse(resp)));
+  (void)env_.StreamShutdownWrite(id);
+  // HTTP-17: a peer that does not close after the answer is reset.
+  ArmHttpTimer(c, id, limits_.http_linger, /*linger=*/true);
+}
+
+void RoleHost::ArmHttpTimer(HttpServerConn& c, StreamId id, TimeUs after, bool linger) {
+  if (c.timer) env_.CancelTimer(*c.timer);
+  c.timer.reset();
+  if (after == kNever) return;
+  std::weak_ptr<bool> alive = alive_;
+  c.timer = env_.StartTimer(env_.Now() + after, [this, alive, id, linger] {
+    if (alive.expired()) return;
+    auto it = http_server_.find(id);
+    if (it == http_server_.end()) return;
+    it->second->timer.reset();
+    ++stats_.deadline_closes;
+    if (linger || it->second->asked) {
+      env_.StreamReset(id);  // on_closed forgets it
+      return;
+    }
+    // HTTP-16: too slow to send its request: 408, then close.
+    HttpResponse resp;
+    resp.status = 408;
+    Respond(id, resp);
+  });
+}
+
+void RoleHost::RunWork(const Output& o) {
+  // Off the event loop (Env::Offload); the result comes back as an input.
+  const std::uint64_t id = o.conn;
+  std::shared_ptr<const reference::Work> work = o.work;
+  if (!work) return;
+  auto result = std::make_shared<reference::WorkResult>();
+  ++stats_.work_started;
+  std::weak_ptr<bool> alive = alive_;
+  env_.Offload(
+      reference::ModelledCost(*work), [work, result] { *result = reference::RunWork(*work); },
+      [this, alive, id, result] {
+        if (alive.expired()) return;
+        ++stats_.work_done;
+        CloseBatch();
+        role_.OnWorkDone(env_.Now(), id, *result);
+        Pump();
+      });
 }
 
 void RoleHost::Pump() {
@@ -262,6 +354,10 @@ void RoleHost::Flush() {
           }
           break;
         case Output::Kind::kStream:
+          if (auto t = tcp_unanswered_.find(o.conn); t != tcp_unanswered_.end()) {
+            env_.CancelTimer(t->second);  // TCP-10: answered
+            tcp_unanswered_.erase(t);
+          }
           if (!env_.StreamSend(o.conn, AsBytes(o.bytes)).ok()) ++stats_.send_errors;
           break;
         case Output::Kind::kCloseStream:
@@ -269,6 +365,12 @@ void RoleHost::Flush() {
           break;
         case Output::Kind::kHttp:
           StartHttpClient(o);
+          break;
+        case Output::Kind::kHttpResponse:
+          Respond(o.conn, o.response);
+          break;
+        case Output::Kind::kWork:
+          RunWork(o);
           break;
       }
     }

@@ -6,7 +6,9 @@
 // (stamped with env.Now()), drains the role's outputs into Env sends after
 // every input, and keeps exactly one Env timer armed at role.NextDeadline().
 // HTTP is spoken here (reference/http/http1.h) on top of Env streams: the
-// role only sees whole requests and responses.
+// role only sees whole requests and answers each with an Output::kHttpResponse
+// (now or later); slow work the role asks for (Output::kWork) runs through
+// Env::Offload and comes back as Role::OnWorkDone.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,16 @@ struct HostPorts {
   std::optional<std::uint16_t> http;  // listen for HTTP
 };
 
+// Defences of the stream listeners a host runs (PROTOCOL.md HTTP-13..17,
+// TCP-10); kNever turns a deadline off.
+struct HostLimits {
+  TimeUs http_header_timeout = 10 * kSeconds;  // accept -> complete head, else 408 (HTTP-16)
+  TimeUs http_body_timeout = 30 * kSeconds;    // head -> complete body, else 408 (HTTP-16)
+  TimeUs http_linger = 5 * kSeconds;           // answer sent -> peer closed, else reset (HTTP-17)
+  std::size_t http_max_body = 131072;          // LIM-21: larger Content-Length -> 413 (HTTP-13)
+  TimeUs tcp_first_answer_timeout = 10 * kSeconds;  // accept -> first answer, else reset (TCP-10)
+};
+
 struct HostStats {
   std::uint64_t datagrams_sent = 0;
   std::uint64_t datagrams_received = 0;
@@ -36,6 +48,11 @@ struct HostStats {
   std::uint64_t send_errors = 0;
   std::uint64_t batches_committed = 0;  // group commits (SetBatchStore)
   std::uint64_t batches_failed = 0;     // their outputs were discarded
+  std::uint64_t http_answers_dropped = 0;  // the exchange was closed before its answer
+  std::uint64_t work_started = 0, work_done = 0;  // Output::kWork jobs (Env::Offload)
+  std::uint64_t http_rejected = 0;    // 400/413/431 from the HTTP parser
+  std::uint64_t http_abandoned = 0;   // peer closed before a complete request
+  std::uint64_t deadline_closes = 0;  // HTTP-16/17, TCP-10 deadlines that fired
 };
 
 class RoleHost {
@@ -48,6 +65,8 @@ class RoleHost {
 
   // Binds/listens on the requested ports. Returns the first failure.
   Status Start(const HostPorts& ports);
+  // Listener defences; set before Start (the defaults are the spec's).
+  void SetLimits(const HostLimits& limits) { limits_ = limits; }
 
   // The bound endpoints (valid after Start).
   const Endpoint& udp_endpoint() const { return udp_ep_; }
@@ -80,6 +99,9 @@ class RoleHost {
   struct HttpClientConn;
   void ArmTimer();
   void StartHttpClient(const reference::Output& o);
+  void Respond(StreamId id, const reference::HttpResponse& resp);  // kHttpResponse
+  void RunWork(const reference::Output& o);                        // kWork
+  void ArmHttpTimer(HttpServerConn& c, StreamId id, TimeUs after, bool linger);
   void Flush();        // the drain loop behind Pump
   void OpenBatch();    // store + role batch, and the end-of-burst timer
   void CloseBatch();   // commit, tell the role, drain (or discard)
@@ -92,6 +114,8 @@ class RoleHost {
   TimeUs timer_at_ = kNever;
   std::map<StreamId, std::unique_ptr<HttpServerConn>> http_server_;
   std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client_;  // by role's id
+  std::map<StreamId, TimerId> tcp_unanswered_;  // TCP-10 deadlines
+  HostLimits limits_;
   HostStats stats_;
   bool pumping_ = false;
   reference::Store* batch_store_ = nullptr;

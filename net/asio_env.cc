@@ -417,8 +417,35 @@ bool AsioEnv::HasPendingOutput() const {
   return false;
 }
 
+void AsioEnv::Offload(TimeUs, std::function<void()> work, std::function<void()> done) {
+  Impl& m = *impl_;
+  if (!m.pool) m.pool = std::make_unique<asio::thread_pool>(std::max<std::size_t>(1, m.opt.workers));
+  ++m.stats.work_offloaded;
+  std::weak_ptr<bool> token = m.work_alive;
+  Impl* impl = &m;
+  asio::io_context& io = m.io;
+  // The guard keeps the io_context from running out of work (and stopping)
+  // while the job is away on the pool.
+  auto guard = asio::make_work_guard(io);
+  asio::post(*m.pool, [&io, impl, token, guard = std::move(guard), work = std::move(work),
+                       done = std::move(done)]() mutable {
+    if (work) work();  // on a worker thread: touches only its own captures
+    asio::post(io, [impl, token, guard = std::move(guard), done = std::move(done)] {
+      if (token.expired()) return;  // Close() ran: the Impl may be gone
+      ++impl->stats.work_completed;
+      if (done) done();
+    });
+  });
+}
+
 void AsioEnv::Close() {
   Impl& m = *impl_;
+  if (m.pool) {
+    m.pool->stop();  // queued jobs are abandoned; running ones finish
+    m.pool->join();
+    m.pool.reset();
+  }
+  m.work_alive = std::make_shared<bool>(true);
   boost::system::error_code ec;
   for (auto& [port, p] : m.udp) {
     p->closed = true;

@@ -6,7 +6,9 @@
 //
 // Threading: every method and every callback runs on the thread that runs the
 // io_context. Callbacks are only ever invoked from io_context handlers, never
-// from inside an AsioEnv call (ENV contract: no re-entrancy).
+// from inside an AsioEnv call (ENV contract: no re-entrancy). The one
+// exception is the `work` of Offload, which runs on a small worker pool and
+// must touch only what it owns.
 //
 // Robustness (nothing a peer sends can crash the process or grow memory
 // without bound): datagrams larger than `udp_max_datagram` are dropped;
@@ -19,7 +21,8 @@
 // Clause ids of errors returned here: NET-1 bad address / bind failure, NET-2
 // unknown or closed port/stream, NET-3 stream send buffer overflow (the stream
 // is reset), NET-4 timeout (idle or stalled; on_closed), NET-5 peer reset or
-// transport error (on_closed), NET-6 reset locally (on_closed).
+// transport error (on_closed), NET-6 reset locally (on_closed), NET-11 evicted
+// to make room at a full listener (on_closed, TCP-11).
 #pragma once
 
 #include <cstdint>
@@ -52,7 +55,18 @@ struct AsioEnvOptions {
   std::size_t stream_send_buffer = 4 << 20;     // unsent bytes per stream before reset
   TimeUs stream_idle_timeout = 120 * kSeconds;  // no bytes either way; kNever = off
   TimeUs stream_stall_timeout = 30 * kSeconds;  // queued bytes not draining; kNever = off
-  std::size_t max_streams = 4096;               // open streams (accepted + connected)
+  std::size_t max_streams = 8192;               // open streams (accepted + connected); more are refused
+  // ---- slow work (Env::Offload) ----
+  std::size_t workers = 2;  // worker threads, started on the first Offload
+};
+
+// Caps of one listener (TCP-11): at `max_conns` open connections of the
+// listener, a new one evicts the listener's idlest (longest without a byte
+// received); at `max_per_address` connections from one source address, the
+// new one from that address is closed at once. 0 = no cap.
+struct ListenLimits {
+  std::size_t max_conns = 0;
+  std::size_t max_per_address = 0;
 };
 
 struct AsioEnvStats {
@@ -61,6 +75,8 @@ struct AsioEnvStats {
   std::uint64_t receive_batches = 0;  // recvmmsg calls that returned data
   std::uint64_t streams_accepted = 0, streams_refused = 0, streams_timed_out = 0;
   std::uint64_t streams_overflowed = 0, tls_handshake_failures = 0;
+  std::uint64_t streams_evicted = 0, streams_address_capped = 0;  // TCP-11
+  std::uint64_t work_offloaded = 0, work_completed = 0;  // Env::Offload jobs
 };
 
 class AsioEnv final : public Env {
@@ -88,6 +104,11 @@ class AsioEnv final : public Env {
   Status StreamShutdownWrite(StreamId id) override;
   void StreamReset(StreamId id) override;
   Rng& Random() override;
+  // Runs `work` on one of options.workers threads (the only threads in the
+  // process besides the io_context's), then posts `done` to the io_context.
+  // Jobs queue FIFO; Close() abandons jobs not yet started and waits for the
+  // running ones; no `done` runs after Close().
+  void Offload(TimeUs cost, std::function<void()> work, std::function<void()> done) override;
 
   // ---- beyond Env ----
   // The address later Bind/Listen calls use (an IP literal; "localhost" means
@@ -103,6 +124,8 @@ class AsioEnv final : public Env {
   // Makes later Listen calls behave as ListenTls(…, *tls, …) (nullptr: plain
   // again), so code that only knows Env::Listen (RoleHost) can serve HTTPS.
   void SetListenTls(boost::asio::ssl::context* tls);
+  // The caps later Listen/ListenTls calls get (default: none).
+  void SetListenLimits(const ListenLimits& limits);
   // Graceful stop, step 1: closes listeners and stops receiving datagrams;
   // queued output keeps flowing.
   void StopReceiving();

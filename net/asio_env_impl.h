@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -46,6 +47,11 @@ struct AsioEnv::Impl {
   AsioEnvStats stats;
   bool receiving = true;
   asio::ssl::context* listen_tls = nullptr;  // SetListenTls
+  ListenLimits listen_limits;                // SetListenLimits
+  // Offload: the worker pool (created on first use) and the token its
+  // completions check (replaced by Close, so none runs afterwards).
+  std::unique_ptr<asio::thread_pool> pool;
+  std::shared_ptr<bool> work_alive = std::make_shared<bool>(true);
 
   // Timers: ordered by (due time, id); ids grow, so ties fire in start order.
   std::map<std::pair<TimeUs, TimerId>, std::function<void()>> timers;
@@ -81,6 +87,8 @@ struct AsioEnv::Impl {
   Result<Endpoint> DoListen(std::uint16_t port, asio::ssl::context* tls,
                             std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept);
   void Accept(const std::shared_ptr<Listener>& l);
+  // Registers one accepted connection (caps, TCP-11) and hands it to on_accept.
+  void Admitted(const std::shared_ptr<Listener>& l, const std::shared_ptr<Conn>& c);
   void Admit(const std::shared_ptr<Conn>& c);  // registers an accepted/connected stream
   void StartRead(const std::shared_ptr<Conn>& c);
   void StartWrite(const std::shared_ptr<Conn>& c);
@@ -128,6 +136,9 @@ struct Listener {
   asio::ssl::context* tls = nullptr;
   std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept;
   bool closed = false;
+  ListenLimits limits;
+  std::size_t open = 0;                                          // its accepted conns not yet ended
+  std::map<std::pair<std::array<std::uint8_t, 16>, bool>, std::size_t> per_address;  // open per address
 };
 
 struct Conn {
@@ -146,6 +157,8 @@ struct Conn {
   bool shut_requested = false, shut_done = false, got_eof = false;
   bool tls_closing = false;
   TimeUs last_activity = 0, last_progress = 0;
+  TimeUs last_read = 0;               // accept time until the first byte arrives
+  std::shared_ptr<Listener> listener;  // accepted connections: counted there until End
 };
 
 }  // namespace mcpsim::net

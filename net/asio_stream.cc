@@ -26,6 +26,8 @@ Result<Endpoint> AsioEnv::Listen(std::uint16_t port,
 
 void AsioEnv::SetListenTls(asio::ssl::context* tls) { impl_->listen_tls = tls; }
 
+void AsioEnv::SetListenLimits(const ListenLimits& limits) { impl_->listen_limits = limits; }
+
 Result<Endpoint> AsioEnv::ListenTls(std::uint16_t port, asio::ssl::context& tls,
                                     std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept) {
   return impl_->DoListen(port, &tls, std::move(on_accept));
@@ -35,6 +37,7 @@ Result<Endpoint> AsioEnv::Impl::DoListen(std::uint16_t port, asio::ssl::context*
                                          std::function<StreamHandlers(StreamId, const Endpoint&)> on_accept) {
   auto l = std::make_shared<Listener>(io);
   l->tls = tls;
+  l->limits = listen_limits;
   l->on_accept = std::move(on_accept);
   boost::system::error_code ec;
   tcp::endpoint ep(bind_addr, port);
@@ -64,7 +67,23 @@ void AsioEnv::Impl::Accept(const std::shared_ptr<Listener>& l) {
       }
       return;
     }
-    Accept(l);
+    Admitted(l, c);
+    // Drain what else is queued without a reactor round trip per connection
+    // (a connect flood fills the kernel's accept queue faster otherwise).
+    boost::system::error_code e3;
+    l->acceptor.non_blocking(true, e3);
+    for (int i = 0; i < 64 && !l->closed && !tok.expired(); ++i) {
+      auto more = std::make_shared<Conn>(io);
+      l->acceptor.accept(more->plain, e3);
+      if (e3) break;
+      Admitted(l, more);
+    }
+    if (!tok.expired() && !l->closed) Accept(l);  // accepting never stops, whatever the caps (TCP-11)
+  });
+}
+
+void AsioEnv::Impl::Admitted(const std::shared_ptr<Listener>& l, const std::shared_ptr<Conn>& c) {
+  {
     boost::system::error_code e2;
     const auto remote = c->plain.remote_endpoint(e2);
     if (e2 || conns.size() >= opt.max_streams) {
@@ -73,9 +92,31 @@ void AsioEnv::Impl::Accept(const std::shared_ptr<Listener>& l) {
       return;
     }
     c->peer = ToEndpoint(remote.address(), remote.port());
+    const auto akey = std::make_pair(c->peer.addr, c->peer.v6);
+    if (l->limits.max_per_address && l->per_address[akey] >= l->limits.max_per_address) {
+      // TCP-11: one address holds its share already; the newest goes.
+      ++stats.streams_address_capped;
+      c->plain.set_option(asio::socket_base::linger(true, 0), e2);
+      c->plain.close(e2);
+      return;
+    }
+    if (l->limits.max_conns && l->open >= l->limits.max_conns) {
+      // TCP-11: the listener is full; its idlest connection makes room.
+      std::shared_ptr<Conn> idlest;
+      for (auto& [cid, other] : conns) {
+        if (other->listener == l && (!idlest || other->last_read < idlest->last_read)) idlest = other;
+      }
+      if (idlest) {
+        ++stats.streams_evicted;
+        End(idlest, Status::Error("NET-11", "stream evicted: listener full"), true);
+      }
+    }
+    c->listener = l;
+    ++l->open;
+    ++l->per_address[akey];
     c->plain.set_option(tcp::no_delay(true), e2);
     c->id = next_stream++;
-    c->last_activity = c->last_progress = self.Now();
+    c->last_activity = c->last_progress = c->last_read = self.Now();
     conns[c->id] = c;
     ArmSweep();
     auto deliver = [this, l, c] {
@@ -100,7 +141,7 @@ void AsioEnv::Impl::Accept(const std::shared_ptr<Listener>& l) {
                               c->last_activity = self.Now();
                               deliver();
                             });
-  });
+  }
 }
 
 Result<StreamId> AsioEnv::Connect(const Endpoint& to, StreamHandlers handlers) {
@@ -143,7 +184,7 @@ void AsioEnv::Impl::StartRead(const std::shared_ptr<Conn>& c) {
       return;
     }
     if (n > 0) {
-      c->last_activity = self.Now();
+      c->last_activity = c->last_read = self.Now();
       if (c->h.on_data) c->h.on_data(Bytes(c->rbuf.data(), n));
       if (c->ended || tok.expired()) return;
     }
@@ -251,6 +292,13 @@ void AsioEnv::Impl::End(std::shared_ptr<Conn> c, Status why, bool abortive) {
   c->ended = true;
   c->open = false;
   conns.erase(c->id);
+  if (c->listener) {  // TCP-11 accounting
+    Listener& l = *c->listener;
+    --l.open;
+    auto it = l.per_address.find(std::make_pair(c->peer.addr, c->peer.v6));
+    if (it != l.per_address.end() && --it->second == 0) l.per_address.erase(it);
+    c->listener.reset();
+  }
   boost::system::error_code ec;
   if (abortive) c->raw().set_option(asio::socket_base::linger(true, 0), ec);
   c->raw().close(ec);
@@ -306,6 +354,7 @@ void AsioEnv::Impl::CloseAll() {
   for (auto& [id, c] : conns) {
     c->ended = true;
     c->h = {};
+    c->listener.reset();
     c->raw().close(ec);
   }
   conns.clear();

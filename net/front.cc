@@ -1,6 +1,7 @@
 #include "net/front.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "reference/http/http1.h"
 
@@ -40,6 +41,11 @@ std::string_view FrontRole::FirstWord(std::string_view bytes) {
   const std::size_t end = bytes.find_first_of(" \r\n");
   if (end == std::string_view::npos) return {};
   return bytes.substr(0, end);
+}
+
+Role* FrontRole::Slot(std::size_t i) const {
+  Role* const order[] = {routes_.dp, routes_.rs, routes_.sg, routes_.cs, routes_.ms};
+  return i < 5 ? order[i] : nullptr;
 }
 
 Role* FrontRole::ForMcpWord(std::string_view word) const {
@@ -84,7 +90,7 @@ void FrontRole::OnStreamClosed(TimeUs now, std::uint64_t conn) {
   if (r) r->OnStreamClosed(now, conn);
 }
 
-HttpResponse FrontRole::OnHttp(TimeUs now, const HttpRequest& req) {
+void FrontRole::OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) {
   const std::string_view path = reference::http::TargetPath(req.target);
   Role* r = nullptr;
   if (path.rfind("/media/", 0) == 0) {
@@ -92,7 +98,12 @@ HttpResponse FrontRole::OnHttp(TimeUs now, const HttpRequest& req) {
   } else if (path == "/mcp") {
     r = req.method == "GET" ? routes_.dp : ForMcpWord(FirstWord(req.body));
   }
-  return r ? r->OnHttp(now, req) : NotFound();
+  if (r) return r->OnHttp(now, exchange, req);
+  own_.push_back(reference::HttpAnswer(exchange, NotFound()));
+}
+
+void FrontRole::OnWorkDone(TimeUs now, std::uint64_t id, const reference::WorkResult& result) {
+  if (Role* r = Slot(id % 8)) r->OnWorkDone(now, id / 8, result);
 }
 
 void FrontRole::OnTimer(TimeUs now) {
@@ -108,7 +119,17 @@ TimeUs FrontRole::NextDeadline() const {
 }
 
 void FrontRole::Drain(std::vector<reference::Output>& out) {
-  for (Role* r : distinct_) r->Drain(out);
+  std::move(own_.begin(), own_.end(), std::back_inserter(out));
+  own_.clear();
+  for (Role* r : distinct_) {
+    const std::size_t first = out.size();
+    r->Drain(out);
+    std::size_t slot = 0;
+    while (Slot(slot) != r) ++slot;  // r is routed, so found (< 5)
+    for (std::size_t k = first; k < out.size(); ++k) {
+      if (out[k].kind == reference::Output::Kind::kWork) out[k].conn = out[k].conn * 8 + slot;
+    }
+  }
 }
 
 void FrontRole::BeginBatch(TimeUs now) {

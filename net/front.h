@@ -15,6 +15,9 @@
 // of every routed role are merged (NextDeadline is the minimum; Drain takes
 // each role's outputs in route order); group-commit batches (Role::BeginBatch
 // / EndBatch) are forwarded to every routed role, since they share one store.
+// Work ids (Output::kWork) are made unique across roles without state: the
+// front's id is the role's id times 8 plus the role's route slot (dp 0, rs 1,
+// sg 2, cs 3, ms 4; a role on several routes uses its first).
 #pragma once
 
 #include <map>
@@ -45,7 +48,8 @@ class FrontRole final : public reference::Role {
   void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) override;
   void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override;
   void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
-  reference::HttpResponse OnHttp(TimeUs now, const reference::HttpRequest& req) override;
+  void OnHttp(TimeUs now, std::uint64_t exchange, const reference::HttpRequest& req) override;
+  void OnWorkDone(TimeUs now, std::uint64_t id, const reference::WorkResult& result) override;
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<reference::Output>& out) override;
@@ -65,11 +69,14 @@ class FrontRole final : public reference::Role {
     bool decided = false;
   };
   reference::Role* ForMcpWord(std::string_view word) const;
+  // The role of route slot i (dp, rs, sg, cs, ms), or nullptr.
+  reference::Role* Slot(std::size_t i) const;
 
   FrontRoutes routes_;
   std::vector<reference::Role*> distinct_;  // each routed role once, route order
   std::string name_;
   std::map<std::uint64_t, Stream> streams_;
+  std::vector<reference::Output> own_;  // the front's own 404 answers
 };
 
 }  // namespace mcpsim::net

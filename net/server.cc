@@ -1,5 +1,6 @@
 #include "net/server.h"
 
+#include <charconv>
 #include <chrono>
 
 #include <yaml-cpp/yaml.h>
@@ -95,6 +96,141 @@ Status LoadServerConfig(const std::string& path, ServerOptions& o) {
   return {};
 }
 
+ServerLimits::ServerLimits() {
+  const reference::SgConfig sg;
+  const reference::RsConfig rs;
+  const reference::CsConfig cs;
+  rat_address = sg.rat_per_address;
+  rat_account = sg.rat_per_account;
+  login_backoff = sg.login_backoff;
+  rap_address = rs.rap_per_address;
+  reg_address = rs.reg_per_address;
+  rs_sessions = rs.max_sessions;
+  cs_address = cs.per_address;
+  cs_mid = cs.per_mid;
+  pending_work = sg.server.max_parked;
+  const host::HostLimits h;
+  http_header = h.http_header_timeout;
+  http_body = h.http_body_timeout;
+  tcp_first_answer = h.tcp_first_answer_timeout;
+}
+
+namespace {
+struct LimitName {
+  const char* name;
+  const char* meaning;
+};
+constexpr LimitName kLimitNames[] = {
+    {"rat-address", "RAT per source address, RATE/BURST (RATE-4)"},
+    {"rat-account", "RAT per account name, RATE/BURST (RATE-4)"},
+    {"login-backoff", "free failures/first wait ms/max wait ms, or off (RATE-5)"},
+    {"rap-address", "RAP per source address, RATE/BURST (RATE-6)"},
+    {"reg-address", "REG per source address, RATE/BURST (RATE-6)"},
+    {"rs-sessions", "registration sessions kept, oldest evicted (RATE-7)"},
+    {"cs-address", "RUP/RAD per source address, RATE/BURST (RATE-8)"},
+    {"cs-mid", "RUP/RAD per MID, RATE/BURST (RATE-8)"},
+    {"pending-work", "requests waiting for a password hash per role; more get 502 (LIM-23)"},
+    {"workers", "password-hashing threads"},
+    {"tcp-conns", "open TCP connections; at the cap the idlest is closed (TCP-11)"},
+    {"http-conns", "open HTTP connections; at the cap the idlest is closed (TCP-11)"},
+    {"conns-per-address", "connections per source address and listener; more are closed (TCP-11)"},
+    {"http-header-ms", "time to send the request head, else 408 (HTTP-16)"},
+    {"http-body-ms", "time to send the body after the head, else 408 (HTTP-16)"},
+    {"tcp-first-answer-ms", "time until a TCP connection's first answer, else reset (TCP-10)"},
+};
+
+bool ParseCount(std::string_view v, std::size_t& out, std::size_t lo, std::size_t hi) {
+  std::size_t n = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || n < lo || n > hi) return false;
+  out = n;
+  return true;
+}
+}  // namespace
+
+Status ApplyLimit(std::string_view text, ServerLimits& l) {
+  if (text == "off") {
+    l.rat_address = l.rat_account = l.rap_address = l.reg_address = l.cs_address = l.cs_mid = {};
+    l.login_backoff.base = 0;
+    return {};
+  }
+  const auto eq = text.find('=');
+  const std::string_view name = text.substr(0, eq), v = eq == std::string_view::npos ? "" : text.substr(eq + 1);
+  auto bad = [&] { return Status::Error("NET-10", "--limit " + std::string(text) + ": bad value"); };
+  reference::RateSpec* rate = name == "rat-address"   ? &l.rat_address
+                              : name == "rat-account" ? &l.rat_account
+                              : name == "rap-address" ? &l.rap_address
+                              : name == "reg-address" ? &l.reg_address
+                              : name == "cs-address"  ? &l.cs_address
+                              : name == "cs-mid"      ? &l.cs_mid
+                                                      : nullptr;
+  if (rate) return reference::ParseRateSpec(v, *rate) ? Status{} : bad();
+  if (name == "rs-sessions") return ParseCount(v, l.rs_sessions, 1, 1u << 24) ? Status{} : bad();
+  if (name == "pending-work") return ParseCount(v, l.pending_work, 1, 1u << 20) ? Status{} : bad();
+  if (name == "workers") return ParseCount(v, l.workers, 1, 64) ? Status{} : bad();
+  if (name == "tcp-conns") return ParseCount(v, l.tcp_conns, 1, 1u << 20) ? Status{} : bad();
+  if (name == "http-conns") return ParseCount(v, l.http_conns, 1, 1u << 20) ? Status{} : bad();
+  if (name == "conns-per-address") return ParseCount(v, l.conns_per_address, 1, 1u << 20) ? Status{} : bad();
+  for (auto [n, field] : {std::pair<const char*, TimeUs*>{"http-header-ms", &l.http_header},
+                          {"http-body-ms", &l.http_body},
+                          {"tcp-first-answer-ms", &l.tcp_first_answer}}) {
+    if (name != n) continue;
+    std::size_t ms = 0;
+    if (!ParseCount(v, ms, 1, 86400000)) return bad();
+    *field = static_cast<TimeUs>(ms) * kMillis;
+    return {};
+  }
+  if (name == "login-backoff") {
+    if (v == "off") {
+      l.login_backoff.base = 0;
+      return {};
+    }
+    std::size_t f = 0, base = 0, max = 0;
+    const auto s1 = v.find('/'), s2 = s1 == std::string_view::npos ? s1 : v.find('/', s1 + 1);
+    if (s2 == std::string_view::npos || !ParseCount(v.substr(0, s1), f, 0, 1000) ||
+        !ParseCount(v.substr(s1 + 1, s2 - s1 - 1), base, 1, 86400000) ||
+        !ParseCount(v.substr(s2 + 1), max, base, 86400000)) {
+      return bad();
+    }
+    l.login_backoff = {static_cast<std::uint32_t>(f), static_cast<TimeUs>(base) * kMillis,
+                       static_cast<TimeUs>(max) * kMillis};
+    return {};
+  }
+  std::string names;
+  for (const LimitName& n : kLimitNames) names += std::string(names.empty() ? "" : ", ") + n.name;
+  return Status::Error("NET-10", "--limit: unknown limit '" + std::string(name) + "' (known: " + names + ", off)");
+}
+
+std::string DescribeLimits(const ServerLimits& l) {
+  auto value = [&](std::string_view name) -> std::string {
+    if (name == "rat-address") return reference::FormatRateSpec(l.rat_address);
+    if (name == "rat-account") return reference::FormatRateSpec(l.rat_account);
+    if (name == "rap-address") return reference::FormatRateSpec(l.rap_address);
+    if (name == "reg-address") return reference::FormatRateSpec(l.reg_address);
+    if (name == "cs-address") return reference::FormatRateSpec(l.cs_address);
+    if (name == "cs-mid") return reference::FormatRateSpec(l.cs_mid);
+    if (name == "rs-sessions") return std::to_string(l.rs_sessions);
+    if (name == "pending-work") return std::to_string(l.pending_work);
+    if (name == "workers") return std::to_string(l.workers);
+    if (name == "tcp-conns") return std::to_string(l.tcp_conns);
+    if (name == "http-conns") return std::to_string(l.http_conns);
+    if (name == "conns-per-address") return std::to_string(l.conns_per_address);
+    if (name == "http-header-ms") return std::to_string(l.http_header / kMillis);
+    if (name == "http-body-ms") return std::to_string(l.http_body / kMillis);
+    if (name == "tcp-first-answer-ms") return std::to_string(l.tcp_first_answer / kMillis);
+    if (!l.login_backoff.on()) return "off";
+    return std::to_string(l.login_backoff.free_failures) + "/" + std::to_string(l.login_backoff.base / kMillis) +
+           "/" + std::to_string(l.login_backoff.max / kMillis);
+  };
+  std::string out;
+  for (const LimitName& n : kLimitNames) {
+    std::string lhs = std::string(n.name) + "=" + value(n.name);
+    lhs.resize(std::max<std::size_t>(lhs.size() + 2, 26), ' ');
+    out += "  " + lhs + n.meaning + "\n";
+  }
+  return out;
+}
+
 std::string ListenerInfo::Line() const {
   std::string host = endpoint.ToString();  // "1.2.3.4:5" or "[::1]:5"
   return "listening " + scheme + "://" + host + " " + roles;
@@ -149,8 +285,12 @@ Status Server::Impl::Open(const char* scheme, const ListenSpec& spec, std::strin
   if (roles.empty()) return Status::Error("NET-7", std::string("--") + scheme + ": none of its roles is enabled");
   if (real) {
     if (Status s = real->SetBindAddress(spec.host); !s.ok()) return s;
+    // TCP-11: separate caps per listener, one per-address share.
+    real->SetListenLimits({ports.tcp ? o.limits.tcp_conns : o.limits.http_conns, o.limits.conns_per_address});
   }
-  if (Status s = host->Start(ports); !s.ok()) return s;
+  Status started = host->Start(ports);
+  if (real) real->SetListenLimits({});
+  if (!started.ok()) return started;
   Endpoint ep = ports.udp ? host->udp_endpoint() : ports.tcp ? host->tcp_endpoint() : host->http_endpoint();
   if (std::string(scheme) == "udps" && udps) ep = udps->encrypted_endpoint();
   listeners.push_back({scheme, ep, std::move(roles)});
@@ -215,6 +355,10 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   if (m->Has("rs")) {
     reference::RsConfig rsc;
     rsc.password_cost = o.password_cost;
+    rsc.rap_per_address = o.limits.rap_address;
+    rsc.reg_per_address = o.limits.reg_address;
+    rsc.max_sessions = o.limits.rs_sessions;
+    rsc.server.max_parked = o.limits.pending_work;
     rsc.captcha_format = o.captcha_format;
     rsc.test_disclose_captcha = o.test_hooks;  // TEST-1
     if (o.tweak_rs) o.tweak_rs(rsc);
@@ -234,6 +378,11 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
                                     std::chrono::system_clock::now().time_since_epoch())
                                         .count() -
                                     env.Now() / kMillis;
+    sgc.dummy_cost = o.password_cost;  // SG-LOGIN-16: as costly as a stored hash
+    sgc.rat_per_address = o.limits.rat_address;
+    sgc.rat_per_account = o.limits.rat_account;
+    sgc.login_backoff = o.limits.login_backoff;
+    sgc.server.max_parked = o.limits.pending_work;
     if (o.tweak_sg) o.tweak_sg(sgc);
     m->backend = std::make_unique<reference::Backend>(*m->store);
     m->sg = std::make_unique<reference::SgRole>(sgc, *m->store, *m->backend, Rng::Stream(o.seed, "role:sg"));
@@ -242,6 +391,11 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   m->front = std::make_unique<FrontRole>(m->routes);
   if (o.wrap_front) m->wrapped = o.wrap_front(*m->front);
   m->host = std::make_unique<host::RoleHost>(*role_env, m->wrapped ? *m->wrapped : *m->front);
+  host::HostLimits hl;
+  hl.http_header_timeout = o.limits.http_header;
+  hl.http_body_timeout = o.limits.http_body;
+  hl.tcp_first_answer_timeout = o.limits.tcp_first_answer;
+  m->host->SetLimits(hl);
   // Group commit: each receive burst of datagrams is one store transaction,
   // committed (WAL, synchronous=FULL) before any of its answers is sent.
   m->host->SetBatchStore(m->store.get());
@@ -273,8 +427,9 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> sizes;
     if (Status s = m->SeedMedia(sizes); !s.ok()) return s;
     reference::CsConfig csc;
-    csc.rate_per_s = o.cs_rate_per_s;
-    csc.burst = o.cs_burst;
+    csc.per_address = o.limits.cs_address;
+    csc.per_mid = o.limits.cs_mid;
+    if (o.cs_rate_per_s) csc.per_address = {o.cs_rate_per_s, o.cs_burst ? o.cs_burst : o.cs_rate_per_s};
     if (!ms_base.empty()) {
       for (std::size_t i = 0; i < o.ads.size(); ++i) {
         const AdSpec& a = o.ads[i];

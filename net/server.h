@@ -25,6 +25,7 @@
 #include "reference/crypto/password.h"
 #include "reference/media/captcha.h"
 #include "reference/store/store.h"
+#include "reference/transport/ratelimit.h"
 #include "reference/transport/enc.h"
 
 namespace mcpsim::reference {
@@ -51,6 +52,28 @@ struct AdSpec {
   std::string click_url = "http://example.invalid/click/1";
 };
 
+// The abuse limits of `mcpsim serve` (PROTOCOL.md §6.8, LIM-23), defaults
+// from the role configs. `--limit NAME=VALUE` changes one (ApplyLimit).
+struct ServerLimits {
+  reference::RateSpec rat_address, rat_account;  // RATE-4
+  reference::BackoffSpec login_backoff;          // RATE-5
+  reference::RateSpec rap_address, reg_address;  // RATE-6
+  std::size_t rs_sessions = 0;                   // RATE-7
+  reference::RateSpec cs_address, cs_mid;        // RATE-8
+  std::size_t pending_work = 0;                  // LIM-23, per role
+  std::size_t workers = 2;                       // hashing threads
+  std::size_t tcp_conns = 2048, http_conns = 2048;  // per listener, idlest evicted (TCP-11)
+  std::size_t conns_per_address = 64;               // per listener, newest closed (TCP-11)
+  TimeUs http_header = 0, http_body = 0;            // HTTP-16 deadlines
+  TimeUs tcp_first_answer = 0;                      // TCP-10 deadline
+  ServerLimits();                                // the defaults
+};
+// Applies "NAME=VALUE" (names: DescribeLimits) or "off" (every rate limit and
+// the back-off off, for load tests). Clause NET-10 on a bad name or value.
+Status ApplyLimit(std::string_view text, ServerLimits& l);
+// One "  NAME=VALUE  meaning" line per limit, with the values of `l`.
+std::string DescribeLimits(const ServerLimits& l);
+
 struct ServerOptions {
   std::optional<ListenSpec> udp, udps, tcp, http, https;
   std::string cert_file, key_file;    // PEM, for https
@@ -69,7 +92,8 @@ struct ServerOptions {
   std::string min_version = "1.0.0", latest_version = "1.0.0", update_url;
   reference::PasswordCost password_cost;
   reference::CaptchaFormat captcha_format = reference::CaptchaFormat::kPngStored;
-  std::uint32_t cs_rate_per_s = 0, cs_burst = 0;
+  std::uint32_t cs_rate_per_s = 0, cs_burst = 0;  // config file cs: {rate_per_s, burst}
+  ServerLimits limits;
   std::vector<AdSpec> ads = {AdSpec{}};
   // TEST-ONLY hooks (`mcpsim serve --mutant`, conformance/mutants.h): adjust
   // a role's config before it is created, and decorate the routing front

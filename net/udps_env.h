@@ -59,6 +59,9 @@ class UdpsEnv final : public Env {
   Status StreamShutdownWrite(StreamId id) override { return inner_.StreamShutdownWrite(id); }
   void StreamReset(StreamId id) override { inner_.StreamReset(id); }
   Rng& Random() override { return inner_.Random(); }
+  void Offload(TimeUs cost, std::function<void()> work, std::function<void()> done) override {
+    inner_.Offload(cost, std::move(work), std::move(done));
+  }
 
  private:
   struct Peer {

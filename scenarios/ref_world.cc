@@ -118,13 +118,15 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     sg_backend_ = std::make_unique<reference::Backend>(*backend_);
     reference::SgConfig sgc;
     sgc.server.dedup_enabled = o_.server_dedup;
+    sgc.dummy_cost = o_.password_cost;  // SG-LOGIN-16: unknown accounts cost the same
     sg_ = std::make_unique<reference::SgRole>(sgc, *backend_, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
     if (live && o_.host_sg && !external_) sg_host_ = StartHost(name, *sg_, {1863, 1863, 8080});
   } else if (name == "cs") {
     reference::CsConfig csc;
     csc.catalog = ads_;
-    csc.rate_per_s = o_.cs_rate_per_s;
-    csc.burst = o_.cs_burst;
+    if (o_.cs_rate_per_s) {  // the scenario's CS-3 limit replaces the per-address default
+      csc.per_address = {o_.cs_rate_per_s, o_.cs_burst ? o_.cs_burst : o_.cs_rate_per_s};
+    }
     csc.server.dedup_enabled = o_.server_dedup;
     cs_ = std::make_unique<reference::CsRole>(csc, *cs_store_);
     if (live && o_.host_cs && !external_) StartHost(name, *cs_, {7000, std::nullopt, std::nullopt});

@@ -42,7 +42,7 @@ struct RefWorldOptions {
   std::vector<reference::AdEntry> ads;  // CS catalog (defaults to one banner)
   std::string min_version = "1.0.0", latest_version = "1.3.0";
   std::string client_version = "1.3.0";  // every client's McConfig::client_version
-  std::uint32_t cs_rate_per_s = 0, cs_burst = 0;  // CS-3 rate limit (0 = off)
+  std::uint32_t cs_rate_per_s = 0, cs_burst = 0;  // CS per-address limit (0 = RATE-8 default)
   // Which server roles are hosted. A role left out still has its node (same
   // names and addresses) but nothing listens there: requests to it fail.
   bool host_dp = true, host_rs = true, host_cs = true, host_ms = true, host_sg = true;

@@ -1,5 +1,7 @@
 #include "sim/node.h"
 
+#include <algorithm>
+
 #include "sim/world.h"
 
 namespace mcpsim::sim {
@@ -32,6 +34,31 @@ TimerId SimNode::StartTimer(TimeUs at, std::function<void()> fn) {
   t.End();
   timers_.insert(id);
   return id;
+}
+
+void SimNode::Offload(TimeUs cost, std::function<void()> work, std::function<void()> done) {
+  if (worker_free_at_.empty()) {
+    worker_free_at_.assign(std::max<std::uint32_t>(1, world_->options().offload_workers), 0);
+  }
+  auto w = std::min_element(worker_free_at_.begin(), worker_free_at_.end());
+  const TimeUs start = std::max(*w, Now());
+  const TimeUs end = start + std::max<TimeUs>(1, cost);
+  *w = end;
+  const std::uint64_t job = ++jobs_;
+  Trace& t = world_->trace_;
+  t.Begin(name_, "work_start");
+  t.Int("job", static_cast<std::int64_t>(job));
+  t.Int("worker", static_cast<std::int64_t>(w - worker_free_at_.begin()));
+  t.Int("done_at", end);
+  t.End();
+  StartTimer(end, [this, job, work = std::move(work), done = std::move(done)] {
+    if (work) work();
+    Trace& tr = world_->trace_;
+    tr.Begin(name_, "work_done");
+    tr.Int("job", static_cast<std::int64_t>(job));
+    tr.End();
+    if (done) done();
+  });
 }
 
 void SimNode::CancelTimer(TimerId id) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/env.h"
 #include "core/rng.h"
@@ -50,6 +51,10 @@ class SimNode final : public Env {
   void StreamReset(StreamId id) override;
 
   Rng& Random() override { return rng_; }
+  // WorldOptions::offload_workers virtual workers; jobs start in submission
+  // order on the earliest free worker (lowest index on ties) and complete
+  // `cost` later (at least 1 us), traced as "work_start"/"work_done".
+  void Offload(TimeUs cost, std::function<void()> work, std::function<void()> done) override;
 
   const std::string& name() const { return name_; }
   std::uint32_t ip() const { return ip_; }
@@ -75,6 +80,8 @@ class SimNode final : public Env {
   std::uint16_t udp_hint_ = 49152;
   std::uint16_t tcp_hint_ = 49152;
   std::uint64_t conn_count_ = 0;  // connections opened (names their rng streams)
+  std::vector<TimeUs> worker_free_at_;  // Offload: when each virtual worker is free
+  std::uint64_t jobs_ = 0;              // Offload: jobs submitted (trace ids)
   // Crash state: down between World::CrashNode and RestartNode; epoch counts
   // crashes (a datagram sent in an earlier epoch of either end is dropped).
   bool down_ = false;

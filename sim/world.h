@@ -79,6 +79,7 @@ struct WorldOptions {
   double buggify_fire = 0.05;       // firing probability of an enabled site
   std::uint64_t max_events = 50'000'000;  // per Run* call (SIM-1 beyond)
   bool capture_trace = false;       // keep trace lines in memory (Trace::lines)
+  std::uint32_t offload_workers = 2;  // per node, for Env::Offload (slow work)
 };
 
 // Network counters (all packets, all links).

@@ -37,9 +37,28 @@ bool Derive(std::string_view password, const unsigned char* salt, std::uint64_t 
 }  // namespace
 
 Result<std::string> HashPassword(std::string_view password, Rng& rng, PasswordCost cost) {
-  if (sodium_init() < 0) return Status::Error("STORE-3", "libsodium failed to initialise");
   unsigned char salt[kSaltBytes];
   rng.Fill(salt, sizeof salt);
+  return HashPasswordWithSalt(password, std::string_view(reinterpret_cast<const char*>(salt), sizeof salt),
+                              cost);
+}
+
+std::optional<PasswordCost> EncodedCost(std::string_view encoded) {
+  unsigned long long m = 0, t = 0;
+  int consumed = 0;
+  const std::string enc(encoded.substr(0, 64));
+  if (std::sscanf(enc.c_str(), "$argon2id$v=19$m=%llu,t=%llu,p=1$%n", &m, &t, &consumed) != 2 ||
+      consumed == 0) {
+    return std::nullopt;
+  }
+  return PasswordCost{t, m};
+}
+
+Result<std::string> HashPasswordWithSalt(std::string_view password, std::string_view salt_bytes,
+                                         PasswordCost cost) {
+  if (sodium_init() < 0) return Status::Error("STORE-3", "libsodium failed to initialise");
+  if (salt_bytes.size() != kSaltBytes) return Status::Error("STORE-3", "argon2id salt must be 16 bytes");
+  const auto* salt = reinterpret_cast<const unsigned char*>(salt_bytes.data());
   unsigned char hash[kHashBytes];
   if (!Derive(password, salt, cost.passes, cost.memory_kib, hash)) {
     return Status::Error("STORE-3", "argon2id hashing failed (cost too high or too low)");
@@ -48,7 +67,7 @@ Result<std::string> HashPassword(std::string_view password, Rng& rng, PasswordCo
   std::snprintf(head, sizeof head, "$argon2id$v=19$m=%llu,t=%llu,p=1$",
                 static_cast<unsigned long long>(cost.memory_kib),
                 static_cast<unsigned long long>(cost.passes));
-  return std::string(head) + B64(salt, sizeof salt) + "$" + B64(hash, sizeof hash);
+  return std::string(head) + B64(salt, kSaltBytes) + "$" + B64(hash, sizeof hash);
 }
 
 bool VerifyPassword(std::string_view password, std::string_view encoded) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,11 @@ struct PasswordCost {
 
 // Hashes `password` with a 16-byte salt drawn from `rng`.
 Result<std::string> HashPassword(std::string_view password, Rng& rng, PasswordCost cost = {});
+// The same with the salt given (REQUIRES: 16 bytes; anything else fails).
+Result<std::string> HashPasswordWithSalt(std::string_view password, std::string_view salt,
+                                         PasswordCost cost = {});
+// The cost parameters encoded in a PHC string, if it is one of ours.
+std::optional<PasswordCost> EncodedCost(std::string_view encoded);
 
 // true iff `password` matches `encoded` (constant-time comparison of the hash).
 // A malformed `encoded` string never matches.

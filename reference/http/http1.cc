@@ -16,7 +16,9 @@ const char* Reason(int status) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 411: return "Length Required";
-    case 413: return "Payload Too Large";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 431: return "Request Header Fields Too Large";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
@@ -76,6 +78,12 @@ Status StartLine(std::string_view line, HttpResponse& m) {
 }
 
 }  // namespace
+
+int ErrorStatus(const Status& e) {
+  if (e.clause() == "HTTP-13") return 413;
+  if (e.clause() == "HTTP-15") return 431;
+  return 400;
+}
 
 std::string SerializeRequest(const HttpRequest& req, std::string_view host) {
   std::string out = req.method + " " + req.target + " HTTP/1.1\r\nHost: " + std::string(host) +
@@ -162,16 +170,17 @@ template <typename Message>
 Status Parser<Message>::ParseHead() {
   const auto end = buf_.find("\r\n\r\n");
   if (end == std::string::npos) {
-    if (buf_.size() > kMaxHeaderBytes) return Bad("header block too large", kMaxHeaderBytes);
+    if (buf_.size() > kMaxHeaderBytes) return Status::Error("HTTP-15", "header block too large", kMaxHeaderBytes);
     return {};
   }
-  if (end + 4 > kMaxHeaderBytes) return Bad("header block too large", kMaxHeaderBytes);
+  if (end + 4 > kMaxHeaderBytes) return Status::Error("HTTP-15", "header block too large", kMaxHeaderBytes);
   msg_ = Message{};
   std::string_view head(buf_.data(), end);
   const auto eol = head.find("\r\n");
   if (Status s = StartLine(head.substr(0, eol), msg_); !s.ok()) return s;
   std::size_t pos = eol == std::string_view::npos ? head.size() : eol + 2;
   body_len_ = 0;
+  bool have_length = false;
   while (pos < head.size()) {
     auto next = head.find("\r\n", pos);
     if (next == std::string_view::npos) next = head.size();
@@ -182,12 +191,27 @@ Status Parser<Message>::ParseHead() {
     const std::string value(Trim(line.substr(colon + 1)));
     if (name == "transfer-encoding") return Bad("Transfer-Encoding is not supported", pos);
     if (name == "content-length") {
-      if (value.empty() || value.size() > 9 ||
+      if (value.empty() ||
           !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return Bad("bad Content-Length", pos);
       }
-      body_len_ = std::stoul(value);
-      if (body_len_ > max_body_) return Bad("body larger than the limit", pos);
+      // Any number of digits: a length over the limit is 413, not 400.
+      std::size_t len = 0;
+      bool huge = false;
+      for (char c : value) {
+        if (len > max_body_) {
+          huge = true;
+          break;
+        }
+        len = len * 10 + static_cast<std::size_t>(c - '0');
+      }
+      // RFC 9112 §6.3: differing Content-Length fields are unrecoverable.
+      if (have_length && (huge || len != body_len_)) {
+        return Status::Error("HTTP-14", "conflicting Content-Length headers", pos);
+      }
+      have_length = true;
+      body_len_ = len;
+      if (huge || body_len_ > max_body_) return Status::Error("HTTP-13", "body larger than the limit", pos);
     }
     msg_.headers[name] = value;
     pos = next + 2;

@@ -4,10 +4,13 @@
 //
 // Supported: request/status line, headers (names lower-cased, values
 // trimmed), bodies framed by Content-Length (absent = empty; none after HEAD
-// and for 1xx/204/304, RFC 9112 §6.3). Refused with an
-// error value: Transfer-Encoding (chunked), header block > 8 KiB, body larger
-// than the configured limit, malformed lines. One message at a time;
-// pipelined bytes after a message stay buffered for the next.
+// and for 1xx/204/304, RFC 9112 §6.3). Refused with an error value whose
+// clause says which answer fits (ErrorStatus): a header block > 8 KiB
+// (HTTP-15, 431), a Content-Length over the configured limit (HTTP-13, 413,
+// known from the header alone: the body is never buffered), Content-Length
+// fields that differ (HTTP-14, 400), Transfer-Encoding and malformed lines
+// (HTTP-1, 400). One message at a time; pipelined bytes after a message stay
+// buffered for the next.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +24,10 @@
 namespace mcpsim::reference::http {
 
 inline constexpr std::size_t kMaxHeaderBytes = 8192;
+
+// The HTTP status answering a parser error: 413 (HTTP-13), 431 (HTTP-15),
+// else 400.
+int ErrorStatus(const Status& parse_error);
 
 // Serializes a request (adds Host and Content-Length; Connection: close).
 std::string SerializeRequest(const HttpRequest& req, std::string_view host);
@@ -48,6 +55,8 @@ class Parser {
   std::optional<Message> Next();
   // True while a message has started but is not complete.
   bool Partial() const { return !buf_.empty(); }
+  // True once the head (start line and headers) of the current message is in.
+  bool HeadDone() const { return head_done_; }
   // Responses only: the request being answered was HEAD, so the response has
   // no body whatever its Content-Length (RFC 9110 §9.3.2, RFC 9112 §6.3).
   // Bytes after its header block stay buffered (Buffered()).

@@ -7,8 +7,8 @@
 namespace mcpsim::reference {
 
 CsRole::CsRole(CsConfig config, Store& store, std::string name)
-    : config_(std::move(config)), store_(store), name_(std::move(name)),
-      server_(*this, config_.server) {}
+    : config_(std::move(config)), by_address_(config_.per_address), by_mid_(config_.per_mid),
+      store_(store), name_(std::move(name)), server_(*this, config_.server) {}
 
 void CsRole::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
   server_.OnDatagram(now, from, bytes, out_);
@@ -19,29 +19,15 @@ void CsRole::Drain(std::vector<Output>& out) {
   out_.clear();
 }
 
-bool CsRole::Admit(TimeUs now, const Endpoint& from) {
-  if (config_.rate_per_s == 0) return true;
-  auto [it, fresh] = buckets_.try_emplace(from);
-  Bucket& b = it->second;
-  if (fresh) {
-    b.tokens = config_.burst;
-    b.at = now;
-  }
-  // Integer-microsecond refill keeps the arithmetic deterministic.
-  b.tokens = std::min<double>(config_.burst,
-                              b.tokens + static_cast<double>(now - b.at) * config_.rate_per_s / 1e6);
-  b.at = now;
-  if (b.tokens < 1) return false;
-  b.tokens -= 1;
-  return true;
+bool CsRole::Admit(const RequestContext& ctx, const std::string& mid) {
+  if (by_address_.Take(ctx.now, AddressKey(ctx.source)) && by_mid_.Take(ctx.now, mid)) return true;
+  ++rate_limited_;
+  return false;
 }
 
 void CsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
   if (cmd.word() == "RUP") return HandleUpload(ctx, cmd, reply);
-  if (cmd.word() == "RAD") {
-    if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
-    return Ad(cmd, reply);
-  }
+  if (cmd.word() == "RAD") return Ad(ctx, cmd, reply);
   if (IsServerOnlyWord(cmd.word())) return reply.Fail(StatusCode::kNotAllowed);  // WIRE-21
   reply.Fail(StatusCode::kUnknownCommand);
 }
@@ -56,7 +42,7 @@ void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cm
   if (!IsHex32(u.mid) || !IsEventKind(u.kind) || !t) return reply.Fail(StatusCode::kBadParam);
   u.data = cmd.DecodeParam(3);
   if (u.data.size() > 1000) return reply.Fail(StatusCode::kTextTooLong);
-  if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
+  if (!Admit(ctx, u.mid)) return reply.Fail(StatusCode::kRateLimited);
   u.timestamp_ms = *t;
   u.received_ms = ctx.now / kMillis;
   // CS-1: recorded once even if the answer cache was lost. (The TEST-ONLY
@@ -67,10 +53,11 @@ void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cm
   reply.Ok();
 }
 
-void CsRole::Ad(const wire::CommandView& cmd, Reply& reply) {
+void CsRole::Ad(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
   if (cmd.param_count() != 2) return reply.Fail(StatusCode::kBadParamCount);
   const std::string mid = cmd.DecodeParam(0), slot = cmd.DecodeParam(1);
   if (!IsHex32(mid) || !IsPlatform(slot)) return reply.Fail(StatusCode::kBadParam);
+  if (!Admit(ctx, mid)) return reply.Fail(StatusCode::kRateLimited);
   std::vector<const AdEntry*> ads;
   for (const AdEntry& a : config_.catalog) {
     if (a.slot == slot) ads.push_back(&a);

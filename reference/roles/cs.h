@@ -10,6 +10,7 @@
 
 #include "reference/roles/role.h"
 #include "reference/store/store.h"
+#include "reference/transport/ratelimit.h"
 #include "reference/transport/server.h"
 
 namespace mcpsim::reference {
@@ -24,9 +25,10 @@ struct AdEntry {
 
 struct CsConfig {
   std::vector<AdEntry> catalog;  // per slot, served round-robin in this order (CS-5)
-  // CS-3 rate limit per source endpoint: token bucket (0 = unlimited).
-  std::uint32_t rate_per_s = 0;
-  std::uint32_t burst = 0;
+  // RATE-8 (CS-3): RUP and RAD per source address and per MID; RateSpec{}
+  // (off) disables a limit.
+  RateSpec per_address{50, 200};
+  RateSpec per_mid{20, 100};
   ServerConfig server;
 };
 
@@ -39,6 +41,9 @@ class CsRole final : public Role, private CommandHandler {
   void OnTimer(TimeUs now) override { server_.Expire(now); }
   TimeUs NextDeadline() const override { return server_.NextDeadline(); }
   void Drain(std::vector<Output>& out) override;
+  void OnHttp(TimeUs, std::uint64_t exchange, const HttpRequest&) override {
+    out_.push_back(NoHttpBinding(exchange));  // ARCH-1: CS is UDP only
+  }
   // Group commit: the AUP answers of a failed batch are forgotten (Role).
   void BeginBatch(TimeUs) override { server_.BeginBatch(); }
   void EndBatch(TimeUs, bool committed) override { server_.EndBatch(committed); }
@@ -51,21 +56,22 @@ class CsRole final : public Role, private CommandHandler {
   void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd,
                      Reply& reply) override;
   void HandleUpload(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply);
-  void Ad(const wire::CommandView& cmd, Reply& reply);
-  bool Admit(TimeUs now, const Endpoint& from);
+  void Ad(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply);
+  // RATE-8: the address's bucket, then (valid MIDs only) the MID's.
+  bool Admit(const RequestContext& ctx, const std::string& mid);
 
-  struct Bucket {
-    double tokens = 0;
-    TimeUs at = 0;
-  };
   CsConfig config_;
+  RateLimiter by_address_, by_mid_;
   Store& store_;
   std::string name_;
   CommandServer server_;
   std::vector<Output> out_;
   std::map<std::string, std::size_t> next_ad_;  // slot -> round-robin counter
-  std::map<Endpoint, Bucket> buckets_;
   std::uint64_t uploads_ = 0;
+  std::uint64_t rate_limited_ = 0;
+
+ public:
+  std::uint64_t rate_limited() const { return rate_limited_; }
 };
 
 }  // namespace mcpsim::reference

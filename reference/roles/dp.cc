@@ -1,5 +1,7 @@
 #include "reference/roles/dp.h"
 
+#include <iterator>
+
 #include "core/hash.h"
 #include "reference/http/http1.h"
 #include "reference/roles/validate.h"
@@ -16,7 +18,16 @@ void DpRole::SetAvailable(std::size_t i, bool available) {
   if (i < config_.gateways.size()) config_.gateways[i].available = available;
 }
 
-HttpResponse DpRole::OnHttp(TimeUs now, const HttpRequest& req) {
+void DpRole::OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) {
+  out_.push_back(HttpAnswer(exchange, Answer(now, req)));
+}
+
+void DpRole::Drain(std::vector<Output>& out) {
+  std::move(out_.begin(), out_.end(), std::back_inserter(out));
+  out_.clear();
+}
+
+HttpResponse DpRole::Answer(TimeUs now, const HttpRequest& req) {
   HttpResponse resp;
   resp.headers["connection"] = "close";  // HTTP-11
   if (http::TargetPath(req.target) != "/mcp") {

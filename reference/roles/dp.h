@@ -36,8 +36,8 @@ class DpRole final : public Role, private CommandHandler {
  public:
   explicit DpRole(DpConfig config, std::string name = "dp");
 
-  HttpResponse OnHttp(TimeUs now, const HttpRequest& req) override;
-  void Drain(std::vector<Output>&) override {}
+  void OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) override;
+  void Drain(std::vector<Output>& out) override;
   std::string_view name() const override { return name_; }
 
   // Marks gateway i (un)available, e.g. from an operator or a health check.
@@ -47,12 +47,14 @@ class DpRole final : public Role, private CommandHandler {
  private:
   void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd,
                      Reply& reply) override;
+  HttpResponse Answer(TimeUs now, const HttpRequest& req);
 
   DpConfig config_;
   std::array<std::uint16_t, 3> min_{}, latest_{};
   std::string name_;
   CommandServer server_;
   std::uint64_t requests_ = 0;
+  std::vector<Output> out_;
 };
 
 }  // namespace mcpsim::reference

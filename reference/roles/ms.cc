@@ -1,5 +1,7 @@
 #include "reference/roles/ms.h"
 
+#include <iterator>
+
 #include "reference/http/http1.h"
 #include "reference/roles/validate.h"
 
@@ -7,7 +9,16 @@ namespace mcpsim::reference {
 
 MsRole::MsRole(Store& store, std::string name) : store_(store), name_(std::move(name)) {}
 
-HttpResponse MsRole::OnHttp(TimeUs, const HttpRequest& req) {
+void MsRole::OnHttp(TimeUs, std::uint64_t exchange, const HttpRequest& req) {
+  out_.push_back(HttpAnswer(exchange, Answer(req)));
+}
+
+void MsRole::Drain(std::vector<Output>& out) {
+  std::move(out_.begin(), out_.end(), std::back_inserter(out));
+  out_.clear();
+}
+
+HttpResponse MsRole::Answer(const HttpRequest& req) {
   HttpResponse resp;
   resp.headers["connection"] = "close";
   const std::string_view path = http::TargetPath(req.target);

@@ -14,8 +14,8 @@ class MsRole final : public Role {
   // `store` is not owned and must outlive the role.
   explicit MsRole(Store& store, std::string name = "ms");
 
-  HttpResponse OnHttp(TimeUs now, const HttpRequest& req) override;
-  void Drain(std::vector<Output>&) override {}
+  void OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) override;
+  void Drain(std::vector<Output>& out) override;
   std::string_view name() const override { return name_; }
   std::uint64_t served() const { return served_; }
 
@@ -23,6 +23,8 @@ class MsRole final : public Role {
   Store& store_;
   std::string name_;
   std::uint64_t served_ = 0;
+  std::vector<Output> out_;
+  HttpResponse Answer(const HttpRequest& req);
 };
 
 }  // namespace mcpsim::reference

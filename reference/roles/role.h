@@ -3,7 +3,9 @@
 //
 //   role.OnDatagram(now, from, bytes);       // a UDP datagram arrived
 //   role.OnStreamData(now, conn, bytes);     // TCP bytes arrived (any split)
-//   role.OnHttp(now, request) -> response;   // one HTTP exchange
+//   role.OnHttp(now, exchange, request);     // one HTTP exchange (answered by
+//                                            //   an Output::kHttpResponse)
+//   role.OnWorkDone(now, id, result);        // slow work it asked for is done
 //   role.OnTimer(now);                       // now >= role.NextDeadline()
 //   role.Drain(outputs);                     // take what to send
 //
@@ -11,16 +13,35 @@
 // unseeded randomness; `now` is the only time it knows and every random bit
 // comes from the Rng it was constructed with. Inputs are processed to
 // completion before the call returns; outputs accumulate until Drain().
+//
+// Slow work (Argon2id hashing and verification) never runs inside an input:
+// the role emits Output::kWork (a pure job, reference/crypto/work.h) and
+// carries on; the host runs it off the event loop (net/: a worker thread;
+// sim/: Env::Offload after a modelled virtual cost, FIFO) and feeds the result
+// back through OnWorkDone. Whatever depends on the result — an MCP answer, the
+// rest of the datagram it came in (WIRE-17), an HTTP response — waits; every
+// other input keeps being served meanwhile.
+//
+// HTTP answers are outputs too (Output::kHttpResponse keyed by the exchange
+// id the host passed to OnHttp), so an answer can wait for work. Contract for
+// hosts and roles:
+//   - a role answers every exchange exactly once, now or later;
+//   - a host ignores an answer to an exchange it has already closed (the peer
+//     went away), and a role need not be told;
+//   - a host runs every kWork it drains exactly once and calls OnWorkDone
+//     with the job's id, on the role's thread, never from inside Drain.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/env.h"
+#include "reference/crypto/work.h"
 
 namespace mcpsim::reference {
 
@@ -45,20 +66,25 @@ struct HttpResponse {
   std::optional<std::size_t> head_length;
 };
 
-// Something a role wants sent.
+// Something a role wants sent (or done).
 struct Output {
   enum class Kind : std::uint8_t {
-    kDatagram,     // UDP datagram `bytes` to `to` (from the role's bound port)
-    kStream,       // bytes on the established stream `conn`
-    kCloseStream,  // close stream `conn` after the queued bytes
-    kHttp,         // client: send `http` to `to`; the answer comes back via
-                   // OnHttpResponse(now, conn, ...) with this `conn` as the id
+    kDatagram,      // UDP datagram `bytes` to `to` (from the role's bound port)
+    kStream,        // bytes on the established stream `conn`
+    kCloseStream,   // close stream `conn` after the queued bytes
+    kHttp,          // client: send `request` to `to`; the answer comes back via
+                    // OnHttpResponse(now, conn, ...) with this `conn` as the id
+    kHttpResponse,  // server: `response` answers exchange `conn` (OnHttp)
+    kWork,          // run `work` off the event loop; the result comes back via
+                    // OnWorkDone(now, conn, ...) with this `conn` as the id
   };
   Kind kind = Kind::kDatagram;
   Endpoint to;
   std::uint64_t conn = 0;
   std::string bytes;
-  HttpRequest request;  // for kHttp
+  HttpRequest request;    // for kHttp
+  HttpResponse response;  // for kHttpResponse
+  std::shared_ptr<const Work> work;  // for kWork (immutable; may cross threads)
 };
 
 class Role {
@@ -84,13 +110,15 @@ class Role {
   virtual void OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpResponse& resp) {
     (void)now, (void)id, (void)ok, (void)resp;
   }
-  // One HTTP exchange; roles without an HTTP binding answer 404.
-  virtual HttpResponse OnHttp(TimeUs now, const HttpRequest& req) {
-    (void)now, (void)req;
-    HttpResponse r;
-    r.status = 404;
-    r.body = "no HTTP binding on this role\n";
-    return r;
+  // One HTTP exchange, `exchange` being an id the host chose (unique among
+  // its open exchanges). The role MUST answer it with exactly one
+  // Output::kHttpResponse whose conn is `exchange`, now or after work it
+  // waits for; roles without an HTTP binding answer 404 at once
+  // (NoHttpBinding).
+  virtual void OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) = 0;
+  // The job of an Output::kWork with id `id` finished with `result`.
+  virtual void OnWorkDone(TimeUs now, std::uint64_t id, const WorkResult& result) {
+    (void)now, (void)id, (void)result;
   }
   // Called when now >= NextDeadline().
   virtual void OnTimer(TimeUs now) { (void)now; }
@@ -108,12 +136,31 @@ class Role {
   // commit failed and the batch's writes were rolled back; the host discards
   // every output produced since BeginBatch, and the role MUST forget any
   // answer it cached since then (duplicate suppression), so that resends
-  // execute again instead of replaying an answer whose write was lost.
+  // execute again instead of replaying an answer whose write was lost, and
+  // MUST forget every request it parked waiting for work asked for since then
+  // (those kWork outputs are discarded too, so they never complete).
   virtual void BeginBatch(TimeUs now) { (void)now; }
   virtual void EndBatch(TimeUs now, bool committed) { (void)now, (void)committed; }
 
   // A short name for logs and traces ("dp", "sg-1", "mc-17").
   virtual std::string_view name() const = 0;
 };
+
+// The kHttpResponse output answering `exchange` with `resp`.
+inline Output HttpAnswer(std::uint64_t exchange, HttpResponse resp) {
+  Output o;
+  o.kind = Output::Kind::kHttpResponse;
+  o.conn = exchange;
+  o.response = std::move(resp);
+  return o;
+}
+
+// The answer of a role without an HTTP binding: 404.
+inline Output NoHttpBinding(std::uint64_t exchange) {
+  HttpResponse r;
+  r.status = 404;
+  r.body = "no HTTP binding on this role\n";
+  return HttpAnswer(exchange, std::move(r));
+}
 
 }  // namespace mcpsim::reference

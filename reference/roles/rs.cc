@@ -28,7 +28,8 @@ bool SameIgnoringAsciiCase(std::string_view a, std::string_view b) {
 
 RsRole::RsRole(RsConfig config, Store& store, Rng rng, std::string name)
     : config_(config), store_(store), rng_(rng), name_(std::move(name)),
-      server_(*this, config.server) {}
+      server_(*this, config.server), rap_limit_(config.rap_per_address),
+      reg_limit_(config.reg_per_address) {}
 
 RsRole::Session* RsRole::Find(const RequestContext& ctx) {
   std::string id;
@@ -37,7 +38,7 @@ RsRole::Session* RsRole::Find(const RequestContext& ctx) {
     if (c == by_conn_.end()) return nullptr;
     id = c->second;
   } else {
-    id = ctx.session.empty() ? http_created_ : ctx.session;
+    id = ctx.http_session();
   }
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : &it->second;
@@ -45,18 +46,25 @@ RsRole::Session* RsRole::Find(const RequestContext& ctx) {
 
 RsRole::Session& RsRole::Create(const RequestContext& ctx) {
   const bool tcp = ctx.via == Via::kTcp;
+  // RATE-7: the table is bounded; the oldest session goes first.
+  while (sessions_.size() >= std::max<std::size_t>(1, config_.max_sessions) && !by_age_.empty()) {
+    ++stats_.sessions_evicted;
+    Close(std::string(by_age_.begin()->second));
+  }
   std::string id = Hex32(rng_);  // RS-1: 128 random bits
   auto [it, inserted] = sessions_.try_emplace(
       id, tcp ? PushTransport::kTcp : PushTransport::kHttp, config_.retry);
   (void)inserted;
   Session& s = it->second;
   s.id = id;
+  s.seq = next_seq_++;
+  by_age_[s.seq] = id;
   if (tcp) {
     s.conn = ctx.peer.conn;
     s.peer = conn_peer_[ctx.peer.conn];
     by_conn_[s.conn] = id;
   } else {
-    http_created_ = id;
+    ctx.issued_session = id;  // HTTP-7: the response's SessionID header
   }
   ++stats_.sessions_created;
   return s;
@@ -66,6 +74,7 @@ void RsRole::Close(const std::string& id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   if (it->second.conn != 0) by_conn_.erase(it->second.conn);
+  by_age_.erase(it->second.seq);
   sessions_.erase(it);
 }
 
@@ -85,6 +94,10 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   if (!s && ctx.via == Via::kHttp && !ctx.session.empty()) {
     return reply.Fail(StatusCode::kUnknownSession);  // SessionID names no session
   }
+  if (!rap_limit_.Take(ctx.now, AddressKey(ctx.source))) {  // RATE-6: no session, no captcha
+    ++stats_.rate_limited;
+    return reply.Fail(StatusCode::kRateLimited);
+  }
   if (!s) s = &Create(ctx);
   s->last_active = ctx.now;
   // RS-2: a new captcha replaces the previous one and its pending chunks.
@@ -95,7 +108,7 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   s->captcha_live = true;
   s->captcha_expires = ctx.now + config_.captcha_ttl;
   ++stats_.captchas;
-  if (config_.test_disclose_captcha && ctx.via == Via::kHttp) http_captcha_ = c.text;  // TEST-1
+  if (config_.test_disclose_captcha && ctx.via == Via::kHttp) ctx.test_captcha = c.text;  // TEST-1
   const std::size_t total = c.png.size();
   for (std::size_t off = 0; off < total; off += 1024) {  // RS-4, LIM-9
     const std::uint32_t trid = s->push.NextTrid();
@@ -115,6 +128,12 @@ void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   Session* s = Find(ctx);
   if (!s) return reply.Fail(StatusCode::kUnknownSession);  // RS-13
   s->last_active = ctx.now;
+  if (!reg_limit_.Take(ctx.now, AddressKey(ctx.source))) {  // RATE-6: the captcha stays
+    ++stats_.rate_limited;
+    return reply.Fail(StatusCode::kRateLimited);
+  }
+  // LIM-23 / RATE-10: no room to wait for the hash; the captcha stays.
+  if (!reply.can_defer()) return reply.Fail(reply.busy_status());
   const auto captcha_id = ParseDec(cmd.raw_param(0));
   if (!captcha_id) return reply.Fail(StatusCode::kBadParam);
   if (!s->captcha_live || *captcha_id != s->captcha_id || ctx.now >= s->captcha_expires) {
@@ -134,9 +153,31 @@ void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   if (!IsPassword(password)) return reply.Fail(StatusCode::kBadPassword);
   if (a.nickname.empty()) a.nickname = a.name.substr(0, a.name.find('@'));
   if (!IsNickname(a.nickname)) return reply.Fail(StatusCode::kBadParam);
-  auto hash = HashPassword(password, rng_, config_.password_cost);
-  if (!hash.ok()) return reply.Fail(StatusCode::kInternal);
-  a.password_hash = std::move(*hash);
+  auto existing = store_.GetAccount(a.name);
+  if (!existing.ok()) return reply.Fail(StatusCode::kStorage);
+  if (existing->has_value()) {  // 205 without hashing; CreateAccount re-checks
+    ++stats_.duplicate_accounts;
+    return reply.Fail(StatusCode::kAccountExists);
+  }
+  // RS-10: the Argon2id hash is work for the host (role.h); ResumeRequest
+  // creates the account with it. The salt comes from the RS's random source.
+  Work w;
+  w.kind = Work::Kind::kHashPassword;
+  w.password = password;
+  w.salt.resize(16);
+  rng_.Fill(w.salt.data(), w.salt.size());
+  w.cost = config_.password_cost;
+  reply.Defer(std::move(w));
+}
+
+void RsRole::ResumeRequest(const RequestContext& ctx, const wire::CommandView& cmd,
+                           const WorkResult& result, Reply& reply) {
+  if (cmd.word() != "REG" || !result.ok) return reply.Fail(StatusCode::kInternal);
+  Account a;
+  a.name = cmd.DecodeParam(2);
+  a.nickname = cmd.DecodeParam(4);
+  if (a.nickname.empty()) a.nickname = a.name.substr(0, a.name.find('@'));
+  a.password_hash = result.encoded;
   a.profile_version = 1;
   a.list_version = 1;
   a.created_ms = ctx.now / kMillis;
@@ -148,7 +189,9 @@ void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   }
   ++stats_.accounts_created;
   reply.Ok({a.name});
-  Close(s->id);  // RS-11: the registration session ends with AEG
+  // RS-11: the registration session ends with AEG (if it still exists: it
+  // may have idled out or been evicted while the hash was computed).
+  if (Session* s = Find(ctx)) Close(s->id);
 }
 
 void RsRole::HandleAnswer(const RequestContext& ctx, const wire::CommandView& cmd) {
@@ -165,7 +208,7 @@ void RsRole::HandleAnswer(const RequestContext& ctx, const wire::CommandView& cm
 }
 
 void RsRole::AppendHttpPushes(TimeUs, const std::string& session, std::string& body) {
-  auto it = sessions_.find(session.empty() ? http_created_ : session);
+  auto it = sessions_.find(session);
   if (it == sessions_.end()) return;
   std::vector<PushChannel::Entry> gave_up;
   it->second.push.AppendHttp(body, gave_up);
@@ -200,25 +243,26 @@ void RsRole::OnStreamClosed(TimeUs, std::uint64_t conn) {
   conn_peer_.erase(conn);
 }
 
-HttpResponse RsRole::OnHttp(TimeUs now, const HttpRequest& req) {
+void RsRole::OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) {
   HttpResponse resp;
   if (req.target != "/mcp") {
     resp.status = 404;
-    return resp;
+    return out_.push_back(HttpAnswer(exchange, std::move(resp)));
   }
   if (req.method != "POST") {
     resp.status = 405;
     resp.headers["allow"] = "POST";
-    return resp;
+    return out_.push_back(HttpAnswer(exchange, std::move(resp)));
   }
-  http_created_.clear();
-  http_captcha_.clear();
-  resp = server_.OnHttpBody(now, req);
-  if (!http_created_.empty()) resp.headers["sessionid"] = http_created_;  // HTTP-7
-  if (!http_captcha_.empty()) resp.headers["x-mcp-test-captcha"] = http_captcha_;  // TEST-1
-  http_created_.clear();
-  http_captcha_.clear();
-  return resp;
+  server_.OnHttpBody(now, exchange, req, out_);  // HTTP-7: SessionID set by Create
+}
+
+void RsRole::OnWorkDone(TimeUs now, std::uint64_t id, const WorkResult& result) {
+  server_.OnWorkDone(now, id, result, out_);
+  // A resumed TCP connection may have run a RAP (RBIN pushes to send).
+  for (auto& [sid, s] : sessions_) {
+    if (s.conn != 0) FlushTcp(now, s);
+  }
 }
 
 void RsRole::OnTimer(TimeUs now) {

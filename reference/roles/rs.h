@@ -16,6 +16,7 @@
 #include "reference/roles/role.h"
 #include "reference/store/store.h"
 #include "reference/transport/push.h"
+#include "reference/transport/ratelimit.h"
 #include "reference/transport/server.h"
 
 namespace mcpsim::reference {
@@ -28,6 +29,11 @@ struct RsConfig {
   TimeUs session_idle = 300 * kSeconds;      // TIMER-10
   RetryPolicy retry;
   ServerConfig server;
+  // §6.8: RAP and REG per source address (RATE-6), the session table bound
+  // (RATE-7). RateSpec{} (off) disables a limit.
+  RateSpec rap_per_address{5, 40};
+  RateSpec reg_per_address{5, 40};
+  std::size_t max_sessions = 1024;
   // TEST-ONLY defect switch (mcpsim serve --mutant): false lets a captcha be
   // used again after a REG (violates RS-7). Never false when conforming.
   bool captcha_single_use = true;
@@ -40,6 +46,7 @@ struct RsConfig {
 struct RsStats {
   std::uint64_t sessions_created = 0, captchas = 0, chunks_acked = 0, accounts_created = 0;
   std::uint64_t wrong_captcha = 0, duplicate_accounts = 0;
+  std::uint64_t rate_limited = 0, sessions_evicted = 0;  // RATE-6, RATE-7
 };
 
 class RsRole final : public Role, private CommandHandler {
@@ -51,7 +58,8 @@ class RsRole final : public Role, private CommandHandler {
   void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override;
   void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) override;
   void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
-  HttpResponse OnHttp(TimeUs now, const HttpRequest& req) override;
+  void OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) override;
+  void OnWorkDone(TimeUs now, std::uint64_t id, const WorkResult& result) override;
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
@@ -61,6 +69,7 @@ class RsRole final : public Role, private CommandHandler {
   const ServerStats& server_stats() const { return server_.stats(); }
   // The text of the live captcha of a session (for white-box tests only).
   std::string CaptchaTextForTest(const std::string& session_id) const;
+  std::size_t session_count() const { return sessions_.size(); }
 
  private:
   struct Session {
@@ -72,11 +81,14 @@ class RsRole final : public Role, private CommandHandler {
     TimeUs captcha_expires = 0;
     bool captcha_live = false;
     TimeUs last_active = 0;
+    std::uint64_t seq = 0;  // creation order (RATE-7)
     PushChannel push;
     Session(PushTransport t, RetryPolicy p) : push(t, p) {}
   };
 
   void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) override;
+  void ResumeRequest(const RequestContext& ctx, const wire::CommandView& cmd,
+                     const WorkResult& result, Reply& reply) override;
   void HandleAnswer(const RequestContext& ctx, const wire::CommandView& cmd) override;
   void AppendHttpPushes(TimeUs now, const std::string& session, std::string& body) override;
 
@@ -94,9 +106,10 @@ class RsRole final : public Role, private CommandHandler {
   CommandServer server_;
   std::map<std::string, Session> sessions_;       // by session id
   std::map<std::uint64_t, std::string> by_conn_;  // TCP conn -> session id
+  std::map<std::uint64_t, std::string> by_age_;   // creation seq -> session id (RATE-7)
+  std::uint64_t next_seq_ = 1;
+  RateLimiter rap_limit_, reg_limit_;
   std::map<std::uint64_t, Endpoint> conn_peer_;
-  std::string http_created_;  // session created by the current HTTP request
-  std::string http_captcha_;  // TEST-1: captcha text of a RAP in the current HTTP request
   std::uint32_t next_captcha_id_ = 1;
   std::vector<Output> out_;
   RsStats stats_;

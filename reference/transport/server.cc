@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/hash.h"
+#include "reference/transport/ratelimit.h"
 
 namespace mcpsim::reference {
 
@@ -102,18 +103,49 @@ CommandServer::CommandServer(CommandHandler& handler, ServerConfig config)
     : handler_(handler), config_(config), dedup_(config.dedup) {}
 
 std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::CommandView& cmd,
-                                     bool cacheable, const wire::Limits& limits) {
+                                     bool cacheable, const wire::Limits& limits,
+                                     std::shared_ptr<const Work>* work, const WorkResult* resumed) {
   cacheable = cacheable && config_.dedup_enabled &&
               (config_.dedup_skip_word.empty() || cmd.word() != config_.dedup_skip_word);
   const std::string_view key_word = config_.dedup_key_word ? cmd.word() : std::string_view();
-  if (cacheable) {
+  if (cacheable && !resumed) {
     if (const auto cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), key_word)) {
       ++stats_.duplicates_replayed;
       return std::string(*cached);  // TIMER-5: byte-for-byte, never executed again
     }
+    if (!in_flight_.empty() && in_flight_.count(Key{ctx.peer, cmd.trid(), std::string(cmd.word())})) {
+      ++stats_.inflight_dropped;
+      return {};  // TIMER-7: a duplicate of a request still being executed
+    }
   }
   Reply reply(cmd.word(), cmd.trid(), limits);
-  handler_.HandleRequest(ctx, cmd, reply);
+  if (work != nullptr) {
+    auto mine = parked_by_address_.find(AddressKey(ctx.source));
+    const std::size_t from_here = mine == parked_by_address_.end() ? 0 : mine->second;
+    if (jobs_.size() >= config_.max_parked) {
+      reply.set_can_defer(false, StatusCode::kUnavailable);  // LIM-23
+    } else if (config_.max_parked_per_address && from_here >= config_.max_parked_per_address) {
+      reply.set_can_defer(false, StatusCode::kRateLimited);  // RATE-10
+    } else {
+      reply.set_can_defer(true);
+    }
+  }
+  if (resumed) {
+    handler_.ResumeRequest(ctx, cmd, *resumed, reply);
+  } else {
+    handler_.HandleRequest(ctx, cmd, reply);
+  }
+  if (reply.deferred()) {
+    std::shared_ptr<const Work> w = reply.TakeWork();
+    if (reply.can_defer()) {
+      *work = std::move(w);
+      ++stats_.deferred;
+      return {};
+    }
+    // A handler that ignored can_defer(): LIM-23/RATE-10 or a synchronous caller.
+    ++stats_.parked_full;
+    reply.Fail(work ? reply.busy_status() : StatusCode::kInternal);
+  }
   ++stats_.requests_executed;
   std::string answer = reply.Finish();
   if (cacheable && !answer.empty()) {
@@ -127,17 +159,36 @@ void CommandServer::EndBatch(bool committed) {
   if (!committed) {
     for (const auto& [peer, trid, word] : batch_keys_) dedup_.Forget(peer, trid, word);
   }
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (!it->second.in_batch) {
+      ++it;
+    } else if (committed) {
+      it->second.in_batch = false;
+      ++it;
+    } else {
+      DropJob(it++);  // its kWork output was discarded with the batch
+    }
+  }
   batch_ = false;
   batch_keys_.clear();
 }
 
-std::vector<std::string> CommandServer::Execute(const RequestContext& ctx,
-                                                std::string_view message,
-                                                const wire::Limits& limits) {
-  std::vector<std::string> answers;
+void CommandServer::DropJob(std::map<std::uint64_t, Job>::iterator it) {
+  const Job& job = it->second;
+  if (job.cacheable) in_flight_.erase(Key{job.ctx.peer, job.trid, job.word});
+  Unpark(job);
+  jobs_.erase(it);
+}
+
+void CommandServer::Unpark(const Job& job) {
+  auto a = parked_by_address_.find(job.address);
+  if (a != parked_by_address_.end() && --a->second == 0) parked_by_address_.erase(a);
+}
+
+bool CommandServer::Decode(Job& job, std::string_view message) {
+  job.message = message;
   // WIRE-16: decode everything first; a message with an error executes nothing.
-  std::vector<wire::Outcome> parsed;
-  wire::DatagramParser parser(message, limits);
+  wire::DatagramParser parser(message, job.limits);
   wire::Outcome o;
   while (parser.Next(o)) {
     if (o.is_error()) {
@@ -145,23 +196,147 @@ std::vector<std::string> CommandServer::Execute(const RequestContext& ctx,
       const std::string_view line =
           o.offset < message.size() ? message.substr(static_cast<std::size_t>(o.offset)) : "";
       std::string a = ErrorAnswer(line, o.error.clause);
-      if (!a.empty()) answers.push_back(std::move(a));
-      return answers;
+      if (!a.empty()) job.answers.push_back(std::move(a));
+      job.parsed.clear();
+      return false;
     }
-    parsed.push_back(o);
+    job.parsed.push_back(o);
   }
-  const bool cacheable = ctx.via == Via::kUdp || (ctx.via == Via::kHttp && !ctx.session.empty());
-  for (const wire::Outcome& p : parsed) {  // WIRE-17: in order
-    const wire::CommandView& cmd = p.command;
-    if (cmd.is_answer()) {
-      handler_.HandleAnswer(ctx, cmd);
+  return true;
+}
+
+bool CommandServer::Run(Job& job, std::vector<Output>& out, const WorkResult* resumed) {
+  for (; job.next < job.parsed.size(); ++job.next) {  // WIRE-17: in order
+    const wire::CommandView& cmd = job.parsed[job.next].command;
+    const WorkResult* result = resumed;
+    resumed = nullptr;
+    if (!result && cmd.is_answer()) {
+      handler_.HandleAnswer(job.ctx, cmd);
       continue;
     }
-    if (cmd.word() == "RPAD") continue;  // UDP-6: never answered, never cached
-    std::string a = AnswerOne(ctx, cmd, cacheable, limits);
-    if (!a.empty()) answers.push_back(std::move(a));
+    if (!result && cmd.word() == "RPAD") continue;  // UDP-6: never answered, never cached
+    std::shared_ptr<const Work> work;
+    std::string a = AnswerOne(job.ctx, cmd, job.cacheable, job.limits,
+                              job.origin == Origin::kSync ? nullptr : &work, result);
+    if (!work) {
+      if (!a.empty()) job.answers.push_back(std::move(a));
+      continue;
+    }
+    // Park: keep the message alive (views into a stable copy), mark the
+    // request in flight (TIMER-7) and ask the host for the work.
+    job.trid = cmd.trid();
+    job.word = std::string(cmd.word());
+    job.address = AddressKey(job.ctx.source);
+    ++parked_by_address_[job.address];
+    if (!job.owned) {
+      job.owned = std::make_unique<std::string>(job.origin == Origin::kStream ? cmd.bytes() : job.message);
+      job.message = *job.owned;
+      if (job.origin == Origin::kStream) {
+        wire::Outcome o;
+        wire::ParseOneInto(*job.owned, job.limits, /*complete=*/true, o);
+        job.parsed.assign(1, o);
+      } else {
+        job.parsed.clear();
+        wire::DatagramParser p(*job.owned, job.limits);
+        wire::Outcome o;
+        while (p.Next(o)) job.parsed.push_back(o);
+      }
+    }
+    if (job.cacheable && config_.dedup_enabled) in_flight_.insert(Key{job.ctx.peer, job.trid, job.word});
+    job.cacheable = job.cacheable && config_.dedup_enabled;
+    job.in_batch = batch_;
+    const std::uint64_t id = next_work_++;
+    Output o;
+    o.kind = Output::Kind::kWork;
+    o.conn = id;
+    o.work = std::move(work);
+    out.push_back(std::move(o));
+    if (job.origin == Origin::kStream) {
+      if (auto st = streams_.find(job.ctx.peer.conn); st != streams_.end()) st->second.parked = true;
+    }
+    jobs_.emplace(id, std::move(job));
+    return false;
   }
-  return answers;
+  return true;
+}
+
+void CommandServer::Complete(Job& job, std::vector<Output>& out) {
+  switch (job.origin) {
+    case Origin::kSync:
+      return;
+    case Origin::kDatagram: {
+      const Endpoint& from = job.ctx.peer.endpoint;
+      // AMP-6: judged on arrival (or validated by the datagram itself).
+      const bool validated = job.validated_at_arrival || handler_.IsValidated(job.ctx.peer);
+      std::vector<std::string>& answers = job.answers;
+      if (config_.anti_amplification && !validated) {
+        // AMP-1/2: never send more than the datagram carried.
+        std::size_t needed = 0;
+        for (const std::string& a : answers) needed += a.size();
+        std::size_t budget = job.arrival_bytes;
+        if (needed > budget) {
+          ++stats_.amp_limited;
+          std::vector<std::string> limited;
+          for (std::string& a : answers) {
+            if (a.size() <= budget) {
+              budget -= a.size();
+              limited.push_back(std::move(a));
+              continue;
+            }
+            // "A<word> <trid> 405 <needed>" (AMP-3); never cached (AMP-5).
+            const auto sp1 = a.find(' ');
+            const auto sp2 = a.find(' ', sp1 + 1);
+            std::string small = a.substr(0, sp2) + " " +
+                                std::to_string(Code(StatusCode::kPadRequired)) + " " +
+                                std::to_string(needed) + "\r\n";
+            if (small.size() <= budget) {
+              budget -= small.size();
+              limited.push_back(std::move(small));
+            }
+          }
+          answers = std::move(limited);
+        }
+      }
+      PackDatagrams(answers, from, config_.udp_limits.max_datagram, out);
+      return;
+    }
+    case Origin::kStream: {
+      for (std::string& a : job.answers) {
+        Output w;
+        w.kind = Output::Kind::kStream;
+        w.conn = job.ctx.peer.conn;
+        w.to = job.ctx.peer.endpoint;
+        w.bytes = std::move(a);
+        out.push_back(std::move(w));
+      }
+      return;
+    }
+    case Origin::kHttp: {
+      HttpResponse resp;
+      resp.content_type = "application/x-mcp";
+      for (const std::string& a : job.answers) resp.body += a;
+      handler_.AppendHttpPushes(job.ctx.now, job.ctx.http_session(), resp.body);
+      if (!job.ctx.issued_session.empty()) resp.headers["sessionid"] = job.ctx.issued_session;  // HTTP-7
+      if (!job.ctx.test_captcha.empty()) resp.headers["x-mcp-test-captcha"] = job.ctx.test_captcha;  // TEST-1
+      out.push_back(HttpAnswer(job.exchange, std::move(resp)));
+      return;
+    }
+  }
+}
+
+std::vector<std::string> CommandServer::Execute(const RequestContext& ctx,
+                                                std::string_view message,
+                                                const wire::Limits& limits) {
+  Job job;
+  job.origin = Origin::kSync;
+  job.ctx = ctx;
+  job.limits = limits;
+  job.cacheable = ctx.via == Via::kUdp || (ctx.via == Via::kHttp && !ctx.session.empty());
+  if (Decode(job, message)) {
+    std::vector<Output> none;
+    Run(job, none);
+  }
+  return std::move(job.answers);
 }
 
 void CommandServer::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes,
@@ -171,64 +346,77 @@ void CommandServer::OnDatagram(TimeUs now, const Endpoint& from, std::string_vie
     ++stats_.dropped_oversize;
     return;
   }
-  RequestContext ctx;
-  ctx.now = now;
-  ctx.peer = PeerKey{from, 0};
-  ctx.via = Via::kUdp;
-  std::vector<std::string> answers = Execute(ctx, bytes, config_.udp_limits);
-  if (config_.anti_amplification && !handler_.IsValidated(ctx.peer)) {
-    // AMP-1/2: never send more than the datagram carried.
-    std::size_t needed = 0;
-    for (const std::string& a : answers) needed += a.size();
-    std::size_t budget = bytes.size();
-    if (needed > budget) {
-      ++stats_.amp_limited;
-      std::vector<std::string> limited;
-      for (std::string& a : answers) {
-        if (a.size() <= budget) {
-          budget -= a.size();
-          limited.push_back(std::move(a));
-          continue;
-        }
-        // "A<word> <trid> 405 <needed>" (AMP-3); never cached (AMP-5).
-        const auto sp1 = a.find(' ');
-        const auto sp2 = a.find(' ', sp1 + 1);
-        std::string small = a.substr(0, sp2) + " " + std::to_string(Code(StatusCode::kPadRequired)) +
-                            " " + std::to_string(needed) + "\r\n";
-        if (small.size() <= budget) {
-          budget -= small.size();
-          limited.push_back(std::move(small));
-        }
-      }
-      answers = std::move(limited);
+  Job job;
+  job.origin = Origin::kDatagram;
+  job.ctx.now = now;
+  job.ctx.peer = PeerKey{from, 0};
+  job.ctx.via = Via::kUdp;
+  job.ctx.source = from;
+  job.limits = config_.udp_limits;
+  job.cacheable = true;
+  job.arrival_bytes = bytes.size();
+  job.validated_at_arrival = handler_.IsValidated(job.ctx.peer);
+  if (!Decode(job, bytes) || Run(job, out)) Complete(job, out);
+}
+
+bool CommandServer::OnWorkDone(TimeUs now, std::uint64_t id, const WorkResult& result,
+                               std::vector<Output>& out) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return false;
+  Job job = std::move(it->second);
+  if (job.cacheable) in_flight_.erase(Key{job.ctx.peer, job.trid, job.word});
+  Unpark(job);
+  jobs_.erase(it);
+  job.ctx.now = now;
+  if (!Run(job, out, &result)) return true;  // parked again
+  Complete(job, out);
+  if (job.origin == Origin::kStream) {
+    if (auto st = streams_.find(job.ctx.peer.conn); st != streams_.end()) {
+      st->second.parked = false;
+      PumpStream(now, job.ctx.peer.conn, out);
     }
   }
-  PackDatagrams(answers, from, config_.udp_limits.max_datagram, out);
+  return true;
 }
 
 void CommandServer::OnStreamData(TimeUs now, std::uint64_t conn, const Endpoint& peer,
                                  std::string_view bytes, std::vector<Output>& out) {
-  auto [it, inserted] = framers_.try_emplace(conn, config_.stream_limits);
-  (void)inserted;
-  wire::StreamFramer& framer = it->second;
-  framer.Append(bytes);
-  RequestContext ctx;
-  ctx.now = now;
-  ctx.peer = PeerKey{peer, conn};
-  ctx.via = Via::kTcp;
+  auto [it, inserted] = streams_.try_emplace(conn, config_.stream_limits);
+  if (inserted) it->second.peer = peer;
+  Stream& st = it->second;
+  st.framer.Append(bytes);
+  if (!st.parked) return PumpStream(now, conn, out);
+  if (st.framer.buffered() > config_.max_stream_backlog) {
+    // TCP-9: a peer that keeps sending behind a parked request is cut off.
+    ++stats_.backlog_closed;
+    Output close;
+    close.kind = Output::Kind::kCloseStream;
+    close.conn = conn;
+    close.to = peer;
+    out.push_back(close);
+    OnStreamClosed(conn);
+  }
+}
+
+void CommandServer::PumpStream(TimeUs now, std::uint64_t conn, std::vector<Output>& out) {
+  auto it = streams_.find(conn);
+  if (it == streams_.end()) return;
+  wire::StreamFramer& framer = it->second.framer;
+  const Endpoint peer = it->second.peer;
   wire::Outcome o;
   for (;;) {
     // The failing command's first bytes, for the WIRE-22 answer (word + trid).
-    const std::string head(framer.Pending().substr(0, 32));
+    const std::string_view pending = framer.Pending();
+    const std::string head(pending.substr(0, 32));
     framer.Next(o);
     if (o.need_more()) break;
-    Output w;
-    w.kind = Output::Kind::kStream;
-    w.conn = conn;
-    w.to = peer;
     if (o.is_error()) {
       // TCP-3: answer if possible, then close; framing cannot be trusted.
       ++stats_.decode_errors;
+      Output w;
+      w.kind = Output::Kind::kStream;
+      w.conn = conn;
+      w.to = peer;
       w.bytes = ErrorAnswer(head, o.error.clause);
       if (!w.bytes.empty()) out.push_back(w);
       Output close;
@@ -236,51 +424,63 @@ void CommandServer::OnStreamData(TimeUs now, std::uint64_t conn, const Endpoint&
       close.conn = conn;
       close.to = peer;
       out.push_back(close);
-      framers_.erase(conn);
+      streams_.erase(conn);
       return;
     }
-    const wire::CommandView& cmd = o.command;
-    if (cmd.is_answer()) {
-      handler_.HandleAnswer(ctx, cmd);
-      continue;
-    }
-    if (cmd.word() == "RPAD") continue;
-    w.bytes = AnswerOne(ctx, cmd, /*cacheable=*/false, config_.stream_limits);
-    if (!w.bytes.empty()) out.push_back(std::move(w));
+    Job job;
+    job.origin = Origin::kStream;
+    job.ctx.now = now;
+    job.ctx.peer = PeerKey{peer, conn};
+    job.ctx.via = Via::kTcp;
+    job.ctx.source = peer;
+    job.limits = config_.stream_limits;
+    job.cacheable = false;
+    job.message = o.command.bytes();
+    job.parsed.assign(1, o);
+    if (!Run(job, out)) return;  // parked: the stream waits for it
+    Complete(job, out);
   }
 }
 
-void CommandServer::OnStreamClosed(std::uint64_t conn) { framers_.erase(conn); }
+void CommandServer::OnStreamClosed(std::uint64_t conn) {
+  streams_.erase(conn);
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    const bool mine = it->second.origin == Origin::kStream && it->second.ctx.peer.conn == conn;
+    if (mine) {
+      DropJob(it++);
+    } else {
+      ++it;
+    }
+  }
+}
 
-HttpResponse CommandServer::OnHttpBody(TimeUs now, const HttpRequest& req) {
+void CommandServer::OnHttpBody(TimeUs now, std::uint64_t exchange, const HttpRequest& req,
+                               std::vector<Output>& out) {
   HttpResponse resp;
   resp.content_type = "application/x-mcp";
   if (req.body.size() > config_.max_http_body) {
     resp.status = 413;
-    return resp;
+    out.push_back(HttpAnswer(exchange, std::move(resp)));
+    return;
   }
-  RequestContext ctx;
-  ctx.now = now;
-  ctx.via = Via::kHttp;
-  if (auto it = req.headers.find("sessionid"); it != req.headers.end()) ctx.session = it->second;
+  Job job;
+  job.origin = Origin::kHttp;
+  job.exchange = exchange;
+  job.ctx.now = now;
+  job.ctx.via = Via::kHttp;
+  job.ctx.source = req.peer;
+  if (auto it = req.headers.find("sessionid"); it != req.headers.end()) job.ctx.session = it->second;
   // Answers are cached per SessionID (TIMER-5 "sender endpoint" on HTTP).
-  ctx.peer = HttpSessionPeer(ctx.session);
-  std::vector<std::string> answers = Execute(ctx, req.body, config_.stream_limits);
-  bool decode_failed = false;
-  if (answers.empty()) {
-    // Distinguish "nothing to answer" from "undecodable without an answer".
-    wire::DatagramParser p(req.body, config_.stream_limits);
-    wire::Outcome o;
-    while (p.Next(o)) decode_failed |= o.is_error();
-  }
-  if (decode_failed) {
-    resp.status = 400;  // HTTP-5
+  job.ctx.peer = HttpSessionPeer(job.ctx.session);
+  job.limits = config_.stream_limits;
+  job.cacheable = !job.ctx.session.empty();
+  if (!Decode(job, req.body) && job.answers.empty()) {
+    resp.status = 400;  // HTTP-5: undecodable, no WIRE-22 answer
     resp.content_type = "text/plain; charset=utf-8";
-    return resp;
+    out.push_back(HttpAnswer(exchange, std::move(resp)));
+    return;
   }
-  for (const std::string& a : answers) resp.body += a;
-  handler_.AppendHttpPushes(now, ctx.session, resp.body);
-  return resp;
+  if (job.parsed.empty() || Run(job, out)) Complete(job, out);
 }
 
 }  // namespace mcpsim::reference

@@ -32,6 +32,9 @@ class CountingServer final : public Role, private CommandHandler {
     for (auto& o : out_) out.push_back(std::move(o));
     out_.clear();
   }
+  void OnHttp(TimeUs, std::uint64_t exchange, const HttpRequest&) override {
+    out_.push_back(NoHttpBinding(exchange));
+  }
   std::string_view name() const override { return "server"; }
   std::map<std::string, int> executed;  // param -> count
   bool IsValidated(const PeerKey&) const override { return true; }
@@ -59,7 +62,14 @@ class LinkClient final : public Role, private LinkHandler {
   }
   void OnTimer(TimeUs now) override { link_.OnTimer(now, *this); }
   TimeUs NextDeadline() const override { return link_.NextDeadline(); }
-  void Drain(std::vector<Output>& out) override { link_.Drain(out); }
+  void Drain(std::vector<Output>& out) override {
+    for (auto& o : own_) out.push_back(std::move(o));
+    own_.clear();
+    link_.Drain(out);
+  }
+  void OnHttp(TimeUs, std::uint64_t exchange, const HttpRequest&) override {
+    own_.push_back(NoHttpBinding(exchange));
+  }
   std::string_view name() const override { return "client"; }
   std::map<std::uint64_t, int> answered, gave_up;
   std::map<std::uint64_t, std::string> answer_param;
@@ -71,6 +81,7 @@ class LinkClient final : public Role, private LinkHandler {
   }
   void OnGaveUp(TimeUs, std::uint64_t tag) override { ++gave_up[tag]; }
   UdpLink link_;
+  std::vector<Output> own_;
 };
 
 struct Harness {

@@ -130,14 +130,22 @@ TEST(Server, HttpBodyAnswersAndRejectsGarbage) {
   req.method = "POST";
   req.target = "/mcp";
   req.body = "RECHO 1 a\r\nRECHO 2 b\r\n";
-  HttpResponse r = s.OnHttpBody(0, req);
+  auto body = [&s](const HttpRequest& q) {
+    std::vector<Output> out;
+    s.OnHttpBody(0, 9, q, out);
+    EXPECT_EQ(out.size(), 1u);
+    EXPECT_EQ(out.at(0).kind, Output::Kind::kHttpResponse);
+    EXPECT_EQ(out.at(0).conn, 9u);
+    return out.at(0).response;
+  };
+  HttpResponse r = body(req);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/x-mcp");
   EXPECT_EQ(r.body, "AECHO 1 0 a\r\nAECHO 2 0 b\r\n");
   req.body = "garbage";
-  EXPECT_EQ(s.OnHttpBody(0, req).status, 400);
+  EXPECT_EQ(body(req).status, 400);
   req.body = std::string(200000, 'x');
-  EXPECT_EQ(s.OnHttpBody(0, req).status, 413);
+  EXPECT_EQ(body(req).status, 413);
 }
 
 // Arbitrary datagrams never crash the front end and never produce more than
@@ -184,18 +192,33 @@ HttpRequest Get(std::string target) {
   return r;
 }
 
+// One exchange with a role that answers at once (DP): its kHttpResponse.
+HttpResponse Exchange(Role& role, const HttpRequest& req) {
+  static std::uint64_t next = 1;
+  const std::uint64_t id = next++;
+  role.OnHttp(0, id, req);
+  std::vector<Output> out;
+  role.Drain(out);
+  EXPECT_EQ(out.size(), 1u);
+  for (Output& o : out) {
+    if (o.kind == Output::Kind::kHttpResponse && o.conn == id) return std::move(o.response);
+  }
+  ADD_FAILURE() << "no HTTP answer";
+  return HttpResponse{};
+}
+
 TEST(Dp, AssignsGatewayAndUpdateHint) {
   DpRole dp(Dp());
-  auto r = dp.OnHttp(0, Get("/mcp?q=RQQW%201%201.2.0%20s60%20dev-7f3a%0D%0A"));
+  auto r = Exchange(dp, Get("/mcp?q=RQQW%201%201.2.0%20s60%20dev-7f3a%0D%0A"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.body.rfind("AQQW 1 0 recommended 1.3.0 http://dl.example/mc.sis udp://10.0.0.", 0), 0u)
       << r.body;
   // The same device always gets the same gateway (DP-3).
-  EXPECT_EQ(dp.OnHttp(0, Get("/mcp?q=RQQW%202%201.2.0%20s60%20dev-7f3a%0D%0A")).body.substr(9),
+  EXPECT_EQ(Exchange(dp, Get("/mcp?q=RQQW%202%201.2.0%20s60%20dev-7f3a%0D%0A")).body.substr(9),
             r.body.substr(9));
-  auto req = dp.OnHttp(0, Get("/mcp?q=RQQW%203%201.0.9%20s60%20dev-1%0D%0A"));
+  auto req = Exchange(dp, Get("/mcp?q=RQQW%203%201.0.9%20s60%20dev-1%0D%0A"));
   EXPECT_EQ(req.body, "AQQW 3 0 required 1.3.0 http://dl.example/mc.sis    http://10.0.0.6:80\r\n");
-  auto none = dp.OnHttp(0, Get("/mcp?q=RQQW%204%201.3.0%20s60%20dev-1%0D%0A"));
+  auto none = Exchange(dp, Get("/mcp?q=RQQW%204%201.3.0%20s60%20dev-1%0D%0A"));
   EXPECT_EQ(none.body.rfind("AQQW 4 0 none 1.3.0  udp://", 0), 0u) << none.body;
 }
 
@@ -203,7 +226,7 @@ TEST(Dp, SpreadsDevicesOverGateways) {
   DpRole dp(Dp());
   int first = 0;
   for (int i = 0; i < 200; ++i) {
-    auto r = dp.OnHttp(0, Get("/mcp?q=RQQW%201%201.3.0%20s60%20dev-" + std::to_string(i) + "%0D%0A"));
+    auto r = Exchange(dp, Get("/mcp?q=RQQW%201%201.3.0%20s60%20dev-" + std::to_string(i) + "%0D%0A"));
     first += r.body.find("10.0.0.3:1863") != std::string::npos;
   }
   EXPECT_GT(first, 60);
@@ -212,18 +235,18 @@ TEST(Dp, SpreadsDevicesOverGateways) {
 
 TEST(Dp, HttpAndCommandErrors) {
   DpRole dp(Dp());
-  EXPECT_EQ(dp.OnHttp(0, Get("/other?q=x")).status, 404);
+  EXPECT_EQ(Exchange(dp, Get("/other?q=x")).status, 404);
   HttpRequest post = Get("/mcp?q=x");
   post.method = "POST";
-  EXPECT_EQ(dp.OnHttp(0, post).status, 405);
-  EXPECT_EQ(dp.OnHttp(0, Get("/mcp")).status, 400);
-  EXPECT_EQ(dp.OnHttp(0, Get("/mcp?q=a&q=b")).status, 400);
-  EXPECT_EQ(dp.OnHttp(0, Get("/mcp?q=RXYZ%201%0D%0A")).body, "AXYZ 1 100\r\n");
-  EXPECT_EQ(dp.OnHttp(0, Get("/mcp?q=RQQW%201%201.2%20s60%20d%0D%0A")).body, "AQQW 1 103\r\n");
-  EXPECT_EQ(dp.OnHttp(0, Get("/mcp?q=RQQW%201%20x%0D%0A")).body, "AQQW 1 102\r\n");
+  EXPECT_EQ(Exchange(dp, post).status, 405);
+  EXPECT_EQ(Exchange(dp, Get("/mcp")).status, 400);
+  EXPECT_EQ(Exchange(dp, Get("/mcp?q=a&q=b")).status, 400);
+  EXPECT_EQ(Exchange(dp, Get("/mcp?q=RXYZ%201%0D%0A")).body, "AXYZ 1 100\r\n");
+  EXPECT_EQ(Exchange(dp, Get("/mcp?q=RQQW%201%201.2%20s60%20d%0D%0A")).body, "AQQW 1 103\r\n");
+  EXPECT_EQ(Exchange(dp, Get("/mcp?q=RQQW%201%20x%0D%0A")).body, "AQQW 1 102\r\n");
   dp.SetAvailable(0, false);
   dp.SetAvailable(1, false);
-  EXPECT_EQ(dp.OnHttp(0, Get("/mcp?q=RQQW%201%201.3.0%20s60%20d%0D%0A")).body, "AQQW 1 502\r\n");
+  EXPECT_EQ(Exchange(dp, Get("/mcp?q=RQQW%201%201.3.0%20s60%20d%0D%0A")).body, "AQQW 1 502\r\n");
 }
 
 }  // namespace

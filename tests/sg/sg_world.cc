@@ -9,6 +9,7 @@ namespace mcpsim::reference::sgtest {
 // ---- World ----
 
 World::World(std::size_t sgs, SgConfig config, const std::string& store_path) {
+  config.dummy_cost = PasswordCost::Minimal();  // the cost of the accounts' hashes (SG-LOGIN-16)
   auto st = OpenSqliteStore(store_path);
   EXPECT_TRUE(st.ok());
   store_ = std::move(*st);
@@ -46,14 +47,28 @@ Client& World::NewClient(const std::string& account, Via via, std::size_t sg) {
   return *clients_.back();
 }
 
-void World::Pump() {
+bool World::Route() {
+  bool moved = false;
   for (int round = 0; round < 200000; ++round) {
-    bool moved = false;
+    bool again = false;
     for (auto& sg : sgs_) {
       std::vector<Output> outs;
       sg->Drain(outs);
       for (const Output& o : outs) {
-        moved = true;
+        moved = again = true;
+        if (o.kind == Output::Kind::kWork) {
+          work_log.push_back(*o.work);
+          if (hold_work) {
+            held_work.push_back({static_cast<std::size_t>(&sg - sgs_.data()), o.conn, *o.work});
+          } else {
+            sg->OnWorkDone(now, o.conn, RunWork(*o.work));
+          }
+          continue;
+        }
+        if (o.kind == Output::Kind::kHttpResponse) {
+          http_answers_[o.conn] = o.response;
+          continue;
+        }
         for (auto& c : clients_) {
           const bool mine = o.kind == Output::Kind::kDatagram
                                 ? c->via == Via::kUdp && c->ep == o.to
@@ -67,6 +82,36 @@ void World::Pump() {
         }
       }
     }
+    if (!again) return moved;
+  }
+  ADD_FAILURE() << "Route did not settle";
+  return moved;
+}
+
+void World::FinishWork() {
+  auto held = std::move(held_work);
+  held_work.clear();
+  for (const Held& h : held) sgs_[h.sg]->OnWorkDone(now, h.id, RunWork(h.work));
+  Pump();
+}
+
+HttpResponse World::Http(const HttpRequest& req, std::size_t sg) {
+  const std::uint64_t exchange = next_exchange_++;
+  sgs_[sg]->OnHttp(now, exchange, req);
+  Route();
+  auto it = http_answers_.find(exchange);
+  if (it == http_answers_.end()) {
+    ADD_FAILURE() << "HTTP exchange not answered";
+    return HttpResponse{};
+  }
+  HttpResponse r = std::move(it->second);
+  http_answers_.erase(it);
+  return r;
+}
+
+void World::Pump() {
+  for (int round = 0; round < 200000; ++round) {
+    bool moved = Route();
     for (auto& c : clients_) {
       if (c->has_pending()) {
         moved = true;
@@ -186,7 +231,7 @@ void Client::Post(const std::string& body) {
   if (!token.empty()) req.headers["sessionid"] = token;
   req.body = body;
   req.peer = ep;
-  HttpResponse resp = w_.sgs_[sg_]->OnHttp(w_.now, req);
+  HttpResponse resp = w_.Http(req, sg_);
   if (auto it = resp.headers.find("sessionid"); it != resp.headers.end()) token = it->second;
   if (!resp.body.empty()) OnBytes(resp.body);
 }

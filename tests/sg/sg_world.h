@@ -99,6 +99,12 @@ class World {
 
   // Routes SG outputs to clients until nothing moves.
   void Pump();
+  // Delivers what the SGs output (datagrams, stream bytes, HTTP answers),
+  // runs the work they ask for at once (Output::kWork -> OnWorkDone), until
+  // they output nothing; clients only queue their answers. True if anything moved.
+  bool Route();
+  // One HTTP exchange with SG `sg`: OnHttp, then Route until it is answered.
+  HttpResponse Http(const HttpRequest& req, std::size_t sg = 0);
   // Advances time by `dt`, firing SG timers on the way (and pumping).
   void Advance(TimeUs dt);
 
@@ -115,6 +121,18 @@ class World {
     return out;
   }
   Store& store() { return *store_; }
+  // Every job the SGs asked for (Output::kWork), in order; and, when
+  // `hold_work`, the ids Route left unfinished (finish with FinishWork).
+  std::vector<Work> work_log;
+  bool hold_work = false;
+  struct Held {
+    std::size_t sg;
+    std::uint64_t id;
+    Work work;
+  };
+  std::vector<Held> held_work;
+  // Runs the held jobs (in order) and pumps.
+  void FinishWork();
   Backend& backend() { return *backend_; }
   TimeUs now = 1 * kSeconds;
 
@@ -126,6 +144,8 @@ class World {
   std::vector<std::unique_ptr<Client>> clients_;
   std::string password_hash_;
   std::uint64_t next_conn_ = 1;
+  std::uint64_t next_exchange_ = 1;
+  std::map<std::uint64_t, HttpResponse> http_answers_;  // by exchange, until taken
   std::uint16_t next_port_ = 4000;
 };
 

@@ -124,10 +124,10 @@ TEST(SgTransport, HttpAnswersThenQueuedPushesWithSessionIdHeader) {
   HttpRequest get;
   get.method = "GET";
   get.target = "/mcp";
-  EXPECT_EQ(w.sg().OnHttp(w.now, get).status, 405);
+  EXPECT_EQ(w.Http(get).status, 405);
   get.method = "POST";
   get.target = "/other";
-  EXPECT_EQ(w.sg().OnHttp(w.now, get).status, 404);
+  EXPECT_EQ(w.Http(get).status, 404);
 }
 
 TEST(SgTransport, HttpPushIsIncludedAtMostSixTimesThenTheSessionCloses) {

@@ -33,6 +33,7 @@ struct ServeArgs {
   std::optional<std::uint64_t> seed;
   double udp_rate = 0, udp_burst = 0;
   std::int64_t idle_ms = 120000;
+  std::vector<std::string> limits;  // --limit NAME=VALUE (net::ApplyLimit)
 };
 
 int Fail(int code, const std::string& msg) {
@@ -95,6 +96,9 @@ int Serve(const ServeArgs& a) {
   if (!a.config.empty()) {
     if (Status s = net::LoadServerConfig(a.config, o); !s.ok()) return Fail(2, s.message());
   }
+  for (const std::string& l : a.limits) {
+    if (Status s = net::ApplyLimit(l, o.limits); !s.ok()) return Fail(2, s.message());
+  }
   o.db = a.db;
   o.test_hooks = a.test_hooks;
   if (a.test_hooks) spdlog::warn("serve: test mode: RS discloses captcha texts (TEST-1); never use with real users");
@@ -105,6 +109,7 @@ int Serve(const ServeArgs& a) {
   eo.udp_rate_per_s = a.udp_rate;
   eo.udp_burst = a.udp_burst;
   eo.stream_idle_timeout = a.idle_ms > 0 ? a.idle_ms * kMillis : kNever;
+  eo.workers = o.limits.workers;
   net::AsioEnv env(io, eo);
   o.seed = a.seed ? *a.seed : env.Random().Next();
   auto server = net::Server::Start(env, o);
@@ -161,6 +166,11 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                     cmd.add_flag("--list-mutants", a->list_mutants, "List the mutants: name, clause, defect");
                     cmd.add_option("--idle-timeout-ms", a->idle_ms, "Close idle TCP/HTTP streams after this (0 = never)")
                         ->capture_default_str();
+                    cmd.add_option("--limit", a->limits,
+                                   "Change an abuse limit: NAME=VALUE (repeatable; names and defaults below), "
+                                   "or `off` for no rate limits and no login back-off (load tests)");
+                    cmd.footer("Abuse limits (PROTOCOL.md §6.8, LIM-23), defaults:\n" +
+                               net::DescribeLimits(net::ServerLimits{}) + cmd.get_footer());
                     return [a] { return Serve(*a); };
                   }}};
 

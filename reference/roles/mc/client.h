@@ -134,6 +134,10 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
+  // The MC serves no HTTP.
+  void OnHttp(TimeUs, std::uint64_t exchange, const HttpRequest&) override {
+    out_.push_back(NoHttpBinding(exchange));
+  }
   std::string_view name() const override { return name_; }
   const McConfig& config() const { return config_; }
 

@@ -15,12 +15,43 @@ void SgRole::Rat(const RequestContext& ctx, Session*, const wire::CommandView& c
       !ParseClientVersion(cmd.DecodeParam(3)) || !cmd.ParamEquals(4, "1")) {
     return reply.Fail(StatusCode::kBadParam);
   }
+  // RATE-4/5 (RATE-3: refused at once, nothing verified): the source
+  // address's bucket, the name's back-off, the name's bucket.
+  if (!rat_addr_.Take(ctx.now, AddressKey(ctx.source)) || !login_backoff_.Allowed(ctx.now, account) ||
+      !rat_account_.Take(ctx.now, account)) {
+    ++rat_refused_;
+    return reply.Fail(StatusCode::kRateLimited);
+  }
+  if (!reply.can_defer()) return reply.Fail(reply.busy_status());  // LIM-23 / RATE-10
   auto acc = store_.GetAccount(account);
   if (!acc.ok()) return reply.Fail(StatusCode::kStorage);
-  // SG-LOGIN-1: one status for unknown account and wrong password.
-  if (!acc->has_value() || !VerifyPassword(password, (*acc)->password_hash)) {
-    return reply.Fail(StatusCode::kAuthFailed);
+  // SG-LOGIN-1: the verification is work for the host (role.h); an unknown
+  // account is verified against a dummy hash of the same cost, so both cost
+  // the same and answer the same 201 (SG-LOGIN-16).
+  Work w;
+  w.kind = Work::Kind::kVerifyPassword;
+  w.password = password;
+  w.encoded = acc->has_value() ? (*acc)->password_hash : DummyPasswordHash(config_.dummy_cost);
+  reply.Defer(std::move(w));
+}
+
+void SgRole::ResumeRequest(const RequestContext& ctx, const wire::CommandView& cmd,
+                           const WorkResult& result, Reply& reply) {
+  now_ = ctx.now;
+  if (cmd.word() != "RAT") return reply.Fail(StatusCode::kInternal);
+  RatVerified(ctx, cmd, result.ok, reply);
+}
+
+void SgRole::RatVerified(const RequestContext& ctx, const wire::CommandView& cmd, bool match,
+                         Reply& reply) {
+  const std::string account = cmd.DecodeParam(0);
+  if (!match) {
+    login_backoff_.Failure(ctx.now, account);  // RATE-5
+    return reply.Fail(StatusCode::kAuthFailed);  // SG-LOGIN-1
   }
+  login_backoff_.Success(account);
+  // The binding may have logged in while this RAT was verified (SG-SESS-2).
+  if (SessionFor(ctx)) return reply.Fail(StatusCode::kAlreadyLoggedIn);
   // SG-LOGIN-8: the new login replaces any existing session of the account.
   if (Peer old = Locate(account)) CloseSession(ctx.now, *old.s, CloseWhy::kReplaced);
   backend_.backend_users_.erase(account);  // now an MCP user
@@ -39,7 +70,7 @@ void SgRole::Rat(const RequestContext& ctx, Session*, const wire::CommandView& c
   }
   if (ctx.via == Via::kHttp) {
     by_token_[s.token] = s.id;  // HTTP-7
-    issued_token_ = s.token;
+    ctx.issued_session = s.token;
   }
   backend_.online_[account] = Backend::Location{this, s.id};
   reply.Ok({s.token});

@@ -21,7 +21,9 @@ bool ServerOnly(std::string_view w) { return IsServerOnlyWord(w) || w == "RSN"; 
 }  // namespace
 
 SgRole::SgRole(SgConfig config, Store& store, Backend& backend, Rng rng, std::string name)
-    : config_(std::move(config)), store_(store), backend_(backend), rng_(rng),
+    : config_(std::move(config)), rat_addr_(config_.rat_per_address),
+      rat_account_(config_.rat_per_account), login_backoff_(config_.login_backoff),
+      store_(store), backend_(backend), rng_(rng),
       name_(std::move(name)), server_(*this, config_.server) {
   backend_.Register(this);
 }
@@ -52,9 +54,7 @@ void SgRole::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes
     s.last_activity = now;  // SG-LOGIN-10
     Touch(s);
   }
-  if (IsValidated(PeerKey{from, 0})) validated_sender_ = from;
-  server_.OnDatagram(now, from, bytes, out_);
-  validated_sender_.reset();
+  server_.OnDatagram(now, from, bytes, out_);  // AMP-6: judged on arrival there
   Finish(now);
 }
 
@@ -71,14 +71,27 @@ void SgRole::OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes
   }
   const std::size_t first = out_.size();
   server_.OnStreamData(now, conn, conn_peer_[conn], bytes, out_);
-  // TCP-3: the server closed the connection after a decode error.
+  CloseStreamsClosedBy(now, first);
+  Finish(now);
+}
+
+void SgRole::CloseStreamsClosedBy(TimeUs now, std::size_t first) {
+  // TCP-3 (decode error) / TCP-9 (backlog): the server closed the connection.
   for (std::size_t i = first; i < out_.size(); ++i) {
     if (out_[i].kind != Output::Kind::kCloseStream) continue;
+    const std::uint64_t conn = out_[i].conn;
     if (auto it = by_conn_.find(conn); it != by_conn_.end()) {
       CloseSession(now, *sessions_.at(it->second), CloseWhy::kTcpClosed);
     }
     conn_peer_.erase(conn);
   }
+}
+
+void SgRole::OnWorkDone(TimeUs now, std::uint64_t id, const WorkResult& result) {
+  now_ = now;
+  const std::size_t first = out_.size();
+  server_.OnWorkDone(now, id, result, out_);
+  CloseStreamsClosedBy(now, first);
   Finish(now);
 }
 
@@ -92,19 +105,18 @@ void SgRole::OnStreamClosed(TimeUs now, std::uint64_t conn) {
   Finish(now);
 }
 
-HttpResponse SgRole::OnHttp(TimeUs now, const HttpRequest& req) {
+void SgRole::OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) {
   HttpResponse resp;
   if (http::TargetPath(req.target) != "/mcp") {
     resp.status = 404;  // HTTP-6
-    return resp;
+    return out_.push_back(HttpAnswer(exchange, std::move(resp)));
   }
   if (req.method != "POST") {
     resp.status = 405;
     resp.headers["allow"] = "POST";
-    return resp;
+    return out_.push_back(HttpAnswer(exchange, std::move(resp)));
   }
   now_ = now;
-  issued_token_.clear();
   if (auto h = req.headers.find("sessionid"); h != req.headers.end()) {
     if (auto it = by_token_.find(h->second); it != by_token_.end()) {
       Session& s = *sessions_.at(it->second);
@@ -112,10 +124,8 @@ HttpResponse SgRole::OnHttp(TimeUs now, const HttpRequest& req) {
       Touch(s);
     }
   }
-  resp = server_.OnHttpBody(now, req);
-  if (!issued_token_.empty()) resp.headers["sessionid"] = issued_token_;  // HTTP-7
+  server_.OnHttpBody(now, exchange, req, out_);  // HTTP-7: SessionID set by RAT
   Finish(now);
-  return resp;
 }
 
 void SgRole::Drain(std::vector<Output>& out) {
@@ -209,7 +219,6 @@ SgRole::Peer SgRole::Locate(std::string_view account) {
 
 bool SgRole::IsValidated(const PeerKey& peer) const {
   if (peer.conn != 0) return true;  // AMP applies to UDP only
-  if (validated_sender_ && *validated_sender_ == peer.endpoint) return true;
   auto it = by_endpoint_.find(peer.endpoint);
   return it != by_endpoint_.end() && sessions_.at(it->second)->validated;
 }

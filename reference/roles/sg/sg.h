@@ -32,6 +32,7 @@
 #include "reference/store/store.h"
 #include "reference/transport/deadline_heap.h"
 #include "reference/transport/push.h"
+#include "reference/transport/ratelimit.h"
 #include "reference/transport/retry.h"
 #include "reference/transport/server.h"
 
@@ -52,6 +53,14 @@ struct SgConfig {
   std::uint32_t max_offline = 100;        // LIM-16
   std::uint32_t max_text = 1000;          // LIM-5
   std::uint32_t max_object = 2097152;     // LIM-7, LIM-8
+  // SG-LOGIN-16: the cost of the dummy hash an unknown account is verified
+  // against; set it to the cost of the stored hashes (RsConfig::password_cost).
+  PasswordCost dummy_cost;
+  // §6.8: RAT limits per source address and per account name (RATE-4), and
+  // the back-off after failed logins (RATE-5). RateSpec{} (off) disables one.
+  RateSpec rat_per_address{10, 40};
+  RateSpec rat_per_account{2, 10};
+  BackoffSpec login_backoff;  // 3 free failures, then 1 s doubling to 60 s
   // TEST-ONLY defect switches (mcpsim serve --mutant; conformance self-test).
   // A conforming configuration keeps the defaults.
   std::uint32_t rcr_page_records = 4;     // LIM-15 records per RCR page
@@ -74,7 +83,9 @@ class SgRole final : public Role, private CommandHandler {
   void OnStreamOpen(TimeUs now, std::uint64_t conn, const Endpoint& peer) override;
   void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
   // POST /mcp (HTTP-3..10); 404 for other paths, 405 for other methods.
-  HttpResponse OnHttp(TimeUs now, const HttpRequest& req) override;
+  void OnHttp(TimeUs now, std::uint64_t exchange, const HttpRequest& req) override;
+  // A password verification (RAT, SG-LOGIN-1) finished.
+  void OnWorkDone(TimeUs now, std::uint64_t id, const WorkResult& result) override;
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
@@ -100,6 +111,10 @@ class SgRole final : public Role, private CommandHandler {
   };
   std::optional<SessionInfo> SessionOf(std::string_view account) const;
   std::size_t session_count() const { return sessions_.size(); }
+  // AMP: whether datagrams from `e` are answered without the AMP-1 budget.
+  bool EndpointValidated(const Endpoint& e) const { return IsValidated(PeerKey{e, 0}); }
+  // RATs refused by RATE-4/RATE-5 (answered 403).
+  std::uint64_t rat_refused() const { return rat_refused_; }
   const ServerStats& server_stats() const { return server_.stats(); }
 
  private:
@@ -116,6 +131,8 @@ class SgRole final : public Role, private CommandHandler {
   // CommandHandler
   void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd,
                      Reply& reply) override;
+  void ResumeRequest(const RequestContext& ctx, const wire::CommandView& cmd,
+                     const WorkResult& result, Reply& reply) override;
   void HandleAnswer(const RequestContext& ctx, const wire::CommandView& cmd) override;
   bool IsValidated(const PeerKey& peer) const override;
   void AppendHttpPushes(TimeUs now, const std::string& session, std::string& body) override;
@@ -137,6 +154,10 @@ class SgRole final : public Role, private CommandHandler {
 
   // login_sync.cc — §7.3, §7.4.1–3
   void Rat(const RequestContext&, Session*, const wire::CommandView&, Reply&);
+  // RAT after its password verification (SG-LOGIN-1/2/8).
+  void RatVerified(const RequestContext&, const wire::CommandView&, bool match, Reply&);
+  // TCP-3/TCP-9: the server closed stream connections in out_[first..].
+  void CloseStreamsClosedBy(TimeUs now, std::size_t first);
   void Rsii(const RequestContext&, Session*, const wire::CommandView&, Reply&);
   void Rli(const RequestContext&, Session*, const wire::CommandView&, Reply&);
   void Rpol(const RequestContext&, Session*, const wire::CommandView&, Reply&);
@@ -199,6 +220,9 @@ class SgRole final : public Role, private CommandHandler {
   std::int64_t WallMs(TimeUs now) const { return config_.epoch_ms + now / kMillis; }
 
   SgConfig config_;
+  RateLimiter rat_addr_, rat_account_;
+  FailureBackoff login_backoff_;
+  std::uint64_t rat_refused_ = 0;
   Store& store_;
   Backend& backend_;
   Rng rng_;
@@ -221,11 +245,7 @@ class SgRole final : public Role, private CommandHandler {
   void MarkDirty(const Session& s);
   std::vector<std::unique_ptr<Session>> graveyard_;  // closed during this input
   std::vector<std::uint64_t> close_conns_;           // TCP-6 after this input's answers
-  std::string issued_token_;                         // HTTP-7: AAT in this POST
   TimeUs now_ = 0;                                   // the current input's time
-  // AMP: the endpoint of the datagram being processed was validated when it
-  // arrived (so answers to RLO, or to a replacing RAT, are not cut).
-  std::optional<Endpoint> validated_sender_;
 
   // Session deadlines (push resends, TIMER-10), indexed so that NextDeadline
   // and OnTimer cost O(log n) per changed session instead of O(sessions).
