@@ -80,6 +80,8 @@ class RoleHost {
   struct HttpClientConn;
   void ArmTimer();
   void StartHttpClient(const reference::Output& o);
+  void StartStreamClient(const reference::Output& o);  // Output::kConnect
+  StreamId StreamOf(std::uint64_t conn) const;          // role conn id -> Env stream
   void Flush();        // the drain loop behind Pump
   void OpenBatch();    // store + role batch, and the end-of-burst timer
   void CloseBatch();   // commit, tell the role, drain (or discard)
@@ -92,6 +94,7 @@ class RoleHost {
   TimeUs timer_at_ = kNever;
   std::map<StreamId, std::unique_ptr<HttpServerConn>> http_server_;
   std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client_;  // by role's id
+  std::map<std::uint64_t, StreamId> stream_client_;  // kConnect streams: role's id -> Env stream
   HostStats stats_;
   bool pumping_ = false;
   std::vector<reference::Output> outs_;  // reused by Flush

@@ -102,6 +102,7 @@ RefWorld::RefWorld(RefWorldOptions o) {
     mcc.cache_path = o.client_cache ? ":memory:" : "";
     mcc.nonconforming_send_nudge = o.nonconforming_send_nudge;
     mcc.nonconforming_unchecked_voice = o.nonconforming_unchecked_voice;
+    mcc.sg_transport = o.sg_transport;
     mcs_.push_back(std::make_unique<reference::McClient>(mcc, Rng::Stream(o.seed, "role:" + name), name));
     mc_nodes_.push_back(n);
     Env* env = nullptr;

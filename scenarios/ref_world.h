@@ -53,6 +53,8 @@ struct RefWorldOptions {
   // client may send a nudge (SG-NUDGE-3) / voice it did not validate.
   bool nonconforming_send_nudge = false;
   bool nonconforming_unchecked_voice = false;
+  // Every client's McConfig::sg_transport ("udp", "tcp", "auto").
+  std::string sg_transport = "udp";
   // Written from the first event on (the constructor throws
   // std::runtime_error if a file cannot be opened).
   std::string trace_path, pcap_path;

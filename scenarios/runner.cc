@@ -291,6 +291,7 @@ std::string Execution::Run() {
       unimplemented_ = err;
       return "";
     }
+    wo.sg_transport = o_.external->sg_transport;
     stage_->StartClock();
     wo.relay_servers = [this](RefWorld& w) { return stage_->Install(w); };
     wo.wrap_client_env = [this](const std::string& node, Env& env) { return stage_->WrapClient(node, env); };
@@ -312,6 +313,7 @@ std::string Execution::Run() {
     wo.nonconforming_unchecked_voice |= st.op == StepOp::kVoice && !st.client_check;
   }
   wo.server_dedup = !o_.broken_dedup;
+  if (!o_.sg_transport.empty()) wo.sg_transport = o_.sg_transport;
   wo.trace_path = o_.trace_path;
   wo.pcap_path = o_.pcap_path;
   try {
@@ -478,6 +480,9 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   r.swarm = o.swarm;
   r.external = o.external != nullptr;
   if (o.external) r.target_flags = o.external->Flags();
+  if (!o.external && !o.sg_transport.empty() && o.sg_transport != "udp" && o.sg_transport != "auto") {
+    r.target_flags = " --sg-transport " + o.sg_transport;
+  }
   Scenario s = given;
   if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed);
   const std::vector<std::string>& checkers = o.only_checkers.empty() ? s.checkers : o.only_checkers;

@@ -36,6 +36,9 @@ struct RunOptions {
   // Run against this external target instead of the reference servers
   // (scenarios/external.h; real time). Not owned.
   const ExternalTarget* external = nullptr;
+  // The clients' SG transport ("udp", "tcp", "auto"; "" = udp in simulation,
+  // the external target's setting otherwise).
+  std::string sg_transport;
 };
 
 struct CheckResult {

@@ -48,6 +48,12 @@ struct Output {
     kCloseStream,  // close stream `conn` after the queued bytes
     kHttp,         // client: send `http` to `to`; the answer comes back via
                    // OnHttpResponse(now, conn, ...) with this `conn` as the id
+    kConnect,      // client: open a stream to `to` named `conn` by the role
+                   // (ids the role picks must never equal accepted stream ids:
+                   // use the high bit). kStream/kCloseStream may follow at once
+                   // (the host holds bytes until connected). Then OnStreamOpen(now,
+                   // conn, to) when connected, OnStreamData, and OnStreamClosed
+                   // (also when the connect fails).
   };
   Kind kind = Kind::kDatagram;
   Endpoint to;

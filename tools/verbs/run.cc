@@ -27,6 +27,7 @@ struct RunArgs {
   bool swarm = false, broken_dedup = false;
   // An external target (scenarios/external.h).
   std::string udp, tcp, http, launch, accounts;
+  std::string sg_transport = "auto";
 };
 
 }  // namespace
@@ -61,6 +62,11 @@ int Run(const RunArgs& a) {
     std::cerr << "mcpsim: error: " << err << "\n";
     return 2;
   }
+  if (a.sg_transport != "auto" && a.sg_transport != "udp" && a.sg_transport != "tcp") {
+    std::cerr << "mcpsim: error: --sg-transport must be auto, udp or tcp\n";
+    return 2;
+  }
+  if (external) external->sg_transport = a.sg_transport;
   if (external && a.broken_dedup) {
     std::cerr << "mcpsim: error: --broken-dedup changes the reference servers; it has no meaning against a target\n";
     return 2;
@@ -99,6 +105,7 @@ int Run(const RunArgs& a) {
       o.swarm = a.swarm;
       o.broken_dedup = a.broken_dedup;
       if (external) o.external = &*external;
+      if (!external && a.sg_transport != "auto") o.sg_transport = a.sg_transport;
       const RunResult r = RunScenario(s, o);
       std::cout << VerdictLine(r) << "\n";
       if (!r.pass) {
@@ -156,6 +163,10 @@ RegisterVerb reg{{"", "run",
                     cmd.add_option("--accounts", a->accounts,
                                    "External target: existing accounts, one `account password` per line (used "
                                    "before registering new ones)");
+                    cmd.add_option("--sg-transport", a->sg_transport,
+                                   "The clients' SG transport: auto (UDP when DP lists it, else TCP), udp or tcp "
+                                   "(simulated runs: auto = udp)")
+                        ->capture_default_str();
                     cmd.add_flag("--broken-dedup", a->broken_dedup,
                                  "TEST-ONLY: run a broken reference whose servers do not suppress "
                                  "duplicate requests (checkers must catch it)");

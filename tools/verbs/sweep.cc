@@ -31,6 +31,7 @@ struct SweepArgs {
   std::uint64_t determinism_every = 10;
   std::string udp, tcp, http, launch, accounts;  // external target
   bool reuse_target = false;
+  std::string sg_transport = "auto";
 };
 
 std::string SelfExe() {
@@ -103,6 +104,12 @@ int Sweep(const SweepArgs& a) {
     if (!external->http) external->http = shared->target().http;
   }
   if (external) {
+    if (a.sg_transport != "auto" && a.sg_transport != "udp" && a.sg_transport != "tcp") {
+      std::cerr << "mcpsim: error: --sg-transport must be auto, udp or tcp\n";
+      return 2;
+    }
+    external->sg_transport = a.sg_transport;
+    if (a.sg_transport != "auto") o.worker_args.insert(o.worker_args.end(), {"--sg-transport", a.sg_transport});
     o.external = &*external;
     o.determinism_every = 0;
     if (!external->launch.empty()) o.worker_args.insert(o.worker_args.end(), {"--launch", external->launch});
@@ -189,6 +196,7 @@ RegisterVerb reg{{"", "sweep",
                                    "External target: shell command starting it; one fresh target per run unless "
                                    "--reuse-target (real time; no determinism re-runs)");
                     cmd.add_flag("--reuse-target", a->reuse_target, "With --launch: one target for all runs");
+                    cmd.add_option("--sg-transport", a->sg_transport, "External target: the clients' SG transport (auto|udp|tcp)");
                     cmd.add_option("--accounts", a->accounts, "External target: existing accounts (`account password` lines)");
                     return [a] { return Sweep(*a); };
                   }}};

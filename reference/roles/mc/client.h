@@ -114,6 +114,8 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
 
   // ---- Role ----
   void OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) override;
+  void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override;
+  void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
   void OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpResponse& resp) override;
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
@@ -186,7 +188,9 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::map<std::uint64_t, std::uint64_t> reg_ops_;  // REG trid -> op id
   // SG.
   std::optional<ClientCache> cache_;
-  Endpoint sg_endpoint_;
+  Endpoint sg_endpoint_;      // SG over UDP (DP's first udp:// SG URI)
+  Endpoint sg_tcp_endpoint_;  // SG over TCP (DP's first tcp:// SG URI)
+  std::uint64_t sg_conns_ = 0;  // TCP sessions opened (connection ids: high bit set)
   std::unique_ptr<SgSession> session_;
   std::vector<std::array<std::string, 3>> avatar_queue_;  // (no deque: it allocates when empty)
   std::size_t avatars_in_flight_ = 0;
