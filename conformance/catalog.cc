@@ -11,6 +11,7 @@ const std::vector<CaseDef>& Catalog() {
     AddSgCases(v);
     AddSgTcpCases(v);
     AddSgMoreCases(v);
+    AddGapCases(v);
     AddEncCases(v);
     return v;
   }();

@@ -44,6 +44,7 @@ void AddSgCases(std::vector<CaseDef>& out);      // catalog_sg*.cc (SG over UDP;
 void AddSgTcpCases(std::vector<CaseDef>& out);   // catalog_sg_tcp.cc (TCP binding)
 void AddSgMoreCases(std::vector<CaseDef>& out);  // catalog_sg_more.cc (contacts, profile, multi-party, errors)
 void AddEncCases(std::vector<CaseDef>& out);     // catalog_enc.cc (encrypted UDP; needs udps + key table)
+void AddGapCases(std::vector<CaseDef>& out);     // catalog_gaps.cc (issue 14: missed deviations, SG/HTTP, RS/TCP)
 
 // Helpers shared by the catalog files.
 Outcome Ok(std::string expected, std::string actual);
@@ -61,5 +62,20 @@ struct Want {
 // else the reason.
 std::optional<std::string> Match(const std::vector<wire::Command>& got, const std::vector<Want>& want);
 std::string ShowAll(const std::vector<wire::Command>& got);
+
+// The target's catalogue (catalog_target.cc): ad slots to query (--ad-slot,
+// else {"top"}); a media id it serves (--media-id, else learnt from the
+// imageUrl of an AAD over UDP; nullopt when none is known); the verdict of a
+// case that needs a media id and has none (INFORMATIONAL, not judged).
+std::vector<std::string> AdSlots(const Ctx& c);
+std::optional<std::string> FindMediaId(Ctx& c);
+std::optional<std::string> MediaIdFromUrl(std::string_view url);
+Outcome NoMediaId();
+// The server roles a case judges (and needs): e.g. {"cs"} for the UDP wire
+// cases, {"sg", "rs"} for SG cases (accounts are registered at RS).
+std::vector<std::string> CaseRoles(const CaseDef& d);
+// Why `clause` cannot be judged against a server from the wire (client-side,
+// storage, timing beyond a run, ...); "" when it can (not_judged.cc).
+std::string NotJudgedReason(const std::string& clause);
 
 }  // namespace mcpsim::conformance

@@ -25,18 +25,41 @@ constexpr std::string_view kIend("\0\0\0\0IEND\xae\x42\x60\x82", 12);
 }  // namespace
 
 void AddExtraCases(std::vector<CaseDef>& out) {
-  Add(out, "ms.head.no_body", "HEAD /media/<id> is 200 without a body", "MS", {"MS-6", "MS-1"}, [](Ctx& c) {
-    auto r = Request(c, "HEAD", "/media/banner-1");
-    if (!r.ok()) return Failed("HTTP 200, no body", r.status().message(), "no HTTP response");
-    if (r->status == 404) return Outcome{reports::Verdict::kInformational, "HTTP 200", "404", "target has no banner-1"};
-    const std::string actual = "HTTP " + std::to_string(r->status) + ", " + std::to_string(r->body.size()) + " body bytes";
-    if (r->status != 200 || !r->body.empty()) return Failed("HTTP 200, no body", actual, "MS-6: HEAD is GET without a body");
-    return Ok("HTTP 200, no body", actual);
-  });
-  Add(out, "ms.get.complete", "GET /media/banner-1 delivers a complete PNG", "MS", {"MS-2"}, [](Ctx& c) {
-    auto r = Request(c, "GET", "/media/banner-1");
+  Add(out, "ms.head.no_body", "HEAD /media/<id> is GET without a body: same status, type and Content-Length", "MS",
+      {"MS-6", "MS-1"}, [](Ctx& c) {
+        const auto id = FindMediaId(c);
+        if (!id) return NoMediaId();
+        auto g = Request(c, "GET", "/media/" + *id);
+        if (!g.ok()) return Failed("HTTP 200", g.status().message(), "no HTTP response to GET");
+        if (g->status == 404) return Outcome{reports::Verdict::kInformational, "HTTP 200", "404", "target has no " + *id};
+        auto r = Request(c, "HEAD", "/media/" + *id);
+        const std::string expected = "HTTP " + std::to_string(g->status) + ", Content-Length " +
+                                     std::to_string(g->body.size()) + ", no body";
+        if (!r.ok()) return Failed(expected, r.status().message(), "no HTTP response to HEAD");
+        auto header = [](const reference::HttpResponse& x, const char* name) {
+          auto it = x.headers.find(name);
+          return it == x.headers.end() ? std::string("(none)") : it->second;
+        };
+        const std::string actual = "HTTP " + std::to_string(r->status) + ", Content-Length " +
+                                   header(*r, "content-length") + ", " + std::to_string(r->body.size()) + " body bytes";
+        if (r->status != g->status) return Failed(expected, actual, "MS-6: HEAD answers like GET");
+        if (!r->body.empty()) return Failed(expected, actual, "MS-6: no body after HEAD (RFC 9110 §9.3.2)");
+        const std::string cl = header(*r, "content-length");
+        if (cl != "(none)" && cl != std::to_string(g->body.size())) {
+          return Failed(expected, actual, "MS-6: Content-Length of a HEAD answer is the GET body's (RFC 9110 §8.6)");
+        }
+        if (header(*r, "content-type") != header(*g, "content-type")) {
+          return Failed(expected + ", Content-Type " + header(*g, "content-type"), actual + ", Content-Type " +
+                        header(*r, "content-type"), "MS-6: HEAD answers like GET");
+        }
+        return Ok(expected, actual);
+      });
+  Add(out, "ms.get.complete", "GET /media/<id> delivers a complete PNG", "MS", {"MS-2"}, [](Ctx& c) {
+    const auto id = FindMediaId(c);
+    if (!id) return NoMediaId();
+    auto r = Request(c, "GET", "/media/" + *id);
     if (!r.ok()) return Failed("a complete PNG", r.status().message(), "no HTTP response");
-    if (r->status == 404) return Outcome{reports::Verdict::kInformational, "HTTP 200", "404", "target has no banner-1"};
+    if (r->status == 404) return Outcome{reports::Verdict::kInformational, "HTTP 200", "404", "target has no " + *id};
     const std::string& b = r->body;
     const bool png = b.rfind("\x89PNG\r\n\x1a\n", 0) == 0;
     if (!png) return Outcome{reports::Verdict::kInformational, "a PNG", "another media type", "not checked"};

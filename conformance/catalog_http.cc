@@ -285,10 +285,12 @@ void AddHttpCases(std::vector<CaseDef>& out) {
         return ExpectMcp(Post(c, "RAP 17 1.0.0 dev-1\r\n", "0123456789abcdef0123456789abcdef"), {{"AAP", 17, 202, 0}},
                          "HTTP-10");
       });
-  Add(out, "ms.get.ok", "GET /media/banner-1 is 200 with the bytes and headers", "MS", {"MS-1", "MS-2"},
+  Add(out, "ms.get.ok", "GET /media/<id> is 200 with the bytes and headers", "MS", {"MS-1", "MS-2"},
       [](Ctx& c) {
-        auto r = Get(c, "/media/banner-1");
-        if (r.ok() && r->status == 404) return Outcome{V::kInformational, "HTTP 200", "404", "target has no banner-1"};
+        const auto id = FindMediaId(c);
+        if (!id) return NoMediaId();
+        auto r = Get(c, "/media/" + *id);
+        if (r.ok() && r->status == 404) return Outcome{V::kInformational, "HTTP 200", "404", "target has no " + *id};
         Outcome o = ExpectHttp(r, 200, false, "MS-2");
         if (o.verdict != V::kOk) return o;
         if (r->body.empty() || Head(*r, "content-type").empty()) return Failed("bytes + Content-Type", o.actual, "MS-2");
@@ -301,12 +303,14 @@ void AddHttpCases(std::vector<CaseDef>& out) {
   Add(out, "ms.method", "POST /media/<id> is 405", "MS", {"MS-3"}, [](Ctx& c) {
         HttpRequest req;
         req.method = "POST";
-        req.target = "/media/banner-1";
+        req.target = "/media/" + FindMediaId(c).value_or("any-id");
         req.body = "x";
         return ExpectHttp(c.Http(req), 405, true, "MS-3");
       });
   Add(out, "ms.no.range", "A range request is never answered 206", "MS", {"MS-4"}, [](Ctx& c) {
-        auto r = Get(c, "/media/banner-1", {{"range", "bytes=0-9"}});
+        const auto id = FindMediaId(c);
+        if (!id) return NoMediaId();
+        auto r = Get(c, "/media/" + *id, {{"range", "bytes=0-9"}});
         if (!r.ok()) return Failed("not 206", r.status().message(), "no response");
         if (r->status == 206) return Failed("not 206", "206", "MS-4");
         return Ok("not 206", "HTTP " + std::to_string(r->status));

@@ -206,7 +206,7 @@ void AddSgCases(std::vector<CaseDef>& out) {
     return Ok("AAT 103", "AAT 103");
   });
   Add(out, "sg.state.connected", "Commands before login are 200; RPOL is answered in every state",
-      {"SG-SESS-2", "SG-LOGIN-10"}, [](Ctx& c) {
+      {"SG-SESS-2", "SG-LOGIN-10", "SG-SESS-1"}, [](Ctx& c) {
         SgClient a(c, "udp", "alice");
         if (auto bad = Expect(a.Await(a.Request("RSM", {"1", "hi"})), "ASM", 200, 0, "SG-SESS-2")) return *bad;
         a.SendRaw(Padded("RPOL 51\r\n"));

@@ -22,9 +22,18 @@ constexpr const char* kPassword = "correct-horse";
 // `log`; server-initiated requests (R-words) are answered at once with the
 // A-word, the same trid and the status in `answer_status` (default 0),
 // except words in `hold`, which the case answers itself (Answer()).
+// Its trid counter starts at a value drawn from the case seed and `who`
+// (TRID-4: uniform in 1..2147483647); answers are matched to requests by
+// trid AND word (TRID-5).
+//
+// Over "http" (SG over POST /mcp, HTTP-3..10) every Request() is one POST
+// carrying the answers owed to server requests first; the token from AAT is
+// sent as the SessionID header from then on (HTTP-7); Pump() polls with RPOL
+// so that queued server requests arrive (HTTP-8, HTTP-9).
 class SgClient {
  public:
-  // Opens a new UDP endpoint ("udp") or TCP connection ("tcp") in `ctx`.
+  // Opens a new UDP endpoint ("udp") or TCP connection ("tcp") in `ctx`, or
+  // uses POST /mcp ("http").
   SgClient(Ctx& ctx, std::string transport, std::string who);
   bool ok() const { return h_ >= 0; }
   const std::string& error() const { return error_; }
@@ -63,9 +72,17 @@ class SgClient {
   std::string who_;
   int h_ = -1;
   std::string error_;
-  std::uint32_t trid_ = 1000;
+  bool http_ = false;
+  std::uint32_t trid_ = 1;
+  std::map<std::uint32_t, std::string> sent_;  // trid -> request word (TRID-5)
   std::string raw_;
   wire::StreamFramer framer_;
+  // HTTP mode: the SessionID (token from AAT), answers owed to server
+  // requests (sent at the head of the next POST), when the last POST left.
+  std::string session_;
+  std::string owed_;
+  std::int64_t last_post_ms_ = 0;
+  void Post(const std::string& body);
 };
 
 // Registers a fresh account through RS over HTTP (RAP, RBIN/ABIN, REG) with
@@ -75,12 +92,14 @@ struct Registered {
   std::string account;
   std::optional<Outcome> failure;
 };
-Registered Register(Ctx& ctx, const std::string& tag);
+// `transport` "tcp": the registration runs on one TCP connection (TCP-4),
+// RBIN chunks answered on it; the connection then closes with the Ctx.
+Registered Register(Ctx& ctx, const std::string& tag, const std::string& transport = "http");
 
 // RAT (privacy 1) → AAT 0, RSII → ASII 0, sync answered, RPS → APS 0: the
 // session is ACTIVE. `caps` as in RSII; nullopt on success, else why not.
 std::optional<Outcome> Login(SgClient& c, const std::string& account, int caps = 7,
-                             std::uint32_t list_version = 0);
+                             std::uint32_t list_version = 0, const std::string& presence = "online");
 
 // Two ACTIVE users over `transport` where `a` lists `b` and `a` invited `b`
 // into a conversation (callId in `call`).
@@ -100,9 +119,9 @@ std::string ShowOne(const wire::Command* got);
 std::optional<Outcome> Expect(const wire::Command* got, const std::string& word, std::uint32_t status,
                               std::optional<std::size_t> n, const std::string& clause);
 
-// Appends an SG case of group "SG" over "udp+http" (SG over UDP, accounts
-// registered through RS over HTTP).
+// Appends an SG case of group "SG" over `transport` (default "udp+http": SG
+// over UDP, accounts registered through RS over HTTP).
 void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
-         std::function<Outcome(Ctx&)> run, bool required = true);
+         std::function<Outcome(Ctx&)> run, bool required = true, std::string transport = "udp+http");
 
 }  // namespace mcpsim::conformance::sg

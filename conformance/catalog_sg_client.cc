@@ -28,15 +28,61 @@ Result<reference::HttpResponse> Post(Ctx& c, const std::string& body, const std:
 
 }  // namespace
 
+
 SgClient::SgClient(Ctx& ctx, std::string transport, std::string who)
     : ctx_(ctx), tcp_(transport == "tcp"), who_(std::move(who)) {
+  // TRID-4: a random start per session, from the case seed (replayable).
+  Rng rng(ctx_.seed() ^ Fnv1a(who_));
+  trid_ = 1 + static_cast<std::uint32_t>(rng.Below(2147483647u));
+  if (transport == "http") {
+    http_ = true;
+    h_ = 0;
+    if (!ctx_.target().http) {
+      h_ = -1;
+      error_ = "no HTTP target given (--http)";
+    }
+    ctx_.Note(who_ + " is SG over HTTP, first trid " + std::to_string(trid_));
+    return;
+  }
   auto h = ctx_.Open(transport, who_);
   if (!h.ok()) {
     error_ = h.status().message();
     return;
   }
   h_ = *h;
-  ctx_.Note(who_ + " is " + transport + "#" + std::to_string(h_));
+  ctx_.Note(who_ + " is " + transport + "#" + std::to_string(h_) + ", first trid " + std::to_string(trid_));
+}
+
+void SgClient::Post(const std::string& body) {
+  reference::HttpRequest req;
+  req.method = "POST";
+  req.target = "/mcp";
+  req.headers["content-type"] = "application/x-mcp";
+  if (!session_.empty()) req.headers["sessionid"] = session_;
+  req.body = owed_ + body;
+  owed_.clear();
+  last_post_ms_ = ctx_.NowUs() / 1000;
+  auto r = ctx_.Http(req);
+  if (!r.ok()) {
+    ctx_.Note(who_ + ": POST failed: " + r.status().message());
+    return;
+  }
+  if (r->status != 200) {
+    ctx_.Note(who_ + ": POST answered HTTP " + std::to_string(r->status));
+    return;
+  }
+  raw_ += r->body;
+  std::vector<std::string> errs;
+  const std::vector<wire::Command> cmds = Decode(r->body, &errs);
+  decode_errors.insert(decode_errors.end(), errs.begin(), errs.end());
+  for (const wire::Command& c : cmds) {
+    // HTTP-7: the response carrying AAT 0 names the session.
+    if (c.word == "AAT" && c.status == 0u) {
+      auto it = r->headers.find("sessionid");
+      session_ = it != r->headers.end() ? it->second : (c.params.empty() ? "" : c.params[0]);
+    }
+    Take(c);
+  }
 }
 
 std::uint32_t SgClient::Request(const std::string& word, const std::vector<std::string>& params,
@@ -46,20 +92,30 @@ std::uint32_t SgClient::Request(const std::string& word, const std::vector<std::
   c.trid = trid_++;
   c.params = params;
   c.payload = std::move(payload);
+  sent_[c.trid] = word;
   SendRaw(Encode(c));
   return c.trid;
 }
 
 void SgClient::SendRaw(std::string_view bytes) {
   if (h_ < 0) return;
+  if (http_) {
+    Post(std::string(bytes));
+    return;
+  }
   if (Status s = ctx_.Send(h_, bytes); !s.ok()) ctx_.Note(who_ + ": send failed: " + s.message());
 }
 
 void SgClient::Answer(const wire::Command& req, std::uint32_t status) {
-  SendRaw(AWord(req.word) + " " + std::to_string(req.trid) + " " + std::to_string(status) + "\r\n");
+  const std::string a = AWord(req.word) + " " + std::to_string(req.trid) + " " + std::to_string(status) + "\r\n";
+  if (http_) {
+    owed_ += a;  // HTTP-8: travels in the next POST
+    return;
+  }
+  SendRaw(a);
 }
 
-bool SgClient::closed() const { return ctx_.PeerClosed(h_); }
+bool SgClient::closed() const { return !http_ && ctx_.PeerClosed(h_); }
 
 void SgClient::Take(const wire::Command& c) {
   log.push_back(c);
@@ -80,6 +136,16 @@ bool SgClient::Pump(int wait_ms, const std::function<bool()>& until) {
     if (until && until()) return true;
     const std::int64_t left = (end - ctx_.NowUs() + 999) / 1000;
     if (left <= 0 || ctx_.Expired() || closed()) break;
+    if (http_) {
+      // Poll (HTTP-9): at once when answers are owed, else every 100 ms.
+      const std::int64_t since = ctx_.NowUs() / 1000 - last_post_ms_;
+      if (owed_.empty() && since < 100) {
+        ctx_.Sleep(static_cast<int>(std::min<std::int64_t>(100 - since, left)));
+        continue;
+      }
+      Post("RPOL " + std::to_string(trid_++) + "\r\n");
+      continue;
+    }
     // Short receives so that `until` is re-checked as soon as something arrives.
     for (const std::string& chunk : ctx_.Recv(h_, static_cast<int>(left), 5)) {
       raw_ += chunk;
@@ -103,8 +169,11 @@ bool SgClient::Pump(int wait_ms, const std::function<bool()>& until) {
 }
 
 const wire::Command* SgClient::AnswerTo(std::uint32_t trid) const {
+  // TRID-5: the answer's word must be the A-word of the request of that trid.
+  auto it = sent_.find(trid);
   for (const wire::Command& c : log) {
-    if (c.status && c.trid == trid && c.word[0] == 'A') return &c;
+    if (!c.status || c.trid != trid || c.word.empty() || c.word[0] != 'A') continue;
+    if (it == sent_.end() || c.word == AWord(it->second)) return &c;
   }
   return nullptr;
 }
@@ -140,11 +209,95 @@ std::optional<Outcome> Expect(const wire::Command* got, const std::string& word,
 }
 
 void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
-         std::function<Outcome(Ctx&)> run, bool required) {
-  out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), required, "udp+http", std::move(run)});
+         std::function<Outcome(Ctx&)> run, bool required, std::string transport) {
+  out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), required, std::move(transport), std::move(run)});
 }
 
-Registered Register(Ctx& c, const std::string& tag) {
+namespace {
+
+std::string NewAccount(Ctx& c, const std::string& tag) {
+  Rng rng(c.Fresh());
+  return "s" + Hex64(rng.Next()).substr(0, 12) + tag + "@example.com";
+}
+
+// RS over TCP (TCP-4): RAP, the RBIN chunks answered ABIN on the same
+// connection, REG.
+Registered RegisterTcp(Ctx& c, const std::string& tag) {
+  Registered out;
+  auto fail = [&out](std::string expected, std::string actual, std::string why) {
+    out.failure = Failed(std::move(expected), std::move(actual), "registration (RS over TCP): " + why);
+    return out;
+  };
+  auto h = c.Open("tcp");
+  if (!h.ok()) return fail("a TCP connection", h.status().message(), "harness");
+  wire::StreamFramer framer;
+  std::vector<wire::Command> got;
+  auto pump = [&](const std::function<bool()>& until) {
+    for (int round = 0; round < 200 && !until() && !c.Expired() && !c.PeerClosed(*h); ++round) {
+      for (const std::string& chunk : c.Recv(*h, c.io_timeout_ms(), 20)) {
+        framer.Append(chunk);
+        for (wire::Outcome o = framer.Next(); !o.need_more(); o = framer.Next()) {
+          if (!o.is_command()) return;
+          got.push_back(wire::Command::FromView(o.command));
+          const wire::Command& k = got.back();
+          if (k.word == "RBIN" && !k.status) c.Send(*h, "ABIN " + std::to_string(k.trid) + " 0\r\n");
+        }
+      }
+    }
+  };
+  const std::uint32_t rap = 7001;
+  c.Send(*h, "RAP " + std::to_string(rap) + " 1.0.0 conf-tcp\r\n");
+  const wire::Command* aap = nullptr;
+  pump([&] {
+    for (const wire::Command& k : got) {
+      if (k.word == "AAP" && k.trid == rap) aap = &k;
+    }
+    return aap != nullptr;
+  });
+  if (!aap || aap->status != 0u || aap->params.size() != 5) {
+    return fail("AAP " + std::to_string(rap) + " 0 +5", aap ? Show(*aap) : ShowAll(got), "RS-1");
+  }
+  const std::string captcha = aap->params[1];
+  const std::size_t total = std::strtoul(aap->params[2].c_str(), nullptr, 10);
+  if (total == 0 || total > 65536) return fail("total 1..65536", aap->params[2], "AAP total");
+  std::string image(total, '\0');
+  std::set<std::size_t> have;
+  auto collect = [&] {
+    for (const wire::Command& k : got) {
+      if (k.word != "RBIN" || k.status || k.params.size() != 3 || !k.payload) continue;
+      const std::size_t off = std::strtoul(k.params[1].c_str(), nullptr, 10);
+      if (off < total && k.payload->size() <= total - off) {
+        image.replace(off, k.payload->size(), *k.payload);
+        have.insert(off);
+      }
+    }
+    return have.size() >= (total + 1023) / 1024;
+  };
+  pump(collect);
+  if (!collect()) {
+    return fail(std::to_string((total + 1023) / 1024) + " RBIN chunks", std::to_string(have.size()), "RS-4 over TCP");
+  }
+  auto text = reference::ReadCaptcha(image);
+  if (!text) return fail("a readable captcha", "unreadable", "ReadCaptcha");
+  out.account = NewAccount(c, tag);
+  const std::uint32_t reg = 7002;
+  c.Send(*h, "REG " + std::to_string(reg) + " " + captcha + " " + wire::Escape(*text) + " " + out.account + " " +
+                 kPassword + " Conf\r\n");
+  const wire::Command* aeg = nullptr;
+  pump([&] {
+    for (const wire::Command& k : got) {
+      if (k.word == "AEG" && k.trid == reg) aeg = &k;
+    }
+    return aeg != nullptr;
+  });
+  if (!aeg || aeg->status != 0u) return fail("AEG " + std::to_string(reg) + " 0", aeg ? Show(*aeg) : "(nothing)", "RS-11");
+  return out;
+}
+
+}  // namespace
+
+Registered Register(Ctx& c, const std::string& tag, const std::string& transport) {
+  if (transport == "tcp") return RegisterTcp(c, tag);
   Registered out;
   auto fail = [&out](std::string expected, std::string actual, std::string why) {
     out.failure = Failed(std::move(expected), std::move(actual), "registration (RS over HTTP): " + why);
@@ -179,8 +332,7 @@ Registered Register(Ctx& c, const std::string& tag) {
   }
   auto text = reference::ReadCaptcha(image);
   if (!text) return fail("a readable captcha", "unreadable", "ReadCaptcha");
-  Rng rng(c.Fresh());
-  out.account = "s" + Hex64(rng.Next()).substr(0, 12) + tag + "@example.com";
+  out.account = NewAccount(c, tag);
   auto reg = Post(c, "REG 3 " + captcha + " " + wire::Escape(*text) + " " + out.account + " " + kPassword + " Conf\r\n", sid);
   if (!reg.ok()) return fail("AEG 3 0", reg.status().message(), "no response");
   auto aeg = Decode(reg->body);
@@ -188,13 +340,14 @@ Registered Register(Ctx& c, const std::string& tag) {
   return out;
 }
 
-std::optional<Outcome> Login(SgClient& c, const std::string& account, int caps, std::uint32_t list_version) {
+std::optional<Outcome> Login(SgClient& c, const std::string& account, int caps, std::uint32_t list_version,
+                             const std::string& presence) {
   if (!c.ok()) return Failed("a connection", c.error(), "harness");
   const std::uint32_t rat = c.Request("RAT", {account, kPassword, "conf-dev", "1.0.0", "1"});
   const wire::Command* aat = c.Await(rat);
   if (auto why = Check(aat, "AAT", 0, 1)) return Failed("AAT 0 token", ShowOne(aat), *why + " (" + c.who() + " login, SG-LOGIN-2)");
   const std::string token = aat->params[0];
-  const std::uint32_t rsii = c.Request("RSII", {token, "online", std::to_string(caps), std::to_string(list_version)});
+  const std::uint32_t rsii = c.Request("RSII", {token, presence, std::to_string(caps), std::to_string(list_version)});
   const wire::Command* asii = c.Await(rsii);
   if (auto why = Check(asii, "ASII", 0, 0)) return Failed("ASII 0", ShowOne(asii), *why + " (SG-LOGIN-4)");
   if (c.hold.count("RCR") || c.hold.count("RCS")) return std::nullopt;  // the case drives the sync

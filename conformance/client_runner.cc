@@ -83,15 +83,19 @@ void ClientMetrics(reports::CaseResult& r) {
 
 int RunClientConformance(const ClientOptions& o, const std::string& baseline_json) {
   auto usage = [](const std::string& m) {
-    std::cerr << "mcpsim conform: error: " << m << "\n";
+    std::cerr << "mcpsim: error: " << m << "\n";
     return 2;
   };
+  bool any = false;
+  for (const ClientCaseDef& d : ClientCatalog()) any = any || Selected(d.id, o.cases);
+  if (!any) return usage("--cases '" + o.cases + "' matches no client case (see mcpsim conform --client --list)");
   if (o.list) {
     for (const ClientCaseDef& d : ClientCatalog()) {
       if (!Selected(d.id, o.cases)) continue;
       std::string clauses;
       for (const std::string& c : d.clauses) clauses += (clauses.empty() ? "" : ",") + c;
-      std::printf("%s client %s\n", d.id.c_str(), clauses.c_str());
+      std::printf("%s client %s %s %s\n", d.id.c_str(), clauses.c_str(), d.required ? "MUST" : "SHOULD",
+                  d.title.c_str());
     }
     return 0;
   }
@@ -121,7 +125,7 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   const bool have_pcap = env.Open(o.out + "/run.pcap").ok();
   auto servers = ClientServers::Start(env, *listen, o.seed, &env);
   if (!servers.ok()) {
-    std::cerr << "mcpsim conform: " << servers.status().message() << "\n";
+    std::cerr << "mcpsim: error: " << servers.status().message() << "\n";
     return 3;
   }
   const HostPort addr = (*servers)->address();
@@ -132,6 +136,7 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   reports::Report rep;
   rep.kind = "client-conformance";
   rep.seed = o.seed;
+  rep.strict = o.strict;
   rep.target = o.launch + " (servers at " + addr.ToString() + ", timers " + std::to_string(timers->initial / 1000) +
                "," + std::to_string(timers->max / 1000) + "," + std::to_string(timers->resends) + ")";
   const TimeUs start = real.Now();
@@ -214,7 +219,7 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   if (!o.protocol.empty()) rep.clauses = reports::ExtractClauses(o.protocol);
   if (have_pcap) rep.artifacts.push_back("run.pcap");
   if (Status s = reports::WriteReportFiles(rep, o.out, baseline ? &*baseline : nullptr); !s.ok()) {
-    std::cerr << "mcpsim conform: cannot write reports: " << s.message() << "\n";
+    std::cerr << "mcpsim: error: cannot write reports: " << s.message() << "\n";
     return 3;
   }
   std::string summary = std::to_string(rep.cases.size()) + " client cases:";

@@ -249,6 +249,8 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
   c.http = true;
   c.to = *ep;
   c.parser = std::make_unique<reference::http::ResponseParser>(1 << 20);
+  c.head = request_bytes.substr(0, 5) == "HEAD ";
+  c.parser->SetHeadRequest(c.head);
   std::weak_ptr<Shared> weak = sh_;
   Chan* cp = &c;
   Env* env = &env_;
@@ -263,8 +265,15 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
   };
   hs.on_data = [weak, cp](Bytes b) {
     auto sh = weak.lock();
-    if (!sh || cp->response || !cp->parse_error.ok()) return;
+    if (!sh || !cp->parse_error.ok()) return;
     const std::string_view chunk(reinterpret_cast<const char*>(b.data()), b.size());
+    if (cp->response) {
+      if (cp->head && cp->extra.size() < (1u << 20)) {
+        cp->raw.append(chunk);
+        cp->extra.append(chunk);
+      }
+      return;
+    }
     cp->raw.append(chunk);
     if (Status s = cp->parser->Append(chunk); !s.ok()) {
       cp->parse_error = s;
@@ -273,6 +282,7 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
     }
     if (auto msg = cp->parser->Next()) {
       cp->response = std::move(*msg);
+      if (cp->head) cp->extra = std::string(cp->parser->Buffered());
       sh->Record("recv", "http", cp->raw);
     }
   };
@@ -298,6 +308,13 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
   }
   loop_.RunUntil(Deadline(io_timeout_ms_),
                  [cp] { return cp->response.has_value() || !cp->parse_error.ok() || cp->closed; });
+  if (c.response && c.head) {
+    // Whatever follows the header block within the quiet period (or until
+    // close) becomes the body the case checks is empty (MS-6).
+    loop_.RunUntil(Deadline(quiet_ms_), [cp] { return cp->closed; });
+    c.response->body = c.extra;
+    if (!c.extra.empty()) sh_->Record("recv", "http", c.extra);
+  }
   // One exchange per connection: this side closes now (the peer sees EOF).
   if (c.sid != 0) (void)env_.StreamShutdownWrite(c.sid);
   if (c.response) return *c.response;

@@ -67,6 +67,12 @@ struct Target {
   // byte-identical answer datagrams are collapsed; set when a fault proxy
   // sits in front of the target. 0: no resends.
   int resend_ms = 0;
+  // The target's catalogue (issue 14; PROTOCOL.md requires no particular ad
+  // slot or media id): ad slots to query with RAD and media ids to fetch from
+  // MS (`--ad-slot`, `--media-id`). Empty: slot `top` is tried, and media ids
+  // are learnt from AAD imageUrls (catalog.h FindMediaId).
+  std::vector<std::string> ad_slots;
+  std::vector<std::string> media_ids;
   // Differs per run against a persistent server (fresh account names,
   // encrypted-UDP sender ids); the self-test fixes it so runs repeat.
   std::uint64_t nonce = 0;

@@ -34,6 +34,10 @@ struct Ctx::Chan {
   std::string raw;
   std::optional<reference::HttpResponse> response;
   Status parse_error;
+  // A HEAD exchange (RFC 9110 §9.3.2): the response ends with its header
+  // block; bytes after it (a body sent in violation of MS-6) go to `extra`.
+  bool head = false;
+  std::string extra;
 };
 
 struct Ctx::Shared {

@@ -76,6 +76,9 @@ struct Mutant {
   }
 };
 
+// The mutants of mutants_more.cc (issue 14), appended to the list.
+void AddMoreMutants(std::vector<Mutant>& v);
+
 // Every mutant, in a fixed order (names unique).
 const std::vector<Mutant>& Mutants();
 const Mutant* FindMutant(const std::string& name);

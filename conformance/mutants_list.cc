@@ -239,6 +239,7 @@ std::vector<Mutant> Build() {
     return true;
   };
   add(m);
+  AddMoreMutants(v);
   return v;
 }
 

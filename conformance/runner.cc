@@ -1,7 +1,9 @@
 #include "conformance/runner.h"
 
 #include <fnmatch.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "conformance/catalog.h"
@@ -42,16 +44,34 @@ Result<std::unique_ptr<Launched>> Launched::Start(const std::string& cmd, int wa
       wait_ms, [](const std::string& t) { return t.find("listening ") != std::string::npos; }, 300);
   l->target_ = ParseListening(text);
   if (!l->target_.udp && !l->target_.http && !l->target_.tcp && !l->target_.udps) {
-    std::string why = "launched target printed no `listening` line";
-    if (l->child_->Exited()) {
-      why += " (it exited with status " + std::to_string(l->child_->exit_status()) + ")";
+    // Say what happened: the command exited (and how), or it kept running silently.
+    bool exited = false;
+    for (int i = 0; i < 20 && !(exited = l->child_->Exited()); ++i) usleep(10000);  // EOF: the exit is moments away
+    std::string what;
+    if (exited) {
+      const int st = l->child_->exit_status();
+      what = st > 128 ? "was killed by signal " + std::to_string(st - 128) : "exited with status " + std::to_string(st);
+      if (st == 127) what += " (command not found?)";
+      what += " before printing a `listening <scheme>://HOST:PORT` line";
     } else {
-      why += " within " + std::to_string(wait_ms) + " ms";
+      what = "printed no `listening <scheme>://HOST:PORT` line within " + std::to_string(wait_ms) + " ms";
     }
-    if (!text.empty()) why += "; its output: " + text.substr(0, 200);
-    return Status::Error("CONF-3", why);
+    std::string shown = text.substr(0, 200);
+    for (char& c : shown) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    return Status::Error("CONF-3", "launched target `" + cmd + "` " + what + "; its stdout: " +
+                                       (shown.empty() ? std::string("(nothing)") : "\"" + shown + "\"") +
+                                       " (its stderr is shown above)");
   }
   return l;
+}
+
+std::string Launched::Exited() {
+  if (!child_ || !child_->Exited()) return "";
+  const int st = child_->exit_status();
+  if (st > 128) return "the launched target was killed by signal " + std::to_string(st - 128);
+  return "the launched target exited with status " + std::to_string(st);
 }
 
 void Launched::Stop() {
@@ -109,6 +129,71 @@ bool HasTransports(const Target& t, const std::string& needs) {
   return true;
 }
 
+const std::vector<std::string>& AllRoles() {
+  static const std::vector<std::string> all = {"dp", "rs", "sg", "cs", "ms"};
+  return all;
+}
+
+std::vector<std::string> MandatoryTransports(const std::string& role) {
+  if (role == "dp" || role == "ms") return {"http"};
+  if (role == "rs") return {"tcp", "http"};
+  if (role == "sg") return {"udp", "tcp", "http"};
+  if (role == "cs") return {"udp"};
+  return {};
+}
+
+namespace {
+
+bool Given(const Target& t, const std::string& transport) {
+  return (transport == "udp" && t.udp) || (transport == "tcp" && t.tcp) || (transport == "http" && t.http) ||
+         (transport == "udps" && t.udps);
+}
+
+// ARCH-1 per claimed role, then --require: cases the runner judges itself.
+std::vector<reports::CaseResult> TransportCases(const RunOptions& o, const std::vector<std::string>& roles) {
+  std::vector<reports::CaseResult> out;
+  for (const std::string& role : roles) {
+    reports::CaseResult r;
+    r.id = "arch.transports." + role;
+    r.title = "The " + role + " role offers its mandatory transports";
+    r.group = "ARCH";
+    r.clauses = {"ARCH-1", "CONV-1"};
+    std::string want, missing;
+    for (const std::string& t : MandatoryTransports(role)) {
+      want += (want.empty() ? "" : "+") + t;
+      if (!Given(o.target, t)) missing += (missing.empty() ? "" : ",") + t;
+    }
+    r.expected = want;
+    r.actual = missing.empty() ? want : "missing " + missing;
+    r.verdict = missing.empty() ? reports::Verdict::kOk : reports::Verdict::kFailed;
+    if (!missing.empty()) {
+      r.reason = "ARCH-1: " + role + " must offer " + want + "; no " + missing +
+                 " target given (give it, or leave " + role + " out of --roles)";
+    }
+    out.push_back(std::move(r));
+  }
+  if (!o.require.empty()) {
+    reports::CaseResult r;
+    r.id = "run.require";
+    r.title = "Every transport named by --require is given";
+    r.group = "ARCH";
+    r.clauses = {"ARCH-1"};
+    std::string want, missing;
+    for (const std::string& t : o.require) {
+      want += (want.empty() ? "" : ",") + t;
+      if (!Given(o.target, t)) missing += (missing.empty() ? "" : ",") + t;
+    }
+    r.expected = want;
+    r.actual = missing.empty() ? want : "missing " + missing;
+    r.verdict = missing.empty() ? reports::Verdict::kOk : reports::Verdict::kFailed;
+    if (!missing.empty()) r.reason = "--require " + want + ": no " + missing + " target given";
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
 reports::Report RunCatalog(const RunOptions& o, const std::function<void(const reports::CaseResult&)>& on_case) {
   reports::Report rep;
   rep.kind = "conformance";
@@ -119,8 +204,20 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
   if (o.target.http) target += "http://" + o.target.http->ToString() + " ";
   if (o.target.udps) target += "udps://" + o.target.udps->ToString() + " ";
   rep.target = target.empty() ? "(none)" : target.substr(0, target.size() - 1);
+  std::vector<std::string> roles;
+  for (const std::string& role : AllRoles()) {
+    if (o.roles.empty() || o.roles.count(role)) roles.push_back(role);
+  }
+  std::string judged;
+  for (const std::string& role : roles) judged += (judged.empty() ? "" : ",") + role;
+  rep.target += " (roles judged: " + judged + ")";
   Env& env = *o.target.env;
   const TimeUs start = env.Now();
+  for (reports::CaseResult& r : TransportCases(o, roles)) {
+    if (!Selected(r.id, o.cases)) continue;
+    on_case(r);
+    rep.cases.push_back(std::move(r));
+  }
   for (const CaseDef& d : Catalog()) {
     if (!Selected(d.id, o.cases)) continue;
     reports::CaseResult r;
@@ -128,7 +225,14 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
     r.title = d.title;
     r.group = d.group;
     r.clauses = d.clauses;
-    if (!HasTransports(o.target, d.transport)) {
+    std::string unclaimed;
+    for (const std::string& role : CaseRoles(d)) {
+      if (std::find(roles.begin(), roles.end(), role) == roles.end()) unclaimed += (unclaimed.empty() ? "" : ",") + role;
+    }
+    if (!unclaimed.empty()) {
+      r.verdict = reports::Verdict::kUnimplemented;
+      r.reason = "not judged: needs role " + unclaimed + ", which is not in --roles " + judged;
+    } else if (!HasTransports(o.target, d.transport)) {
       r.verdict = reports::Verdict::kUnimplemented;
       r.reason = "no " + d.transport + " target given (--" + d.transport + ")";
       if (d.transport == "udps") r.reason = "no encrypted UDP endpoint with a key (--udps and --key-file)";
@@ -150,8 +254,27 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
       r.wire = std::move(ctx.wire());
       reports::DeriveWireMetrics(r);
     }
+    const bool passed = r.verdict == reports::Verdict::kOk || r.verdict == reports::Verdict::kUnimplemented ||
+                        r.verdict == reports::Verdict::kInformational;
     on_case(r);
     rep.cases.push_back(std::move(r));
+    if (!passed && o.liveness) {
+      if (std::string why = o.liveness(); !why.empty()) {
+        why += " (during or before case " + d.id + ")";
+        if (o.aborted) *o.aborted = why;
+        reports::CaseResult dead;
+        dead.id = "run.target_alive";
+        dead.title = "The target keeps running and answering until the run ends";
+        dead.group = "ARCH";
+        dead.verdict = reports::Verdict::kError;
+        dead.expected = "a live target";
+        dead.actual = why;
+        dead.reason = "run stopped: " + why + "; the remaining cases were not run";
+        on_case(dead);
+        rep.cases.push_back(std::move(dead));
+        break;
+      }
+    }
   }
   rep.duration_us = env.Now() - start;
   return rep;

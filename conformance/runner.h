@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,24 @@ struct RunOptions {
   int timeout_ms = 2000;     // per expected answer; a case's budget is 10x
   int quiet_ms = 150;        // silence that ends a receive (Ctx::set_quiet_ms)
   std::uint64_t seed = 1;
+  // The roles the target implements (CONV-1; `--roles cs,dp`): cases of
+  // other roles are not judged (UNIMPLEMENTED, saying so), and ARCH-1's
+  // mandatory transports are checked for these roles only (one
+  // `arch.transports.<role>` case each). Empty = all five (dp rs sg cs ms).
+  std::set<std::string> roles;
+  // Transports that must be given (`--require udp,tcp,http`, issue 19): one
+  // `run.require` case, FAILED when any is missing.
+  std::vector<std::string> require;
+  // Asked after every case that did not pass: a non-empty answer means the
+  // target is gone (exited, or answers nothing at all) and the run stops
+  // there, with the reason in *aborted (the caller exits 3).
+  std::function<std::string()> liveness;
+  std::string* aborted = nullptr;
 };
+
+// The five role names, and ARCH-1's mandatory transports of one.
+const std::vector<std::string>& AllRoles();
+std::vector<std::string> MandatoryTransports(const std::string& role);
 
 // A launched target process (net::Child; SIGTERM on Stop or destruction).
 class Launched {
@@ -37,6 +55,8 @@ class Launched {
   ~Launched();
   const Target& target() const { return target_; }
   void Stop();
+  // Non-empty (how it ended) once the process has exited; reaps it.
+  std::string Exited();
 
  private:
   std::unique_ptr<net::Child> child_;

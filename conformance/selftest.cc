@@ -161,6 +161,9 @@ reports::Report RunVirtual(const SelfTestOptions& o, const std::string& mutant, 
   so.seed = o.seed;
   so.epoch_ms = kEpochMs;
   so.password_cost = reference::PasswordCost::Minimal();
+  // A latest version with a two-digit component lets dp.version.numeric tell
+  // numeric from string comparison (DP-1).
+  so.latest_version = "1.10.0";
   Rng key_rng = Rng::Stream(o.seed, "selftest/udps-key");
   reference::enc::Key key{};
   key_rng.Fill(key.data(), key.size());

@@ -56,10 +56,10 @@ Status ChatWorld::Befriend(const std::string& a, const std::string& b) {
   return AddContact(b, a);
 }
 
-void ChatWorld::Build(Client& c, bool accept_privacy) {
+void ChatWorld::Build(Client& c, reference::McConfig config, bool accept_privacy) {
   const std::string stream = c.restarts == 0 ? "role:" + c.name
                                              : "role:" + c.name + "/restart-" + std::to_string(c.restarts);
-  c.mc = std::make_unique<reference::McClient>(c.config, Rng::Stream(seed_, stream), c.name);
+  c.mc = std::make_unique<reference::McClient>(std::move(config), Rng::Stream(seed_, stream), c.name);
   c.mc->SetSgEndpoint(sg_ep_);
   if (accept_privacy) c.mc->AcceptPrivacyAgreement();
   c.host = std::make_unique<RoleHost>(*c.env, *c.mc);
@@ -74,20 +74,18 @@ int ChatWorld::AddClient(reference::McConfig config, const std::string& name, bo
   Client c;
   c.env = &envs_(name);
   c.name = name;
-  c.config = std::move(config);
   clients_.push_back(std::move(c));
-  Build(clients_.back(), accept_privacy);
+  Build(clients_.back(), std::move(config), accept_privacy);
   return i;
 }
 
 void ChatWorld::RestartClient(int i, reference::McConfig config, bool accept_privacy) {
   Client& c = clients_.at(static_cast<std::size_t>(i));
   c.host.reset();  // cancels its timer; its port's callback goes dead
+  if (config.device_id == reference::McConfig{}.device_id) config.device_id = c.mc->config().device_id;
   c.mc.reset();
-  if (config.device_id == reference::McConfig{}.device_id) config.device_id = c.config.device_id;
-  c.config = std::move(config);
   ++c.restarts;
-  Build(c, accept_privacy);
+  Build(c, std::move(config), accept_privacy);
 }
 
 }  // namespace mcpsim::host

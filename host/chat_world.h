@@ -65,11 +65,11 @@ class ChatWorld {
   void RestartClient(int i, reference::McConfig config, bool accept_privacy = true);
   // Destroys every client and its host (their nodes' Envs stay). For memory
   // accounting: the heap this frees is what the clients held.
-  void DropClients() { clients_.clear(); }
+  void DropClients() { std::vector<Client>().swap(clients_); }
   int clients() const { return static_cast<int>(clients_.size()); }
   reference::McClient& mc(int i) { return *clients_.at(static_cast<std::size_t>(i)).mc; }
   const reference::McConfig& config(int i) const {
-    return clients_.at(static_cast<std::size_t>(i)).config;
+    return clients_.at(static_cast<std::size_t>(i)).mc->config();
   }
   // Lets client i act now (`fn(client, now)`) and sends what it produced.
   template <typename Fn>
@@ -88,15 +88,14 @@ class ChatWorld {
   const Endpoint& sg_endpoint() const { return sg_ep_; }
 
  private:
-  struct Client {
+  struct Client {  // (the McConfig lives in the McClient only)
     Env* env = nullptr;
     std::string name;
-    reference::McConfig config;
     std::unique_ptr<reference::McClient> mc;
     std::unique_ptr<RoleHost> host;
     std::uint32_t restarts = 0;
   };
-  void Build(Client& c, bool accept_privacy);
+  void Build(Client& c, reference::McConfig config, bool accept_privacy);
 
   static const std::string password_;
   EnvFactory envs_;

@@ -97,7 +97,6 @@ class RoleHost {
   std::map<std::uint64_t, StreamId> stream_client_;  // kConnect streams: role's id -> Env stream
   HostStats stats_;
   bool pumping_ = false;
-  std::vector<reference::Output> outs_;  // reused by Flush
   reference::Store* batch_store_ = nullptr;
   bool batch_open_ = false;
   std::size_t batch_inputs_ = 0;

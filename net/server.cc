@@ -58,6 +58,12 @@ Status LoadServerConfig(const std::string& path, ServerOptions& o) {
       if (dp["latest_version"]) o.latest_version = dp["latest_version"].as<std::string>();
       if (dp["update_url"]) o.update_url = dp["update_url"].as<std::string>();
     }
+    if (auto rs = root["rs"]; rs && rs["captcha_format"]) {
+      const auto name = rs["captcha_format"].as<std::string>();
+      const auto f = reference::ParseCaptchaFormat(name);
+      if (!f) return Status::Error("NET-8", path + ": rs.captcha_format must be png, png-deflate or pgm");
+      o.captcha_format = *f;
+    }
     if (auto rs = root["rs"]; rs && rs["password_cost"]) {
       const auto cost = rs["password_cost"].as<std::string>();
       if (cost == "minimal") {
@@ -209,6 +215,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   if (m->Has("rs")) {
     reference::RsConfig rsc;
     rsc.password_cost = o.password_cost;
+    rsc.captcha_format = o.captcha_format;
     rsc.test_disclose_captcha = o.test_hooks;  // TEST-1
     if (o.tweak_rs) o.tweak_rs(rsc);
     m->rs = std::make_unique<reference::RsRole>(rsc, *m->store, Rng::Stream(o.seed, "role:rs"));

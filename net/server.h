@@ -23,6 +23,7 @@
 
 #include "core/env.h"
 #include "reference/crypto/password.h"
+#include "reference/media/captcha.h"
 #include "reference/store/store.h"
 #include "reference/transport/enc.h"
 
@@ -67,6 +68,7 @@ struct ServerOptions {
   // Tunables (--config FILE, YAML; see LoadServerConfig).
   std::string min_version = "1.0.0", latest_version = "1.0.0", update_url;
   reference::PasswordCost password_cost;
+  reference::CaptchaFormat captcha_format = reference::CaptchaFormat::kPngStored;
   std::uint32_t cs_rate_per_s = 0, cs_burst = 0;
   std::vector<AdSpec> ads = {AdSpec{}};
   // TEST-ONLY hooks (`mcpsim serve --mutant`, conformance/mutants.h): adjust
@@ -88,7 +90,7 @@ Status ParseRoles(const std::string& list, std::set<std::string>& out);
 
 // Applies a YAML config file to `o`. Keys (all optional):
 //   dp: {min_version, latest_version, update_url}
-//   rs: {password_cost: default|minimal}
+//   rs: {password_cost: default|minimal, captcha_format: png|png-deflate|pgm}
 //   cs: {rate_per_s, burst}
 //   ads: [{slot, ad_id, media_id, click_url}]
 // Clause NET-8 for an unreadable file or a bad value.

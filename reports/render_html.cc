@@ -1,90 +1,23 @@
-// The self-contained HTML report: summary, baseline changes, clause coverage,
-// latency/resend charts, and one section per case with expected vs actual
-// and the wire transcript as an SVG sequence diagram. No external assets.
+// The self-contained HTML report of a conformance run. Order: what failed
+// first (run error, failures with expected/actual/reason text, flaky cases),
+// then baseline changes, the case table, and per case the transcript as a
+// sequence diagram with one lane per party plus every message in full;
+// clause coverage and charts come last. No scripts, no external assets.
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
 
+#include "reports/html_util.h"
 #include "reports/report.h"
 
 namespace mcpsim::reports {
 namespace {
 
-std::string H(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string Num(double v, const char* fmt = "%.1f") {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
-}
-
-const char* Color(Verdict v) {
-  switch (v) {
-    case Verdict::kOk: return "#2e7d32";
-    case Verdict::kNonStrict: return "#ef6c00";
-    case Verdict::kInformational: return "#1565c0";
-    case Verdict::kUnimplemented: return "#757575";
-    case Verdict::kFailed: return "#c62828";
-    case Verdict::kError: return "#6a1b9a";
-  }
-  return "#000";
-}
-
-std::string Badge(Verdict v) {
-  return "<span class=b style=\"background:" + std::string(Color(v)) + "\">" + std::string(VerdictName(v)) + "</span>";
-}
-
-// Two lifelines (runner, target); one arrow per wire event.
-std::string SequenceSvg(const CaseResult& c, const std::string& tester, const std::string& tested) {
-  if (c.wire.empty()) return "<p class=muted>No wire traffic.</p>";
-  const int row = 22, top = 30, width = 900, left = 120, right = 780;
-  const int height = top + static_cast<int>(c.wire.size()) * row + 10;
-  std::string s = "<svg width=\"" + std::to_string(width) + "\" height=\"" + std::to_string(height) +
-                  "\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"monospace\" font-size=\"11\">";
-  s += "<text x=\"" + std::to_string(left - 20) + "\" y=\"14\">" + H(tester) + "</text><text x=\"" +
-       std::to_string(right - 20) + "\" y=\"14\">" + H(tested) + "</text>";
-  s += "<line x1=\"" + std::to_string(left) + "\" y1=\"20\" x2=\"" + std::to_string(left) + "\" y2=\"" +
-       std::to_string(height) + "\" stroke=\"#999\"/>";
-  s += "<line x1=\"" + std::to_string(right) + "\" y1=\"20\" x2=\"" + std::to_string(right) + "\" y2=\"" +
-       std::to_string(height) + "\" stroke=\"#999\"/>";
-  int y = top;
-  for (const WireEvent& e : c.wire) {
-    const bool send = e.dir == "send";
-    const bool note = e.transport == "note";
-    std::string label = Printable(e.bytes);
-    if (label.size() > 90) label = label.substr(0, 87) + "...";
-    s += "<text x=\"4\" y=\"" + std::to_string(y + 4) + "\" fill=\"#666\">" + Num(e.t_us / 1000.0, "%.1f") +
-         "ms</text>";
-    if (note) {
-      s += "<text x=\"" + std::to_string(left + 10) + "\" y=\"" + std::to_string(y + 4) +
-           "\" fill=\"#6a1b9a\">" + H(label) + "</text>";
-    } else {
-      const int x1 = send ? left : right, x2 = send ? right : left;
-      s += "<line x1=\"" + std::to_string(x1) + "\" y1=\"" + std::to_string(y) + "\" x2=\"" + std::to_string(x2) +
-           "\" y2=\"" + std::to_string(y) + "\" stroke=\"" + (send ? "#1565c0" : "#2e7d32") +
-           "\" marker-end=\"url(#a)\"/>";
-      s += "<text x=\"" + std::to_string(left + 8) + "\" y=\"" + std::to_string(y - 3) + "\">" + H(e.transport) +
-           " " + H(label) + "</text>";
-    }
-    y += row;
-  }
-  s += "<defs><marker id=\"a\" markerWidth=\"8\" markerHeight=\"8\" refX=\"8\" refY=\"4\" orient=\"auto\">"
-       "<path d=\"M0,0 L8,4 L0,8 z\" fill=\"#555\"/></marker></defs></svg>";
-  return s;
-}
+using html::Badge;
+using html::Color;
+using html::H;
+using html::Num;
 
 // Horizontal bars of one metric per case (duration when `metric` is empty).
 std::string BarChart(const Report& r, const std::string& metric, const std::string& unit) {
@@ -106,29 +39,75 @@ std::string BarChart(const Report& r, const std::string& metric, const std::stri
     s += "<text x=\"0\" y=\"" + std::to_string(y + 10) + "\">" + H(id.substr(0, 40)) + "</text>";
     s += "<rect x=\"300\" y=\"" + std::to_string(y + 2) + "\" width=\"" + std::to_string(std::max(len, 1)) +
          "\" height=\"10\" fill=\"#1565c0\"/>";
-    s += "<text x=\"" + std::to_string(305 + len) + "\" y=\"" + std::to_string(y + 10) + "\">" + Num(v) + " " +
-         unit + "</text>";
+    s += "<text x=\"" + std::to_string(305 + len) + "\" y=\"" + std::to_string(y + 10) + "\">" + Num(v) +
+         (unit.empty() ? "" : " " + unit) + "</text>";
     y += row;
   }
   return s + "</svg>";
 }
 
+std::string Clauses(const CaseResult& c) {
+  std::string s;
+  for (const auto& id : c.clauses) s += (s.empty() ? "" : " ") + id;
+  return s;
+}
+
+std::string Metric(const CaseResult& c, const char* key, const char* fmt) {
+  auto it = c.metrics.find(key);
+  return it == c.metrics.end() ? "—" : Num(it->second, fmt);
+}
+
+std::string PassRate(const CaseResult& c) {
+  if (c.runs == 0) return "—";
+  std::string s = std::to_string(c.passes) + "/" + std::to_string(c.runs) + " (" +
+                  Num(100.0 * c.passes / c.runs, "%.0f") + "%)";
+  if (IsFlaky(c)) s = "<span class=flaky>" + s + " FLAKY</span>";
+  return s;
+}
+
+// Listed under "Failures": FAILED, ERROR and NON-STRICT (a SHOULD not met;
+// it fails the run only under --strict).
+bool Fails(const CaseResult& c) {
+  return c.verdict == Verdict::kFailed || c.verdict == Verdict::kError || c.verdict == Verdict::kNonStrict;
+}
+
 }  // namespace
 
 std::string RenderHtml(const Report& r, const Report* baseline) {
-  std::string h = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + H(r.tool + " " + r.kind) +
-                  " report</title><style>"
-                  "body{font-family:sans-serif;margin:24px;max-width:1100px}"
-                  "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}"
-                  ".b{color:#fff;padding:1px 6px;border-radius:3px;font-size:12px}.muted{color:#777}"
-                  "pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}details{margin:6px 0}"
-                  "</style></head><body>";
+  const bool client = r.kind == "client-conformance";
+  const bool flaky_run = std::any_of(r.cases.begin(), r.cases.end(), [](const CaseResult& c) { return c.runs > 0; });
+  std::string h = html::PageStart(r.tool + " " + r.kind + " report");
   h += "<h1>" + H(r.tool) + " " + H(r.kind) + " report</h1>";
-  h += "<p>target <code>" + H(r.target) + "</code> · seed " + std::to_string(r.seed) + " · version " +
-       H(r.version) + " · " + std::to_string(r.cases.size()) + " cases · " + Num(r.duration_us / 1e6, "%.2f") +
-       " s</p><table><tr><th>verdict</th><th>count</th></tr>";
-  for (auto [v, n] : CountVerdicts(r)) h += "<tr><td>" + Badge(v) + "</td><td>" + std::to_string(n) + "</td></tr>";
-  h += "</table>";
+  if (!r.error.empty()) {
+    h += "<p class=err><b>The run did not complete:</b> " + H(r.error) + "</p>";
+  }
+  h += "<p>target <code>" + H(r.target) + "</code> · " +
+       (r.seeds.empty() ? "seed " + std::to_string(r.seed) : "seeds " + H(r.seeds)) + " · " +
+       std::to_string(r.cases.size()) + " cases · " + Num(r.duration_us / 1e6, "%.2f") + " s" +
+       (r.strict ? " · strict (NON-STRICT fails the run)" : "") + "<br><span class=muted>mcpsim " + H(r.version) +
+       " · commit " + H(r.commit.empty() ? "—" : r.commit) + " · " + H(r.build_type.empty() ? "—" : r.build_type) +
+       " build</span></p><p>";
+  for (auto [v, n] : CountVerdicts(r)) h += Badge(v) + " " + std::to_string(n) + " &nbsp; ";
+  h += "</p>";
+
+  // 1. What needs attention, at the top.
+  std::string rows;
+  int n_fail = 0;
+  for (const CaseResult& c : r.cases) {
+    if (!Fails(c) && !IsFlaky(c)) continue;
+    ++n_fail;
+    rows += "<tr><td><a href=\"#" + html::Anchor(c.id) + "\">" + H(c.id) + "</a></td><td>" + Badge(c.verdict) +
+            (IsFlaky(c) ? " <span class=flaky>FLAKY</span>" : "") + "</td><td>" + H(Clauses(c)) + "</td><td>" +
+            H(ReasonText(r, c)) + "</td><td>" + H(c.expected.empty() ? "—" : c.expected) + "</td><td>" +
+            H(c.actual.empty() ? "—" : c.actual) + "</td></tr>";
+  }
+  h += "<h2 id=failures>Failures (" + std::to_string(n_fail) + ")</h2>";
+  if (n_fail == 0) {
+    h += r.error.empty() ? "<p>None: every case passed.</p>" : "<p>No case ran.</p>";
+  } else {
+    h += "<table><tr><th>case</th><th>verdict</th><th>clauses</th><th>reason</th><th>expected</th><th>actual</th></tr>" +
+         rows + "</table>";
+  }
 
   if (baseline) {
     std::map<std::string, Verdict> before;
@@ -146,80 +125,99 @@ std::string RenderHtml(const Report& r, const Report* baseline) {
     if (n == 0) h += "<p>No verdict changed.</p>";
   }
 
-  if (!r.clauses.empty()) {
-    std::map<std::string, std::vector<const CaseResult*>> by_clause;
-    for (const CaseResult& c : r.cases) {
-      for (const auto& id : c.clauses) by_clause[id].push_back(&c);
-    }
-    int musts = 0, covered = 0;
-    std::string rows;
-    for (const ClauseInfo& cl : r.clauses) {
-      if (cl.level != "MUST" && cl.level != "SHOULD") continue;
-      ++musts;
-      auto it = by_clause.find(cl.id);
-      if (it == by_clause.end()) {
-        continue;
-      }
-      ++covered;
-      std::string cells;
-      for (const CaseResult* c : it->second) {
-        cells += "<span title=\"" + H(c->id) + "\" class=b style=\"background:" + Color(c->verdict) + "\">" +
-                 H(c->id) + "</span> ";
-      }
-      rows += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + cl.level + "</td><td>" + cells + "</td></tr>";
-    }
-    h += "<h2>Clause coverage</h2><p>" + std::to_string(covered) + " of " + std::to_string(musts) +
-         " MUST/SHOULD clauses checked by at least one case.</p><table><tr><th>clause</th><th>level</th><th>cases</th></tr>" +
-         rows + "</table>";
-    const std::vector<ClauseInfo> missing = UncoveredClauses(r);
-    h += "<h3>Uncovered MUST/SHOULD clauses (" + std::to_string(missing.size()) + ")</h3>";
-    if (missing.empty()) {
-      h += "<p>None.</p>";
-    } else {
-      h += "<details><summary>" + std::to_string(missing.size()) +
-           " clauses no case checks</summary><table><tr><th>clause</th><th>level</th><th>text</th></tr>";
-      for (const ClauseInfo& cl : missing) {
-        h += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + H(cl.level) + "</td><td>" + H(cl.text) + "</td></tr>";
-      }
-      h += "</table></details>";
-    }
-  }
-
   if (!r.fault.empty()) {
     h += "<h2>Fault proxy</h2><p>spec <code>" + H(r.fault) + "</code> (seed " + std::to_string(r.seed) +
          ")</p><table><tr><th>counter</th><th>value</th></tr>";
     for (const auto& [k, v] : r.fault_counters) {
-      h += "<tr><td>" + H(k) + "</td><td>" + std::to_string(v) + "</td></tr>";
+      h += "<tr><td>" + H(k) + "</td><td class=num>" + std::to_string(v) + "</td></tr>";
     }
     h += "</table>";
   }
   if (!r.artifacts.empty()) {
     h += "<p>Artifacts:";
     for (const std::string& a : r.artifacts) h += " <a href=\"" + H(a) + "\">" + H(a) + "</a>";
-    h += "</p>";
+    h += " (open run.pcap in Wireshark with the mcpsim dissector, <code>mcp.lua</code>)</p>";
   }
 
-  h += "<h2>Durations</h2>" + BarChart(r, "", "ms");
-  h += "<h2>Latency (first request to first answer)</h2>" + BarChart(r, "latency_ms", "ms");
-  h += "<h2>Resends</h2>" + BarChart(r, "resends", "");
-
-  h += "<h2>Cases</h2><table><tr><th>case</th><th>verdict</th><th>clauses</th><th>title</th></tr>";
+  // 2. Every case.
+  h += "<h2>Cases</h2><table><tr><th>case</th><th>verdict</th>" + std::string(flaky_run ? "<th>passed</th>" : "") +
+       "<th>clauses</th><th>title</th><th>duration</th><th>latency</th><th>resends</th></tr>";
   for (const CaseResult& c : r.cases) {
-    std::string clauses;
-    for (const auto& id : c.clauses) clauses += id + " ";
-    h += "<tr><td><a href=\"#" + H(c.id) + "\">" + H(c.id) + "</a></td><td>" + Badge(c.verdict) + "</td><td>" +
-         H(clauses) + "</td><td>" + H(c.title) + "</td></tr>";
+    h += "<tr><td><a href=\"#" + html::Anchor(c.id) + "\">" + H(c.id) + "</a></td><td>" + Badge(c.verdict) +
+         "</td>" + (flaky_run ? "<td class=num>" + PassRate(c) + "</td>" : std::string()) + "<td>" + H(Clauses(c)) +
+         "</td><td>" + H(c.title) + "</td><td class=num>" + (c.duration_us > 0 ? html::Ms(c.duration_us) : "—") +
+         "</td><td class=num>" + (c.metrics.count("latency_ms") ? Metric(c, "latency_ms", "%.1f") + " ms" : "—") +
+         "</td><td class=num>" + Metric(c, "resends", "%.0f") + "</td></tr>";
   }
   h += "</table>";
-  const bool client = r.kind == "client-conformance";
+
   for (const CaseResult& c : r.cases) {
-    h += "<section id=\"" + H(c.id) + "\"><h3>" + Badge(c.verdict) + " " + H(c.id) + "</h3><p>" + H(c.title) +
-         "</p><table><tr><th>expected</th><td>" + H(c.expected) + "</td></tr><tr><th>actual</th><td>" + H(c.actual) +
-         "</td></tr><tr><th>reason</th><td>" + H(c.reason) + "</td></tr></table>";
+    const std::string anchor = html::Anchor(c.id);
+    h += "<section id=\"" + anchor + "\"><h3>" + Badge(c.verdict) + " " + H(c.id) + "</h3><p>" + H(c.title) +
+         "</p><table><tr><th>clauses</th><td>" + H(Clauses(c)) + "</td></tr><tr><th>expected</th><td>" +
+         H(c.expected.empty() ? "—" : c.expected) + "</td></tr><tr><th>actual</th><td>" +
+         H(c.actual.empty() ? "—" : c.actual) + "</td></tr><tr><th>reason</th><td>" +
+         H(ReasonText(r, c).empty() ? "—" : ReasonText(r, c)) + "</td></tr>";
+    if (c.runs > 0) {
+      std::string seeds;
+      for (std::uint64_t s : c.failing_seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(s);
+      h += "<tr><th>passed</th><td>" + PassRate(c) + (seeds.empty() ? "" : "; failing seeds: " + seeds) +
+           "</td></tr>";
+    }
+    h += "</table>";
     h += "<details" + std::string(c.verdict == Verdict::kOk ? "" : " open") + "><summary>wire transcript (" +
-         std::to_string(c.wire.size()) + " events)</summary>" + SequenceSvg(c, client ? "mcpsim servers" : "runner", client ? "client" : "target") +
-         "</details></section>";
+         std::to_string(c.wire.size()) + " events)</summary>" +
+         html::RenderSequence(html::WireDiagram(c, client), anchor) + "</details></section>";
   }
+
+  // 3. Coverage and charts, folded.
+  if (!r.clauses.empty()) {
+    std::map<std::string, std::vector<const CaseResult*>> by_clause;
+    for (const CaseResult& c : r.cases) {
+      for (const auto& id : c.clauses) by_clause[id].push_back(&c);
+    }
+    int musts = 0, covered = 0;
+    std::string crow;
+    for (const ClauseInfo& cl : r.clauses) {
+      if (cl.level != "MUST" && cl.level != "SHOULD") continue;
+      ++musts;
+      auto it = by_clause.find(cl.id);
+      if (it == by_clause.end()) continue;
+      ++covered;
+      std::string cells;
+      for (const CaseResult* c : it->second) {
+        cells += "<a href=\"#" + html::Anchor(c->id) + "\" title=\"" + H(c->id) + "\" class=b style=\"background:" +
+                 Color(c->verdict) + "\">" + H(c->id) + "</a> ";
+      }
+      crow += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + cl.level + "</td><td>" + cells + "</td></tr>";
+    }
+    const std::vector<ClauseInfo> missing = UncoveredClauses(r);
+    h += "<h2>Clause coverage</h2><p>" + std::to_string(covered) + " of " + std::to_string(musts) +
+         " MUST/SHOULD clauses checked by at least one case; " + std::to_string(missing.size()) +
+         " uncovered.</p><details><summary>coverage matrix</summary><table><tr><th>clause</th><th>level</th><th>cases</th></tr>" +
+         crow + "</table></details>";
+    if (!missing.empty()) {
+      h += "<details><summary>Uncovered MUST/SHOULD clauses (" + std::to_string(missing.size()) +
+           "): no case checks them</summary><table><tr><th>clause</th><th>level</th><th>text</th></tr>";
+      for (const ClauseInfo& cl : missing) {
+        h += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + H(cl.level) + "</td><td>" + H(cl.text) + "</td></tr>";
+      }
+      h += "</table></details>";
+    }
+    const std::vector<ClauseInfo> unjudged = NotJudgedClauses(r);
+    if (!unjudged.empty()) {
+      h += "<details><summary>Not judged from the wire (" + std::to_string(unjudged.size()) +
+           "): clauses a peer cannot observe</summary><table><tr><th>clause</th><th>level</th><th>why</th></tr>";
+      for (const ClauseInfo& cl : unjudged) {
+        h += "<tr><td><code>" + H(cl.id) + "</code></td><td>" + H(cl.level) + "</td><td>" + H(cl.not_judged) + "</td></tr>";
+      }
+      h += "</table></details>";
+    }
+  }
+  h += "<h2>Charts</h2><details><summary>duration per case (ms)</summary>" + BarChart(r, "", "ms") + "</details>";
+  h += "<details><summary>Latency, first request to first answer (ms)</summary>" + BarChart(r, "latency_ms", "ms") +
+       "</details>";
+  h += "<details><summary>Resends per case</summary>" + BarChart(r, "resends", "") + "</details>";
   h += "</body></html>\n";
   return h;
 }

@@ -106,7 +106,7 @@ std::vector<ClauseInfo> ExtractClauses(std::string_view md) {
     std::string id, rest;
     if (ClauseStart(line, id, rest)) {
       finish();
-      out.push_back(ClauseInfo{id, "", rest});
+      out.push_back(ClauseInfo{id, "", rest, ""});
       body = rest;
       open = true;
     } else if (open) {
@@ -146,6 +146,48 @@ std::string Printable(std::string_view bytes) {
   return out;
 }
 
+bool IsFlaky(const CaseResult& c) { return c.runs > 1 && c.passes > 0 && c.passes < c.runs; }
+
+namespace {
+bool IsClauseId(std::string_view s) {
+  const std::size_t dash = s.rfind('-');
+  if (s.empty() || s[0] < 'A' || s[0] > 'Z' || dash == std::string_view::npos || dash + 1 == s.size()) return false;
+  for (char c : s) {
+    if (!IdChar(c)) return false;
+  }
+  for (char c : s.substr(dash + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::string ReasonText(const Report& r, const CaseResult& c) {
+  std::string_view reason = c.reason;
+  while (!reason.empty() && reason.back() == ' ') reason.remove_suffix(1);
+  const bool bare = reason.empty() || IsClauseId(reason);
+  if (!bare) return c.reason;
+  if (c.verdict == Verdict::kOk) return c.reason;
+  std::string out;
+  std::string id(reason);
+  if (id.empty() && !c.clauses.empty()) id = c.clauses.front();
+  if (!id.empty()) {
+    out = id;
+    for (const ClauseInfo& k : r.clauses) {
+      if (k.id == id) {
+        out += (k.level.empty() ? std::string() : " " + k.level) + ": " + k.text;
+        break;
+      }
+    }
+  }
+  if (!c.expected.empty() || !c.actual.empty()) {
+    if (!out.empty()) out += " — ";
+    out += "expected " + (c.expected.empty() ? std::string("—") : c.expected) + ", got " +
+           (c.actual.empty() ? std::string("—") : c.actual);
+  }
+  return out.empty() ? std::string(VerdictName(c.verdict)) : out;
+}
+
 std::map<Verdict, int> CountVerdicts(const Report& r) {
   std::map<Verdict, int> c;
   for (const CaseResult& k : r.cases) c[k.verdict]++;
@@ -158,8 +200,13 @@ std::string ToJson(const Report& r, int indent) {
   j["kind"] = r.kind;
   j["tool"] = r.tool;
   j["version"] = r.version;
+  j["commit"] = r.commit;
+  j["build_type"] = r.build_type;
   j["target"] = r.target;
   j["seed"] = r.seed;
+  if (!r.seeds.empty()) j["seeds"] = r.seeds;
+  j["strict"] = r.strict;
+  if (!r.error.empty()) j["error"] = r.error;
   j["duration_us"] = r.duration_us;
   json counts = json::object();
   for (auto [v, n] : CountVerdicts(r)) counts[std::string(VerdictName(v))] = n;
@@ -169,17 +216,30 @@ std::string ToJson(const Report& r, int indent) {
     json w = json::array();
     for (const WireEvent& e : c.wire) {
       // "text" is for people (non-printable bytes as \xHH); "b64" is exact.
-      w.push_back({{"t_us", e.t_us}, {"dir", e.dir}, {"transport", e.transport},
-                   {"text", Printable(e.bytes)}, {"b64", wire::Base64Encode(e.bytes)}});
+      json ev = {{"t_us", e.t_us}, {"dir", e.dir}, {"transport", e.transport},
+                 {"text", Printable(e.bytes)}, {"b64", wire::Base64Encode(e.bytes)}};
+      w.push_back(std::move(ev));
     }
-    cases.push_back({{"id", c.id}, {"title", c.title}, {"group", c.group}, {"clauses", c.clauses},
-                     {"verdict", std::string(VerdictName(c.verdict))}, {"expected", c.expected},
-                     {"actual", c.actual}, {"reason", c.reason}, {"duration_us", c.duration_us},
-                     {"wire", w}, {"metrics", c.metrics}});
+    json k = {{"id", c.id}, {"title", c.title}, {"group", c.group}, {"clauses", c.clauses},
+              {"verdict", std::string(VerdictName(c.verdict))}, {"expected", c.expected},
+              {"actual", c.actual}, {"reason", c.reason}, {"reason_text", ReasonText(r, c)},
+              {"duration_us", c.duration_us}, {"wire", w}, {"metrics", c.metrics}};
+    if (c.runs > 0) {
+      k["runs"] = c.runs;
+      k["passes"] = c.passes;
+      k["pass_rate"] = static_cast<double>(c.passes) / c.runs;
+      k["flaky"] = IsFlaky(c);
+      k["failing_seeds"] = c.failing_seeds;
+    }
+    cases.push_back(std::move(k));
   }
   j["cases"] = cases;
   json clauses = json::array();
-  for (const ClauseInfo& c : r.clauses) clauses.push_back({{"id", c.id}, {"level", c.level}, {"text", c.text}});
+  for (const ClauseInfo& c : r.clauses) {
+    json one = {{"id", c.id}, {"level", c.level}, {"text", c.text}};
+    if (!c.not_judged.empty()) one["not_judged"] = c.not_judged;
+    clauses.push_back(std::move(one));
+  }
   j["clauses"] = clauses;
   json uncovered = json::array();
   for (const ClauseInfo& c : UncoveredClauses(r)) uncovered.push_back(c.id);
@@ -198,8 +258,13 @@ Result<Report> FromJson(std::string_view text) {
     r.kind = j.value("kind", "");
     r.tool = j.value("tool", "");
     r.version = j.value("version", "");
+    r.commit = j.value("commit", "");
+    r.build_type = j.value("build_type", "");
     r.target = j.value("target", "");
     r.seed = j.value("seed", std::uint64_t{0});
+    r.seeds = j.value("seeds", "");
+    r.strict = j.value("strict", false);
+    r.error = j.value("error", "");
     r.duration_us = j.value("duration_us", std::int64_t{0});
     for (const json& c : j.at("cases")) {
       CaseResult k;
@@ -225,10 +290,14 @@ Result<Report> FromJson(std::string_view text) {
         k.wire.push_back(std::move(w));
       }
       k.metrics = c.value("metrics", std::map<std::string, double>{});
+      k.runs = c.value("runs", 0);
+      k.passes = c.value("passes", 0);
+      k.failing_seeds = c.value("failing_seeds", std::vector<std::uint64_t>{});
       r.cases.push_back(std::move(k));
     }
     for (const json& c : j.value("clauses", json::array())) {
-      r.clauses.push_back(ClauseInfo{c.value("id", ""), c.value("level", ""), c.value("text", "")});
+      r.clauses.push_back(
+          ClauseInfo{c.value("id", ""), c.value("level", ""), c.value("text", ""), c.value("not_judged", "")});
     }
     if (j.contains("fault")) {
       const json& f = j.at("fault");
@@ -249,7 +318,19 @@ std::vector<ClauseInfo> UncoveredClauses(const Report& r) {
   }
   std::vector<ClauseInfo> out;
   for (const ClauseInfo& c : r.clauses) {
-    if ((c.level == "MUST" || c.level == "SHOULD") && !cited.count(c.id)) out.push_back(c);
+    if ((c.level == "MUST" || c.level == "SHOULD") && !cited.count(c.id) && c.not_judged.empty()) out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<ClauseInfo> NotJudgedClauses(const Report& r) {
+  std::map<std::string, int> cited;
+  for (const CaseResult& c : r.cases) {
+    for (const std::string& id : c.clauses) cited[id]++;
+  }
+  std::vector<ClauseInfo> out;
+  for (const ClauseInfo& c : r.clauses) {
+    if ((c.level == "MUST" || c.level == "SHOULD") && !cited.count(c.id) && !c.not_judged.empty()) out.push_back(c);
   }
   return out;
 }

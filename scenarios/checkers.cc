@@ -129,20 +129,26 @@ std::string ExactlyOnceUploads(const RunView& v) {
 // clients sent; RS creates at most one account per REG the clients issued.
 std::string NoDoubleExecution(const RunView& v) {
   if (v.external) return NotApplicable("the execution counters of an external target are not observable on the wire");
-  std::uint64_t distinct = 0;
+  // Per CS incarnation: a crash loses the answer cache (TIMER-5 is memory),
+  // so a resend reaching the restarted CS may execute again; within one
+  // incarnation it must not. Client incarnations' requests all count.
+  std::uint64_t distinct = v.world.past_mc_cs_requests();
   for (int c = 0; c < v.world.clients(); ++c) {
     if (const auto* s = v.world.mc(c).cs_stats()) distinct += s->requests;
   }
-  const auto executed = v.world.cs().server_stats().requests_executed;
-  if (executed > distinct) {
-    return "CS executed " + std::to_string(executed) + " requests, but the clients sent only " +
-           std::to_string(distinct) + " distinct ones (resends executed again)";
+  std::vector<std::uint64_t> runs = v.world.past_cs_executed();
+  runs.push_back(v.world.cs().server_stats().requests_executed);
+  for (std::uint64_t executed : runs) {
+    if (executed > distinct) {
+      return "CS executed " + std::to_string(executed) + " requests, but the clients sent only " +
+             std::to_string(distinct) + " distinct ones (resends executed again)";
+    }
   }
   std::uint64_t regs = 0;
   for (const OpRecord& r : v.ops) {
     regs += r.op == McOp::kRegister && !(r.event && r.event->outcome == Outcome::kRefused);
   }
-  const auto accounts = v.world.rs().stats().accounts_created;
+  const auto accounts = v.world.rs().stats().accounts_created + v.world.past_rs_accounts();
   if (accounts > regs) {
     return "RS created " + std::to_string(accounts) + " accounts for " + std::to_string(regs) + " registrations";
   }

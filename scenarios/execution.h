@@ -57,6 +57,13 @@ class Execution {
   void ScheduleWorkload(int client, std::shared_ptr<Rng> rng, TimeUs at);
   OpRecord& Record(int client, int step, reference::McOp op, std::uint64_t id, std::string upload = {});
   void Collect();
+  // Crash / restart of a node (a step or a `crash` fault window). A crashed
+  // client's open ops end `refused` ("lost in the crash"); ops issued to a
+  // client while it is down end `refused` at once. Errors become step notes.
+  void CrashNode(const std::string& name, int step);
+  void RestartNode(const std::string& name, int step);
+  void RefuseDown(const Step& st, int step, int c);
+  std::uint64_t down_op_ = 0;  // synthetic op ids for RefuseDown
   bool StepDone(int step) const;
   Status RunUntilDone(const std::function<bool()>& done);
   // world().RunUntil(t) that collects events as they come (SG reactions need them).

@@ -18,13 +18,13 @@ std::unique_ptr<reference::Store> MemoryStore() {
 }
 }  // namespace
 
-RefWorld::RefWorld(RefWorldOptions o) {
-  world_ = std::make_unique<sim::World>(o.seed, o.world);
-  if (!o.trace_path.empty()) {
-    if (Status st = world_->trace().OpenFile(o.trace_path); !st.ok()) throw std::runtime_error(st.ToString());
+RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
+  world_ = std::make_unique<sim::World>(o_.seed, o_.world);
+  if (!o_.trace_path.empty()) {
+    if (Status st = world_->trace().OpenFile(o_.trace_path); !st.ok()) throw std::runtime_error(st.ToString());
   }
-  if (!o.pcap_path.empty()) {
-    if (Status st = world_->OpenPcap(o.pcap_path); !st.ok()) throw std::runtime_error(st.ToString());
+  if (!o_.pcap_path.empty()) {
+    if (Status st = world_->OpenPcap(o_.pcap_path); !st.ok()) throw std::runtime_error(st.ToString());
   }
   backend_ = MemoryStore();
   cs_store_ = MemoryStore();
@@ -34,87 +34,198 @@ RefWorld::RefWorld(RefWorldOptions o) {
     names_.emplace_back(name, id);
     return id;
   };
-  const sim::NodeId dp = add("dp"), rs = add("rs"), cs = add("cs"), ms = add("ms"), sg = add("sg");
+  add("dp"), add("rs"), add("cs");
+  const sim::NodeId ms = add("ms");
+  add("sg");
   auto ep = [&](sim::NodeId n, std::uint16_t port) { return Endpoint::V4(world_->node_ip(n), port); };
 
   // A banner for the default ad slot, served by MS.
-  Rng media_rng = Rng::Stream(o.seed, "media");
+  Rng media_rng = Rng::Stream(o_.seed, "media");
   reference::Captcha banner = reference::MakeCaptcha(media_rng, 6);
   (void)ms_store_->PutMedia({"banner-1", "image/png", banner.png});
-  std::vector<reference::AdEntry> ads = o.ads;
-  if (ads.empty()) {
-    ads.push_back({"top", "ad-1", FormatUri("http", ep(ms, 80), "/media/banner-1"),
-                   "http://example.invalid/click/1", static_cast<std::uint32_t>(banner.width),
-                   static_cast<std::uint32_t>(banner.height)});
+  ads_ = o_.ads;
+  if (ads_.empty()) {
+    ads_.push_back({"top", "ad-1", FormatUri("http", ep(ms, 80), "/media/banner-1"),
+                    "http://example.invalid/click/1", static_cast<std::uint32_t>(banner.width),
+                    static_cast<std::uint32_t>(banner.height)});
   }
-
-  reference::DpConfig dpc;
-  dpc.min_version = o.min_version;
-  dpc.latest_version = o.latest_version;
-  dpc.update_url = "http://example.invalid/mc-" + o.latest_version + ".sis";
-  const std::string sg_uris = o.host_sg ? FormatUri("udp", ep(sg, 1863)) + "," + FormatUri("tcp", ep(sg, 1863)) + "," +
-                                              FormatUri("http", ep(sg, 8080), "/mcp")
-                                        : "";
-  dpc.gateways.push_back({sg_uris, FormatUri("tcp", ep(rs, 1864)) + "," + FormatUri("http", ep(rs, 8080), "/mcp"), true});
-  dpc.cs = FormatUri("udp", ep(cs, 7000));
-  dpc.ms = FormatUri("http", ep(ms, 80));
-  dp_ = std::make_unique<reference::DpRole>(dpc);
-
-  reference::RsConfig rsc;
-  rsc.password_cost = o.password_cost;
-  rsc.server.dedup_enabled = o.server_dedup;
-  rs_ = std::make_unique<reference::RsRole>(rsc, *backend_, Rng::Stream(o.seed, "role:rs"));
-  // The SG shares the account store with RS through the Messenger back end.
-  sg_backend_ = std::make_unique<reference::Backend>(*backend_);
-  reference::SgConfig sgc;
-  sgc.server.dedup_enabled = o.server_dedup;
-  sg_ = std::make_unique<reference::SgRole>(sgc, *backend_, *sg_backend_, Rng::Stream(o.seed, "role:sg"));
-  reference::CsConfig csc;
-  csc.catalog = ads;
-  csc.rate_per_s = o.cs_rate_per_s;
-  csc.burst = o.cs_burst;
-  csc.server.dedup_enabled = o.server_dedup;
-  cs_ = std::make_unique<reference::CsRole>(csc, *cs_store_);
-  ms_ = std::make_unique<reference::MsRole>(*ms_store_);
-
-  auto host = [&](sim::NodeId n, reference::Role& role, host::HostPorts ports, Env* env = nullptr) {
-    hosts_.push_back(std::make_unique<host::RoleHost>(env ? *env : world_->env(n), role));
-    Status s = hosts_.back()->Start(ports);
-    if (!s.ok()) throw std::runtime_error(s.ToString());
-    return hosts_.back().get();
-  };
-  external_ = static_cast<bool>(o.relay_servers);
-  if (o.host_dp && !external_) host(dp, *dp_, {std::nullopt, std::nullopt, 80});
-  if (o.host_rs && !external_) host(rs, *rs_, {std::nullopt, 1864, 8080});
-  if (o.host_sg && !external_) sg_host_ = host(sg, *sg_, {1863, 1863, 8080});
-  if (o.host_cs && !external_) host(cs, *cs_, {7000, std::nullopt, std::nullopt});
-  if (o.host_ms && !external_) host(ms, *ms_, {std::nullopt, std::nullopt, 80});
-
-  for (int i = 0; i < o.clients; ++i) {
+  // Same construction order as ever (roles first, then hosts in this order),
+  // so traces of runs without crashes are unchanged.
+  // External target runs relay the server nodes instead of hosting roles.
+  external_ = static_cast<bool>(o_.relay_servers);
+  for (const char* name : {"dp", "rs", "sg", "cs", "ms"}) BuildRole(name);
+  for (int i = 0; i < o_.clients; ++i) {
     const std::string name = "mc-" + std::to_string(i);
-    const sim::NodeId n = add(name);
+    mc_nodes_.push_back(add(name));
+    mcs_.emplace_back();
+    mc_hosts_.push_back(nullptr);
+    BuildRole(name);
+  }
+  if (external_) {
+    if (Status s = o_.relay_servers(*this); !s.ok()) throw std::runtime_error(s.ToString());
+  }
+}
+
+std::string RefWorld::Incarnation(const std::string& name) const {
+  auto it = crashes_.find(name);
+  const int n = it == crashes_.end() ? 0 : it->second;
+  return "role:" + name + (n == 0 ? "" : "#" + std::to_string(n)) + (up(name) ? "" : "-off");
+}
+
+host::RoleHost* RefWorld::StartHost(const std::string& name, reference::Role& role, host::HostPorts ports) {
+  Env* env = &world_->env(node(name));
+  if (o_.wrap_client_env && name.rfind("mc-", 0) == 0) {
+    // One decorator per phone for the whole run (it outlives every host).
+    auto& w = wrapped_[name];
+    if (!w) w = o_.wrap_client_env(name, *env);
+    env = w.get();
+  }
+  auto h = std::make_unique<host::RoleHost>(*env, role);
+  Status s = h->Start(ports);
+  if (!s.ok()) throw std::runtime_error(s.ToString());
+  host::RoleHost* raw = h.get();
+  hosts_[name] = std::move(h);
+  return raw;
+}
+
+void RefWorld::BuildRole(const std::string& name, bool live) {
+  auto ep = [&](const char* n, std::uint16_t port) { return Endpoint::V4(world_->node_ip(node(n)), port); };
+  if (name == "dp") {
+    reference::DpConfig dpc;
+    dpc.min_version = o_.min_version;
+    dpc.latest_version = o_.latest_version;
+    dpc.update_url = "http://example.invalid/mc-" + o_.latest_version + ".sis";
+    const std::string sg_uris = o_.host_sg ? FormatUri("udp", ep("sg", 1863)) + "," + FormatUri("tcp", ep("sg", 1863)) +
+                                                 "," + FormatUri("http", ep("sg", 8080), "/mcp")
+                                           : "";
+    dpc.gateways.push_back(
+        {sg_uris, FormatUri("tcp", ep("rs", 1864)) + "," + FormatUri("http", ep("rs", 8080), "/mcp"), true});
+    dpc.cs = FormatUri("udp", ep("cs", 7000));
+    dpc.ms = FormatUri("http", ep("ms", 80));
+    dp_ = std::make_unique<reference::DpRole>(dpc);
+    if (live && o_.host_dp && !external_) StartHost(name, *dp_, {std::nullopt, std::nullopt, 80});
+  } else if (name == "rs") {
+    reference::RsConfig rsc;
+    rsc.password_cost = o_.password_cost;
+    rsc.server.dedup_enabled = o_.server_dedup;
+    rs_ = std::make_unique<reference::RsRole>(rsc, *backend_, Rng::Stream(o_.seed, Incarnation(name)));
+    if (live && o_.host_rs && !external_) StartHost(name, *rs_, {std::nullopt, 1864, 8080});
+  } else if (name == "sg") {
+    // The SG shares the account store with RS through the Messenger back end.
+    sg_backend_ = std::make_unique<reference::Backend>(*backend_);
+    reference::SgConfig sgc;
+    sgc.server.dedup_enabled = o_.server_dedup;
+    sg_ = std::make_unique<reference::SgRole>(sgc, *backend_, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
+    if (live && o_.host_sg && !external_) sg_host_ = StartHost(name, *sg_, {1863, 1863, 8080});
+  } else if (name == "cs") {
+    reference::CsConfig csc;
+    csc.catalog = ads_;
+    csc.rate_per_s = o_.cs_rate_per_s;
+    csc.burst = o_.cs_burst;
+    csc.server.dedup_enabled = o_.server_dedup;
+    cs_ = std::make_unique<reference::CsRole>(csc, *cs_store_);
+    if (live && o_.host_cs && !external_) StartHost(name, *cs_, {7000, std::nullopt, std::nullopt});
+  } else if (name == "ms") {
+    ms_ = std::make_unique<reference::MsRole>(*ms_store_);
+    if (live && o_.host_ms && !external_) StartHost(name, *ms_, {std::nullopt, std::nullopt, 80});
+  } else {
+    const int i = std::stoi(name.substr(3));
     reference::McConfig mcc;
     mcc.device_id = "dev-" + std::to_string(i);
     mcc.imsi = std::to_string(460000000000000ULL + static_cast<std::uint64_t>(i));
     mcc.imei = std::to_string(356938035643809ULL + static_cast<std::uint64_t>(i));
-    mcc.dp = ep(dp, 80);
-    mcc.client_version = o.client_version;
-    mcc.cache_path = o.client_cache ? ":memory:" : "";
-    mcc.nonconforming_send_nudge = o.nonconforming_send_nudge;
-    mcc.nonconforming_unchecked_voice = o.nonconforming_unchecked_voice;
-    mcc.sg_transport = o.sg_transport;
-    mcs_.push_back(std::make_unique<reference::McClient>(mcc, Rng::Stream(o.seed, "role:" + name), name));
-    mc_nodes_.push_back(n);
-    Env* env = nullptr;
-    if (o.wrap_client_env) {
-      wrapped_.push_back(o.wrap_client_env(name, world_->env(n)));
-      env = wrapped_.back().get();
-    }
-    mc_hosts_.push_back(host(n, *mcs_.back(), {0, std::nullopt, std::nullopt}, env));
+    mcc.dp = ep("dp", 80);
+    mcc.client_version = o_.client_version;
+    // A restarted phone adopts the cache it had (Restart), it opens none.
+    mcc.cache_path = o_.client_cache && crashes(name) == 0 ? ":memory:" : "";
+    mcc.nonconforming_send_nudge = o_.nonconforming_send_nudge;
+    mcc.nonconforming_unchecked_voice = o_.nonconforming_unchecked_voice;
+    mcc.sg_transport = o_.sg_transport;
+    auto mc = std::make_unique<reference::McClient>(mcc, Rng::Stream(o_.seed, Incarnation(name)), name);
+    mcs_[static_cast<std::size_t>(i)] = std::move(mc);
+    if (live) mc_hosts_[static_cast<std::size_t>(i)] = StartHost(name, *mcs_[static_cast<std::size_t>(i)], {0, std::nullopt, std::nullopt});
   }
-  if (external_) {
-    if (Status s = o.relay_servers(*this); !s.ok()) throw std::runtime_error(s.ToString());
+}
+
+void RefWorld::DestroyRole(const std::string& name) {
+  hosts_.erase(name);  // the host first: it refers to the role
+  if (name == "dp") {
+    dp_.reset();
+  } else if (name == "rs") {
+    rs_.reset();
+  } else if (name == "sg") {
+    sg_host_ = nullptr;
+    sg_.reset();
+    sg_backend_.reset();
+  } else if (name == "cs") {
+    cs_.reset();
+  } else if (name == "ms") {
+    ms_.reset();
+  } else {
+    const auto i = static_cast<std::size_t>(std::stoi(name.substr(3)));
+    mc_hosts_[i] = nullptr;
   }
+}
+
+bool RefWorld::up(const std::string& name) const {
+  auto it = down_.find(name);
+  return it == down_.end() || !it->second;
+}
+
+int RefWorld::crashes(const std::string& name) const {
+  auto it = crashes_.find(name);
+  return it == crashes_.end() ? 0 : it->second;
+}
+
+Status RefWorld::Crash(const std::string& name) {
+  sim::NodeId id = 0;
+  try {
+    id = node(name);
+  } catch (const std::out_of_range&) {
+    return Status::Error("SCEN-CRASH", "no node " + name);
+  }
+  if (!up(name)) return Status::Error("SCEN-CRASH", name + " is already down");
+  if (name.rfind("mc-", 0) != 0 && !hosts_.count(name)) return Status::Error("SCEN-CRASH", name + " hosts nothing");
+  if (Status st = world_->CrashNode(id); !st.ok()) return st;
+  down_[name] = true;
+  ++crashes_[name];
+  if (name.rfind("mc-", 0) == 0) {
+    // The engine dies; its cache and its SG address (what a phone keeps in
+    // flash) survive for the next incarnation.
+    const auto i = static_cast<std::size_t>(std::stoi(name.substr(3)));
+    hosts_.erase(name);
+    mc_hosts_[i] = nullptr;
+    if (const auto* st = mcs_[i]->cs_stats()) past_mc_cs_requests_ += st->requests;
+    kept_caches_[name] = mcs_[i]->TakeCache();
+    kept_sg_[name] = {mcs_[i]->sg_endpoint(), mcs_[i]->sg_tcp_endpoint()};
+    BuildRole(name, /*live=*/false);  // a powered-off stand-in (same MID, no cache)
+    crash_log_.emplace_back(Now(), name);
+    return Status();
+  }
+  if (name == "cs") past_cs_executed_.push_back(cs_->server_stats().requests_executed);
+  if (name == "rs") past_rs_accounts_ += rs_->stats().accounts_created;
+  DestroyRole(name);
+  BuildRole(name, /*live=*/false);  // an unhosted stand-in until Restart
+  crash_log_.emplace_back(Now(), name);
+  return Status();
+}
+
+Status RefWorld::Restart(const std::string& name) {
+  if (up(name)) return Status::Error("SCEN-CRASH", name + " is not down");
+  if (Status st = world_->RestartNode(node(name)); !st.ok()) return st;
+  down_[name] = false;
+  if (name.rfind("mc-", 0) == 0) {
+    const auto i = static_cast<std::size_t>(std::stoi(name.substr(3)));
+    BuildRole(name);
+    mcs_[i]->AdoptCache(std::move(kept_caches_[name]));
+    kept_caches_.erase(name);
+    if (kept_sg_[name].first.port != 0) mcs_[i]->SetSgEndpoint(kept_sg_[name].first);
+    if (kept_sg_[name].second.port != 0) mcs_[i]->SetSgTcpEndpoint(kept_sg_[name].second);
+    return Status();
+  }
+  DestroyRole(name);  // the stand-in
+  BuildRole(name);
+  return Status();
 }
 
 RefWorld::~RefWorld() = default;

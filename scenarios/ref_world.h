@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,7 +65,8 @@ struct RefWorldOptions {
   // after every node exists; an error is thrown as std::runtime_error).
   std::function<Status(RefWorld&)> relay_servers;
   // When set, each client's role host runs on the Env this returns for its
-  // node (a decorator around `env`, e.g. a capture; RefWorld keeps it).
+  // node (a decorator around `env`, e.g. a capture; RefWorld keeps it for the
+  // whole run, across crashes and restarts of the phone).
   std::function<std::unique_ptr<Env>(const std::string& node, Env& env)> wrap_client_env;
 };
 
@@ -76,15 +79,19 @@ class RefWorld {
   TimeUs Now() const { return world_->Now(); }
 
   int clients() const { return static_cast<int>(mcs_.size()); }
+  // While client i is down this is a powered-off stand-in: no session, no
+  // cache, not hosted (mc_up(i) false).
   reference::McClient& mc(int i) { return *mcs_.at(static_cast<std::size_t>(i)); }
   sim::NodeId mc_node(int i) const { return mc_nodes_.at(static_cast<std::size_t>(i)); }
   // Lets client i act now (`fn(client, now)`), then sends what it produced.
+  // REQUIRES the client is up (a crashed phone does nothing).
   template <typename Fn>
   auto Act(int i, Fn&& fn) {
     auto result = fn(mc(i), Now());
-    mc_hosts_.at(static_cast<std::size_t>(i))->Pump();
+    if (auto* h = mc_hosts_.at(static_cast<std::size_t>(i))) h->Pump();
     return result;
   }
+  bool mc_up(int i) const { return mc_hosts_.at(static_cast<std::size_t>(i)) != nullptr; }
 
   const host::HostStats& mc_host_stats(int i) const {
     return mc_hosts_.at(static_cast<std::size_t>(i))->stats();
@@ -114,11 +121,52 @@ class RefWorld {
   // True when the server nodes relay to an external target.
   bool external() const { return external_; }
 
+  // ---- crash and restart (any server node or "mc-<i>") ----
+  // Crashes the node (sim::World::CrashNode: timers, bindings, datagrams in
+  // flight and streams gone) and destroys what ran there: the role with its
+  // memory (SG: sessions, conversations, transfers and the Messenger back
+  // end's state; RS: registration sessions; CS/RS/SG: answer caches; MC: its
+  // engine and sessions). The stores survive (SQLite, every acknowledged write
+  // committed), and so does a client's cache. "SCEN-CRASH" for an unknown
+  // node, one that is down or one that hosts nothing.
+  Status Crash(const std::string& name);
+  // Builds the role again on the same node from its store (a client: from
+  // its cache, with the SG address it had; it is logged out) and starts it.
+  Status Restart(const std::string& name);
+  bool up(const std::string& name) const;
+  // Crashes so far of a node (0 if never).
+  int crashes(const std::string& name) const;
+  // Counters of incarnations that crashed (what their stats said then), so
+  // checkers can judge totals: CS requests executed per past CS incarnation,
+  // distinct CS requests sent by past client incarnations, RS accounts
+  // created by past RS incarnations.
+  const std::vector<std::uint64_t>& past_cs_executed() const { return past_cs_executed_; }
+  std::uint64_t past_mc_cs_requests() const { return past_mc_cs_requests_; }
+  std::uint64_t past_rs_accounts() const { return past_rs_accounts_; }
+  // Every crash so far: (virtual time, node name), in order.
+  const std::vector<std::pair<TimeUs, std::string>>& crash_log() const { return crash_log_; }
+
   // Runs until `done()` or until `limit` of virtual time has passed.
   Status RunUntil(const std::function<bool()>& done, TimeUs limit);
   Status RunFor(TimeUs span) { return world_->RunUntil(Now() + span); }
 
  private:
+  // Creates the role of `name` and, if `live`, starts its host. A crashed
+  // node gets a stand-in that is never hosted (so accessors stay valid).
+  void BuildRole(const std::string& name, bool live = true);
+  void DestroyRole(const std::string& name);
+  host::RoleHost* StartHost(const std::string& name, reference::Role& role, host::HostPorts ports);
+  std::string Incarnation(const std::string& name) const;  // "role:<name>" (+ "#<crashes>")
+
+  RefWorldOptions o_;
+  std::vector<reference::AdEntry> ads_;
+  std::map<std::string, int> crashes_;
+  std::map<std::string, bool> down_;
+  std::map<std::string, std::unique_ptr<reference::ClientCache>> kept_caches_;  // crashed phones'
+  std::map<std::string, std::pair<Endpoint, Endpoint>> kept_sg_;  // (UDP, TCP) SG addresses
+  std::vector<std::pair<TimeUs, std::string>> crash_log_;
+  std::vector<std::uint64_t> past_cs_executed_;
+  std::uint64_t past_mc_cs_requests_ = 0, past_rs_accounts_ = 0;
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<reference::Store> backend_, cs_store_, ms_store_;
   std::unique_ptr<reference::DpRole> dp_;
@@ -129,11 +177,11 @@ class RefWorld {
   std::unique_ptr<reference::SgRole> sg_;
   std::vector<std::unique_ptr<reference::McClient>> mcs_;
   std::vector<sim::NodeId> mc_nodes_;
-  std::vector<std::unique_ptr<Env>> wrapped_;  // RefWorldOptions::wrap_client_env (outlive the hosts)
-  std::vector<std::unique_ptr<host::RoleHost>> hosts_;
+  bool external_ = false;
+  std::map<std::string, std::unique_ptr<Env>> wrapped_;  // RefWorldOptions::wrap_client_env (outlive the hosts)
+  std::map<std::string, std::unique_ptr<host::RoleHost>> hosts_;  // by node name
   std::vector<host::RoleHost*> mc_hosts_;
   host::RoleHost* sg_host_ = nullptr;
-  bool external_ = false;
   std::vector<std::pair<std::string, sim::NodeId>> names_;
 };
 

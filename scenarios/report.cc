@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "core/build_info.h"
 #include "scenarios/yaml_util.h"
 
 namespace mcpsim::scenarios {
@@ -16,13 +18,22 @@ Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::stri
   for (const std::string& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
+      // The folder and every folder below it (the library, regressions beside
+      // it, …); hidden folders (.git) are skipped. Sorted by path.
       std::vector<std::string> found;
-      for (const auto& e : fs::directory_iterator(p, ec)) {
+      fs::recursive_directory_iterator it(p, fs::directory_options::none, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        const fs::directory_entry& e = *it;
+        const std::string name = e.path().filename().string();
+        if (e.is_directory() && !name.empty() && name[0] == '.') {
+          it.disable_recursion_pending();
+          continue;
+        }
         const std::string ext = e.path().extension().string();
         if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) found.push_back(e.path().string());
       }
       if (ec) return Status::Error("SCEN", p + ":0:0: cannot list the folder: " + ec.message());
-      if (found.empty()) return Status::Error("SCEN", p + ":0:0: no *.yaml files in this folder");
+      if (found.empty()) return Status::Error("SCEN", p + ":0:0: no *.yaml files in this folder or below it");
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(p, ec)) {
@@ -93,15 +104,43 @@ std::string ReplayLine(const RunResult& r) {
          r.target_flags;
 }
 
-json SummaryJson(const std::vector<json>& results) {
+json SummaryJson(const std::vector<json>& results, bool all_runs) {
   json s;
+  const core::BuildInfo& b = core::GetBuildInfo();
+  s["mcpsim"] = {{"version", b.version}, {"commit", b.commit}, {"build_type", b.build_type}};
   std::size_t passed = 0;
   json failing = json::array();
+  json listed = json::array();
+  // Per scenario, in order of first appearance: runs, passes, summed counters, median latencies.
+  std::vector<std::string> order;
+  std::map<std::string, json> per;
+  std::map<std::string, std::vector<std::int64_t>> p50, p99;
   for (const json& r : results) {
+    const std::string name = r["scenario"].get<std::string>();
+    if (!per.count(name)) {
+      order.push_back(name);
+      per[name] = {{"scenario", name}, {"purpose", r.value("purpose", "")}, {"file", r.value("file", "")},
+                   {"runs", 0}, {"passed", 0}, {"ops", 0}, {"gave_up", 0}, {"resent", 0}, {"dropped", 0}};
+    }
+    json& p = per[name];
+    p["runs"] = p["runs"].get<int>() + 1;
+    if (r.contains("counters")) {
+      for (const char* k : {"ops", "gave_up", "resent", "dropped"}) {
+        if (r["counters"].contains(k)) p[k] = p[k].get<std::int64_t>() + r["counters"][k].get<std::int64_t>();
+      }
+      // A run without answered operations has no latency ("—"), not 0.
+      if (r["counters"].value("ok", 0) + r["counters"].value("status", 0) > 0) {
+        p50[name].push_back(r["counters"].value("latency_p50_us", std::int64_t{0}));
+        p99[name].push_back(r["counters"].value("latency_p99_us", std::int64_t{0}));
+      }
+    }
+    if (all_runs) listed.push_back(r);
     if (r["verdict"] == "PASS") {
       ++passed;
+      p["passed"] = p["passed"].get<int>() + 1;
       continue;
     }
+    if (!all_runs) listed.push_back(r);
     json f;
     f["scenario"] = r["scenario"];
     f["seed"] = r["seed"];
@@ -118,89 +157,28 @@ json SummaryJson(const std::vector<json>& results) {
                   (r.value("swarm", false) ? " --swarm" : "");
     failing.push_back(f);
   }
+  auto median = [](std::vector<std::int64_t> v) {
+    std::sort(v.begin(), v.end());
+    return v[(v.size() - 1) / 2];
+  };
+  json scen = json::array();
+  for (const std::string& name : order) {
+    json p = per[name];
+    if (!p50[name].empty()) {
+      p["latency_p50_us"] = median(p50[name]);
+      p["latency_p99_us"] = median(p99[name]);
+    }
+    scen.push_back(p);
+  }
   s["runs"] = results.size();
   s["passed"] = passed;
   s["failed"] = results.size() - passed;
   s["pass_rate"] = results.empty() ? 1.0 : static_cast<double>(passed) / static_cast<double>(results.size());
+  s["all_runs"] = all_runs;
   s["failing"] = failing;
-  s["results"] = results;
+  s["scenarios"] = scen;
+  s["results"] = listed;
   return s;
-}
-
-namespace {
-std::string Esc(const std::string& in) {
-  std::string o;
-  for (char c : in) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-}  // namespace
-
-std::string SummaryHtml(const json& s) {
-  std::string h =
-      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>mcpsim scenario runs</title>\n"
-      "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-      "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-      ".PASS{background:#dfd}.FAIL{background:#fdd}code{font-size:90%}</style></head><body>\n";
-  h += "<h1>mcpsim scenario runs</h1>\n<p>" + std::to_string(s["runs"].get<std::size_t>()) + " runs, " +
-       std::to_string(s["passed"].get<std::size_t>()) + " passed, " + std::to_string(s["failed"].get<std::size_t>()) +
-       " failed.</p>\n";
-  if (!s["failing"].empty()) {
-    h += "<h2>Failures</h2>\n<table><tr><th>scenario</th><th>seed</th><th>checker</th><th>reason</th><th>replay</th></tr>\n";
-    for (const json& f : s["failing"]) {
-      h += "<tr class=\"FAIL\"><td>" + Esc(f["scenario"]) + "</td><td>" + std::to_string(f["seed"].get<std::uint64_t>()) +
-           "</td><td>" + Esc(f["checker"]) + "</td><td>" + Esc(f["reason"]) + "</td><td><code>" + Esc(f["replay"]) +
-           "</code></td></tr>\n";
-    }
-    h += "</table>\n";
-  }
-  h += "<h2>All runs</h2>\n<table><tr><th>verdict</th><th>scenario</th><th>seed</th><th>ops</th><th>ok</th>"
-       "<th>gave up</th><th>resent</th><th>dropped</th><th>p50 us</th><th>p99 us</th><th>trace hash</th></tr>\n";
-  for (const json& r : s["results"]) {
-    const std::string v = r["verdict"];
-    auto c = [&](const char* k) {
-      return r.contains("counters") && r["counters"].contains(k) ? std::to_string(r["counters"][k].get<std::int64_t>()) : "";
-    };
-    h += "<tr class=\"" + v + "\"><td>" + v + "</td><td title=\"" + Esc(r["file"]) + "\">" + Esc(r["scenario"]) +
-         "</td><td>" + std::to_string(r["seed"].get<std::uint64_t>()) + "</td><td>" + c("ops") + "</td><td>" + c("ok") +
-         "</td><td>" + c("gave_up") + "</td><td>" + c("resent") + "</td><td>" + c("dropped") + "</td><td>" +
-         c("latency_p50_us") + "</td><td>" + c("latency_p99_us") + "</td><td><code>" + Esc(r["trace_hash"]) +
-         "</code></td></tr>\n";
-  }
-  h += "</table>\n</body></html>\n";
-  return h;
-}
-
-Status WriteOutDir(const std::string& dir, const std::vector<json>& results) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::Error("SCEN", dir + ": cannot create: " + ec.message());
-  auto write = [&](const std::string& name, const std::string& text) -> Status {
-    std::ofstream f(dir + "/" + name, std::ios::binary);
-    f << text;
-    f.close();
-    if (!f) return Status::Error("SCEN", dir + "/" + name + ": cannot write");
-    return Status();
-  };
-  std::size_t n = 0;
-  for (const json& r : results) {
-    std::string name = std::to_string(++n) + "-" + r["scenario"].get<std::string>() + "-seed" +
-                       std::to_string(r["seed"].get<std::uint64_t>()) + ".json";
-    for (char& c : name) {
-      if (c == '/' || c == '\\') c = '_';
-    }
-    if (Status st = write(name, r.dump(2) + "\n"); !st.ok()) return st;
-  }
-  const json summary = SummaryJson(results);
-  if (Status st = write("summary.json", summary.dump(2) + "\n"); !st.ok()) return st;
-  return write("index.html", SummaryHtml(summary));
 }
 
 }  // namespace mcpsim::scenarios

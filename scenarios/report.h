@@ -1,7 +1,7 @@
 // Helpers shared by the scenario verbs (run, sweep, shrink, bench sweep):
 // expanding scenario paths, seed ranges, the one-line verdicts, and the
-// summary written by --out (summary.json + a self-contained index.html; the
-// reports module renders richer pages from the same JSON).
+// summary JSON of --out (tools/scenario_out.h writes the files; the reports
+// module renders the pages).
 #pragma once
 
 #include <cstdint>
@@ -16,8 +16,8 @@
 
 namespace mcpsim::scenarios {
 
-// Files named directly, plus every *.yaml / *.yml directly inside a named
-// folder (sorted by name). Error "SCEN" for a missing path or empty folder.
+// Files named directly, plus every *.yaml / *.yml inside a named folder or
+// any folder below it (hidden folders skipped; sorted by path). Error "SCEN" for a missing path or empty folder.
 Result<std::vector<std::string>> ExpandScenarioPaths(const std::vector<std::string>& paths);
 // ExpandScenarioPaths, then ParseScenarioFile on each; the first error wins.
 Result<std::vector<Scenario>> LoadScenarios(const std::vector<std::string>& paths);
@@ -32,13 +32,10 @@ std::string VerdictLine(const RunResult& r);
 // `replay: mcpsim run <file> --seed <N>[ --swarm]`.
 std::string ReplayLine(const RunResult& r);
 
-// A summary of many runs: {"runs","passed","failed","pass_rate","failing":[...],"results":[...]}.
-nlohmann::ordered_json SummaryJson(const std::vector<nlohmann::ordered_json>& results);
-// A self-contained HTML page (no scripts, no external assets) for a summary.
-std::string SummaryHtml(const nlohmann::ordered_json& summary);
-
-// Writes DIR/<n>-<scenario>-seed<N>.json for each result plus summary.json and
-// index.html (creating DIR). Error "SCEN" on any I/O failure.
-Status WriteOutDir(const std::string& dir, const std::vector<nlohmann::ordered_json>& results);
+// A summary of many runs: {"mcpsim": build, "runs", "passed", "failed",
+// "pass_rate", "all_runs", "failing": [...], "scenarios": [per scenario: runs,
+// passed, summed ops/gave_up/resent/dropped, median latency_p50_us/p99_us],
+// "results": [every run, or only the failing ones when !all_runs]}.
+nlohmann::ordered_json SummaryJson(const std::vector<nlohmann::ordered_json>& results, bool all_runs = true);
 
 }  // namespace mcpsim::scenarios

@@ -5,6 +5,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
 #include "scenarios/execution.h"
@@ -54,6 +56,12 @@ Status Execution::ApplyNetwork() {
   }
   for (const Fault& f : s_.faults) {
     Status st;
+    if (f.kind == FaultKind::kCrash) {
+      const std::string node = f.node;
+      w.scheduler().At(f.start, [this, node] { CrashNode(node, -1); });
+      w.scheduler().At(f.end, [this, node] { RestartNode(node, -1); });
+      continue;
+    }
     if (f.kind == FaultKind::kPartition) {
       st = w.Partition(Nodes(f.a), Nodes(f.b), f.start, f.end, f.two_way);
     } else if (f.kind == FaultKind::kClogNode) {
@@ -88,6 +96,8 @@ OpRecord& Execution::Record(int client, int step, McOp op, std::uint64_t id, std
   r.issued = w_->Now();
   r.upload_data = std::move(upload);
   by_op_[{client, id}] = ops_.size();
+  spdlog::debug("run {} t={}us: mc-{} step {} issues {} (op {})", s_.name, w_->Now(), client, step,
+                reference::McOpName(op), id);
   ops_.push_back(std::move(r));
   ++open_;
   return ops_.back();
@@ -100,7 +110,81 @@ std::string Execution::MediaUrl(int client, const std::string& tmpl) {
   return ReplaceAll(ReplaceAll(tmpl, "${ad.image}", ad), "${ms}", ms);
 }
 
+namespace {
+std::optional<McOp> McOpOfStep(StepOp op) {
+  switch (op) {
+    case StepOp::kDispatch: return McOp::kDispatch;
+    case StepOp::kCaptcha: return McOp::kCaptcha;
+    case StepOp::kRegister: return McOp::kRegister;
+    case StepOp::kUpload: return McOp::kUpload;
+    case StepOp::kAd: return McOp::kAd;
+    case StepOp::kMedia: return McOp::kMedia;
+    case StepOp::kLogin: return McOp::kLogin;
+    case StepOp::kLogout: return McOp::kLogout;
+    case StepOp::kContact: return McOp::kEditContact;
+    case StepOp::kPresence: return McOp::kSetPresence;
+    case StepOp::kProfile: return McOp::kSetProfile;
+    case StepOp::kInvite: return McOp::kInvite;
+    case StepOp::kAddMember: return McOp::kAddMember;
+    case StepOp::kMessage: return McOp::kSendMessage;
+    case StepOp::kLeave: return McOp::kLeave;
+    case StepOp::kOffline: return McOp::kSendOffline;
+    case StepOp::kFile: return McOp::kOfferFile;
+    case StepOp::kVoice: return McOp::kSendVoice;
+    case StepOp::kNudge: return McOp::kSendNudge;
+    default: return std::nullopt;
+  }
+}
+}  // namespace
+
+void Execution::RefuseDown(const Step& st, int step, int c) {
+  const auto op = McOpOfStep(st.op);
+  if (!op) return;  // accept_privacy, a back-end nudge: nothing the phone does
+  OpRecord& r = Record(c, step, *op, (std::uint64_t{1} << 63) + ++down_op_);
+  McEvent e;
+  e.op = *op;
+  e.outcome = Outcome::kRefused;
+  e.detail = "mc-" + std::to_string(c) + " is down (crashed, not restarted)";
+  e.at = w_->Now();
+  r.event = std::move(e);
+  --open_;
+}
+
+void Execution::CrashNode(const std::string& name, int step) {
+  Collect();
+  if (Status st = w_->Crash(name); !st.ok()) {
+    notes_.push_back((step < 0 ? std::string("crash window") : "step " + std::to_string(step + 1)) + ": " +
+                     st.ToString());
+    return;
+  }
+  if (name.rfind("mc-", 0) != 0) return;
+  const int c = std::stoi(name.substr(3));
+  for (OpRecord& r : ops_) {
+    if (r.client != c || r.event) continue;
+    McEvent e;
+    e.op = r.op;
+    e.outcome = Outcome::kRefused;
+    e.detail = "lost in the crash of " + name;
+    e.at = w_->Now();
+    r.event = std::move(e);
+    --open_;
+  }
+  // The next incarnation numbers its ops from 1 again.
+  for (auto it = by_op_.begin(); it != by_op_.end();) it = it->first.first == c ? by_op_.erase(it) : std::next(it);
+  if (static_cast<std::size_t>(c) < call_.size()) call_[static_cast<std::size_t>(c)] = 0;
+  offers_.erase(std::remove_if(offers_.begin(), offers_.end(), [c](const auto& o) { return o.first == c; }),
+                offers_.end());
+}
+
+void Execution::RestartNode(const std::string& name, int step) {
+  if (Status st = w_->Restart(name); !st.ok()) {
+    notes_.push_back((step < 0 ? std::string("crash window") : "step " + std::to_string(step + 1)) + ": " +
+                     st.ToString());
+  }
+}
+
 void Execution::Issue(const Step& st, int step, int c, int rep) {
+  if (!w_->mc_up(c)) return RefuseDown(st, step, c);
   auto expand = [&](const std::string& t) {
     return ReplaceAll(ReplaceAll(t, "{i}", std::to_string(rep)), "{c}", std::to_string(c));
   };
@@ -204,6 +288,7 @@ void Execution::ScheduleWorkload(int c, std::shared_ptr<Rng> rng, TimeUs at) {
 
 void Execution::Collect() {
   for (int c = 0; c < w_->clients(); ++c) {
+    if (!w_->mc_up(c)) continue;
     for (McEvent& e : w_->mc(c).TakeEvents()) {
       if (e.outcome == Outcome::kOk && e.op == McOp::kCaptcha) last_captcha_[static_cast<std::size_t>(c)] = e.data;
       if (e.outcome == Outcome::kOk && e.op == McOp::kAd && e.params.size() >= 2 && !e.params[1].empty()) {
@@ -222,6 +307,8 @@ void Execution::Collect() {
       if (it == by_op_.end()) continue;  // cannot happen: every op is recorded when issued
       OpRecord& r = ops_[it->second];
       if (!r.event) --open_;
+      spdlog::debug("run {} t={}us: mc-{} {} (op {}) ended: outcome {} status {} after {}us", s_.name, w_->Now(), c,
+                    reference::McOpName(r.op), r.op_id, static_cast<int>(e.outcome), e.status, w_->Now() - r.issued);
       r.event = std::move(e);
       OnOpEvent(c, r);
     }
@@ -362,6 +449,11 @@ std::string Execution::Run() {
       if (Status r = RunUntilDone([&] { return open_ == 0; }); !r.ok()) return r.ToString();
       continue;
     }
+    if (st.op == StepOp::kCrash || st.op == StepOp::kRestart) {
+      if (st.op == StepOp::kCrash) CrashNode(st.node, idx);
+      if (st.op == StepOp::kRestart) RestartNode(st.node, idx);
+      continue;
+    }
     for (int rep = 0; rep < st.count; ++rep) {
       if (rep > 0 && st.spacing > 0) {
         if (Status r = RunTo(std::min(w_->Now() + st.spacing, s_.time_limit)); !r.ok()) return r.ToString();
@@ -408,6 +500,8 @@ Counters Execution::MakeCounters() {
       c["resent"] += static_cast<std::int64_t>(ls->resends);
       c["late_answers"] += static_cast<std::int64_t>(ls->late_answers);
     }
+    // SG requests resent by the client (TIMER-2) count too, not only CS uploads.
+    c["resent"] += static_cast<std::int64_t>(w_->mc(i).sg_resends());
   }
   const sim::NetStats& ns = w_->world().stats();
   c["dropped"] = static_cast<std::int64_t>(ns.dropped);
@@ -467,6 +561,8 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
       cr.pass = true;
       cr.applicable = false;
     }
+    spdlog::debug("run {}: checker {} {}{}{}", s_.name, name, cr.pass ? "passed" : "FAILED", cr.pass ? "" : ": ",
+                  cr.reason);
     r.checks.push_back(cr);
   }
   r.not_applicable = not_applicable_;
@@ -498,8 +594,10 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
     Execution first(s, plain, r.seed);
     if (std::string err = first.Run(); err.empty()) rerun_hash = first.hash();
   }
+  spdlog::info("run {} seed {}{}{}", s.name, r.seed, o.swarm ? " swarm " : "", r.swarm_mix);
   Execution ex(s, o, r.seed);
   if (std::string err = ex.Run(); !err.empty()) {
+    spdlog::warn("run {} seed {}: harness error: {}", s.name, r.seed, err);
     r.checks.push_back({"harness", false, err});
     r.pass = false;
     if (ex.stage()) r.target = ex.stage()->target_text();
@@ -514,6 +612,8 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   ex.Fill(r, rerun_hash, checkers);
   r.pass = r.first_failure() == nullptr;
   if (ex.stage()) r.wire = ex.stage()->Transcript();
+  spdlog::info("run {} seed {}: {} at t={}us, trace-hash {} ({} lines)", s.name, r.seed, r.pass ? "PASS" : "FAIL",
+               r.end_time, r.trace_hash, r.trace_lines);
   return r;
 }
 

@@ -198,7 +198,9 @@ void Execution::IssueSg(const Step& st, int step, int c, int rep) {
       if (external()) {
         // The back end is the target's: the sender's own view of the call.
         const auto* sg = w_->mc(c).sg();
-        if (sg && sg->conversations().count(call)) accounts = sg->conversations().at(call).members;
+        if (sg && sg->conversations().count(call)) {
+          for (const auto& m : sg->conversations().at(call).members) accounts.emplace_back(m.str());
+        }
       } else {
         accounts = w_->sg_backend().Members(call);
       }
@@ -333,6 +335,10 @@ void Execution::React() {
     reaction_scheduled_ = false;
     for (Transfer& t : transfers_) {
       if (t.id == 0) continue;
+      if (t.decision == FileDecision::kCancel && !t.cancel_issued && !w_->mc_up(t.sender)) {
+        t.cancel_issued = true;  // the sender crashed: nobody cancels
+        continue;
+      }
       if (t.decision == FileDecision::kCancel && !t.cancel_issued) {
         const std::uint32_t id = t.id;
         Record(t.sender, t.step, McOp::kCancelFile,
@@ -348,6 +354,10 @@ void Execution::React() {
         }
         const int rc = it->first;
         const std::uint32_t id = t.id;
+        if (!w_->mc_up(rc)) {
+          it = offers_.erase(it);
+          continue;
+        }
         const bool accept = t.decision == FileDecision::kAccept;
         Record(rc, t.step, McOp::kFileDecision, w_->Act(rc, [id, accept](auto& mc, TimeUs now) {
                  return accept ? mc.AcceptFile(now, id) : mc.RejectFile(now, id);

@@ -27,6 +27,12 @@ class Parser {
   void Network(const YAML::Node& n);
   std::vector<std::string> Names(const YAML::Node& n);
   std::string OneName(const YAML::Node& n);
+  // One node that hosts something: mc-<i>, or a server role the scenario hosts.
+  bool CrashableNode(const std::string& name) const {
+    if (name.rfind("mc-", 0) == 0) return ResolveNodes(name, s_.clients).size() == 1;
+    if (name == "sg") return s_.sg > 0;
+    return std::find(s_.servers.begin(), s_.servers.end(), name) != s_.servers.end();
+  }
   void Steps(const YAML::Node& n);
   void OneStep(const YAML::Node& n);
   void Outcomes(const YAML::Node& n, Expect& e);
@@ -187,14 +193,17 @@ void Parser::Network(const YAML::Node& n) {
         x.from = OneName(f["from"]);
         x.to = OneName(f["to"]);
         ctx_.Bool(f, "both", x.both);
-      } else if (kind == "clog_node") {
-        x.kind = FaultKind::kClogNode;
+      } else if (kind == "clog_node" || kind == "crash") {
+        x.kind = kind == "crash" ? FaultKind::kCrash : FaultKind::kClogNode;
         if (!ctx_.CheckKeys(f, {"kind", "node", "start", "end"}, kind)) return;
-        if (!f["node"]) return ctx_.Fail(f, "clog_node needs 'node'");
+        if (!f["node"]) return ctx_.Fail(f, kind + " needs 'node'");
         x.node = OneName(f["node"]);
+        if (x.kind == FaultKind::kCrash && !CrashableNode(x.node)) {
+          return ctx_.Fail(f["node"], "crash needs one node: a hosted server (dp, rs, cs, ms, sg) or mc-<i>");
+        }
       } else {
         return ctx_.Fail(f["kind"], "unknown fault kind '" + kind +
-                                        "' (partition, clog, clog_node, link_down, link_change)");
+                                        "' (partition, clog, clog_node, link_down, link_change, crash)");
       }
       if (x.kind != FaultKind::kLinkChange) {
         if (!f["start"] || !f["end"]) return ctx_.Fail(f, kind + " needs 'start' and 'end'");
@@ -285,7 +294,7 @@ void Parser::Steps(const YAML::Node& n) {
 void Parser::OneStep(const YAML::Node& n) {
   static const char* kOps =
       "dispatch, accept_privacy, captcha, register, upload, ad, media, wait, await, login, logout, contact, "
-      "presence, profile, invite, add_member, message, leave, offline, file, voice, nudge";
+      "presence, profile, invite, add_member, message, leave, offline, file, voice, nudge, crash, restart";
   if (!n.IsMap() || !n["do"]) return ctx_.Fail(n, std::string("a step needs 'do' (") + kOps + ")");
   Step s;
   s.pos = Pos(n);
@@ -335,6 +344,14 @@ void Parser::OneStep(const YAML::Node& n) {
   } else if (op == "await") {
     s.op = StepOp::kAwait;
     keys = {"do", "at"};
+  } else if (op == "crash" || op == "restart") {
+    s.op = op == "crash" ? StepOp::kCrash : StepOp::kRestart;
+    keys = {"do", "at", "node"};
+    if (!n["node"]) return ctx_.Fail(n, op + " needs 'node' (dp, rs, cs, ms, sg or mc-<i>)");
+    s.node = OneName(n["node"]);
+    if (!CrashableNode(s.node)) {
+      return ctx_.Fail(n["node"], op + " needs one node: a hosted server (dp, rs, cs, ms, sg) or mc-<i>");
+    }
   } else {
     return ctx_.Fail(n["do"], "unknown step '" + op + "' (" + kOps + ")");
   }
@@ -350,7 +367,8 @@ void Parser::OneStep(const YAML::Node& n) {
     }
   }
   if (n["client"]) s.clients = Clients(n["client"], &s.all_clients);
-  else if (s_.clients == 0 && s.op != StepOp::kWait && s.op != StepOp::kAwait) {
+  else if (s_.clients == 0 && s.op != StepOp::kWait && s.op != StepOp::kAwait && s.op != StepOp::kCrash &&
+           s.op != StepOp::kRestart) {
     return ctx_.Fail(n, "no clients in this scenario (nodes.clients is 0)");
   }
   if (n["at"]) s.at = ctx_.DurationOf(n["at"]);

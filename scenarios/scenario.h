@@ -45,6 +45,7 @@ struct Expect {
 
 enum class StepOp : std::uint8_t {
   kDispatch, kAcceptPrivacy, kCaptcha, kRegister, kUpload, kAd, kMedia, kWait, kAwait,
+  kCrash, kRestart,  // `node` crashes (memory, timers, datagrams in flight, streams lost) / restarts
   // SG (need nodes.sg: 1)
   kLogin, kLogout, kContact, kPresence, kProfile, kInvite, kAddMember, kMessage, kLeave,
   kOffline, kFile, kVoice, kNudge
@@ -99,6 +100,7 @@ struct Step {
   bool client_check = true;               // voice: false = the client sends it unchecked (TEST ONLY)
   bool from_client = false;               // nudge: the client sends RSN (TEST ONLY) instead of the back end
   std::string from = "buddy@live.cn";     // nudge: the back-end user
+  std::string node;                       // crash, restart: dp, rs, cs, ms, sg or mc-<i>
 };
 
 struct LinkOverride {
@@ -108,7 +110,8 @@ struct LinkOverride {
   sim::LinkConfig cfg;
 };
 
-enum class FaultKind : std::uint8_t { kPartition, kClog, kClogNode, kLinkDown, kLinkChange };
+// kCrash: `node` crashes at start and restarts at end.
+enum class FaultKind : std::uint8_t { kPartition, kClog, kClogNode, kLinkDown, kLinkChange, kCrash };
 const char* FaultKindName(FaultKind k);
 
 struct Fault {
@@ -116,7 +119,7 @@ struct Fault {
   FaultKind kind = FaultKind::kPartition;
   std::vector<std::string> a, b;  // kPartition
   std::string from, to;           // kClog, kLinkDown, kLinkChange
-  std::string node;               // kClogNode
+  std::string node;               // kClogNode, kCrash
   bool both = false;              // kClog, kLinkDown, kLinkChange: also to->from
   bool two_way = true;            // kPartition
   TimeUs start = 0, end = 0;      // [start, end); kLinkChange uses start only

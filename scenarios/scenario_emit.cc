@@ -96,6 +96,12 @@ void EmitStep(YAML::Emitter& out, const Step& s) {
   const Step d;
   out << YAML::Flow << YAML::BeginMap;
   out << YAML::Key << "do" << YAML::Value << StepOpName(s.op);
+  if (s.op == StepOp::kCrash || s.op == StepOp::kRestart) {
+    out << YAML::Key << "node" << YAML::Value << s.node;
+    if (s.at) out << YAML::Key << "at" << YAML::Value << FormatDuration(*s.at);
+    out << YAML::EndMap;
+    return;
+  }
   if (s.op == StepOp::kWait || s.op == StepOp::kAwait) {
     if (s.at) out << YAML::Key << "at" << YAML::Value << FormatDuration(*s.at);
     if (s.op == StepOp::kWait) out << YAML::Key << "for" << YAML::Value << FormatDuration(s.duration);
@@ -167,6 +173,7 @@ void EmitFault(YAML::Emitter& out, const Fault& f) {
       if (!f.two_way) out << YAML::Key << "two_way" << YAML::Value << "false";
       break;
     case FaultKind::kClogNode:
+    case FaultKind::kCrash:
       out << YAML::Key << "node" << YAML::Value << f.node;
       break;
     default:

@@ -10,7 +10,8 @@ using Outcome = reference::McEvent::Outcome;
 
 const char* StepOpName(StepOp op) {
   static const char* names[] = {"dispatch", "accept_privacy", "captcha",    "register", "upload",  "ad",
-                                "media",    "wait",           "await",      "login",    "logout",  "contact",
+                                "media",    "wait",           "await",      "crash",    "restart",
+                                "login",    "logout",  "contact",
                                 "presence", "profile",        "invite",     "add_member", "message", "leave",
                                 "offline",  "file",           "voice",      "nudge"};
   return names[static_cast<int>(op)];
@@ -24,7 +25,7 @@ const char* FileDecisionName(FileDecision d) {
 }
 
 const char* FaultKindName(FaultKind k) {
-  static const char* names[] = {"partition", "clog", "clog_node", "link_down", "link_change"};
+  static const char* names[] = {"partition", "clog", "clog_node", "link_down", "link_change", "crash"};
   return names[static_cast<int>(k)];
 }
 

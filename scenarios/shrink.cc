@@ -56,11 +56,48 @@ Scenario DropLastClient(const Scenario& s) {
   return t;
 }
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
 }  // namespace
+
+std::string FailureSignature(const std::string& checker, const std::string& reason) {
+  std::string out = checker + ": ";
+  const std::size_t n = reason.size();
+  for (std::size_t i = 0; i < n;) {
+    const char c = reason[i];
+    if (c == '\'') {  // quoted text (a message, an account): its content varies
+      const std::size_t close = reason.find('\'', i + 1);
+      if (close != std::string::npos) {
+        out += "'*'";
+        i = close + 1;
+        continue;
+      }
+    }
+    if (reason.compare(i, 6, "(step ") == 0) {  // "(step 5, line 17)": where, not what
+      const std::size_t close = reason.find(')', i);
+      if (close != std::string::npos) {
+        out += "(step)";
+        i = close + 1;
+        continue;
+      }
+    }
+    if (IsDigit(c)) {  // numbers and durations ("20326ms", "1.5s", "3")
+      while (i < n && (IsDigit(reason[i]) || reason[i] == '.')) ++i;
+      while (i < n && (reason[i] == 'u' || reason[i] == 'm' || reason[i] == 's')) ++i;
+      out += '#';
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
 
 std::size_t ScenarioSize(const Scenario& s) {
   std::size_t n = static_cast<std::size_t>(s.clients) + s.faults.size() + s.links.size() +
-                  s.expect_counters.size() + LinkSize(s.default_link) + (s.workload ? 5 : 0);
+                  s.expect_counters.size() + LinkSize(s.default_link) + (s.workload ? 5 : 0) +
+                  s.provision_accounts + s.provision_contacts + (s.extra_contacts > 0) +
+                  (s.settle > 0);
   for (const Step& st : s.steps) n += 1 + static_cast<std::size_t>(st.count - 1) + (st.clients.size() - 1);
   return n;
 }
@@ -69,15 +106,17 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
   ShrinkOutcome out;
   Scenario cur = given;
   RunOptions ro = options;
+  ro.trace_path.clear();
+  ro.pcap_path.clear();
+  out.size_before = ScenarioSize(given);
+  // The failure as found (with --swarm: the swarm run, which skips
+  // `expectations`); candidates then run with the mix baked in.
+  const RunResult first = RunScenario(cur, ro);
+  ++out.runs;
   if (ro.swarm) {
     ApplySwarm(cur, ro.seed.value_or(given.seed));  // bake the mix in
     ro.swarm = false;
   }
-  ro.trace_path.clear();
-  ro.pcap_path.clear();
-  out.size_before = ScenarioSize(given);
-  const RunResult first = RunScenario(cur, ro);
-  ++out.runs;
   const CheckResult* f = first.first_failure();
   out.minimal = cur;
   if (!f) {
@@ -86,6 +125,7 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
   }
   out.failed_initially = true;
   out.checker = f->checker;
+  out.signature = FailureSignature(f->checker, f->reason);
   if (out.checker != "harness") {
     // The output names only the failing checker, so its replay fails there first.
     cur.checkers = {out.checker};
@@ -97,12 +137,20 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
     ++out.runs;
     const RunResult r = RunScenario(c, ro);
     const CheckResult* x = r.first_failure();
-    return x && x->checker == out.checker;
+    // The same bug, not just the same checker: a candidate that fails for
+    // another reason ("not logged in: call Login first" where the original
+    // was "refused after login") is not kept.
+    return x && x->checker == out.checker && FailureSignature(x->checker, x->reason) == out.signature;
   };
   auto attempt = [&](const std::function<void(Scenario&)>& edit) {
     Scenario c = cur;
     edit(c);
-    if (ScenarioSize(c) >= ScenarioSize(cur) && c.time_limit >= cur.time_limit) return false;
+    const bool smaller = ScenarioSize(c) < ScenarioSize(cur) ||
+                         (ScenarioSize(c) == ScenarioSize(cur) && c.time_limit <= cur.time_limit &&
+                          c.settle <= cur.settle && c.extra_contacts <= cur.extra_contacts &&
+                          (c.time_limit < cur.time_limit || c.settle < cur.settle ||
+                           c.extra_contacts < cur.extra_contacts));
+    if (!smaller) return false;
     if (!fails(c)) return false;
     cur = std::move(c);
     return true;
@@ -142,6 +190,25 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
       progress |= attempt([i](Scenario& c) { c.expect_counters.erase(c.expect_counters.begin() + static_cast<long>(i)); });
     }
     if (cur.workload) progress |= attempt([](Scenario& c) { c.workload.reset(); });
+    // Provisioning and settle time.
+    if (cur.extra_contacts > 0) {
+      if (!attempt([](Scenario& c) { c.extra_contacts = 0; })) {
+        progress |= attempt([](Scenario& c) { c.extra_contacts /= 2; });
+      } else {
+        progress = true;
+      }
+    }
+    if (cur.provision_contacts) progress |= attempt([](Scenario& c) { c.provision_contacts = false; });
+    if (cur.provision_accounts && !cur.provision_contacts && cur.extra_contacts == 0) {
+      progress |= attempt([](Scenario& c) { c.provision_accounts = false; });
+    }
+    if (cur.settle > 0) {
+      if (attempt([](Scenario& c) { c.settle = 0; })) {
+        progress = true;
+      } else {
+        while (cur.settle > kSeconds && attempt([](Scenario& c) { c.settle /= 2; })) progress = true;
+      }
+    }
     if (out.checker != "expectations") {
       // Expectations cannot influence another checker's verdict: drop them.
       for (Step& st : cur.steps) st.expect.reset(), st.min_ok.reset();

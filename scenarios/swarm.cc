@@ -73,6 +73,24 @@ std::string ApplySwarm(Scenario& s, std::uint64_t seed) {
     note(when);
     s.faults.push_back(f);
   }
+  // Drawn after the link and the windows, so those stay what they were for
+  // every seed: with probability 0.3 one node crashes for 0.5..10 s (a server
+  // the scenario hosts, or a client).
+  if (rng.Chance(0.3)) {
+    std::vector<std::string> nodes = s.servers;
+    if (s.sg > 0) nodes.push_back("sg");
+    for (int c = 0; c < s.clients; ++c) nodes.push_back("mc-" + std::to_string(c));
+    if (!nodes.empty()) {
+      Fault f;
+      f.kind = FaultKind::kCrash;
+      f.node = nodes[rng.Below(nodes.size())];
+      const TimeUs horizon = std::max<TimeUs>(s.time_limit / 2, kSeconds);
+      f.start = static_cast<TimeUs>(rng.Below(static_cast<std::uint64_t>(horizon)));
+      f.end = f.start + static_cast<TimeUs>(rng.Range(500, 10000)) * kMillis;
+      note("crash(" + f.node + ")@" + yaml::FormatDuration(f.start) + "+" + yaml::FormatDuration(f.end - f.start));
+      s.faults.push_back(f);
+    }
+  }
   return d;
 }
 

@@ -2,6 +2,8 @@
 
 #include <poll.h>
 #include <spawn.h>
+
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -128,6 +130,7 @@ SweepOutcome RunSweep(const std::vector<Scenario>& scenarios, const SweepOptions
       continue;
     }
     ws[static_cast<std::size_t>(k)] = {pid, p[0], ""};
+    spdlog::debug("sweep: worker {}/{} started (pid {})", k, jobs, pid);
   }
   std::size_t open = 0;
   for (const Worker& w : ws) open += w.fd >= 0;
@@ -159,10 +162,14 @@ SweepOutcome RunSweep(const std::vector<Scenario>& scenarios, const SweepOptions
         }
         out.results.push_back(std::move(j));
         Account(out, out.results.back());
+        const json& got = out.results.back();
+        spdlog::debug("sweep: {} {} seed={} (worker pid {}, {}/{} done)", got.value("verdict", "?"),
+                      got.value("scenario", "?"), got.value("seed", std::uint64_t{0}), w.pid, out.total, total);
         if (o.progress) o.progress(out.total, total, out.total - out.passed);
       }
     }
   }
+  spdlog::info("sweep: {} of {} runs done, {} passed", out.total, total, out.passed);
   for (const Worker& w : ws) {
     int status = 0;
     if (w.pid > 0 && (waitpid(w.pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {

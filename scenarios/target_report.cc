@@ -19,7 +19,9 @@ std::vector<std::string> StepClauses(StepOp op) {
     case StepOp::kAd: return {"CS-4", "AMP-2"};
     case StepOp::kMedia: return {"MS-1"};
     case StepOp::kWait:
-    case StepOp::kAwait: return {};
+    case StepOp::kAwait:
+    case StepOp::kCrash:
+    case StepOp::kRestart: return {};
     case StepOp::kLogin: return {"SG-LOGIN-2", "SG-LOGIN-4", "SG-LOGIN-5", "SG-SYNC-5", "SG-PROF-2"};
     case StepOp::kLogout: return {"SG-LOGIN-11"};
     case StepOp::kContact: return {"SG-CONT-1", "SG-CONT-2", "SG-SYNC-9"};

@@ -73,6 +73,7 @@ std::string_view DropReasonName(DropReason r) {
     case DropReason::kPartition: return "partition";
     case DropReason::kNoRoute: return "no_route";
     case DropReason::kPortUnreachable: return "port_unreachable";
+    case DropReason::kNodeDown: return "node_down";
   }
   return "unknown";
 }

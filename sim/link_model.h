@@ -105,6 +105,7 @@ enum class DropReason : std::uint8_t {
   kPartition,     // partition window (World)
   kNoRoute,       // no node has the destination address (World)
   kPortUnreachable,  // nothing bound at the destination port (World)
+  kNodeDown,      // sender or receiver crashed while the packet was in flight, or is down (World)
 };
 // Stable snake_case name used in traces ("queue_full", ...).
 std::string_view DropReasonName(DropReason r);

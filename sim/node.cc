@@ -16,7 +16,9 @@ TimeUs SimNode::Now() const { return world_->Now(); }
 TimerId SimNode::StartTimer(TimeUs at, std::function<void()> fn) {
   Scheduler& s = world_->sched_;
   if (at < s.now()) at = s.now();
+  if (down_) return s.At(at, [] {});  // a crashed node's glue is gone: never runs anything
   const EventId id = s.At(at, [this, fn = std::move(fn)]() {
+    timers_.erase(world_->sched_.current_event());
     Trace& t = world_->trace_;
     t.Begin(name_, "timer");
     t.Int("id", static_cast<std::int64_t>(world_->sched_.current_event()));
@@ -28,10 +30,12 @@ TimerId SimNode::StartTimer(TimeUs at, std::function<void()> fn) {
   t.Int("id", static_cast<std::int64_t>(id));
   t.Int("at", at);
   t.End();
+  timers_.insert(id);
   return id;
 }
 
 void SimNode::CancelTimer(TimerId id) {
+  timers_.erase(id);
   if (!world_->sched_.Cancel(id)) return;
   Trace& t = world_->trace_;
   t.Begin(name_, "timer_cancel");
@@ -40,6 +44,7 @@ void SimNode::CancelTimer(TimerId id) {
 }
 
 Result<Endpoint> SimNode::BindDatagram(std::uint16_t port, DatagramFn on_datagram) {
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
   if (port == 0) {
     port = FreePort(udp_, udp_hint_);
     if (port == 0) return Status::Error("SIM-6", "no free datagram port on " + name_);
@@ -60,6 +65,7 @@ void SimNode::CloseDatagram(std::uint16_t port) {
 }
 
 Status SimNode::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) {
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
   if (udp_.count(from_port) == 0 || udp_closing_.count(from_port) != 0) {
     return Status::Error("SIM-5", "datagram port " + std::to_string(from_port) + " not bound on " + name_);
   }
@@ -68,6 +74,7 @@ Status SimNode::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes 
 }
 
 Result<Endpoint> SimNode::Listen(std::uint16_t port, AcceptFn on_accept) {
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
   if (port == 0) {
     port = FreePort(listeners_, tcp_hint_);
     if (port == 0) return Status::Error("SIM-6", "no free stream port on " + name_);
@@ -79,6 +86,7 @@ Result<Endpoint> SimNode::Listen(std::uint16_t port, AcceptFn on_accept) {
 }
 
 Result<StreamId> SimNode::Connect(const Endpoint& to, StreamHandlers handlers) {
+  if (down_) return Status::Error("SIM-28", name_ + " is down");
   return world_->Connect(id_, to, std::move(handlers));
 }
 Status SimNode::StreamSend(StreamId id, Bytes data) { return world_->StreamSend(id_, id, data); }

@@ -5,12 +5,15 @@
 // is "SIM-4". SendDatagram from a port that is not bound is "SIM-5". Stream
 // calls on an unknown or closed stream id are "SIM-7"; StreamSend after
 // StreamShutdownWrite is "SIM-8". TimerIds are scheduler EventIds (never 0);
-// Cancel with an id of another node's timer is not detected.
+// Cancel with an id of another node's timer is not detected. On a crashed
+// node (World::CrashNode) StartTimer does nothing (returns a dead id) and
+// Bind/Listen/Connect/Send fail with "SIM-28".
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "core/env.h"
@@ -50,6 +53,7 @@ class SimNode final : public Env {
 
   const std::string& name() const { return name_; }
   std::uint32_t ip() const { return ip_; }
+  bool down() const { return down_; }
 
  private:
   friend class World;
@@ -71,6 +75,11 @@ class SimNode final : public Env {
   std::uint16_t udp_hint_ = 49152;
   std::uint16_t tcp_hint_ = 49152;
   std::uint64_t conn_count_ = 0;  // connections opened (names their rng streams)
+  // Crash state: down between World::CrashNode and RestartNode; epoch counts
+  // crashes (a datagram sent in an earlier epoch of either end is dropped).
+  bool down_ = false;
+  std::uint32_t epoch_ = 0;
+  std::set<std::uint64_t> timers_;  // live timers, cancelled by a crash
 };
 
 template <typename M>

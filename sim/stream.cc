@@ -211,6 +211,35 @@ void World::ResetConn(Conn& c, Status why) {
   CloseEnd(c, 1, why);
 }
 
+void World::CrashConns(NodeId node) {
+  for (Conn& c : conns_) {  // a deque: creation order, deterministic
+    if (c.dead) continue;
+    int crashed = -1;
+    for (int side = 0; side < 2; ++side) {
+      if (c.end[side].node == node && (c.end[side].open || (side == 1 && c.routed))) crashed = side;
+    }
+    if (crashed < 0) continue;
+    c.dead = true;  // segments in flight either way are ignored
+    StreamEnd& gone = c.end[crashed];
+    gone.h = {};
+    if (gone.open) {
+      gone.open = false;
+      if (crashed == 0) {
+        SimNode& n = *nodes_[node];
+        auto it = n.stream_ports_.find(gone.port);
+        if (it != n.stream_ports_.end() && --it->second == 0) n.stream_ports_.erase(it);
+      }
+    }
+    const int peer = 1 - crashed;
+    if (!c.end[peer].open || c.end[peer].node == node) continue;
+    // The peer learns when the next segment would have arrived (its RST).
+    Conn* cp = &c;
+    sched_.After(SampleDelay(link_config(node, c.end[peer].node), c.rng), [this, cp, peer] {
+      CloseEnd(*cp, peer, Status::Error("SIM-27", "stream reset: peer crashed"));
+    });
+  }
+}
+
 Status World::StreamSend(NodeId node, StreamId id, Bytes data) {
   int side = 0;
   Conn* c = FindEnd(node, id, &side);

@@ -30,9 +30,8 @@ NodeId World::AddNode(std::string name) {
     name += '#';
     name += std::to_string(id);
   }
-  const std::uint32_t ip = 0x0A000001u + id;  // 10.0.0.1, 10.0.0.2, ...
+  const std::uint32_t ip = kFirstIp + id;  // 10.0.0.1, 10.0.0.2, ...: the id is ip - kFirstIp
   nodes_.push_back(std::make_unique<SimNode>(this, id, name, ip));
-  by_ip_[ip] = id;
   by_name_[name] = id;
   trace_.Event(name, "node", TraceFields().Int("id", id).Str("ip", IpString(ip)).str());
   return id;
@@ -43,16 +42,15 @@ const std::string& World::node_name(NodeId id) const { return nodes_.at(id)->nam
 std::uint32_t World::node_ip(NodeId id) const { return nodes_.at(id)->ip(); }
 
 std::optional<NodeId> World::NodeByIp(std::uint32_t ip) const {
-  auto it = by_ip_.find(ip);
-  if (it == by_ip_.end()) return std::nullopt;
-  return it->second;
+  if (ip < kFirstIp || ip - kFirstIp >= nodes_.size()) return std::nullopt;
+  return static_cast<NodeId>(ip - kFirstIp);
 }
 
 bool World::Route(const Endpoint& to, NodeId* out) const {
   if (to.v6) return false;
-  auto it = by_ip_.find(to.v4());
-  if (it == by_ip_.end()) return false;
-  *out = it->second;
+  const auto id = NodeByIp(to.v4());
+  if (!id) return false;
+  *out = *id;
   return true;
 }
 
@@ -249,6 +247,8 @@ void World::SendDatagram(NodeId from, std::uint16_t sport, const Endpoint& to, B
     p.sport = sport;
     p.dport = to.port;
     p.id = pkt;
+    p.from_epoch = nodes_[from]->epoch_;
+    p.to_epoch = nodes_[dst]->epoch_;
     p.copy = d.copy[i];
     p.data.assign(payload.begin(), payload.end());
     const TimeUs at = d.copy[i].arrival > clog_end ? d.copy[i].arrival : clog_end;
@@ -281,7 +281,9 @@ void World::Deliver(std::uint32_t idx) {
   ApplyFlips(p.copy, data);
   SimNode& node = *nodes_[to];
   auto it = node.udp_.find(p.dport);
-  if (it == node.udp_.end() || node.udp_closing_.count(p.dport) != 0) {
+  if (node.down_ || node.epoch_ != p.to_epoch || nodes_[p.from]->epoch_ != p.from_epoch) {
+    Drop(to, pkt, DropReason::kNodeDown);  // in flight across a crash
+  } else if (it == node.udp_.end() || node.udp_closing_.count(p.dport) != 0) {
     Drop(to, pkt, DropReason::kPortUnreachable);
   } else {
     ++stats_.delivered;
@@ -289,8 +291,8 @@ void World::Deliver(std::uint32_t idx) {
     trace_.Int("pkt", static_cast<std::int64_t>(pkt));
     trace_.Int("len", static_cast<std::int64_t>(data.size()));
     trace_.End();
-    // Bindings are only erased by an event (SimNode::CloseDatagram) and
-    // std::map nodes are stable, so `it` survives what the handler does.
+    // Bindings are only erased by an event (SimNode::CloseDatagram, a
+    // crash) and std::map nodes are stable, so `it` survives what the handler does.
     it->second(from, Bytes(data.data(), data.size()));
   }
   Packet& q = packets_[idx];
@@ -298,6 +300,38 @@ void World::Deliver(std::uint32_t idx) {
   q.data.clear();
   q.next_free = free_packet_;
   free_packet_ = idx;
+}
+
+// ---- crash and restart ----
+
+bool World::node_up(NodeId node) const { return ValidNode(node) && !nodes_[node]->down_; }
+
+Status World::CrashNode(NodeId node) {
+  if (!ValidNode(node)) return Status::Error("SIM-3", "unknown node id");
+  SimNode& n = *nodes_[node];
+  if (n.down_) return Status::Error("SIM-28", n.name() + " is already down");
+  n.down_ = true;
+  ++n.epoch_;
+  trace_.Begin(n.name(), "crash");
+  trace_.Int("timers", static_cast<std::int64_t>(n.timers_.size()));
+  trace_.End();
+  for (std::uint64_t id : n.timers_) sched_.Cancel(id);
+  n.timers_.clear();
+  n.udp_.clear();
+  n.udp_closing_.clear();
+  n.listeners_.clear();
+  CrashConns(node);
+  return Status();
+}
+
+Status World::RestartNode(NodeId node) {
+  if (!ValidNode(node)) return Status::Error("SIM-3", "unknown node id");
+  SimNode& n = *nodes_[node];
+  if (!n.down_) return Status::Error("SIM-28", n.name() + " is not down");
+  n.down_ = false;
+  trace_.Begin(n.name(), "restart");
+  trace_.End();
+  return Status();
 }
 
 }  // namespace mcpsim::sim

@@ -84,7 +84,7 @@ struct WorldOptions {
 // Network counters (all packets, all links).
 struct NetStats {
   std::uint64_t sent = 0, delivered = 0, dropped = 0, duplicated = 0, corrupted = 0;
-  std::uint64_t drops[9] = {};  // indexed by DropReason
+  std::uint64_t drops[10] = {};  // indexed by DropReason
   std::uint64_t reordered = 0;  // datagrams the link picked to reorder
   // Streams: data segments sent, resets injected (StreamOptions::reset),
   // sends held back to be coalesced (StreamOptions::coalesce).
@@ -113,6 +113,21 @@ class World {
   const std::string& node_name(NodeId id) const;
   std::uint32_t node_ip(NodeId id) const;
   std::optional<NodeId> NodeByIp(std::uint32_t ip) const;
+
+  // ---- crash and restart ----
+  // Crashes `node` now: its timers are cancelled, its datagram bindings and
+  // listeners vanish, every datagram in flight to or from it is dropped on
+  // arrival (kNodeDown), and each of its stream connections is gone: its own
+  // ends close silently (no handler of the crashed node runs again), the
+  // peers' ends are reset ("SIM-27") after the link delay. While down,
+  // nothing is delivered to it and connects to it are refused. The hosting
+  // glue destroys what ran there (it must not use the node's Env until
+  // RestartNode). Traced as "crash". "SIM-3" unknown node, "SIM-28" already down.
+  Status CrashNode(NodeId node);
+  // Brings a crashed node back (same name, address, random stream); the glue
+  // then binds and listens again. Traced as "restart". "SIM-28" if not down.
+  Status RestartNode(NodeId node);
+  bool node_up(NodeId node) const;
 
   // ---- time ----
   TimeUs Now() const { return sched_.now(); }
@@ -171,6 +186,7 @@ class World {
     PacketCopy copy;
     std::vector<std::uint8_t> data;
     std::uint32_t next_free = 0;
+    std::uint32_t from_epoch = 0, to_epoch = 0;  // crash counts of both nodes at send time
   };
   enum class WindowKind : std::uint8_t { kDown, kPartition, kClog };
   struct Window {
@@ -214,6 +230,8 @@ class World {
   void OnSegment(Conn& c, int to_side, std::uint8_t flags, std::vector<std::uint8_t>& data);
   void CloseEnd(Conn& c, int side, Status why);
   void ResetConn(Conn& c, Status why);
+  // Crash: the ends on `node` vanish silently, the peers are reset.
+  void CrashConns(NodeId node);
   Conn* FindEnd(NodeId node, StreamId id, int* side);
 
   std::uint64_t seed_;
@@ -224,7 +242,7 @@ class World {
   SimFaultPoints buggify_;
   NetStats stats_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
-  std::map<std::uint32_t, NodeId> by_ip_;
+  static constexpr std::uint32_t kFirstIp = 0x0A000001u;  // node id n has 10.0.0.1 + n
   std::map<std::string, NodeId> by_name_;
   // Keyed by (from << 32 | to); lookup only, never iterated.
   std::unordered_map<std::uint64_t, std::unique_ptr<Link>> links_;

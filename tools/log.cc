@@ -20,6 +20,8 @@ bool InitLogging(const std::string& flag_level) {
   logger->set_pattern("%^%l%$ %v");
   logger->set_level(level);
   spdlog::set_default_logger(logger);
+  // Child processes (sweep workers, a --launch'ed `mcpsim serve`) log at the same level.
+  if (!flag_level.empty()) setenv("MCPSIM_LOG", flag_level.c_str(), 1);
   return true;
 }
 

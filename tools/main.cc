@@ -8,6 +8,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/build_info.h"
+#include "git_commit.h"  // generated: MCPSIM_GIT_COMMIT (cmake/git_commit.cmake)
+#include "tools/help.h"
 #include "tools/log.h"
 #include "tools/verb.h"
 
@@ -39,9 +42,16 @@ int Main(int argc, char** argv) {
   CLI::App app{"mcpsim — deterministic simulation and conformance harness for MCP/MCCP "
                "(the Mobile Communication Protocol, not the Model Context Protocol)",
                "mcpsim"};
-  app.set_version_flag("--version", std::string("mcpsim ") + MCPSIM_VERSION);
+  core::SetBuildCommit(MCPSIM_GIT_COMMIT);
+  app.set_version_flag("--version", core::VersionLine());
   app.require_subcommand(0, 1);
   app.fallthrough();
+  app.footer("\nExamples:\n"
+             "  mcpsim run scenarios/library --seeds 1..3 --out out/\n"
+             "  mcpsim conform --launch 'mcpsim serve --udp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:'\n"
+             "  mcpsim <verb> --help        # options, examples and exit codes of one verb\n"
+             "Exit codes: 0 success, 1 a check failed, 2 usage or input error, 3 target or harness failure.\n"
+             "Logs go to stderr (--log-level or $MCPSIM_LOG: trace, debug, info, warn, error); results to stdout.");
   std::string log_level;
   app.add_option("--log-level", log_level,
                  "Log level: trace, debug, info, warn, error, critical, off (default $MCPSIM_LOG or warn)")
@@ -54,6 +64,7 @@ int Main(int argc, char** argv) {
   std::map<std::string, CLI::App*> groups;
   for (const GroupDef& g : Groups()) {
     auto* sub = app.add_subcommand(g.name, g.help);
+    sub->footer(VerbFooter("", g.name));
     sub->require_subcommand(0, 1);
     groups[g.name] = sub;
   }
@@ -69,6 +80,7 @@ int Main(int argc, char** argv) {
       parent = it->second;
     }
     CLI::App* cmd = parent->add_subcommand(v.name, v.help);
+    cmd->footer(VerbFooter(v.parent, v.name));
     runners[cmd] = v.setup(*cmd);
   }
 

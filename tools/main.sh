@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
-tools/build.sh release
+# Only the program: the test binaries are built by tools/test.sh.
+tools/build.sh release mcpsim
 bin=build/release/tools/mcpsim
 out=${MCPSIM_REPORT_DIR:-mcpsim-report}
 "$bin" --version
@@ -18,5 +19,5 @@ keys="$out/udps-keys.txt"
 printf '1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$keys"
 "$bin" conform --launch "$bin serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file $keys --tcp 127.0.0.1:0 \
   --http 127.0.0.1:0 --db :memory:" --out "$out/conformance"
-echo "main: scenario report in $out/scenarios/index.html"
-echo "main: conformance report in $out/conformance/index.html"
+echo "main: scenario report in $(realpath "$out/scenarios/index.html")"
+echo "main: conformance report in $(realpath "$out/conformance/index.html")"

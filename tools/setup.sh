@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config
       libboost-dev librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
       libsqlite3-dev sqlite3 libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev
-      libcli11-dev libsodium-dev libgsm1-dev libssl-dev libxml2-utils)
+      libcli11-dev libsodium-dev libgsm1-dev libssl-dev libxml2-utils
+      python3 python3-jsonschema zlib1g-dev libpng-dev)
 # tshark is optional (pcap checks); installed when available, never required.
 optional=(tshark)
 missing=()

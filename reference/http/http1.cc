@@ -95,7 +95,7 @@ std::string SerializeRequest(const HttpRequest& req, std::string_view host) {
 std::string SerializeResponse(const HttpResponse& resp) {
   std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + Reason(resp.status) +
                     "\r\nContent-Type: " + resp.content_type +
-                    "\r\nContent-Length: " + std::to_string(resp.body.size()) +
+                    "\r\nContent-Length: " + std::to_string(resp.head_length.value_or(resp.body.size())) +
                     "\r\nConnection: close\r\n";
   for (const auto& [k, v] : resp.headers) {
     if (k == "content-type" || k == "content-length" || k == "connection") continue;
@@ -191,6 +191,12 @@ Status Parser<Message>::ParseHead() {
     }
     msg_.headers[name] = value;
     pos = next + 2;
+  }
+  if constexpr (std::is_same_v<Message, HttpResponse>) {
+    // RFC 9112 §6.3: a response to HEAD, and any 1xx, 204 or 304 response,
+    // ends with its header block whatever Content-Length says (for HEAD it
+    // is the length of the GET body, RFC 9110 §9.3.2).
+    if (head_request_ || msg_.status / 100 == 1 || msg_.status == 204 || msg_.status == 304) body_len_ = 0;
   }
   head_done_ = true;
   head_len_ = end + 4;

@@ -3,7 +3,8 @@
 // streams. Sans-I/O; accepts input split at any byte.
 //
 // Supported: request/status line, headers (names lower-cased, values
-// trimmed), bodies framed by Content-Length (absent = empty). Refused with an
+// trimmed), bodies framed by Content-Length (absent = empty; none after HEAD
+// and for 1xx/204/304, RFC 9112 §6.3). Refused with an
 // error value: Transfer-Encoding (chunked), header block > 8 KiB, body larger
 // than the configured limit, malformed lines. One message at a time;
 // pipelined bytes after a message stay buffered for the next.
@@ -47,6 +48,12 @@ class Parser {
   std::optional<Message> Next();
   // True while a message has started but is not complete.
   bool Partial() const { return !buf_.empty(); }
+  // Responses only: the request being answered was HEAD, so the response has
+  // no body whatever its Content-Length (RFC 9110 §9.3.2, RFC 9112 §6.3).
+  // Bytes after its header block stay buffered (Buffered()).
+  void SetHeadRequest(bool head) { head_request_ = head; }
+  // Bytes received but not part of a returned message.
+  std::string_view Buffered() const { return buf_; }
 
  private:
   Status ParseHead();
@@ -57,6 +64,7 @@ class Parser {
   std::size_t body_len_ = 0;
   Message msg_{};
   bool failed_ = false;
+  bool head_request_ = false;
 };
 
 using RequestParser = Parser<HttpRequest>;

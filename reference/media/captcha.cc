@@ -32,35 +32,6 @@ constexpr Glyph kFont[] = {
     {'9', {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C}},
 };
 
-std::uint32_t Crc32(const std::uint8_t* p, std::size_t n, std::uint32_t crc = 0) {
-  static const std::array<std::uint32_t, 256> table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  crc = ~crc;
-  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-  return ~crc;
-}
-
-void PutBe32(std::string& out, std::uint32_t v) {
-  out.push_back(static_cast<char>(v >> 24));
-  out.push_back(static_cast<char>(v >> 16));
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v));
-}
-
-void Chunk(std::string& out, const char* type, const std::string& data) {
-  PutBe32(out, static_cast<std::uint32_t>(data.size()));
-  std::string body = std::string(type, 4) + data;
-  out += body;
-  PutBe32(out, Crc32(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
-}
-
 }  // namespace
 
 const std::uint8_t* GlyphRows(char c) {
@@ -70,85 +41,36 @@ const std::uint8_t* GlyphRows(char c) {
   return nullptr;
 }
 
-std::string EncodePngGray8(const std::uint8_t* pixels, int width, int height) {
-  // Raw scanlines, each prefixed by filter type 0.
-  std::string raw;
-  raw.reserve(static_cast<std::size_t>(height) * (width + 1));
-  for (int y = 0; y < height; ++y) {
-    raw.push_back('\0');
-    raw.append(reinterpret_cast<const char*>(pixels + static_cast<std::size_t>(y) * width), width);
-  }
-  // zlib stream of stored (uncompressed) deflate blocks of at most 65535 bytes.
-  std::string z = "\x78\x01";
-  std::size_t pos = 0;
-  do {
-    const std::size_t n = std::min<std::size_t>(65535, raw.size() - pos);
-    const bool last = pos + n == raw.size();
-    z.push_back(last ? '\x01' : '\x00');
-    z.push_back(static_cast<char>(n & 0xFF));
-    z.push_back(static_cast<char>(n >> 8));
-    z.push_back(static_cast<char>(~n & 0xFF));
-    z.push_back(static_cast<char>((~n >> 8) & 0xFF));
-    z.append(raw, pos, n);
-    pos += n;
-  } while (pos < raw.size());
-  std::uint32_t a = 1, b = 0;  // Adler-32
-  for (unsigned char c : raw) {
-    a = (a + c) % 65521;
-    b = (b + a) % 65521;
-  }
-  PutBe32(z, (b << 16) | a);
-
-  std::string png = "\x89PNG\r\n\x1a\n";
-  std::string ihdr;
-  PutBe32(ihdr, static_cast<std::uint32_t>(width));
-  PutBe32(ihdr, static_cast<std::uint32_t>(height));
-  ihdr += std::string("\x08\x00\x00\x00\x00", 5);  // 8-bit gray, deflate, filter 0, no interlace
-  Chunk(png, "IHDR", ihdr);
-  Chunk(png, "IDAT", z);
-  Chunk(png, "IEND", "");
-  return png;
-}
-
 namespace {
 constexpr int kScale = 3, kCell = 6 * kScale, kMargin = 4;
 
-std::uint32_t Be32(std::string_view s, std::size_t at) {
-  return std::uint32_t(std::uint8_t(s[at])) << 24 | std::uint32_t(std::uint8_t(s[at + 1])) << 16 |
-         std::uint32_t(std::uint8_t(s[at + 2])) << 8 | std::uint8_t(s[at + 3]);
-}
 }  // namespace
 
-std::optional<std::string> ReadCaptcha(std::string_view png) {
-  if (png.size() < 33 || png.substr(0, 8) != std::string_view("\x89PNG\r\n\x1a\n", 8)) return std::nullopt;
-  const int width = static_cast<int>(Be32(png, 16)), height = static_cast<int>(Be32(png, 20));
-  if (width <= 0 || height <= 0 || width > 4096 || height > 4096) return std::nullopt;
-  std::string z;
-  for (std::size_t pos = 8; pos + 12 <= png.size();) {
-    const std::uint32_t len = Be32(png, pos);
-    if (len > png.size() - pos - 12) return std::nullopt;
-    if (png.substr(pos + 4, 4) == "IDAT") z.append(png.substr(pos + 8, len));
-    pos += 12 + len;
-  }
-  // Inflate stored blocks only (what EncodePngGray8 writes).
-  std::string raw;
-  std::size_t p = 2;
-  for (bool last = false; !last;) {
-    if (p + 5 > z.size()) return std::nullopt;
-    const auto hdr = static_cast<std::uint8_t>(z[p]);
-    if ((hdr >> 1) & 3) return std::nullopt;
-    last = hdr & 1;
-    const std::size_t n = std::uint8_t(z[p + 1]) | std::uint8_t(z[p + 2]) << 8;
-    if (p + 5 + n > z.size()) return std::nullopt;
-    raw.append(z, p + 5, n);
-    p += 5 + n;
-  }
-  if (raw.size() != static_cast<std::size_t>(height) * (width + 1)) return std::nullopt;
+std::optional<CaptchaFormat> ParseCaptchaFormat(std::string_view name) {
+  if (name == "png") return CaptchaFormat::kPngStored;
+  if (name == "png-deflate") return CaptchaFormat::kPngDeflate;
+  if (name == "pgm") return CaptchaFormat::kPgm;
+  return std::nullopt;
+}
+
+std::string_view CaptchaMime(CaptchaFormat f) {
+  return f == CaptchaFormat::kPgm ? "image/x-portable-graymap" : "image/png";
+}
+
+std::optional<std::string> ReadCaptcha(std::string_view image) {
+  auto img = DecodeImage(image);
+  if (!img.ok()) return std::nullopt;
+  return ReadCaptcha(*img);
+}
+
+std::optional<std::string> ReadCaptcha(const GrayImage& img) {
+  const int width = img.width, height = img.height;
   auto ink = [&](int x, int y) {
     if (x < 0 || y < 0 || x >= width || y >= height) return false;
-    return static_cast<std::uint8_t>(raw[static_cast<std::size_t>(y) * (width + 1) + 1 + x]) < 80;
+    return img.at(x, y) < 80;
   };
   const int length = (width - 2 * kMargin) / kCell;
+  if (length < 1 || length > 64) return std::nullopt;
   std::string text;
   for (int i = 0; i < length; ++i) {
     int best = -1 << 30;
@@ -184,7 +106,7 @@ std::optional<std::string> ReadCaptcha(std::string_view png) {
   return text;
 }
 
-Captcha MakeCaptcha(Rng& rng, int length) {
+Captcha MakeCaptcha(Rng& rng, int length, CaptchaFormat format) {
   Captcha c;
   for (int i = 0; i < length; ++i) {
     c.text.push_back(kCaptchaAlphabet[rng.Below(kCaptchaAlphabet.size())]);
@@ -219,7 +141,12 @@ Captcha MakeCaptcha(Rng& rng, int length) {
       if (rng.Chance(0.2)) y = std::min(c.height - 1, std::max(0, y + (rng.Chance(0.5) ? 1 : -1)));
     }
   }
-  c.png = EncodePngGray8(px.data(), c.width, c.height);
+  switch (format) {
+    case CaptchaFormat::kPngStored: c.png = EncodePngGray8(px.data(), c.width, c.height); break;
+    case CaptchaFormat::kPngDeflate: c.png = EncodePngGray8Deflate(px.data(), c.width, c.height, 9); break;
+    case CaptchaFormat::kPgm: c.png = EncodePgm(px.data(), c.width, c.height); break;
+  }
+  c.mime = std::string(CaptchaMime(format));
   return c;
 }
 

@@ -59,6 +59,9 @@ void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cm
   if (!Admit(ctx.now, ctx.peer.endpoint)) return reply.Fail(StatusCode::kRateLimited);
   u.timestamp_ms = *t;
   u.received_ms = ctx.now / kMillis;
+  // CS-1: recorded once even if the answer cache was lost. (The TEST-ONLY
+  // broken reference without duplicate suppression stays broken.)
+  if (config_.server.dedup_enabled) u.trid = cmd.trid();
   if (!store_.AddUpload(u).ok()) return reply.Fail(StatusCode::kStorage);
   ++uploads_;
   reply.Ok();

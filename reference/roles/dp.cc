@@ -62,6 +62,10 @@ void DpRole::HandleRequest(const RequestContext&, const wire::CommandView& cmd, 
     return reply.Fail(StatusCode::kBadParam);
   }
   const char* update = *version < min_ ? "required" : *version < latest_ ? "recommended" : "none";
+  if (config_.compare_versions_as_strings) {
+    const std::string v = cmd.DecodeParam(0);
+    update = v < config_.min_version ? "required" : v < config_.latest_version ? "recommended" : "none";
+  }
   std::vector<const DpGateway*> up;
   for (const DpGateway& g : config_.gateways) {
     if (g.available) up.push_back(&g);

@@ -27,6 +27,9 @@ struct DpConfig {
   std::vector<DpGateway> gateways;       // chosen by FNV-1a(deviceId) mod N (DP-3)
   std::string cs;                        // URI list of CS
   std::string ms;                        // media base of MS
+  // TEST-ONLY defect switch (mcpsim serve --mutant): true compares versions
+  // as byte strings, so 1.9.0 > 1.10.0 (violates DP-1). Never set when conforming.
+  bool compare_versions_as_strings = false;
 };
 
 class DpRole final : public Role, private CommandHandler {

@@ -38,8 +38,8 @@ HttpResponse MsRole::OnHttp(TimeUs, const HttpRequest& req) {
   ++served_;
   resp.content_type = (*media)->content_type;
   if (req.method == "GET") resp.body = (*media)->bytes;
-  // HEAD: our serializer would announce Content-Length 0; report the real size.
-  if (req.method == "HEAD") resp.headers["x-media-length"] = std::to_string((*media)->bytes.size());
+  // MS-6: HEAD is GET without the body; Content-Length is the GET body's.
+  if (req.method == "HEAD") resp.head_length = (*media)->bytes.size();
   return resp;
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::map<std::string, std::string> headers;
   std::string body;
+  // Set on a response to HEAD (RFC 9110 §9.3.2, §8.6): the Content-Length
+  // the same GET would announce. The serializer writes it as Content-Length
+  // and sends `body` (empty when conforming, MS-6) after the header block.
+  std::optional<std::size_t> head_length;
 };
 
 // Something a role wants sent.

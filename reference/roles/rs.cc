@@ -88,7 +88,7 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   if (!s) s = &Create(ctx);
   s->last_active = ctx.now;
   // RS-2: a new captcha replaces the previous one and its pending chunks.
-  Captcha c = MakeCaptcha(rng_, config_.captcha_length);
+  Captcha c = MakeCaptcha(rng_, config_.captcha_length, config_.captcha_format);
   s->push.Clear();
   s->captcha_id = next_captcha_id_++;
   s->captcha_text = c.text;
@@ -107,7 +107,7 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
     s->push.Push(trid, "RBIN", std::move(bytes), off, s->captcha_id);
   }
   reply.Ok({s->id, std::to_string(s->captcha_id), std::to_string(total),
-            std::to_string((total + 1023) / 1024), "image/png"});
+            std::to_string((total + 1023) / 1024), c.mime});
 }
 
 void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {

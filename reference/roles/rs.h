@@ -12,6 +12,7 @@
 
 #include "core/rng.h"
 #include "reference/crypto/password.h"
+#include "reference/media/captcha.h"
 #include "reference/roles/role.h"
 #include "reference/store/store.h"
 #include "reference/transport/push.h"
@@ -22,6 +23,7 @@ namespace mcpsim::reference {
 struct RsConfig {
   PasswordCost password_cost;                // RS-10
   int captcha_length = 5;                    // RS-2
+  CaptchaFormat captcha_format = CaptchaFormat::kPngStored;  // RS-3 (serve: rs.captcha_format)
   TimeUs captcha_ttl = 300 * kSeconds;       // RS-7
   TimeUs session_idle = 300 * kSeconds;      // TIMER-10
   RetryPolicy retry;

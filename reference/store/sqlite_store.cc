@@ -58,6 +58,13 @@ CREATE TABLE offline_messages(
   text BLOB NOT NULL);
 CREATE INDEX offline_by_recipient ON offline_messages(recipient, id);
 )sql",
+    // 3: CS-1 across restarts — the request's trid is kept with each upload,
+    // and (mid, trid, timestamp) is unique, so a resend that reaches a CS
+    // which lost its answer cache (crash, restart) is not recorded twice.
+    R"sql(
+ALTER TABLE uploads ADD COLUMN trid INTEGER;
+CREATE UNIQUE INDEX uploads_once ON uploads(mid, trid, timestamp_ms) WHERE trid IS NOT NULL;
+)sql",
 };
 
 class SqliteStore final : public Store {
@@ -102,10 +109,15 @@ class SqliteStore final : public Store {
 
   Status AddUpload(const Upload& u) override {
     auto st = db_.Prepare(
-        "INSERT INTO uploads(received_ms, mid, kind, timestamp_ms, data) VALUES(?,?,?,?,?)");
+        "INSERT OR IGNORE INTO uploads(received_ms, mid, kind, timestamp_ms, data, trid) VALUES(?,?,?,?,?,?)");
     if (!st.ok()) return st.status();
     st->Bind(1, u.received_ms).Bind(2, u.mid).Bind(3, u.kind);
     st->Bind(4, static_cast<std::int64_t>(u.timestamp_ms)).BindBlob(5, u.data);
+    if (u.trid) {
+      st->Bind(6, static_cast<std::int64_t>(*u.trid));
+    } else {
+      st->BindNull(6);
+    }
     return st->Run();
   }
 
@@ -120,7 +132,7 @@ class SqliteStore final : public Store {
       if (!row.ok()) return row.status();
       if (!*row) break;
       out.push_back(Upload{st->Int(0), st->Text(1), st->Text(2),
-                           static_cast<std::uint64_t>(st->Int(3)), st->Blob(4)});
+                           static_cast<std::uint64_t>(st->Int(3)), st->Blob(4), std::nullopt});
     }
     return out;
   }

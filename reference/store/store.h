@@ -82,6 +82,10 @@ struct Upload {
   std::string kind;
   std::uint64_t timestamp_ms = 0;  // client's event time
   std::string data;
+  // The RUP's trid (CS-1): with it, (mid, trid, timestamp_ms) is recorded at
+  // most once — a second AddUpload with the same triple succeeds and records
+  // nothing (a resend after a restart lost the answer cache).
+  std::optional<std::uint32_t> trid;
 };
 
 struct Media {

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,17 +79,23 @@ class RequestTracker {
   bool Cancel(std::uint32_t trid, std::string_view word);
 
   TimeUs NextDeadline() const;
-  std::size_t outstanding() const { return by_key_.size(); }
+  std::size_t outstanding() const { return items_.size(); }
   const RetryPolicy& policy() const { return policy_; }
 
  private:
-  using Key = std::pair<std::uint32_t, std::string>;
-  void Schedule(const Key& key, Entry& e);
+  // Flat storage: a sender has at most a window of outstanding requests
+  // (LIM-20: 32), so linear scans beat three node-based maps in time and
+  // memory; the vector is released when it empties (an idle client owns no
+  // heap here). Deadlines are handled in (deadline, seq) order, seq counting
+  // every (re)scheduling: FIFO among equal deadlines.
+  struct Item {
+    Entry e;
+    std::uint64_t seq = 0;
+  };
+  std::size_t IndexOf(std::uint32_t trid, std::string_view word) const;  // npos if none
+  void RemoveAt(std::size_t i);
   RetryPolicy policy_;
-  std::map<Key, Entry> by_key_;
-  // (deadline, insertion sequence) -> key; FIFO among equal deadlines.
-  std::map<std::pair<TimeUs, std::uint64_t>, Key> by_deadline_;
-  std::map<Key, std::pair<TimeUs, std::uint64_t>> deadline_of_;
+  std::vector<Item> items_;
   std::uint64_t seq_ = 0;
 };
 

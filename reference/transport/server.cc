@@ -44,7 +44,10 @@ std::string ErrorAnswer(std::string_view line, const char* clause) {
   const std::string_view word = line.substr(0, sp1);
   if (!wire::IsValidWord(word) || word[0] != 'R') return {};
   std::string_view rest = line.substr(sp1 + 1);
+  // WIRE-22: the trid counts as decoded only when a SP, CR or LF ends it; a
+  // trid cut by the end of the datagram/body may have lost digits.
   const auto end = rest.find_first_of(" \r\n");
+  if (end == std::string_view::npos) return {};
   const auto trid = wire::ParseTrid(rest.substr(0, end));
   if (!trid) return {};
   StatusCode code = StatusCode::kMalformed;
@@ -100,11 +103,13 @@ CommandServer::CommandServer(CommandHandler& handler, ServerConfig config)
 
 std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::CommandView& cmd,
                                      bool cacheable, const wire::Limits& limits) {
-  cacheable = cacheable && config_.dedup_enabled;
+  cacheable = cacheable && config_.dedup_enabled &&
+              (config_.dedup_skip_word.empty() || cmd.word() != config_.dedup_skip_word);
+  const std::string_view key_word = config_.dedup_key_word ? cmd.word() : std::string_view();
   if (cacheable) {
-    if (const std::string* cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), cmd.word())) {
+    if (const auto cached = dedup_.Find(ctx.now, ctx.peer, cmd.trid(), key_word)) {
       ++stats_.duplicates_replayed;
-      return *cached;  // TIMER-5: byte-for-byte, never executed again
+      return std::string(*cached);  // TIMER-5: byte-for-byte, never executed again
     }
   }
   Reply reply(cmd.word(), cmd.trid(), limits);
@@ -112,8 +117,8 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
   ++stats_.requests_executed;
   std::string answer = reply.Finish();
   if (cacheable && !answer.empty()) {
-    dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), cmd.word(), answer);
-    if (batch_) batch_keys_.emplace_back(ctx.peer, cmd.trid(), std::string(cmd.word()));
+    dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), key_word, answer);
+    if (batch_) batch_keys_.emplace_back(ctx.peer, cmd.trid(), std::string(key_word));
   }
   return answer;
 }

@@ -96,6 +96,12 @@ struct ServerConfig {
   // again (violates TIMER-5). Exists so scenario checkers can be shown to
   // catch a broken reference; never false in a conforming configuration.
   bool dedup_enabled = true;
+  // TEST-ONLY (mcpsim serve --mutant), never changed when conforming:
+  // false keys the answer cache by (endpoint, trid) without the command word
+  // (violates TIMER-5, TRID-5); a non-empty word is never cached, so its
+  // resends are executed again (violates TIMER-5 for that word only).
+  bool dedup_key_word = true;
+  std::string dedup_skip_word;
 };
 
 // Counters for traces and checkers.

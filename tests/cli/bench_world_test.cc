@@ -37,7 +37,7 @@ TEST(BenchWorld, SmallRunPrintsEveryFigure) {
   auto r = RunCli(args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto f = Figures(r.out);
-  for (const char* k : {"wall_s", "speedup", "cpu_s", "bytes_per_mc", "bytes_per_mc_method", "idle_heap_per_mc", "rss_per_mc", "logins",
+  for (const char* k : {"wall_s", "speedup", "cpu_s", "cpu_per_mc_hour_us", "bytes_per_mc", "bytes_per_mc_method", "idle_heap_per_mc", "rss_per_mc", "logins",
                         "messages_sent", "messages_accepted", "messages_delivered", "client_resends",
                         "datagrams_sent"}) {
     EXPECT_TRUE(f.count(k)) << "missing world." << k << "\n" << r.out;

@@ -12,7 +12,9 @@ int CountLines(const std::string& s) { return static_cast<int>(std::count(s.begi
 TEST(Cli, VersionPrintsNameAndVersion) {
   auto r = RunCli("--version");
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.out, std::string("mcpsim ") + "0.1.0\n");
+  // "mcpsim 0.1.0 (commit <12 hex>[-dirty], Release build)"
+  EXPECT_EQ(r.out.rfind(std::string("mcpsim ") + "0.1.0 (commit ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find(" build)\n"), std::string::npos) << r.out;
 }
 
 TEST(Cli, HelpListsVerbs) {

@@ -180,11 +180,17 @@ TEST(ConformFault, LossAndDuplicationStillOkAgainstServe) {
 
 TEST(ConformFault, StreamFaultsOnTcpAndHttpStillOkAgainstServe) {
   const std::string dir = TempDir();
+  // A latest version with a two-digit component, so that dp.version.numeric is judged.
+  const std::string cfg = dir + "/serve.yaml";
+  std::FILE* cf = std::fopen(cfg.c_str(), "w");
+  ASSERT_NE(cf, nullptr);
+  std::fputs("dp: {latest_version: 1.10.0}\n", cf);
+  std::fclose(cf);
   const auto r = RunCli(std::string("conform --timeout 2000 --seed 5 --fault "
                                     "'delay=3ms,jitter=2ms,split=1,segment=200,coalesce=0.2' --cases "
                                     "'tcp.*,dp.*,http.*' --launch '") +
-                        MCPSIM_BIN + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --out " +
-                        dir);
+                        MCPSIM_BIN + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory: --config " +
+                        cfg + "' --out " + dir);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
   ASSERT_TRUE(rep.ok()) << rep.status().ToString();

@@ -26,7 +26,7 @@ TEST(McChat, InviteMessageAndLeave) {
   EXPECT_EQ(ev[0].op_id, inv);
   EXPECT_EQ(ev[0].call_id, 17u);
   EXPECT_EQ(sg.mc().sg()->conversations().at(17).members,
-            (std::vector<std::string>{"alice@live.cn", "bob@live.cn"}));
+            (std::vector<Atom>{"alice@live.cn", "bob@live.cn"}));
   const auto msg = sg.mc().SendMessage(sg.now, 17, "hi bob\r\n100%");
   auto d = sg.TakeDatagrams();
   ASSERT_EQ(d.size(), 1u);
@@ -65,7 +65,7 @@ TEST(McChat, AddedToACallAsksForTheMembersAfterAnswering) {
   EXPECT_EQ(cmds[1].params, std::vector<std::string>{"17"});
   sg.Deliver(FakeSg::Answer(cmds[1], 0, {"3", "carol@live.cn", "bob@live.cn", "alice@live.cn"}));
   EXPECT_EQ(sg.mc().sg()->conversations().at(17).members,
-            (std::vector<std::string>{"carol@live.cn", "bob@live.cn", "alice@live.cn"}));
+            (std::vector<Atom>{"carol@live.cn", "bob@live.cn", "alice@live.cn"}));
   auto added = sg.EventsOf(McOp::kAddedToCall);
   ASSERT_EQ(added.size(), 1u);
   EXPECT_EQ(added[0].account, "bob@live.cn");

@@ -16,11 +16,11 @@ PeerKey Peer(int n) { return PeerKey{Endpoint::V4(0x0A000000u + static_cast<std:
 TEST(Dedup, ReplaysCachedAnswerUntilTtl) {
   DedupCache c;
   c.Insert(0, Peer(1), 5, "RSM", "ASM 5 0\r\n");
-  ASSERT_NE(c.Find(1 * kSeconds, Peer(1), 5, "RSM"), nullptr);
+  ASSERT_TRUE(c.Find(1 * kSeconds, Peer(1), 5, "RSM").has_value());
   EXPECT_EQ(*c.Find(1 * kSeconds, Peer(1), 5, "RSM"), "ASM 5 0\r\n");
-  EXPECT_EQ(c.Find(1 * kSeconds, Peer(2), 5, "RSM"), nullptr);  // other sender
-  EXPECT_EQ(c.Find(1 * kSeconds, Peer(1), 5, "RSI"), nullptr);  // other word
-  EXPECT_EQ(c.Find(60 * kSeconds, Peer(1), 5, "RSM"), nullptr);  // expired
+  EXPECT_FALSE(c.Find(1 * kSeconds, Peer(2), 5, "RSM").has_value());  // other sender
+  EXPECT_FALSE(c.Find(1 * kSeconds, Peer(1), 5, "RSI").has_value());  // other word
+  EXPECT_FALSE(c.Find(60 * kSeconds, Peer(1), 5, "RSM").has_value());  // expired
   c.Expire(60 * kSeconds);
   EXPECT_EQ(c.size(), 0u);
 }
@@ -29,8 +29,8 @@ TEST(Dedup, BoundedPerPeerAndGlobally) {
   DedupCache c(DedupCache::Limits{60 * kSeconds, 4, 10});
   for (std::uint32_t t = 0; t < 6; ++t) c.Insert(0, Peer(1), t, "RX", "a");
   EXPECT_EQ(c.size(), 4u);
-  EXPECT_EQ(c.Find(0, Peer(1), 0, "RX"), nullptr);  // oldest of the peer evicted
-  EXPECT_NE(c.Find(0, Peer(1), 5, "RX"), nullptr);
+  EXPECT_FALSE(c.Find(0, Peer(1), 0, "RX").has_value());  // oldest of the peer evicted
+  EXPECT_TRUE(c.Find(0, Peer(1), 5, "RX").has_value());
   for (int p = 2; p < 8; ++p) c.Insert(0, Peer(p), 1, "RX", "b");
   EXPECT_EQ(c.size(), 10u);
 }
@@ -44,7 +44,7 @@ RC_GTEST_PROP(Dedup, NeverExceedsBounds, ()) {
     now += 100 * kMillis;
     c.Insert(now, Peer(peer), static_cast<std::uint32_t>(trid), "RX", "ans");
     RC_ASSERT(c.size() <= 17u);
-    RC_ASSERT(c.Find(now, Peer(peer), static_cast<std::uint32_t>(trid), "RX") != nullptr);
+    RC_ASSERT(c.Find(now, Peer(peer), static_cast<std::uint32_t>(trid), "RX").has_value());
   }
 }
 
@@ -53,7 +53,7 @@ TEST(Dedup, ForgetAndReinsert) {
   c.Insert(0, Peer(1), 1, "RX", "one");
   c.Insert(1, Peer(1), 2, "RX", "two");
   c.Forget(Peer(1), 1, "RX");
-  EXPECT_EQ(c.Find(2, Peer(1), 1, "RX"), nullptr);
+  EXPECT_FALSE(c.Find(2, Peer(1), 1, "RX").has_value());
   EXPECT_EQ(c.size(), 1u);
   EXPECT_EQ(c.NextDeadline(), 1 + 10 * kSeconds);
   c.Insert(3, Peer(1), 2, "RX", "two again");  // replaces, now the newest
@@ -68,8 +68,8 @@ TEST(Dedup, ForgetAndReinsert) {
 TEST(Dedup, StreamPeersAreDistinct) {
   DedupCache c;
   c.Insert(0, PeerKey{Endpoint{}, 7}, 1, "RX", "a");
-  EXPECT_EQ(c.Find(0, PeerKey{Endpoint{}, 8}, 1, "RX"), nullptr);
-  EXPECT_NE(c.Find(0, PeerKey{Endpoint{}, 7}, 1, "RX"), nullptr);
+  EXPECT_FALSE(c.Find(0, PeerKey{Endpoint{}, 8}, 1, "RX").has_value());
+  EXPECT_TRUE(c.Find(0, PeerKey{Endpoint{}, 7}, 1, "RX").has_value());
 }
 
 // The observable contract, modelled naively: a list in insertion order.
@@ -149,10 +149,10 @@ RC_GTEST_PROP(Dedup, MatchesNaiveModel, ()) {
       default:
         break;
     }
-    const std::string* got = c.Find(now, Peer(peer), trid, word);
+    const auto got = c.Find(now, Peer(peer), trid, word);
     const auto want = m.Pos(peer, trid, word);
     const bool want_live = want && m.list[*want].expires > now;
-    RC_ASSERT((got != nullptr) == want_live);
+    RC_ASSERT(got.has_value() == want_live);
     if (got) RC_ASSERT(*got == m.list[*want].answer);
     RC_ASSERT(c.size() == m.list.size());
     RC_ASSERT(c.evictions() == m.evictions);

@@ -49,6 +49,41 @@ TEST(Http1, ResponseRoundTrips) {
   EXPECT_EQ(m->body, r.body);
 }
 
+TEST(Http1, HeadResponseHasContentLengthAndNoBody) {
+  // MS-6 / RFC 9110 §9.3.2: the GET body's length, no body bytes.
+  HttpResponse r;
+  r.content_type = "image/png";
+  r.head_length = 209;
+  const std::string wire = SerializeResponse(r);
+  EXPECT_NE(wire.find("Content-Length: 209\r\n"), std::string::npos) << wire;
+  EXPECT_EQ(wire.substr(wire.size() - 4), "\r\n\r\n");
+  // A client that knows it sent HEAD reads no body (RFC 9112 §6.3) ...
+  ResponseParser head;
+  head.SetHeadRequest(true);
+  ASSERT_TRUE(head.Append(wire).ok());
+  auto m = head.Next();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->headers.at("content-length"), "209");
+  EXPECT_TRUE(m->body.empty());
+  EXPECT_TRUE(head.Buffered().empty());
+  // ... and bytes after the header block stay buffered (a body sent illegally).
+  ResponseParser extra;
+  extra.SetHeadRequest(true);
+  ASSERT_TRUE(extra.Append(wire + "xyz").ok());
+  ASSERT_TRUE(extra.Next().has_value());
+  EXPECT_EQ(extra.Buffered(), "xyz");
+  // Without the HEAD flag the parser waits for the 209 announced bytes.
+  ResponseParser get;
+  ASSERT_TRUE(get.Append(wire).ok());
+  EXPECT_FALSE(get.Next().has_value());
+  // 204 and 304 never have a body.
+  ResponseParser n;
+  ASSERT_TRUE(n.Append("HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n").ok());
+  auto nm = n.Next();
+  ASSERT_TRUE(nm.has_value());
+  EXPECT_TRUE(nm->body.empty());
+}
+
 TEST(Http1, MalformedInputIsAnError) {
   RequestParser a;
   EXPECT_EQ(a.Append("GARBAGE\r\n\r\n").clause(), "HTTP-1");

@@ -7,6 +7,7 @@
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/shrink.h"
+#include "scenarios/swarm.h"
 
 #include <set>
 
@@ -50,6 +51,111 @@ INSTANTIATE_TEST_SUITE_P(All, ScenarioLibrary, ::testing::ValuesIn(LibraryFiles(
                            }
                            return n;
                          });
+
+// scenarios/regressions: each file is a shrunk failure that a sweep once
+// found, pinned to its own seed (the swarm mix baked in); it must pass.
+const std::string kRegressions = std::string(MCPSIM_SOURCE_DIR) + "/scenarios/regressions";
+
+std::vector<std::string> RegressionFiles() {
+  auto files = ExpandScenarioPaths({kRegressions});
+  return files.ok() ? *files : std::vector<std::string>{};
+}
+
+class RegressionScenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RegressionScenario, PassesOnItsSeed) {
+  auto s = ParseScenarioFile(GetParam());
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(s->purpose.empty());
+  RunOptions o;
+  o.seed = s->seed;
+  const RunResult r = RunScenario(*s, o);
+  EXPECT_TRUE(r.pass) << VerdictLine(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, RegressionScenario, ::testing::ValuesIn(RegressionFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string n = p.param.substr(p.param.rfind('/') + 1);
+                           n = n.substr(0, n.find('.'));
+                           for (char& c : n) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return n;
+                         });
+
+// Sweep failures that need the swarm mix (or a crash drawn by it), pinned to
+// their seeds: each was a real defect, see the comment.
+TEST(RegressionSwarm, PinnedSeedsPass) {
+  struct Case {
+    const char* scenario;
+    std::uint64_t seed;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"sg-chat-partition-heal", 400, "G-61: RSII resent after the initial RCS, gave up in the partition"},
+      {"sg-chat-partition-heal", 1211, "G-61"},
+      {"sg-contact-edit", 1821, "checker: sync run still going"},
+      {"sg-journey-long", 48, "G-64: answers to the ending session's requests replayed to the new one"},
+      {"sg-chat-partition-heal", 44, "checker: the recipient crashed before it could learn its session was lost"},
+  };
+  for (const Case& c : cases) {
+    RunOptions o;
+    o.seed = c.seed;
+    o.swarm = true;
+    const RunResult r = RunScenario(Load(c.scenario), o);
+    EXPECT_TRUE(r.pass) << c.why << ": " << VerdictLine(r);
+  }
+}
+
+TEST(ScenarioCrash, VocabularyParsesAndRoundTrips) {
+  const std::string yaml = R"(name: crash-vocab
+purpose: "crash and restart as steps and as a fault window"
+nodes: {clients: 1, sg: 1}
+network:
+  faults:
+    - {kind: crash, node: cs, start: 1s, end: 3s}
+steps:
+  - {do: crash, node: sg, at: 2s}
+  - {do: restart, node: sg, at: 4s}
+  - {do: crash, node: mc-0}
+  - {do: restart, node: mc-0}
+)";
+  auto s = ParseScenario(yaml, "crash.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->steps.size(), 4u);
+  EXPECT_EQ(s->steps[0].op, StepOp::kCrash);
+  EXPECT_EQ(s->steps[0].node, "sg");
+  EXPECT_EQ(s->steps[1].op, StepOp::kRestart);
+  ASSERT_EQ(s->faults.size(), 1u);
+  EXPECT_EQ(s->faults[0].kind, FaultKind::kCrash);
+  auto again = ParseScenario(ToYaml(*s), "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << ToYaml(*s);
+  EXPECT_EQ(ToYaml(*again), ToYaml(*s));
+  const RunResult r = RunScenario(*s, {});
+  EXPECT_TRUE(r.pass) << VerdictLine(r);
+  // A node that hosts nothing, or a group, cannot crash.
+  for (const char* bad : {"{do: crash, node: clients}", "{do: crash, node: mc-5}", "{do: restart}"}) {
+    const std::string t = "name: x\npurpose: x\nnodes: {clients: 1}\nsteps:\n  - " + std::string(bad) + "\n";
+    EXPECT_FALSE(ParseScenario(t, "bad.yaml").ok()) << bad;
+  }
+  const std::string no_sg = "name: x\npurpose: x\nnodes: {clients: 1}\nsteps:\n  - {do: crash, node: sg}\n";
+  EXPECT_FALSE(ParseScenario(no_sg, "bad.yaml").ok());
+}
+
+// A crash is a swarm choice too (drawn after the link and the windows).
+TEST(ScenarioSwarm, SomeSeedsCrashANode) {
+  Scenario s = Load("sg-chat-two-party");
+  int crashes = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Scenario t = s;
+    ApplySwarm(t, seed);
+    for (const Fault& f : t.faults) crashes += f.kind == FaultKind::kCrash;
+  }
+  EXPECT_GT(crashes, 3);
+  EXPECT_LT(crashes, 30);
+}
+
+TEST(ScenarioLibraryShape, HasRegressions) { EXPECT_GE(RegressionFiles().size(), 6u); }
 
 TEST(ScenarioLibraryShape, HasEnoughScenarios) { EXPECT_GE(LibraryFiles().size(), 45u); }
 
@@ -214,6 +320,49 @@ TEST(ScenarioShrink, KeepsTheFailureAndShrinks) {
   const RunResult rr = RunScenario(*again, o);
   ASSERT_NE(rr.first_failure(), nullptr);
   EXPECT_EQ(rr.first_failure()->checker, r.checker);
+}
+
+TEST(ScenarioShrink, SignatureSeparatesFailureClasses) {
+  const std::string lost =
+      "send-message by mc-0 (step 5, line 17) issued at 20326ms: message 'message 1 #0.2' acknowledged (ASM 0) "
+      "but never shown to mc-1, a member of call 1 online throughout";
+  const std::string lost_later =
+      "send-message by mc-0 (step 2, line 9) issued at 1.5s: message 'x' acknowledged (ASM 0) "
+      "but never shown to mc-3, a member of call 12 online throughout";
+  EXPECT_EQ(FailureSignature("exactly_once_messages", lost), FailureSignature("exactly_once_messages", lost_later));
+  const std::string refused =
+      "invite by mc-0 (step 4, line 14) issued at 98751451us: expected ok|gave_up, got refused (session is closed, "
+      "not active (SG-SESS-2))";
+  const std::string not_logged_in =
+      "invite by mc-0 (step 1, line 3) issued at 0us: expected ok|gave_up, got refused (not logged in: call Login first)";
+  EXPECT_NE(FailureSignature("expectations", refused), FailureSignature("expectations", not_logged_in));
+  EXPECT_NE(FailureSignature("expectations", refused), FailureSignature("answered_or_gave_up", refused));
+  // The step kind is part of it.
+  std::string message = refused;
+  message.replace(0, 6, "message");
+  EXPECT_NE(FailureSignature("expectations", refused), FailureSignature("expectations", message));
+}
+
+// The shrunk scenario still fails with the same signature, and the
+// shrinker reduces provisioning and settle too.
+TEST(ScenarioShrink, KeepsTheSignatureAndReducesProvisionAndSettle) {
+  Scenario s = Load("sg-chat-duplication");
+  s.extra_contacts = 40;
+  ASSERT_GT(s.settle, 0);
+  RunOptions o;
+  o.seed = 1;
+  o.broken_dedup = true;
+  const ShrinkOutcome r = Shrink(s, o, 200);
+  ASSERT_TRUE(r.failed_initially);
+  EXPECT_FALSE(r.signature.empty());
+  // (40 extra contacts change the sync and with it the timing this failure
+  // needs, so the shrinker may keep them; it must not add any.)
+  EXPECT_LE(r.minimal.extra_contacts, s.extra_contacts);
+  EXPECT_LT(r.minimal.settle, s.settle);
+  EXPECT_LT(r.minimal.time_limit, s.time_limit);
+  const RunResult rr = RunScenario(r.minimal, o);
+  ASSERT_NE(rr.first_failure(), nullptr);
+  EXPECT_EQ(FailureSignature(rr.first_failure()->checker, rr.first_failure()->reason), r.signature);
 }
 
 TEST(ScenarioShrink, PassingRunIsNotShrunk) {

@@ -32,105 +32,13 @@
 #include "reference/roles/cs.h"
 #include "reference/store/store.h"
 #include "tools/verb.h"
+#include "tools/verbs/udp_bench_util.h"
 
 namespace mcpsim::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-int UdpSocket(sockaddr_in& bound) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
-  socklen_t len = sizeof bound;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  int buf = 4 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-  return fd;
-}
-
-// Keeps `outstanding` RUP requests in flight against `server` for `seconds`
-// (after a short warm-up); returns answered requests per second. An answer
-// is matched by its trid (the second token); requests unanswered for 200 ms
-// are written off and replaced.
-double LoadGenerator(const sockaddr_in& server, int outstanding, double seconds) {
-  sockaddr_in me{};
-  const int fd = UdpSocket(me);
-  if (fd < 0) return 0;
-  static const char* kinds[] = {"launch", "impression", "click", "view"};
-  std::unordered_map<std::uint32_t, Clock::time_point> inflight;
-  std::uint32_t next_trid = 1;
-  std::uint64_t answered = 0;
-  constexpr int kBatch = 32;
-  std::vector<std::string> out;
-  auto refill = [&] {
-    out.clear();
-    const auto now = Clock::now();
-    while (static_cast<int>(inflight.size()) < outstanding) {
-      const std::uint32_t t = next_trid++;
-      std::string data(static_cast<std::size_t>(8 + (t % 5) * 24), 'a' + static_cast<char>(t % 26));
-      out.push_back("RUP " + std::to_string(t) + " 58d05d6affef8ab9dd5a8be7afdf1c83 " + kinds[t % 4] + " " +
-                    std::to_string(1700000000000ULL + t) + " " + data + "\r\n");
-      inflight[t] = now;
-    }
-    for (std::size_t i = 0; i < out.size(); i += kBatch) {
-      mmsghdr m[kBatch];
-      iovec v[kBatch];
-      const std::size_t n = std::min<std::size_t>(kBatch, out.size() - i);
-      for (std::size_t j = 0; j < n; ++j) {
-        v[j] = {out[i + j].data(), out[i + j].size()};
-        m[j] = {};
-        m[j].msg_hdr.msg_name = const_cast<sockaddr_in*>(&server);
-        m[j].msg_hdr.msg_namelen = sizeof server;
-        m[j].msg_hdr.msg_iov = &v[j];
-        m[j].msg_hdr.msg_iovlen = 1;
-      }
-      (void)sendmmsg(fd, m, static_cast<unsigned>(n), 0);
-    }
-  };
-  const auto start = Clock::now();
-  const auto warm = start + std::chrono::milliseconds(300);
-  const auto end = warm + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-  auto last_sweep = start;
-  std::vector<char> buf(kBatch * 2048);
-  refill();
-  while (Clock::now() < end) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 10) > 0) {
-      mmsghdr m[kBatch];
-      iovec v[kBatch];
-      for (int j = 0; j < kBatch; ++j) {
-        v[j] = {buf.data() + j * 2048, 2048};
-        m[j] = {};
-        m[j].msg_hdr.msg_iov = &v[j];
-        m[j].msg_hdr.msg_iovlen = 1;
-      }
-      const int n = recvmmsg(fd, m, kBatch, MSG_DONTWAIT, nullptr);
-      const bool counting = Clock::now() >= warm;
-      for (int j = 0; j < n; ++j) {
-        const char* d = buf.data() + j * 2048;
-        const char* sp = static_cast<const char*>(std::memchr(d, ' ', m[j].msg_len));
-        if (!sp) continue;
-        const std::uint32_t trid = static_cast<std::uint32_t>(std::strtoul(sp + 1, nullptr, 10));
-        if (inflight.erase(trid) && counting) ++answered;
-      }
-    }
-    const auto now = Clock::now();
-    if (now - last_sweep > std::chrono::milliseconds(50)) {
-      last_sweep = now;
-      for (auto it = inflight.begin(); it != inflight.end();) {
-        it = now - it->second > std::chrono::milliseconds(200) ? inflight.erase(it) : std::next(it);
-      }
-    }
-    refill();
-  }
-  close(fd);
-  return static_cast<double>(answered) / seconds;
-}
+using udpbench::Clock;
+using udpbench::LoadGenerator;
 
 // The CS role on AsioEnv on its own thread; returns the measured rate.
 double MeasureCs(int outstanding, double seconds, const std::string& db) {
@@ -157,40 +65,11 @@ double MeasureCs(int outstanding, double seconds, const std::string& db) {
   return rate;
 }
 
-// A bare echo server: recvmmsg a batch, sendmmsg it back.
+// A bare echo server (recvmmsg a batch, sendmmsg it back) with the same generator.
 double MeasureBaseline(int outstanding, double seconds) {
-  sockaddr_in server{};
-  const int fd = UdpSocket(server);
-  if (fd < 0) return 0;
-  std::atomic<bool> stop{false};
-  std::thread t([&] {
-    constexpr int kBatch = 32;
-    std::vector<char> buf(kBatch * 2048);
-    sockaddr_storage from[kBatch];
-    while (!stop.load(std::memory_order_relaxed)) {
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 10) <= 0) continue;
-      mmsghdr m[kBatch];
-      iovec v[kBatch];
-      for (int j = 0; j < kBatch; ++j) {
-        v[j] = {buf.data() + j * 2048, 2048};
-        m[j] = {};
-        m[j].msg_hdr.msg_name = &from[j];
-        m[j].msg_hdr.msg_namelen = sizeof from[j];
-        m[j].msg_hdr.msg_iov = &v[j];
-        m[j].msg_hdr.msg_iovlen = 1;
-      }
-      const int n = recvmmsg(fd, m, kBatch, MSG_DONTWAIT, nullptr);
-      if (n <= 0) continue;
-      for (int j = 0; j < n; ++j) v[j].iov_len = m[j].msg_len;
-      (void)sendmmsg(fd, m, static_cast<unsigned>(n), 0);
-    }
-  });
-  const double rate = LoadGenerator(server, outstanding, seconds);
-  stop = true;
-  t.join();
-  close(fd);
-  return rate;
+  udpbench::BareServer echo(udpbench::BareServer::Mode::kEcho);
+  if (!echo.ok()) return 0;
+  return udpbench::LoadGenerator(echo.addr(), outstanding, seconds);
 }
 
 RegisterVerb reg{{"bench", "udp", "CS on AsioEnv vs a bare recvmmsg/sendmmsg echo over loopback UDP",

@@ -78,7 +78,7 @@ std::string Digits(Rng& rng, const char* prefix, std::size_t n) {
 int Session::Start() {
   auto uri = reference::ParseUri(a_.dp);
   if (!uri || uri->scheme != "http") {
-    std::cerr << "mcpsim client: error: --dp must be http://HOST:PORT\n";
+    std::cerr << "mcpsim: error: --dp must be http://HOST:PORT\n";
     return 2;
   }
   env_ = std::make_unique<net::AsioEnv>(io_);
@@ -96,7 +96,7 @@ int Session::Start() {
   if (!a_.retry.empty()) {  // CONV-2: TIMER-1..3 are configurable (INITIAL_MS,MAX_MS,RESENDS)
     unsigned long long init = 0, max = 0, resends = 0;
     if (std::sscanf(a_.retry.c_str(), "%llu,%llu,%llu", &init, &max, &resends) != 3 || init == 0 || max < init) {
-      std::cerr << "mcpsim client: error: --retry-ms must be INITIAL,MAX,RESENDS\n";
+      std::cerr << "mcpsim: error: --retry-ms must be INITIAL,MAX,RESENDS\n";
       return 2;
     }
     c.retry.initial_timeout = static_cast<TimeUs>(init) * kMillis;
@@ -111,7 +111,7 @@ int Session::Start() {
     ss << f.rdbuf();
     auto keys = reference::enc::ParseKeyTable(ss.str());
     if (!f || !keys.ok() || !keys->count(static_cast<std::uint8_t>(a_.key_id))) {
-      std::cerr << "mcpsim client: error: --key-file must hold key id " << a_.key_id << "\n";
+      std::cerr << "mcpsim: error: --key-file must hold key id " << a_.key_id << "\n";
       return 2;
     }
     net::UdpsOptions u;
@@ -127,7 +127,7 @@ int Session::Start() {
                             static_cast<std::uint32_t>(std::stoul(cache_.Get("captcha_id", "0")))});
   host_ = std::make_unique<host::RoleHost>(*env, *mc_);
   if (Status s = host_->Start({0, std::nullopt, std::nullopt}); !s.ok()) {
-    std::cerr << "mcpsim client: error: " << s.ToString() << "\n";
+    std::cerr << "mcpsim: error: " << s.ToString() << "\n";
     return 3;
   }
   return 0;
@@ -139,7 +139,7 @@ int Session::Run(const std::vector<std::string>& w) {
   linger_ = false;
   auto need = [&](std::size_t n) {
     if (w.size() == n) return true;
-    std::cerr << "mcpsim client: error: usage: dispatch | captcha | register ACCOUNT | upload KIND DATA | "
+    std::cerr << "mcpsim: error: usage: dispatch | captcha | register ACCOUNT | upload KIND DATA | "
                  "ad SLOT | media URL | login ACCOUNT [PASSWORD] | logout | add|del|block|unblock CONTACT | "
                  "send CONTACT TEXT | offline CONTACT TEXT | sendfile CONTACT PATH | voice CONTACT PATH | accept|reject TRANSFER | "
                  "wait EVENT [MS] | sleep MS\n";
@@ -209,7 +209,7 @@ int Session::Register(const std::string& account) {
     for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));  // RS-9
   }
   if (text.empty() || a_.password.empty()) {
-    std::cerr << "mcpsim client: error: register needs --password and --captcha TEXT or --auto-captcha\n";
+    std::cerr << "mcpsim: error: register needs --password and --captcha TEXT or --auto-captcha\n";
     return 2;
   }
   const int rc = Await(mc_->Register(io_now(), text, account, a_.password, a_.password, ""), account);
@@ -303,7 +303,7 @@ namespace {
 int ClientMain(const ClientArgs& a) {
   auto cache = Cache::Open(a.cache);
   if (!cache.ok()) {
-    std::cerr << "mcpsim client: error: --cache: " << cache.status().ToString() << "\n";
+    std::cerr << "mcpsim: error: --cache: " << cache.status().ToString() << "\n";
     return 2;
   }
   Session s(a, *cache);
@@ -311,7 +311,7 @@ int ClientMain(const ClientArgs& a) {
   if (a.interactive) return s.Interactive();
   if (a.words.empty()) {
     if (a.accept_privacy) return 0;  // `--accept-privacy` alone just records the acceptance
-    std::cerr << "mcpsim client: error: no command (see mcpsim client --help)\n";
+    std::cerr << "mcpsim: error: no command (see mcpsim client --help)\n";
     return 2;
   }
   // One-shot: the words are one command; for upload/send/offline the words

@@ -86,7 +86,7 @@ bool Session::Active() const { return mc_->sg() && mc_->sg()->active(); }
 int Session::RunSg(const std::vector<std::string>& w) {
   const std::string& cmd = w[0];
   auto usage = [&](const char* form) {
-    std::cerr << "mcpsim client: error: usage: " << form << "\n";
+    std::cerr << "mcpsim: error: usage: " << form << "\n";
     return 2;
   };
   if (cmd == "sleep") {

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 int Usage(const std::string& msg) {
-  std::cerr << "mcpsim conform: error: " << msg << "\n";
+  std::cerr << "mcpsim: error: " << msg << "\n";
   return 2;
 }
 }  // namespace
@@ -45,8 +45,10 @@ int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
     if (o.self_exe.empty()) return Usage("cannot find the mcpsim binary; give --launch-cmd");
     // Cheapest password hashing (PasswordCost::Minimal): every case registers
     // and logs in accounts, and 40+ servers run in turn on a shared machine.
+    // A latest version with a two-digit component lets dp.version.numeric
+    // tell numeric from string comparison (DP-1).
     const fs::path cfg = fs::temp_directory_path(ec) / ("mcpsim-selftest-" + std::to_string(getpid()) + ".yaml");
-    std::ofstream(cfg) << "rs:\n  password_cost: minimal\n";
+    std::ofstream(cfg) << "rs:\n  password_cost: minimal\ndp:\n  latest_version: 1.10.0\n";
     config = cfg;
     o.launch_cmd = o.self_exe + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory: --config " +
                    cfg.string();
@@ -57,7 +59,7 @@ int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
     std::fflush(stdout);
   });
   if (!r.launch_error.empty()) {
-    std::cerr << "mcpsim conform: clean run: " << r.launch_error << "\n";
+    std::cerr << "mcpsim: error: clean run: " << r.launch_error << "\n";
     return 3;
   }
   for (const std::string& p : r.clean_problems) std::printf("clean: %s\n", p.c_str());

@@ -2,6 +2,7 @@
 // runs scenario files (a folder: every *.yaml in it, sorted) on simulated time
 // and prints one verdict line per run (scenarios/report.h). Exit 0 all pass,
 // 1 any failed, 2 usage or scenario-file error.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "tools/scenario_out.h"
 #include "tools/verb.h"
 
 namespace mcpsim::cli {
@@ -24,7 +26,7 @@ using namespace mcpsim::scenarios;
 struct RunArgs {
   std::vector<std::string> paths;
   std::string seed, seeds, out, trace, pcap;
-  bool swarm = false, broken_dedup = false;
+  bool swarm = false, broken_dedup = false, failures_only = false;
   // An external target (scenarios/external.h).
   std::string udp, tcp, http, launch, accounts;
   std::string sg_transport = "auto";
@@ -85,6 +87,7 @@ int Run(const RunArgs& a) {
   }
   std::vector<nlohmann::ordered_json> results;
   bool failed = false;
+  std::size_t runs = 0, failures = 0;
   std::string last_hash;
   // External runs with --out: one report set (report.json, junit.xml,
   // index.html with the transcripts, summary.md, run.pcap).
@@ -108,7 +111,9 @@ int Run(const RunArgs& a) {
       if (!external && a.sg_transport != "auto") o.sg_transport = a.sg_transport;
       const RunResult r = RunScenario(s, o);
       std::cout << VerdictLine(r) << "\n";
+      ++runs;
       if (!r.pass) {
+        ++failures;
         failed = true;
         std::cout << ReplayLine(r) << (a.broken_dedup ? " --broken-dedup" : "") << "\n";
       }
@@ -120,7 +125,9 @@ int Run(const RunArgs& a) {
     }
   }
   if (!a.out.empty()) {
-    if (Status st = WriteOutDir(a.out, results); !st.ok()) {
+    if (Status st = WriteScenarioOut(a.out, std::move(results), scenarios,
+                                     {!a.failures_only, a.swarm, a.broken_dedup});
+        !st.ok()) {
       std::cerr << "mcpsim: error: " << st.message() << "\n";
       return 3;
     }
@@ -132,14 +139,20 @@ int Run(const RunArgs& a) {
         return 3;
       }
     }
+    std::cerr << "run: report in " << std::filesystem::absolute(std::filesystem::path(a.out) / "index.html").string()
+              << "\n";
   }
   // A run against a real server does not replay bit for bit: no trace hash.
-  if (single && !external) std::cout << "trace-hash: " << last_hash << "\n";
+  if (single && !external) {
+    std::cout << "trace-hash: " << last_hash << "\n";
+  } else {
+    std::cout << "total: " << runs << " runs, " << runs - failures << " passed, " << failures << " failed\n";
+  }
   return failed ? 1 : 0;
 }
 
 RegisterVerb reg{{"", "run",
-                  "Run scenario files (a folder: all *.yaml in it, sorted). One line per run: PASS/FAIL "
+                  "Run scenario files (a folder: every *.yaml in it or below it, sorted). One line per run: PASS/FAIL "
                   "<scenario> seed=<N> ...; a failure adds a replay line. One scenario and one seed: the "
                   "last line is `trace-hash: <16 hex>`. Exit 0 all pass, 1 any fail, 2 usage/file error.",
                   [](CLI::App& cmd) -> Runner {
@@ -148,7 +161,10 @@ RegisterVerb reg{{"", "run",
                     cmd.add_option("--seed", a->seed, "Run with this seed (default: the file's seed)");
                     cmd.add_option("--seeds", a->seeds, "Run every seed in A..B (inclusive)");
                     cmd.add_option("--out", a->out,
-                                   "Write one JSON result per run, summary.json and index.html here");
+                                   "Write summary.json, index.html and per run a JSON result, a drill-down page "
+                                   "(sequence diagram, checkers, counters, replay) and its pcap here");
+                    cmd.add_flag("--failures-only", a->failures_only,
+                                 "--out: per-run files for the failing runs only (summary and index cover all)");
                     cmd.add_option("--trace", a->trace, "Write the JSON Lines trace (one run only)");
                     cmd.add_option("--pcap", a->pcap, "Write a pcap of all traffic (one run only)");
                     cmd.add_flag("--swarm", a->swarm,

@@ -87,14 +87,14 @@ int ConformScenarios(const std::string& dir, const conformance::Target& real, st
                      const std::string& accounts, sim::PcapngWriter* pcap, reports::Report& rep) {
   auto loaded = scenarios::LoadScenarios({dir});
   if (!loaded.ok()) {
-    std::cerr << "mcpsim conform: --scenarios: " << loaded.status().message() << "\n";
+    std::cerr << "mcpsim: error: --scenarios: " << loaded.status().message() << "\n";
     return 2;
   }
   std::string err;
   auto ext = ExternalFromFlags(real.udp ? real.udp->ToString() : "", real.tcp ? real.tcp->ToString() : "",
                                real.http ? real.http->ToString() : "", "", accounts, err);
   if (!ext) {
-    std::cerr << "mcpsim conform: --scenarios: " << (err.empty() ? "no target" : err) << "\n";
+    std::cerr << "mcpsim: error: --scenarios: " << (err.empty() ? "no target" : err) << "\n";
     return 2;
   }
   ext->pcap = pcap;

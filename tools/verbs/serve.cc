@@ -36,7 +36,7 @@ struct ServeArgs {
 };
 
 int Fail(int code, const std::string& msg) {
-  std::cerr << "mcpsim serve: error: " << msg << "\n";
+  std::cerr << "mcpsim: error: " << msg << "\n";
   return code;
 }
 
@@ -139,9 +139,9 @@ int Serve(const ServeArgs& a) {
 RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on real sockets",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<ServeArgs>();
-                    cmd.add_option("--udp", a->udp, "UDP listener HOST:PORT (CS); port 0 = any");
-                    cmd.add_option("--tcp", a->tcp, "TCP listener HOST:PORT (RS)");
-                    cmd.add_option("--http", a->http, "HTTP listener HOST:PORT (DP, RS, MS)");
+                    cmd.add_option("--udp", a->udp, "UDP listener HOST:PORT (CS, SG; `listening udp://… cs,sg`); port 0 = any");
+                    cmd.add_option("--tcp", a->tcp, "TCP listener HOST:PORT (RS, SG)");
+                    cmd.add_option("--http", a->http, "HTTP listener HOST:PORT (DP, RS, MS, SG)");
                     cmd.add_option("--https", a->https, "HTTPS listener HOST:PORT (needs --cert, --key)");
                     cmd.add_option("--cert", a->cert, "TLS certificate chain (PEM)");
                     cmd.add_option("--key", a->key, "TLS private key (PEM)");

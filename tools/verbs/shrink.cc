@@ -44,7 +44,8 @@ int DoShrink(const ShrinkArgs& a) {
   }
   std::string yaml = "# shrunk by: mcpsim shrink " + a.file + " --seed " + std::to_string(seed->first) +
                      (a.swarm ? " --swarm" : "") + (a.broken_dedup ? " --broken-dedup" : "") + "\n" +
-                     "# still fails checker: " + r.checker + "\n" + ToYaml(r.minimal);
+                     "# still fails checker: " + r.checker + "\n" + "# failure: " + r.signature + "\n" +
+                     ToYaml(r.minimal);
   std::ofstream f(a.out, std::ios::binary);
   f << yaml;
   f.close();
@@ -61,7 +62,8 @@ int DoShrink(const ShrinkArgs& a) {
 
 RegisterVerb reg{{"", "shrink",
                   "Reduce a failing scenario run to a minimal scenario (fewer clients, steps, faults, shorter "
-                  "time) that still fails the same checker; writes valid YAML. Exit 0 written, 1 the run "
+                  "time, less provisioning and settle) that still fails the same way (same checker and failure "
+                  "class: the reason with numbers, quoted text and step positions blanked); writes valid YAML. Exit 0 written, 1 the run "
                   "passes, 2 usage/file error.",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<ShrinkArgs>();

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "scenarios/external.h"
 #include "scenarios/report.h"
 #include "scenarios/sweep.h"
+#include "tools/scenario_out.h"
 #include "tools/verb.h"
 
 namespace mcpsim::cli {
@@ -26,7 +28,7 @@ using json = nlohmann::ordered_json;
 struct SweepArgs {
   std::vector<std::string> paths;
   std::string seeds, shard = "0/1", worker, out;
-  bool swarm = false;
+  bool swarm = false, all_runs = false;
   int jobs = 1;
   std::uint64_t determinism_every = 10;
   std::string udp, tcp, http, launch, accounts;  // external target
@@ -162,10 +164,12 @@ int Sweep(const SweepArgs& a) {
               << (a.swarm ? " --swarm" : "") << j.value("target_flags", std::string()) << "\n";
   }
   if (!a.out.empty()) {
-    if (Status st = WriteOutDir(a.out, r.results); !st.ok()) {
+    if (Status st = WriteScenarioOut(a.out, r.results, scenarios, {a.all_runs, a.swarm, false}); !st.ok()) {
       std::cerr << "mcpsim: error: " << st.message() << "\n";
       return 3;
     }
+    std::cerr << "sweep: report in " << std::filesystem::absolute(std::filesystem::path(a.out) / "index.html").string()
+              << "\n";
   }
   if (!r.error.empty()) {
     std::cerr << "mcpsim: error: " << r.error << "\n";
@@ -185,7 +189,10 @@ RegisterVerb reg{{"", "sweep",
                     cmd.add_flag("--swarm", a->swarm, "Each seed draws its own fault mix (swarm testing)");
                     cmd.add_option("--shard", a->shard, "Only seeds s with s % N == I (I/N)");
                     cmd.add_option("--jobs", a->jobs, "Worker processes (default 1: in this process)");
-                    cmd.add_option("--out", a->out, "Write per-run JSON, summary.json and index.html here");
+                    cmd.add_option("--out", a->out,
+                                   "Write summary.json and index.html here, plus a JSON result, drill-down page and "
+                                   "pcap per failing run");
+                    cmd.add_flag("--all-runs", a->all_runs, "--out: per-run files for every run, not only the failing ones");
                     cmd.add_option("--determinism-every", a->determinism_every,
                                    "Re-run every Nth run of each worker to compare trace hashes (0 = never)");
                     cmd.add_option("--worker", a->worker, "Internal: run as worker K of J")->group("");

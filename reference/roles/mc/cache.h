@@ -22,14 +22,17 @@
 #include <string_view>
 #include <vector>
 
+#include "core/atom.h"
 #include "core/status.h"
 #include "reference/store/sqlite.h"
 
 namespace mcpsim::reference {
 
 // One contact as the client keeps it (record fields of §7.4 minus `op`).
+// Text fields are Atoms (core/atom.h: interned, shared by every phone that
+// lists the same contact), read like const std::strings.
 struct McContact {
-  std::string nickname, psm, avatar_id;
+  Atom nickname, psm, avatar_id;
   std::uint32_t profile_version = 0;
   std::uint32_t flags = 0;  // bit 1 = blocked by the user
   bool operator==(const McContact&) const = default;
@@ -38,7 +41,7 @@ struct McContact {
 // The user's own profile (RPS/APS fields). version 0 = nothing cached.
 struct McProfile {
   std::uint32_t version = 0;
-  std::string nickname, psm, avatar_id;
+  Atom nickname, psm, avatar_id;
   bool operator==(const McProfile&) const = default;
 };
 

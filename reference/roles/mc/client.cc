@@ -19,12 +19,17 @@ std::vector<std::string> Params(const wire::CommandView& c) {
 }
 }  // namespace
 
+McClient::Services& McClient::svc() {
+  if (!svc_) svc_ = std::make_unique<Services>();
+  return *svc_;
+}
+
 McClient::McClient(McConfig config, Rng rng, std::string name)
     : config_(std::move(config)), rng_(rng), name_(std::move(name)),
       http_trids_(FirstTrid(rng_)) {
   if (auto m = ComputeMid(config_.imsi, config_.imei); m.ok()) mid_ = *m;
   if (!config_.cache_path.empty()) {
-    cache_.emplace(config_.cache_path);
+    cache_ = std::make_unique<ClientCache>(config_.cache_path);
     auto accepted = cache_->PrivacyAccepted(config_.device_id);  // PRIV-2
     privacy_accepted_ = accepted.ok() && *accepted;
   }
@@ -32,9 +37,20 @@ McClient::McClient(McConfig config, Rng rng, std::string name)
 
 McClient::~McClient() = default;
 
+void McClient::AdoptCache(std::unique_ptr<ClientCache> cache) {
+  cache_ = std::move(cache);
+  if (cache_) {
+    auto accepted = cache_->PrivacyAccepted(config_.device_id);  // PRIV-2
+    privacy_accepted_ = accepted.ok() && *accepted;
+  }
+}
+
 std::uint64_t McClient::NewOp() { return next_op_++; }
 
-void McClient::Emit(McEvent e) { events_.push_back(std::move(e)); }
+void McClient::Emit(McEvent e) {
+  events_.push_back(std::move(e));
+  if (events_.size() == 1 && doorbell_) doorbell_();
+}
 
 std::vector<McEvent> McClient::TakeEvents() {
   std::vector<McEvent> out;
@@ -54,29 +70,29 @@ std::uint64_t McClient::Refuse(TimeUs now, McOp op, std::string why) {
 }
 
 void McClient::SetCsEndpoint(const Endpoint& cs) {
-  if (!cs_ || cs_->server() != cs) cs_.emplace(cs, FirstTrid(rng_), config_.retry);
+  if (!svc().cs_ || svc().cs_->server() != cs) svc().cs_.emplace(cs, FirstTrid(rng_), config_.retry);
 }
 
 void McClient::SendHttp(TimeUs, HttpOp op) {
-  const std::uint64_t id = next_http_++;
+  const std::uint64_t id = svc().next_http_++;
   Output o;
   o.kind = Output::Kind::kHttp;
   o.to = op.to;
   o.conn = id;
   o.request = op.request;
   out_.push_back(std::move(o));
-  http_[id] = std::move(op);
+  svc().http_[id] = std::move(op);
 }
 
-McClient::HttpOp McClient::RsPost(std::uint64_t op_id, McOp op, std::string body) const {
+McClient::HttpOp McClient::RsPost(std::uint64_t op_id, McOp op, std::string body) {
   HttpOp h;
   h.op_id = op_id;
   h.op = op;
-  h.to = rs_endpoint_;
+  h.to = svc().rs_endpoint_;
   h.request.method = "POST";
-  h.request.target = rs_path_;
+  h.request.target = svc().rs_path_;
   h.request.headers["content-type"] = "application/x-mcp";
-  if (!rs_session_.empty()) h.request.headers["sessionid"] = rs_session_;  // HTTP-7
+  if (!svc().rs_session_.empty()) h.request.headers["sessionid"] = svc().rs_session_;  // HTTP-7
   h.request.body = std::move(body);
   return h;
 }
@@ -102,16 +118,16 @@ std::uint64_t McClient::QueryDispatch(TimeUs now) {
 
 std::uint64_t McClient::RequestCaptcha(TimeUs now) {
   if (!privacy_accepted_) return Refuse(now, McOp::kCaptcha, "privacy agreement not accepted (PRIV-1)");
-  if (update_ == "required") return Refuse(now, McOp::kCaptcha, "client update required (DP-2)");
-  if (rs_endpoint_.port == 0) return Refuse(now, McOp::kCaptcha, "no RS address: query DP first");
+  if (svc().update_ == "required") return Refuse(now, McOp::kCaptcha, "client update required (DP-2)");
+  if (svc().rs_endpoint_.port == 0) return Refuse(now, McOp::kCaptcha, "no RS address: query DP first");
   std::string body;
   wire::LineWriter w(body, wire::Limits::Stream());
   w.Begin("RAP", http_trids_.Next()).Param(config_.client_version).Param(config_.device_id);
   (void)w.Finish();
   HttpOp op = RsPost(NewOp(), McOp::kCaptcha, std::move(body));  // RS-1: reuses a session
-  captcha_ = Captcha{};
-  captcha_.op_id = op.op_id;
-  pending_abin_.clear();
+  svc().captcha_ = Captcha{};
+  svc().captcha_.op_id = op.op_id;
+  svc().pending_abin_.clear();
   const std::uint64_t id = op.op_id;
   SendHttp(now, std::move(op));
   return id;
@@ -124,14 +140,14 @@ std::uint64_t McClient::Register(TimeUs now, const std::string& captcha_text,
   if (password != password_again) {
     return Refuse(now, McOp::kRegister, "the two password entries differ (RS-12)");
   }
-  if (rs_session_.empty()) return Refuse(now, McOp::kRegister, "no registration session: request a captcha first");
+  if (svc().rs_session_.empty()) return Refuse(now, McOp::kRegister, "no registration session: request a captcha first");
   const std::uint32_t trid = http_trids_.Next();
   std::string body;
   wire::LineWriter w(body, wire::Limits::Stream());
-  w.Begin("REG", trid).ParamNumber(captcha_.id).Param(captcha_text).Param(account).Param(password).Param(nickname);
+  w.Begin("REG", trid).ParamNumber(svc().captcha_.id).Param(captcha_text).Param(account).Param(password).Param(nickname);
   if (!w.Finish().ok()) return Refuse(now, McOp::kRegister, "parameters do not fit the wire limits");
   HttpOp op = RsPost(NewOp(), McOp::kRegister, std::move(body));
-  reg_ops_[trid] = op.op_id;
+  svc().reg_ops_[trid] = op.op_id;
   const std::uint64_t id = op.op_id;
   SendHttp(now, std::move(op));
   return id;
@@ -139,31 +155,31 @@ std::uint64_t McClient::Register(TimeUs now, const std::string& captcha_text,
 
 std::uint64_t McClient::Upload(TimeUs now, const std::string& kind, const std::string& data,
                                std::uint64_t timestamp_ms) {
-  if (!cs_) return Refuse(now, McOp::kUpload, "no CS address: query DP first");
+  if (!svc().cs_) return Refuse(now, McOp::kUpload, "no CS address: query DP first");
   if (mid_.empty()) return Refuse(now, McOp::kUpload, "IMSI/IMEI invalid: no MID (MID-2)");
   const std::uint64_t op = NewOp();
-  auto trid = cs_->Send(now, "RUP", [&](wire::LineWriter& w) {
+  auto trid = svc().cs_->Send(now, "RUP", [&](wire::LineWriter& w) {
     w.Param(mid_).Param(kind).ParamNumber(timestamp_ms).Param(data);
   }, op);
   if (!trid.ok()) {
     --next_op_;
     return Refuse(now, McOp::kUpload, trid.status().ToString());
   }
-  udp_ops_[op] = {McOp::kUpload, op};
+  svc().udp_ops_[op] = {McOp::kUpload, op};
   return op;
 }
 
 std::uint64_t McClient::QueryAd(TimeUs now, const std::string& slot) {
-  if (!cs_) return Refuse(now, McOp::kAd, "no CS address: query DP first");
+  if (!svc().cs_) return Refuse(now, McOp::kAd, "no CS address: query DP first");
   if (mid_.empty()) return Refuse(now, McOp::kAd, "IMSI/IMEI invalid: no MID (MID-2)");
   const std::uint64_t op = NewOp();
-  auto trid = cs_->Send(now, "RAD", [&](wire::LineWriter& w) { w.Param(mid_).Param(slot); }, op,
+  auto trid = svc().cs_->Send(now, "RAD", [&](wire::LineWriter& w) { w.Param(mid_).Param(slot); }, op,
                         config_.ad_pad_to);
   if (!trid.ok()) {
     --next_op_;
     return Refuse(now, McOp::kAd, trid.status().ToString());
   }
-  udp_ops_[op] = {McOp::kAd, op};
+  svc().udp_ops_[op] = {McOp::kAd, op};
   return op;
 }
 
@@ -184,10 +200,10 @@ std::uint64_t McClient::FetchMedia(TimeUs now, const std::string& url) {
 }
 
 void McClient::OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpResponse& resp) {
-  auto it = http_.find(id);
-  if (it == http_.end()) return;
+  auto it = svc().http_.find(id);
+  if (it == svc().http_.end()) return;
   HttpOp op = std::move(it->second);
-  http_.erase(it);
+  svc().http_.erase(it);
   if (op.avatar && ok && resp.status != 503) return AvatarDone(now, op, &resp);
   if (!ok || resp.status == 503) {
     // Transport failure: retry the same request with the UDP backoff schedule.
@@ -208,7 +224,7 @@ void McClient::OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpR
     }
     ++op.attempts;
     op.retry_at = now + wait;
-    http_retry_[next_http_++] = std::move(op);
+    svc().http_retry_[svc().next_http_++] = std::move(op);
     return;
   }
   switch (op.op) {
@@ -249,18 +265,18 @@ void McClient::HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& 
     if (e.status != 0 || c.param_count() != 7) return;
     e.outcome = McEvent::Outcome::kOk;
     e.params = Params(c);
-    update_ = e.params[0];
-    sg_ = e.params[3];
-    rs_ = e.params[4];
-    cs_list_ = e.params[5];
-    ms_ = e.params[6];
-    if (auto rs = FirstWithScheme(rs_, "http")) {
-      rs_endpoint_ = rs->endpoint;
-      rs_path_ = rs->path.empty() ? "/mcp" : rs->path;
+    svc().update_ = e.params[0];
+    svc().sg_ = e.params[3];
+    svc().rs_ = e.params[4];
+    svc().cs_list_ = e.params[5];
+    svc().ms_ = e.params[6];
+    if (auto rs = FirstWithScheme(svc().rs_, "http")) {
+      svc().rs_endpoint_ = rs->endpoint;
+      svc().rs_path_ = rs->path.empty() ? "/mcp" : rs->path;
     }
-    if (auto cs = FirstWithScheme(cs_list_, "udp")) SetCsEndpoint(cs->endpoint);
-    if (auto sg = FirstWithScheme(sg_, "udp")) sg_endpoint_ = sg->endpoint;
-    if (auto sg = FirstWithScheme(sg_, "tcp")) sg_tcp_endpoint_ = sg->endpoint;
+    if (auto cs = FirstWithScheme(svc().cs_list_, "udp")) SetCsEndpoint(cs->endpoint);
+    if (auto sg = FirstWithScheme(svc().sg_, "udp")) sg_endpoint_ = sg->endpoint;
+    if (auto sg = FirstWithScheme(svc().sg_, "tcp")) sg_tcp_endpoint_ = sg->endpoint;
   }, [](const wire::WireError&) {});
   Emit(std::move(e));
 }
@@ -284,42 +300,45 @@ std::string McClient::HandleRbin(const wire::CommandView& cmd) {
       *offset >= *total || data.size() != std::min<std::uint32_t>(1024, *total - *offset)) {
     return answer(StatusCode::kBadPayload);
   }
-  if (*id != captcha_.id) return answer(StatusCode::kBadParam);  // not our current captcha
-  if (captcha_.total == 0) captcha_.total = *total;
-  if (*total != captcha_.total) return answer(StatusCode::kBadPayload);  // PAY-6
-  if (captcha_.bytes.size() != captcha_.total) {
-    captcha_.bytes.assign(captcha_.total, '\0');
-    captcha_.have.assign((captcha_.total + 1023) / 1024, false);
+  if (*id != svc().captcha_.id) return answer(StatusCode::kBadParam);  // not our current captcha
+  if (svc().captcha_.total == 0) svc().captcha_.total = *total;
+  if (*total != svc().captcha_.total) return answer(StatusCode::kBadPayload);  // PAY-6
+  if (svc().captcha_.bytes.size() != svc().captcha_.total) {
+    svc().captcha_.bytes.assign(svc().captcha_.total, '\0');
+    svc().captcha_.have.assign((svc().captcha_.total + 1023) / 1024, false);
   }
   const std::size_t chunk = *offset / 1024;
-  if (!captcha_.have[chunk]) {  // PAY-9: keep the first copy
-    captcha_.bytes.replace(*offset, data.size(), data);
-    captcha_.have[chunk] = true;
+  if (!svc().captcha_.have[chunk]) {  // PAY-9: keep the first copy
+    svc().captcha_.bytes.replace(*offset, data.size(), data);
+    svc().captcha_.have[chunk] = true;
   }
   return answer(StatusCode::kOk);
 }
 
 void McClient::HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& resp) {
-  if (auto s = resp.headers.find("sessionid"); s != resp.headers.end()) rs_session_ = s->second;
+  if (auto s = resp.headers.find("sessionid"); s != resp.headers.end()) svc().rs_session_ = s->second;
   const bool body_ok = resp.status == 200;
   wire::ParseDatagram(resp.body, wire::Limits::Stream(), [&](const wire::CommandView& c, std::uint64_t) {
+    // HTTP-10: RS no longer knows our session (it expired, or RS restarted
+    // and lost it): forget it, so the next RAP starts a new one (RS-1, RS-15).
+    if (c.is_answer() && c.status().value_or(0) == Code(StatusCode::kUnknownSession)) svc().rs_session_.clear();
     if (c.word() == "AAP") {
       if (c.status().value_or(0) != 0) {
         McEvent e{op.op_id, McOp::kCaptcha, McEvent::Outcome::kStatus,
                   static_cast<std::uint16_t>(*c.status()), {}, {}, {}, now};
-        captcha_.reported = true;
+        svc().captcha_.reported = true;
         return Emit(std::move(e));
       }
       if (c.param_count() == 5) {
-        rs_session_ = c.DecodeParam(0);
-        captcha_.id = ParseDec(c.raw_param(1)).value_or(0);
-        captcha_.total = ParseDec(c.raw_param(2)).value_or(0);
+        svc().rs_session_ = c.DecodeParam(0);
+        svc().captcha_.id = ParseDec(c.raw_param(1)).value_or(0);
+        svc().captcha_.total = ParseDec(c.raw_param(2)).value_or(0);
       }
     } else if (c.word() == "RBIN") {
-      pending_abin_ += HandleRbin(c);
+      svc().pending_abin_ += HandleRbin(c);
     } else if (c.word() == "AEG") {
-      auto r = reg_ops_.find(c.trid());
-      if (r == reg_ops_.end()) return;
+      auto r = svc().reg_ops_.find(c.trid());
+      if (r == svc().reg_ops_.end()) return;
       McEvent e;
       e.op_id = r->second;
       e.op = McOp::kRegister;
@@ -327,7 +346,7 @@ void McClient::HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& re
       e.status = static_cast<std::uint16_t>(c.status().value_or(0));
       e.outcome = e.status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
       if (e.status == 0) e.params = Params(c);
-      reg_ops_.erase(r);
+      svc().reg_ops_.erase(r);
       Emit(std::move(e));
     }
   }, [](const wire::WireError&) {});
@@ -336,25 +355,25 @@ void McClient::HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& re
               static_cast<std::uint16_t>(resp.status), {}, {}, "HTTP error", now};
     return Emit(std::move(e));
   }
-  const bool complete = captcha_.total > 0 && !captcha_.have.empty() &&
-                        std::all_of(captcha_.have.begin(), captcha_.have.end(), [](bool b) { return b; });
-  if (complete && !captcha_.reported) {
-    captcha_.reported = true;
-    McEvent e{captcha_.op_id, McOp::kCaptcha, McEvent::Outcome::kOk, 0, {std::to_string(captcha_.id)},
-              captcha_.bytes, {}, now};
+  const bool complete = svc().captcha_.total > 0 && !svc().captcha_.have.empty() &&
+                        std::all_of(svc().captcha_.have.begin(), svc().captcha_.have.end(), [](bool b) { return b; });
+  if (complete && !svc().captcha_.reported) {
+    svc().captcha_.reported = true;
+    McEvent e{svc().captcha_.op_id, McOp::kCaptcha, McEvent::Outcome::kOk, 0, {std::to_string(svc().captcha_.id)},
+              svc().captcha_.bytes, {}, now};
     Emit(std::move(e));
   }
-  if (!pending_abin_.empty() && !rs_session_.empty()) {
+  if (!svc().pending_abin_.empty() && !svc().rs_session_.empty()) {
     // RS-5: answer every RBIN; the response carries the next chunks (HTTP-8).
-    HttpOp next = RsPost(captcha_.op_id, McOp::kCaptcha, std::move(pending_abin_));
-    pending_abin_.clear();
+    HttpOp next = RsPost(svc().captcha_.op_id, McOp::kCaptcha, std::move(svc().pending_abin_));
+    svc().pending_abin_.clear();
     SendHttp(now, std::move(next));
   }
 }
 
 void McClient::OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) {
-  auto it = udp_ops_.find(tag);
-  if (it == udp_ops_.end()) return;
+  auto it = svc().udp_ops_.find(tag);
+  if (it == svc().udp_ops_.end()) return;
   McEvent e;
   e.op_id = it->second.second;
   e.op = it->second.first;
@@ -362,25 +381,25 @@ void McClient::OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& 
   e.status = static_cast<std::uint16_t>(answer.status().value_or(0));
   e.outcome = e.status == 0 ? McEvent::Outcome::kOk : McEvent::Outcome::kStatus;
   if (e.status == 0) e.params = Params(answer);
-  udp_ops_.erase(it);
+  svc().udp_ops_.erase(it);
   Emit(std::move(e));
 }
 
 void McClient::OnGaveUp(TimeUs now, std::uint64_t tag) {
-  auto it = udp_ops_.find(tag);
-  if (it == udp_ops_.end()) return;
+  auto it = svc().udp_ops_.find(tag);
+  if (it == svc().udp_ops_.end()) return;
   McEvent e;
   e.op_id = it->second.second;
   e.op = it->second.first;
   e.outcome = McEvent::Outcome::kGaveUp;
   e.detail = "no answer after the resend limit (TIMER-3)";
   e.at = now;
-  udp_ops_.erase(it);
+  svc().udp_ops_.erase(it);
   Emit(std::move(e));
 }
 
 void McClient::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
-  const bool from_cs = cs_ && from == cs_->server();
+  const bool from_cs = svc_ && svc_->cs_ && from == svc_->cs_->server();
   const bool from_sg = session_ && from == session_->server();
   // ARCH-3: CS and SG may share one endpoint (`mcpsim serve`). CS only sends
   // answers to this client's RUP/RAD/RPAD, and a server packs one role's
@@ -390,7 +409,7 @@ void McClient::OnDatagram(TimeUs now, const Endpoint& from, std::string_view byt
   const std::string_view word = bytes.substr(0, std::min(bytes.find_first_of(" \r\n"), bytes.size()));
   const bool cs_answer = word == "AUP" || word == "AAD" || word == "APAD";
   if (from_cs && (!from_sg || cs_answer)) {
-    cs_->OnDatagram(now, bytes, *this);
+    svc().cs_->OnDatagram(now, bytes, *this);
     return;
   }
   if (from_sg) {
@@ -410,12 +429,13 @@ void McClient::OnStreamClosed(TimeUs now, std::uint64_t conn) {
 }
 
 void McClient::OnTimer(TimeUs now) {
-  if (cs_) cs_->OnTimer(now, *this);
+  if (svc_ && svc_->cs_) svc_->cs_->OnTimer(now, *this);
   if (session_ && session_->NextDeadline() <= now) session_->OnTimer(now);
-  for (auto it = http_retry_.begin(); it != http_retry_.end();) {
+  if (!svc_) return;
+  for (auto it = svc().http_retry_.begin(); it != svc().http_retry_.end();) {
     if (it->second.retry_at <= now) {
       HttpOp op = std::move(it->second);
-      it = http_retry_.erase(it);
+      it = svc().http_retry_.erase(it);
       SendHttp(now, std::move(op));
     } else {
       ++it;
@@ -424,17 +444,23 @@ void McClient::OnTimer(TimeUs now) {
 }
 
 TimeUs McClient::NextDeadline() const {
-  TimeUs t = cs_ ? cs_->NextDeadline() : kNever;
+  TimeUs t = svc_ && svc_->cs_ ? svc_->cs_->NextDeadline() : kNever;
   if (session_) t = std::min(t, session_->NextDeadline());
-  for (const auto& [id, op] : http_retry_) t = std::min(t, op.retry_at);
+  if (svc_) {
+    for (const auto& [id, op] : svc_->http_retry_) t = std::min(t, op.retry_at);
+  }
   return t;
 }
 
 void McClient::Drain(std::vector<Output>& out) {
-  if (cs_) cs_->Drain(out_);
-  if (session_) session_->Drain(out_);
-  std::move(out_.begin(), out_.end(), std::back_inserter(out));
-  out_.clear();
+  // Straight into the host's vector (queued HTTP first, then CS, then SG), so
+  // an idle phone keeps no output buffer of its own.
+  if (!out_.empty()) {
+    std::move(out_.begin(), out_.end(), std::back_inserter(out));
+    std::vector<Output>().swap(out_);
+  }
+  if (svc_ && svc_->cs_) svc_->cs_->Drain(out);
+  if (session_) session_->Drain(out);
 }
 
 }  // namespace mcpsim::reference

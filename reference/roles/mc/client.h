@@ -18,9 +18,11 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -84,17 +86,32 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::uint64_t SendNudge(TimeUs now, std::uint32_t call);
   // Overrides the SG address (normally from AQQW).
   void SetSgEndpoint(const Endpoint& sg) { sg_endpoint_ = sg; }
+  const Endpoint& sg_endpoint() const { return sg_endpoint_; }
+  // The same for SG over TCP (normally AQQW's first tcp:// SG URI).
+  void SetSgTcpEndpoint(const Endpoint& sg) { sg_tcp_endpoint_ = sg; }
+  const Endpoint& sg_tcp_endpoint() const { return sg_tcp_endpoint_; }
   // The current (or last) SG session; nullptr before the first Login. Its
   // accessors give the contact list, presence map and conversations.
   const SgSession* sg() const { return session_.get(); }
-  ClientCache* cache() { return cache_ ? &*cache_ : nullptr; }
+  ClientCache* cache() { return cache_.get(); }
+  // A phone restart (the simulation's crash): the cache is what survives a
+  // crash. TakeCache moves it out of this (dying) client; AdoptCache gives it
+  // to the next one, which reads its privacy acceptance from it (PRIV-2).
+  std::unique_ptr<ClientCache> TakeCache() { return std::move(cache_); }
+  void AdoptCache(std::unique_ptr<ClientCache> cache);
 
   // Events since the last call, in the order they happened.
   std::vector<McEvent> TakeEvents();
+  bool has_events() const { return !events_.empty(); }
+  // Optional doorbell: called synchronously (inside the input or action that
+  // produced it) whenever an event lands in an empty queue, so that a host of
+  // many clients drains only those with news instead of polling all of them.
+  // It must not call back into this client.
+  void SetEventDoorbell(std::function<void()> fn) { doorbell_ = std::move(fn); }
 
   // What DP told us (empty until a successful QueryDispatch).
-  const std::string& update_advice() const { return update_; }
-  const std::string& sg_list() const { return sg_; }
+  const std::string& update_advice() const { return svc_ ? svc_->update_ : Empty(); }
+  const std::string& sg_list() const { return svc_ ? svc_->sg_ : Empty(); }
   const std::string& mid() const { return mid_; }
   // Overrides the CS address (normally from AQQW).
   void SetCsEndpoint(const Endpoint& cs);
@@ -106,10 +123,12 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
     std::string session;
     std::uint32_t captcha_id = 0;
   };
-  RegistrationState registration_state() const { return {rs_session_, captcha_.id}; }
+  RegistrationState registration_state() const {
+    return svc_ ? RegistrationState{svc_->rs_session_, svc_->captcha_.id} : RegistrationState{};
+  }
   void RestoreRegistration(const RegistrationState& s) {
-    rs_session_ = s.session;
-    captcha_.id = s.captcha_id;
+    svc().rs_session_ = s.session;
+    svc().captcha_.id = s.captcha_id;
   }
 
   // ---- Role ----
@@ -121,11 +140,14 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
   std::string_view name() const override { return name_; }
+  const McConfig& config() const { return config_; }
 
-  const LinkStats* cs_stats() const { return cs_ ? &cs_->stats() : nullptr; }
+  const LinkStats* cs_stats() const { return svc_ && svc_->cs_ ? &svc_->cs_->stats() : nullptr; }
+  // Requests resent to SG (TIMER-2) over every session of this client so far.
+  std::uint64_t sg_resends() const { return sg_resends_before_ + (session_ ? session_->link_stats().resends : 0); }
   // HTTP exchanges sent or waiting for a retry (e.g. the last ABIN answers to
   // RS, RS-5): a host should let them finish before shutting the client down.
-  bool http_in_flight() const { return !http_.empty() || !http_retry_.empty(); }
+  bool http_in_flight() const { return svc_ && (!svc_->http_.empty() || !svc_->http_retry_.empty()); }
 
  private:
   struct HttpOp {
@@ -155,7 +177,7 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::uint64_t Refuse(TimeUs now, McOp op, std::string why);
   void SendHttp(TimeUs now, HttpOp op);
   // A POST /mcp of `body` to RS, carrying the registration SessionID if any.
-  HttpOp RsPost(std::uint64_t op_id, McOp op, std::string body) const;
+  HttpOp RsPost(std::uint64_t op_id, McOp op, std::string body);
   void HandleRsBody(TimeUs now, const HttpOp& op, const HttpResponse& resp);
   std::string HandleRbin(const wire::CommandView& cmd);
   void HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& resp);
@@ -163,37 +185,52 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   void CollectAvatars(TimeUs now);
   void AvatarDone(TimeUs now, const HttpOp& op, const HttpResponse* resp);
 
+  // The DP/RS/CS/MS side (dispatch answer, registration, uploads, HTTP
+  // exchanges, avatar downloads): allocated on first use, so a phone that
+  // only chats through the SG carries none of it (memory per phone at scale).
+  struct Services {
+    std::uint64_t next_http_ = 1;
+    std::map<std::uint64_t, HttpOp> http_;        // by http exchange id
+    std::map<std::uint64_t, HttpOp> http_retry_;  // waiting for retry_at
+    std::optional<UdpLink> cs_;
+    std::map<std::uint64_t, std::pair<McOp, std::uint64_t>> udp_ops_;  // tag -> (op, op id)
+    // From AQQW.
+    std::string update_, sg_, rs_, cs_list_, ms_;
+    // RS registration session (HTTP).
+    std::string rs_session_;
+    Endpoint rs_endpoint_;
+    std::string rs_path_ = "/mcp";
+    Captcha captcha_;
+    std::string pending_abin_;  // ABIN answers to send with the next POST
+    std::map<std::uint64_t, std::uint64_t> reg_ops_;  // REG trid -> op id
+    std::vector<std::array<std::string, 3>> avatar_queue_;  // (no deque: it allocates when empty)
+    std::size_t avatars_in_flight_ = 0;
+  };
+  Services& svc();  // creates it
+  bool update_required() const { return svc_ && svc_->update_ == "required"; }
+  static const std::string& Empty() {
+    static const std::string empty;
+    return empty;
+  }
+
   McConfig config_;
   Rng rng_;
   std::string name_;
   std::string mid_;
   bool privacy_accepted_ = false;
   std::uint64_t next_op_ = 1;
-  std::uint64_t next_http_ = 1;
   TridAllocator http_trids_;
   std::vector<McEvent> events_;
+  std::function<void()> doorbell_;
   std::vector<Output> out_;
-  std::map<std::uint64_t, HttpOp> http_;  // by http exchange id
-  std::map<std::uint64_t, HttpOp> http_retry_;  // waiting for retry_at
-  std::optional<UdpLink> cs_;
-  std::map<std::uint64_t, std::pair<McOp, std::uint64_t>> udp_ops_;  // tag -> (op, op id)
-  // From AQQW.
-  std::string update_, sg_, rs_, cs_list_, ms_;
-  // RS registration session (HTTP).
-  std::string rs_session_;
-  Endpoint rs_endpoint_;
-  std::string rs_path_ = "/mcp";
-  Captcha captcha_;
-  std::string pending_abin_;  // ABIN answers to send with the next POST
-  std::map<std::uint64_t, std::uint64_t> reg_ops_;  // REG trid -> op id
+  std::unique_ptr<Services> svc_;
   // SG.
-  std::optional<ClientCache> cache_;
+  std::unique_ptr<ClientCache> cache_;
   Endpoint sg_endpoint_;      // SG over UDP (DP's first udp:// SG URI)
   Endpoint sg_tcp_endpoint_;  // SG over TCP (DP's first tcp:// SG URI)
   std::uint64_t sg_conns_ = 0;  // TCP sessions opened (connection ids: high bit set)
   std::unique_ptr<SgSession> session_;
-  std::vector<std::array<std::string, 3>> avatar_queue_;  // (no deque: it allocates when empty)
-  std::size_t avatars_in_flight_ = 0;
+  std::uint64_t sg_resends_before_ = 0;  // resends of the sessions replaced by later logins
 };
 
 }  // namespace mcpsim::reference

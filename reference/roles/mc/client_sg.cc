@@ -59,7 +59,7 @@ void McClient::AcceptPrivacyAgreement() {
 
 std::uint64_t McClient::Login(TimeUs now, const std::string& account, const std::string& password) {
   if (!privacy_accepted_) return Refuse(now, McOp::kLogin, "privacy agreement not accepted (PRIV-1)");
-  if (update_ == "required") return Refuse(now, McOp::kLogin, "client update required (DP-2)");
+  if (update_required()) return Refuse(now, McOp::kLogin, "client update required (DP-2)");
   const bool tcp = config_.sg_transport == "tcp" ||
                    (config_.sg_transport == "auto" && sg_endpoint_.port == 0 && sg_tcp_endpoint_.port != 0);
   const Endpoint& sg = tcp ? sg_tcp_endpoint_ : sg_endpoint_;
@@ -72,6 +72,7 @@ std::uint64_t McClient::Login(TimeUs now, const std::string& account, const std:
   const auto first_trid = static_cast<std::uint32_t>(rng_.Range(1, 2147483647));
   std::optional<std::uint64_t> conn;
   if (tcp) conn = (std::uint64_t{1} << 63) | ++sg_conns_;  // never an accepted stream id
+  if (session_) sg_resends_before_ += session_->link_stats().resends;  // keep the count across logins
   session_ = std::make_unique<SgSession>(config_, sg, first_trid, cache(), sink, conn);
   return session_->Login(now, account, password);
 }
@@ -138,27 +139,29 @@ constexpr std::size_t kAvatarFetches = 2;  // concurrent MS downloads
 }  // namespace
 
 void McClient::CollectAvatars(TimeUs now) {
-  for (auto& [contact, id] : session_->TakeAvatarWanted()) {
-    avatar_queue_.push_back({session_->account(), std::move(contact), std::move(id)});
+  auto wanted = session_->TakeAvatarWanted();
+  if (wanted.empty() && (!svc_ || svc_->avatar_queue_.empty())) return;  // no cold state needed
+  for (auto& [contact, id] : wanted) {
+    svc().avatar_queue_.push_back({session_->account(), std::move(contact), std::move(id)});
   }
-  while (avatars_in_flight_ < kAvatarFetches && !avatar_queue_.empty()) {
-    auto job = std::move(avatar_queue_.front());
-    avatar_queue_.erase(avatar_queue_.begin());
-    auto uri = ParseUri(ms_ + "/media/" + job[2]);  // MS-1
-    if (ms_.empty() || !uri || (uri->scheme != "http" && uri->scheme != "https")) continue;
+  while (svc().avatars_in_flight_ < kAvatarFetches && !svc().avatar_queue_.empty()) {
+    auto job = std::move(svc().avatar_queue_.front());
+    svc().avatar_queue_.erase(svc().avatar_queue_.begin());
+    auto uri = ParseUri(svc().ms_ + "/media/" + job[2]);  // MS-1
+    if (svc().ms_.empty() || !uri || (uri->scheme != "http" && uri->scheme != "https")) continue;
     HttpOp op;
     op.op = McOp::kMedia;
     op.to = uri->endpoint;
     op.request.method = "GET";
     op.request.target = uri->path;
     op.avatar = std::move(job);
-    ++avatars_in_flight_;
+    ++svc().avatars_in_flight_;
     SendHttp(now, std::move(op));
   }
 }
 
 void McClient::AvatarDone(TimeUs now, const HttpOp& op, const HttpResponse* resp) {
-  --avatars_in_flight_;
+  --svc().avatars_in_flight_;
   const auto& [account, contact, id] = *op.avatar;
   if (resp && resp->status == 200 && cache_) {
     (void)cache_->SaveAvatar(config_.device_id, account, contact, id, resp->body);

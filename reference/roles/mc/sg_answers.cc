@@ -8,9 +8,14 @@
 
 namespace mcpsim::reference {
 
+namespace {
+constexpr std::size_t kStaleRloPadTo = 32;
+}  // namespace
+
 McOp SgSession::OpOf(Req r) {
   switch (r) {
-    case Req::kRat: case Req::kRsii: case Req::kRpsLogin: case Req::kRpol: return McOp::kLogin;
+    case Req::kRat: case Req::kRsii: case Req::kRpsLogin: case Req::kRpol: case Req::kRloStale:
+      return McOp::kLogin;
     case Req::kRps: return McOp::kSetProfile;
     case Req::kRli: return McOp::kSetPresence;
     case Req::kRce: return McOp::kEditContact;
@@ -79,6 +84,17 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
   switch (p.req) {
     case Req::kRat:
       if (state_ != SgState::kAuthenticating) return;
+      if (status == Code(StatusCode::kAlreadyLoggedIn) && !stale_cleared_) {
+        // SG-LOGIN-15: SG still holds a session on this binding (our RLO was
+        // lost, or we restarted): end it with RLO, then RAT once more.
+        stale_cleared_ = true;
+        // Padded (AMP-4): once the stale session is closed the endpoint is
+        // no longer validated, and a resent RLO must still get its ALO
+        // ("ALO <trid> 0" or "... 200", at most 20 bytes) through AMP-1.
+        Pending rlo;
+        Send(now, Req::kRloStale, "RLO", nullptr, std::move(rlo), kStaleRloPadTo);
+        return;
+      }
       if (status != 0 || a.param_count() != 1 || !IsHex32(a.raw_param(0))) {
         FailLogin(now, McEvent::Outcome::kStatus, status ? status : Code(StatusCode::kBadParam),
                   status ? "RAT refused" : "AAT without a valid token");
@@ -86,11 +102,20 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       } else {
         token_ = std::string(a.raw_param(0));
         state_ = SgState::kGoingOnline;
+        // The SG session starts here: answers given before AAT 0 (to requests
+        // of a session SG was still ending, answered 300) must not be
+        // replayed to this one's requests, whose trids start at 1 again (G-64).
+        link_.ClearServerAnswers();
         Pending next;
         Send(now, Req::kRsii, "RSII", [&](wire::LineWriter& w) {  // SG-LOGIN-5, CACHE-3
           w.Param(token_).Param(presence_state_).ParamNumber(caps_).ParamNumber(list_version_);
         }, std::move(next));
       }
+      return;
+    case Req::kRloStale:
+      // ALO 0 (the stale session is closed) or 200 (none was left): either
+      // way the binding is free now (SG-LOGIN-15).
+      if (state_ == SgState::kAuthenticating && login_op_ != 0) SendRat(now);
       return;
     case Req::kRsii:
       if (status != 0) {
@@ -140,7 +165,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
         auto n = ParseDec(a.raw_param(0));
         if (n && *n + 1 == a.param_count()) {
           for (std::size_t i = 1; i < a.param_count(); ++i) members.push_back(a.DecodeParam(i));
-          if (calls_.count(p.id)) calls_[p.id].members = members;
+          if (calls_.count(p.id)) calls_[p.id].members.assign(members.begin(), members.end());
         }
       }
       if (p.req == Req::kRcmAuto || p.op == 0) return;
@@ -180,15 +205,15 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
         up.call = p.id;
         up.id = *id;
         up.data = p.arg;
-        files_out_[*id] = std::move(up);
+        xfer().files_out_[*id] = std::move(up);
       }
       sink_.Emit(std::move(e));
       if (id) {
         // A decision that overtook our AOI (SG-FILE-5 relay racing a lost AOI).
-        if (auto d = early_decisions_.find(*id); d != early_decisions_.end()) {
+        if (auto d = xfer().early_decisions_.find(*id); d != xfer().early_decisions_.end()) {
           const std::string decision = d->second;
-          early_decisions_.erase(d);
-          auto& up = files_out_[*id];
+          xfer().early_decisions_.erase(d);
+          auto& up = xfer().files_out_[*id];
           if (decision == "accept") {
             up.sending = true;
             McEvent acc;
@@ -204,7 +229,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
             ev.object_id = *id;
             ev.call_id = up.call;
             ev.at = now;
-            files_out_.erase(*id);
+            xfer().files_out_.erase(*id);
             Notify(std::move(ev));
           }
         }
@@ -212,7 +237,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       return;
     }
     case Req::kRor: {
-      if (status != 0 || p.arg == "reject") files_in_.erase(p.id);
+      if (status != 0 || p.arg == "reject") xfer().files_in_.erase(p.id);
       McEvent e = ActionEvent(now, p.op, kind, status);
       e.object_id = p.id;
       e.text = p.arg;
@@ -220,7 +245,7 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       return sink_.Emit(std::move(e));
     }
     case Req::kRoc: {
-      if (status == 0) files_out_.erase(p.id);
+      if (status == 0) xfer().files_out_.erase(p.id);
       McEvent e = ActionEvent(now, p.op, kind, status);
       e.object_id = p.id;
       e.at = now;

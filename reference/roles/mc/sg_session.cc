@@ -53,7 +53,7 @@ std::uint64_t SgSession::Send(TimeUs now, Req req, std::string_view word, const 
                               Pending p, std::size_t pad_to) {
   p.req = req;
   const bool login_step = req == Req::kRat || req == Req::kRsii || req == Req::kRpsLogin ||
-                          req == Req::kRlo;
+                          req == Req::kRlo || req == Req::kRloStale;
   if (!login_step && link_.outstanding() >= config_.session_window) {  // LIM-20
     if (p.op == 0) return 0;
     McEvent e;
@@ -96,18 +96,25 @@ std::uint64_t SgSession::Login(TimeUs now, const std::string& account, const std
     if (cached.ok()) {
       list_version_ = cached->list_version;
       profile_ = std::move(cached->profile);
-      contacts_ = std::move(cached->contacts);
+      contacts_.clear();
+      for (auto& [name, c] : cached->contacts) contacts_.try_emplace(name, std::move(c));  // ascending
     } else {
       ++cache_errors_;
     }
   }
+  password_ = password;
+  stale_cleared_ = false;
+  SendRat(now);
+  return login_op_;
+}
+
+void SgSession::SendRat(TimeUs now) {
   Pending p;
   p.op = login_op_;
   Send(now, Req::kRat, "RAT", [&](wire::LineWriter& w) {
-    w.Param(account).Param(password).Param(config_.device_id).Param(config_.client_version);
+    w.Param(account_).Param(password_).Param(config_.device_id).Param(config_.client_version);
     w.Param("1");  // PRIV-3
   }, std::move(p), config_.rat_pad_to);
-  return login_op_;
 }
 
 void SgSession::FailLogin(TimeUs now, McEvent::Outcome outcome, std::uint16_t status,
@@ -139,7 +146,9 @@ void SgSession::Close(TimeUs now, McOp why_op, std::string detail, std::uint16_t
     Notify(std::move(e));
   }
   // Transfers end with the session (SG-SESS-6 on the server side).
-  for (auto& [id, up] : files_out_) {
+  Transfers none;  // (empty maps: no allocation)
+  Transfers& x = xfer_ ? *xfer_ : none;
+  for (auto& [id, up] : x.files_out_) {
     McEvent e;
     e.op = McOp::kFileFailed;
     e.object_id = id;
@@ -148,7 +157,7 @@ void SgSession::Close(TimeUs now, McOp why_op, std::string detail, std::uint16_t
     e.at = now;
     Notify(std::move(e));
   }
-  for (auto& [id, up] : voice_out_) {
+  for (auto& [id, up] : x.voice_out_) {
     McEvent e;
     e.op_id = up.op;
     e.op = McOp::kSendVoice;
@@ -166,11 +175,11 @@ void SgSession::Close(TimeUs now, McOp why_op, std::string detail, std::uint16_t
       ++it;
     }
   }
-  files_out_.clear();
-  voice_out_.clear();
-  files_in_.clear();
-  voice_in_.clear();
-  early_decisions_.clear();
+  x.files_out_.clear();
+  x.voice_out_.clear();
+  x.files_in_.clear();
+  x.voice_in_.clear();
+  x.early_decisions_.clear();
   presence_.clear();
   calls_.clear();
 }
@@ -258,6 +267,7 @@ void SgSession::OnGaveUp(TimeUs now, std::uint64_t tag) {
     case Req::kRat:
     case Req::kRsii:
     case Req::kRpsLogin:
+    case Req::kRloStale:
       FailLogin(now, McEvent::Outcome::kGaveUp, 0, why);
       return Close(now, McOp::kLogin, why);
     case Req::kRpol:

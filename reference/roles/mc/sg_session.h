@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,6 +33,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/atom.h"
+#include "core/flat_map.h"
 #include "reference/roles/mc/cache.h"
 #include "reference/roles/mc/config.h"
 #include "reference/roles/mc/events.h"
@@ -60,14 +63,14 @@ enum class SgState : std::uint8_t {
 const char* SgStateName(SgState s);
 
 struct McPresence {
-  std::string state;  // SG-PRES-1 token (never "offline": offline contacts are absent)
+  Atom state;  // SG-PRES-1 token (never "offline": offline contacts are absent)
   std::uint32_t caps = 0;
   std::uint32_t trid = 0;  // of the RNP that set it (SG-PRES-8); not compared
   bool operator==(const McPresence& o) const { return state == o.state && caps == o.caps; }
 };
 
 struct McConversation {
-  std::vector<std::string> members;  // join order as far as known (ACM replaces it)
+  std::vector<Atom> members;  // join order as far as known (ACM replaces it)
 };
 
 class SgSession final : private LinkHandler {
@@ -125,11 +128,11 @@ class SgSession final : private LinkHandler {
   const Endpoint& server() const { return link_.server(); }
   std::uint32_t list_version() const { return list_version_; }
   const McProfile& profile() const { return profile_; }
-  const std::map<std::string, McContact>& contacts() const { return contacts_; }
+  const FlatMap<Atom, McContact>& contacts() const { return contacts_; }
   // Non-offline presence by account, including accounts not (yet) on the list
   // (SG-PRES-7).
-  const std::map<std::string, McPresence>& presence() const { return presence_; }
-  const std::map<std::uint32_t, McConversation>& conversations() const { return calls_; }
+  const FlatMap<Atom, McPresence>& presence() const { return presence_; }
+  const FlatMap<std::uint32_t, McConversation>& conversations() const { return calls_; }
   const LinkStats& link_stats() const { return link_.stats(); }
   // Avatars to download from MS and store in the cache (MS-5, CACHE-2):
   // (contact account, or "" for the own avatar; avatarId), for records whose
@@ -140,13 +143,15 @@ class SgSession final : private LinkHandler {
   std::size_t cache_errors() const { return cache_errors_; }
   // Transfers still holding state (for leak checks).
   std::size_t open_transfers() const {
-    return files_out_.size() + voice_out_.size() + files_in_.size() + voice_in_.size();
+    if (!xfer_) return 0;
+    return xfer_->files_out_.size() + xfer_->voice_out_.size() + xfer_->files_in_.size() + xfer_->voice_in_.size();
   }
 
  private:
   enum class Req : std::uint8_t {
     kRat, kRsii, kRpsLogin, kRps, kRpol, kRli, kRce, kRlo, kRsi, kRsr, kRcm, kRcmAuto, kRsm, kRsb,
     kRom, kRoi, kRor, kRoc, kRot, kRsv, kRsn,
+    kRloStale,  // SG-LOGIN-15: ends a session SG still holds on this binding
   };
   struct Pending {
     Req req = Req::kRpol;
@@ -206,6 +211,7 @@ class SgSession final : private LinkHandler {
   void OnAnswer(TimeUs now, std::uint64_t tag, const wire::CommandView& answer) override;
   void OnGaveUp(TimeUs now, std::uint64_t tag) override;
   void OnServerRequest(TimeUs now, const wire::CommandView& req, Reply& reply) override;
+  void SendRat(TimeUs now);  // RAT with account_ / password_ (SG-LOGIN-5, -15)
   void SendRps(TimeUs now, Req req, std::uint64_t op, const McProfile& p);
   void AfterAnswer(TimeUs now, const Pending& p, const wire::CommandView& a, std::uint16_t status);
 
@@ -242,30 +248,44 @@ class SgSession final : private LinkHandler {
   SgState state_ = SgState::kAuthenticating;
   std::string account_, token_;
   std::uint64_t login_op_ = 0;
+  // SG-LOGIN-15: the password for the one RAT retry after a 301, and whether
+  // that retry was used.
+  std::string password_;
+  bool stale_cleared_ = false;
   std::string presence_state_;
   std::uint32_t caps_ = 0;
   TimeUs poll_interval_;
   McProfile profile_;
   std::uint32_t list_version_ = 0;
-  std::map<std::string, McContact> contacts_;
-  std::map<std::string, McPresence> presence_;
+  // Per-session state in flat sorted vectors (FlatMap: one allocation, no
+  // node headers, trimmed as it shrinks): memory per phone at scale.
+  FlatMap<Atom, McContact> contacts_;
+  FlatMap<Atom, McPresence> presence_;
   // SG-PRES-8: trid of the last applied RNP `offline`, per account now absent
   // from presence_ (the entry goes when the account is seen online again).
-  std::map<std::string, std::uint32_t, std::less<>> offline_trid_;
-  std::map<std::uint32_t, McConversation> calls_;
-  std::optional<Sync> sync_;
+  FlatMap<std::string, std::uint32_t> offline_trid_;
+  FlatMap<std::uint32_t, McConversation> calls_;
+  std::unique_ptr<Sync> sync_;  // only while a contact sync runs
   std::string initial_mode_;
   std::uint32_t initial_count_ = 0;
-  std::map<std::uint64_t, Pending> pending_;  // by link tag
+  FlatMap<std::uint64_t, Pending> pending_;  // by link tag (ascending: appended)
   std::uint64_t next_tag_ = 1;
   FlatIdSet seen_msgs_;  // without a cache (bounded)
-  std::map<std::uint32_t, Upload> files_out_, voice_out_;
-  std::map<std::uint32_t, std::string> early_decisions_;  // ROR before our AOI arrived
-  std::map<std::uint32_t, Incoming> files_in_, voice_in_;
-  // Completed incoming objects (late duplicates answer 0); vectors, not deques:
-  // an empty std::deque already allocates ~600 bytes.
-  std::vector<std::uint32_t> done_files_, done_voice_;
-  std::uint32_t next_voice_id_ = 1;
+  // Files and voice clips: allocated at the first transfer of the session.
+  struct Transfers {
+    std::map<std::uint32_t, Upload> files_out_, voice_out_;
+    std::map<std::uint32_t, std::string> early_decisions_;  // ROR before our AOI arrived
+    std::map<std::uint32_t, Incoming> files_in_, voice_in_;
+    // Completed incoming objects (late duplicates answer 0); vectors, not deques:
+    // an empty std::deque already allocates ~600 bytes.
+    std::vector<std::uint32_t> done_files_, done_voice_;
+    std::uint32_t next_voice_id_ = 1;
+  };
+  Transfers& xfer() {
+    if (!xfer_) xfer_ = std::make_unique<Transfers>();
+    return *xfer_;
+  }
+  std::unique_ptr<Transfers> xfer_;
   std::size_t cache_errors_ = 0;
   std::vector<std::pair<std::string, std::string>> avatars_wanted_;
 };

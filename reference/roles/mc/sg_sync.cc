@@ -45,8 +45,20 @@ void SgSession::OnRcs(TimeUs now, const wire::CommandView& c, Reply& reply) {
   s.pages = (*count + 3) / 4;
   s.trid = c.trid();
   s.initial = state_ == SgState::kGoingOnline || state_ == SgState::kSyncing;
-  sync_ = std::move(s);
-  if (state_ == SgState::kGoingOnline) state_ = SgState::kSyncing;  // ASII may be lost
+  sync_ = std::make_unique<Sync>(std::move(s));
+  if (state_ == SgState::kGoingOnline) {
+    // ASII may be lost (SG-LOGIN-12): the RCS proves RSII was accepted
+    // (SG-LOGIN-4), so stop resending it. A resent RSII that later gave up
+    // (say, in a partition) would otherwise close the ACTIVE session without
+    // telling anyone (sweep failure sg-chat-partition-heal --swarm seed 400).
+    state_ = SgState::kSyncing;
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (it->second.req != Req::kRsii) continue;
+      link_.Cancel(it->second.trid, "RSII");
+      pending_.erase(it);
+      break;
+    }
+  }
   reply.Ok();
   if (*count == 0) CommitSync(now);  // SG-SYNC-7: complete on ACS 0 for count 0
 }
@@ -116,7 +128,7 @@ void SgSession::CommitSync(TimeUs now) {
   std::vector<std::string> removed;
   if (full) {
     // SG-SYNC-8: replace the list with the records (a full sync has only A).
-    std::map<std::string, McContact> fresh;
+    FlatMap<Atom, McContact> fresh;
     for (Record& r : s.records) {
       if (r.op == 'D') continue;
       upserts.emplace_back(r.account, r.contact);

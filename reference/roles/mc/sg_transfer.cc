@@ -39,7 +39,7 @@ std::uint64_t SgSession::OfferFile(TimeUs now, std::uint32_t call, const std::st
 
 std::uint64_t SgSession::AcceptFile(TimeUs now, std::uint32_t transfer) {
   if (auto r = NeedActive(now, McOp::kFileDecision)) return r;
-  if (!files_in_.count(transfer)) return Refuse(now, McOp::kFileDecision, "no such incoming offer");
+  if (!xfer().files_in_.count(transfer)) return Refuse(now, McOp::kFileDecision, "no such incoming offer");
   Pending p;
   p.op = sink_.NewOp();
   p.id = transfer;
@@ -50,7 +50,7 @@ std::uint64_t SgSession::AcceptFile(TimeUs now, std::uint32_t transfer) {
 
 std::uint64_t SgSession::RejectFile(TimeUs now, std::uint32_t transfer) {
   if (auto r = NeedActive(now, McOp::kFileDecision)) return r;
-  if (!files_in_.count(transfer)) return Refuse(now, McOp::kFileDecision, "no such incoming offer");
+  if (!xfer().files_in_.count(transfer)) return Refuse(now, McOp::kFileDecision, "no such incoming offer");
   Pending p;
   p.op = sink_.NewOp();
   p.id = transfer;
@@ -61,8 +61,8 @@ std::uint64_t SgSession::RejectFile(TimeUs now, std::uint32_t transfer) {
 
 std::uint64_t SgSession::CancelFile(TimeUs now, std::uint32_t transfer) {
   if (auto r = NeedActive(now, McOp::kCancelFile)) return r;
-  auto it = files_out_.find(transfer);
-  if (it == files_out_.end()) return Refuse(now, McOp::kCancelFile, "no such outgoing transfer");
+  auto it = xfer().files_out_.find(transfer);
+  if (it == xfer().files_out_.end()) return Refuse(now, McOp::kCancelFile, "no such outgoing transfer");
   if (it->second.next_offset > 0) {
     return Refuse(now, McOp::kCancelFile, "a chunk was already sent (SG-FILE-7)");
   }
@@ -85,17 +85,18 @@ std::uint64_t SgSession::SendVoice(TimeUs now, std::uint32_t call, std::string c
   Upload up;
   up.op = sink_.NewOp();
   up.call = call;
-  up.id = next_voice_id_++;
-  if (next_voice_id_ == 0) next_voice_id_ = 1;  // voiceId 1..4294967295
+  up.id = xfer().next_voice_id_++;
+  if (xfer().next_voice_id_ == 0) xfer().next_voice_id_ = 1;  // voiceId 1..4294967295
   up.data = std::move(clip);
   up.sending = true;
   const std::uint64_t op = up.op;
-  voice_out_[up.id] = std::move(up);
+  xfer().voice_out_[up.id] = std::move(up);
   PumpChunks(now);
   return op;
 }
 
 void SgSession::PumpChunks(TimeUs now) {
+  if (!xfer_) return;  // no transfer ever started: nothing to pump
   // PAY-8: <= chunk_window per object; LIM-20: <= session_window in total;
   // PAY-12: ascending offsets. Voice first, then files, each by id.
   auto pump = [&](std::map<std::uint32_t, Upload>& uploads, bool voice) {
@@ -128,13 +129,13 @@ void SgSession::PumpChunks(TimeUs now) {
       }
     }
   };
-  pump(voice_out_, true);
-  pump(files_out_, false);
+  pump(xfer().voice_out_, true);
+  pump(xfer().files_out_, false);
 }
 
 void SgSession::FailUpload(TimeUs now, bool voice, std::uint32_t id, McEvent::Outcome outcome,
                            std::uint16_t status, std::string detail) {
-  auto& uploads = voice ? voice_out_ : files_out_;
+  auto& uploads = voice ? xfer().voice_out_ : xfer().files_out_;
   auto it = uploads.find(id);
   if (it == uploads.end()) return;
   const Req req = voice ? Req::kRsv : Req::kRot;
@@ -161,7 +162,7 @@ void SgSession::FailUpload(TimeUs now, bool voice, std::uint32_t id, McEvent::Ou
 
 void SgSession::OnChunkAnswer(TimeUs now, const Pending& p, std::uint16_t status, bool gave_up) {
   const bool voice = p.req == Req::kRsv;
-  auto& uploads = voice ? voice_out_ : files_out_;
+  auto& uploads = voice ? xfer().voice_out_ : xfer().files_out_;
   auto it = uploads.find(p.id);
   if (it == uploads.end()) return;
   Upload& up = it->second;
@@ -205,13 +206,13 @@ void SgSession::OnRoa(TimeUs now, const wire::CommandView& c, Reply& reply) {
     return reply.Fail(StatusCode::kBadParam);  // SG-FILE-4: treated as reject
   }
   reply.Ok();
-  if (files_in_.count(*id)) return;
+  if (xfer().files_in_.count(*id)) return;
   Incoming in;
   in.call = *call;
   in.total = *size;
   in.sender = sender;
   in.name = name;
-  files_in_[*id] = std::move(in);
+  xfer().files_in_[*id] = std::move(in);
   McEvent e;
   e.op = McOp::kFileOffered;
   e.call_id = *call;
@@ -231,12 +232,12 @@ void SgSession::OnRorFromSg(TimeUs now, const wire::CommandView& c, Reply& reply
     return reply.Fail(StatusCode::kBadParam);
   }
   reply.Ok();
-  auto it = files_out_.find(*id);
-  if (it == files_out_.end()) {
+  auto it = xfer().files_out_.find(*id);
+  if (it == xfer().files_out_.end()) {
     // The decision may overtake the AOI of a still outstanding ROI.
     const bool roi_open = std::any_of(pending_.begin(), pending_.end(),
                                       [](const auto& kv) { return kv.second.req == Req::kRoi; });
-    if (roi_open && early_decisions_.size() < 8) early_decisions_[*id] = std::string(d);
+    if (roi_open && xfer().early_decisions_.size() < 8) xfer().early_decisions_[*id] = std::string(d);
     return;
   }
   McEvent e;
@@ -253,7 +254,7 @@ void SgSession::OnRorFromSg(TimeUs now, const wire::CommandView& c, Reply& reply
     return FailUpload(now, false, *id, McEvent::Outcome::kOk, 0, "ROR failed from SG (SG-FILE-12)");
   }
   e.op = d == "reject" ? McOp::kFileRejected : McOp::kFileDone;
-  files_out_.erase(it);
+  xfer().files_out_.erase(it);
   Notify(std::move(e));
 }
 
@@ -262,15 +263,15 @@ void SgSession::OnRocFromSg(TimeUs now, const wire::CommandView& c, Reply& reply
   const auto id = ParseDec(c.raw_param(0));
   if (!id) return reply.Fail(StatusCode::kBadParam);
   reply.Ok();
-  auto it = files_in_.find(*id);
-  if (it == files_in_.end()) return;
+  auto it = xfer().files_in_.find(*id);
+  if (it == xfer().files_in_.end()) return;
   McEvent e;
   e.op = McOp::kFileCancelled;
   e.call_id = it->second.call;
   e.object_id = *id;
   e.account = it->second.sender;
   e.at = now;
-  files_in_.erase(it);
+  xfer().files_in_.erase(it);
   Notify(std::move(e));
 }
 
@@ -294,8 +295,8 @@ void SgSession::OnChunk(TimeUs now, const wire::CommandView& c, Reply& reply, bo
       data.size() != std::min(kChunk, *total - *offset) || (voice && (!call || *total > kMaxObject))) {
     return reply.Fail(StatusCode::kBadPayload);
   }
-  auto& objects = voice ? voice_in_ : files_in_;
-  auto& done = voice ? done_voice_ : done_files_;
+  auto& objects = voice ? xfer().voice_in_ : xfer().files_in_;
+  auto& done = voice ? xfer().done_voice_ : xfer().done_files_;
   auto it = objects.find(*id);
   if (it == objects.end()) {
     if (Remembered(done, *id)) return reply.Ok();  // duplicate of a completed object (PAY-9)
@@ -349,7 +350,8 @@ void SgSession::OnChunk(TimeUs now, const wire::CommandView& c, Reply& reply, bo
 
 TimeUs SgSession::IncomingDeadline() const {
   TimeUs t = kNever;
-  for (const auto* objects : {&files_in_, &voice_in_}) {
+  if (!xfer_) return t;
+  for (const auto* objects : {&xfer_->files_in_, &xfer_->voice_in_}) {
     for (const auto& [id, in] : *objects) {
       if (in.received > 0) t = std::min(t, in.last_progress + config_.transfer_idle_timeout);
     }
@@ -358,9 +360,10 @@ TimeUs SgSession::IncomingDeadline() const {
 }
 
 void SgSession::ExpireIncoming(TimeUs now) {
+  if (!xfer_) return;
   // PAY-11 / TIMER-12: an incomplete object without progress is discarded.
   for (bool voice : {false, true}) {
-    auto& objects = voice ? voice_in_ : files_in_;
+    auto& objects = voice ? xfer().voice_in_ : xfer().files_in_;
     for (auto it = objects.begin(); it != objects.end();) {
       const Incoming& in = it->second;
       if (in.received == 0 || in.last_progress + config_.transfer_idle_timeout > now) {

@@ -110,9 +110,9 @@ void UdpLink::Handle(TimeUs now, const wire::CommandView& cmd, LinkHandler& hand
   }
   if (cmd.word() == "RPAD") return;
   ++stats_.server_requests;
-  if (const std::string* cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
+  if (const auto cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
     ++stats_.server_duplicates;
-    Queue(now, *cached);
+    Queue(now, std::string(*cached));
     return;
   }
   Reply reply(cmd.word(), cmd.trid(), stream_ ? wire::Limits::Stream() : wire::Limits::Datagram());
@@ -149,8 +149,9 @@ TimeUs UdpLink::NextDeadline() const {
 
 void UdpLink::Drain(std::vector<Output>& out) {
   if (!stream_) {
+    if (pending_.empty()) return;
     PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out);
-    pending_.clear();
+    std::vector<std::string>().swap(pending_);  // an idle link keeps no buffer
     return;
   }
   if (!connect_sent_) {
@@ -167,7 +168,7 @@ void UdpLink::Drain(std::vector<Output>& out) {
     o.to = server_;
     o.conn = conn_;
     for (std::string& p : pending_) o.bytes += p;
-    pending_.clear();
+    std::vector<std::string>().swap(pending_);
     out.push_back(std::move(o));
   }
   if (broken_ && !close_sent_) {

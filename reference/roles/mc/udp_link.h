@@ -83,6 +83,9 @@ class UdpLink {
 
   // Cancels an outstanding request (no answer or give-up will be reported).
   bool Cancel(std::uint32_t trid, std::string_view word) { return tracker_.Cancel(trid, word); }
+  // Forgets every cached answer to a server-initiated request: the server's
+  // next session numbers its requests from 1 again (SG-LOGIN-13, G-64).
+  void ClearServerAnswers() { seen_ = DedupCache(); }
 
   std::size_t outstanding() const { return tracker_.outstanding(); }
   // When the link last queued anything to send (request, resend or answer);

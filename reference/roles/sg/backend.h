@@ -7,7 +7,8 @@
 //
 // Routing between SG instances is synchronous and deterministic: an event on
 // one SG calls straight into the SG holding the target session; outputs stay
-// queued in that SG until its Drain(). All containers are ordered.
+// queued in that SG until its Drain(). All containers whose iteration order
+// reaches output are ordered.
 //
 // Threading: none; every call runs to completion. A Backend must outlive the
 // SgRoles registered with it.
@@ -17,6 +18,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -92,7 +94,12 @@ class Backend {
 
   Store& store_;
   std::vector<SgRole*> roles_;
-  std::map<std::string, Location, std::less<>> online_;
+  // Lookup only (transparent: found by string_view without a copy).
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Location, NameHash, std::equal_to<>> online_;
   std::map<std::string, BackendUser, std::less<>> backend_users_;
   std::map<std::uint64_t, Call> calls_;
   std::map<std::uint64_t, Transfer> transfers_;

@@ -43,7 +43,7 @@ void SgRole::Rat(const RequestContext& ctx, Session*, const wire::CommandView& c
   }
   backend_.online_[account] = Backend::Location{this, s.id};
   reply.Ok({s.token});
-  Touch(s.id);
+  Touch(s);
   sessions_.emplace(s.id, std::move(owned));
 }
 

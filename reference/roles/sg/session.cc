@@ -48,8 +48,9 @@ std::string SgRole::NewToken() {
 void SgRole::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
   now_ = now;
   if (auto it = by_endpoint_.find(from); it != by_endpoint_.end()) {
-    sessions_.at(it->second)->last_activity = now;  // SG-LOGIN-10
-    Touch(it->second);
+    Session& s = *sessions_.at(it->second);
+    s.last_activity = now;  // SG-LOGIN-10
+    Touch(s);
   }
   if (IsValidated(PeerKey{from, 0})) validated_sender_ = from;
   server_.OnDatagram(now, from, bytes, out_);
@@ -64,8 +65,9 @@ void SgRole::OnStreamOpen(TimeUs, std::uint64_t conn, const Endpoint& peer) {
 void SgRole::OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) {
   now_ = now;
   if (auto it = by_conn_.find(conn); it != by_conn_.end()) {
-    sessions_.at(it->second)->last_activity = now;
-    Touch(it->second);
+    Session& s = *sessions_.at(it->second);
+    s.last_activity = now;
+    Touch(s);
   }
   const std::size_t first = out_.size();
   server_.OnStreamData(now, conn, conn_peer_[conn], bytes, out_);
@@ -105,8 +107,9 @@ HttpResponse SgRole::OnHttp(TimeUs now, const HttpRequest& req) {
   issued_token_.clear();
   if (auto h = req.headers.find("sessionid"); h != req.headers.end()) {
     if (auto it = by_token_.find(h->second); it != by_token_.end()) {
-      sessions_.at(it->second)->last_activity = now;
-      Touch(it->second);
+      Session& s = *sessions_.at(it->second);
+      s.last_activity = now;
+      Touch(s);
     }
   }
   resp = server_.OnHttpBody(now, req);
@@ -167,7 +170,7 @@ void SgRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& c
   const bool allowed =
       (spec->states & Bit(state)) &&
       !(word == "RPS" && state == SessionState::kOnline && !s->initial_sync_done &&
-        !RpsCompletesSync(ctx.now, *s));
+        !(config_.rps_completes_sync && RpsCompletesSync(ctx.now, *s)));
   if (!allowed) {
     if (word == "RAT") return reply.Fail(StatusCode::kAlreadyLoggedIn);
     if (s) return reply.Fail(StatusCode::kWrongState);
@@ -262,7 +265,7 @@ void SgRole::Flush(TimeUs now) {
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second->state == SessionState::kClosed) continue;
     Session& s = *it->second;
-    Touch(id);
+    Touch(s);
     if (s.via == Via::kHttp) continue;  // HTTP-8: carried by the next response
     s.push.TakeSends(now, cmds);
     SendNow(s, cmds);
@@ -413,7 +416,11 @@ void SgRole::CloseSession(TimeUs now, Session& s, CloseWhy why) {
   }
   home.by_token_.erase(s.token);
   home.dirty_set_.erase(s.id);
-  home.Touch(s.id);  // drops its index entry
+  home.deadlines_.Remove(s);  // leaves the index and the touched list
+  if (s.touched) {
+    home.touched_.erase(std::find(home.touched_.begin(), home.touched_.end(), &s));
+    s.touched = false;
+  }
   auto it = home.sessions_.find(s.id);
   home.graveyard_.push_back(std::move(it->second));  // freed after this input
   home.sessions_.erase(it);
@@ -428,16 +435,14 @@ void SgRole::OnTimer(TimeUs now) {
   // no-op); ascending id as before.
   Reindex();
   std::vector<std::uint64_t> ids;
-  for (auto d = deadline_index_.begin(); d != deadline_index_.end() && d->first <= now; ++d) {
-    ids.push_back(d->second);
-  }
+  deadlines_.ForEachDue(now, [&](std::uint64_t id, const Session&) { ids.push_back(id); });
   std::sort(ids.begin(), ids.end());
   std::vector<std::string> cmds;
   for (std::uint64_t id : ids) {
-    Touch(id);
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second->state == SessionState::kClosed) continue;
     Session& s = *it->second;
+    Touch(s);
     std::vector<PushChannel::Entry> gave_up;
     s.push.OnTimer(now, cmds, gave_up);
     SendNow(s, cmds);
@@ -470,7 +475,7 @@ void SgRole::OnTimer(TimeUs now) {
 TimeUs SgRole::NextDeadline() const {
   Reindex();
   TimeUs t = server_.NextDeadline();
-  if (!deadline_index_.empty()) t = std::min(t, deadline_index_.begin()->first);
+  t = std::min(t, deadlines_.Top());
   for (const Detached& d : detached_) t = std::min(t, d.push.NextDeadline());
   for (const auto& [id, x] : backend_.transfers_) {
     if (x.home == this && x.open()) t = std::min(t, x.last_progress + config_.transfer_idle);
@@ -482,28 +487,24 @@ TimeUs SgRole::NextDeadline() const {
 }
 
 void SgRole::Reindex() const {
-  for (std::uint64_t id : touched_) {
-    if (auto old = indexed_.find(id); old != indexed_.end()) {
-      deadline_index_.erase({old->second, id});
-      indexed_.erase(old);
-    }
-    auto it = sessions_.find(id);
-    if (it == sessions_.end() || it->second->state == SessionState::kClosed) continue;
-    const Session& s = *it->second;
-    const TimeUs t = std::min(s.push.NextDeadline(), s.last_activity + config_.session_idle);
-    deadline_index_.emplace(t, id);
-    indexed_.emplace(id, t);
+  for (Session* s : touched_) {
+    s->touched = false;
+    // Closed sessions left the list in CloseSession.
+    const TimeUs t = std::min(s->push.NextDeadline(), s->last_activity + config_.session_idle);
+    deadlines_.Set(*s, t, s->id);
   }
   touched_.clear();
 }
 
 std::optional<SgRole::SessionInfo> SgRole::SessionOf(std::string_view account) const {
+  const Session* found = nullptr;  // the oldest live one (sessions_ is unordered)
   for (const auto& [id, s] : sessions_) {
-    if (s->account == account && s->state != SessionState::kClosed) {
-      return SessionInfo{s->account, s->state, s->presence, s->caps, s->via, s->token};
+    if (s->account == account && s->state != SessionState::kClosed && (!found || s->id < found->id)) {
+      found = s.get();
     }
   }
-  return std::nullopt;
+  if (!found) return std::nullopt;
+  return SessionInfo{found->account, found->state, found->presence, found->caps, found->via, found->token, found->sync_running};
 }
 
 }  // namespace mcpsim::reference

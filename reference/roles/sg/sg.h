@@ -21,13 +21,16 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "core/endpoint_hash.h"
 #include "core/rng.h"
 #include "reference/roles/role.h"
 #include "reference/roles/sg/backend.h"
 #include "reference/roles/sg/state.h"
 #include "reference/store/store.h"
+#include "reference/transport/deadline_heap.h"
 #include "reference/transport/push.h"
 #include "reference/transport/retry.h"
 #include "reference/transport/server.h"
@@ -54,6 +57,7 @@ struct SgConfig {
   std::uint32_t rcr_page_records = 4;     // LIM-15 records per RCR page
   bool rcr_stop_and_wait = true;          // SG-SYNC-5: page k+1 only after ACR k
   bool offline_keep_refused = true;       // SG-OFF-5: an RPN answered non-zero keeps the message
+  bool rps_completes_sync = true;         // SG-SYNC-12: an RPS with the final sync request in flight
 };
 
 class SgRole final : public Role, private CommandHandler {
@@ -88,6 +92,11 @@ class SgRole final : public Role, private CommandHandler {
     std::uint32_t caps = 0;
     Via via = Via::kUdp;
     std::string token;
+    // A contact sync run (SG-SYNC-5, stop-and-wait pages) is still going:
+    // one of its pages is queued or in flight. Each page's push is bounded by
+    // TIMER-3 (give-up closes the session), so a run of P pages may take up
+    // to (P + 1) x 31 s on a lossy link.
+    bool sync_running = false;
   };
   std::optional<SessionInfo> SessionOf(std::string_view account) const;
   std::size_t session_count() const { return sessions_.size(); }
@@ -198,8 +207,9 @@ class SgRole final : public Role, private CommandHandler {
   std::vector<Output> out_;
 
   std::uint64_t next_session_ = 1;
-  std::map<std::uint64_t, std::unique_ptr<Session>> sessions_;
-  std::map<Endpoint, std::uint64_t> by_endpoint_;  // UDP
+  // Lookup-only hash maps (never iterated where order reaches output).
+  std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
+  std::unordered_map<Endpoint, std::uint64_t, EndpointHash> by_endpoint_;  // UDP
   std::map<std::uint64_t, std::uint64_t> by_conn_; // TCP
   std::map<std::string, std::uint64_t, std::less<>> by_token_;  // HTTP
   std::map<std::uint64_t, Endpoint> conn_peer_;
@@ -223,12 +233,17 @@ class SgRole final : public Role, private CommandHandler {
   // session, every flushed or timed session, new sessions) and re-indexed
   // lazily. Invariant: an indexed deadline is never later than the session's
   // true one (untouched changes — answers, last_activity, dropped pushes —
-  // only move it later; an early entry just fires a no-op timer).
-  void Touch(std::uint64_t id) const { touched_.push_back(id); }
+  // only move it later; an early entry just fires a no-op timer). A closed
+  // session leaves the index and the touched list at once (CloseSession).
+  void Touch(Session& s) const {
+    if (!s.touched) {
+      s.touched = true;
+      touched_.push_back(&s);
+    }
+  }
   void Reindex() const;
-  mutable std::set<std::pair<TimeUs, std::uint64_t>> deadline_index_;
-  mutable std::map<std::uint64_t, TimeUs> indexed_;
-  mutable std::vector<std::uint64_t> touched_;
+  mutable DeadlineHeap<Session> deadlines_;
+  mutable std::vector<Session*> touched_;
 };
 
 }  // namespace mcpsim::reference

@@ -84,6 +84,10 @@ struct Session {
   std::map<std::string, std::pair<std::string, std::uint32_t>, std::less<>> rnp_sent;
   // SG-OFF-5: msgIds already offered in this session.
   std::set<std::uint64_t> rpn_offered;
+
+  // The SG's deadline index (DeadlineHeap) and its touched list.
+  std::uint32_t heap_pos = 0xffffffffu;
+  bool touched = false;
 };
 
 // A ROUT sender kept after its session was closed (SG-LOGIN-8).

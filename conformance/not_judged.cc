@@ -1,0 +1,49 @@
+// Clauses no conformance run against a server can judge from the wire, with
+// the reason (issue 14: the report lists every server-side MUST clause as
+// either checked by a case or not judged, with why). Clauses not listed here
+// and cited by no case are reported as uncovered: gaps of the suite.
+#include "conformance/catalog.h"
+
+#include <map>
+
+namespace mcpsim::conformance {
+namespace {
+
+constexpr const char* kClient = "client-side (MC) obligation: judged by `mcpsim conform --client`, not against a server";
+constexpr const char* kClientOnly = "client-side (MC) obligation: a server cannot observe it";
+constexpr const char* kStorage = "storage: what a server keeps on disk is not visible on the wire";
+constexpr const char* kLong = "timing beyond a run: the clause takes effect after minutes of silence";
+constexpr const char* kBackend = "non-MCP Messenger back-end users (G-9) cannot be created or driven through the protocol";
+constexpr const char* kDoc = "a property of this document and the implementation's source, not of the wire";
+
+const std::map<std::string, std::string>& Table() {
+  static const std::map<std::string, std::string> t = {
+      {"CONV-2", "configurability of defaults is not visible on the wire (the defaults are checked by the cases)"},
+      {"STATUS-2", kDoc}, {"STATUS-3", kDoc},
+      {"RS-10", kStorage},
+      {"TIMER-9", "timing beyond a run: a server gives up only after 31 s of unanswered resends"},
+      {"TIMER-10", kLong}, {"TIMER-12", kLong},
+      {"SG-PRES-6", kBackend}, {"SG-OFF-7", kBackend}, {"SG-NUDGE-1", kBackend}, {"SG-NUDGE-2", kBackend},
+      {"ARCH-2", kClient}, {"TCP-5", kClientOnly}, {"TCP-8", kClientOnly}, {"DP-5", kClientOnly}, {"DP-6", kClientOnly},
+      {"RS-5", kClient}, {"RS-12", kClientOnly}, {"SG-LOGIN-6", kClient}, {"SG-LOGIN-9", kClientOnly},
+      {"SG-LOGIN-12", kClient}, {"SG-LOGIN-13", kClientOnly}, {"SG-LOGIN-14", kClientOnly}, {"SG-PROF-4", kClientOnly},
+      {"SG-PROF-5", kClientOnly}, {"SG-PRES-7", kClientOnly}, {"SG-PRES-8", kClientOnly}, {"SG-CHAT-5", kClientOnly},
+      {"SG-OFF-6", kClient}, {"SG-FILE-3", kClientOnly}, {"SG-FILE-11", kClientOnly}, {"SG-FILE-13", kClientOnly},
+      {"SG-VOICE-5", kClientOnly}, {"SG-VOICE-7", kClientOnly}, {"SG-VOICE-8", kClientOnly}, {"SG-NUDGE-3", kClient},
+      {"MID-2", kClientOnly}, {"CS-2", kClientOnly}, {"MS-5", kClientOnly}, {"CACHE-1", kClientOnly},
+      {"CACHE-2", kClientOnly}, {"CACHE-3", kClientOnly}, {"CACHE-4", kClientOnly}, {"CACHE-5", kClientOnly},
+      {"PRIV-1", kClientOnly}, {"PRIV-2", kClientOnly}, {"PRIV-3", kClientOnly}, {"TIMER-11", kClientOnly},
+      {"UDP-4", kClientOnly}, {"SG-SYNC-8", kClientOnly}, {"SG-SYNC-10", kClientOnly},
+      {"PAY-12", "a sender's SHOULD (chunk order); the server's own chunk order is PAY-4/SG-FILE-8"},
+  };
+  return t;
+}
+
+}  // namespace
+
+std::string NotJudgedReason(const std::string& clause) {
+  auto it = Table().find(clause);
+  return it == Table().end() ? std::string() : it->second;
+}
+
+}  // namespace mcpsim::conformance
