@@ -371,6 +371,19 @@ std::string Execution::Run() {
                        "), which an external target does not follow";
       return "";
     }
+    // Nor can the harness crash and restart the target's server roles.
+    std::string crashed;
+    for (const Step& st : s_.steps) {
+      if (st.op == StepOp::kCrash && st.node.rfind("mc-", 0) != 0) crashed = st.node;
+    }
+    for (const Fault& f : s_.faults) {
+      if (f.kind == FaultKind::kCrash && f.node.rfind("mc-", 0) != 0) crashed = f.node;
+    }
+    if (!crashed.empty()) {
+      unimplemented_ = "the scenario crashes the server role " + crashed +
+                       ", which the harness cannot do to an external target";
+      return "";
+    }
     auto st = ExternalStage::Open(*o_.external, seed_);
     if (!st.ok()) return "target: " + st.status().ToString();
     stage_ = std::move(*st);
@@ -580,7 +593,7 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
     r.target_flags = " --sg-transport " + o.sg_transport;
   }
   Scenario s = given;
-  if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed);
+  if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed, /*crash_servers=*/o.external == nullptr);
   const std::vector<std::string>& checkers = o.only_checkers.empty() ? s.checkers : o.only_checkers;
   bool rerun = false;
   for (const auto& c : checkers) {
