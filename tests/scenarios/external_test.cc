@@ -106,6 +106,7 @@ TEST(ExternalRun, CrashingTheTargetsServersIsNotApplicable) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("N/A sg-crash-mid-chat seed=1: the scenario crashes the server role sg"), std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("total: 1 runs, 0 passed, 0 failed, 1 n/a"), std::string::npos) << "N/A is never a pass";
 }
 
 TEST(ExternalRun, UsageErrors) {

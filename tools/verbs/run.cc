@@ -87,7 +87,7 @@ int Run(const RunArgs& a) {
   }
   std::vector<nlohmann::ordered_json> results;
   bool failed = false;
-  std::size_t runs = 0, failures = 0;
+  std::size_t runs = 0, failures = 0, not_applicable = 0;
   std::string last_hash;
   // External runs with --out: one report set (report.json, junit.xml,
   // index.html with the transcripts, summary.md, run.pcap).
@@ -112,6 +112,7 @@ int Run(const RunArgs& a) {
       const RunResult r = RunScenario(s, o);
       std::cout << VerdictLine(r) << "\n";
       ++runs;
+      if (!r.unimplemented.empty()) ++not_applicable;  // reported N/A, never counted as passed
       if (!r.pass) {
         ++failures;
         failed = true;
@@ -146,7 +147,10 @@ int Run(const RunArgs& a) {
   if (single && !external) {
     std::cout << "trace-hash: " << last_hash << "\n";
   } else {
-    std::cout << "total: " << runs << " runs, " << runs - failures << " passed, " << failures << " failed\n";
+    std::cout << "total: " << runs << " runs, " << runs - failures - not_applicable << " passed, " << failures
+              << " failed";
+    if (not_applicable > 0) std::cout << ", " << not_applicable << " n/a";
+    std::cout << "\n";
   }
   return failed ? 1 : 0;
 }
