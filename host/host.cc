@@ -354,14 +354,14 @@ void RoleHost::Flush() {
           }
           break;
         case Output::Kind::kStream:
-          if (auto t = tcp_unanswered_.find(o.conn); t != tcp_unanswered_.end()) {
+          if (auto t = tcp_unanswered_.find(StreamOf(o.conn)); t != tcp_unanswered_.end()) {
             env_.CancelTimer(t->second);  // TCP-10: answered
             tcp_unanswered_.erase(t);
           }
-          if (!env_.StreamSend(o.conn, AsBytes(o.bytes)).ok()) ++stats_.send_errors;
+          if (!env_.StreamSend(StreamOf(o.conn), AsBytes(o.bytes)).ok()) ++stats_.send_errors;
           break;
         case Output::Kind::kCloseStream:
-          (void)env_.StreamShutdownWrite(o.conn);
+          (void)env_.StreamShutdownWrite(StreamOf(o.conn));
           break;
         case Output::Kind::kHttp:
           StartHttpClient(o);
@@ -372,12 +372,62 @@ void RoleHost::Flush() {
         case Output::Kind::kWork:
           RunWork(o);
           break;
+        case Output::Kind::kConnect:
+          StartStreamClient(o);
+          break;
       }
     }
   }
   ReturnScratch(std::move(outs));
   pumping_ = false;
   ArmTimer();
+}
+
+StreamId RoleHost::StreamOf(std::uint64_t conn) const {
+  auto it = stream_client_.find(conn);
+  return it == stream_client_.end() ? conn : it->second;
+}
+
+void RoleHost::StartStreamClient(const Output& o) {
+  std::weak_ptr<bool> alive = alive_;
+  const std::uint64_t conn = o.conn;
+  const Endpoint to = o.to;
+  StreamHandlers h;
+  h.on_connected = [this, alive, conn, to] {
+    if (alive.expired()) return;
+    CloseBatch();
+    role_.OnStreamOpen(env_.Now(), conn, to);
+    Pump();
+  };
+  h.on_data = [this, alive, conn](Bytes b) {
+    if (alive.expired()) return;
+    CloseBatch();
+    role_.OnStreamData(env_.Now(), conn, AsView(b));
+    Pump();
+  };
+  h.on_eof = [this, alive, conn] {
+    if (alive.expired()) return;
+    (void)env_.StreamShutdownWrite(StreamOf(conn));
+  };
+  h.on_closed = [this, alive, conn](const Status&) {
+    if (alive.expired()) return;
+    stream_client_.erase(conn);
+    CloseBatch();
+    role_.OnStreamClosed(env_.Now(), conn);
+    Pump();
+  };
+  auto sid = env_.Connect(to, std::move(h));
+  if (!sid.ok()) {
+    ++stats_.send_errors;
+    // Not inside this drain: the role hears of the failure from a timer.
+    env_.StartTimer(env_.Now(), [this, alive, conn] {
+      if (alive.expired()) return;
+      role_.OnStreamClosed(env_.Now(), conn);
+      Pump();
+    });
+    return;
+  }
+  stream_client_[conn] = *sid;
 }
 
 void RoleHost::ArmTimer() {

@@ -102,6 +102,8 @@ class RoleHost {
   void Respond(StreamId id, const reference::HttpResponse& resp);  // kHttpResponse
   void RunWork(const reference::Output& o);                        // kWork
   void ArmHttpTimer(HttpServerConn& c, StreamId id, TimeUs after, bool linger);
+  void StartStreamClient(const reference::Output& o);  // Output::kConnect
+  StreamId StreamOf(std::uint64_t conn) const;          // role conn id -> Env stream
   void Flush();        // the drain loop behind Pump
   void OpenBatch();    // store + role batch, and the end-of-burst timer
   void CloseBatch();   // commit, tell the role, drain (or discard)
@@ -116,6 +118,7 @@ class RoleHost {
   std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client_;  // by role's id
   std::map<StreamId, TimerId> tcp_unanswered_;  // TCP-10 deadlines
   HostLimits limits_;
+  std::map<std::uint64_t, StreamId> stream_client_;  // kConnect streams: role's id -> Env stream
   HostStats stats_;
   bool pumping_ = false;
   reference::Store* batch_store_ = nullptr;

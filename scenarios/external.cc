@@ -82,6 +82,7 @@ std::string ExternalTarget::Flags() const {
   if (tcp) f += " --tcp " + tcp->ToString();
   if (http) f += " --http " + http->ToString();
   if (!accounts_file.empty()) f += " --accounts " + Quote(accounts_file);
+  if (sg_transport != "auto") f += " --sg-transport " + sg_transport;
   return f;
 }
 

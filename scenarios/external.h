@@ -58,6 +58,9 @@ struct ExternalTarget {
   std::string accounts_file;
   int launch_wait_ms = 10000;
   std::uint64_t nonce = 0;   // run-unique account names (the verb draws it once)
+  // The clients' SG transport: "auto" (UDP when the target lists an SG UDP
+  // address, else TCP), "udp" or "tcp" (McConfig::sg_transport).
+  std::string sg_transport = "auto";
   // When set (not owned), every client's traffic goes into this pcapng file
   // (one file for all runs of a report: `run.pcap`), real timestamps.
   // The flags that reproduce this target on a command line (for replay lines).

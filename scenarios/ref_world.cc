@@ -145,6 +145,7 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     mcc.cache_path = o_.client_cache && crashes(name) == 0 ? ":memory:" : "";
     mcc.nonconforming_send_nudge = o_.nonconforming_send_nudge;
     mcc.nonconforming_unchecked_voice = o_.nonconforming_unchecked_voice;
+    mcc.sg_transport = o_.sg_transport;
     auto mc = std::make_unique<reference::McClient>(mcc, Rng::Stream(o_.seed, Incarnation(name)), name);
     mcs_[static_cast<std::size_t>(i)] = std::move(mc);
     if (live) mc_hosts_[static_cast<std::size_t>(i)] = StartHost(name, *mcs_[static_cast<std::size_t>(i)], {0, std::nullopt, std::nullopt});
@@ -201,7 +202,7 @@ Status RefWorld::Crash(const std::string& name) {
     mc_hosts_[i] = nullptr;
     if (const auto* st = mcs_[i]->cs_stats()) past_mc_cs_requests_ += st->requests;
     kept_caches_[name] = mcs_[i]->TakeCache();
-    kept_sg_[name] = mcs_[i]->sg_endpoint();
+    kept_sg_[name] = {mcs_[i]->sg_endpoint(), mcs_[i]->sg_tcp_endpoint()};
     BuildRole(name, /*live=*/false);  // a powered-off stand-in (same MID, no cache)
     crash_log_.emplace_back(Now(), name);
     return Status();
@@ -223,7 +224,8 @@ Status RefWorld::Restart(const std::string& name) {
     BuildRole(name);
     mcs_[i]->AdoptCache(std::move(kept_caches_[name]));
     kept_caches_.erase(name);
-    if (kept_sg_[name].port != 0) mcs_[i]->SetSgEndpoint(kept_sg_[name]);
+    if (kept_sg_[name].first.port != 0) mcs_[i]->SetSgEndpoint(kept_sg_[name].first);
+    if (kept_sg_[name].second.port != 0) mcs_[i]->SetSgTcpEndpoint(kept_sg_[name].second);
     return Status();
   }
   DestroyRole(name);  // the stand-in

@@ -55,6 +55,8 @@ struct RefWorldOptions {
   // client may send a nudge (SG-NUDGE-3) / voice it did not validate.
   bool nonconforming_send_nudge = false;
   bool nonconforming_unchecked_voice = false;
+  // Every client's McConfig::sg_transport ("udp", "tcp", "auto").
+  std::string sg_transport = "udp";
   // Written from the first event on (the constructor throws
   // std::runtime_error if a file cannot be opened).
   std::string trace_path, pcap_path;
@@ -168,7 +170,7 @@ class RefWorld {
   std::map<std::string, int> crashes_;
   std::map<std::string, bool> down_;
   std::map<std::string, std::unique_ptr<reference::ClientCache>> kept_caches_;  // crashed phones'
-  std::map<std::string, Endpoint> kept_sg_;
+  std::map<std::string, std::pair<Endpoint, Endpoint>> kept_sg_;  // (UDP, TCP) SG addresses
   std::vector<std::pair<TimeUs, std::string>> crash_log_;
   std::vector<std::uint64_t> past_cs_executed_;
   std::uint64_t past_mc_cs_requests_ = 0, past_rs_accounts_ = 0;

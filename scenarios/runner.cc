@@ -405,6 +405,19 @@ std::string Execution::Run() {
                        "), which an external target does not follow";
       return "";
     }
+    // Nor can the harness crash and restart the target's server roles.
+    std::string crashed;
+    for (const Step& st : s_.steps) {
+      if (st.op == StepOp::kCrash && st.node.rfind("mc-", 0) != 0) crashed = st.node;
+    }
+    for (const Fault& f : s_.faults) {
+      if (f.kind == FaultKind::kCrash && f.node.rfind("mc-", 0) != 0) crashed = f.node;
+    }
+    if (!crashed.empty()) {
+      unimplemented_ = "the scenario crashes the server role " + crashed +
+                       ", which the harness cannot do to an external target";
+      return "";
+    }
     auto st = ExternalStage::Open(*o_.external, seed_);
     if (!st.ok()) return "target: " + st.status().ToString();
     stage_ = std::move(*st);
@@ -412,6 +425,7 @@ std::string Execution::Run() {
       unimplemented_ = err;
       return "";
     }
+    wo.sg_transport = o_.external->sg_transport;
     stage_->StartClock();
     wo.relay_servers = [this](RefWorld& w) { return stage_->Install(w); };
     wo.wrap_client_env = [this](const std::string& node, Env& env) { return stage_->WrapClient(node, env); };
@@ -440,6 +454,7 @@ std::string Execution::Run() {
     wo.nonconforming_unchecked_voice |= st.op == StepOp::kVoice && !st.client_check;
   }
   wo.server_dedup = !o_.broken_dedup;
+  if (!o_.sg_transport.empty()) wo.sg_transport = o_.sg_transport;
   wo.trace_path = o_.trace_path;
   wo.pcap_path = o_.pcap_path;
   try {
@@ -642,8 +657,11 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   r.external = o.external != nullptr;
   if (o.external) r.target_flags = o.external->Flags();
   if (o.sim_target) r.target_flags = o.sim_target->Flags();
+  if (!o.external && !o.sg_transport.empty() && o.sg_transport != "udp" && o.sg_transport != "auto") {
+    r.target_flags += " --sg-transport " + o.sg_transport;
+  }
   Scenario s = given;
-  if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed);
+  if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed, /*crash_servers=*/o.external == nullptr);
   const std::vector<std::string>& checkers = o.only_checkers.empty() ? s.checkers : o.only_checkers;
   bool rerun = false;
   for (const auto& c : checkers) {

@@ -41,6 +41,9 @@ struct RunOptions {
   // reference role(s) it names (scenarios/sim_target.h; virtual time,
   // replays bit for bit). Not owned.
   const SimTarget* sim_target = nullptr;
+  // The clients' SG transport ("udp", "tcp", "auto"; "" = udp in simulation,
+  // the external target's setting otherwise).
+  std::string sg_transport;
 };
 
 struct CheckResult {

@@ -5,7 +5,7 @@
 
 namespace mcpsim::scenarios {
 
-std::string ApplySwarm(Scenario& s, std::uint64_t seed) {
+std::string ApplySwarm(Scenario& s, std::uint64_t seed, bool crash_servers) {
   Rng rng = Rng::Stream(seed, "swarm");
   std::string d;
   auto note = [&](const std::string& x) {
@@ -75,10 +75,11 @@ std::string ApplySwarm(Scenario& s, std::uint64_t seed) {
   }
   // Drawn after the link and the windows, so those stay what they were for
   // every seed: with probability 0.3 one node crashes for 0.5..10 s (a server
-  // the scenario hosts, or a client).
+  // the scenario hosts, or a client; only a client when !crash_servers).
   if (rng.Chance(0.3)) {
-    std::vector<std::string> nodes = s.servers;
-    if (s.sg > 0) nodes.push_back("sg");
+    std::vector<std::string> nodes;
+    if (crash_servers) nodes = s.servers;
+    if (crash_servers && s.sg > 0) nodes.push_back("sg");
     for (int c = 0; c < s.clients; ++c) nodes.push_back("mc-" + std::to_string(c));
     if (!nodes.empty()) {
       Fault f;

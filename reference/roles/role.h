@@ -77,6 +77,12 @@ struct Output {
     kHttpResponse,  // server: `response` answers exchange `conn` (OnHttp)
     kWork,          // run `work` off the event loop; the result comes back via
                     // OnWorkDone(now, conn, ...) with this `conn` as the id
+    kConnect,       // client: open a stream to `to` named `conn` by the role
+                    // (ids the role picks must never equal accepted stream ids:
+                    // use the high bit). kStream/kCloseStream may follow at once
+                    // (the host holds bytes until connected). Then OnStreamOpen(now,
+                    // conn, to) when connected, OnStreamData, and OnStreamClosed
+                    // (also when the connect fails).
   };
   Kind kind = Kind::kDatagram;
   Endpoint to;

@@ -98,6 +98,17 @@ TEST(ExternalRun, NoAccountsMeansNotApplicableNeverFailed) {
   EXPECT_NE(r.out.find("N/A ext-chat-quick seed=1: no account for user0@live.cn"), std::string::npos) << r.out;
 }
 
+TEST(ExternalRun, CrashingTheTargetsServersIsNotApplicable) {
+  // The harness cannot crash and restart a third-party SG: N/A, decided
+  // before the target is even started (the command would fail if launched).
+  const std::string f = std::string(MCPSIM_SOURCE_DIR) + "/scenarios/library/sg-crash-mid-chat.yaml";
+  const auto r = RunCli("run " + f + " --launch 'false'");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("N/A sg-crash-mid-chat seed=1: the scenario crashes the server role sg"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("total: 1 runs, 0 passed, 0 failed, 1 n/a"), std::string::npos) << "N/A is never a pass";
+}
+
 TEST(ExternalRun, UsageErrors) {
   EXPECT_EQ(RunCli("run " + Scenario() + " --accounts /nonexistent").exit_code, 2);
   EXPECT_EQ(RunCli("run " + Scenario() + " --udp nope --accounts /dev/null").exit_code, 2);

@@ -191,6 +191,25 @@ TEST(ScenarioSwarm, SomeSeedsCrashANode) {
   EXPECT_LT(crashes, 30);
 }
 
+// Against an external target only clients crash (its servers cannot be
+// crashed from outside), and the rest of the mix is the same.
+TEST(ScenarioSwarm, WithoutServerCrashesOnlyClientsCrash) {
+  Scenario s = Load("sg-chat-two-party");
+  int crashes = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Scenario a = s, b = s;
+    ApplySwarm(a, seed);
+    ApplySwarm(b, seed, /*crash_servers=*/false);
+    ASSERT_EQ(a.faults.size(), b.faults.size()) << seed;
+    for (const Fault& f : b.faults) {
+      if (f.kind != FaultKind::kCrash) continue;
+      ++crashes;
+      EXPECT_EQ(f.node.rfind("mc-", 0), 0u) << f.node << " seed " << seed;
+    }
+  }
+  EXPECT_GT(crashes, 3);
+}
+
 TEST(ScenarioLibraryShape, HasRegressions) { EXPECT_GE(RegressionFiles().size(), 6u); }
 
 TEST(ScenarioLibraryShape, HasEnoughScenarios) { EXPECT_GE(LibraryFiles().size(), 45u); }

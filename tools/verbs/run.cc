@@ -31,6 +31,7 @@ struct RunArgs {
   std::string udp, tcp, http, launch, accounts;
   // A third-party server inside the simulation (scenarios/sim_target.h).
   std::string sim_launch, sim_roles = "cs";
+  std::string sg_transport = "auto";
 };
 
 }  // namespace
@@ -79,6 +80,11 @@ int Run(const RunArgs& a) {
     std::cerr << "mcpsim: error: " << err << "\n";
     return 2;
   }
+  if (a.sg_transport != "auto" && a.sg_transport != "udp" && a.sg_transport != "tcp") {
+    std::cerr << "mcpsim: error: --sg-transport must be auto, udp or tcp\n";
+    return 2;
+  }
+  if (external) external->sg_transport = a.sg_transport;
   if (external && a.broken_dedup) {
     std::cerr << "mcpsim: error: --broken-dedup changes the reference servers; it has no meaning against a target\n";
     return 2;
@@ -114,7 +120,7 @@ int Run(const RunArgs& a) {
   }
   std::vector<nlohmann::ordered_json> results;
   bool failed = false;
-  std::size_t runs = 0, failures = 0;
+  std::size_t runs = 0, failures = 0, not_applicable = 0;
   std::string last_hash;
   // External runs with --out: one report set (report.json, junit.xml,
   // index.html with the transcripts, summary.md, run.pcap).
@@ -136,9 +142,11 @@ int Run(const RunArgs& a) {
       o.broken_dedup = a.broken_dedup;
       if (external) o.external = &*external;
       if (sim_target) o.sim_target = &*sim_target;
+      if (!external && a.sg_transport != "auto") o.sg_transport = a.sg_transport;
       const RunResult r = RunScenario(s, o);
       std::cout << VerdictLine(r) << "\n";
       ++runs;
+      if (!r.unimplemented.empty()) ++not_applicable;  // reported N/A, never counted as passed
       if (!r.pass) {
         ++failures;
         failed = true;
@@ -173,7 +181,10 @@ int Run(const RunArgs& a) {
   if (single && !external) {
     std::cout << "trace-hash: " << last_hash << "\n";
   } else {
-    std::cout << "total: " << runs << " runs, " << runs - failures << " passed, " << failures << " failed\n";
+    std::cout << "total: " << runs << " runs, " << runs - failures - not_applicable << " passed, " << failures
+              << " failed";
+    if (not_applicable > 0) std::cout << ", " << not_applicable << " n/a";
+    std::cout << "\n";
   }
   return failed ? 1 : 0;
 }
@@ -211,6 +222,10 @@ RegisterVerb reg{{"", "run",
                                    "with libmcpsim_interpose.so preloaded on the node of --sim-roles; its sockets, "
                                    "clocks and randomness are simulated, so a run replays bit for bit");
                     cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
+                    cmd.add_option("--sg-transport", a->sg_transport,
+                                   "The clients' SG transport: auto (UDP when DP lists it, else TCP), udp or tcp "
+                                   "(simulated runs: auto = udp)")
+                        ->capture_default_str();
                     cmd.add_flag("--broken-dedup", a->broken_dedup,
                                  "TEST-ONLY: run a broken reference whose servers do not suppress "
                                  "duplicate requests (checkers must catch it)");

@@ -34,6 +34,7 @@ struct SweepArgs {
   std::string udp, tcp, http, launch, accounts;  // external target
   std::string sim_launch, sim_roles = "cs";      // target inside the simulation
   bool reuse_target = false;
+  std::string sg_transport = "auto";
 };
 
 std::string SelfExe() {
@@ -106,6 +107,12 @@ int Sweep(const SweepArgs& a) {
     if (!external->http) external->http = shared->target().http;
   }
   if (external) {
+    if (a.sg_transport != "auto" && a.sg_transport != "udp" && a.sg_transport != "tcp") {
+      std::cerr << "mcpsim: error: --sg-transport must be auto, udp or tcp\n";
+      return 2;
+    }
+    external->sg_transport = a.sg_transport;
+    if (a.sg_transport != "auto") o.worker_args.insert(o.worker_args.end(), {"--sg-transport", a.sg_transport});
     o.external = &*external;
     o.determinism_every = 0;
     if (!external->launch.empty()) o.worker_args.insert(o.worker_args.end(), {"--launch", external->launch});
@@ -222,6 +229,7 @@ RegisterVerb reg{{"", "sweep",
                                    "Third-party server inside the simulation (as in `run --sim-launch`)");
                     cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
                     cmd.add_flag("--reuse-target", a->reuse_target, "With --launch: one target for all runs");
+                    cmd.add_option("--sg-transport", a->sg_transport, "External target: the clients' SG transport (auto|udp|tcp)");
                     cmd.add_option("--accounts", a->accounts, "External target: existing accounts (`account password` lines)");
                     return [a] { return Sweep(*a); };
                   }}};

@@ -276,6 +276,7 @@ void McClient::HandleDispatch(TimeUs now, const HttpOp& op, const HttpResponse& 
     }
     if (auto cs = FirstWithScheme(svc().cs_list_, "udp")) SetCsEndpoint(cs->endpoint);
     if (auto sg = FirstWithScheme(svc().sg_, "udp")) sg_endpoint_ = sg->endpoint;
+    if (auto sg = FirstWithScheme(svc().sg_, "tcp")) sg_tcp_endpoint_ = sg->endpoint;
   }, [](const wire::WireError&) {});
   Emit(std::move(e));
 }
@@ -415,6 +416,16 @@ void McClient::OnDatagram(TimeUs now, const Endpoint& from, std::string_view byt
     session_->OnDatagram(now, bytes);
     CollectAvatars(now);
   }
+}
+
+void McClient::OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) {
+  if (!session_ || session_->stream_conn() != conn) return;
+  session_->OnDatagram(now, bytes);
+  CollectAvatars(now);
+}
+
+void McClient::OnStreamClosed(TimeUs now, std::uint64_t conn) {
+  if (session_ && session_->stream_conn() == conn) session_->OnStreamClosed(now);
 }
 
 void McClient::OnTimer(TimeUs now) {

@@ -87,6 +87,9 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   // Overrides the SG address (normally from AQQW).
   void SetSgEndpoint(const Endpoint& sg) { sg_endpoint_ = sg; }
   const Endpoint& sg_endpoint() const { return sg_endpoint_; }
+  // The same for SG over TCP (normally AQQW's first tcp:// SG URI).
+  void SetSgTcpEndpoint(const Endpoint& sg) { sg_tcp_endpoint_ = sg; }
+  const Endpoint& sg_tcp_endpoint() const { return sg_tcp_endpoint_; }
   // The current (or last) SG session; nullptr before the first Login. Its
   // accessors give the contact list, presence map and conversations.
   const SgSession* sg() const { return session_.get(); }
@@ -130,6 +133,8 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
 
   // ---- Role ----
   void OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) override;
+  void OnStreamData(TimeUs now, std::uint64_t conn, std::string_view bytes) override;
+  void OnStreamClosed(TimeUs now, std::uint64_t conn) override;
   void OnHttpResponse(TimeUs now, std::uint64_t id, bool ok, const HttpResponse& resp) override;
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
@@ -225,7 +230,9 @@ class McClient final : public Role, private LinkHandler, private McEventSink {
   std::unique_ptr<Services> svc_;
   // SG.
   std::unique_ptr<ClientCache> cache_;
-  Endpoint sg_endpoint_;
+  Endpoint sg_endpoint_;      // SG over UDP (DP's first udp:// SG URI)
+  Endpoint sg_tcp_endpoint_;  // SG over TCP (DP's first tcp:// SG URI)
+  std::uint64_t sg_conns_ = 0;  // TCP sessions opened (connection ids: high bit set)
   std::unique_ptr<SgSession> session_;
   std::uint64_t sg_resends_before_ = 0;  // resends of the sessions replaced by later logins
 };

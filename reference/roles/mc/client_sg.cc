@@ -60,13 +60,20 @@ void McClient::AcceptPrivacyAgreement() {
 std::uint64_t McClient::Login(TimeUs now, const std::string& account, const std::string& password) {
   if (!privacy_accepted_) return Refuse(now, McOp::kLogin, "privacy agreement not accepted (PRIV-1)");
   if (update_required()) return Refuse(now, McOp::kLogin, "client update required (DP-2)");
-  if (sg_endpoint_.port == 0) return Refuse(now, McOp::kLogin, "no SG address: query DP first (ARCH-2)");
+  const bool tcp = config_.sg_transport == "tcp" ||
+                   (config_.sg_transport == "auto" && sg_endpoint_.port == 0 && sg_tcp_endpoint_.port != 0);
+  const Endpoint& sg = tcp ? sg_tcp_endpoint_ : sg_endpoint_;
+  if (sg.port == 0) {
+    return Refuse(now, McOp::kLogin, std::string("no SG ") + (tcp ? "TCP" : "UDP") + " address: query DP first (ARCH-2)");
+  }
   if (session_ && session_->state() != SgState::kClosed) return Refuse(now, McOp::kLogin, "a session is open");
   // TRID-4: a fresh random counter (and a fresh answer cache) per session.
   McEventSink& sink = *this;
   const auto first_trid = static_cast<std::uint32_t>(rng_.Range(1, 2147483647));
+  std::optional<std::uint64_t> conn;
+  if (tcp) conn = (std::uint64_t{1} << 63) | ++sg_conns_;  // never an accepted stream id
   if (session_) sg_resends_before_ += session_->link_stats().resends;  // keep the count across logins
-  session_ = std::make_unique<SgSession>(config_, sg_endpoint_, first_trid, cache(), sink);
+  session_ = std::make_unique<SgSession>(config_, sg, first_trid, cache(), sink, conn);
   return session_->Login(now, account, password);
 }
 

@@ -36,6 +36,11 @@ struct McConfig {
   std::size_t chunk_window = 8;       // PAY-8: outstanding chunks per object
   std::size_t session_window = 32;    // LIM-20: outstanding requests per SG session
   bool auto_list_members = true;      // SG-CHAT-5: send RCM after RRR
+  // SG transport (§6.6): "udp", "tcp", or "auto" (UDP when DP lists an SG
+  // UDP address, else TCP). Over TCP the session is bound to its connection
+  // (TCP-2); when that connection drops the session is reported lost
+  // (kSessionLost) and the application logs in again (TCP-5).
+  std::string sg_transport = "udp";
 
   // ---- misbehaviour switches: TEST ONLY (conformance and mutation tests) ----
   // A conforming MC never sends a nudge (SG-NUDGE-3). With this set,

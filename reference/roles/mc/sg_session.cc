@@ -19,8 +19,12 @@ const char* SgStateName(SgState s) {
 }
 
 SgSession::SgSession(const McConfig& config, const Endpoint& sg, std::uint32_t first_trid,
-                     ClientCache* cache, McEventSink& sink)
-    : config_(config), cache_(cache), sink_(sink), link_(sg, first_trid, config.retry),
+                     ClientCache* cache, McEventSink& sink, std::optional<std::uint64_t> stream_conn)
+    : config_(config),
+      cache_(cache),
+      sink_(sink),
+      link_(stream_conn ? UdpLink::Stream(sg, *stream_conn, first_trid, config.retry)
+                        : UdpLink(sg, first_trid, config.retry)),
       poll_interval_(config.poll_interval) {}
 
 std::uint64_t SgSession::Refuse(TimeUs now, McOp op, std::string why) {
@@ -328,7 +332,17 @@ void SgSession::OnServerRequest(TimeUs now, const wire::CommandView& c, Reply& r
 
 void SgSession::OnDatagram(TimeUs now, std::string_view bytes) {
   link_.OnDatagram(now, bytes, *this);
+  if (link_.broken()) {
+    Close(now, McOp::kSessionLost, "undecodable bytes from SG: connection closed (TCP-3)");
+    return;
+  }
   PumpChunks(now);
+}
+
+void SgSession::OnStreamClosed(TimeUs now) {
+  // TCP-2: the session is bound to its connection. A close after logout or
+  // ROUT changes nothing (already closed).
+  Close(now, McOp::kSessionLost, "the SG connection closed (TCP-2)");
 }
 
 void SgSession::OnTimer(TimeUs now) {

@@ -77,8 +77,10 @@ class SgSession final : private LinkHandler {
  public:
   // `cache` may be null (no cache, CACHE-4); `config`, `cache` and `sink` must
   // outlive the session.
+  // `stream_conn` set: the session runs over a TCP connection it opens to
+  // `sg` with that id (§6.6); else over UDP.
   SgSession(const McConfig& config, const Endpoint& sg, std::uint32_t first_trid,
-            ClientCache* cache, McEventSink& sink);
+            ClientCache* cache, McEventSink& sink, std::optional<std::uint64_t> stream_conn = std::nullopt);
 
   // Starts the login; the returned op is reported once (kLogin). The caller
   // has checked PRIV-1 and DP-2.
@@ -108,7 +110,13 @@ class SgSession final : private LinkHandler {
   std::uint64_t SendNudge(TimeUs now, std::uint32_t call);
 
   // ---- driving ----
-  void OnDatagram(TimeUs now, std::string_view bytes);
+  void OnDatagram(TimeUs now, std::string_view bytes);  // a datagram, or stream bytes over TCP
+  // TCP: the connection ended (peer close, reset, or failed connect).
+  void OnStreamClosed(TimeUs now);
+  // TCP: the connection id the session uses (nullopt over UDP).
+  std::optional<std::uint64_t> stream_conn() const {
+    return link_.stream() ? std::optional<std::uint64_t>(link_.conn()) : std::nullopt;
+  }
   void OnTimer(TimeUs now);
   TimeUs NextDeadline() const;
   void Drain(std::vector<Output>& out) { link_.Drain(out); }

@@ -23,11 +23,11 @@ Result<std::uint32_t> UdpLink::Send(TimeUs now, std::string_view word,
                                     std::uint64_t tag, std::size_t pad_to) {
   const std::uint32_t trid = trids_.Next();
   std::string bytes;
-  wire::LineWriter w(bytes, wire::Limits::Datagram());
+  wire::LineWriter w(bytes, stream_ ? wire::Limits::Stream() : wire::Limits::Datagram());
   w.Begin(word, trid);
   if (params) params(w);
   if (Status s = w.Finish(); !s.ok()) return s;
-  if (pad_to > bytes.size()) bytes += Padding(bytes.size(), pad_to, trid);
+  if (!stream_ && pad_to > bytes.size()) bytes += Padding(bytes.size(), pad_to, trid);
   ++stats_.requests;
   tracker_.Start(now, trid, word, bytes, tag);
   Queue(now, std::move(bytes));
@@ -41,61 +41,91 @@ void UdpLink::Queue(TimeUs now, std::string bytes) {
   (in_server_request_ ? deferred_ : pending_).push_back(std::move(bytes));
 }
 
+UdpLink UdpLink::Stream(Endpoint server, std::uint64_t conn, std::uint32_t first_trid, RetryPolicy policy) {
+  // Reliable transport: no resends, but the same give-up budget (TIMER-3).
+  const TimeUs budget = policy.GiveUpAfter();
+  policy.initial_timeout = budget;
+  policy.max_timeout = budget;
+  policy.max_resends = 0;
+  UdpLink link(server, first_trid, policy);
+  link.stream_ = true;
+  link.conn_ = conn;
+  link.framer_ = std::make_unique<wire::StreamFramer>(wire::Limits::Stream());
+  return link;
+}
+
 void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handler) {
+  if (stream_) {
+    if (broken_) return;
+    framer_->Append(bytes);
+    for (wire::Outcome o = framer_->Next(); !o.need_more(); o = framer_->Next()) {
+      if (o.is_error()) {
+        // TCP-3: framing can no longer be trusted; close the connection.
+        ++stats_.decode_errors;
+        broken_ = true;
+        return;
+      }
+      Handle(now, o.command, handler);
+    }
+    return;
+  }
   wire::DatagramParser parser(bytes, wire::Limits::Datagram());
   wire::Outcome o;
-  const PeerKey peer{server_, 0};
   while (parser.Next(o)) {
     if (o.is_error()) {
       ++stats_.decode_errors;
       continue;
     }
-    const wire::CommandView& cmd = o.command;
-    if (cmd.is_answer()) {
-      const auto status = cmd.status().value_or(0);
-      if (status == Code(StatusCode::kPadRequired) && cmd.param_count() == 1) {
-        // AMP-3: resend the same request (same trid) padded to `needed`.
-        std::string word(cmd.word());
-        word[0] = 'R';
-        const RequestTracker::Entry* e = tracker_.Find(cmd.trid(), word);
-        const auto needed = wire::ParseTrid(cmd.raw_param(0));
-        if (e && needed) {
-          std::string padded = e->bytes;
-          if (*needed > padded.size()) padded += Padding(padded.size(), *needed, cmd.trid());
-          tracker_.UpdateBytes(cmd.trid(), word, padded);
-          ++stats_.padded;
-          Queue(now, std::move(padded));
-        }
-        continue;
-      }
-      auto matched = tracker_.OnAnswer(cmd.trid(), cmd.word());
-      if (!matched) {
-        ++stats_.late_answers;  // TRID-6
-        continue;
-      }
-      ++stats_.answered;
-      handler.OnAnswer(now, matched->tag, cmd);
-      continue;
-    }
-    if (cmd.word() == "RPAD") continue;
-    ++stats_.server_requests;
-    if (const auto cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
-      ++stats_.server_duplicates;
-      Queue(now, std::string(*cached));
-      continue;
-    }
-    Reply reply(cmd.word(), cmd.trid(), wire::Limits::Datagram());
-    in_server_request_ = true;
-    handler.OnServerRequest(now, cmd, reply);
-    in_server_request_ = false;
-    std::string answer = reply.Finish();
-    if (!answer.empty()) {
-      seen_.Insert(now, peer, cmd.trid(), cmd.word(), answer);
-      Queue(now, std::move(answer));
-    }
-    for (std::string& d : deferred_) pending_.push_back(std::move(d));
-    deferred_.clear();
+    Handle(now, o.command, handler);
   }
+}
+
+void UdpLink::Handle(TimeUs now, const wire::CommandView& cmd, LinkHandler& handler) {
+  const PeerKey peer{server_, 0};
+  if (cmd.is_answer()) {
+    const auto status = cmd.status().value_or(0);
+    if (!stream_ && status == Code(StatusCode::kPadRequired) && cmd.param_count() == 1) {
+      // AMP-3: resend the same request (same trid) padded to `needed`.
+      std::string word(cmd.word());
+      word[0] = 'R';
+      const RequestTracker::Entry* e = tracker_.Find(cmd.trid(), word);
+      const auto needed = wire::ParseTrid(cmd.raw_param(0));
+      if (e && needed) {
+        std::string padded = e->bytes;
+        if (*needed > padded.size()) padded += Padding(padded.size(), *needed, cmd.trid());
+        tracker_.UpdateBytes(cmd.trid(), word, padded);
+        ++stats_.padded;
+        Queue(now, std::move(padded));
+      }
+      return;
+    }
+    auto matched = tracker_.OnAnswer(cmd.trid(), cmd.word());
+    if (!matched) {
+      ++stats_.late_answers;  // TRID-6
+      return;
+    }
+    ++stats_.answered;
+    handler.OnAnswer(now, matched->tag, cmd);
+    return;
+  }
+  if (cmd.word() == "RPAD") return;
+  ++stats_.server_requests;
+  if (const auto cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
+    ++stats_.server_duplicates;
+    Queue(now, std::string(*cached));
+    return;
+  }
+  Reply reply(cmd.word(), cmd.trid(), stream_ ? wire::Limits::Stream() : wire::Limits::Datagram());
+  in_server_request_ = true;
+  handler.OnServerRequest(now, cmd, reply);
+  in_server_request_ = false;
+  std::string answer = reply.Finish();
+  if (!answer.empty()) {
+    seen_.Insert(now, peer, cmd.trid(), cmd.word(), answer);
+    Queue(now, std::move(answer));
+  }
+  for (std::string& d : deferred_) pending_.push_back(std::move(d));
+  deferred_.clear();
 }
 
 void UdpLink::OnTimer(TimeUs now, LinkHandler& handler) {
@@ -118,9 +148,37 @@ TimeUs UdpLink::NextDeadline() const {
 }
 
 void UdpLink::Drain(std::vector<Output>& out) {
-  if (pending_.empty()) return;
-  PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out);
-  std::vector<std::string>().swap(pending_);  // an idle link keeps no buffer
+  if (!stream_) {
+    if (pending_.empty()) return;
+    PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out);
+    std::vector<std::string>().swap(pending_);  // an idle link keeps no buffer
+    return;
+  }
+  if (!connect_sent_) {
+    Output c;
+    c.kind = Output::Kind::kConnect;
+    c.to = server_;
+    c.conn = conn_;
+    out.push_back(std::move(c));
+    connect_sent_ = true;
+  }
+  if (!pending_.empty()) {
+    Output o;
+    o.kind = Output::Kind::kStream;
+    o.to = server_;
+    o.conn = conn_;
+    for (std::string& p : pending_) o.bytes += p;
+    std::vector<std::string>().swap(pending_);
+    out.push_back(std::move(o));
+  }
+  if (broken_ && !close_sent_) {
+    Output c;
+    c.kind = Output::Kind::kCloseStream;
+    c.to = server_;
+    c.conn = conn_;
+    out.push_back(std::move(c));
+    close_sent_ = true;
+  }
 }
 
 }  // namespace mcpsim::reference

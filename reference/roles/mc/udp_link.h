@@ -3,10 +3,18 @@
 // (trid, A-word), resends with backoff and a "gave up" outcome, several
 // commands per datagram, answers in any order, 405 padding, and duplicate
 // suppression of server-initiated requests (answered from a cache).
+//
+// Stream mode (MCP over TCP, §6.6; UdpLink::Stream): the same bookkeeping on
+// one connection the link opens itself (Output::kConnect on the first Drain,
+// id `conn`): commands are written as stream bytes, the input is framed
+// (TCP-1, any split), nothing is resent (the stream is reliable: a request
+// still gives up after RetryPolicy::GiveUpAfter()), no padding (AMP is UDP
+// only), and a decode error closes the connection (TCP-3).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +24,7 @@
 #include "reference/transport/retry.h"
 #include "reference/transport/server.h"
 #include "reference/wire/command.h"
+#include "reference/wire/framer.h"
 
 namespace mcpsim::reference {
 
@@ -48,6 +57,12 @@ class UdpLink {
  public:
   // `first_trid` comes from the client's random source (TRID-4).
   UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy = {});
+  // A link in stream mode on a connection it opens to `server`.
+  static UdpLink Stream(Endpoint server, std::uint64_t conn, std::uint32_t first_trid, RetryPolicy policy = {});
+  bool stream() const { return stream_; }
+  std::uint64_t conn() const { return conn_; }
+  // Stream mode: the link closed the connection after a decode error (TCP-3).
+  bool broken() const { return broken_; }
 
   const Endpoint& server() const { return server_; }
 
@@ -59,6 +74,7 @@ class UdpLink {
                              const std::function<void(wire::LineWriter&)>& params,
                              std::uint64_t tag, std::size_t pad_to = 0);
 
+  // A datagram (UDP) or the next stream bytes (stream mode).
   void OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handler);
   void OnTimer(TimeUs now, LinkHandler& handler);
   TimeUs NextDeadline() const;
@@ -79,6 +95,7 @@ class UdpLink {
 
  private:
   void Queue(TimeUs now, std::string bytes);
+  void Handle(TimeUs now, const wire::CommandView& cmd, LinkHandler& handler);
   static std::string Padding(std::size_t from, std::size_t to, std::uint32_t trid);
 
   Endpoint server_;
@@ -90,6 +107,13 @@ class UdpLink {
   bool in_server_request_ = false;
   LinkStats stats_;
   TimeUs last_send_ = kNever;
+  // Stream mode.
+  bool stream_ = false;
+  std::uint64_t conn_ = 0;
+  bool connect_sent_ = false;
+  bool broken_ = false;
+  bool close_sent_ = false;
+  std::unique_ptr<wire::StreamFramer> framer_;
 };
 
 }  // namespace mcpsim::reference
