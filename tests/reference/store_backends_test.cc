@@ -18,37 +18,13 @@
 
 #include "reference/store/sqlite.h"
 #include "reference/store/store.h"
+#include "tests/cli/pg_env.h"
 
 namespace mcpsim::reference {
 namespace {
 
-// MCPSIM_TEST_PG_URI, else the URI tools/pg-cluster.sh wrote into
-// $MCPSIM_TEST_PG_DIR/uri (ctest), else "" (no server: skip).
-std::string PgUri() {
-  if (const char* u = std::getenv("MCPSIM_TEST_PG_URI")) return u;
-  const char* dir = std::getenv("MCPSIM_TEST_PG_DIR");
-  if (!dir) return "";
-  std::ifstream in(std::string(dir) + "/uri");
-  std::string uri;
-  std::getline(in, uri);
-  return uri;
-}
-
-// Runs admin SQL on the test cluster; "" on success, else the error.
-std::string PgAdmin(const std::string& sql) {
-  PGconn* c = PQconnectdb(PgUri().c_str());
-  std::string err;
-  if (PQstatus(c) != CONNECTION_OK) {
-    err = PQerrorMessage(c);
-  } else {
-    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
-    PGresult* r = PQexec(c, sql.c_str());
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) err = PQresultErrorMessage(r);
-    PQclear(r);
-  }
-  PQfinish(c);
-  return err;
-}
+using testing::PgAdmin;
+using testing::PgUri;
 
 class StoreContract : public ::testing::TestWithParam<std::string> {
  protected:
@@ -61,14 +37,12 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
       spec_ = path;
     } else {
       if (PgUri().empty()) {
-        GTEST_SKIP() << "PostgreSQL instance skipped: no server (set MCPSIM_TEST_PG_URI, or run under ctest, "
-                        "which starts one with tools/pg-cluster.sh when Debian's postgresql is installed)";
+        GTEST_SKIP() << testing::kPgSkipReason;
       }
       schema_ = "t_" + std::to_string(getpid()) + "_" + std::to_string(++counter_);
-      const std::string err = PgAdmin("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " + schema_);
+      std::string err;
+      spec_ = testing::PgTestSchema(schema_, &err);
       ASSERT_EQ(err, "") << "cannot prepare a schema on " << PgUri();
-      spec_ = PgUri() + (PgUri().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_ +
-              "&application_name=" + schema_;
     }
     auto s = OpenStore(spec_);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
