@@ -12,11 +12,16 @@ function(mcpsim_target target)
   endif()
 endfunction()
 
-# mcpsim_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>] [SERIAL])
+# mcpsim_test(<name> SOURCES <files...> LIBS <targets...> [LABELS <labels...>] [SERIAL]
+#             [PROPERTIES <ctest property> <value> ...])
 # One GoogleTest/RapidCheck executable; every TEST becomes one ctest entry.
 # SERIAL: its tests run alone (ctest RUN_SERIAL), for tests that load every core.
+# PROPERTIES: more ctest properties for every entry (e.g. FIXTURES_REQUIRED).
+# NOTE: with PRE_TEST discovery (CMake 3.25) several LABELS reach
+# set_tests_properties unquoted and shift the properties after them; give a
+# test with PROPERTIES one label.
 function(mcpsim_test name)
-  cmake_parse_arguments(T "SERIAL" "" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "SERIAL" "" "SOURCES;LIBS;LABELS;PROPERTIES" ${ARGN})
   set(_serial FALSE)
   if(T_SERIAL)
     set(_serial TRUE)
@@ -32,5 +37,6 @@ function(mcpsim_test name)
   endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600 RUN_SERIAL ${_serial}
+                       ${T_PROPERTIES}
                        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
 endfunction()

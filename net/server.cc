@@ -326,7 +326,7 @@ Result<std::unique_ptr<Server>> Server::StartOn(Env& env, ServerOptions options)
 Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   Env& env = m->env;
   ServerOptions& o = m->o;
-  auto store = reference::OpenSqliteStore(o.db);
+  auto store = reference::OpenStore(o.db);
   if (!store.ok()) return store.status();
   m->store = std::move(*store);
 

@@ -6,7 +6,10 @@ pkgs=(cmake ninja-build g++ clang libclang-rt-14-dev ccache pkg-config
       libboost-dev librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
       libsqlite3-dev sqlite3 libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev
       libcli11-dev libsodium-dev libgsm1-dev libssl-dev libxml2-utils
-      python3 python3-jsonschema zlib1g-dev libpng-dev)
+      python3 python3-jsonschema zlib1g-dev libpng-dev
+      libpq-dev postgresql)
+# postgresql: tools/pg-cluster.sh starts throwaway clusters for the PostgreSQL
+# store tests (nothing assumes a running server; the packaged one stays down).
 # tshark is optional (pcap checks); installed when available, never required.
 optional=(tshark)
 missing=()

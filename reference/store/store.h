@@ -1,11 +1,13 @@
 // The persistent state of the reference servers behind one small interface
 // (accounts, analytics uploads, media, and the SG's contact lists, profiles
 // and offline messages).
-// The SQLite implementation (OpenSqliteStore) is the only one; the simulator
-// opens one in-memory database per server node, `mcpsim serve` a WAL file.
+// Two implementations with the same semantics: SQLite (OpenSqliteStore, the
+// default: the simulator opens one in-memory database per server node,
+// `mcpsim serve` a WAL file) and PostgreSQL (OpenPostgresStore: servers in
+// several processes share one database). OpenStore picks by the spec.
 //
-// Errors are values with clause "STORE-1" (SQLite failure) or "STORE-2"
-// (schema); callers answer status 501 for them.
+// Errors are values with clause "STORE-1" (database or connection failure)
+// or "STORE-2" (schema); callers answer status 501 for them.
 #pragma once
 
 #include <cstdint>
@@ -164,5 +166,19 @@ class Store {
 // Opens (creating and migrating) a SQLite store at `path`; ":memory:" gives a
 // private in-memory database.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+// Connects to the PostgreSQL database at `uri` (a libpq connection URI,
+// postgresql://user@host:port/db?… or with host=/socket/dir) and migrates it
+// (several processes may start at once: the migration runs once). Strings are
+// stored as BYTEA, so any bytes round-trip and order byte-wise as in SQLite.
+// A connection lost later is re-established by the next call outside a batch.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& uri);
+
+// true for "postgresql://…" and "postgres://…".
+bool IsPostgresUri(std::string_view spec);
+
+// The store named by `spec`: a PostgreSQL URI (IsPostgresUri), else a SQLite
+// path or ":memory:".
+Result<std::unique_ptr<Store>> OpenStore(const std::string& spec);
 
 }  // namespace mcpsim::reference

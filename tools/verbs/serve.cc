@@ -152,7 +152,7 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                     cmd.add_option("--key", a->key, "TLS private key (PEM)");
                     cmd.add_option("--udps", a->udps, "Encrypted UDP listener HOST:PORT (needs --key-file)");
                     cmd.add_option("--key-file", a->key_file, "ENC-2 key table: lines `<key id> <64 hex>`");
-                    cmd.add_option("--db", a->db, "SQLite store (created on first start)")->capture_default_str();
+                    cmd.add_option("--db", a->db, "Store: a SQLite file (created on first start), :memory:, or a PostgreSQL URI postgresql://… (migrated on first start; several processes may share it)")->capture_default_str();
                     cmd.add_option("--config", a->config, "YAML config (dp, rs, cs, ads)");
                     cmd.add_flag("--test-hooks", a->test_hooks,
                                  "Test mode (PROTOCOL.md TEST-1): HTTP answers carrying AAP also carry the captcha "
