@@ -64,6 +64,9 @@ struct RunView {
   // The servers are an external target (scenarios/external.h): their stores
   // and counters are not observable; RefWorld's server roles are idle.
   bool external = false;
+  // Fault points of the protocol code were on (RunOptions::fault_points):
+  // answers may legally differ from what the steps expect (e.g. 501).
+  bool fault_points = false;
   // External runs: scenario account names -> the provisioned real ones
   // (expected answer params naming an account are compared mapped).
   const std::map<std::string, std::string>* renamed = nullptr;

@@ -73,7 +73,7 @@ class RsRole final : public Role, private CommandHandler {
     bool captcha_live = false;
     TimeUs last_active = 0;
     PushChannel push;
-    Session(PushTransport t, RetryPolicy p) : push(t, p) {}
+    Session(PushTransport t, RetryPolicy p, PushLimits l) : push(t, p, l) {}
   };
 
   void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) override;

@@ -5,6 +5,8 @@
 // suppression of server-initiated requests (answered from a cache).
 #pragma once
 
+#include "core/buggify.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -47,7 +49,10 @@ struct LinkStats {
 class UdpLink {
  public:
   // `first_trid` comes from the client's random source (TRID-4).
-  UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy = {});
+  // `faults`: the fault points mc.udp.* (reference/fault_sites.h); nullptr
+  // outside a simulation that enables them. Not owned.
+  UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy = {},
+          FaultPoints* faults = nullptr);
 
   const Endpoint& server() const { return server_; }
 
@@ -82,6 +87,7 @@ class UdpLink {
   static std::string Padding(std::size_t from, std::size_t to, std::uint32_t trid);
 
   Endpoint server_;
+  FaultPoints* faults_ = nullptr;
   TridAllocator trids_;
   RequestTracker tracker_;
   DedupCache seen_;  // server-initiated requests already answered (TIMER-8)
