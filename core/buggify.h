@@ -62,6 +62,15 @@ inline bool Buggify(FaultPoints* faults, const char* file = __builtin_FILE(),
   return BuggifyAt(faults, file, line);
 }
 
+// A named fault point (the form protocol code uses): `site` is a registered
+// name "<group>.<area>.<what>" (reference/fault_sites.h lists every site with
+// the clause that makes its faulty path legal), so traces, run reports and
+// `mcpsim run --fault-points a,b` name sites stably across edits.
+// nullptr -> false: production (`mcpsim serve`) never passes an oracle.
+inline bool FaultPoint(FaultPoints* faults, std::string_view site) {
+  return faults != nullptr && faults->Fire(site);
+}
+
 }  // namespace mcpsim
 
 // Evaluates to true when the fault point at this line fires.

@@ -70,6 +70,9 @@ struct RunView {
   // ... and that target runs inside the simulation (sim_target.h): its store
   // is as unobservable, but the run replays, so determinism is judged.
   bool sim_target = false;
+  // Fault points of the protocol code were on (RunOptions::fault_points):
+  // answers may legally differ from what the steps expect (e.g. 501).
+  bool fault_points = false;
   // External runs: scenario account names -> the provisioned real ones
   // (expected answer params naming an account are compared mapped).
   const std::map<std::string, std::string>* renamed = nullptr;

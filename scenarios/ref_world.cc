@@ -4,6 +4,7 @@
 
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
+#include "reference/store/faulty_store.h"
 
 namespace mcpsim::scenarios {
 
@@ -29,6 +30,13 @@ RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
   backend_ = MemoryStore();
   cs_store_ = MemoryStore();
   ms_store_ = MemoryStore();
+  // With fault points on, the roles see their stores through the store.*
+  // fault points; provisioning and checkers use the stores themselves.
+  if (FaultPoints* f = world_->faults()) {
+    faulty_backend_ = reference::WithFaultPoints(*backend_, f);
+    faulty_cs_store_ = reference::WithFaultPoints(*cs_store_, f);
+    faulty_ms_store_ = reference::WithFaultPoints(*ms_store_, f);
+  }
   auto add = [&](const std::string& name) {
     const sim::NodeId id = world_->AddNode(name);
     names_.emplace_back(name, id);
@@ -93,6 +101,9 @@ host::RoleHost* RefWorld::StartHost(const std::string& name, reference::Role& ro
 
 void RefWorld::BuildRole(const std::string& name, bool live) {
   auto ep = [&](const char* n, std::uint16_t port) { return Endpoint::V4(world_->node_ip(node(n)), port); };
+  // The run's fault-point oracle (nullptr unless the world enables them).
+  FaultPoints* const faults = world_->faults();
+  reference::Store& backend = faulty_backend_ ? *faulty_backend_ : *backend_;
   if (name == "dp") {
     reference::DpConfig dpc;
     dpc.min_version = o_.min_version;
@@ -105,13 +116,15 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
         {sg_uris, FormatUri("tcp", ep("rs", 1864)) + "," + FormatUri("http", ep("rs", 8080), "/mcp"), true});
     dpc.cs = FormatUri("udp", ep("cs", o_.cs_port));
     dpc.ms = FormatUri("http", ep("ms", 80));
+    dpc.faults = faults;
     dp_ = std::make_unique<reference::DpRole>(dpc);
     if (live && o_.host_dp && !external_) StartHost(name, *dp_, {std::nullopt, std::nullopt, 80});
   } else if (name == "rs") {
     reference::RsConfig rsc;
     rsc.password_cost = o_.password_cost;
     rsc.server.dedup_enabled = o_.server_dedup;
-    rs_ = std::make_unique<reference::RsRole>(rsc, *backend_, Rng::Stream(o_.seed, Incarnation(name)));
+    rsc.server.faults = faults;
+    rs_ = std::make_unique<reference::RsRole>(rsc, backend, Rng::Stream(o_.seed, Incarnation(name)));
     if (live && o_.host_rs && !external_) StartHost(name, *rs_, {std::nullopt, 1864, 8080});
   } else if (name == "sg") {
     // The SG shares the account store with RS through the Messenger back end.
@@ -119,6 +132,8 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     reference::SgConfig sgc;
     sgc.server.dedup_enabled = o_.server_dedup;
     sgc.dummy_cost = o_.password_cost;  // SG-LOGIN-16: unknown accounts cost the same
+    sgc.server.faults = faults;
+    sgc.push.faults = faults;
     sg_ = std::make_unique<reference::SgRole>(sgc, *backend_, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
     if (live && o_.host_sg && !external_) sg_host_ = StartHost(name, *sg_, {1863, 1863, 8080});
   } else if (name == "cs") {
@@ -128,10 +143,11 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
       csc.per_address = {o_.cs_rate_per_s, o_.cs_burst ? o_.cs_burst : o_.cs_rate_per_s};
     }
     csc.server.dedup_enabled = o_.server_dedup;
-    cs_ = std::make_unique<reference::CsRole>(csc, *cs_store_);
+    csc.server.faults = faults;
+    cs_ = std::make_unique<reference::CsRole>(csc, faulty_cs_store_ ? *faulty_cs_store_ : *cs_store_);
     if (live && o_.host_cs && !external_) StartHost(name, *cs_, {7000, std::nullopt, std::nullopt});
   } else if (name == "ms") {
-    ms_ = std::make_unique<reference::MsRole>(*ms_store_);
+    ms_ = std::make_unique<reference::MsRole>(faulty_ms_store_ ? *faulty_ms_store_ : *ms_store_);
     if (live && o_.host_ms && !external_) StartHost(name, *ms_, {std::nullopt, std::nullopt, 80});
   } else {
     const int i = std::stoi(name.substr(3));
@@ -146,6 +162,7 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     mcc.nonconforming_send_nudge = o_.nonconforming_send_nudge;
     mcc.nonconforming_unchecked_voice = o_.nonconforming_unchecked_voice;
     mcc.sg_transport = o_.sg_transport;
+    mcc.faults = faults;
     auto mc = std::make_unique<reference::McClient>(mcc, Rng::Stream(o_.seed, Incarnation(name)), name);
     mcs_[static_cast<std::size_t>(i)] = std::move(mc);
     if (live) mc_hosts_[static_cast<std::size_t>(i)] = StartHost(name, *mcs_[static_cast<std::size_t>(i)], {0, std::nullopt, std::nullopt});

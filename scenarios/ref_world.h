@@ -176,6 +176,8 @@ class RefWorld {
   std::uint64_t past_mc_cs_requests_ = 0, past_rs_accounts_ = 0;
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<reference::Store> backend_, cs_store_, ms_store_;
+  // The same stores behind the store.* fault points (only with fault points on).
+  std::unique_ptr<reference::Store> faulty_backend_, faulty_cs_store_, faulty_ms_store_;
   std::unique_ptr<reference::DpRole> dp_;
   std::unique_ptr<reference::RsRole> rs_;
   std::unique_ptr<reference::CsRole> cs_;

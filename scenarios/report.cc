@@ -90,6 +90,11 @@ std::string VerdictLine(const RunResult& r) {
        std::to_string(c("dropped")) + " p50=" + yaml::FormatDuration(c("latency_p50_us")) + " p99=" +
        yaml::FormatDuration(c("latency_p99_us"));
   if (r.swarm) s += " swarm=[" + r.swarm_mix + "]";
+  std::string fired;
+  for (const auto& [site, n] : r.fault_points_fired) {
+    if (n > 0) fired += (fired.empty() ? "" : " ") + site + ":" + std::to_string(n);
+  }
+  if (!fired.empty()) s += " fault-points=[" + fired + "]";
   std::string na;
   for (const CheckResult& c : r.checks) {
     if (!c.applicable) na += (na.empty() ? "" : ",") + c.checker;
@@ -101,7 +106,7 @@ std::string VerdictLine(const RunResult& r) {
 
 std::string ReplayLine(const RunResult& r) {
   return "replay: mcpsim run " + r.file + " --seed " + std::to_string(r.seed) + (r.swarm ? " --swarm" : "") +
-         r.target_flags;
+         (r.fault_points_explicit ? " --fault-points " + r.fault_points : "") + r.target_flags;
 }
 
 json SummaryJson(const std::vector<json>& results, bool all_runs) {
@@ -154,7 +159,8 @@ json SummaryJson(const std::vector<json>& results, bool all_runs) {
       }
     }
     f["replay"] = "mcpsim run " + r["file"].get<std::string>() + " --seed " + std::to_string(r["seed"].get<std::uint64_t>()) +
-                  (r.value("swarm", false) ? " --swarm" : "");
+                  (r.value("swarm", false) ? " --swarm" : "") +
+                  (r.value("fault_points_given", false) ? " --fault-points " + r.value("fault_points", std::string("none")) : "");
     failing.push_back(f);
   }
   auto median = [](std::vector<std::int64_t> v) {

@@ -10,6 +10,7 @@
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
 #include "scenarios/execution.h"
+#include "reference/fault_sites.h"
 #include "scenarios/swarm.h"
 
 namespace mcpsim::scenarios {
@@ -437,6 +438,12 @@ std::string Execution::Run() {
     }
   }
   wo.seed = seed_;
+  if (o_.fault_points && o_.fault_points->on() && !o_.external) {
+    wo.world.buggify = true;
+    if (o_.fault_points->mode == FaultPointChoice::Mode::kAll) wo.world.buggify_sites = 1.0;
+    if (o_.fault_points->mode == FaultPointChoice::Mode::kList) wo.world.buggify_only = o_.fault_points->sites;
+    if (o_.fault_fire) wo.world.buggify_fire = *o_.fault_fire;
+  }
   wo.clients = s_.clients;
   wo.world.default_link = s_.default_link;
   wo.min_version = s_.min_version;
@@ -611,6 +618,14 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm, notices_, accounts_};
   view.external = external() || target_ != nullptr;
   view.sim_target = target_ != nullptr;
+  view.fault_points = o_.fault_points && o_.fault_points->on() && !external();
+  if (view.fault_points) {
+    sim::SimFaultPoints& fp = w_->world().sim_faults();
+    for (const reference::FaultSite& site : reference::FaultSites()) {
+      if (fp.Enabled(site.name)) r.fault_points_enabled.emplace_back(site.name);
+    }
+    r.fault_points_fired = fp.FireCounts();
+  }
   std::map<std::string, std::string> renamed;
   for (const auto& [from, to] : account_map_) renamed[from] = to.name;
   if (external()) view.renamed = &renamed;
@@ -662,6 +677,13 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   }
   Scenario s = given;
   if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed, /*crash_servers=*/o.external == nullptr);
+  // The fault points: as given, else a swarm run's own draw, else none.
+  RunOptions eff = o;
+  r.fault_points_explicit = o.fault_points.has_value();
+  if (!eff.fault_points) eff.fault_points = o.swarm ? SwarmFaultPoints(r.seed) : FaultPointChoice{};
+  if (o.external) eff.fault_points = FaultPointChoice{};  // a real server has none
+  r.fault_points = eff.fault_points->Spec();
+  if (o.swarm && !r.fault_points_explicit && eff.fault_points->on()) r.swarm_mix += " fault-points";
   const std::vector<std::string>& checkers = o.only_checkers.empty() ? s.checkers : o.only_checkers;
   bool rerun = false;
   for (const auto& c : checkers) {
@@ -669,14 +691,14 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   }
   std::optional<std::string> rerun_hash;
   if (rerun) {
-    RunOptions plain = o;
+    RunOptions plain = eff;
     plain.trace_path.clear();
     plain.pcap_path.clear();
     Execution first(s, plain, r.seed);
     if (std::string err = first.Run(); err.empty()) rerun_hash = first.hash();
   }
   spdlog::info("run {} seed {}{}{}", s.name, r.seed, o.swarm ? " swarm " : "", r.swarm_mix);
-  Execution ex(s, o, r.seed);
+  Execution ex(s, eff, r.seed);
   if (std::string err = ex.Run(); !err.empty()) {
     spdlog::warn("run {} seed {}: harness error: {}", s.name, r.seed, err);
     r.checks.push_back({"harness", false, err});
@@ -707,6 +729,16 @@ nlohmann::ordered_json ResultJson(const RunResult& r) {
   if (!r.unimplemented.empty()) j["verdict"] = "N/A";
   j["swarm"] = r.swarm;
   if (r.swarm) j["swarm_mix"] = r.swarm_mix;
+  j["fault_points"] = r.fault_points;
+  if (r.fault_points_explicit) j["fault_points_given"] = true;
+  if (r.fault_points != "none") {
+    j["fault_points_enabled"] = r.fault_points_enabled;
+    auto fired = nlohmann::ordered_json::object();
+    for (const auto& [site, n] : r.fault_points_fired) {
+      if (n > 0) fired[site] = n;
+    }
+    j["fault_points_fired"] = fired;
+  }
   if (r.external) {
     j["external"] = true;
     j["target"] = r.target;

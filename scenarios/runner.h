@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "scenarios/external.h"
 #include "scenarios/scenario.h"
 #include "scenarios/sim_target.h"
+#include "scenarios/swarm.h"
 
 namespace mcpsim::scenarios {
 
@@ -27,6 +29,15 @@ struct RunOptions {
   // Swarm testing: the seed also draws a fault mix (see swarm.h) applied on
   // top of the scenario's network; step expectations are then not checked.
   bool swarm = false;
+  // Fault points of the protocol code (reference/fault_sites.h). Unset: a
+  // swarm run draws its choice from the seed (SwarmFaultPoints), any other
+  // run has none. Set (`--fault-points`): exactly this, swarm or not. With
+  // fault points on, step expectations are not checked (a legal fault such as
+  // a 501 changes answers the expectations were written for).
+  std::optional<FaultPointChoice> fault_points;
+  // TEST-ONLY: the firing probability of an enabled site (default: the sim's
+  // WorldOptions::buggify_fire), to force sites in tests.
+  std::optional<double> fault_fire;
   // TEST-ONLY: runs the reference with server duplicate suppression off.
   bool broken_dedup = false;
   // TEST-ONLY: each client's first notification of this kind is discarded,
@@ -67,6 +78,13 @@ struct RunResult {
   TimeUs end_time = 0;
   bool swarm = false;
   std::string swarm_mix;  // human-readable fault mix (swarm only)
+  // Fault points: the choice (FaultPointChoice::Spec), whether it was given
+  // explicitly (then the replay line repeats it), the registered sites this
+  // run enabled, and how often each site that was reached fired.
+  std::string fault_points = "none";
+  bool fault_points_explicit = false;
+  std::vector<std::string> fault_points_enabled;
+  std::map<std::string, std::uint64_t> fault_points_fired;
   // External target runs (scenarios/external.h): the target, the flags that
   // reproduce it, and why the run could not be made (no accounts: N/A).
   bool external = false;

@@ -115,6 +115,9 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
   ++out.runs;
   if (ro.swarm) {
     ApplySwarm(cur, ro.seed.value_or(given.seed));  // bake the mix in
+    // Keep the swarm's fault points for the candidates (the seed decides the
+    // same sites); the shrunk file then replays with `--fault-points <spec>`.
+    if (!ro.fault_points) ro.fault_points = SwarmFaultPoints(ro.seed.value_or(given.seed));
     ro.swarm = false;
   }
   const CheckResult* f = first.first_failure();

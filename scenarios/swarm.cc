@@ -1,6 +1,9 @@
 #include "scenarios/swarm.h"
 
+#include <algorithm>
+
 #include "core/rng.h"
+#include "reference/fault_sites.h"
 #include "scenarios/yaml_util.h"
 
 namespace mcpsim::scenarios {
@@ -93,6 +96,55 @@ std::string ApplySwarm(Scenario& s, std::uint64_t seed, bool crash_servers) {
     }
   }
   return d;
+}
+
+std::string FaultPointChoice::Spec() const {
+  switch (mode) {
+    case Mode::kOff: return "none";
+    case Mode::kSeeded: return "seeded";
+    case Mode::kAll: return "all";
+    case Mode::kList: break;
+  }
+  if (sites.empty()) return "none";
+  std::string out;
+  for (const std::string& x : sites) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+
+Result<FaultPointChoice> ParseFaultPoints(std::string_view spec) {
+  FaultPointChoice c;
+  if (spec == "none") return c;
+  if (spec == "all") {
+    c.mode = FaultPointChoice::Mode::kAll;
+    return c;
+  }
+  if (spec == "seeded") {
+    c.mode = FaultPointChoice::Mode::kSeeded;
+    return c;
+  }
+  c.mode = FaultPointChoice::Mode::kList;
+  std::size_t pos = 0;
+  while (pos <= spec.size()) {
+    const std::size_t comma = std::min(spec.find(',', pos), spec.size());
+    const std::string_view name = spec.substr(pos, comma - pos);
+    if (!reference::FindFaultSite(name)) {
+      return Status::Error("SCEN-FP", "unknown fault point '" + std::string(name) +
+                                          "' at offset " + std::to_string(pos) +
+                                          " (all|none|seeded|a,b with names from `mcpsim run --list-fault-points`)");
+    }
+    c.sites.emplace_back(name);
+    pos = comma + 1;
+  }
+  std::sort(c.sites.begin(), c.sites.end());
+  c.sites.erase(std::unique(c.sites.begin(), c.sites.end()), c.sites.end());
+  return c;
+}
+
+FaultPointChoice SwarmFaultPoints(std::uint64_t seed) {
+  Rng rng = Rng::Stream(seed, "swarm:fault-points");
+  FaultPointChoice c;
+  if (rng.Chance(0.75)) c.mode = FaultPointChoice::Mode::kSeeded;
+  return c;
 }
 
 }  // namespace mcpsim::scenarios

@@ -35,6 +35,7 @@ json RunOne(const Scenario& s, std::uint64_t seed, const SweepOptions& o, bool r
   RunOptions ro;
   ro.seed = seed;
   ro.swarm = o.swarm;
+  ro.fault_points = o.fault_points;
   ro.external = o.external;
   ro.sim_target = o.sim_target;
   if (o.external) recheck = false;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,16 @@
 #include "scenarios/external.h"
 #include "scenarios/sim_target.h"
 #include "scenarios/scenario.h"
+#include "scenarios/swarm.h"
 
 namespace mcpsim::scenarios {
 
 struct SweepOptions {
   std::uint64_t seed_lo = 1, seed_hi = 1;
   bool swarm = false;
+  // RunOptions::fault_points for every run (unset: the swarm's draw, or none).
+  // Workers get it through worker_args (`--fault-points`).
+  std::optional<FaultPointChoice> fault_points;
   std::uint64_t shard_i = 0, shard_n = 1;
   int jobs = 1;
   std::uint64_t determinism_every = 10;  // 0 = never re-run

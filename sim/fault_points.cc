@@ -5,6 +5,7 @@ namespace mcpsim::sim {
 bool SimFaultPoints::Enabled(std::string_view site) const {
   auto it = sites_.find(site);
   if (it != sites_.end()) return it->second.enabled;
+  if (has_only_) return only_.count(site) != 0;
   return Rng::Stream(seed_, std::string("buggify:enable:") + std::string(site)).Chance(enable_);
 }
 

@@ -12,8 +12,10 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/buggify.h"
 #include "core/rng.h"
@@ -28,6 +30,13 @@ class SimFaultPoints final : public FaultPoints {
       : seed_(seed), trace_(trace), enable_(enable_fraction), fire_(fire_probability) {}
 
   bool Fire(std::string_view site) override;
+
+  // Replaces the seeded choice: exactly `sites` are enabled (each still fires
+  // with fire_probability from its own stream). REQUIRES no site reached yet.
+  void EnableOnly(const std::vector<std::string>& sites) {
+    only_ = std::set<std::string, std::less<>>(sites.begin(), sites.end());
+    has_only_ = true;
+  }
 
   // Whether `site` is enabled in this run (decides it, without tracing, if
   // the site has not been reached yet).
@@ -46,6 +55,8 @@ class SimFaultPoints final : public FaultPoints {
   double enable_;
   double fire_;
   std::map<std::string, Site, std::less<>> sites_;
+  bool has_only_ = false;
+  std::set<std::string, std::less<>> only_;
 };
 
 }  // namespace mcpsim::sim

@@ -19,6 +19,7 @@ World::World(std::uint64_t seed, WorldOptions options)
       trace_(sched_.now_ptr()),
       buggify_(seed, &trace_, opts_.buggify_sites, opts_.buggify_fire) {
   sched_.set_max_events(opts_.max_events);
+  if (!opts_.buggify_only.empty()) buggify_.EnableOnly(opts_.buggify_only);
   trace_.set_capture(opts_.capture_trace);
 }
 

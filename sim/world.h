@@ -77,6 +77,9 @@ struct WorldOptions {
   bool buggify = false;             // faults() returns the sim's FaultPoints (else nullptr)
   double buggify_sites = 0.25;      // fraction of sites enabled per run
   double buggify_fire = 0.05;       // firing probability of an enabled site
+  // Non-empty: exactly these sites are enabled (buggify_sites is ignored),
+  // e.g. to replay `mcpsim run --fault-points a,b`.
+  std::vector<std::string> buggify_only;
   std::uint64_t max_events = 50'000'000;  // per Run* call (SIM-1 beyond)
   bool capture_trace = false;       // keep trace lines in memory (Trace::lines)
   std::uint32_t offload_workers = 2;  // per node, for Env::Offload (slow work)

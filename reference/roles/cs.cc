@@ -27,7 +27,11 @@ bool CsRole::Admit(const RequestContext& ctx, const std::string& mid) {
 
 void CsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
   if (cmd.word() == "RUP") return HandleUpload(ctx, cmd, reply);
-  if (cmd.word() == "RAD") return Ad(ctx, cmd, reply);
+  if (cmd.word() == "RAD") {
+    // CS-3: CS MAY rate-limit any request with 403.
+    if (FaultPoint(config_.server.faults, "cs.ad.rate_limited")) return reply.Fail(StatusCode::kRateLimited);
+    return Ad(ctx, cmd, reply);
+  }
   if (IsServerOnlyWord(cmd.word())) return reply.Fail(StatusCode::kNotAllowed);  // WIRE-21
   reply.Fail(StatusCode::kUnknownCommand);
 }
@@ -43,6 +47,9 @@ void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cm
   u.data = cmd.DecodeParam(3);
   if (u.data.size() > 1000) return reply.Fail(StatusCode::kTextTooLong);
   if (!Admit(ctx, u.mid)) return reply.Fail(StatusCode::kRateLimited);
+  // CS-3: rate-limited (403, nothing recorded); the MC may resend it later as
+  // a new request (CS-4).
+  if (FaultPoint(config_.server.faults, "cs.upload.rate_limited")) return reply.Fail(StatusCode::kRateLimited);
   u.timestamp_ms = *t;
   u.received_ms = ctx.now / kMillis;
   // CS-1: recorded once even if the answer cache was lost. (The TEST-ONLY

@@ -81,6 +81,9 @@ void DpRole::HandleRequest(const RequestContext&, const wire::CommandView& cmd, 
   for (const DpGateway& g : config_.gateways) {
     if (g.available) up.push_back(&g);
   }
+  // DP-3: which SGs are available is the DP's own judgement (overload,
+  // maintenance); now and then none is, and the answer is 502.
+  if (FaultPoint(config_.faults, "dp.sg.unavailable")) up.clear();
   const std::string url = std::string(update) == "none" ? "" : config_.update_url;
   if (std::string(update) == "required") {  // DP-2: no addresses until updated
     reply.Ok({update, config_.latest_version, url, "", "", "", config_.ms});

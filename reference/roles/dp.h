@@ -4,6 +4,8 @@
 // CS and MS. Stateless per client (DP-4).
 #pragma once
 
+#include "core/buggify.h"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -30,6 +32,9 @@ struct DpConfig {
   // TEST-ONLY defect switch (mcpsim serve --mutant): true compares versions
   // as byte strings, so 1.9.0 > 1.10.0 (violates DP-1). Never set when conforming.
   bool compare_versions_as_strings = false;
+  // Fault points (reference/fault_sites.h: dp.*); nullptr outside a
+  // simulation that enables them. Not owned.
+  FaultPoints* faults = nullptr;
 };
 
 class DpRole final : public Role, private CommandHandler {

@@ -52,8 +52,10 @@ RsRole::Session& RsRole::Create(const RequestContext& ctx) {
     Close(std::string(by_age_.begin()->second));
   }
   std::string id = Hex32(rng_);  // RS-1: 128 random bits
+  PushLimits limits;
+  limits.faults = config_.server.faults;  // push.window.shrink on the RBIN chunks
   auto [it, inserted] = sessions_.try_emplace(
-      id, tcp ? PushTransport::kTcp : PushTransport::kHttp, config_.retry);
+      id, tcp ? PushTransport::kTcp : PushTransport::kHttp, config_.retry, limits);
   (void)inserted;
   Session& s = it->second;
   s.id = id;
@@ -101,7 +103,10 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   if (!s) s = &Create(ctx);
   s->last_active = ctx.now;
   // RS-2: a new captcha replaces the previous one and its pending chunks.
-  Captcha c = MakeCaptcha(rng_, config_.captcha_length, config_.captcha_format);
+  // RS-3: PNG or binary PGM are both conforming; the MC must decode either.
+  const CaptchaFormat format =
+      FaultPoint(config_.server.faults, "rs.captcha.pgm") ? CaptchaFormat::kPgm : config_.captcha_format;
+  Captcha c = MakeCaptcha(rng_, config_.captcha_length, format);
   s->push.Clear();
   s->captcha_id = next_captcha_id_++;
   s->captcha_text = c.text;

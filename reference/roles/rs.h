@@ -83,7 +83,7 @@ class RsRole final : public Role, private CommandHandler {
     TimeUs last_active = 0;
     std::uint64_t seq = 0;  // creation order (RATE-7)
     PushChannel push;
-    Session(PushTransport t, RetryPolicy p) : push(t, p) {}
+    Session(PushTransport t, RetryPolicy p, PushLimits l) : push(t, p, l) {}
   };
 
   void HandleRequest(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) override;

@@ -22,8 +22,16 @@ void PushChannel::Push(std::uint32_t trid, std::string_view word, std::string by
 
 bool PushChannel::Admit(std::vector<const Entry*>* admitted) {
   bool any = false;
+  // LIM-20/PAY-8 are maxima: now and then admit at most one more request
+  // (push.window.shrink). The queue stays FIFO, and the next answer (which
+  // frees a slot and flushes the session) admits the rest, as after a full
+  // window.
+  std::size_t window = limits_.window;
+  if (!queue_.empty() && flight_.size() < window && FaultPoint(limits_.faults, "push.window.shrink")) {
+    window = flight_.size() + 1;
+  }
   // Strict FIFO: a blocked head blocks the queue, so chunks stay in order.
-  while (!queue_.empty() && flight_.size() < limits_.window) {
+  while (!queue_.empty() && flight_.size() < window) {
     const Entry& head = queue_.front();
     if (head.group != 0 && group_load_[head.group] >= limits_.group_window) break;
     if (head.group != 0) ++group_load_[head.group];
@@ -43,6 +51,11 @@ void PushChannel::TakeSends(TimeUs now, std::vector<std::string>& out) {
   for (const Entry* e : admitted) {
     tracker_.Start(now, e->trid, e->word, e->bytes, e->tag);
     out.push_back(e->bytes);
+    // TIMER-8: the client suppresses duplicates of server-initiated requests,
+    // so a second copy on UDP is what a duplicating network delivers anyway.
+    if (transport_ == PushTransport::kUdp && FaultPoint(limits_.faults, "push.udp.duplicate")) {
+      out.push_back(e->bytes);
+    }
   }
 }
 

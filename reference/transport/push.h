@@ -6,6 +6,8 @@
 // Sans-I/O: the owner moves bytes between this channel and its transport.
 #pragma once
 
+#include "core/buggify.h"
+
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -24,6 +26,9 @@ struct PushLimits {
   std::size_t window = 32;            // LIM-20: outstanding per session
   std::size_t group_window = 8;       // PAY-8: outstanding per object
   std::uint32_t http_inclusions = 6;  // HTTP-8
+  // Fault points (reference/fault_sites.h: push.*); nullptr outside a
+  // simulation that enables them. Not owned.
+  FaultPoints* faults = nullptr;
 };
 
 class PushChannel {

@@ -1,5 +1,6 @@
 #include "reference/transport/server.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/hash.h"
@@ -63,13 +64,13 @@ std::string ErrorAnswer(std::string_view line, const char* clause) {
 }
 
 void PackDatagrams(const std::vector<std::string>& answers, const Endpoint& to,
-                   std::size_t max_datagram, std::vector<Output>& out) {
+                   std::size_t max_datagram, std::vector<Output>& out, bool one_each) {
   Output cur;
   cur.kind = Output::Kind::kDatagram;
   cur.to = to;
   for (const std::string& a : answers) {
     if (a.empty()) continue;
-    if (!cur.bytes.empty() && cur.bytes.size() + a.size() > max_datagram) {
+    if (!cur.bytes.empty() && (one_each || cur.bytes.size() + a.size() > max_datagram)) {
       out.push_back(cur);
       cur.bytes.clear();
     }
@@ -297,7 +298,26 @@ void CommandServer::Complete(Job& job, std::vector<Output>& out) {
           answers = std::move(limited);
         }
       }
-      PackDatagrams(answers, from, config_.udp_limits.max_datagram, out);
+      FaultPoints* const f = config_.faults;
+      bool one_each = false;
+      if (answers.size() > 1 && validated && FaultPoint(f, "server.udp.reorder")) {
+        // TRID-9: requesters accept answers in any order; in separate datagrams
+        // (UDP-7 keeps the produced order only within one datagram), as a
+        // reordering network would deliver them. Validated peers only: AMP-2
+        // keeps the order of what an unvalidated one receives.
+        std::reverse(answers.begin(), answers.end());
+        one_each = true;
+      } else if (answers.size() > 1 && FaultPoint(f, "server.udp.unpacked")) {
+        one_each = true;  // UDP-7: packing several answers is a MAY
+      }
+      const std::size_t first = out.size();
+      PackDatagrams(answers, from, config_.udp_limits.max_datagram, out, one_each);
+      // TRID-6: a second copy of an answer matches nothing at the requester —
+      // what a duplicating network does. Only to validated peers (AMP-1 bounds
+      // what an unvalidated one may receive).
+      if (out.size() > first && validated && FaultPoint(f, "server.udp.duplicate")) {
+        out.push_back(out[first]);
+      }
       return;
     }
     case Origin::kStream: {

@@ -18,6 +18,8 @@
 // wait at once; a request that would wait beyond that is answered 502 (LIM-23).
 #pragma once
 
+#include "core/buggify.h"
+
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -156,6 +158,9 @@ struct ServerConfig {
   // resends are executed again (violates TIMER-5 for that word only).
   bool dedup_key_word = true;
   std::string dedup_skip_word;
+  // Fault points (reference/fault_sites.h: server.udp.*); nullptr outside a
+  // simulation that enables them (never set by `mcpsim serve`). Not owned.
+  FaultPoints* faults = nullptr;
 };
 
 // Counters for traces and checkers.
@@ -293,7 +298,8 @@ PeerKey HttpSessionPeer(std::string_view session);
 
 // Packs `answers` (each a complete command) into datagrams of at most
 // `max_datagram` bytes, in order, appending kDatagram outputs to `to`.
+// `one_each`: every command in its own datagram (UDP-7: packing is a MAY).
 void PackDatagrams(const std::vector<std::string>& answers, const Endpoint& to,
-                   std::size_t max_datagram, std::vector<Output>& out);
+                   std::size_t max_datagram, std::vector<Output>& out, bool one_each = false);
 
 }  // namespace mcpsim::reference

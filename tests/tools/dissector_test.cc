@@ -43,6 +43,10 @@ std::string Tshark(const std::string& pcap, const std::string& args) {
   if (rc != 0) text += "\n(tshark failed: " + ReadWholeFile(pcap + ".err") + ")";
   const std::string err = ReadWholeFile(pcap + ".err");
   if (err.find("Lua: Error") != std::string::npos) text += "\n(LUA ERROR: " + err + ")";
+  if (err.find("same description") != std::string::npos) {
+    text += "\n(ERROR: tshark already loads another mcp.lua — an installed mcpsim package's plugin? "
+            "`apt-get remove mcpsim` and rerun)";
+  }
   return text;
 }
 

@@ -10,11 +10,13 @@
 
 #include <filesystem>
 
+#include "reference/fault_sites.h"
 #include "scenarios/external.h"
 #include "sim/pcap.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "scenarios/swarm.h"
 #include "tools/scenario_out.h"
 #include "tools/verb.h"
 
@@ -26,7 +28,8 @@ using namespace mcpsim::scenarios;
 struct RunArgs {
   std::vector<std::string> paths;
   std::string seed, seeds, out, trace, pcap;
-  bool swarm = false, broken_dedup = false, failures_only = false;
+  bool swarm = false, broken_dedup = false, failures_only = false, list_fault_points = false;
+  std::string fault_points;  // --fault-points all|none|seeded|a,b ("" = not given)
   // An external target (scenarios/external.h).
   std::string udp, tcp, http, launch, accounts;
   // A third-party server inside the simulation (scenarios/sim_target.h).
@@ -61,6 +64,26 @@ std::vector<std::string> SplitRoles(const std::string& s) {
 }
 
 int Run(const RunArgs& a) {
+  if (a.list_fault_points) {
+    // One line per registered fault point: name, group, clause, what it does.
+    for (const reference::FaultSite& f : reference::FaultSites()) {
+      std::cout << f.name << "\t" << f.group << "\t" << f.clause << "\t" << f.what << "\n";
+    }
+    return 0;
+  }
+  if (a.paths.empty()) {
+    std::cerr << "mcpsim: error: PATH is required\n";
+    return 2;
+  }
+  std::optional<FaultPointChoice> fault_points;
+  if (!a.fault_points.empty()) {
+    auto c = ParseFaultPoints(a.fault_points);
+    if (!c.ok()) {
+      std::cerr << "mcpsim: error: " << c.status().message() << "\n";
+      return 2;
+    }
+    fault_points = *c;
+  }
   if (!a.seed.empty() && !a.seeds.empty()) {
     std::cerr << "mcpsim: error: give --seed or --seeds, not both\n";
     return 2;
@@ -85,6 +108,10 @@ int Run(const RunArgs& a) {
     return 2;
   }
   if (external) external->sg_transport = a.sg_transport;
+  if (external && fault_points && fault_points->on()) {
+    std::cerr << "mcpsim: error: --fault-points changes the reference servers; it has no meaning against a target\n";
+    return 2;
+  }
   if (external && a.broken_dedup) {
     std::cerr << "mcpsim: error: --broken-dedup changes the reference servers; it has no meaning against a target\n";
     return 2;
@@ -140,6 +167,7 @@ int Run(const RunArgs& a) {
       o.pcap_path = a.pcap;
       o.swarm = a.swarm;
       o.broken_dedup = a.broken_dedup;
+      o.fault_points = fault_points;
       if (external) o.external = &*external;
       if (sim_target) o.sim_target = &*sim_target;
       if (!external && a.sg_transport != "auto") o.sg_transport = a.sg_transport;
@@ -195,7 +223,7 @@ RegisterVerb reg{{"", "run",
                   "last line is `trace-hash: <16 hex>`. Exit 0 all pass, 1 any fail, 2 usage/file error.",
                   [](CLI::App& cmd) -> Runner {
                     auto a = std::make_shared<RunArgs>();
-                    cmd.add_option("PATH", a->paths, "Scenario files or folders")->required();
+                    cmd.add_option("PATH", a->paths, "Scenario files or folders");
                     cmd.add_option("--seed", a->seed, "Run with this seed (default: the file's seed)");
                     cmd.add_option("--seeds", a->seeds, "Run every seed in A..B (inclusive)");
                     cmd.add_option("--out", a->out,
@@ -207,6 +235,13 @@ RegisterVerb reg{{"", "run",
                     cmd.add_option("--pcap", a->pcap, "Write a pcap of all traffic (one run only)");
                     cmd.add_flag("--swarm", a->swarm,
                                  "Replace the network with the fault mix drawn from the seed (see sweep)");
+                    cmd.add_option("--fault-points", a->fault_points,
+                                   "Fault points of the protocol code: all, none, seeded (a seed-chosen subset, "
+                                   "what --swarm uses for 3 seeds in 4) or a,b,... (names from "
+                                   "--list-fault-points). Default: none, or the swarm's draw with --swarm. "
+                                   "Step expectations are not checked while fault points are on");
+                    cmd.add_flag("--list-fault-points", a->list_fault_points,
+                                 "Print every registered fault point (name, group, clause, effect) and exit");
                     cmd.add_option("--udp", a->udp, "External target: UDP address HOST:PORT (CS, SG)");
                     cmd.add_option("--tcp", a->tcp, "External target: TCP address HOST:PORT (RS, SG)");
                     cmd.add_option("--http", a->http, "External target: HTTP URL or HOST:PORT (DP, RS, MS, SG)");

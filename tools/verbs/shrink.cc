@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "scenarios/swarm.h"
 #include "scenarios/report.h"
 #include "scenarios/shrink.h"
 #include "tools/verb.h"
@@ -55,6 +56,7 @@ int DoShrink(const ShrinkArgs& a) {
   }
   std::string yaml = "# shrunk by: mcpsim shrink " + a.file + " --seed " + std::to_string(seed->first) +
                      (a.swarm ? " --swarm" : "") + (a.broken_dedup ? " --broken-dedup" : "") + target_flags + "\n" +
+                     (a.swarm && SwarmFaultPoints(seed->first).on() ? "# fault points: replay with --fault-points seeded\n" : "") +
                      "# still fails checker: " + r.checker + "\n" + "# failure: " + r.signature + "\n" +
                      ToYaml(r.minimal);
   std::ofstream f(a.out, std::ios::binary);
@@ -66,8 +68,10 @@ int DoShrink(const ShrinkArgs& a) {
   }
   std::cout << "shrunk " << s->name << " seed=" << seed->first << " checker=" << r.checker << " size "
             << r.size_before << " -> " << r.size_after << " in " << r.runs << " runs\n";
-  std::cout << "replay: mcpsim run " << a.out << " --seed " << seed->first << (a.broken_dedup ? " --broken-dedup" : "")
-            << target_flags << "\n";
+  // A swarm run's fault points are not part of the file: the replay names them.
+  const std::string fp = a.swarm && SwarmFaultPoints(seed->first).on() ? " --fault-points seeded" : "";
+  std::cout << "replay: mcpsim run " << a.out << " --seed " << seed->first << fp
+            << (a.broken_dedup ? " --broken-dedup" : "") << target_flags << "\n";
   return 0;
 }
 

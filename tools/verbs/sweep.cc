@@ -3,6 +3,7 @@
 // worker processes, re-running a sample to confirm determinism; prints a
 // summary with the pass rate and one FAIL + replay line per failing seed.
 // Exit 0 all pass, 1 any fail, 2 usage/file error, 3 a worker failed.
+#include <map>
 #include <unistd.h>
 
 #include <cstdio>
@@ -27,7 +28,7 @@ using json = nlohmann::ordered_json;
 
 struct SweepArgs {
   std::vector<std::string> paths;
-  std::string seeds, shard = "0/1", worker, out;
+  std::string seeds, shard = "0/1", worker, out, fault_points;
   bool swarm = false, all_runs = false;
   int jobs = 1;
   std::uint64_t determinism_every = 10;
@@ -82,6 +83,15 @@ int Sweep(const SweepArgs& a) {
   o.determinism_every = a.determinism_every;
   o.self_exe = SelfExe();
   o.paths = a.paths;
+  if (!a.fault_points.empty()) {
+    auto c = ParseFaultPoints(a.fault_points);
+    if (!c.ok()) {
+      std::cerr << "mcpsim: error: " << c.status().message() << "\n";
+      return 2;
+    }
+    o.fault_points = *c;
+    o.worker_args.insert(o.worker_args.end(), {"--fault-points", a.fault_points});
+  }
   std::string err;
   auto external = ExternalFromFlags(a.udp, a.tcp, a.http, a.launch, a.accounts, err);
   if (!err.empty()) {
@@ -105,6 +115,10 @@ int Sweep(const SweepArgs& a) {
     if (!external->udp) external->udp = shared->target().udp;
     if (!external->tcp) external->tcp = shared->target().tcp;
     if (!external->http) external->http = shared->target().http;
+  }
+  if (external && o.fault_points && o.fault_points->on()) {
+    std::cerr << "mcpsim: error: --fault-points changes the reference servers; it has no meaning against a target\n";
+    return 2;
   }
   if (external) {
     if (a.sg_transport != "auto" && a.sg_transport != "udp" && a.sg_transport != "tcp") {
@@ -166,6 +180,20 @@ int Sweep(const SweepArgs& a) {
             << r.determinism_runs << ", " << r.determinism_failures << " differed";
   if (r.not_applicable > 0) std::cout << "; " << r.not_applicable << " not applicable (N/A)";
   std::cout << "\n";
+  // Fault points of the protocol code: how often each site fired, summed.
+  std::map<std::string, std::uint64_t> fired;
+  std::size_t fp_runs = 0;
+  for (const json& j : r.results) {
+    if (j.value("fault_points", std::string("none")) == "none") continue;
+    ++fp_runs;
+    if (!j.contains("fault_points_fired")) continue;
+    for (const auto& [site, n] : j["fault_points_fired"].items()) fired[site] += n.get<std::uint64_t>();
+  }
+  if (fp_runs > 0) {
+    std::cout << "fault-points: " << fired.size() << " sites fired in " << fp_runs << " runs with fault points on:";
+    for (const auto& [site, n] : fired) std::cout << " " << site << "=" << n;
+    std::cout << "\n";
+  }
   for (const json& j : r.results) {
     if (j["verdict"] == "PASS") continue;
     if (j["verdict"] == "N/A") {
@@ -184,7 +212,8 @@ int Sweep(const SweepArgs& a) {
     std::cout << "FAIL " << j["scenario"].get<std::string>() << " seed=" << j["seed"].get<std::uint64_t>() << " "
               << checker << ": " << reason << "\n";
     std::cout << "replay: mcpsim run " << j["file"].get<std::string>() << " --seed " << j["seed"].get<std::uint64_t>()
-              << (a.swarm ? " --swarm" : "") << j.value("target_flags", std::string()) << "\n";
+              << (a.swarm ? " --swarm" : "") << (a.fault_points.empty() ? "" : " --fault-points " + a.fault_points)
+              << j.value("target_flags", std::string()) << "\n";
   }
   if (!a.out.empty()) {
     if (Status st = WriteScenarioOut(a.out, r.results, scenarios, {a.all_runs, a.swarm, false}); !st.ok()) {
@@ -211,6 +240,9 @@ RegisterVerb reg{{"", "sweep",
                     cmd.add_option("--seeds", a->seeds, "Seed range A..B (inclusive)")->required();
                     cmd.add_flag("--swarm", a->swarm, "Each seed draws its own fault mix (swarm testing)");
                     cmd.add_option("--shard", a->shard, "Only seeds s with s % N == I (I/N)");
+                    cmd.add_option("--fault-points", a->fault_points,
+                                   "Fault points of the protocol code for every run: all, none, seeded or a,b,... "
+                                   "(see run --list-fault-points; default: the swarm's draw with --swarm, else none)");
                     cmd.add_option("--jobs", a->jobs, "Worker processes (default 1: in this process)");
                     cmd.add_option("--out", a->out,
                                    "Write summary.json and index.html here, plus a JSON result, drill-down page and "

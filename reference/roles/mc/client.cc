@@ -70,7 +70,7 @@ std::uint64_t McClient::Refuse(TimeUs now, McOp op, std::string why) {
 }
 
 void McClient::SetCsEndpoint(const Endpoint& cs) {
-  if (!svc().cs_ || svc().cs_->server() != cs) svc().cs_.emplace(cs, FirstTrid(rng_), config_.retry);
+  if (!svc().cs_ || svc().cs_->server() != cs) svc().cs_.emplace(cs, FirstTrid(rng_), config_.retry, config_.faults);
 }
 
 void McClient::SendHttp(TimeUs, HttpOp op) {

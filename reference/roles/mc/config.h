@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/buggify.h"
 #include "core/env.h"
 #include "reference/transport/retry.h"
 
@@ -51,6 +52,10 @@ struct McConfig {
   // Sends voice clips without checking them (SG-VOICE-5 requires GSM 6.10),
   // so that tests can exercise the SG's 404 (SG-VOICE-6). TEST ONLY.
   bool nonconforming_unchecked_voice = false;
+
+  // Fault points (reference/fault_sites.h: mc.*), each a path a conforming
+  // client may take; nullptr outside a simulation that enables them. Not owned.
+  FaultPoints* faults = nullptr;
 };
 
 }  // namespace mcpsim::reference

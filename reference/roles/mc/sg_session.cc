@@ -24,7 +24,7 @@ SgSession::SgSession(const McConfig& config, const Endpoint& sg, std::uint32_t f
       cache_(cache),
       sink_(sink),
       link_(stream_conn ? UdpLink::Stream(sg, *stream_conn, first_trid, config.retry)
-                        : UdpLink(sg, first_trid, config.retry)),
+                        : UdpLink(sg, first_trid, config.retry, config.faults)),
       poll_interval_(config.poll_interval) {}
 
 std::uint64_t SgSession::Refuse(TimeUs now, McOp op, std::string why) {
@@ -91,7 +91,13 @@ std::uint64_t SgSession::Login(TimeUs now, const std::string& account, const std
   presence_state_ = config_.presence;
   caps_ = config_.caps;
   // CACHE-1/5: only this (DeviceId, account)'s cache; CACHE-4 without one.
-  if (cache_) {
+  // CACHE-4: a phone may find its cache unusable (mc.cache.unusable); it then
+  // logs in like one without a cache (listVersion 0, full sync).
+  if (cache_ && FaultPoint(config_.faults, "mc.cache.unusable")) {
+    list_version_ = 0;
+    profile_ = {};
+    contacts_.clear();
+  } else if (cache_) {
     auto cached = cache_->Load(config_.device_id, account_);
     if (cached.ok()) {
       list_version_ = cached->list_version;

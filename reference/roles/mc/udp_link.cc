@@ -2,8 +2,8 @@
 
 namespace mcpsim::reference {
 
-UdpLink::UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy)
-    : server_(server), trids_(first_trid), tracker_(policy) {}
+UdpLink::UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy, FaultPoints* faults)
+    : server_(server), faults_(faults), trids_(first_trid), tracker_(policy) {}
 
 std::string UdpLink::Padding(std::size_t from, std::size_t to, std::uint32_t trid) {
   // RPAD lines of at most LIM-1 bytes until the datagram reaches `to` bytes.
@@ -150,8 +150,15 @@ TimeUs UdpLink::NextDeadline() const {
 void UdpLink::Drain(std::vector<Output>& out) {
   if (!stream_) {
     if (pending_.empty()) return;
-    PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out);
+    // UDP-5/CS-7: batching is a MAY; an RPAD split from its request (AMP-4 is a
+    // MAY too) costs a 405 and a padded resend (AMP-3).
+    const bool one_each = pending_.size() > 1 && FaultPoint(faults_, "mc.udp.unpacked");
+    const std::size_t first = out.size();
+    PackDatagrams(pending_, server_, wire::Limits::Datagram().max_datagram, out, one_each);
     std::vector<std::string>().swap(pending_);  // an idle link keeps no buffer
+    // TIMER-5/8: the server replays its cached answer to a copy and never
+    // executes it twice — a duplicating network does the same.
+    if (out.size() > first && FaultPoint(faults_, "mc.udp.duplicate")) out.push_back(out[first]);
     return;
   }
   if (!connect_sent_) {

@@ -12,6 +12,8 @@
 // only), and a decode error closes the connection (TCP-3).
 #pragma once
 
+#include "core/buggify.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,8 +58,12 @@ struct LinkStats {
 class UdpLink {
  public:
   // `first_trid` comes from the client's random source (TRID-4).
-  UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy = {});
-  // A link in stream mode on a connection it opens to `server`.
+  // `faults`: the fault points mc.udp.* (reference/fault_sites.h); nullptr
+  // outside a simulation that enables them. Not owned.
+  UdpLink(Endpoint server, std::uint32_t first_trid, RetryPolicy policy = {},
+          FaultPoints* faults = nullptr);
+  // A link in stream mode on a connection it opens to `server` (no fault
+  // points: they model datagram effects).
   static UdpLink Stream(Endpoint server, std::uint64_t conn, std::uint32_t first_trid, RetryPolicy policy = {});
   bool stream() const { return stream_; }
   std::uint64_t conn() const { return conn_; }
@@ -99,6 +105,7 @@ class UdpLink {
   static std::string Padding(std::size_t from, std::size_t to, std::uint32_t trid);
 
   Endpoint server_;
+  FaultPoints* faults_ = nullptr;
   TridAllocator trids_;
   RequestTracker tracker_;
   DedupCache seen_;  // server-initiated requests already answered (TIMER-8)

@@ -107,8 +107,11 @@ void SgRole::Rli(const RequestContext&, Session* s, const wire::CommandView& cmd
 }
 
 void SgRole::Rpol(const RequestContext& ctx, Session*, const wire::CommandView&, Reply& reply) {
-  const std::uint32_t interval =
+  std::uint32_t interval =
       ctx.via == Via::kHttp ? config_.http_poll_interval_s : config_.poll_interval_s;
+  // G-66: the interval is the SG's choice up to the default; asking for
+  // earlier polls only adds RPOLs (TIMER-11, HTTP-9 still bound the silence).
+  if (FaultPoint(config_.server.faults, "sg.poll.interval.short")) interval = std::max<std::uint32_t>(1, interval / 3);
   reply.Ok({std::to_string(interval)});
 }
 

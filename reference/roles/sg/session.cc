@@ -254,7 +254,9 @@ void SgRole::SendNow(Session& s, std::vector<std::string>& cmds) {
   if (cmds.empty()) return;
   SgRole& home = *s.home;
   if (s.via == Via::kUdp) {
-    PackDatagrams(cmds, s.endpoint, home.config_.server.udp_limits.max_datagram, home.out_);
+    // UDP-7: packing server-initiated requests is a MAY (sg.push.unpacked).
+    const bool one_each = cmds.size() > 1 && FaultPoint(home.config_.server.faults, "sg.push.unpacked");
+    PackDatagrams(cmds, s.endpoint, home.config_.server.udp_limits.max_datagram, home.out_, one_each);
   } else if (s.via == Via::kTcp) {
     for (std::string& c : cmds) {
       Output o;
