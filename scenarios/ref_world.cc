@@ -134,7 +134,7 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     sgc.dummy_cost = o_.password_cost;  // SG-LOGIN-16: unknown accounts cost the same
     sgc.server.faults = faults;
     sgc.push.faults = faults;
-    sg_ = std::make_unique<reference::SgRole>(sgc, *backend_, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
+    sg_ = std::make_unique<reference::SgRole>(sgc, backend, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
     if (live && o_.host_sg && !external_) sg_host_ = StartHost(name, *sg_, {1863, 1863, 8080});
   } else if (name == "cs") {
     reference::CsConfig csc;

@@ -260,8 +260,13 @@ TEST(FaultPointsDp, NoSgAvailableAnswers502) {
   HttpRequest req;
   req.method = "GET";
   req.target = "/mcp?q=RQQW%201%201.0.0%20s60%20dev-1%0D%0A";
-  const HttpResponse r = dp.OnHttp(0, req);
-  EXPECT_EQ(r.body, "AQQW 1 502\r\n");
+  dp.OnHttp(0, /*exchange=*/7, req);
+  std::vector<Output> out;
+  dp.Drain(out);
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].kind, Output::Kind::kHttpResponse);
+  EXPECT_EQ(out[0].conn, 7u);
+  EXPECT_EQ(out[0].response.body, "AQQW 1 502\r\n");
   EXPECT_EQ(f.fired["dp.sg.unavailable"], 1);
 }
 
