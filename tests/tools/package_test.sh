@@ -15,10 +15,15 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null || ! command -v dpkg-
 fi
 work=$(mktemp -d /tmp/mcpsim-package-XXXXXX)
 was_installed=0
-dpkg -s mcpsim >/dev/null 2>&1 && was_installed=1
+# Installed means "install ok installed": a removed package whose config files
+# remain ("deinstall ok config-files") must not count, or the test would leave
+# its own install behind (and its Wireshark plugin clashes with the dissector
+# tests' copy).
+installed() { [ "$(dpkg-query -W -f='${Status}' mcpsim 2>/dev/null)" = "install ok installed" ]; }
+installed && was_installed=1
 cleanup() {
-  if [ "$was_installed" = 0 ] && dpkg -s mcpsim >/dev/null 2>&1; then
-    apt-get remove -y -qq -o DPkg::Lock::Timeout=120 mcpsim >/dev/null 2>&1 || true
+  if [ "$was_installed" = 0 ] && installed; then
+    apt-get purge -y -qq -o DPkg::Lock::Timeout=120 mcpsim >/dev/null 2>&1 || true
   fi
   rm -rf "$work"
 }
