@@ -126,7 +126,7 @@ Status Ctx::UdpSend(std::string_view bytes) {
     if (Status s = UdpNewEndpoint(); !s.ok()) return s;
   }
   sh_->Record("send", c.channel, std::string(bytes));
-  if (target_.resend_ms > 0) unanswered_.emplace_back(bytes);
+  if (target_.resend_ms > 0) c.unanswered.emplace_back(bytes);
   Status s = env_.SendDatagram(c.port, c.to, Bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
   if (!s.ok()) return Status::Error("CONF-2", "send: " + s.message());
   return Status();
@@ -149,8 +149,8 @@ std::vector<std::string> Ctx::Take(Chan& c, int first_wait_ms, int quiet_ms, std
 }
 
 std::vector<std::string> Ctx::UdpRecv(int first_wait_ms, int quiet_ms, std::size_t max) {
-  if (target_.resend_ms > 0) return UdpRecvResending(first_wait_ms, quiet_ms, max);
   Chan& c = sh_->chans.front();
+  if (target_.resend_ms > 0) return UdpRecvResending(c, first_wait_ms, quiet_ms, max);
   if (c.port == 0) return {};
   return Take(c, first_wait_ms, quiet_ms, max);
 }
@@ -173,6 +173,7 @@ Result<int> Ctx::Open(std::string_view transport, std::string_view who) {
   c.channel = std::string(transport) + "#" + std::to_string(h);
   const std::string label = (who.empty() ? std::string("runner") : std::string(who)) + " " + c.channel;
   if (!tcp) {
+    c.resend = transport == "udp";  // sealed udps datagrams are not resent (ENC-5 replay window)
     if (Status s = OpenUdp(c, *to, label); !s.ok()) return s;
     Note("opened " + c.channel);
     return h;
@@ -243,6 +244,7 @@ Status Ctx::Send(int h, std::string_view bytes) {
   sh_->Record("send", c.channel, std::string(bytes));
   const Bytes b(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   if (!c.tcp) {
+    if (c.resend && target_.resend_ms > 0) c.unanswered.emplace_back(bytes);
     Status s = env_.SendDatagram(c.port, c.to, b);
     return s.ok() ? s : Status::Error("CONF-2", "send: " + s.message());
   }
@@ -253,7 +255,9 @@ Status Ctx::Send(int h, std::string_view bytes) {
 
 std::vector<std::string> Ctx::Recv(int h, int first_wait_ms, int quiet_ms, std::size_t max) {
   if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return {};
-  return Take(sh_->chans[static_cast<std::size_t>(h) + 1], first_wait_ms, quiet_ms, max);
+  Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  if (c.resend && target_.resend_ms > 0) return UdpRecvResending(c, first_wait_ms, quiet_ms, max);
+  return Take(c, first_wait_ms, quiet_ms, max);
 }
 
 bool Ctx::PeerClosed(int h) const {

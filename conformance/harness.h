@@ -167,8 +167,9 @@ class Ctx {
   TimeUs Deadline(int want_ms) const;  // min(now + want, case deadline)
   Status OpenUdp(Chan& c, const HostPort& to, const std::string& label);
   std::vector<std::string> Take(Chan& c, int first_wait_ms, int quiet_ms, std::size_t max);
-  // UdpRecv when target().resend_ms > 0 (harness_resend.cc).
-  std::vector<std::string> UdpRecvResending(int first_wait_ms, int quiet_ms, std::size_t max);
+  // UdpRecv/Recv on a plain UDP channel when target().resend_ms > 0
+  // (harness_resend.cc).
+  std::vector<std::string> UdpRecvResending(Chan& ch, int first_wait_ms, int quiet_ms, std::size_t max);
 
   Target target_;
   Env& env_;
@@ -180,7 +181,6 @@ class Ctx {
   Rng fresh_;
   int quiet_ms_ = 150;
   std::shared_ptr<Shared> sh_;
-  std::vector<std::string> unanswered_;  // datagrams sent since the last UdpRecv (resend mode)
 };
 
 // Decodes every command of a datagram/body (stream limits: payloads up to

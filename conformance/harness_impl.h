@@ -21,6 +21,10 @@ namespace mcpsim::conformance {
 struct Ctx::Chan {
   std::string channel;  // transcript name: "udp", "udp#1", "tcp#2", "http"
   bool tcp = false;
+  // Plain UDP to target().udp: behind the fault proxy (Target::resend_ms > 0)
+  // its requests are resent until answered (harness_resend.cc).
+  bool resend = false;
+  std::vector<std::string> unanswered;  // datagrams sent since the last receive (resend mode)
   std::uint16_t port = 0;  // UDP: the bound local port (0: none)
   StreamId sid = 0;        // TCP
   Endpoint to;

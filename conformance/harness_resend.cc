@@ -64,10 +64,9 @@ std::vector<std::pair<std::string, std::uint32_t>> RequestKeys(std::string_view 
 
 }  // namespace
 
-std::vector<std::string> Ctx::UdpRecvResending(int first_wait_ms, int quiet_ms, std::size_t max) {
-  std::vector<std::string> sent = std::move(unanswered_);
-  unanswered_.clear();
-  Chan& ch = sh_->chans.front();
+std::vector<std::string> Ctx::UdpRecvResending(Chan& ch, int first_wait_ms, int quiet_ms, std::size_t max) {
+  std::vector<std::string> sent = std::move(ch.unanswered);
+  ch.unanswered.clear();
   std::vector<std::string> got;
   if (ch.port == 0) return got;
   if (quiet_ms < 0) quiet_ms = quiet_ms_;
