@@ -54,11 +54,16 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(Env& env, std::unique_pt
     n->Tick();
   }
   n->Arm();
+  if (n->o_.on_offline) {
+    n->TakeWakeups();  // LISTEN now (and a first resync)
+    n->ArmWakeups();
+  }
   return n;
 }
 
 ClusterNode::~ClusterNode() {
   if (timer_set_) env_.CancelTimer(timer_);
+  if (wake_set_) env_.CancelTimer(wake_timer_);
   if (o_.self && held_) {
     if (Status s = db_->Leave(o_.self->sg_id, instance_); !s.ok()) {
       spdlog::warn("cluster: leaving the registry failed ({}); the lease expires by itself", s.ToString());
@@ -79,6 +84,28 @@ void ClusterNode::Arm() {
     Arm();
   });
   timer_set_ = true;
+}
+
+void ClusterNode::ArmWakeups() {
+  wake_timer_ = env_.StartTimer(env_.Now() + std::max<std::int64_t>(1, o_.wakeup_poll_ms) * kMillis, [this] {
+    wake_set_ = false;
+    TakeWakeups();
+    ArmWakeups();
+  });
+  wake_set_ = true;
+}
+
+void ClusterNode::TakeWakeups() {
+  auto w = db_->TakeWakeups();
+  if (!w.ok()) {
+    if (!wake_failing_) spdlog::warn("cluster: offline-message wake-ups unavailable: {}", w.status().ToString());
+    wake_failing_ = true;
+    return;
+  }
+  if (wake_failing_) spdlog::info("cluster: offline-message wake-ups back");
+  wake_failing_ = false;
+  if (w->resync && o_.on_resync) o_.on_resync();
+  for (const std::string& r : w->recipients) o_.on_offline(r);
 }
 
 void ClusterNode::Tick() {

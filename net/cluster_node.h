@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,13 @@ struct ClusterNodeOptions {
   // Start: how long to wait for a live registration of the same id by
   // another instance (a killed predecessor) to expire (CLU-3).
   std::int64_t takeover_wait_ms = -1;  // -1: lease_ms + 1000
+  // CLU-8, for a process hosting an SG: called (on the Env's thread, from a
+  // timer) with the recipient of each offline message committed by any
+  // process, and with no recipient (resync) when some may have been missed.
+  // Unset: no LISTEN.
+  std::function<void(std::string_view recipient)> on_offline;
+  std::function<void()> on_resync;
+  std::int64_t wakeup_poll_ms = 50;  // how often the LISTEN socket is read
 };
 
 class ClusterNode {
@@ -51,13 +59,15 @@ class ClusterNode {
  private:
   ClusterNode(Env& env, std::unique_ptr<reference::Cluster> db, ClusterNodeOptions o, reference::DpRole* dp);
   void Arm();
+  void ArmWakeups();
+  void TakeWakeups();
   Env& env_;
   std::unique_ptr<reference::Cluster> db_;
   ClusterNodeOptions o_;
   reference::DpRole* dp_;
   std::string instance_;
-  TimerId timer_{};
-  bool timer_set_ = false;
+  TimerId timer_{}, wake_timer_{};
+  bool timer_set_ = false, wake_set_ = false, wake_failing_ = false;
   bool held_ = false;
 };
 

@@ -480,8 +480,9 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   if (o.sg_id && (!m->Has("sg") || !reference::IsPostgresUri(o.db))) {
     return Status::Error("CLU-1", "--sg-id needs the sg role and a PostgreSQL --db (postgresql://…)");
   }
-  if (reference::IsPostgresUri(o.db) && (o.sg_id || m->Has("dp"))) {
-    // §3.1: register this SG and/or feed the DP the live SGs.
+  if (reference::IsPostgresUri(o.db) && (o.sg_id || m->Has("dp") || m->Has("sg"))) {
+    // §3.1: register this SG, feed the DP the live SGs, and wake this SG's
+    // sessions for offline messages stored by other processes (CLU-8).
     auto reg = reference::OpenPostgresCluster(o.db);
     if (!reg.ok()) return reg.status();
     ClusterNodeOptions co;
@@ -489,6 +490,17 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     co.lease_ms = o.lease_ms;
     co.local_rs = m->Has("rs") ? rs_uris : "";
     if (m->Has("sg") && !o.sg_id) co.local_sg = reference::DpGateway{sg_uris, rs_uris, true};
+    if (m->Has("sg")) {
+      Impl* impl = m.get();
+      co.on_offline = [impl](std::string_view recipient) {
+        impl->backend->OfflineQueued(impl->env.Now(), recipient);
+        impl->host->Pump();
+      };
+      co.on_resync = [impl] {
+        impl->backend->RecheckOffline(impl->env.Now());
+        impl->host->Pump();
+      };
+    }
     auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), m->dp.get());
     if (!node.ok()) return node.status();
     m->cluster = std::move(*node);

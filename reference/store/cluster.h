@@ -41,6 +41,17 @@ class Cluster {
   virtual Status Leave(std::uint32_t sg_id, std::string_view instance) = 0;
   // CLU-5: every registration with a live lease, ascending sg_id.
   virtual Result<std::vector<GatewayRecord>> LiveGateways() = 0;
+
+  // CLU-8: the recipients of offline messages committed (by any process)
+  // since the last call, without blocking. `resync` is true when some may
+  // have been missed (first call, or the connection was re-established):
+  // the caller then re-checks every recipient it serves. STORE-1 while the
+  // database is unreachable.
+  struct Wakeups {
+    std::vector<std::string> recipients;  // in commit order, may repeat
+    bool resync = false;
+  };
+  virtual Result<Wakeups> TakeWakeups() = 0;
 };
 
 // Connects to the PostgreSQL database at `uri` (as OpenPostgresStore) and

@@ -44,6 +44,35 @@ class PgCluster final : public Cluster {
     return r.ok() ? Status{} : r.status();
   }
 
+  Result<Wakeups> TakeWakeups() override {
+    Wakeups w;
+    if (!listening_ || !db_.ok()) {
+      listening_ = false;
+      if (Status s = db_.Reconnect(); !s.ok()) return s;
+      auto ch = db_.Query("SELECT left('mcpsim_om:' || current_schema(), 63)::bytea");
+      if (!ch.ok()) return ch.status();
+      std::string channel = ch->Bytes(0, 0), quoted = "\"";
+      for (char c : channel) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      if (Status s = db_.Exec("LISTEN " + quoted + "\""); !s.ok()) return s;
+      listening_ = true;
+      w.resync = true;  // anything committed before LISTEN took effect
+    }
+    auto got = db_.TakeNotifications();
+    if (!got.ok()) {
+      listening_ = false;
+      return got.status();
+    }
+    for (const std::string& hex : *got) {
+      std::string account;
+      for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        auto nib = [](char c) { return c >= 'a' ? c - 'a' + 10 : c - '0'; };
+        account += static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1]));
+      }
+      w.recipients.push_back(std::move(account));
+    }
+    return w;
+  }
+
   Result<std::vector<GatewayRecord>> LiveGateways() override {
     if (Status s = db_.Reconnect(); !s.ok()) return s;
     auto r = db_.Query(
@@ -59,6 +88,7 @@ class PgCluster final : public Cluster {
 
  private:
   pg::Conn db_;
+  bool listening_ = false;
 };
 
 }  // namespace
