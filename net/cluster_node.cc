@@ -96,6 +96,10 @@ void ClusterNode::ArmWakeups() {
 }
 
 void ClusterNode::TakeWakeups() {
+  // While the database is unreachable a reconnect may block up to libpq's
+  // connect_timeout: try once a second, not on every poll.
+  if (wake_failing_ && ++wake_skips_ * std::max<std::int64_t>(1, o_.wakeup_poll_ms) < 1000) return;
+  wake_skips_ = 0;
   auto w = db_->TakeWakeups();
   if (!w.ok()) {
     if (!wake_failing_) spdlog::warn("cluster: offline-message wake-ups unavailable: {}", w.status().ToString());

@@ -69,6 +69,7 @@ class ClusterNode {
   TimerId timer_{}, wake_timer_{};
   bool timer_set_ = false, wake_set_ = false, wake_failing_ = false;
   bool held_ = false;
+  std::int64_t wake_skips_ = 0;
 };
 
 }  // namespace mcpsim::net
