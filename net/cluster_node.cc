@@ -116,22 +116,32 @@ void ClusterNode::Tick() {
   if (o_.self) {
     auto held = db_->Heartbeat(*o_.self, instance_, o_.lease_ms);
     if (!held.ok()) {
-      spdlog::warn("cluster: heartbeat failed: {}", held.status().ToString());
-    } else if (*held != held_) {
-      held_ = *held;
-      if (held_) {
-        spdlog::info("cluster: sg-id {} registered again", o_.self->sg_id);
-      } else {
-        spdlog::error("cluster: sg-id {} was taken over by another instance (CLU-3); retrying", o_.self->sg_id);
+      if (!hb_failing_) spdlog::warn("cluster: heartbeat failed (retrying): {}", held.status().ToString());
+      hb_failing_ = true;
+    } else {
+      if (hb_failing_) spdlog::info("cluster: heartbeats back");
+      hb_failing_ = false;
+      if (*held != held_) {
+        held_ = *held;
+        if (held_) {
+          spdlog::info("cluster: sg-id {} registered again", o_.self->sg_id);
+        } else {
+          spdlog::error("cluster: sg-id {} was taken over by another instance (CLU-3); retrying", o_.self->sg_id);
+        }
       }
     }
   }
   if (dp_) {
     auto live = db_->LiveGateways();
     if (!live.ok()) {
-      spdlog::warn("cluster: reading the live SGs failed (DP keeps its list): {}", live.status().ToString());
+      if (!dp_failing_) {
+        spdlog::warn("cluster: reading the live SGs failed (DP keeps its list; retrying): {}", live.status().ToString());
+      }
+      dp_failing_ = true;
       return;
     }
+    if (dp_failing_) spdlog::info("cluster: live SGs readable again");
+    dp_failing_ = false;
     std::vector<reference::DpGateway> gw;
     for (const reference::GatewayRecord& r : *live) {
       gw.push_back({r.sg, r.rs.empty() ? o_.local_rs : r.rs, true});

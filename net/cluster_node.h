@@ -68,7 +68,7 @@ class ClusterNode {
   std::string instance_;
   TimerId timer_{}, wake_timer_{};
   bool timer_set_ = false, wake_set_ = false, wake_failing_ = false;
-  bool held_ = false;
+  bool held_ = false, hb_failing_ = false, dp_failing_ = false;
   std::int64_t wake_skips_ = 0;
 };
 
