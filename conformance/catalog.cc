@@ -13,6 +13,7 @@ const std::vector<CaseDef>& Catalog() {
     AddSgMoreCases(v);
     AddGapCases(v);
     AddEncCases(v);
+    AddFormCases(v);
     return v;
   }();
   return cases;
