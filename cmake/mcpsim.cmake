@@ -35,8 +35,16 @@ function(mcpsim_test name)
   if("unit" IN_LIST T_LABELS)
     set_property(GLOBAL APPEND PROPERTY MCPSIM_UNIT_TESTS ${name})
   endif()
+  # PRE_TEST discovery flattens PROPERTIES into one list (CMake 3.25 drops
+  # escaped separators), so a label list "net;cli" there would shift every
+  # later key/value pair (the tests lost their TIMEOUT and second label).
+  # The labels are set by a script ctest includes after the discovered tests.
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-                       PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600 RUN_SERIAL ${_serial}
+                       PROPERTIES TIMEOUT 600 RUN_SERIAL ${_serial}
                        ${T_PROPERTIES}
                        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set(_labels_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
+  file(WRITE "${_labels_file}"
+       "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${T_LABELS}\")\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${_labels_file}")
 endfunction()

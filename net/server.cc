@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "host/host.h"
+#include "net/cluster_node.h"
 #include "net/asio_env.h"
 #include "net/front.h"
 #include "net/udps_env.h"
@@ -254,6 +255,7 @@ struct Server::Impl {
   std::unique_ptr<reference::Role> wrapped;  // o.wrap_front's decorator, if any
   std::unique_ptr<host::RoleHost> host;
   std::vector<ListenerInfo> listeners;
+  std::unique_ptr<ClusterNode> cluster;  // last: gone first (leaves the registry)
 
   Impl(Env& e, AsioEnv* r, ServerOptions opts) : env(e), real(r), o(std::move(opts)) {}
   bool Has(const char* role) const { return o.roles.count(role) > 0; }
@@ -450,6 +452,12 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     if (Status s = m->Open("udps", *o.udps, udp_roles, {o.udps->port, std::nullopt, std::nullopt}); !s.ok()) return s;
   }
 
+  std::string sg_uris;  // ARCH-4 list of this process's SG
+  for (const ListenerInfo& l : m->listeners) {
+    if (!m->Has("sg") || l.scheme == "https") continue;
+    const bool web = l.scheme == "http";
+    sg_uris += (sg_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint, web ? "/mcp" : "");
+  }
   if (m->Has("dp")) {
     std::string cs_uris;
     for (const ListenerInfo& l : m->listeners) {
@@ -461,12 +469,6 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     dpc.min_version = o.min_version;
     dpc.latest_version = o.latest_version;
     dpc.update_url = o.update_url;
-    std::string sg_uris;
-    for (const ListenerInfo& l : m->listeners) {
-      if (!m->Has("sg") || l.scheme == "https") continue;
-      const bool web = l.scheme == "http";
-      sg_uris += (sg_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint, web ? "/mcp" : "");
-    }
     dpc.gateways.push_back({sg_uris, rs_uris, true});
     dpc.cs = cs_uris;
     dpc.ms = ms_base;
@@ -474,6 +476,34 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     m->dp = std::make_unique<reference::DpRole>(dpc);
     m->routes.dp = m->dp.get();
     m->front->SetRoutes(m->routes);
+  }
+  if (o.sg_id && (!m->Has("sg") || !reference::IsPostgresUri(o.db))) {
+    return Status::Error("CLU-1", "--sg-id needs the sg role and a PostgreSQL --db (postgresql://…)");
+  }
+  if (reference::IsPostgresUri(o.db) && (o.sg_id || m->Has("dp") || m->Has("sg"))) {
+    // §3.1: register this SG, feed the DP the live SGs, and wake this SG's
+    // sessions for offline messages stored by other processes (CLU-8).
+    auto reg = reference::OpenPostgresCluster(o.db);
+    if (!reg.ok()) return reg.status();
+    ClusterNodeOptions co;
+    if (o.sg_id) co.self = reference::GatewayRecord{*o.sg_id, sg_uris, m->Has("rs") ? rs_uris : ""};
+    co.lease_ms = o.lease_ms;
+    co.local_rs = m->Has("rs") ? rs_uris : "";
+    if (m->Has("sg") && !o.sg_id) co.local_sg = reference::DpGateway{sg_uris, rs_uris, true};
+    if (m->Has("sg")) {
+      Impl* impl = m.get();
+      co.on_offline = [impl](std::string_view recipient) {
+        impl->backend->OfflineQueued(impl->env.Now(), recipient);
+        impl->host->Pump();
+      };
+      co.on_resync = [impl] {
+        impl->backend->RecheckOffline(impl->env.Now());
+        impl->host->Pump();
+      };
+    }
+    auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), m->dp.get());
+    if (!node.ok()) return node.status();
+    m->cluster = std::move(*node);
   }
   return std::unique_ptr<Server>(new Server(std::move(m)));
 }

@@ -80,6 +80,12 @@ struct ServerOptions {
   reference::enc::KeyTable keys;      // for udps (ENC-2)
   std::set<std::string> roles = {"dp", "rs", "cs", "ms", "sg"};
   std::string db = "mcpsim.db";       // ":memory:" for a throwaway store
+  // Several SG processes on one PostgreSQL database (PROTOCOL.md §3.1): the
+  // id this process's SG registers under (--sg-id; REQUIRES role sg and a
+  // PostgreSQL db), and the registration's lease (CLU-2). A DP on a
+  // PostgreSQL db lists every live registered SG (CLU-5).
+  std::optional<std::uint32_t> sg_id;
+  std::int64_t lease_ms = 10000;
   std::uint64_t seed = 1;             // roles' Rng streams
   // SG's wall-clock base for RPN timestamps (ms since the Unix epoch at
   // Env time 0); unset: read from the system clock at start. Simulated

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reference/roles/role.h"
@@ -47,6 +48,11 @@ class DpRole final : public Role, private CommandHandler {
 
   // Marks gateway i (un)available, e.g. from an operator or a health check.
   void SetAvailable(std::size_t i, bool available);
+  // Replaces the configured SGs, e.g. with the live registrations of a
+  // multi-process deployment (CLU-5), fed by the host. Answers use the new set
+  // from the next request on (DP-3: the FNV index is over this list).
+  void SetGateways(std::vector<DpGateway> gateways) { config_.gateways = std::move(gateways); }
+  const std::vector<DpGateway>& gateways() const { return config_.gateways; }
   std::uint64_t requests() const { return requests_; }
 
  private:

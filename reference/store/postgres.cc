@@ -76,6 +76,18 @@ Status Conn::Reconnect() {
   return {};
 }
 
+Result<std::vector<std::string>> Conn::TakeNotifications() {
+  std::vector<std::string> out;
+  if (!ok() || PQconsumeInput(c_.get()) == 0) {
+    return Status::Error("STORE-1", "PostgreSQL connection lost: " + Trim(PQerrorMessage(c_.get())));
+  }
+  while (PGnotify* n = PQnotifies(c_.get())) {
+    out.emplace_back(n->extra ? n->extra : "");
+    PQfreemem(n);
+  }
+  return out;
+}
+
 Status Conn::Fail(std::string_view what, const PGresult* r) const {
   std::string msg = r ? PQresultErrorMessage(r) : "";
   if (msg.empty()) msg = PQerrorMessage(c_.get());

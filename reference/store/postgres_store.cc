@@ -282,8 +282,12 @@ class PostgresStore final : public Store {
   }
 
   Result<std::uint64_t> AddOfflineMessage(const OfflineMessage& m) override {
+    // CLU-8: the recipient's SG, wherever it runs, hears of the message when
+    // (and only if) it commits (NOTIFY is transactional).
     auto r = Write(
-        "INSERT INTO offline_messages(recipient, sender, timestamp_ms, text) VALUES($1,$2,$3,$4) RETURNING id",
+        "WITH ins AS (INSERT INTO offline_messages(recipient, sender, timestamp_ms, text) VALUES($1,$2,$3,$4) "
+        "RETURNING id, recipient) SELECT id, pg_notify(left('mcpsim_om:' || current_schema(), 63), "
+        "encode(recipient, 'hex'))::text FROM ins",
         {m.recipient, m.sender, m.timestamp_ms, m.text});
     if (!r.ok()) return r.status();
     if (r->size() != 1) return Status::Error("STORE-1", "INSERT … RETURNING id returned no row");

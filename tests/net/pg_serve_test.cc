@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <chrono>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "tests/cli/pg_env.h"
 #include "tests/cli/run_cli.h"
@@ -108,6 +111,85 @@ TEST_F(PgServe, TwoServersShareAccountsListsAndOfflineMessages) {
   r = RunCli(Client(dp1, "alice") + "-i", "login alice@live.cn\n");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(Has(r.out, "ok login alice@live.cn contacts=1 version=2")) << r.out;
+}
+
+// §3.1 (CLU-1..5): two `serve --roles sg --sg-id N` processes register in the
+// database; the DP of a `serve --roles dp,rs,cs,ms` process spreads devices
+// over both, with its own RS; an SG killed with SIGKILL (no leave) drops out
+// of the DP's answers after its lease; a restarted SG with the same id rejoins.
+TEST_F(PgServe, DpListsTheLiveSgProcesses) {
+  auto sg = [&](int id) {
+    servers_.push_back(std::make_unique<Child>(
+        std::vector<std::string>{"serve", "--roles", "sg", "--sg-id", std::to_string(id), "--lease-ms", "1000",
+                                 "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--db", uri_, "--config",
+                                 (dir_ / "serve.yaml").string()},
+        (dir_ / ("sg" + std::to_string(id) + ".log")).string()));
+    return servers_.back()->Listeners(2)["udp"];
+  };
+  const std::string udp1 = sg(1), udp2 = sg(2);
+  ASSERT_FALSE(udp1.empty());
+  ASSERT_FALSE(udp2.empty());
+  servers_.push_back(std::make_unique<Child>(
+      std::vector<std::string>{"serve", "--roles", "dp,rs,cs,ms", "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0",
+                               "--http", "127.0.0.1:0", "--db", uri_, "--config", (dir_ / "serve.yaml").string()},
+      (dir_ / "dp.log").string()));
+  auto front = servers_.back()->Listeners(3);
+  ASSERT_EQ(front.size(), 3u);
+  const std::string dp = front["http"];
+  // The SG lists the DP hands out to 8 devices (FNV-1a mod N, DP-3).
+  auto dispatch = [&] {
+    std::set<std::string> sgs;
+    for (int d = 0; d < 8; ++d) {
+      const auto r = RunCli("client --dp " + dp + " --cache '" + (dir_ / "d.db").string() + "' --device dev-" +
+                            std::to_string(d) + " dispatch");
+      EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+      EXPECT_TRUE(Has(r.out, " rs=" + front["tcp"])) << r.out;  // the DP's own RS
+      const auto at = r.out.find(" sg=");
+      if (at != std::string::npos) sgs.insert(r.out.substr(at + 4, r.out.find(' ', at + 4) - at - 4));
+    }
+    return sgs;
+  };
+  auto both = dispatch();
+  ASSERT_EQ(both.size(), 2u);
+  bool seen1 = false, seen2 = false;
+  for (const std::string& l : both) {
+    seen1 = seen1 || Has(l, udp1);
+    seen2 = seen2 || Has(l, udp2);
+  }
+  EXPECT_TRUE(seen1 && seen2);
+  // SG 2 dies without leaving: gone from the answers once its lease ends.
+  servers_[1]->Signal(SIGKILL);
+  EXPECT_EQ(servers_[1]->Wait(), 128 + SIGKILL);
+  std::set<std::string> left;
+  for (int i = 0; i < 40; ++i) {
+    left = dispatch();
+    if (left.size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_TRUE(Has(*left.begin(), udp1));
+  // A new SG 2 (the killed one's lease has ended) rejoins.
+  servers_.erase(servers_.begin() + 1);
+  const std::string udp2b = sg(2);
+  ASSERT_FALSE(udp2b.empty());
+  std::set<std::string> again;
+  for (int i = 0; i < 40; ++i) {
+    again = dispatch();
+    if (again.size() == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_EQ(again.size(), 2u);
+}
+
+TEST_F(PgServe, SgIdNeedsPostgresAndTheSgRole) {
+  auto r = RunCli("serve --roles sg --sg-id 1 --db " + (dir_ / "x.db").string() + " --udp 127.0.0.1:0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "CLU-1")) << r.err;
+  r = RunCli("serve --roles dp,rs --sg-id 1 --db '" + uri_ + "' --http 127.0.0.1:0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(Has(r.err, "needs the sg role")) << r.err;
+  r = RunCli("serve --roles sg --sg-id 0 --db '" + uri_ + "' --udp 127.0.0.1:0");
+  EXPECT_EQ(r.exit_code, 2);
 }
 
 }  // namespace

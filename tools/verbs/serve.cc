@@ -18,6 +18,7 @@
 #include "net/asio_env.h"
 #include "net/runtime.h"
 #include "net/server.h"
+#include "reference/store/store.h"
 #include "tools/verb.h"
 
 namespace mcpsim::cli {
@@ -30,6 +31,8 @@ struct ServeArgs {
   bool list_mutants = false;
   bool test_hooks = false;  // TEST-1
   std::optional<std::uint64_t> seed;
+  std::optional<std::int64_t> sg_id;  // §3.1 CLU-1
+  std::int64_t lease_ms = 10000;      // CLU-2
   double udp_rate = 0, udp_burst = 0;
   std::int64_t idle_ms = 120000;
   std::vector<std::string> limits;  // --limit NAME=VALUE (net::ApplyLimit)
@@ -99,6 +102,16 @@ int Serve(const ServeArgs& a) {
     if (Status s = net::ApplyLimit(l, o.limits); !s.ok()) return Fail(2, s.message());
   }
   o.db = a.db;
+  if (a.sg_id) {
+    if (*a.sg_id < 1 || *a.sg_id > 2147483647) return Fail(2, "--sg-id: must be 1..2147483647 (CLU-1)");
+    if (!o.roles.count("sg")) return Fail(2, "--sg-id needs the sg role (--roles …,sg)");
+    if (!reference::IsPostgresUri(o.db)) {
+      return Fail(2, "--sg-id needs a PostgreSQL --db postgresql://… shared by the deployment (CLU-1)");
+    }
+    o.sg_id = static_cast<std::uint32_t>(*a.sg_id);
+  }
+  if (a.lease_ms < 300 || a.lease_ms > 3600000) return Fail(2, "--lease-ms: must be 300..3600000");
+  o.lease_ms = a.lease_ms;
   o.test_hooks = a.test_hooks;
   if (a.test_hooks) spdlog::warn("serve: test mode: RS discloses captcha texts (TEST-1); never use with real users");
 
@@ -114,7 +127,7 @@ int Serve(const ServeArgs& a) {
   auto server = net::Server::Start(env, o);
   if (!server.ok()) {
     const std::string& c = server.status().clause();
-    return Fail(c == "NET-9" || c == "NET-7" || c == "ENC-2" ? 2 : 3, server.status().ToString());
+    return Fail(c == "NET-9" || c == "NET-7" || c == "ENC-2" || c == "CLU-1" ? 2 : 3, server.status().ToString());
   }
   for (const net::ListenerInfo& l : (*server)->listeners()) std::printf("%s\n", l.Line().c_str());
   std::fflush(stdout);
@@ -156,6 +169,14 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                                  "text in X-MCP-Test-Captcha, so test tools can register accounts. Off by default; "
                                  "never for real users");
                     cmd.add_option("--roles", a->roles, "Roles to run, comma-separated: dp,rs,cs,ms,sg")->capture_default_str();
+                    cmd.add_option("--sg-id", a->sg_id,
+                                   "Register this process's SG under id N (1..2147483647) in the PostgreSQL --db, "
+                                   "renewing a lease by heartbeats, so that the DP of the deployment lists it "
+                                   "(PROTOCOL.md §3.1 CLU-1..6); one id per SG process");
+                    cmd.add_option("--lease-ms", a->lease_ms,
+                                   "Lease of the SG registration: a process that stops heartbeating drops out of the "
+                                   "DP's list this long after its last heartbeat (CLU-2)")
+                        ->capture_default_str();
                     cmd.add_option("--seed", a->seed, "Seed of the roles' random streams (default: from the OS)");
                     cmd.add_option("--udp-rate", a->udp_rate, "Per-source-address datagram rate limit (/s; 0 = off)");
                     cmd.add_option("--udp-burst", a->udp_burst, "Token bucket depth for --udp-rate");

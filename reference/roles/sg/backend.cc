@@ -69,6 +69,22 @@ Result<std::uint64_t> Backend::InjectOfflineMessage(TimeUs now, std::string_view
   return id;
 }
 
+void Backend::OfflineQueued(TimeUs now, std::string_view recipient) {
+  SgRole* sg = AnyRole();
+  if (!sg) return;
+  if (SgRole::Peer p = sg->Locate(recipient); p && p.s->state == SessionState::kActive) {
+    p.sg->DeliverOffline(*p.s);
+    FlushAll(now);
+  }
+}
+
+void Backend::RecheckOffline(TimeUs now) {
+  std::vector<std::string> accounts;  // sorted: the order reaches output
+  for (const auto& [account, where] : online_) accounts.push_back(account);
+  std::sort(accounts.begin(), accounts.end());
+  for (const std::string& a : accounts) OfflineQueued(now, a);
+}
+
 const SgRole* Backend::HolderOf(std::string_view account) const {
   auto it = online_.find(account);
   return it == online_.end() ? nullptr : it->second.sg;

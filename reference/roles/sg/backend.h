@@ -56,6 +56,14 @@ class Backend {
   Result<std::uint64_t> InjectOfflineMessage(TimeUs now, std::string_view from,
                                              std::string_view to, std::string_view text);
 
+  // CLU-8: an offline message for `recipient` was committed, possibly by
+  // another SG process sharing the store. If `recipient` has an ACTIVE
+  // session on an SG of this back end, its queued messages it has not been
+  // offered yet go out now (RPN, SG-OFF-2/4). Idempotent.
+  void OfflineQueued(TimeUs now, std::string_view recipient);
+  // The same for every ACTIVE session (after wake-ups may have been missed).
+  void RecheckOffline(TimeUs now);
+
   // What back-end users were sent (RRI, RRR, RAC, RRM, RRB, RPN…) with the
   // request's params, in order. For scenarios and tests.
   struct Delivery {

@@ -1,0 +1,157 @@
+#include "net/cluster_node.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "core/hash.h"
+
+namespace mcpsim::net {
+
+ClusterNode::ClusterNode(Env& env, std::unique_ptr<reference::Cluster> db, ClusterNodeOptions o,
+                         reference::DpRole* dp)
+    : env_(env), db_(std::move(db)), o_(std::move(o)), dp_(dp) {
+  // Unique per process start, also when two processes share a --seed.
+  instance_ = Hex64(env_.Random().Next()) + "-" + std::to_string(::getpid());
+}
+
+Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(Env& env, std::unique_ptr<reference::Cluster> db,
+                                                        ClusterNodeOptions o, reference::DpRole* dp) {
+  std::unique_ptr<ClusterNode> n(new ClusterNode(env, std::move(db), std::move(o), dp));
+  if (n->o_.self) {
+    // CLU-3: a predecessor killed without leaving still holds the id until
+    // its lease ends; wait for that (startup, before any input is served).
+    const std::int64_t wait_ms = n->o_.takeover_wait_ms >= 0 ? n->o_.takeover_wait_ms : n->o_.lease_ms + 1000;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    bool logged = false;
+    for (;;) {
+      auto held = n->db_->Heartbeat(*n->o_.self, n->instance_, n->o_.lease_ms);
+      if (!held.ok()) return held.status();
+      if (*held) break;
+      if (std::chrono::steady_clock::now() >= until) {
+        return Status::Error("CLU-3", "sg-id " + std::to_string(n->o_.self->sg_id) +
+                                          " is held by another live SG process (its lease did not expire within " +
+                                          std::to_string(wait_ms) + " ms)");
+      }
+      if (!logged) {
+        spdlog::warn("cluster: sg-id {} is held by another instance; waiting for its lease to expire",
+                     n->o_.self->sg_id);
+        logged = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    n->held_ = true;
+    spdlog::info("cluster: registered sg-id {} ({}), lease {} ms", n->o_.self->sg_id, n->o_.self->sg, n->o_.lease_ms);
+  }
+  if (n->dp_) {
+    auto live = n->db_->LiveGateways();  // unreachable now: fail the start
+    if (!live.ok()) return live.status();
+    n->Tick();
+  }
+  n->Arm();
+  if (n->o_.on_offline) {
+    n->TakeWakeups();  // LISTEN now (and a first resync)
+    n->ArmWakeups();
+  }
+  return n;
+}
+
+ClusterNode::~ClusterNode() {
+  if (timer_set_) env_.CancelTimer(timer_);
+  if (wake_set_) env_.CancelTimer(wake_timer_);
+  if (o_.self && held_) {
+    if (Status s = db_->Leave(o_.self->sg_id, instance_); !s.ok()) {
+      spdlog::warn("cluster: leaving the registry failed ({}); the lease expires by itself", s.ToString());
+    } else {
+      spdlog::info("cluster: sg-id {} left the registry", o_.self->sg_id);
+    }
+  }
+}
+
+void ClusterNode::Arm() {
+  // A heartbeat every third of the lease (CLU-2); the DP's list is refreshed
+  // at least once a second.
+  std::int64_t period_ms = std::max<std::int64_t>(50, o_.lease_ms / 3);
+  if (dp_) period_ms = std::min<std::int64_t>(period_ms, 1000);
+  timer_ = env_.StartTimer(env_.Now() + period_ms * kMillis, [this] {
+    timer_set_ = false;
+    Tick();
+    Arm();
+  });
+  timer_set_ = true;
+}
+
+void ClusterNode::ArmWakeups() {
+  wake_timer_ = env_.StartTimer(env_.Now() + std::max<std::int64_t>(1, o_.wakeup_poll_ms) * kMillis, [this] {
+    wake_set_ = false;
+    TakeWakeups();
+    ArmWakeups();
+  });
+  wake_set_ = true;
+}
+
+void ClusterNode::TakeWakeups() {
+  // While the database is unreachable a reconnect may block up to libpq's
+  // connect_timeout: try once a second, not on every poll.
+  if (wake_failing_ && ++wake_skips_ * std::max<std::int64_t>(1, o_.wakeup_poll_ms) < 1000) return;
+  wake_skips_ = 0;
+  auto w = db_->TakeWakeups();
+  if (!w.ok()) {
+    if (!wake_failing_) spdlog::warn("cluster: offline-message wake-ups unavailable: {}", w.status().ToString());
+    wake_failing_ = true;
+    return;
+  }
+  if (wake_failing_) spdlog::info("cluster: offline-message wake-ups back");
+  wake_failing_ = false;
+  if (w->resync && o_.on_resync) o_.on_resync();
+  for (const std::string& r : w->recipients) o_.on_offline(r);
+}
+
+void ClusterNode::Tick() {
+  if (o_.self) {
+    auto held = db_->Heartbeat(*o_.self, instance_, o_.lease_ms);
+    if (!held.ok()) {
+      if (!hb_failing_) spdlog::warn("cluster: heartbeat failed (retrying): {}", held.status().ToString());
+      hb_failing_ = true;
+    } else {
+      if (hb_failing_) spdlog::info("cluster: heartbeats back");
+      hb_failing_ = false;
+      if (*held != held_) {
+        held_ = *held;
+        if (held_) {
+          spdlog::info("cluster: sg-id {} registered again", o_.self->sg_id);
+        } else {
+          spdlog::error("cluster: sg-id {} was taken over by another instance (CLU-3); retrying", o_.self->sg_id);
+        }
+      }
+    }
+  }
+  if (dp_) {
+    auto live = db_->LiveGateways();
+    if (!live.ok()) {
+      if (!dp_failing_) {
+        spdlog::warn("cluster: reading the live SGs failed (DP keeps its list; retrying): {}", live.status().ToString());
+      }
+      dp_failing_ = true;
+      return;
+    }
+    if (dp_failing_) spdlog::info("cluster: live SGs readable again");
+    dp_failing_ = false;
+    std::vector<reference::DpGateway> gw;
+    for (const reference::GatewayRecord& r : *live) {
+      gw.push_back({r.sg, r.rs.empty() ? o_.local_rs : r.rs, true});
+    }
+    if (o_.local_sg && !o_.self) gw.insert(gw.begin(), *o_.local_sg);
+    if (gw.size() != dp_->gateways().size()) {
+      spdlog::info("cluster: DP lists {} SG(s)", gw.size());
+    }
+    dp_->SetGateways(std::move(gw));
+  }
+}
+
+}  // namespace mcpsim::net

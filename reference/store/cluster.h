@@ -1,0 +1,61 @@
+// The SG registry of a deployment whose SGs run in several processes, possibly
+// on several machines, sharing one PostgreSQL database (PROTOCOL.md §3.1,
+// CLU-1..6): each SG process registers its URI lists under its SG id and
+// renews a lease with heartbeats; DP lists the SGs whose lease is live.
+//
+// Lease times are the database server's clock (clock_timestamp()), so the
+// machines' clocks need not agree. Errors are values with clause STORE-1
+// (database or connection failure; the next call reconnects).
+//
+// Blocking: each call is one synchronous round trip on the caller's thread,
+// like the Store's. The registry has its own connection (never inside a
+// store batch).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace mcpsim::reference {
+
+struct GatewayRecord {
+  std::uint32_t sg_id = 0;  // 1..2^31-1 (CLU-1)
+  std::string sg;           // URI list of the SG (ARCH-4)
+  std::string rs;           // URI list of an RS in the same process, or ""
+};
+
+class Cluster {
+ public:
+  virtual ~Cluster() = default;
+  // CLU-2: registers `self` under its sg_id, or renews the registration,
+  // with a lease ending `lease_ms` from now (database clock). `instance` is a
+  // token unique to this process start. Returns false (and changes nothing)
+  // when another instance holds sg_id with a live lease (CLU-3).
+  virtual Result<bool> Heartbeat(const GatewayRecord& self, std::string_view instance,
+                                 std::int64_t lease_ms) = 0;
+  // CLU-4: removes the registration of sg_id if `instance` holds it.
+  virtual Status Leave(std::uint32_t sg_id, std::string_view instance) = 0;
+  // CLU-5: every registration with a live lease, ascending sg_id.
+  virtual Result<std::vector<GatewayRecord>> LiveGateways() = 0;
+
+  // CLU-8: the recipients of offline messages committed (by any process)
+  // since the last call, without blocking. `resync` is true when some may
+  // have been missed (first call, or the connection was re-established):
+  // the caller then re-checks every recipient it serves. STORE-1 while the
+  // database is unreachable.
+  struct Wakeups {
+    std::vector<std::string> recipients;  // in commit order, may repeat
+    bool resync = false;
+  };
+  virtual Result<Wakeups> TakeWakeups() = 0;
+};
+
+// Connects to the PostgreSQL database at `uri` (as OpenPostgresStore) and
+// creates the registry table if it is missing.
+Result<std::unique_ptr<Cluster>> OpenPostgresCluster(const std::string& uri);
+
+}  // namespace mcpsim::reference

@@ -1,0 +1,219 @@
+// The three-process reference deployment of issue 21 (README "Several SG
+// processes", PROTOCOL.md §3.1): PostgreSQL, two `serve --roles sg --sg-id N`
+// and one `serve --roles dp,rs,cs,ms`, on loopback. Conformance of every
+// process; a chat between phones placed on different SGs (offline messages
+// pushed across SG processes, CLU-8); `kill -9` of the recipient's SG in the
+// middle, after which nothing acknowledged is lost (the phone logs in again
+// through DP, which now sends it to the live SG); the killed SG restarts and
+// rejoins. Skips when no PostgreSQL server can be started (ctest fixture `pg`).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/cli/pg_env.h"
+#include "tests/cli/run_cli.h"
+#include "tests/net/child_process.h"
+
+namespace mcpsim {
+namespace {
+
+using mcpsim::testing::Child;
+using mcpsim::testing::RunCli;
+
+bool Has(const std::string& out, const std::string& what) { return out.find(what) != std::string::npos; }
+std::string HostPort(const std::string& uri) { return uri.substr(uri.find("://") + 3); }
+
+class PgDeploy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (testing::PgUri().empty()) GTEST_SKIP() << testing::kPgSkipReason;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    schema_ = std::string("deploy_") + info->name() + "_" + std::to_string(::getpid());
+    for (char& c : schema_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    schema_ = schema_.substr(0, 40);
+    std::string err;
+    uri_ = testing::PgTestSchema(schema_, &err);
+    ASSERT_EQ(err, "") << "cannot prepare a schema on " << testing::PgUri();
+    dir_ = std::filesystem::temp_directory_path() / ("mcpsim-pg-deploy-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "serve.yaml") << "rs:\n  password_cost: minimal\n";
+    sg_[1] = StartSg(1);
+    sg_[2] = StartSg(2);
+    front_ = std::make_unique<Child>(
+        std::vector<std::string>{"serve", "--roles", "dp,rs,cs,ms", "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0",
+                                 "--http", "127.0.0.1:0", "--db", uri_, "--config", (dir_ / "serve.yaml").string(),
+                                 "--test-hooks"},
+        (dir_ / "front.log").string());
+    front_l_ = front_->Listeners(3);
+    ASSERT_EQ(front_l_.size(), 3u);
+    dp_ = front_l_["http"];
+  }
+  void TearDown() override {
+    for (auto& [id, c] : sg_) Stop(c);
+    Stop(front_);
+    if (!schema_.empty()) (void)testing::PgAdmin("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  static void Stop(std::unique_ptr<Child>& c) {
+    if (!c) return;
+    c->Signal(SIGTERM);
+    EXPECT_EQ(c->Wait(), 0);
+    c.reset();
+  }
+  std::unique_ptr<Child> StartSg(int id) {
+    auto c = std::make_unique<Child>(
+        std::vector<std::string>{"serve", "--roles", "sg", "--sg-id", std::to_string(id), "--lease-ms", "1000",
+                                 "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db",
+                                 uri_, "--config", (dir_ / "serve.yaml").string()},
+        (dir_ / ("sg" + std::to_string(id) + ".log")).string());
+    sg_l_[id] = c->Listeners(3);
+    EXPECT_EQ(sg_l_[id].size(), 3u);
+    return c;
+  }
+  std::vector<std::string> Client(const std::string& user, const std::string& device) const {
+    return {"client", "--dp", dp_, "--cache", (dir_ / (user + ".db")).string(), "--device", device, "--password",
+            "pw-" + user + "-1", "--timeout-ms", "15000", "-i"};
+  }
+  // The same options for a one-shot command (without -i, first word "client").
+  std::string ClientLine(const std::string& user, const std::string& device) const {
+    std::string s;
+    for (const std::string& a : Client(user, device)) {
+      if (a != "-i") s += "'" + a + "' ";
+    }
+    return s;
+  }
+  // The SG (1 or 2) DP assigns to `device`, 0 if none.
+  int SgOf(const std::string& device) {
+    const auto r = RunCli("client --dp " + dp_ + " --cache '" + (dir_ / "probe.db").string() + "' --device " +
+                          device + " dispatch");
+    for (int id : {1, 2}) {
+      if (Has(r.out, "sg=" + sg_l_[id]["tcp"]) || Has(r.out, sg_l_[id]["udp"])) return id;
+    }
+    return 0;
+  }
+
+  std::string schema_, uri_, dp_;
+  std::filesystem::path dir_;
+  std::map<int, std::unique_ptr<Child>> sg_;
+  std::map<int, std::map<std::string, std::string>> sg_l_;
+  std::unique_ptr<Child> front_;
+  std::map<std::string, std::string> front_l_;
+};
+
+// `mcpsim conform` judges every case of each process's roles. The harness
+// takes one address per transport, so the SG processes are judged with the
+// front's HTTP listener for registration (RS); the cases that need SG and RS
+// behind one HTTP address (sg.http.*) or RS on the SG's TCP (rs.*) are judged
+// on a single-process server elsewhere (PgServe, conform_*), not here.
+TEST_F(PgDeploy, EveryProcessPassesConformance) {
+  auto r = RunCli("conform --roles dp,rs,cs,ms --timeout 3000 --udp " + HostPort(front_l_["udp"]) + " --tcp " +
+                  HostPort(front_l_["tcp"]) + " --http " + dp_ + " --out " + (dir_ / "conf-front").string());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(Has(r.out, "FAILED ")) << r.out;
+  EXPECT_TRUE(Has(r.out, "OK dp.")) << r.out;
+  EXPECT_TRUE(Has(r.out, "OK rs.")) << r.out;
+  const auto list = RunCli("conform --list --roles sg");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  std::string cases;
+  std::istringstream in(list.out);
+  for (std::string line; std::getline(in, line);) {
+    const std::string id = line.substr(0, line.find(' '));
+    if (id.empty() || id.rfind("sg.http.", 0) == 0 || id.rfind("rs.", 0) == 0) continue;
+    if (id.rfind("sg.", 0) != 0) continue;
+    cases += (cases.empty() ? "" : ",") + id;
+  }
+  ASSERT_FALSE(cases.empty());
+  for (int id : {1, 2}) {
+    r = RunCli("conform --roles sg,rs --timeout 3000 --udp " + HostPort(sg_l_[id]["udp"]) + " --tcp " +
+               HostPort(sg_l_[id]["tcp"]) + " --http " + dp_ + " --cases '" + cases + "' --out " +
+               (dir_ / ("conf-sg" + std::to_string(id))).string());
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_FALSE(Has(r.out, "FAILED ")) << r.out;
+    EXPECT_TRUE(Has(r.out, "OK sg.chat.rsm")) << r.out;
+  }
+}
+
+TEST_F(PgDeploy, ChatAcrossSgsSurvivesKillingOneSg) {
+  // Devices DP places on different SGs (DP-3: FNV-1a of the device id).
+  const std::string dev_a = "dev-a";
+  const int sg_a = SgOf(dev_a);
+  ASSERT_NE(sg_a, 0);
+  std::string dev_b;
+  for (int i = 0; i < 32 && dev_b.empty(); ++i) {
+    const std::string d = "dev-b" + std::to_string(i);
+    if (const int s = SgOf(d); s != 0 && s != sg_a) dev_b = d;
+  }
+  ASSERT_FALSE(dev_b.empty());
+  const int sg_b = 3 - sg_a;
+  for (const auto& [u, d] : {std::pair<std::string, std::string>{"alice", dev_a}, {"bob", dev_b}}) {
+    auto r = RunCli(ClientLine(u, d) + "--accept-privacy --auto-captcha --captcha-file '" +
+                    (dir_ / (u + ".png")).string() + "' register " + u + "@live.cn");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  Child bob(Client("bob", dev_b), (dir_ / "bob.log").string());
+  bob.Write("login bob@live.cn\nadd alice@live.cn\n");
+  ASSERT_NE(bob.WaitPrefix("ok add alice@live.cn"), "") << bob.Transcript();
+  EXPECT_TRUE(Has(bob.Transcript(), sg_l_[sg_b]["udp"])) << bob.Transcript();
+  Child alice(Client("alice", dev_a), (dir_ / "alice.log").string());
+  alice.Write("login alice@live.cn\nadd bob@live.cn\n");
+  ASSERT_NE(alice.WaitPrefix("ok add bob@live.cn"), "") << alice.Transcript();
+  EXPECT_TRUE(Has(alice.Transcript(), sg_l_[sg_a]["udp"])) << alice.Transcript();
+
+  // What alice's SG acknowledged (AOM id) must reach bob, whatever happens.
+  std::set<std::string> acked, received;
+  auto send = [&](int n) {
+    alice.Write("send bob@live.cn msg-" + std::to_string(n) + "\n");
+    const std::string ok = alice.WaitPrefix("ok send bob@live.cn");
+    ASSERT_NE(ok, "") << alice.Transcript();
+    acked.insert("msg-" + std::to_string(n));
+  };
+  auto take = [&](Child& c, std::size_t want) {
+    while (received.size() < want) {
+      const std::string e = c.WaitPrefix("event offline-message", 10000);
+      if (e.empty()) break;
+      received.insert(e.substr(e.find("text=") + 5));
+    }
+  };
+  for (int n = 1; n <= 3; ++n) send(n);
+  take(bob, 3);  // pushed across SG processes at once (CLU-8)
+  EXPECT_EQ(received, acked) << bob.Transcript();
+
+  // bob's SG dies mid-chat; alice goes on writing.
+  sg_[sg_b]->Signal(SIGKILL);
+  EXPECT_EQ(sg_[sg_b]->Wait(), 128 + SIGKILL);
+  sg_.erase(sg_b);
+  for (int n = 4; n <= 6; ++n) send(n);
+  bob.Signal(SIGKILL);  // the phone gives up on its dead SG
+  (void)bob.Wait();
+  // Once the lease is over DP sends bob's device to the live SG, where the
+  // rest waits for him.
+  for (int i = 0; i < 40 && SgOf(dev_b) != sg_a; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  ASSERT_EQ(SgOf(dev_b), sg_a);
+  Child bob2(Client("bob", dev_b), (dir_ / "bob2.log").string());
+  bob2.Write("login bob@live.cn\n");
+  take(bob2, 6);
+  EXPECT_EQ(received, acked) << bob2.Transcript();
+  bob2.Write("logout\n");
+  bob2.CloseStdin();
+  EXPECT_EQ(bob2.Wait(), 0) << bob2.Transcript();
+  alice.Write("logout\n");
+  alice.CloseStdin();
+  EXPECT_EQ(alice.Wait(), 0) << alice.Transcript();
+
+  // The killed SG restarts under its id and DP lists it again.
+  sg_[sg_b] = StartSg(sg_b);
+  bool back = false;
+  for (int i = 0; i < 40 && !back; ++i) {
+    back = SgOf(dev_b) == sg_b;
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_TRUE(back);
+}
+
+}  // namespace
+}  // namespace mcpsim
