@@ -10,10 +10,10 @@
 #include "conformance/client_cases.h"
 #include "conformance/client_servers.h"
 #include "conformance/runner.h"
-#include <boost/asio/io_context.hpp>
 
 #include "net/asio_env.h"
 #include "net/asio_loop.h"
+#include "net/runtime.h"
 #include "net/process.h"
 #include "reports/report.h"
 
@@ -115,10 +115,10 @@ int RunClientConformance(const ClientOptions& o, const std::string& baseline_jso
   }
   std::error_code ec;
   fs::create_directories(o.out, ec);
-  boost::asio::io_context io;
   net::AsioEnvOptions eo;
   eo.seed = o.seed;
-  net::AsioEnv real(io, eo);
+  net::Runtime rt(eo);
+  net::AsioEnv& real = rt.env();
   if (Status s = real.SetBindAddress(listen->host); !s.ok()) return usage("--listen: " + s.message());
   net::AsioLoop loop(real);
   CaptureEnv env(real, net::UnixMicros() - real.Now());

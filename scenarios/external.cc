@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include <boost/asio/io_context.hpp>
 
 #include "conformance/capture.h"
 #include "conformance/runner.h"
 #include "net/asio_env.h"
 #include "net/asio_loop.h"
+#include "net/runtime.h"
 #include "net/bridge.h"
 #include "net/process.h"
 #include "reference/http/http1.h"
@@ -89,8 +89,8 @@ std::string ExternalTarget::Flags() const {
 struct ExternalStage::Impl {
   ExternalTarget t;
   std::unique_ptr<conformance::Launched> launched;
-  boost::asio::io_context io;
-  std::unique_ptr<net::AsioEnv> real;
+  std::unique_ptr<net::Runtime> rt;
+  net::AsioEnv* real = nullptr;  // rt's
   std::unique_ptr<net::AsioLoop> loop;
   std::unique_ptr<conformance::Provisioner> prov;
   std::unique_ptr<net::WallPacer> pacer;
@@ -180,7 +180,8 @@ Result<std::unique_ptr<ExternalStage>> ExternalStage::Open(const ExternalTarget&
   net::AsioEnvOptions eo;
   eo.seed = seed;
   eo.bind_address = loopback ? "127.0.0.1" : "0.0.0.0";
-  m.real = std::make_unique<net::AsioEnv>(m.io, eo);
+  m.rt = std::make_unique<net::Runtime>(eo);
+  m.real = &m.rt->env();
   m.loop = std::make_unique<net::AsioLoop>(*m.real);
   auto ep = [](const std::optional<HostPort>& hp) -> std::optional<Endpoint> {
     if (!hp) return std::nullopt;
@@ -194,7 +195,7 @@ Result<std::unique_ptr<ExternalStage>> ExternalStage::Open(const ExternalTarget&
   pt.udp = m.t.udp;
   pt.tcp = m.t.tcp;
   pt.http = m.t.http;
-  pt.env = m.real.get();
+  pt.env = m.real;
   pt.loop = m.loop.get();
   pt.nonce = target.nonce ^ seed;
   m.prov = std::make_unique<conformance::Provisioner>(pt, target.accounts);

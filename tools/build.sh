@@ -11,9 +11,14 @@ case "$flavour" in
   debug)   args=(-DCMAKE_BUILD_TYPE=Debug) ;;
   # GCC 12 reports -Wmaybe-uninitialized false positives inside libstdc++ at
   # -O2 with sanitizers; keep them visible but not fatal in this flavour only.
+  # Sanitizer flavours compile at -O1 with line tables only (what the ASan
+  # docs recommend: usable stack traces, ~2x faster to build than -O2 -g,
+  # which matters on CI's 2 cores).
   asan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCPSIM_SANITIZE=ON
+                 "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1"
                  "-DCMAKE_CXX_FLAGS=-Wno-error=maybe-uninitialized") ;;
   fuzz)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCPSIM_FUZZ=ON -DMCPSIM_TESTS=OFF
+                 "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only"
                  -DCMAKE_CXX_COMPILER=clang++) ;;
   *) echo "usage: tools/build.sh [release|debug|asan|fuzz]" >&2; exit 2 ;;
 esac

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +12,7 @@
 #include "conformance/client_cases.h"
 #include "conformance/fault_proxy.h"
 #include "net/asio_env.h"
+#include "net/runtime.h"
 #include "sim/fault_spec.h"
 #include "reports/report.h"
 #include "tests/conformance/pcap_read.h"
@@ -30,8 +30,8 @@ using testhelp::TempDir;
 // An echo server on an AsioEnv: every datagram and every stream chunk comes
 // back unchanged.
 struct Echo {
-  boost::asio::io_context io;
-  net::AsioEnv env{io};
+  net::Runtime rt;
+  net::AsioEnv& env = rt.env();
   Endpoint udp, tcp;
   Echo() {
     auto u = env.BindDatagram(0, [this](const Endpoint& from, Bytes b) { (void)env.SendDatagram(udp.port, from, b); });

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -29,6 +28,7 @@
 
 #include "host/host.h"
 #include "net/asio_env.h"
+#include "net/runtime.h"
 #include "reference/roles/cs.h"
 #include "reference/store/store.h"
 #include "tools/verb.h"
@@ -42,8 +42,8 @@ using udpbench::LoadGenerator;
 
 // The CS role on AsioEnv on its own thread; returns the measured rate.
 double MeasureCs(int outstanding, double seconds, const std::string& db) {
-  boost::asio::io_context io(1);  // one thread: no locking inside Asio's scheduler
-  net::AsioEnv env(io);
+  net::Runtime rt;  // one thread: no locking inside Asio's scheduler
+  net::AsioEnv& env = rt.env();
   auto store = reference::OpenSqliteStore(db);
   if (!store.ok()) return 0;
   reference::CsRole cs({}, **store);
@@ -54,11 +54,9 @@ double MeasureCs(int outstanding, double seconds, const std::string& db) {
   server.sin_family = AF_INET;
   server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   server.sin_port = htons(host.udp_endpoint().port);
-  auto guard = boost::asio::make_work_guard(io);
-  std::thread t([&] { io.run(); });
+  rt.StartBackground();
   const double rate = LoadGenerator(server, outstanding, seconds);
-  io.stop();
-  t.join();
+  rt.StopBackground();
   spdlog::info("bench udp: {} datagrams in {} receive calls, {} committed batches ({} failed)",
                host.stats().datagrams_received, env.stats().receive_batches, host.stats().batches_committed,
                host.stats().batches_failed);

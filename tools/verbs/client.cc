@@ -81,7 +81,8 @@ int Session::Start() {
     std::cerr << "mcpsim: error: --dp must be http://HOST:PORT\n";
     return 2;
   }
-  env_ = std::make_unique<net::AsioEnv>(io_);
+  rt_ = std::make_unique<net::Runtime>();
+  env_ = &rt_->env();
   Rng& rng = env_->Random();
   if (!a_.device.empty()) (void)cache_.Put("device_id", a_.device);
   if (cache_.Get("device_id").empty()) (void)cache_.Put("device_id", "dev-" + std::to_string(rng.Below(1000000000)));
@@ -104,7 +105,7 @@ int Session::Start() {
     c.retry.max_resends = static_cast<std::uint32_t>(resends);
   }
   c.cache_path = a_.cache;  // §7.11: the engine's tables live in the same file
-  Env* env = env_.get();
+  Env* env = env_;
   if (!a_.key_file.empty()) {
     std::ifstream f(a_.key_file);
     std::stringstream ss;

@@ -8,7 +8,6 @@
 // line. Exit code: 0 if every command ended ok, 1 otherwise, 2 usage, 3 start.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -21,6 +20,7 @@
 #include "core/status.h"
 #include "host/host.h"
 #include "net/asio_env.h"
+#include "net/runtime.h"
 #include "net/udps_env.h"
 #include "reference/roles/mc/client.h"
 #include "reference/store/sqlite.h"
@@ -115,8 +115,8 @@ class Session {
 
   const ClientArgs& a_;
   Cache& cache_;
-  boost::asio::io_context io_;
-  std::unique_ptr<net::AsioEnv> env_;
+  std::unique_ptr<net::Runtime> rt_;
+  net::AsioEnv* env_ = nullptr;  // rt_'s
   std::unique_ptr<net::UdpsEnv> udps_;
   std::unique_ptr<reference::McClient> mc_;
   std::unique_ptr<host::RoleHost> host_;

@@ -381,8 +381,7 @@ void Session::OnPush(const McEvent& e) {
 }
 
 void Session::Idle(int ms) {
-  if (io_.stopped()) io_.restart();
-  io_.run_one_for(std::chrono::milliseconds(ms));
+  rt_->RunOneFor(ms * kMillis);
   Collect();
 }
 

@@ -27,10 +27,10 @@
 #include "conformance/runner.h"
 #include "conformance/selftest.h"
 #include "core/build_info.h"
-#include <boost/asio/io_context.hpp>
 
 #include "net/asio_env.h"
 #include "net/asio_loop.h"
+#include "net/runtime.h"
 #include "net/process.h"
 #include "reference/transport/enc.h"
 #include "reports/report.h"
@@ -300,11 +300,11 @@ int Conform(ConformArgs a) {
   auto run_seed = [&](std::uint64_t seed, bool first) -> std::optional<reports::Report> {
     RunOptions os = o;
     os.seed = seed;
-    boost::asio::io_context io;
     net::AsioEnvOptions eo;
     eo.seed = seed;
     eo.bind_address = loopback ? (v6 ? "::1" : "127.0.0.1") : (v6 ? "::" : "0.0.0.0");
-    net::AsioEnv real(io, eo);
+    net::Runtime rt(eo);
+    net::AsioEnv& real = rt.env();
     net::AsioLoop loop(real);
     os.target.nonce = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
     const conformance::Target direct = os.target;

@@ -5,8 +5,6 @@
 // database and exits 0.
 #include <utility>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +16,7 @@
 
 #include "conformance/mutants.h"
 #include "net/asio_env.h"
+#include "net/runtime.h"
 #include "net/server.h"
 #include "tools/verb.h"
 
@@ -103,14 +102,14 @@ int Serve(const ServeArgs& a) {
   o.test_hooks = a.test_hooks;
   if (a.test_hooks) spdlog::warn("serve: test mode: RS discloses captcha texts (TEST-1); never use with real users");
 
-  boost::asio::io_context io(1);  // one thread runs everything
   net::AsioEnvOptions eo;
   eo.seed = a.seed;
   eo.udp_rate_per_s = a.udp_rate;
   eo.udp_burst = a.udp_burst;
   eo.stream_idle_timeout = a.idle_ms > 0 ? a.idle_ms * kMillis : kNever;
   eo.workers = o.limits.workers;
-  net::AsioEnv env(io, eo);
+  net::Runtime rt(eo);  // one thread runs everything
+  net::AsioEnv& env = rt.env();
   o.seed = a.seed ? *a.seed : env.Random().Next();
   auto server = net::Server::Start(env, o);
   if (!server.ok()) {
@@ -121,17 +120,15 @@ int Serve(const ServeArgs& a) {
   std::fflush(stdout);
 
   bool stopping = false;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
+  rt.OnStopSignals([&](int sig) {
     spdlog::info("serve: signal {}: stopping", sig);
     stopping = true;
   });
-  while (!stopping) io.run_one();
+  while (!stopping) rt.RunOne();
   // Finish in-flight work: no new input, let queued answers leave (bounded).
   (*server)->StopReceiving();
   const TimeUs deadline = env.Now() + 2 * kSeconds;
-  while (env.HasPendingOutput() && env.Now() < deadline) io.run_one_for(std::chrono::milliseconds(10));
+  while (env.HasPendingOutput() && env.Now() < deadline) rt.RunOneFor(10 * kMillis);
   const net::AsioEnvStats& st = env.stats();
   spdlog::info("serve: datagrams in={} out={} rate_limited={} streams accepted={} timed_out={}",
                st.datagrams_received, st.datagrams_sent, st.datagrams_rate_limited, st.streams_accepted,
