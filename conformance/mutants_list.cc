@@ -240,6 +240,7 @@ std::vector<Mutant> Build() {
   };
   add(m);
   AddMoreMutants(v);
+  AddAbuseMutants(v);
   return v;
 }
 
