@@ -250,6 +250,48 @@ Outcome Reclaimed(Ctx& c) {
   return Ok("100 half-closed connections closed at once; then HTTP 200", "all closed at once; HTTP 200");
 }
 
+// TIMER-5 with an observable effect (issue 15: a stateless echo passed the
+// cache cases): a RAT with the right password creates a session and a token.
+// Its resend from the same endpoint must bring the byte-identical answer
+// (executed again it would be 301, SG-SESS-2, or a new token); the same
+// bytes from a new endpoint must be executed: a new token (SG-LOGIN-8).
+Outcome LoginOnce(Ctx& c) {
+  sg::Registered r = sg::Register(c, "io");
+  if (r.failure) return *r.failure;
+  const std::string rat = "RAT 4242 " + r.account + " " + sg::kPassword + " d 1.0.0 1\r\n";
+  auto exchange = [&c, &rat](std::string& datagram, std::vector<wire::Command>& cmds) {
+    datagram.clear();
+    cmds.clear();
+    if (!c.UdpSend(rat).ok()) return;
+    for (const std::string& d : c.UdpRecv(c.io_timeout_ms())) {
+      for (wire::Command& k : Decode(d)) {
+        if (k.word == "AAT" && k.trid == 4242 && datagram.empty()) datagram = d;
+        cmds.push_back(std::move(k));
+      }
+    }
+  };
+  std::string d1, d2, d3;
+  std::vector<wire::Command> a1, a2, a3;
+  exchange(d1, a1);
+  if (auto why = Match(a1, {{"AAT", 4242, 0, 1}})) return Failed("AAT 4242 0 <token>", ShowAll(a1), *why + " (SG-LOGIN-2)");
+  exchange(d2, a2);
+  if (d2 != d1) {
+    return Failed("the first answer again, byte-identical", ShowAll(a2),
+                  "the resend was executed again instead of answered from the cache (TIMER-5)");
+  }
+  if (Status s = c.UdpNewEndpoint(); !s.ok()) return Failed("a second socket", s.message(), "harness");
+  exchange(d3, a3);
+  if (auto why = Match(a3, {{"AAT", 4242, 0, 1}})) {
+    return Failed("AAT 4242 0 <new token>", ShowAll(a3), *why + " (TIMER-5: a new endpoint's request is executed)");
+  }
+  if (a3[0].params[0] == a1[0].params[0]) {
+    return Failed("AAT 4242 0 <new token>", ShowAll(a3),
+                  "the same token: answered from another endpoint's cache, not executed (TIMER-5, UDP-2, SG-LOGIN-8)");
+  }
+  return Ok("AAT 0 <t1>, the same bytes again, then AAT 0 <t2 != t1> from a new endpoint",
+            ShowAll(a1) + " ; identical ; " + ShowAll(a3));
+}
+
 // RATE-6: RAP per source address (default 5/s, depth 40): RAPs one after
 // another until a 403 (at most 100).
 Outcome RapLimit(Ctx& c) {
@@ -286,6 +328,9 @@ Outcome RapLimit(Ctx& c) {
 }  // namespace
 
 void AddAbuseCases(std::vector<CaseDef>& out) {
+  sg::Add(out, "udp.cache.login_once", "A resent RAT is answered from the cache, a new endpoint's is executed",
+          {"TIMER-5", "UDP-2", "SG-LOGIN-8"}, LoginOnce);
+  out.back().group = "UDP";
   sg::Add(out, "rate.rat.equal_cost", "A wrong password and an unknown account: same answer, timing shown",
           {"SG-LOGIN-16"}, EqualCost);
   out.back().group = "RATE";

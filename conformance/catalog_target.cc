@@ -53,7 +53,7 @@ Outcome NoMediaId() {
 std::vector<std::string> CaseRoles(const CaseDef& d) {
   const std::string& id = d.id;
   auto starts = [&id](const char* p) { return id.rfind(p, 0) == 0; };
-  if (starts("sg.") || starts("tcp.") || starts("rate.rat.")) return {"sg", "rs"};
+  if (starts("sg.") || starts("tcp.") || starts("rate.rat.") || starts("udp.cache.login")) return {"sg", "rs"};
   if (starts("rate.rup.")) return {"cs"};
   if (starts("rate.rap.")) return {"rs"};
   if (starts("http.conn.")) return {"dp"};

@@ -253,5 +253,81 @@ TEST(Harness, TheRunnerFailsAFloodingTargetAndBoundsTheTranscript) {
   EXPECT_LE(kept, kTranscriptCapBytes + 4096);
 }
 
+
+// A stateless echo (issue 15): every request line `R<word> <trid> ...` is
+// answered `A<word> <trid> 0`, over UDP and in POST /mcp bodies. It passes
+// answer-shape checks but executes nothing, so the execution-once case
+// (udp.cache.login_once: a resent RAT from the cache, a new endpoint's RAT
+// executed with a new token) fails.
+struct Echo {
+  sim::World w{1};
+  sim::NodeId srv = w.AddNode("srv");
+  sim::NodeId runner = w.AddNode("runner");
+  sim::WorldLoop loop{w};
+  std::map<StreamId, reference::http::RequestParser> http;
+  static std::string Answer(const std::string& body) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < body.size()) {
+      std::size_t end = body.find("\r\n", pos);
+      if (end == std::string::npos) end = body.size();
+      const std::string line = body.substr(pos, end - pos);
+      pos = end + 2;
+      const std::size_t sp1 = line.find(' ');
+      if (line.size() < 2 || line[0] != 'R' || sp1 == std::string::npos) continue;
+      const std::size_t sp2 = line.find(' ', sp1 + 1);
+      out += "A" + line.substr(1, sp1 - 1) + " " + line.substr(sp1 + 1, sp2 == std::string::npos ? std::string::npos : sp2 - sp1 - 1) + " 0\r\n";
+    }
+    return out;
+  }
+  Echo() {
+    Env& e = w.env(srv);
+    (void)e.BindDatagram(7000, [&e](const Endpoint& from, Bytes b) {
+      const std::string a = Answer(S(b));
+      if (!a.empty()) (void)e.SendDatagram(7000, from, B(a));
+    });
+    (void)e.Listen(8080, [this, &e](StreamId id, const Endpoint&) {
+      http.emplace(id, reference::http::RequestParser(1 << 16));
+      StreamHandlers h;
+      h.on_data = [this, &e, id](Bytes b) {
+        auto& p = http.at(id);
+        (void)p.Append(S(b));
+        if (auto req = p.Next()) {
+          reference::HttpResponse resp;
+          resp.body = Answer(req->body);
+          (void)e.StreamSend(id, B(reference::http::SerializeResponse(resp)));
+          (void)e.StreamShutdownWrite(id);
+        }
+      };
+      return h;
+    });
+  }
+  Target Make() {
+    Target t;
+    const std::string ip = Endpoint::V4(w.node_ip(srv), 0).ToString();
+    const std::string host = ip.substr(0, ip.rfind(':'));
+    t.udp = HostPort{host, 7000};
+    t.http = HostPort{host, 8080};
+    t.env = &w.env(runner);
+    t.loop = &loop;
+    return t;
+  }
+};
+
+TEST(Harness, AStatelessEchoFailsTheExecutionOnceCase) {
+  Echo f;
+  RunOptions o;
+  o.target = f.Make();
+  o.cases = "udp.cache.login_once,udp.resend.idempotent";
+  o.timeout_ms = 600;
+  const reports::Report rep = RunCatalog(o, [](const reports::CaseResult&) {});
+  std::map<std::string, reports::Verdict> v;
+  for (const reports::CaseResult& r : rep.cases) v[r.id] = r.verdict;
+  ASSERT_TRUE(v.count("udp.cache.login_once"));
+  EXPECT_EQ(v["udp.cache.login_once"], reports::Verdict::kFailed);
+  // The shape-only check is fooled by the echo (why login_once exists).
+  EXPECT_EQ(v["udp.resend.idempotent"], reports::Verdict::kOk);
+}
+
 }  // namespace
 }  // namespace mcpsim::conformance
