@@ -13,6 +13,7 @@ const std::vector<CaseDef>& Catalog() {
     AddSgMoreCases(v);
     AddGapCases(v);
     AddEncCases(v);
+    AddFormCases(v);
     AddAbuseCases(v);  // last: they drain the runner address's buckets
     return v;
   }();

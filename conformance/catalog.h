@@ -45,6 +45,7 @@ void AddSgTcpCases(std::vector<CaseDef>& out);   // catalog_sg_tcp.cc (TCP bindi
 void AddSgMoreCases(std::vector<CaseDef>& out);  // catalog_sg_more.cc (contacts, profile, multi-party, errors)
 void AddEncCases(std::vector<CaseDef>& out);     // catalog_enc.cc (encrypted UDP; needs udps + key table)
 void AddAbuseCases(std::vector<CaseDef>& out);   // catalog_abuse.cc (rate limits, back-off, HTTP listener defences)
+void AddFormCases(std::vector<CaseDef>& out);    // catalog_form.cc (WIRE-14 canonical answers, STATUS-1, ARCH-4 URIs)
 void AddGapCases(std::vector<CaseDef>& out);     // catalog_gaps.cc (issue 14: missed deviations, SG/HTTP, RS/TCP)
 
 // Helpers shared by the catalog files.

@@ -21,7 +21,13 @@ std::string Write(const wire::Command& c, const WriteStyle& st) {
   }
   for (const std::string& p : c.params) {
     s.append(" ");
-    s.append(st.escape ? wire::Escape(p) : p);
+    std::string e = st.escape ? wire::Escape(p) : p;
+    if (st.over_escape) {
+      std::string o;
+      for (char ch : e) o += ch == '.' ? std::string("%2e") : std::string(1, ch);
+      e = std::move(o);
+    }
+    s.append(e);
   }
   if (c.payload) s.append(" ").append(std::to_string(c.payload->size()));
   if (st.trailing_space) s.append(" ");

@@ -43,7 +43,8 @@ struct WriteStyle {
   std::string eol = "\r\n";    // "\n": LF-only lines (WIRE-1/WIRE-9)
   bool trailing_space = false; // an SP before the line end (WIRE-2)
   bool ok_status_00 = false;   // success written "00" (WIRE-5)
-  bool Default() const { return escape && eol == "\r\n" && !trailing_space && !ok_status_00; }
+  bool over_escape = false;    // '.' in params written as a lowercase escape "%2e" (WIRE-14)
+  bool Default() const { return escape && eol == "\r\n" && !trailing_space && !ok_status_00 && !over_escape; }
 };
 
 struct Mutant {

@@ -56,6 +56,21 @@ std::vector<Mutant> Build() {
   m = M("lf-only", "WIRE-1", "lines end with LF instead of CRLF");
   m.style.eol.assign(1, '\n');  // assign(): GCC 12 -Wrestrict false positive on = "\n"
   add(m);
+  m = M("non-canonical-escape", "WIRE-14", "'.' in params is escaped as %2e (decodable, not canonical)");
+  m.style.over_escape = true;
+  add(m);
+  m = M("status-unlisted", "STATUS-1", "an undefined request word is answered 199 (not a §8 code) instead of 100");
+  m.on_command = Restatus("", 100, 199);
+  add(m);
+  m = M("aqqw-bare-address", "ARCH-4", "AQQW's cs list holds host:port without the udp:// scheme");
+  m.on_command = [](Command& c) {
+    if (c.word == "AQQW" && c.status && *c.status == 0 && c.params.size() == 7) {
+      std::string& cs = c.params[5];
+      for (std::size_t at; (at = cs.find("udp://")) != std::string::npos;) cs.erase(at, 6);
+    }
+    return true;
+  };
+  add(m);
   m = M("trailing-space", "WIRE-2", "an extra SP before every line end");
   m.style.trailing_space = true;
   add(m);

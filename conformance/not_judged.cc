@@ -35,6 +35,17 @@ const std::map<std::string, std::string>& Table() {
       {"PRIV-1", kClientOnly}, {"PRIV-2", kClientOnly}, {"PRIV-3", kClientOnly}, {"TIMER-11", kClientOnly},
       {"UDP-4", kClientOnly}, {"SG-SYNC-8", kClientOnly}, {"SG-SYNC-10", kClientOnly},
       {"PAY-12", "a sender's SHOULD (chunk order); the server's own chunk order is PAY-4/SG-FILE-8"},
+      {"CONV-3", "a rule about this document (orders are specified); each order is its own clause (SG-SESS-5, "
+                 "SG-PROF-6, SG-CHAT-8, SG-SYNC-3) and is judged there"},
+      {"TRID-3", "needs 4294967296 requests from one sender in one session: beyond a run"},
+      {"TIMER-3", "timing beyond a run: the give-up comes 31 s after the first send; a server's give-up is only "
+                  "visible as TIMER-9's session close (not judged either)"},
+      {"TIMER-13", "timing beyond a run: a TCP request is given up 31 s after it was sent"},
+      {"PAY-11", "timing beyond a run: the sender gives up after 31 s (TIMER-3), the receiver discards after the "
+                 "transfer-idle timeout (TIMER-12)"},
+      {"TIMER-6", "a memory bound: a cache keeping more entries answers with the same bytes; its eviction order "
+                  "shows only as a re-execution 256 requests later, which idempotent handlers hide"},
+      {"RATE-9", kClientOnly}, {"RS-15", kClientOnly}, {"SG-LOGIN-15", kClientOnly},
   };
   return t;
 }
