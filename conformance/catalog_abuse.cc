@@ -121,7 +121,7 @@ Outcome FloodOneDatagram(Ctx& c, std::size_t n, const std::string& word, std::ui
 // (under RATE-10's 4 waiting per address), until a 403 or `max` sent.
 Outcome RatFlood(Ctx& c) {
   const std::uint32_t first = 7000;
-  const std::size_t max = 150;
+  const std::size_t max = 300;
   Tally t;
   std::size_t sent = 0;
   const std::int64_t t0 = c.NowUs();

@@ -57,7 +57,7 @@ std::vector<std::string> CaseRoles(const CaseDef& d) {
   if (starts("rate.rup.")) return {"cs"};
   if (starts("rate.rap.")) return {"rs"};
   if (starts("http.conn.")) return {"dp"};
-  if (starts("http.content_length")) return {};  // any HTTP role: the listener answers
+  if (starts("http.content_length")) return {"rs"};  // POST /mcp (the listener answers before RS)
   if (starts("rs.tcp.")) return {"rs", "sg"};  // the new account logs in
   if (starts("cs.ad.media")) return {"cs", "ms"};
   if (starts("cs.") || starts("wire.") || starts("udp.") || starts("amp.") || starts("enc.")) return {"cs"};
