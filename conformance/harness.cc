@@ -71,11 +71,18 @@ Ctx::~Ctx() {
 }
 
 std::int64_t Ctx::NowUs() const { return env_.Now() - start_; }
-bool Ctx::Expired() const { return env_.Now() >= deadline_; }
+bool Ctx::Expired() const { return sh_->flooded || env_.Now() >= deadline_; }
+std::optional<std::string> Ctx::Flooded() const {
+  if (!sh_->flooded) return std::nullopt;
+  return "the target flooded the case: " + std::to_string(sh_->recv_bytes) + " bytes received (more than " +
+         std::to_string(kFloodBytes) + "); transcript kept " + std::to_string(sh_->kept_bytes) + " bytes";
+}
+bool Ctx::Truncated() const { return sh_->truncated; }
 std::vector<reports::WireEvent>& Ctx::wire() { return sh_->wire; }
 void Ctx::Note(std::string text) { sh_->Record("note", "note", std::move(text)); }
 
 TimeUs Ctx::Deadline(int want_ms) const {
+  if (sh_->flooded) return env_.Now();  // a flooded case stops waiting
   const TimeUs want = env_.Now() + static_cast<TimeUs>(std::max(want_ms, 0)) * kMillis;
   return std::min(want, deadline_);
 }
@@ -89,15 +96,14 @@ Status Ctx::OpenUdp(Chan& c, const HostPort& to, const std::string& label) {
   c.port = 0;
   c.to = *ep;
   c.inbox.clear();
+  c.inbox_bytes = 0;
   std::weak_ptr<Shared> weak = sh_;
   Chan* cp = &c;  // std::deque: stable while the Ctx lives; the callback ends with it (CloseDatagram)
   auto bind = [&] {
     return env_.BindDatagram(0, [weak, cp](const Endpoint& from, Bytes b) {
       auto sh = weak.lock();
       if (!sh || from != cp->to) return;  // only the target's datagrams
-      std::string d(reinterpret_cast<const char*>(b.data()), b.size());
-      sh->Record("recv", cp->channel, d);
-      cp->inbox.push_back(std::move(d));
+      sh->Arrive(*cp, std::string(reinterpret_cast<const char*>(b.data()), b.size()));
     });
   };
   // A port an earlier case of the run used is held (so the OS hands out
@@ -142,8 +148,7 @@ std::vector<std::string> Ctx::Take(Chan& c, int first_wait_ms, int quiet_ms, std
       if (!loop_.RunUntil(until, [&c] { return !c.inbox.empty() || (c.tcp && c.closed); })) break;
       if (c.inbox.empty()) break;
     }
-    got.push_back(std::move(c.inbox.front()));
-    c.inbox.pop_front();
+    got.push_back(Shared::Pop(c));
   }
   return got;
 }
@@ -190,9 +195,7 @@ Result<int> Ctx::Open(std::string_view transport, std::string_view who) {
   hs.on_data = [weak, cp](Bytes b) {
     auto sh = weak.lock();
     if (!sh) return;
-    std::string d(reinterpret_cast<const char*>(b.data()), b.size());
-    sh->Record("recv", cp->channel, d);
-    cp->inbox.push_back(std::move(d));
+    sh->Arrive(*cp, std::string(reinterpret_cast<const char*>(b.data()), b.size()));
   };
   hs.on_eof = [weak, cp] {
     auto sh = weak.lock();

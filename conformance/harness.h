@@ -32,6 +32,17 @@
 
 namespace mcpsim::conformance {
 
+// Bounds of one case against a hostile target (issue 15): received bytes
+// kept in the transcript (later ones counted, a note marks the cut), bytes
+// queued unread per channel (later arrivals dropped), and the total a case
+// may receive before it is a flood (the case stops waiting and is FAILED).
+// So a case holds at most ~kInboxCapBytes per channel + kTranscriptCapBytes,
+// and the runner at most kReportWireCapBytes of transcripts per report.
+constexpr std::size_t kTranscriptCapBytes = std::size_t{1} << 20;    // 1 MiB
+constexpr std::size_t kInboxCapBytes = std::size_t{4} << 20;         // 4 MiB
+constexpr std::size_t kFloodBytes = std::size_t{16} << 20;           // 16 MiB
+constexpr std::size_t kReportWireCapBytes = std::size_t{64} << 20;   // 64 MiB
+
 struct HostPort {
   std::string host;
   std::uint16_t port = 0;
@@ -106,7 +117,12 @@ class Ctx {
   const Target& target() const { return target_; }
   std::uint64_t seed() const { return seed_; }
   int io_timeout_ms() const { return io_timeout_ms_; }
+  // True past the case deadline, or once the target flooded the case.
   bool Expired() const;
+  // Why the case was flooded (kFloodBytes received), nullopt if it was not.
+  std::optional<std::string> Flooded() const;
+  // True when received bytes were left out of the transcript.
+  bool Truncated() const;
   // Microseconds since the case started (the Env's clock).
   std::int64_t NowUs() const;
   // Lets `ms` pass (bounded by the case deadline) while receiving.

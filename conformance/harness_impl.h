@@ -6,6 +6,7 @@
 // gone; UDP callbacks end with CloseDatagram in ~Ctx, open streams are reset.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -29,6 +30,7 @@ struct Ctx::Chan {
   StreamId sid = 0;        // TCP
   Endpoint to;
   std::deque<std::string> inbox;
+  std::size_t inbox_bytes = 0;  // bytes in `inbox` (bounded: kInboxCapBytes)
   bool connected = false;
   bool closed = false;  // TCP: EOF, reset or closed
   Status close_reason;
@@ -51,8 +53,54 @@ struct Ctx::Shared {
   std::deque<Chan> chans;  // [0] = the default UDP endpoint; Open() handle h = chans[h + 1]
   std::vector<std::size_t> exchanges;  // HTTP channels (closed with the Ctx)
 
+  // Bounds against a hostile target (issue 15; harness.h kTranscriptCapBytes):
+  std::size_t recv_bytes = 0;  // every byte the target sent this case
+  std::size_t kept_bytes = 0;  // received bytes kept in the transcript
+  bool truncated = false;      // the transcript dropped received bytes
+  bool flooded = false;        // recv_bytes passed kFloodBytes
+
   void Record(const char* dir, const std::string& channel, std::string bytes) {
+    if (std::string_view(dir) == "recv") {
+      if (kept_bytes + bytes.size() > kTranscriptCapBytes) {
+        if (!truncated) {
+          truncated = true;
+          bytes.resize(kTranscriptCapBytes - kept_bytes);
+          kept_bytes = kTranscriptCapBytes;
+          wire.push_back({env->Now() - start, dir, channel, std::move(bytes)});
+          wire.push_back({env->Now() - start, "note", "note",
+                          "transcript truncated: received bytes beyond " + std::to_string(kTranscriptCapBytes) +
+                              " are counted, not kept"});
+        }
+        return;
+      }
+      kept_bytes += bytes.size();
+    }
     wire.push_back({env->Now() - start, dir, channel, std::move(bytes)});
+  }
+  // Counts an arrival of `c` and queues it for the case; false when it was
+  // dropped (inbox full or flood). Records it (capped) either way.
+  bool Arrive(Chan& c, std::string d) {
+    recv_bytes += d.size();
+    if (!flooded && recv_bytes > kFloodBytes) {
+      flooded = true;
+      wire.push_back({env->Now() - start, "note", "note",
+                      "flood: the target sent more than " + std::to_string(kFloodBytes) +
+                          " bytes to this case; later arrivals are dropped"});
+    }
+    if (flooded || c.inbox_bytes + d.size() > kInboxCapBytes) {
+      Record("recv", c.channel, std::move(d));
+      return false;
+    }
+    Record("recv", c.channel, d);
+    c.inbox_bytes += d.size();
+    c.inbox.push_back(std::move(d));
+    return true;
+  }
+  static std::string Pop(Chan& c) {
+    std::string d = std::move(c.inbox.front());
+    c.inbox.pop_front();
+    c.inbox_bytes -= std::min(c.inbox_bytes, d.size());
+    return d;
   }
 };
 

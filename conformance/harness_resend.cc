@@ -98,8 +98,7 @@ std::vector<std::string> Ctx::UdpRecvResending(Chan& ch, int first_wait_ms, int 
   auto all_answered = [&] { return !want.empty() && tracker.outstanding() == 0; };
   auto take = [&] {
     while (!ch.inbox.empty() && got.size() < max) {
-      std::string d = std::move(ch.inbox.front());
-      ch.inbox.pop_front();
+      std::string d = Shared::Pop(ch);
       if (!seen.insert(d).second) continue;  // duplicate datagram
       std::size_t r = sent.size() + got.size();
       for (const wire::Command& c : Decode(d)) {

@@ -137,6 +137,7 @@ void ApplyMutant(const Mutant& m, net::ServerOptions& o) {
   o.tweak_sg = m.sg;
   o.tweak_cs = m.cs;
   o.tweak_dp = m.dp;
+  if (m.server) m.server(o);
   if (m.HasDecorator()) {
     o.wrap_front = [&m](reference::Role& front) { return MakeMutatingRole(m, front); };
   }

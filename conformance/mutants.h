@@ -34,6 +34,7 @@ namespace mcpsim::net {
 struct ServerOptions;
 }
 
+
 namespace mcpsim::conformance {
 
 // How the decorator writes an outgoing command.
@@ -57,6 +58,8 @@ struct Mutant {
   std::function<void(reference::SgConfig&)> sg;
   std::function<void(reference::CsConfig&)> cs;
   std::function<void(reference::DpConfig&)> dp;
+  // Server-wide TEST-ONLY switches (net::ServerOptions::test_*: the stream listeners).
+  std::function<void(net::ServerOptions&)> server;
 
   // Decorator pieces (unset = pass through).
   // Per outgoing command; returning false drops it.
@@ -79,6 +82,9 @@ struct Mutant {
 
 // The mutants of mutants_more.cc (issue 14), appended to the list.
 void AddMoreMutants(std::vector<Mutant>& v);
+// The mutants of mutants_abuse.cc (issue 15: rate limits, back-off, HTTP
+// listener defences), appended after them.
+void AddAbuseMutants(std::vector<Mutant>& v);
 
 // Every mutant, in a fixed order (names unique).
 const std::vector<Mutant>& Mutants();

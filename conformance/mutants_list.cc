@@ -255,6 +255,7 @@ std::vector<Mutant> Build() {
   };
   add(m);
   AddMoreMutants(v);
+  AddAbuseMutants(v);
   return v;
 }
 

@@ -220,6 +220,7 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
     on_case(r);
     rep.cases.push_back(std::move(r));
   }
+  std::size_t wire_bytes = 0;  // transcript bytes kept so far (kReportWireCapBytes)
   for (const CaseDef& d : Catalog()) {
     if (!Selected(d.id, o.cases)) continue;
     reports::CaseResult r;
@@ -253,8 +254,24 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
         r.reason = "case budget of " + std::to_string(o.timeout_ms * 10) + " ms exceeded; " + r.reason;
       }
       if (r.verdict == reports::Verdict::kFailed && !d.required) r.verdict = reports::Verdict::kNonStrict;
+      if (auto flood = ctx.Flooded()) {
+        // A flood is a failure whatever the case concluded (issue 15).
+        r.verdict = reports::Verdict::kFailed;
+        r.reason = *flood + (r.reason.empty() ? "" : "; " + r.reason);
+      }
       r.wire = std::move(ctx.wire());
       reports::DeriveWireMetrics(r);
+      // The whole report's transcripts are bounded too.
+      std::size_t bytes = 0;
+      for (const reports::WireEvent& e : r.wire) bytes += e.bytes.size();
+      if (wire_bytes + bytes > kReportWireCapBytes) {
+        r.wire.clear();
+        r.wire.push_back({0, "note", "note",
+                          "transcript omitted: the report's transcripts reached " +
+                              std::to_string(kReportWireCapBytes) + " bytes"});
+        bytes = 0;
+      }
+      wire_bytes += bytes;
     }
     const bool passed = r.verdict == reports::Verdict::kOk || r.verdict == reports::Verdict::kUnimplemented ||
                         r.verdict == reports::Verdict::kInformational;

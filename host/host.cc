@@ -116,6 +116,7 @@ Status RoleHost::Start(const HostPorts& ports) {
       StreamHandlers h;
       if (alive.expired()) return h;
       auto conn = std::make_unique<HttpServerConn>(limits_.http_max_body);
+      conn->parser.SetRejectConflictingLength(limits_.http_reject_conflicting_length);
       conn->peer = peer;
       HttpServerConn& c = *conn;
       http_server_[id] = std::move(conn);
@@ -153,6 +154,7 @@ Status RoleHost::Start(const HostPorts& ports) {
         if (alive.expired()) return;
         auto it = http_server_.find(id);
         if (it == http_server_.end() || it->second->asked || it->second->responded) return;
+        if (!limits_.http_reclaim_on_peer_close) return;  // TEST-ONLY mutant: wait for a deadline
         // HTTP-17: the peer closed without a complete request: reclaim the
         // connection now (not at the idle timeout).
         ++stats_.http_abandoned;

@@ -38,6 +38,10 @@ struct HostLimits {
   TimeUs http_linger = 5 * kSeconds;           // answer sent -> peer closed, else reset (HTTP-17)
   std::size_t http_max_body = 131072;          // LIM-21: larger Content-Length -> 413 (HTTP-13)
   TimeUs tcp_first_answer_timeout = 10 * kSeconds;  // accept -> first answer, else reset (TCP-10)
+  // TEST-ONLY defect switches (mcpsim serve --mutant; conformance self-test).
+  // A conforming host keeps the defaults.
+  bool http_reclaim_on_peer_close = true;     // HTTP-17: close at once when the peer closes early
+  bool http_reject_conflicting_length = true;  // HTTP-14: differing Content-Length fields are 400
 };
 
 struct HostStats {

@@ -39,6 +39,10 @@ struct AsioEnv::Impl {
 
   AsioEnv& self;
   asio::io_context& io;
+  // Plain streams read into this one buffer when their socket is readable
+  // (async_wait + a non-blocking read_some), so an idle connection holds no
+  // read buffer (issue 15: 4096 idle connections cost 64 MiB of 16 KiB ones).
+  std::array<std::uint8_t, 16384> stream_rbuf{};
   AsioEnvOptions opt;
   std::chrono::steady_clock::time_point start;
   Rng rng;
@@ -149,7 +153,7 @@ struct Conn {
   tcp::socket& raw() { return tls ? tls->next_layer() : plain; }
   StreamHandlers h;
   Endpoint peer;
-  std::array<std::uint8_t, 16384> rbuf{};
+  std::unique_ptr<std::array<std::uint8_t, 16384>> tls_rbuf;  // TLS streams only, from the first read
   std::string inflight, pending;  // bytes being written / queued behind them
   bool open = false;              // connected (and handshaken) and not ended
   bool ended = false;

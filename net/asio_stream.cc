@@ -173,7 +173,7 @@ Result<StreamId> AsioEnv::Connect(const Endpoint& to, StreamHandlers handlers) {
 void AsioEnv::Impl::StartRead(const std::shared_ptr<Conn>& c) {
   if (c->reading || c->ended || c->got_eof || c->tls_closing) return;
   c->reading = true;
-  auto on_read = [this, c, tok = Token()](const boost::system::error_code& ec, std::size_t n) {
+  auto on_read = [this, c, tok = Token()](const boost::system::error_code& ec, std::size_t n, const std::uint8_t* buf) {
     c->reading = false;
     if (tok.expired() || c->ended) return;
     if (c->tls_closing) {
@@ -185,7 +185,7 @@ void AsioEnv::Impl::StartRead(const std::shared_ptr<Conn>& c) {
     }
     if (n > 0) {
       c->last_activity = c->last_read = self.Now();
-      if (c->h.on_data) c->h.on_data(Bytes(c->rbuf.data(), n));
+      if (c->h.on_data) c->h.on_data(Bytes(buf, n));
       if (c->ended || tok.expired()) return;
     }
     if (!ec) return StartRead(c);
@@ -199,10 +199,27 @@ void AsioEnv::Impl::StartRead(const std::shared_ptr<Conn>& c) {
     End(c, NetError("NET-5", "stream " + std::to_string(c->id), ec), true);
   };
   if (c->tls) {
-    c->tls->async_read_some(asio::buffer(c->rbuf), std::move(on_read));
-  } else {
-    c->plain.async_read_some(asio::buffer(c->rbuf), std::move(on_read));
+    if (!c->tls_rbuf) c->tls_rbuf = std::make_unique<std::array<std::uint8_t, 16384>>();
+    c->tls->async_read_some(asio::buffer(*c->tls_rbuf),
+                            [c, on_read = std::move(on_read)](const boost::system::error_code& ec, std::size_t n) {
+                              on_read(ec, n, c->tls_rbuf->data());
+                            });
+    return;
   }
+  // Plain: wait until readable, then read what is there into the shared
+  // buffer; on_data consumes it before the next handler runs (one thread).
+  c->plain.async_wait(tcp::socket::wait_read, [this, c, on_read = std::move(on_read)](const boost::system::error_code& wec) {
+    if (wec) return on_read(wec, 0, nullptr);
+    boost::system::error_code ec;
+    if (!c->plain.non_blocking()) c->plain.non_blocking(true, ec);
+    std::size_t n = 0;
+    if (!ec) n = c->plain.read_some(asio::buffer(stream_rbuf), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      // Spurious wakeup: wait again (on_read with no bytes and no error restarts the read).
+      return on_read(boost::system::error_code(), 0, nullptr);
+    }
+    on_read(ec, n, stream_rbuf.data());
+  });
 }
 
 Status AsioEnv::StreamSend(StreamId id, Bytes data) {

@@ -397,6 +397,9 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   hl.http_header_timeout = o.limits.http_header;
   hl.http_body_timeout = o.limits.http_body;
   hl.tcp_first_answer_timeout = o.limits.tcp_first_answer;
+  hl.http_max_body = o.test_http_max_body;
+  hl.http_reject_conflicting_length = o.test_http_reject_conflicting_length;
+  hl.http_reclaim_on_peer_close = o.test_http_reclaim_on_peer_close;
   m->host->SetLimits(hl);
   // Group commit: each receive burst of datagrams is one store transaction,
   // committed (WAL, synchronous=FULL) before any of its answers is sent.

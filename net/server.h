@@ -108,6 +108,11 @@ struct ServerOptions {
   std::function<void(reference::SgConfig&)> tweak_sg;
   std::function<void(reference::CsConfig&)> tweak_cs;
   std::function<void(reference::DpConfig&)> tweak_dp;
+  // TEST-ONLY defects of the stream listeners (host::HostLimits): the
+  // conforming values are the defaults (LIM-21, HTTP-14, HTTP-17).
+  std::size_t test_http_max_body = 131072;
+  bool test_http_reject_conflicting_length = true;
+  bool test_http_reclaim_on_peer_close = true;
   // Returns the role to host in place of `front` (which it must forward to).
   std::function<std::unique_ptr<reference::Role>(reference::Role& front)> wrap_front;
 };

@@ -206,7 +206,7 @@ Status Parser<Message>::ParseHead() {
         len = len * 10 + static_cast<std::size_t>(c - '0');
       }
       // RFC 9112 §6.3: differing Content-Length fields are unrecoverable.
-      if (have_length && (huge || len != body_len_)) {
+      if (have_length && reject_conflicting_length_ && (huge || len != body_len_)) {
         return Status::Error("HTTP-14", "conflicting Content-Length headers", pos);
       }
       have_length = true;

@@ -61,6 +61,10 @@ class Parser {
   // no body whatever its Content-Length (RFC 9110 §9.3.2, RFC 9112 §6.3).
   // Bytes after its header block stay buffered (Buffered()).
   void SetHeadRequest(bool head) { head_request_ = head; }
+  // TEST-ONLY (the `conflicting-length-accepted` mutant): false lets a later
+  // Content-Length field override an earlier, differing one instead of
+  // failing with HTTP-14. A conforming parser keeps the default.
+  void SetRejectConflictingLength(bool reject) { reject_conflicting_length_ = reject; }
   // Bytes received but not part of a returned message.
   std::string_view Buffered() const { return buf_; }
 
@@ -74,6 +78,7 @@ class Parser {
   Message msg_{};
   bool failed_ = false;
   bool head_request_ = false;
+  bool reject_conflicting_length_ = true;
 };
 
 using RequestParser = Parser<HttpRequest>;

@@ -103,6 +103,12 @@ TEST(Conform, FullRunAgainstServeIsAllOk) {
   // The catalog plus the runner's ARCH-1 check of each role.
   EXPECT_EQ(rep->cases.size(), Catalog().size() + AllRoles().size());
   for (const reports::CaseResult& c : rep->cases) {
+    // rate.rat.equal_cost only shows timing; rate.rat.address is judged only
+    // when the target answers faster than the limit, which a loaded 2-core
+    // box running Argon2id at the default cost may not (INFORMATIONAL).
+    if ((c.id == "rate.rat.equal_cost" || c.id == "rate.rat.address") && c.verdict == reports::Verdict::kInformational) {
+      continue;
+    }
     EXPECT_EQ(c.verdict, reports::Verdict::kOk) << c.id << ": " << c.reason;
     if (c.id.rfind("arch.", 0) != 0) {
       EXPECT_FALSE(c.wire.empty()) << c.id;

@@ -29,7 +29,7 @@ TEST(Mutants, CatalogIsDocumentedAndUnique) {
     EXPECT_TRUE(names.insert(m.name).second) << m.name;
     EXPECT_FALSE(m.breaks.empty()) << m.name;
     EXPECT_FALSE(m.clause.empty()) << m.name;
-    const bool does_something = m.rs || m.sg || m.cs || m.dp || m.HasDecorator();
+    const bool does_something = m.rs || m.sg || m.cs || m.dp || m.server || m.HasDecorator();
     EXPECT_TRUE(does_something) << m.name << " changes nothing";
   }
   EXPECT_GE(Mutants().size(), 32u);
