@@ -222,7 +222,8 @@ class Harness {
           Check(work_.emplace(o.conn, o.work).second);
           break;
         case K::kHttp:
-          Check(false);  // a server never starts HTTP exchanges
+        case K::kConnect:
+          Check(false);  // a server never starts HTTP exchanges or connections
           break;
       }
     }
