@@ -63,6 +63,12 @@ Result Parse(std::string_view in, std::uint32_t split, std::size_t max_body) {
       Check(m->body.size() <= max_body);
       out.messages.push_back(Canon(*m));
     }
+    // A malformed head after a complete message is found by Next().
+    if (!p.error().ok()) {
+      out.error = p.error().clause();
+      Check(http::ErrorStatus(p.error()) == 400 || http::ErrorStatus(p.error()) == 413 ||
+            http::ErrorStatus(p.error()) == 431);
+    }
   }
   return out;
 }

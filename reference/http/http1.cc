@@ -229,11 +229,14 @@ Status Parser<Message>::ParseHead() {
 
 template <typename Message>
 Status Parser<Message>::Append(std::string_view bytes) {
-  if (failed_) return Bad("parser already failed", 0);
+  if (failed_) return error_;
   buf_.append(bytes);
   if (!head_done_) {
     Status s = ParseHead();
-    if (!s.ok()) failed_ = true;
+    if (!s.ok()) {
+      failed_ = true;
+      error_ = s;
+    }
     return s;
   }
   return {};
@@ -243,8 +246,9 @@ template <typename Message>
 std::optional<Message> Parser<Message>::Next() {
   if (failed_) return std::nullopt;
   if (!head_done_) {
-    if (!ParseHead().ok()) {
+    if (Status s = ParseHead(); !s.ok()) {
       failed_ = true;
+      error_ = std::move(s);
       return std::nullopt;
     }
     if (!head_done_) return std::nullopt;

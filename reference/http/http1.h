@@ -48,11 +48,17 @@ class Parser {
  public:
   explicit Parser(std::size_t max_body = 4 * 1024 * 1024) : max_body_(max_body) {}
 
-  // Appends bytes. Returns an error (clause "HTTP-1") once the input is known
-  // to be malformed; the parser is then unusable.
+  // Appends bytes. Returns an error (clause "HTTP-1", or HTTP-13/14/15)
+  // once the input is known to be malformed; the parser is then unusable and
+  // every later call returns that same error.
   Status Append(std::string_view bytes);
-  // A complete message, if one is buffered (consumes it).
+  // A complete message, if one is buffered (consumes it). Returns nullopt
+  // when the bytes after the previous message are malformed: the error is
+  // then in error() — callers that drain pipelined messages check it, so an
+  // input reports the same error whether it arrived whole or split.
   std::optional<Message> Next();
+  // The first error met by Append or Next; OK while the input is well formed.
+  const Status& error() const { return error_; }
   // True while a message has started but is not complete.
   bool Partial() const { return !buf_.empty(); }
   // True once the head (start line and headers) of the current message is in.
@@ -77,6 +83,7 @@ class Parser {
   std::size_t body_len_ = 0;
   Message msg_{};
   bool failed_ = false;
+  Status error_;
   bool head_request_ = false;
   bool reject_conflicting_length_ = true;
 };

@@ -95,6 +95,41 @@ TEST(Http1, MalformedInputIsAnError) {
   EXPECT_FALSE(d.Append("POST /mcp HTTP/1.1\r\nContent-Length: 11\r\n\r\n").ok());
 }
 
+// Fuzz find (fuzz/corpus/http1/regress-split-error-differs.bin): a malformed
+// head after a complete request was reported by Append when it arrived in a
+// later piece, but silently swallowed by Next when it arrived with the
+// request. Every split point must give the same messages and the same error.
+TEST(Http1, PipelinedMalformedHeadGivesTheSameErrorWholeOrSplitAtEveryByte) {
+  const std::string in = "GET /mcp HTTP/1.1\r\nX: 1\r\n\r\n0\r\n\r\n";
+  auto run = [&](std::size_t cut) {
+    RequestParser p;
+    int messages = 0;
+    std::string error;
+    for (std::string_view piece : {std::string_view(in).substr(0, cut), std::string_view(in).substr(cut)}) {
+      if (Status s = p.Append(piece); !s.ok()) {
+        error = s.clause();
+        break;
+      }
+      while (p.Next()) ++messages;
+      if (!p.error().ok()) {
+        error = p.error().clause();
+        break;
+      }
+    }
+    return std::make_pair(messages, error);
+  };
+  for (std::size_t cut = 0; cut <= in.size(); ++cut) {
+    SCOPED_TRACE(cut);
+    EXPECT_EQ(run(cut), std::make_pair(1, std::string("HTTP-1")));
+  }
+  RequestParser failed;
+  (void)failed.Append(in);
+  (void)failed.Next();
+  ASSERT_FALSE(failed.Next().has_value());
+  EXPECT_EQ(failed.error().clause(), "HTTP-1");
+  EXPECT_EQ(failed.Append("more").clause(), "HTTP-1");  // the same error, not a new one
+}
+
 TEST(Http1, QueryParams) {
   EXPECT_EQ(*QueryParam("/mcp?q=RQQW%201%20x&v=2", "q"), "RQQW 1 x");
   EXPECT_EQ(*QueryParam("/mcp?q=RQQW%201%20x&v=2", "v"), "2");
