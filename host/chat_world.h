@@ -38,9 +38,11 @@ class ChatWorld {
   using EnvFactory = std::function<Env&(const std::string& name)>;
   static constexpr std::uint16_t kSgPort = 1863;
 
-  // Creates the store, back end and SG (UDP and TCP :1863). Throws
-  // std::runtime_error only if SQLite or the SG's port binding fails.
-  ChatWorld(EnvFactory envs, std::uint64_t seed, reference::SgConfig sg_config = {});
+  // Creates the store, back end and SG (UDP and TCP :1863). Fails (the
+  // error of SQLite, the password hash or the SG's port binding) only if one
+  // of those does.
+  static Result<std::unique_ptr<ChatWorld>> Create(EnvFactory envs, std::uint64_t seed,
+                                                   reference::SgConfig sg_config = {});
   ~ChatWorld();
   ChatWorld(const ChatWorld&) = delete;
   ChatWorld& operator=(const ChatWorld&) = delete;
@@ -56,13 +58,15 @@ class ChatWorld {
 
   // ---- clients ----
   // Adds client `name` on a new node; `config.device_id` defaults to "dev-<i>".
-  // Returns its index.
-  int AddClient(reference::McConfig config, const std::string& name, bool accept_privacy = true);
+  // Returns its index, or the error of starting its host (the client is then
+  // not added).
+  Result<int> AddClient(reference::McConfig config, const std::string& name, bool accept_privacy = true);
   // Simulates an app restart: the client object is destroyed (closing its
   // cache file) and a new one is built from `config` on the same node (a new
   // UDP port, so the SG sees a new endpoint). Any open session is abandoned.
-  // A default `config.device_id` keeps the client's device id.
-  void RestartClient(int i, reference::McConfig config, bool accept_privacy = true);
+  // A default `config.device_id` keeps the client's device id. Fails only if
+  // the new host cannot start (the client then has no host until a retry).
+  Status RestartClient(int i, reference::McConfig config, bool accept_privacy = true);
   // Destroys every client and its host (their nodes' Envs stay). For memory
   // accounting: the heap this frees is what the clients held.
   void DropClients() { std::vector<Client>().swap(clients_); }
@@ -95,7 +99,9 @@ class ChatWorld {
     std::unique_ptr<RoleHost> host;
     std::uint32_t restarts = 0;
   };
-  void Build(Client& c, reference::McConfig config, bool accept_privacy);
+  ChatWorld(EnvFactory envs, std::uint64_t seed) : envs_(std::move(envs)), seed_(seed) {}
+  Status Start(reference::SgConfig sg_config);
+  Status Build(Client& c, reference::McConfig config, bool accept_privacy);
 
   static const std::string password_;
   EnvFactory envs_;

@@ -35,14 +35,18 @@ struct SimChat {
     sim::WorldOptions o;
     o.default_link = LossyLink(loss);
     world = std::make_unique<sim::World>(seed, o);
-    chat = std::make_unique<host::ChatWorld>(
+    auto made = host::ChatWorld::Create(
         [this](const std::string& name) -> Env& { return world->env(world->AddNode(name)); }, seed);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    if (made.ok()) chat = std::move(*made);
   }
 
   // Creates the account and a client for it (no cache unless `config` says so).
   int AddUser(const std::string& account, McConfig config = {}) {
     EXPECT_TRUE(chat->CreateAccount(account).ok());
-    const int i = chat->AddClient(std::move(config), "mc-" + account.substr(0, account.find('@')));
+    auto added = chat->AddClient(std::move(config), "mc-" + account.substr(0, account.find('@')));
+    EXPECT_TRUE(added.ok()) << added.status().ToString();
+    const int i = added.ok() ? *added : -1;
     accounts.push_back(account);
     all.emplace_back();
     ops.emplace_back();
@@ -53,7 +57,7 @@ struct SimChat {
   // with the new client object, so the finished ops of the old one are dropped.
   void Restart(int i, McConfig config, bool accept_privacy) {
     Drain();
-    chat->RestartClient(i, std::move(config), accept_privacy);
+    EXPECT_TRUE(chat->RestartClient(i, std::move(config), accept_privacy).ok());
     ops[static_cast<std::size_t>(i)].clear();
   }
 

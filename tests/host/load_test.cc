@@ -23,7 +23,10 @@ Totals RunOnce(std::uint64_t seed, double loss, const std::string& mix, LoadStat
   wo.default_link.base_delay = 5 * kMillis;
   wo.default_link.loss = loss;
   sim::World w(seed, wo);
-  ChatWorld chat([&](const std::string& name) -> Env& { return w.env(w.AddNode(name)); }, seed);
+  auto made = ChatWorld::Create([&](const std::string& name) -> Env& { return w.env(w.AddNode(name)); }, seed);
+  EXPECT_TRUE(made.ok()) << made.status().ToString();
+  if (!made.ok()) return {};
+  ChatWorld& chat = **made;
   LoadOptions o;
   constexpr int kUsers = 12;
   for (int i = 0; i < kUsers; ++i) {

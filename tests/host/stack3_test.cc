@@ -120,7 +120,9 @@ TEST(Stack3, LoginRefusedUntilThePrivacyAgreementIsAccepted) {
   s.accounts.push_back("alice@live.cn");
   s.all.emplace_back();
   s.ops.emplace_back();
-  const int a = s.chat->AddClient(McConfig{}, "mc-alice", /*accept_privacy=*/false);
+  auto added = s.chat->AddClient(McConfig{}, "mc-alice", /*accept_privacy=*/false);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  const int a = *added;
   auto refused = s.Login(a);
   EXPECT_EQ(refused.outcome, Outcome::kRefused);
   EXPECT_NE(refused.detail.find("PRIV-1"), std::string::npos);

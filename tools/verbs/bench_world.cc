@@ -97,12 +97,13 @@ class Bench {
     wo.default_link.loss = o.loss;
     wo.max_events = ~std::uint64_t{0} >> 1;
     world_ = std::make_unique<sim::World>(o.seed, wo);
-    chat_ = std::make_unique<host::ChatWorld>(
-        [this](const std::string& name) -> Env& { return world_->env(world_->AddNode(name)); },
-        o.seed);
   }
 
   Status Provision() {
+    auto chat = host::ChatWorld::Create(
+        [this](const std::string& name) -> Env& { return world_->env(world_->AddNode(name)); }, o_.seed);
+    if (!chat.ok()) return chat.status();
+    chat_ = std::move(*chat);
     for (int i = 0; i < o_.clients; ++i) {
       if (Status s = chat_->CreateAccount(AccountOf(i)); !s.ok()) return s;
     }
@@ -119,13 +120,15 @@ class Bench {
     return {};
   }
 
-  void AddClients() {
+  Status AddClients() {
     for (int i = 0; i < o_.clients; ++i) {
       reference::McConfig c;
       c.cache_path = "";  // no client cache: no SQLite per MC (CACHE-4)
-      const int k = chat_->AddClient(c, "mc-" + std::to_string(i));
-      chat_->mc(k).SetEventDoorbell([this, k] { news_.push_back(k); });
+      auto k = chat_->AddClient(c, "mc-" + std::to_string(i));
+      if (!k.ok()) return k.status();
+      chat_->mc(*k).SetEventDoorbell([this, k = *k] { news_.push_back(k); });
     }
+    return {};
   }
 
   Status Run() {
@@ -312,7 +315,10 @@ int RunBench(const Options& o) {
     return 3;
   }
   const std::uint64_t heap0 = HeapInUse();
-  bench->AddClients();
+  if (Status s = bench->AddClients(); !s.ok()) {
+    std::fprintf(stderr, "bench world: starting the clients failed: %s\n", s.ToString().c_str());
+    return 3;
+  }
   const std::uint64_t heap1 = HeapInUse();
   const auto t0 = Clock::now();
   const std::clock_t c0 = std::clock();
