@@ -68,6 +68,13 @@ bool Conn::in_transaction() const {
 }
 
 Status Conn::Reconnect() {
+  // PQconsumeInput reads what is waiting without blocking (libpq keeps its
+  // socket non-blocking). Outside a transaction nothing is expected: what it
+  // finds is the server's goodbye (its FATAL message on one read, the end of
+  // the stream on the next), which leaves the status BAD.
+  if (ok() && !in_transaction()) {
+    for (int i = 0; i < 2 && ok(); ++i) (void)PQconsumeInput(c_.get());
+  }
   if (ok()) return {};
   PQreset(c_.get());
   prepared_->clear();  // prepared statements die with their session

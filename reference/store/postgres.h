@@ -72,7 +72,11 @@ class Conn {
   // true when the connection is usable.
   bool ok() const;
   // Re-establishes a lost connection (forgetting prepared statements); a no-op
-  // when it is fine. STORE-1 when the server is still unreachable.
+  // when it is fine. A connection the server closed while idle (a database
+  // restart or pg_terminate_backend: the server's FATAL message is waiting
+  // on the socket) counts as lost — found with one non-blocking read, so the
+  // first call after a database restart does not fail. STORE-1 when the
+  // server is still unreachable.
   Status Reconnect();
   // The server's transaction state: true when inside a transaction block.
   bool in_transaction() const;

@@ -39,6 +39,12 @@ class PgDeploy : public ::testing::Test {
     std::string err;
     uri_ = testing::PgTestSchema(schema_, &err);
     ASSERT_EQ(err, "") << "cannot prepare a schema on " << testing::PgUri();
+    // The processes log in as a role of their own, so one test can take the
+    // database away from them (PgOutage) without touching the other tests.
+    ASSERT_EQ(testing::PgAdmin("DROP ROLE IF EXISTS " + schema_ + "; CREATE ROLE " + schema_ + " LOGIN SUPERUSER"), "");
+    role_ = schema_;
+    const auto at = uri_.find("://") + 3;
+    uri_ = uri_.substr(0, at) + role_ + uri_.substr(uri_.find('@', at));
     dir_ = std::filesystem::temp_directory_path() / ("mcpsim-pg-deploy-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "serve.yaml") << "rs:\n  password_cost: minimal\n";
@@ -57,6 +63,7 @@ class PgDeploy : public ::testing::Test {
     for (auto& [id, c] : sg_) Stop(c);
     Stop(front_);
     if (!schema_.empty()) (void)testing::PgAdmin("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+    if (!role_.empty()) (void)testing::PgAdmin("DROP OWNED BY " + role_ + "; DROP ROLE IF EXISTS " + role_);
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   static void Stop(std::unique_ptr<Child>& c) {
@@ -97,7 +104,7 @@ class PgDeploy : public ::testing::Test {
     return 0;
   }
 
-  std::string schema_, uri_, dp_;
+  std::string schema_, role_, uri_, dp_;
   std::filesystem::path dir_;
   std::map<int, std::unique_ptr<Child>> sg_;
   std::map<int, std::map<std::string, std::string>> sg_l_;
@@ -216,6 +223,51 @@ TEST_F(PgDeploy, ChatAcrossSgsSurvivesKillingOneSg) {
     if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_TRUE(back);
+}
+
+// PostgreSQL goes away under the running processes (their role may not log
+// in and their connections are cut, as in a database restart): the SG answers
+// what needs the store with 501 (STORE-1) instead of hanging or exiting, and
+// once the database is back every process recovers on its next call, without
+// a restart of its own (issue 21, CLU-1..8).
+TEST_F(PgDeploy, ProcessesAnswer501WhileTheDatabaseIsDownAndRecoverWithoutARestart) {
+  const std::string dev = "dev-outage";
+  auto reg = RunCli(ClientLine("carol", dev) + "--accept-privacy --auto-captcha --captcha-file '" +
+                    (dir_ / "carol.png").string() + "' register carol@live.cn");
+  ASSERT_EQ(reg.exit_code, 0) << reg.out << reg.err;
+  const int sg = SgOf(dev);
+  ASSERT_NE(sg, 0);
+  Child carol(Client("carol", dev), (dir_ / "carol.log").string());
+  carol.Write("login carol@live.cn\n");
+  ASSERT_NE(carol.WaitPrefix("ok login"), "") << carol.Transcript();
+
+  ASSERT_EQ(testing::PgAdmin("ALTER ROLE " + role_ + " NOLOGIN; SELECT pg_terminate_backend(pid) FROM "
+                             "pg_stat_activity WHERE usename = '" + role_ + "'"),
+            "");
+  // A contact edit needs the store: 501 at once, the session stays.
+  carol.Write("add nobody@live.cn\n");
+  const std::string down = carol.WaitPrefix("status edit-contact", 15000);
+  EXPECT_TRUE(Has(down, "501")) << carol.Transcript();
+
+  ASSERT_EQ(testing::PgAdmin("ALTER ROLE " + role_ + " LOGIN"), "");
+  // Back: the next store call reconnects — the unknown contact is now
+  // judged (305, SG-CONT-*), not 501.
+  carol.Write("add nobody@live.cn\n");
+  EXPECT_TRUE(Has(carol.WaitPrefix("status edit-contact", 15000), "305")) << carol.Transcript();
+  carol.Write("logout\n");
+  carol.CloseStdin();
+  EXPECT_EQ(carol.Wait(), 1) << carol.Transcript();  // 1: one command was refused (the 501)
+  // DP lists the SG again once its heartbeats reach the database, and the
+  // front's first store call after the outage (a registration) succeeds.
+  bool listed = false;
+  for (int i = 0; i < 40 && !listed; ++i) {
+    listed = SgOf(dev) == sg;
+    if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_TRUE(listed);
+  auto again = RunCli(ClientLine("dave", "dev-after") + "--accept-privacy --auto-captcha --captcha-file '" +
+                      (dir_ / "dave.png").string() + "' register dave@live.cn");
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
 }
 
 }  // namespace
