@@ -32,8 +32,11 @@ if ! clang++ -fsanitize=fuzzer,address,undefined "$scratch/probe.cc" -o "$scratc
   exit 0
 fi
 
-tools/build.sh fuzz
-mkdir -p build/fuzz/artifacts
+flavour=${MCPSIM_FUZZ_FLAVOUR:-fuzz}
+case "$flavour" in fuzz|san) ;; *) echo "fuzz: MCPSIM_FUZZ_FLAVOUR must be fuzz or san" >&2; exit 2 ;; esac
+if [ "$flavour" = san ]; then tools/build.sh san fuzz_all; else tools/build.sh fuzz; fi
+out="build/$flavour"
+mkdir -p "$out/artifacts"
 status=0
 total=0
 for target in $targets; do
@@ -41,11 +44,11 @@ for target in $targets; do
   mkdir -p "$corpus"
   if [ -d "fuzz/corpus/$target" ]; then cp -r "fuzz/corpus/$target/." "$corpus/"; fi
   echo "fuzz: ${target}_fuzz for ${each}s"
-  if ! "build/fuzz/fuzz/${target}_fuzz" -max_total_time="$each" -timeout=10 -rss_limit_mb=1024 \
-       -print_final_stats=1 -artifact_prefix="build/fuzz/artifacts/${target}-" "$corpus" \
+  if ! "$out/fuzz/${target}_fuzz" -max_total_time="$each" -timeout=10 -rss_limit_mb=1024 \
+       -print_final_stats=1 -artifact_prefix="$out/artifacts/${target}-" "$corpus" \
        2>"$scratch/$target.log"; then
     tail -n 40 "$scratch/$target.log" >&2
-    echo "fuzz: ${target}_fuzz FAILED (artifacts in build/fuzz/artifacts/)" >&2
+    echo "fuzz: ${target}_fuzz FAILED (artifacts in $out/artifacts/)" >&2
     status=1
   else
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|^Done' "$scratch/$target.log" || true
