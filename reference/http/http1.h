@@ -19,7 +19,7 @@
 #include <string_view>
 
 #include "core/status.h"
-#include "reference/roles/role.h"
+#include "reference/io/output.h"
 
 namespace mcpsim::reference::http {
 

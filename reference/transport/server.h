@@ -30,7 +30,7 @@
 #include <tuple>
 #include <vector>
 
-#include "reference/roles/role.h"
+#include "reference/io/output.h"
 #include "reference/status_codes.h"
 #include "reference/transport/dedup.h"
 #include "reference/wire/command.h"
