@@ -94,6 +94,7 @@ Process::~Process() {
     for (auto& [fd, s] : socks_) {
       if (s.kind == 1 && s.port) env_.CloseDatagram(s.port);
       if (s.kind == 3) CloseStream(s);
+      if (s.kind == 5 && s.timer) env_.CancelTimer(s.timer);
     }
   }
   *alive_ = false;

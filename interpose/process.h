@@ -40,6 +40,9 @@
 
 namespace mcpsim::interpose {
 
+// CLOCK_MONOTONIC (and every clock but the real-time ones) at virtual time 0.
+inline constexpr TimeUs kMonoBaseUs = kSeconds;
+
 struct ProcessOptions {
   std::string command;      // shell command line (run as `exec CMD`)
   std::string preload;      // path of libmcpsim_interpose.so
@@ -120,7 +123,7 @@ class Process {
     std::uint64_t gen = 0;   // state changes (EPOLLET)
   };
   struct Sock {
-    int kind = 1;  // 1 udp, 2 epoll, 3 tcp
+    int kind = 1;  // 1 udp, 2 epoll, 3 tcp, 4 eventfd, 5 timerfd
     bool nonblock = false;
     std::uint16_t port = 0;  // bound local port (0: not bound); tcp: bind()'s port
     std::optional<Endpoint> peer;
@@ -131,6 +134,14 @@ class Process {
     bool bound = false, listening = false;
     std::deque<std::shared_ptr<Conn>> backlog;  // listener: established, not yet accepted
     std::shared_ptr<Conn> conn;                 // connecting or connected
+    // eventfd
+    std::uint64_t counter = 0;
+    bool semaphore = false;
+    // timerfd (on the Env's clock; `clock` only maps absolute settings)
+    std::int64_t clock = 0;
+    TimeUs due = kNever, interval = 0;
+    std::uint64_t expirations = 0;
+    TimerId timer = 0;
   };
   struct Answer {
     Reply reply{};
@@ -155,6 +166,8 @@ class Process {
   Status EnsureBound(int fd, Sock& s, std::uint16_t port);
   std::optional<Answer> HandleStream(const Request& r, const std::vector<std::uint8_t>& p, int fd, Sock& s,
                                      bool first);
+  std::optional<Answer> HandleFd(const Request& r, const std::vector<std::uint8_t>& p, int fd, Sock& s);
+  void ArmTimer(int fd, Sock& s);  // starts the Env timer of a timerfd at s.due
   StreamHandlers Handlers(const std::shared_ptr<Conn>& c);
   void CloseStream(Sock& s);  // the target closed a tcp descriptor
   std::uint32_t Readiness(int fd) const;  // EPOLL* bits of a simulated descriptor (0 unknown)
