@@ -51,6 +51,8 @@ struct ProcessOptions {
   // CLOCK_REALTIME at virtual time 0, in µs since the epoch (2026-01-01).
   std::int64_t epoch_us = 1767225600LL * 1000000;
   bool isolate_network = true;  // unshare(CLONE_NEWNET) in the child if allowed
+  // The child's stdout goes to a pipe read by ReadStdout() (else to our stderr).
+  bool capture_stdout = false;
 };
 
 struct ProcessStats {
@@ -91,6 +93,9 @@ class Process {
   const std::string& failure() const { return failure_; }
   const std::vector<std::string>& refusals() const { return refusals_; }
   bool network_isolated() const { return isolated_; }
+  // capture_stdout: what the child wrote to stdout since the last call (it is
+  // stopped whenever the simulator runs, so nothing is half-written).
+  std::string ReadStdout();
   const ProcessStats& stats() const { return stats_; }
   // UDP ports the child has bound on the Env, ascending.
   std::vector<std::uint16_t> udp_ports() const;
@@ -181,7 +186,7 @@ class Process {
 
   Env& env_;
   ProcessOptions o_;
-  int pid_ = -1, chan_ = -1;
+  int pid_ = -1, chan_ = -1, out_ = -1;
   std::string failure_;
   std::vector<std::string> refusals_;
   bool isolated_ = false, in_pump_ = false, env_gone_ = false;

@@ -328,7 +328,8 @@ std::optional<Process::Answer> Process::HandleWait(const Request& r, const std::
       if (ep == socks_.end() || ep->second.kind != 2) return ANSWER_ERR(EBADF);
       const int fd = static_cast<int>(r.a[2]);
       auto target = socks_.find(fd);
-      if (target == socks_.end() || target->second.kind == 2) return ANSWER_ERR(EPERM);
+      const bool real = r.a[5] == 1;  // a real descriptor: watched, never ready
+      if (!real && (target == socks_.end() || target->second.kind == 2)) return ANSWER_ERR(EPERM);
       auto& regs = ep->second.regs;
       const bool has = regs.count(fd) != 0;
       const std::int64_t op = r.a[1];

@@ -103,15 +103,17 @@ int epoll_create(int size) {
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event* ev) {
   REAL(epoll_ctl);
   if (!Sim(epfd)) return real_epoll_ctl(epfd, op, fd, ev);
-  if (!Sim(fd)) {
-    char why[160];
-    snprintf(why, sizeof why,
-             "epoll_ctl of descriptor %d, which is not simulated (eventfd/timerfd/pipe in a simulated epoll: not yet)",
-             fd);
-    return Refuse(why, EPERM);
+  // A real descriptor (a pipe: Asio's signal self-pipe) may be watched but is
+  // never ready in a simulated wait, as in poll/select.
+  const bool real = !Sim(fd);
+  if (real && syscall(SYS_fcntl, fd, F_GETFD) < 0) return -1;  // EBADF
+  if (real && fd == g_chan) {
+    errno = EPERM;
+    return -1;
   }
-  return static_cast<int>(
-      Call(Op::kEpollCtl, {epfd, op, fd, ev ? ev->events : 0, ev ? static_cast<std::int64_t>(ev->data.u64) : 0}).ret);
+  return static_cast<int>(Call(Op::kEpollCtl, {epfd, op, fd, ev ? ev->events : 0,
+                                               ev ? static_cast<std::int64_t>(ev->data.u64) : 0, real ? 1 : 0})
+                              .ret);
 }
 
 int epoll_wait(int epfd, struct epoll_event* evs, int max, int timeout) {

@@ -52,7 +52,7 @@ enum class Op : std::uint32_t {
   kTimerGet = 29,    // a0 fd -> payload TimerSpec
   kPoll = 30,        // a0 count, a1 timeout ms (-1 forever); payload count x PollEntry -> same array, revents set
   kEpollCreate = 31, // a0 fd
-  kEpollCtl = 32,    // a0 epfd, a1 op, a2 fd, a3 events, a4 data
+  kEpollCtl = 32,    // a0 epfd, a1 op, a2 fd, a3 events, a4 data, a5 1: a real descriptor (never ready)
   kEpollWait = 33,   // a0 epfd, a1 max events, a2 timeout ms -> ret n; payload n x EpollEntry
   kClock = 40,       // a0 clockid -> ret nanoseconds
   kSleep = 41,       // a0 absolute CLOCK_MONOTONIC deadline in ns
