@@ -131,13 +131,16 @@ Status Process::Start() {
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
     if (kv.rfind("LD_PRELOAD=", 0) == 0 || kv.rfind(std::string(kFdEnv) + "=", 0) == 0 ||
-        kv.rfind("MCPSIM_INTERPOSE_NETNS=", 0) == 0) {
+        kv.rfind("MCPSIM_INTERPOSE_NETNS=", 0) == 0 || kv.rfind("MCPSIM_INTERPOSE_SKIP_FILTER=", 0) == 0) {
       continue;
     }
     envs.push_back(kv);
   }
   envs.push_back("LD_PRELOAD=" + o_.preload);
   envs.push_back(std::string(kFdEnv) + "=" + std::to_string(sv[1]));
+  // The shell that execs the target installs no seccomp filter (it would
+  // outlive the exec); the variable is consumed there (shim_seccomp.cc).
+  envs.push_back("MCPSIM_INTERPOSE_SKIP_FILTER=1");
   std::vector<std::string> envs_iso = envs;
   envs_iso.push_back("MCPSIM_INTERPOSE_NETNS=1");
   auto ptrs = [](std::vector<std::string>& v) {

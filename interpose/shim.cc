@@ -95,6 +95,7 @@ __attribute__((constructor)) void Init() {
   g_chan = atoi(v);
   const char* ns = getenv("MCPSIM_INTERPOSE_NETNS");
   Call(Op::kHello, {static_cast<std::int64_t>(getpid()), kWireVersion, ns && *ns == '1' ? 1 : 0});
+  InstallRawCatch();
 }
 int ReserveSim(bool cloexec) {
   int fd = Reserve(cloexec);

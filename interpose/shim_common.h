@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,5 +75,7 @@ int MsFromTs(const struct timespec* ts);
 ssize_t RandomRead(void* buf, size_t n);  // from the node's seeded stream
 bool IsRandomDev(const char* path);       // /dev/urandom or /dev/random
 int OpenRandom(int flags);                 // a kRandomDev descriptor
+// The seccomp filter + SIGSYS handler and the vDSO patch (shim_seccomp.cc).
+void InstallRawCatch();
 
 }  // namespace mcpsim::interpose::shim

@@ -55,6 +55,7 @@ TEST(InterposeFd, EventfdTimerfdMmsgAndRandomnessAreSimulated) {
   // timer fired exactly 250 ms later; 3 periods of 100 ms passed in the 320 ms
   // nap; both datagrams were queued when recvmmsg ran.
   EXPECT_TRUE(std::regex_search(r.text, std::regex(" ev=7 t0=1000000 t1=250000 exp=3 mm=2$"))) << r.text;
+  EXPECT_TRUE(std::regex_search(r.text, std::regex("^tg=1767225600 "))) << r.text;
   const Report again = RunFdTarget(1);
   EXPECT_EQ(again.text, r.text);  // the same seed: the same random bytes
   const Report other = RunFdTarget(2);
@@ -64,6 +65,22 @@ TEST(InterposeFd, EventfdTimerfdMmsgAndRandomnessAreSimulated) {
   EXPECT_NE(a[1], b[1]);  // another seed: other bytes (getrandom)
   EXPECT_NE(a[2], b[2]);  // (/dev/urandom)
   EXPECT_NE(a[1], a[2]);
+}
+
+TEST(InterposeFd, RawSyscallsAndTheVdsoReadVirtualValues) {
+  // --raw: syscall(SYS_getrandom) and syscall(SYS_clock_gettime) bypass libc
+  // (the seccomp filter traps them into the shim); timespec_get reads the vDSO
+  // (patched): 2026-01-01T00:00:00Z at virtual time 0.
+  const Report r = RunFdTarget(1, " --raw");
+  EXPECT_EQ(r.failure, "exited with status 0");
+  EXPECT_TRUE(std::regex_search(r.text, std::regex("^tg=1767225600 "))) << r.text;
+  EXPECT_TRUE(std::regex_search(r.text, std::regex(" ev=7 t0=1000000 t1=250000 exp=3 mm=2$"))) << r.text;
+  EXPECT_EQ(RunFdTarget(1, " --raw").text, r.text);
+  std::smatch a, b;
+  const std::string other = RunFdTarget(2, " --raw").text;
+  ASSERT_TRUE(std::regex_search(r.text, a, std::regex("rand=([0-9a-f]{16})")));
+  ASSERT_TRUE(std::regex_search(other, b, std::regex("rand=([0-9a-f]{16})")));
+  EXPECT_NE(a[1], b[1]);  // the raw getrandom drew from the seeded stream
 }
 
 }  // namespace
