@@ -28,16 +28,17 @@
 
 namespace mcpsim::cli {
 
-int ConformSimTarget(const ConformSimArgs& a) {
+SimCatalogRun RunSimCatalog(const ConformSimArgs& a) {
+  SimCatalogRun out;
   const auto t0 = std::chrono::steady_clock::now();
   if (Status s = interpose::CheckProgram(a.command); !s.ok()) {
-    std::cerr << "mcpsim: error: " << s.ToString() << "\n";
-    return 3;
+    out.error = s.ToString();
+    return out;
   }
   auto lib = interpose::FindPreload();
   if (!lib.ok()) {
-    std::cerr << "mcpsim: error: " << lib.status().ToString() << "\n";
-    return 3;
+    out.error = lib.status().ToString();
+    return out;
   }
   sim::World w(a.seed);
   const sim::NodeId target = w.AddNode("target");
@@ -50,16 +51,16 @@ int ConformSimTarget(const ConformSimArgs& a) {
   const Status started = p.Start();
   const std::string lines = p.ReadStdout();
   if (!started.ok() || !p.refusals().empty()) {
-    std::cerr << "mcpsim: error: the target did not start: " << started.ToString()
-              << (p.refusals().empty() ? "" : " refused: " + p.refusals().front()) << "\n";
-    return 3;
+    out.error = "the target did not start: " + started.ToString() +
+                (p.refusals().empty() ? "" : " refused: " + p.refusals().front());
+    return out;
   }
   sim::WorldLoop loop(w);
   conformance::RunOptions ro;
   ro.target = conformance::ParseListening(lines);
   if (!ro.target.udp && !ro.target.tcp && !ro.target.http) {
-    std::cerr << "mcpsim: error: the target printed no `listening` lines before it first waited\n";
-    return 3;
+    out.error = "the target printed no `listening` lines before it first waited";
+    return out;
   }
   ro.target.env = &w.env(runner);
   ro.target.loop = &loop;
@@ -68,10 +69,25 @@ int ConformSimTarget(const ConformSimArgs& a) {
   ro.quiet_ms = a.quiet_ms;
   ro.seed = a.seed;
   ro.cases = a.cases;
-  std::string gone;
   ro.liveness = [&p]() -> std::string { return p.alive() ? "" : "target " + p.failure(); };
-  ro.aborted = &gone;
-  reports::Report rep = conformance::RunCatalog(ro, [](const reports::CaseResult&) {});
+  ro.aborted = &out.gone;
+  out.rep = conformance::RunCatalog(ro, [](const reports::CaseResult&) {});
+  out.calls = p.stats().calls;
+  out.waits = p.stats().waits;
+  out.virtual_us = w.Now();
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+int ConformSimTarget(const ConformSimArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SimCatalogRun run = RunSimCatalog(a);
+  if (!run.error.empty()) {
+    std::cerr << "mcpsim: error: " << run.error << "\n";
+    return 3;
+  }
+  const reports::Report& rep = run.rep;
+  const std::string& gone = run.gone;
   const std::uint64_t hash = conformance::ReportHash(rep);
 
   conformance::SelfTestOptions so;
@@ -99,8 +115,8 @@ int ConformSimTarget(const ConformSimArgs& a) {
               rep.cases.size(), same, differ, gone.empty() ? "" : (" (stopped: " + gone + ")").c_str());
   std::printf("conform-sim-hash: %s\n", Hex64(hash).c_str());
   std::fprintf(stderr, "conform-sim: target calls=%llu waits=%llu virtual=%lld ms wall=%lld ms\n",
-               static_cast<unsigned long long>(p.stats().calls), static_cast<unsigned long long>(p.stats().waits),
-               static_cast<long long>(w.Now() / kMillis), static_cast<long long>(wall_ms));
+               static_cast<unsigned long long>(run.calls), static_cast<unsigned long long>(run.waits),
+               static_cast<long long>(run.virtual_us / kMillis), static_cast<long long>(wall_ms));
   return differ == 0 && gone.empty() && !rep.cases.empty() ? 0 : 1;
 }
 
