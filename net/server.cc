@@ -133,7 +133,7 @@ constexpr LimitName kLimitNames[] = {
     {"cs-mid", "RUP/RAD per MID, RATE/BURST (RATE-8)"},
     {"pending-work", "requests waiting for a password hash per role; more get 502 (LIM-23)"},
     {"work-per-address", "of them from one source address; more get 403 (RATE-10)"},
-    {"workers", "password-hashing threads"},
+    {"workers", "password-hashing threads; 0 = hash on the loop thread (no threads: for the interposer)"},
     {"tcp-conns", "open TCP connections; at the cap the idlest is closed (TCP-11)"},
     {"http-conns", "open HTTP connections; at the cap the idlest is closed (TCP-11)"},
     {"conns-per-address", "connections per source address and listener; more are closed (TCP-11)"},
@@ -172,7 +172,7 @@ Status ApplyLimit(std::string_view text, ServerLimits& l) {
   if (name == "rs-sessions") return ParseCount(v, l.rs_sessions, 1, 1u << 24) ? Status{} : bad();
   if (name == "pending-work") return ParseCount(v, l.pending_work, 1, 1u << 20) ? Status{} : bad();
   if (name == "work-per-address") return ParseCount(v, l.work_per_address, 1, 1u << 20) ? Status{} : bad();
-  if (name == "workers") return ParseCount(v, l.workers, 1, 64) ? Status{} : bad();
+  if (name == "workers") return ParseCount(v, l.workers, 0, 64) ? Status{} : bad();
   if (name == "tcp-conns") return ParseCount(v, l.tcp_conns, 1, 1u << 20) ? Status{} : bad();
   if (name == "http-conns") return ParseCount(v, l.http_conns, 1, 1u << 20) ? Status{} : bad();
   if (name == "conns-per-address") return ParseCount(v, l.conns_per_address, 1, 1u << 20) ? Status{} : bad();
