@@ -58,6 +58,12 @@ class SgClient {
   // Sends one request with the next trid; returns that trid.
   std::uint32_t Request(const std::string& word, const std::vector<std::string>& params,
                         std::optional<std::string> payload = std::nullopt);
+  // Takes the next trid for a request of `word` the case writes itself
+  // (several requests in one SendRaw datagram); answers match it (TRID-5).
+  std::uint32_t Reserve(const std::string& word) {
+    sent_[trid_] = word;
+    return trid_++;
+  }
   // Sends bytes as they are (one datagram / one TCP write).
   void SendRaw(std::string_view bytes);
   // Answers a held server request.
