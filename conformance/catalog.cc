@@ -14,6 +14,7 @@ const std::vector<CaseDef>& Catalog() {
     AddGapCases(v);
     AddEncCases(v);
     AddFormCases(v);
+    AddCoverCases(v);
     AddAbuseCases(v);  // last: they drain the runner address's buckets
     return v;
   }();

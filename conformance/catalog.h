@@ -47,6 +47,7 @@ void AddEncCases(std::vector<CaseDef>& out);     // catalog_enc.cc (encrypted UD
 void AddAbuseCases(std::vector<CaseDef>& out);   // catalog_abuse.cc (rate limits, back-off, HTTP listener defences)
 void AddFormCases(std::vector<CaseDef>& out);    // catalog_form.cc (WIRE-14 canonical answers, STATUS-1, ARCH-4 URIs)
 void AddGapCases(std::vector<CaseDef>& out);     // catalog_gaps.cc (issue 14: missed deviations, SG/HTTP, RS/TCP)
+void AddCoverCases(std::vector<CaseDef>& out);   // catalog_cover.cc (issue 14: REG order, RPS limits, RRM order, RRR reject)
 
 // Helpers shared by the catalog files.
 Outcome Ok(std::string expected, std::string actual);

@@ -26,6 +26,19 @@ constexpr const char* kPassword = "correct-horse";
 // (TRID-4: uniform in 1..2147483647); answers are matched to requests by
 // trid AND word (TRID-5).
 //
+// Duplicates (TIMER-8, TRID-6; issue 14): a server request already seen on
+// this session (same word and trid: the target resent it because an answer
+// was lost) is answered again with the status first sent, not logged again;
+// a held one not yet answered by the case is ignored. Behind a proxy
+// (target().resend_ms > 0) an answer whose (word, trid) was already taken is
+// a network or cache duplicate and is dropped unless the case sent that
+// request again (SendRaw of the same bytes); `raw()` holds only datagrams
+// that brought something new, so size checks see one answer per request.
+// Over UDP the session is a Ctx service (Ctx::AddService): it answers the
+// target's requests at every wait of the case, whichever party the case
+// waits on, and resends its own unanswered requests every resend_ms (10
+// sends at most, as the runner's other channels).
+//
 // Over "http" (SG over POST /mcp, HTTP-3..10) every Request() is one POST
 // carrying the answers owed to server requests first; the token from AAT is
 // sent as the SessionID header from then on (HTTP-7); Pump() polls with RPOL
@@ -35,6 +48,9 @@ class SgClient {
   // Opens a new UDP endpoint ("udp") or TCP connection ("tcp") in `ctx`, or
   // uses POST /mcp ("http").
   SgClient(Ctx& ctx, std::string transport, std::string who);
+  ~SgClient();
+  SgClient(const SgClient&) = delete;  // the Ctx service holds `this`
+  SgClient& operator=(const SgClient&) = delete;
   bool ok() const { return h_ >= 0; }
   const std::string& error() const { return error_; }
   const std::string& who() const { return who_; }
@@ -42,6 +58,12 @@ class SgClient {
   // Sends one request with the next trid; returns that trid.
   std::uint32_t Request(const std::string& word, const std::vector<std::string>& params,
                         std::optional<std::string> payload = std::nullopt);
+  // Takes the next trid for a request of `word` the case writes itself
+  // (several requests in one SendRaw datagram); answers match it (TRID-5).
+  std::uint32_t Reserve(const std::string& word) {
+    sent_[trid_] = word;
+    return trid_++;
+  }
   // Sends bytes as they are (one datagram / one TCP write).
   void SendRaw(std::string_view bytes);
   // Answers a held server request.
@@ -64,9 +86,27 @@ class SgClient {
   std::vector<wire::Command> log;
   std::vector<std::string> decode_errors;
   bool sync_done = false;  // the last RCS/RCR sync completed (SG-SYNC-7)
+  int duplicates = 0;      // server requests and answers suppressed as duplicates
 
  private:
-  void Take(const wire::Command& c);
+  using Key = std::pair<std::string, std::uint32_t>;  // (word, trid)
+  // Logs `c` unless it is a duplicate; answers server requests. True if logged.
+  bool Take(const wire::Command& c);
+  void Process(const std::string& chunk);  // one datagram / TCP chunk
+  std::int64_t Service();                  // Ctx service: input + resends
+  void SendAnswer(const wire::Command& req, std::uint32_t status);
+  int service_ = 0;
+  bool resend_ = false;  // UDP behind a proxy: this session resends
+  std::map<Key, std::optional<std::uint32_t>> server_reqs_;  // seen; status sent (nullopt: held)
+  std::map<Key, int> expect_;  // (A-word, trid) -> answers still expected
+  std::set<Key> answered_;     // (A-word, trid) taken
+  struct Pending {
+    std::string bytes;
+    std::set<Key> keys;  // (A-word, trid) still unanswered
+    int sends = 1;
+    std::int64_t due = 0;  // NowUs()
+  };
+  std::vector<Pending> pending_;
   Ctx& ctx_;
   bool tcp_;
   std::string who_;

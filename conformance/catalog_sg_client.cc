@@ -2,6 +2,8 @@
 // sequence used by the SG cases (catalog_sg.h).
 
 
+#include <algorithm>
+
 #include "conformance/catalog_sg.h"
 #include "core/hash.h"
 #include "core/rng.h"
@@ -41,6 +43,16 @@ SgClient::SgClient(Ctx& ctx, std::string transport, std::string who)
   }
   h_ = *h;
   ctx_.Note(who_ + " is " + transport + "#" + std::to_string(h_) + ", first trid " + std::to_string(trid_));
+  if (!tcp_) {
+    resend_ = ctx_.target().resend_ms > 0;
+    ctx_.SelfResending(h_);
+  }
+  service_ = ctx_.AddService(h_, [this] { return Service(); });
+}
+
+SgClient::~SgClient() {
+  if (service_ != 0) ctx_.RemoveService(service_);
+  if (duplicates > 0) ctx_.Note(who_ + ": " + std::to_string(duplicates) + " duplicate commands suppressed");
 }
 
 void SgClient::Post(const std::string& body) {
@@ -89,71 +101,141 @@ std::uint32_t SgClient::Request(const std::string& word, const std::vector<std::
 
 void SgClient::SendRaw(std::string_view bytes) {
   if (h_ < 0) return;
+  // Every request in `bytes` expects one more answer (a deliberate resend
+  // expects the cached one again).
+  std::set<Key> keys;
+  for (const wire::Command& c : Decode(bytes)) {
+    if (!c.status && c.word.size() > 1 && c.word[0] == 'R' && c.word != "RPAD") keys.emplace(AWord(c.word), c.trid);
+  }
+  for (const Key& k : keys) ++expect_[k];
   if (http_) {
     Post(std::string(bytes));
     return;
   }
   if (Status s = ctx_.Send(h_, bytes); !s.ok()) ctx_.Note(who_ + ": send failed: " + s.message());
+  if (resend_ && !keys.empty()) {
+    pending_.push_back({std::string(bytes), std::move(keys), 1, ctx_.NowUs() + ctx_.target().resend_ms * 1000LL});
+  }
 }
 
-void SgClient::Answer(const wire::Command& req, std::uint32_t status) {
+void SgClient::SendAnswer(const wire::Command& req, std::uint32_t status) {
   const std::string a = AWord(req.word) + " " + std::to_string(req.trid) + " " + std::to_string(status) + "\r\n";
   if (http_) {
     owed_ += a;  // HTTP-8: travels in the next POST
     return;
   }
-  SendRaw(a);
+  if (h_ < 0) return;
+  if (Status s = ctx_.Send(h_, a); !s.ok()) ctx_.Note(who_ + ": send failed: " + s.message());
+}
+
+void SgClient::Answer(const wire::Command& req, std::uint32_t status) {
+  server_reqs_[{req.word, req.trid}] = status;
+  SendAnswer(req, status);
 }
 
 bool SgClient::closed() const { return !http_ && ctx_.PeerClosed(h_); }
 
-void SgClient::Take(const wire::Command& c) {
+bool SgClient::Take(const wire::Command& c) {
+  if (IsServerRequest(c)) {
+    const Key key{c.word, c.trid};
+    if (auto seen = server_reqs_.find(key); seen != server_reqs_.end()) {
+      // TIMER-8: a resent server request; answered again as first answered.
+      ++duplicates;
+      if (seen->second) SendAnswer(c, *seen->second);
+      return false;
+    }
+    log.push_back(c);
+    if (hold.count(c.word)) {
+      server_reqs_[key] = std::nullopt;
+      return true;
+    }
+    auto it = answer_status.find(c.word);
+    const std::uint32_t status = it == answer_status.end() ? 0 : it->second;
+    Answer(c, status);
+    if (status != 0) return true;
+    // SG-SYNC-7: complete at ACS 0 for count 0 or ACR 0 for the last page.
+    if (c.word == "RCS" && c.params.size() == 3) sync_done = c.params[2] == "0";
+    if (c.word == "RCR" && c.params.size() >= 3) sync_done = c.params[1] == c.params[2];
+    return true;
+  }
+  if (c.status && !c.word.empty() && c.word[0] == 'A') {
+    const Key key{c.word, c.trid};
+    for (Pending& p : pending_) p.keys.erase(key);
+    pending_.erase(std::remove_if(pending_.begin(), pending_.end(), [](const Pending& p) { return p.keys.empty(); }),
+                   pending_.end());
+    if (auto e = expect_.find(key); e != expect_.end() && e->second > 0) {
+      --e->second;
+    } else if (ctx_.target().resend_ms > 0 && answered_.count(key)) {
+      ++duplicates;  // TRID-6: a second copy of an answer already matched
+      return false;
+    }
+    answered_.insert(key);
+    // A new session (AAT 0) starts the server's trids at 1 again (TRID-4).
+    if (c.word == "AAT" && c.status == 0u) server_reqs_.clear();
+  }
   log.push_back(c);
-  if (!IsServerRequest(c) || hold.count(c.word)) return;
-  auto it = answer_status.find(c.word);
-  const std::uint32_t status = it == answer_status.end() ? 0 : it->second;
-  Answer(c, status);
-  if (status != 0) return;
-  // SG-SYNC-7: complete at ACS 0 for count 0 or ACR 0 for the last page.
-  if (c.word == "RCS" && c.params.size() == 3) sync_done = c.params[2] == "0";
-  if (c.word == "RCR" && c.params.size() >= 3) sync_done = c.params[1] == c.params[2];
+  return true;
+}
+
+void SgClient::Process(const std::string& chunk) {
+  if (tcp_) {
+    raw_ += chunk;
+    framer_.Append(chunk);
+    for (wire::Outcome o = framer_.Next(); !o.need_more(); o = framer_.Next()) {
+      if (o.is_command()) {
+        Take(wire::Command::FromView(o.command));
+      } else {
+        decode_errors.push_back(std::string(o.error.clause) + "@" + std::to_string(o.error.offset));
+      }
+    }
+    return;
+  }
+  std::vector<std::string> errs;
+  bool fresh = false;
+  for (const wire::Command& c : Decode(chunk, &errs)) fresh = Take(c) || fresh;
+  if (fresh || !errs.empty()) raw_ += chunk;  // a datagram that is all duplicates adds nothing
+  decode_errors.insert(decode_errors.end(), errs.begin(), errs.end());
+}
+
+std::int64_t SgClient::Service() {
+  for (const std::string& chunk : ctx_.Drain(h_)) Process(chunk);
+  std::int64_t next = -1;
+  const std::int64_t now = ctx_.NowUs();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->due <= now) {
+      if (it->sends >= 10) {  // as the runner's other channels (harness_resend.cc kMaxSends)
+        it = pending_.erase(it);
+        continue;
+      }
+      ++it->sends;
+      it->due = now + ctx_.target().resend_ms * 1000LL;
+      if (Status s = ctx_.Send(h_, it->bytes); !s.ok()) ctx_.Note(who_ + ": resend failed: " + s.message());
+    }
+    next = next < 0 ? it->due : std::min(next, it->due);
+    ++it;
+  }
+  return next;
 }
 
 bool SgClient::Pump(int wait_ms, const std::function<bool()>& until) {
   if (h_ < 0) return until && until();
+  if (!http_) {
+    // The service answers and resends while the Ctx waits.
+    ctx_.WaitUntil(wait_ms, [&] { return (until && until()) || closed(); });
+    return until && until();
+  }
   const std::int64_t end = ctx_.NowUs() + static_cast<std::int64_t>(wait_ms) * 1000;
   for (;;) {
     if (until && until()) return true;
     const std::int64_t left = (end - ctx_.NowUs() + 999) / 1000;
-    if (left <= 0 || ctx_.Expired() || closed()) break;
-    if (http_) {
-      // Poll (HTTP-9): at once when answers are owed, else every 100 ms.
-      const std::int64_t since = ctx_.NowUs() / 1000 - last_post_ms_;
-      if (owed_.empty() && since < 100) {
-        ctx_.Sleep(static_cast<int>(std::min<std::int64_t>(100 - since, left)));
-        continue;
-      }
-      Post("RPOL " + std::to_string(trid_++) + "\r\n");
+    if (left <= 0 || ctx_.Expired()) break;
+    // Poll (HTTP-9): at once when answers are owed, else every 100 ms.
+    const std::int64_t since = ctx_.NowUs() / 1000 - last_post_ms_;
+    if (owed_.empty() && since < 100) {
+      ctx_.Sleep(static_cast<int>(std::min<std::int64_t>(100 - since, left)));
       continue;
     }
-    // Short receives so that `until` is re-checked as soon as something arrives.
-    for (const std::string& chunk : ctx_.Recv(h_, static_cast<int>(left), 5)) {
-      raw_ += chunk;
-      if (tcp_) {
-        framer_.Append(chunk);
-        for (wire::Outcome o = framer_.Next(); !o.need_more(); o = framer_.Next()) {
-          if (o.is_command()) {
-            Take(wire::Command::FromView(o.command));
-          } else {
-            decode_errors.push_back(std::string(o.error.clause) + "@" + std::to_string(o.error.offset));
-          }
-        }
-      } else {
-        std::vector<std::string> errs;
-        for (const wire::Command& c : Decode(chunk, &errs)) Take(c);
-        decode_errors.insert(decode_errors.end(), errs.begin(), errs.end());
-      }
-    }
+    Post("RPOL " + std::to_string(trid_++) + "\r\n");
   }
   return until && until();
 }
@@ -293,9 +375,19 @@ Registered Register(Ctx& c, const std::string& tag, const std::string& transport
     out.failure = Failed(std::move(expected), std::move(actual), "registration (RS over HTTP): " + why);
     return out;
   };
+  // RATE-6 limits RAP per source address (every case shares the runner's):
+  // a 403 (RATE-3) is waited out like a client would, up to ~3 s.
   auto r = c.PostMcp("RAP 1 1.0.0 conf-sg\r\n");
+  auto cmds = r.ok() ? Decode(r->body) : std::vector<wire::Command>{};
+  for (int tries = 0; tries < 10 && r.ok() && r->status == 200 && !cmds.empty() && cmds[0].word == "AAP" &&
+                      cmds[0].status == 403u && !c.Expired();
+       ++tries) {
+    c.Note("AAP 403 (RATE-6): registration waits 300 ms");
+    c.Sleep(300);
+    r = c.PostMcp("RAP 1 1.0.0 conf-sg\r\n");
+    cmds = r.ok() ? Decode(r->body) : std::vector<wire::Command>{};
+  }
   if (!r.ok() || r->status != 200) return fail("HTTP 200 AAP", r.ok() ? "HTTP " + std::to_string(r->status) : r.status().message(), "RS-1");
-  auto cmds = Decode(r->body);
   if (cmds.empty() || cmds[0].word != "AAP" || cmds[0].status != 0u || cmds[0].params.size() != 5) {
     return fail("AAP 1 0 +5", ShowAll(cmds), "RS-1");
   }

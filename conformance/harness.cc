@@ -87,7 +87,8 @@ TimeUs Ctx::Deadline(int want_ms) const {
   return std::min(want, deadline_);
 }
 
-void Ctx::Sleep(int ms) { loop_.RunUntil(Deadline(ms), [] { return false; }); }
+void Ctx::Sleep(int ms) { Wait(Deadline(ms), [] { return false; }); }
+bool Ctx::WaitUntil(int ms, const std::function<bool()>& done) { return Wait(Deadline(ms), done); }
 
 Status Ctx::OpenUdp(Chan& c, const HostPort& to, const std::string& label) {
   auto ep = ToEndpoint(to);
@@ -145,7 +146,7 @@ std::vector<std::string> Ctx::Take(Chan& c, int first_wait_ms, int quiet_ms, std
     if (c.inbox.empty()) {
       if (c.tcp && c.closed) break;
       const TimeUs until = Deadline(got.empty() ? first_wait_ms : quiet_ms);
-      if (!loop_.RunUntil(until, [&c] { return !c.inbox.empty() || (c.tcp && c.closed); })) break;
+      if (!Wait(until, [&c] { return !c.inbox.empty() || (c.tcp && c.closed); })) break;
       if (c.inbox.empty()) break;
     }
     got.push_back(Shared::Pop(c));
@@ -216,7 +217,7 @@ Result<int> Ctx::Open(std::string_view transport, std::string_view who) {
   if (!sid.ok()) return Status::Error("CONF-3", "TCP connect to " + to->ToString() + ": " + sid.status().message());
   c.sid = *sid;
   if (target_.labels) target_.labels->LabelStream(c.sid, label);
-  loop_.RunUntil(Deadline(io_timeout_ms_), [cp] { return cp->connected || cp->closed; });
+  Wait(Deadline(io_timeout_ms_), [cp] { return cp->connected || cp->closed; });
   if (!c.connected) {
     const std::string why = c.closed && !c.close_reason.ok() ? ": " + c.close_reason.message() : "";
     if (c.sid != 0) env_.StreamReset(c.sid);
@@ -347,17 +348,17 @@ Result<reference::HttpResponse> Ctx::HttpRaw(std::string_view request_bytes) {
   c.sid = *sid;
   if (target_.labels) target_.labels->LabelStream(c.sid, "runner http");
   const TimeUs connect_by = Deadline(io_timeout_ms_);
-  loop_.RunUntil(connect_by, [cp] { return cp->connected || cp->closed; });
+  Wait(connect_by, [cp] { return cp->connected || cp->closed; });
   if (!c.connected) {
     const std::string why = !c.close_reason.ok() ? c.close_reason.message() : "connect timed out";
     return Status::Error("CONF-3", "connect: " + why);
   }
-  loop_.RunUntil(Deadline(io_timeout_ms_),
+  Wait(Deadline(io_timeout_ms_),
                  [cp] { return cp->response.has_value() || !cp->parse_error.ok() || cp->closed; });
   if (c.response && c.head) {
     // Whatever follows the header block within the quiet period (or until
     // close) becomes the body the case checks is empty (MS-6).
-    loop_.RunUntil(Deadline(quiet_ms_), [cp] { return cp->closed; });
+    Wait(Deadline(quiet_ms_), [cp] { return cp->closed; });
     c.response->body = c.extra;
     if (!c.extra.empty()) sh_->Record("recv", "http", c.extra);
   }

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -127,6 +128,26 @@ class Ctx {
   std::int64_t NowUs() const;
   // Lets `ms` pass (bounded by the case deadline) while receiving.
   void Sleep(int ms);
+  // Lets up to `ms` pass (bounded by the case deadline) until `done()` holds;
+  // returns done()'s final value. Services run meanwhile (below).
+  bool WaitUntil(int ms, const std::function<bool()>& done);
+
+  // Background parties (issue 14). A service owns handle `h` (an Open()ed
+  // channel): at every wait of this Ctx (Sleep, WaitUntil, Recv, UdpRecv,
+  // Http, Open) `fn` runs — never from inside an Env callback — at the
+  // start, whenever h has something queued and when the time it last
+  // returned (NowUs() scale, -1: none) has come. It reads h only through Drain() and may Send(); it must
+  // not wait. So every SG session of a case answers the target's requests
+  // as they arrive, whichever party the case is waiting on. Returns an id
+  // for RemoveService (call it before the service's owner goes away).
+  int AddService(int h, std::function<std::int64_t()> fn);
+  void RemoveService(int id);
+  // What is queued on handle h, without waiting (UDP: whole datagrams; TCP:
+  // chunks).
+  std::vector<std::string> Drain(int h);
+  // The owner of handle h resends its own requests: the harness's resends
+  // (target().resend_ms) are off on it.
+  void SelfResending(int h);
   // A 64-bit value unique to this case and run: Rng::Stream(seed ^ nonce,
   // case_id). For names that must not repeat on a persistent server.
   std::uint64_t Fresh() { return fresh_.Next(); }
@@ -181,6 +202,22 @@ class Ctx {
   struct Shared;  // state the Env callbacks share with the Ctx
   struct Chan;
   TimeUs Deadline(int want_ms) const;  // min(now + want, case deadline)
+  // loop_.RunUntil(deadline, done) that also runs the services (AddService)
+  // when their channel has input or their time has come.
+  bool Wait(TimeUs deadline, const std::function<bool()>& done);
+  // Runs the due services; returns the earliest Env time one asked for
+  // (kNoWake: none).
+  TimeUs RunServices();
+  bool ServiceInput() const;
+  struct Service {
+    int id = 0;
+    int h = -1;
+    std::function<std::int64_t()> fn;
+    std::int64_t wake = -1;  // NowUs() scale; -1: only on input
+  };
+  std::vector<Service> services_;
+  int next_service_ = 0;
+  bool in_service_ = false;
   Status OpenUdp(Chan& c, const HostPort& to, const std::string& label);
   std::vector<std::string> Take(Chan& c, int first_wait_ms, int quiet_ms, std::size_t max);
   // UdpRecv/Recv on a plain UDP channel when target().resend_ms > 0

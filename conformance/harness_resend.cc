@@ -117,7 +117,7 @@ std::vector<std::string> Ctx::UdpRecvResending(Chan& ch, int first_wait_ms, int 
     for (;;) {
       take();
       if (got.size() >= max || stop()) return;
-      if (!loop_.RunUntil(Deadline(wait_ms), [&ch] { return !ch.inbox.empty(); })) return;
+      if (!Wait(Deadline(wait_ms), [&ch] { return !ch.inbox.empty(); })) return;
     }
   };
 
@@ -130,7 +130,7 @@ std::vector<std::string> Ctx::UdpRecvResending(Chan& ch, int first_wait_ms, int 
     std::vector<reference::RequestTracker::Entry> gave_up;
     while (!all_answered() && !Expired() && got.size() < max && tracker.outstanding() > 0) {
       const TimeUs due = std::min(tracker.NextDeadline(), deadline_);
-      loop_.RunUntil(due, [&] {
+      Wait(due, [&] {
         take();
         return all_answered() || got.size() >= max;
       });

@@ -80,6 +80,16 @@ struct Mutant {
   }
 };
 
+// A mutant with only its name, clause and defect set (the mutants_*.cc
+// files fill in the rest).
+inline Mutant M(std::string name, std::string clause, std::string breaks) {
+  Mutant m;
+  m.name = std::move(name);
+  m.clause = std::move(clause);
+  m.breaks = std::move(breaks);
+  return m;
+}
+
 // The mutants of mutants_more.cc (issue 14), appended to the list.
 void AddMoreMutants(std::vector<Mutant>& v);
 // The mutants of mutants_abuse.cc (issue 15: rate limits, back-off, HTTP

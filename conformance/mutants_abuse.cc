@@ -7,17 +7,6 @@
 #include "reference/roles/sg/sg.h"
 
 namespace mcpsim::conformance {
-namespace {
-
-Mutant M(std::string name, std::string clause, std::string breaks) {
-  Mutant m;
-  m.name = std::move(name);
-  m.clause = std::move(clause);
-  m.breaks = std::move(breaks);
-  return m;
-}
-
-}  // namespace
 
 void AddAbuseMutants(std::vector<Mutant>& v) {
   Mutant m;

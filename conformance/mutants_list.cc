@@ -15,14 +15,6 @@ namespace {
 
 using wire::Command;
 
-Mutant M(std::string name, std::string clause, std::string breaks) {
-  Mutant m;
-  m.name = std::move(name);
-  m.clause = std::move(clause);
-  m.breaks = std::move(breaks);
-  return m;
-}
-
 // Answers of `word` (any word if empty) with status `from` get status `to`.
 std::function<bool(Command&)> Restatus(std::string word, std::uint32_t from, std::uint32_t to) {
   return [word, from, to](Command& c) {

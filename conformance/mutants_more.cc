@@ -16,14 +16,6 @@ namespace {
 
 using wire::Command;
 
-Mutant M(std::string name, std::string clause, std::string breaks) {
-  Mutant m;
-  m.name = std::move(name);
-  m.clause = std::move(clause);
-  m.breaks = std::move(breaks);
-  return m;
-}
-
 std::function<bool(Command&)> Drop(std::string word) {
   return [word](const Command& c) { return c.word != word; };
 }
@@ -150,6 +142,36 @@ void AddMoreMutants(std::vector<Mutant>& v) {
   m.on_command = [](Command& c) {
     if (c.word == "ACM" && c.status == 0u && c.params.size() > 2) std::reverse(c.params.begin() + 1, c.params.end());
     return true;
+  };
+  add(m);
+  // Coverage cases (catalog_cover.cc).
+  // rs.reg.check_order
+  m = M("reg-text-length-103", "RS-9", "a captchaText outside 1..16 bytes is 103 before the captcha checks (G-54 order)");
+  m.rs = [](reference::RsConfig& c) { c.reg_text_length_first = true; };
+  add(m);
+  // sg.prof.limits
+  m = M("profile-limits-unchecked", "LIM-12", "RPS stores any nickname and psm (no LIM-12/LIM-13 check)");
+  m.sg = [](reference::SgConfig& c) { c.profile_limits = false; };
+  add(m);
+  // sg.chat.order: the RRMs of one batch carry their texts in reverse trid
+  // order (as a server that assigns trids out of creation order would).
+  m = M("rrm-out-of-order", "SG-CHAT-8", "RRMs sent together are numbered against the order of their RSMs");
+  m.on_batch = [](std::vector<Command>& batch) {
+    std::vector<std::size_t> at;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].word == "RRM" && !batch[i].status) at.push_back(i);
+    }
+    for (std::size_t i = 0, j = at.size(); i + 1 < j; ++i, --j) std::swap(batch[at[i]].params, batch[at[j - 1]].params);
+  };
+  add(m);
+  // sg.offline.limit
+  m = M("offline-queue-200", "LIM-16", "a recipient's offline queue holds 200 messages");
+  m.sg = [](reference::SgConfig& c) { c.max_offline = 200; };
+  add(m);
+  // sg.chat.rrr_rejected: a member that refused RRR leaves silently.
+  m = M("rrr-reject-silent", "SG-CHAT-6", "a member answering RRR non-zero is removed without RRB rejected");
+  m.on_command = [](Command& c) {
+    return !(c.word == "RRB" && !c.status && c.params.size() == 4 && c.params[2] == "rejected" && c.params[3] == "0");
   };
   add(m);
 }

@@ -14,6 +14,9 @@ constexpr const char* kClientOnly = "client-side (MC) obligation: a server canno
 constexpr const char* kStorage = "storage: what a server keeps on disk is not visible on the wire";
 constexpr const char* kLong = "timing beyond a run: the clause takes effect after minutes of silence";
 constexpr const char* kBackend = "non-MCP Messenger back-end users (G-9) cannot be created or driven through the protocol";
+constexpr const char* kCluster =
+    "deployment internals of a multi-process SG cluster (registrations, leases and NOTIFY in the shared database): "
+    "a run talks to one set of endpoints and can neither start, stop nor enumerate the target's processes";
 constexpr const char* kDoc = "a property of this document and the implementation's source, not of the wire";
 
 const std::map<std::string, std::string>& Table() {
@@ -45,6 +48,8 @@ const std::map<std::string, std::string>& Table() {
                  "transfer-idle timeout (TIMER-12)"},
       {"TIMER-6", "a memory bound: a cache keeping more entries answers with the same bytes; its eviction order "
                   "shows only as a re-execution 256 requests later, which idempotent handlers hide"},
+      {"CLU-1", kCluster}, {"CLU-2", kCluster}, {"CLU-3", kCluster}, {"CLU-4", kCluster},
+      {"CLU-5", kCluster}, {"CLU-6", kCluster}, {"CLU-7", kCluster}, {"CLU-8", kCluster},
       {"RATE-9", kClientOnly}, {"RS-15", kClientOnly}, {"SG-LOGIN-15", kClientOnly},
   };
   return t;

@@ -139,6 +139,10 @@ void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   }
   // LIM-23 / RATE-10: no room to wait for the hash; the captcha stays.
   if (!reply.can_defer()) return reply.Fail(reply.busy_status());
+  if (config_.reg_text_length_first) {  // TEST-ONLY defect (RsConfig)
+    const std::string text = cmd.DecodeParam(1);
+    if (text.empty() || text.size() > 16) return reply.Fail(StatusCode::kBadParam);
+  }
   const auto captcha_id = ParseDec(cmd.raw_param(0));
   if (!captcha_id) return reply.Fail(StatusCode::kBadParam);
   if (!s->captcha_live || *captcha_id != s->captcha_id || ctx.now >= s->captcha_expires) {

@@ -37,6 +37,11 @@ struct RsConfig {
   // TEST-ONLY defect switch (mcpsim serve --mutant): false lets a captcha be
   // used again after a REG (violates RS-7). Never false when conforming.
   bool captcha_single_use = true;
+  // TEST-ONLY defect switch: true answers 103 for a captchaText outside
+  // 1..16 bytes before the captcha checks (violates the REG check order,
+  // G-54: such a text is 203 and consumes the captcha). Never true when
+  // conforming.
+  bool reg_text_length_first = false;
   // TEST-1 (PROTOCOL.md §7.2, OPTIONAL, test mode only: `mcpsim serve
   // --test-hooks`): an HTTP response carrying AAP also carries the captcha
   // text in `X-MCP-Test-Captcha`. Off by default; never on in production.

@@ -124,8 +124,8 @@ void SgRole::Rps(const RequestContext& ctx, Session* s, const wire::CommandView&
                  Reply& reply) {
   const auto base = ParseDec(cmd.DecodeParam(0));
   Profile want{cmd.DecodeParam(1), cmd.DecodeParam(2), cmd.DecodeParam(3), 0};
-  if (!base || !IsNickname(want.nickname) || !IsPersonalMessage(want.psm) ||
-      (!want.avatar_id.empty() && !IsMediaId(want.avatar_id))) {
+  const bool limits_ok = !config_.profile_limits || (IsNickname(want.nickname) && IsPersonalMessage(want.psm));
+  if (!base || !limits_ok || (!want.avatar_id.empty() && !IsMediaId(want.avatar_id))) {
     return reply.Fail(StatusCode::kBadParam);
   }
   auto stored = store_.GetProfile(s->account);

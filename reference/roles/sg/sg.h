@@ -67,6 +67,7 @@ struct SgConfig {
   bool rcr_stop_and_wait = true;          // SG-SYNC-5: page k+1 only after ACR k
   bool offline_keep_refused = true;       // SG-OFF-5: an RPN answered non-zero keeps the message
   bool rps_completes_sync = true;         // SG-SYNC-12: an RPS with the final sync request in flight
+  bool profile_limits = true;             // LIM-12/LIM-13: RPS nickname and psm are checked (103)
 };
 
 class SgRole final : public Role, private CommandHandler {
