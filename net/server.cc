@@ -242,6 +242,20 @@ std::string ListenerInfo::Line() const {
   return "listening " + scheme + "://" + host + " " + roles;
 }
 
+namespace {
+// CLU-9: SharedIds over the registry's database sequences.
+class ClusterIds final : public reference::SharedIds {
+ public:
+  explicit ClusterIds(reference::Cluster& db) : db_(db) {}
+  Result<std::uint64_t> Next(Counter c) override {
+    return db_.NextId(c == Counter::kCall ? "call" : c == Counter::kTransfer ? "transfer" : "voice");
+  }
+
+ private:
+  reference::Cluster& db_;
+};
+}  // namespace
+
 struct Server::Impl {
   Env& env;
   AsioEnv* real = nullptr;  // set when hosted on real sockets (bind address, TLS)
@@ -261,6 +275,9 @@ struct Server::Impl {
   std::unique_ptr<host::RoleHost> host;
   std::vector<ListenerInfo> listeners;
   std::unique_ptr<ClusterNode> cluster;  // last: gone first (leaves the registry)
+  // CLU-9: the SG's callId/transferId/voiceId from the cluster's sequences
+  // (set on `backend`, which is idle by the time these two go).
+  std::unique_ptr<reference::SharedIds> shared_ids;
 
   Impl(Env& e, AsioEnv* r, ServerOptions opts) : env(e), real(r), o(std::move(opts)) {}
   bool Has(const char* role) const { return o.roles.count(role) > 0; }
@@ -514,6 +531,10 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), m->dp.get());
     if (!node.ok()) return node.status();
     m->cluster = std::move(*node);
+    if (m->Has("sg")) {
+      m->shared_ids = std::make_unique<ClusterIds>(m->cluster->db());
+      m->backend->SetSharedIds(m->shared_ids.get());
+    }
   }
   return std::unique_ptr<Server>(new Server(std::move(m)));
 }
