@@ -25,8 +25,9 @@ Status SimTarget::Validate() const {
   if (r == "cs") return Status();
   if (r == "dp" || r == "rs" || r == "ms" || r == "sg") {
     return Status::Error("INTERPOSE-5", "--sim-roles " + r +
-                                            ": this role needs TCP or HTTP, which the interposer does not simulate "
-                                            "yet (supported: cs)");
+                                            ": only the cs role can be given to a target in scenarios yet (the "
+                                            "interposer simulates TCP/HTTP: run the conformance catalog against such "
+                                            "a target with `mcpsim conform --sim-launch CMD`)");
   }
   return Status::Error("INTERPOSE-5", "--sim-roles: unknown role '" + r + "' (dp, rs, cs, ms, sg)");
 }

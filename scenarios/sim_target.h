@@ -7,8 +7,10 @@
 // a run is a function of scenario + seed + target binary: it replays bit for
 // bit (same trace-hash), and every fault of the scenario applies.
 //
-// Today: one role per target, `cs` (UDP only; TCP/HTTP listeners are refused
-// by the shim until streams are simulated). The target binds its listener
+// Today: one role per target, `cs` (the interposer simulates TCP too, but a
+// target playing DP/RS/MS/SG needs accounts provisioned through the protocol
+// inside the simulation: not yet; `mcpsim conform --sim-launch` exercises
+// those roles). The target binds its listener
 // itself: loopback and wildcard addresses map to the node's address, port 0
 // to a free simulated port, and the DP hands out the port it bound.
 #pragma once
