@@ -94,6 +94,7 @@ Process::~Process() {
     for (auto& [fd, s] : socks_) {
       if (s.kind == 1 && s.port) env_.CloseDatagram(s.port);
       if (s.kind == 3) CloseStream(s);
+      if (s.kind == 5 && s.timer) env_.CancelTimer(s.timer);
     }
   }
   *alive_ = false;
@@ -103,6 +104,21 @@ Process::~Process() {
     ::waitpid(pid_, &st, 0);
   }
   if (chan_ >= 0) ::close(chan_);
+  if (out_ >= 0) ::close(out_);
+}
+
+std::string Process::ReadStdout() {
+  std::string s;
+  if (out_ < 0) return s;
+  char buf[4096];
+  for (;;) {
+    pollfd pf{out_, POLLIN, 0};
+    if (::poll(&pf, 1, 0) <= 0) break;
+    ssize_t n = ::read(out_, buf, sizeof buf);
+    if (n <= 0) break;
+    s.append(buf, static_cast<std::size_t>(n));
+  }
+  return s;
 }
 
 Status Process::Start() {
@@ -115,13 +131,16 @@ Status Process::Start() {
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
     if (kv.rfind("LD_PRELOAD=", 0) == 0 || kv.rfind(std::string(kFdEnv) + "=", 0) == 0 ||
-        kv.rfind("MCPSIM_INTERPOSE_NETNS=", 0) == 0) {
+        kv.rfind("MCPSIM_INTERPOSE_NETNS=", 0) == 0 || kv.rfind("MCPSIM_INTERPOSE_SKIP_FILTER=", 0) == 0) {
       continue;
     }
     envs.push_back(kv);
   }
   envs.push_back("LD_PRELOAD=" + o_.preload);
   envs.push_back(std::string(kFdEnv) + "=" + std::to_string(sv[1]));
+  // The shell that execs the target installs no seccomp filter (it would
+  // outlive the exec); the variable is consumed there (shim_seccomp.cc).
+  envs.push_back("MCPSIM_INTERPOSE_SKIP_FILTER=1");
   std::vector<std::string> envs_iso = envs;
   envs_iso.push_back("MCPSIM_INTERPOSE_NETNS=1");
   auto ptrs = [](std::vector<std::string>& v) {
@@ -135,6 +154,12 @@ Status Process::Start() {
   char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
   const bool isolate = o_.isolate_network;
   const int child_end = sv[1];
+  int outp[2] = {-1, -1};
+  if (o_.capture_stdout && ::pipe2(outp, O_CLOEXEC) != 0) {
+    ::close(sv[0]), ::close(sv[1]);
+    return Status::Error("INTERPOSE-3", std::string("pipe: ") + std::strerror(errno));
+  }
+  const int out_w = outp[1];
 
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -146,12 +171,14 @@ Status Process::Start() {
     ::fcntl(child_end, F_SETFD, 0);
     int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
-    ::dup2(2, 1);
+    ::dup2(out_w >= 0 ? out_w : 2, 1);
     bool iso = isolate && ::unshare(CLONE_NEWNET) == 0;
     ::execve(argv[0], argv, iso ? envp_iso.data() : envp.data());
     ::_exit(127);
   }
   ::close(sv[1]);
+  if (outp[1] >= 0) ::close(outp[1]);
+  out_ = outp[0];
   pid_ = pid;
   chan_ = sv[0];
   in_pump_ = false;

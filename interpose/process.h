@@ -40,6 +40,9 @@
 
 namespace mcpsim::interpose {
 
+// CLOCK_MONOTONIC (and every clock but the real-time ones) at virtual time 0.
+inline constexpr TimeUs kMonoBaseUs = kSeconds;
+
 struct ProcessOptions {
   std::string command;      // shell command line (run as `exec CMD`)
   std::string preload;      // path of libmcpsim_interpose.so
@@ -48,6 +51,8 @@ struct ProcessOptions {
   // CLOCK_REALTIME at virtual time 0, in µs since the epoch (2026-01-01).
   std::int64_t epoch_us = 1767225600LL * 1000000;
   bool isolate_network = true;  // unshare(CLONE_NEWNET) in the child if allowed
+  // The child's stdout goes to a pipe read by ReadStdout() (else to our stderr).
+  bool capture_stdout = false;
 };
 
 struct ProcessStats {
@@ -88,6 +93,9 @@ class Process {
   const std::string& failure() const { return failure_; }
   const std::vector<std::string>& refusals() const { return refusals_; }
   bool network_isolated() const { return isolated_; }
+  // capture_stdout: what the child wrote to stdout since the last call (it is
+  // stopped whenever the simulator runs, so nothing is half-written).
+  std::string ReadStdout();
   const ProcessStats& stats() const { return stats_; }
   // UDP ports the child has bound on the Env, ascending.
   std::vector<std::uint16_t> udp_ports() const;
@@ -120,7 +128,7 @@ class Process {
     std::uint64_t gen = 0;   // state changes (EPOLLET)
   };
   struct Sock {
-    int kind = 1;  // 1 udp, 2 epoll, 3 tcp
+    int kind = 1;  // 1 udp, 2 epoll, 3 tcp, 4 eventfd, 5 timerfd
     bool nonblock = false;
     std::uint16_t port = 0;  // bound local port (0: not bound); tcp: bind()'s port
     std::optional<Endpoint> peer;
@@ -131,6 +139,14 @@ class Process {
     bool bound = false, listening = false;
     std::deque<std::shared_ptr<Conn>> backlog;  // listener: established, not yet accepted
     std::shared_ptr<Conn> conn;                 // connecting or connected
+    // eventfd
+    std::uint64_t counter = 0;
+    bool semaphore = false;
+    // timerfd (on the Env's clock; `clock` only maps absolute settings)
+    std::int64_t clock = 0;
+    TimeUs due = kNever, interval = 0;
+    std::uint64_t expirations = 0;
+    TimerId timer = 0;
   };
   struct Answer {
     Reply reply{};
@@ -155,6 +171,8 @@ class Process {
   Status EnsureBound(int fd, Sock& s, std::uint16_t port);
   std::optional<Answer> HandleStream(const Request& r, const std::vector<std::uint8_t>& p, int fd, Sock& s,
                                      bool first);
+  std::optional<Answer> HandleFd(const Request& r, const std::vector<std::uint8_t>& p, int fd, Sock& s);
+  void ArmTimer(int fd, Sock& s);  // starts the Env timer of a timerfd at s.due
   StreamHandlers Handlers(const std::shared_ptr<Conn>& c);
   void CloseStream(Sock& s);  // the target closed a tcp descriptor
   std::uint32_t Readiness(int fd) const;  // EPOLL* bits of a simulated descriptor (0 unknown)
@@ -168,7 +186,7 @@ class Process {
 
   Env& env_;
   ProcessOptions o_;
-  int pid_ = -1, chan_ = -1;
+  int pid_ = -1, chan_ = -1, out_ = -1;
   std::string failure_;
   std::vector<std::string> refusals_;
   bool isolated_ = false, in_pump_ = false, env_gone_ = false;

@@ -19,7 +19,6 @@ namespace {
 
 constexpr std::size_t kMaxQueued = 256;     // datagrams per socket (a full receive buffer drops)
 constexpr std::uint64_t kSpinFree = 1000;   // zero-timeout empty polls at one instant before 1 µs passes
-constexpr TimeUs kMonoBaseUs = kSeconds;    // CLOCK_MONOTONIC at virtual time 0
 constexpr std::size_t kMaxDatagram = 65507;
 constexpr std::uint32_t kReportable = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
@@ -58,6 +57,8 @@ std::uint32_t Process::Readiness(int fd) const {
   const Sock& s = it->second;
   if (s.kind == 1) return (s.rx.empty() ? 0u : static_cast<std::uint32_t>(EPOLLIN)) | EPOLLOUT;
   if (s.kind == 3) return StreamReadiness(s);
+  if (s.kind == 4) return (s.counter ? static_cast<std::uint32_t>(EPOLLIN) : 0u) | (s.counter < ~0ULL - 1 ? EPOLLOUT : 0u);
+  if (s.kind == 5) return s.expirations ? static_cast<std::uint32_t>(EPOLLIN) : 0u;
   // An epoll descriptor is readable when one of its registrations is ready.
   for (const auto& [wfd, reg] : s.regs) {
     if (!reg.disabled && (Readiness(wfd) & (reg.events | EPOLLERR | EPOLLHUP) & kReportable)) return EPOLLIN;
@@ -144,6 +145,17 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
   (void)first, (void)deadline;
   const int fd = static_cast<int>(r.a[0]);
   const Op op = static_cast<Op>(r.op);
+  if (op == Op::kEventFd || op == Op::kTimerCreate) {
+    Sock s;
+    s.kind = op == Op::kEventFd ? 4 : 5;
+    s.counter = static_cast<std::uint64_t>(r.a[1]);
+    s.clock = r.a[1];
+    s.semaphore = op == Op::kEventFd && (r.a[2] & 1);  // EFD_SEMAPHORE
+    s.nonblock = (r.a[2] & O_NONBLOCK) != 0;            // EFD_NONBLOCK == TFD_NONBLOCK == O_NONBLOCK
+    if (op == Op::kTimerCreate) s.counter = 0;
+    socks_[fd] = std::move(s);
+    return ANSWER_OK(0);
+  }
   if (op == Op::kSocket) {
     Sock s;
     s.kind = (r.a[2] & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM ? 3 : 1;
@@ -162,6 +174,7 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
     case Op::kClose:
       if (s.kind == 1 && s.port) env_.CloseDatagram(s.port);
       if (s.kind == 3) CloseStream(s);
+      if (s.kind == 5 && s.timer) env_.CancelTimer(s.timer);
       for (auto& [efd, es] : socks_) es.regs.erase(fd);
       socks_.erase(it);
       return ANSWER_OK(0);
@@ -174,6 +187,7 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
       break;
   }
   if (s.kind == 3) return HandleStream(r, p, fd, s, first);
+  if (s.kind == 4 || s.kind == 5) return HandleFd(r, p, fd, s);
   if (s.kind != 1) return ANSWER_ERR(ENOTSOCK);
   switch (op) {
     case Op::kBind: {
@@ -314,7 +328,8 @@ std::optional<Process::Answer> Process::HandleWait(const Request& r, const std::
       if (ep == socks_.end() || ep->second.kind != 2) return ANSWER_ERR(EBADF);
       const int fd = static_cast<int>(r.a[2]);
       auto target = socks_.find(fd);
-      if (target == socks_.end() || target->second.kind == 2) return ANSWER_ERR(EPERM);
+      const bool real = r.a[5] == 1;  // a real descriptor: watched, never ready
+      if (!real && (target == socks_.end() || target->second.kind == 2)) return ANSWER_ERR(EPERM);
       auto& regs = ep->second.regs;
       const bool has = regs.count(fd) != 0;
       const std::int64_t op = r.a[1];

@@ -46,9 +46,13 @@ enum class Op : std::uint32_t {
   kClose = 23,       // a0 fd
   kShutdown = 24,    // a0 fd, a1 how
   kAccept = 25,      // a0 listening fd, a1 new fd (reserved by the shim), a2 SOCK_NONBLOCK? -> payload sa (peer)
+  kEventFd = 26,     // a0 fd, a1 initial value, a2 flags (EFD_SEMAPHORE, EFD_NONBLOCK). read/write: kRecv/kSend (8 bytes)
+  kTimerCreate = 27, // a0 fd, a1 clockid, a2 flags (TFD_NONBLOCK). read: kRecv (8 bytes: expirations)
+  kTimerSet = 28,    // a0 fd, a1 flags (TFD_TIMER_ABSTIME), a2 value ns, a3 interval ns -> payload TimerSpec (old)
+  kTimerGet = 29,    // a0 fd -> payload TimerSpec
   kPoll = 30,        // a0 count, a1 timeout ms (-1 forever); payload count x PollEntry -> same array, revents set
   kEpollCreate = 31, // a0 fd
-  kEpollCtl = 32,    // a0 epfd, a1 op, a2 fd, a3 events, a4 data
+  kEpollCtl = 32,    // a0 epfd, a1 op, a2 fd, a3 events, a4 data, a5 1: a real descriptor (never ready)
   kEpollWait = 33,   // a0 epfd, a1 max events, a2 timeout ms -> ret n; payload n x EpollEntry
   kClock = 40,       // a0 clockid -> ret nanoseconds
   kSleep = 41,       // a0 absolute CLOCK_MONOTONIC deadline in ns
@@ -81,6 +85,12 @@ struct EpollEntry {
   std::uint64_t data;
 };
 static_assert(sizeof(EpollEntry) == 16);
+
+struct TimerSpec {  // a timerfd's setting, in ns: time to the next expiry (0: disarmed), period (0: one-shot)
+  std::int64_t value_ns;
+  std::int64_t interval_ns;
+};
+static_assert(sizeof(TimerSpec) == 16);
 
 struct SockAddr4 {  // the sockaddr_in layout
   std::uint16_t family;

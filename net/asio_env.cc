@@ -419,6 +419,14 @@ bool AsioEnv::HasPendingOutput() const {
 
 void AsioEnv::Offload(TimeUs, std::function<void()> work, std::function<void()> done) {
   Impl& m = *impl_;
+  if (m.opt.workers == 0) {  // no threads: on the loop, from a timer (never inside this call)
+    ++m.stats.work_offloaded;
+    Env::Offload(0, std::move(work), [impl = &m, done = std::move(done)] {
+      ++impl->stats.work_completed;
+      if (done) done();
+    });
+    return;
+  }
   if (!m.pool) m.pool = std::make_unique<asio::thread_pool>(std::max<std::size_t>(1, m.opt.workers));
   ++m.stats.work_offloaded;
   std::weak_ptr<bool> token = m.work_alive;

@@ -57,7 +57,9 @@ struct AsioEnvOptions {
   TimeUs stream_stall_timeout = 30 * kSeconds;  // queued bytes not draining; kNever = off
   std::size_t max_streams = 8192;               // open streams (accepted + connected); more are refused
   // ---- slow work (Env::Offload) ----
-  std::size_t workers = 2;  // worker threads, started on the first Offload
+  // Worker threads, started on the first Offload; 0: no threads, `work` runs
+  // on the loop (Env::Offload's default) — for targets under the interposer.
+  std::size_t workers = 2;
 };
 
 // Caps of one listener (TCP-11): at `max_conns` open connections of the

@@ -55,6 +55,8 @@ class ClusterNode {
 
   // One heartbeat and DP refresh now (also run by the timer).
   void Tick();
+  // The registry connection (also the source of CLU-9's shared ids).
+  reference::Cluster& db() { return *db_; }
 
  private:
   ClusterNode(Env& env, std::unique_ptr<reference::Cluster> db, ClusterNodeOptions o, reference::DpRole* dp);

@@ -133,7 +133,7 @@ constexpr LimitName kLimitNames[] = {
     {"cs-mid", "RUP/RAD per MID, RATE/BURST (RATE-8)"},
     {"pending-work", "requests waiting for a password hash per role; more get 502 (LIM-23)"},
     {"work-per-address", "of them from one source address; more get 403 (RATE-10)"},
-    {"workers", "password-hashing threads"},
+    {"workers", "password-hashing threads; 0 = hash on the loop thread (no threads: for the interposer)"},
     {"tcp-conns", "open TCP connections; at the cap the idlest is closed (TCP-11)"},
     {"http-conns", "open HTTP connections; at the cap the idlest is closed (TCP-11)"},
     {"conns-per-address", "connections per source address and listener; more are closed (TCP-11)"},
@@ -172,7 +172,7 @@ Status ApplyLimit(std::string_view text, ServerLimits& l) {
   if (name == "rs-sessions") return ParseCount(v, l.rs_sessions, 1, 1u << 24) ? Status{} : bad();
   if (name == "pending-work") return ParseCount(v, l.pending_work, 1, 1u << 20) ? Status{} : bad();
   if (name == "work-per-address") return ParseCount(v, l.work_per_address, 1, 1u << 20) ? Status{} : bad();
-  if (name == "workers") return ParseCount(v, l.workers, 1, 64) ? Status{} : bad();
+  if (name == "workers") return ParseCount(v, l.workers, 0, 64) ? Status{} : bad();
   if (name == "tcp-conns") return ParseCount(v, l.tcp_conns, 1, 1u << 20) ? Status{} : bad();
   if (name == "http-conns") return ParseCount(v, l.http_conns, 1, 1u << 20) ? Status{} : bad();
   if (name == "conns-per-address") return ParseCount(v, l.conns_per_address, 1, 1u << 20) ? Status{} : bad();
@@ -242,6 +242,20 @@ std::string ListenerInfo::Line() const {
   return "listening " + scheme + "://" + host + " " + roles;
 }
 
+namespace {
+// CLU-9: SharedIds over the registry's database sequences.
+class ClusterIds final : public reference::SharedIds {
+ public:
+  explicit ClusterIds(reference::Cluster& db) : db_(db) {}
+  Result<std::uint64_t> Next(Counter c) override {
+    return db_.NextId(c == Counter::kCall ? "call" : c == Counter::kTransfer ? "transfer" : "voice");
+  }
+
+ private:
+  reference::Cluster& db_;
+};
+}  // namespace
+
 struct Server::Impl {
   Env& env;
   AsioEnv* real = nullptr;  // set when hosted on real sockets (bind address, TLS)
@@ -261,6 +275,9 @@ struct Server::Impl {
   std::unique_ptr<host::RoleHost> host;
   std::vector<ListenerInfo> listeners;
   std::unique_ptr<ClusterNode> cluster;  // last: gone first (leaves the registry)
+  // CLU-9: the SG's callId/transferId/voiceId from the cluster's sequences
+  // (set on `backend`, which is idle by the time these two go).
+  std::unique_ptr<reference::SharedIds> shared_ids;
 
   Impl(Env& e, AsioEnv* r, ServerOptions opts) : env(e), real(r), o(std::move(opts)) {}
   bool Has(const char* role) const { return o.roles.count(role) > 0; }
@@ -514,6 +531,10 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), m->dp.get());
     if (!node.ok()) return node.status();
     m->cluster = std::move(*node);
+    if (m->Has("sg")) {
+      m->shared_ids = std::make_unique<ClusterIds>(m->cluster->db());
+      m->backend->SetSharedIds(m->shared_ids.get());
+    }
   }
   return std::unique_ptr<Server>(new Server(std::move(m)));
 }

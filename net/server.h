@@ -62,7 +62,7 @@ struct ServerLimits {
   reference::RateSpec cs_address, cs_mid;        // RATE-8
   std::size_t pending_work = 0;                  // LIM-23, per role
   std::size_t work_per_address = 0;              // RATE-10: of them from one address
-  std::size_t workers = 2;                       // hashing threads
+  std::size_t workers = 2;                       // hashing threads; 0: on the loop thread
   std::size_t tcp_conns = 2048, http_conns = 2048;  // per listener, idlest evicted (TCP-11)
   std::size_t conns_per_address = 64;               // per listener, newest closed (TCP-11)
   TimeUs http_header = 0, http_body = 0;            // HTTP-16 deadlines

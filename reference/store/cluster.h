@@ -52,6 +52,13 @@ class Cluster {
     bool resync = false;
   };
   virtual Result<Wakeups> TakeWakeups() = 0;
+
+  // CLU-9: the next value (>= 1) of the deployment-wide counter `name`
+  // ("call", "transfer" or "voice": G-41's callId, transferId, voiceId), from
+  // a database sequence shared by every SG process; never the same value
+  // twice, possibly with gaps. STORE-1 while the database is unreachable,
+  // STORE-2 for another name.
+  virtual Result<std::uint64_t> NextId(std::string_view name) = 0;
 };
 
 // Connects to the PostgreSQL database at `uri` (as OpenPostgresStore) and

@@ -17,6 +17,9 @@ CREATE TABLE IF NOT EXISTS mcpsim_sg_nodes(
   sg_uris BYTEA NOT NULL,
   rs_uris BYTEA NOT NULL,
   lease_until TIMESTAMPTZ NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS mcpsim_call_ids;
+CREATE SEQUENCE IF NOT EXISTS mcpsim_transfer_ids;
+CREATE SEQUENCE IF NOT EXISTS mcpsim_voice_ids;
 )sql";
 
 class PgCluster final : public Cluster {
@@ -71,6 +74,18 @@ class PgCluster final : public Cluster {
       w.recipients.push_back(std::move(account));
     }
     return w;
+  }
+
+  Result<std::uint64_t> NextId(std::string_view name) override {
+    if (name != "call" && name != "transfer" && name != "voice") {
+      return Status::Error("STORE-2", "no counter '" + std::string(name) + "'");
+    }
+    if (Status s = db_.Reconnect(); !s.ok()) return s;
+    // `name` is one of three known words, so the sequence is named in the
+    // SQL text itself (parameters are bytea here, which regclass refuses).
+    auto r = db_.Query("SELECT nextval('mcpsim_" + std::string(name) + "_ids')");
+    if (!r.ok()) return r.status();
+    return static_cast<std::uint64_t>(r->Int(0, 0));
   }
 
   Result<std::vector<GatewayRecord>> LiveGateways() override {

@@ -127,6 +127,31 @@ TEST_F(Interpose, CrashingTheTargetsNodeIsNotApplicable) {
   EXPECT_NE(r.out.find("configures the CS"), std::string::npos) << r.out;
 }
 
+// `mcpsim serve` itself (Boost.Asio: epoll, eventfd, timerfd, accept4,
+// non-blocking streams; hashing kept on the loop with --limit workers=0) runs
+// as the target; the conformance cases of SG and the transports get the same
+// verdicts as against the in-process reference, and the run replays.
+std::string ServeTarget(int seed) {
+  const std::string m = MCPSIM_BIN;
+  return "conform --seed " + std::to_string(seed) + " --cases 'sg.login.*,sg.chat.*,sg.list.*,tcp.*,http.*,udp.*,cs.*' " +
+         "--sim-launch '" + m + " serve --udp 127.0.0.1:7000 --tcp 127.0.0.1:1864 --http 127.0.0.1:80 --db :memory: " +
+         "--limit workers=0 --seed " + std::to_string(seed) + "'";
+}
+
+TEST_F(Interpose, ServeAsTargetMatchesTheReferenceAndReplays) {
+  auto r = RunCli(ServeTarget(1));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("conform-sim: [0-9]+ cases, ([0-9]+) same verdicts as the "
+                                                  "in-process reference, 0 differ\n")))
+      << r.out;
+  EXPECT_EQ(r.out.find("DIFF"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sg.chat."), std::string::npos) << r.out;
+  EXPECT_EQ(RunCli(ServeTarget(1)).out, r.out);  // same hash, same verdicts
+  auto other = RunCli(ServeTarget(2));
+  EXPECT_EQ(other.exit_code, 0) << other.out << other.err;
+  EXPECT_NE(other.out, r.out);  // another seed: other names, other transcripts
+}
+
 TEST_F(Interpose, UsageErrors) {
   EXPECT_EQ(RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch 'x' --sim-roles sg").exit_code, 2);
   EXPECT_EQ(RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch 'x' --sim-roles nope").exit_code, 2);

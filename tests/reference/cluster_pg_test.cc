@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "reference/store/cluster.h"
@@ -99,6 +100,31 @@ TEST_F(ClusterPg, WakeupsFollowCommittedOfflineMessagesOnly) {
     got = listener->TakeWakeups()->recipients;
   }
   EXPECT_EQ(got, std::vector<std::string>{"carol@live.cn"});
+}
+
+}  // namespace
+}  // namespace mcpsim::reference
+
+namespace mcpsim::reference {
+namespace {
+
+// CLU-9: two SG processes (two registry connections) draw callIds,
+// transferIds and voiceIds from shared sequences: never the same value.
+TEST_F(ClusterPg, SharedIdsAreUniqueAcrossProcesses) {
+  auto a = Open(), b = Open();
+  ASSERT_TRUE(a && b);
+  for (const char* name : {"call", "transfer", "voice"}) {
+    std::set<std::uint64_t> seen;
+    for (int i = 0; i < 20; ++i) {
+      for (Cluster* c : {a.get(), b.get()}) {
+        auto id = c->NextId(name);
+        ASSERT_TRUE(id.ok()) << id.status().ToString();
+        EXPECT_GE(*id, 1u);
+        EXPECT_TRUE(seen.insert(*id).second) << name << " " << *id << " handed out twice";
+      }
+    }
+  }
+  EXPECT_EQ(a->NextId("msg").status().clause(), "STORE-2");
 }
 
 }  // namespace

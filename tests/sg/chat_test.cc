@@ -150,5 +150,35 @@ TEST(SgNudge, InjectedNudgeReachesOnlyCapableSessions) {
   EXPECT_EQ(a.Status("RRN", {"1", "alice@live.cn"}), 310);
 }
 
+// CLU-9: with a SharedIds source the callIds come from it (another SG
+// process may have taken the numbers in between); when it cannot be reached
+// the RSI is answered 501 (STORE-1) and no conversation is created.
+struct FakeIds final : SharedIds {
+  std::uint64_t next = 1000;
+  bool down = false;
+  Result<std::uint64_t> Next(Counter) override {
+    if (down) return Status::Error("STORE-1", "database unreachable");
+    const std::uint64_t v = next;
+    next += 7;  // another process takes the values in between
+    return v;
+  }
+};
+
+TEST(SgChat, CallIdsComeFromTheSharedSourceAndItsOutageIsA501) {
+  Trio t;
+  FakeIds ids;
+  t.w.backend().SetSharedIds(&ids);
+  t.LoginAll();
+  EXPECT_EQ(t.a.Call("RSI", {"bob@live.cn"})->params, Params{"1000"});
+  EXPECT_EQ(t.a.Call("RSI", {"carol@live.cn"})->params, Params{"1007"});
+  ids.down = true;
+  const std::size_t calls = t.w.backend().call_count();
+  EXPECT_EQ(StatusOf(t.a.Call("RSI", {"bob@live.cn"})), 501);
+  EXPECT_EQ(t.w.backend().call_count(), calls);
+  ids.down = false;
+  EXPECT_EQ(t.a.Call("RSI", {"bob@live.cn"})->params, Params{"1014"});
+  t.w.backend().SetSharedIds(nullptr);
+}
+
 }  // namespace
 }  // namespace mcpsim::reference::sgtest

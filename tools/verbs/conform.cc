@@ -37,9 +37,12 @@
 #include "sim/fault_spec.h"
 #include "tools/verb.h"
 
+#include "tools/verbs/conform_sim.h"
+
 namespace mcpsim::cli {
 int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed);
 int ConformSelfTestWorker(conformance::SelfTestOptions o, std::uint64_t seed);
+
 int ConformScenarios(const std::string& dir, const conformance::Target& real, std::uint64_t seed,
                      const std::string& accounts, sim::PcapngWriter* pcap, reports::Report& rep);  // run_external.cc
 
@@ -77,6 +80,7 @@ using conformance::RunOptions;
 
 struct ConformArgs {
   std::string udp, tcp, http, launch, cases = "*", baseline, out = "mcpsim-report";
+  std::string sim_launch;  // --sim-launch: the target inside the simulation (conform_sim.cc)
   std::string udps, key_file;  // encrypted UDP target and its ENC-2 key table
   std::string fault, listen, client_timers;
   std::vector<std::string> ad_slots, media_ids;  // the target's catalogue (issue 14)
@@ -163,6 +167,15 @@ int Conform(ConformArgs a) {
     a.st.cases = a.cases;
     if (a.timeout_ms > 0) a.st.timeout_ms = a.timeout_ms;
     if (a.quiet_ms > 0) a.st.quiet_ms = a.quiet_ms;
+  }
+  if (!a.sim_launch.empty()) {
+    ConformSimArgs c;
+    c.command = a.sim_launch;
+    c.cases = a.cases;
+    c.seed = a.seed;
+    if (a.timeout_ms > 0) c.timeout_ms = a.timeout_ms;
+    if (a.quiet_ms > 0) c.quiet_ms = a.quiet_ms;
+    return ConformSimTarget(c);
   }
   if (a.timeout_ms == 0) a.timeout_ms = 2000;
   if (a.quiet_ms == 0) a.quiet_ms = 150;
@@ -462,6 +475,9 @@ RegisterVerb reg{{"", "conform", "Run the conformance suite against a server",
                     cmd.add_option("--key-file", a->key_file,
                                    "ENC-2 key table for --udps (default: the --key-file of the --launch command)");
                     cmd.add_option("--launch", a->launch, "Shell command starting the target; its `listening` lines give the addresses");
+                    cmd.add_option("--sim-launch", a->sim_launch,
+                                   "Run the target inside the simulation (interposer, virtual time) and compare each "
+                                   "verdict with the in-process reference's");
                     cmd.add_option("--ad-slot", a->ad_slots,
                                    "An ad slot of the target's catalogue to query with RAD (repeatable or "
                                    "comma-separated; default: try `top`)")->delimiter(',');

@@ -85,6 +85,19 @@ void Backend::RecheckOffline(TimeUs now) {
   for (const std::string& a : accounts) OfflineQueued(now, a);
 }
 
+Result<std::uint64_t> Backend::NextId(SharedIds::Counter counter, std::uint64_t& local) {
+  if (shared_ids_) return shared_ids_->Next(counter);
+  return local++;
+}
+
+Result<std::uint32_t> Backend::NextVoiceId() {
+  auto id = NextId(SharedIds::Counter::kVoice, next_voice_);
+  if (!id.ok()) return id.status();
+  // voiceId is 1..4294967295 on the wire (SG-VOICE-3): a shared sequence
+  // wraps there, skipping 0.
+  return static_cast<std::uint32_t>((*id - 1) % 0xFFFFFFFFull + 1);
+}
+
 const SgRole* Backend::HolderOf(std::string_view account) const {
   auto it = online_.find(account);
   return it == online_.end() ? nullptr : it->second.sg;

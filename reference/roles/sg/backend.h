@@ -28,6 +28,19 @@
 
 namespace mcpsim::reference {
 
+// Where the SG-wide counters of G-41 (callId, transferId, voiceId) come
+// from when the SGs of a deployment run in several processes (CLU-9): one
+// shared sequence per counter, so an id is never handed out twice across
+// processes or restarts. Without one, a Backend counts in its own memory.
+class SharedIds {
+ public:
+  enum class Counter : std::uint8_t { kCall, kTransfer, kVoice };
+  virtual ~SharedIds() = default;
+  // The next value of `counter` (>= 1), or STORE-1 when the shared source
+  // cannot be reached (the request that needed it is then answered 501).
+  virtual Result<std::uint64_t> Next(Counter counter) = 0;
+};
+
 class Backend {
  public:
   // `store` is not owned; it must be the store every SgRole of this back end
@@ -37,6 +50,9 @@ class Backend {
   Backend& operator=(const Backend&) = delete;
 
   Store& store() { return store_; }
+  // CLU-9: take callId/transferId/voiceId from `ids` (not owned; must outlive
+  // the Backend, or be reset with nullptr) instead of this Backend's memory.
+  void SetSharedIds(SharedIds* ids) { shared_ids_ = ids; }
 
   // ---- non-MCP Messenger users (G-9) ----
   // Sets the presence of a back-end user: an existing account that is not
@@ -99,6 +115,12 @@ class Backend {
   void FlushAll(TimeUs now);
   // Some SG: the logic entry point for back-end events (the first registered).
   SgRole* AnyRole() const { return roles_.empty() ? nullptr : roles_.front(); }
+  // The next callId / transferId / voiceId (G-41; CLU-9 with SharedIds).
+  // STORE-1 only from a SharedIds source; voiceIds wrap within 1..2^32-1.
+  Result<std::uint64_t> NextCallId() { return NextId(SharedIds::Counter::kCall, next_call_); }
+  Result<std::uint64_t> NextTransferId() { return NextId(SharedIds::Counter::kTransfer, next_transfer_); }
+  Result<std::uint32_t> NextVoiceId();
+  Result<std::uint64_t> NextId(SharedIds::Counter counter, std::uint64_t& local);
 
   Store& store_;
   std::vector<SgRole*> roles_;
@@ -113,8 +135,8 @@ class Backend {
   std::map<std::uint64_t, Transfer> transfers_;
   std::map<std::pair<std::string, std::uint32_t>, Clip> clips_;
   std::map<std::uint64_t, VoiceRelay> relays_;
-  std::uint64_t next_call_ = 1, next_transfer_ = 1;
-  std::uint32_t next_voice_ = 1;
+  std::uint64_t next_call_ = 1, next_transfer_ = 1, next_voice_ = 1;
+  SharedIds* shared_ids_ = nullptr;
   std::vector<Delivery> deliveries_;
 };
 

@@ -50,7 +50,9 @@ void SgRole::Rsi(const RequestContext&, Session* s, const wire::CommandView& cmd
     return reply.Fail(StatusCode::kContactOffline);
   }
   // SG-CHAT-1/3: a new conversation every time, established at once.
-  const std::uint64_t id = backend_.next_call_++;
+  auto next = backend_.NextCallId();
+  if (!next.ok()) return reply.Fail(StatusCode::kStorage);  // CLU-9: shared ids unreachable
+  const std::uint64_t id = *next;
   backend_.calls_[id] = Call{id, {s->account, invitee}};
   reply.Ok({std::to_string(id)});
   DeliverTo(invitee, "RRI", {std::to_string(id), s->account}, id);
@@ -153,7 +155,9 @@ bool SgRole::Nudge(TimeUs, std::string_view from, std::string_view to) {
     }
   }
   if (id == 0) {  // SG-NUDGE-2: create one first
-    id = backend_.next_call_++;
+    auto next = backend_.NextCallId();
+    if (!next.ok()) return false;  // CLU-9: dropped, as an undeliverable nudge is
+    id = *next;
     backend_.calls_[id] = Call{id, {std::string(from), std::string(to)}};
     Enqueue(*p.s, "RRI", {std::to_string(id), std::string(from)}, id);
   }

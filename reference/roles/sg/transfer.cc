@@ -33,7 +33,9 @@ void SgRole::Roi(const RequestContext& ctx, Session* s, const wire::CommandView&
   const auto size = ParseDec64(cmd.DecodeParam(2));
   if (!IsFileName(name) || !size || *size == 0) return reply.Fail(StatusCode::kBadParam);
   if (*size > config_.max_object) return reply.Fail(StatusCode::kTooLarge);  // LIM-7
-  const std::uint64_t id = backend_.next_transfer_++;
+  auto next = backend_.NextTransferId();
+  if (!next.ok()) return reply.Fail(StatusCode::kStorage);  // CLU-9
+  const std::uint64_t id = *next;
   Transfer& t = backend_.transfers_[id];
   t.id = id;
   t.call_id = call->id;

@@ -63,7 +63,9 @@ void SgRole::Rsv(const RequestContext& ctx, Session* s, const wire::CommandView&
     if (m == s->account) continue;
     Peer p = Locate(m);
     if (!p || p.s->state != SessionState::kActive || !(p.s->caps & kCapVoice)) continue;
-    const std::uint32_t rid = backend_.next_voice_++;
+    auto next = backend_.NextVoiceId();
+    if (!next.ok()) continue;  // CLU-9: this member misses the clip (as after SG-VOICE-4)
+    const std::uint32_t rid = *next;
     backend_.relays_[rid] = VoiceRelay{call->id, m, chunks, 0};
     for (std::size_t off = 0; off < clip.size(); off += 1024) {
       Enqueue(*p.s, "RRV",
