@@ -71,6 +71,8 @@ class SgClient {
 
   // Receives until `until()` holds or `wait_ms` passed (the case deadline
   // bounds it too). Returns until()'s final value (false without until).
+  // Behind a proxy (target().resend_ms > 0) a wait with `until` gets 4000 ms
+  // more: the target's own resends of a lost push (TIMER-1: +1000, +3000 ms).
   bool Pump(int wait_ms, const std::function<bool()>& until = {});
   // The answer to `trid`, waiting up to the io timeout.
   const wire::Command* Await(std::uint32_t trid);

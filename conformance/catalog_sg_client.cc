@@ -14,6 +14,10 @@ namespace mcpsim::conformance::sg {
 namespace {
 
 // The server→client words that SG may send (TRID-8) and their A-words.
+// TIMER-1: a server's second and third sends of a request come 1000 ms and
+// 3000 ms after the first.
+constexpr int kServerResendSlackMs = 4000;
+
 bool IsServerRequest(const wire::Command& c) { return !c.status && !c.word.empty() && c.word[0] == 'R'; }
 
 std::string AWord(const std::string& r) { return "A" + r.substr(1); }
@@ -95,7 +99,15 @@ std::uint32_t SgClient::Request(const std::string& word, const std::vector<std::
   c.params = params;
   c.payload = std::move(payload);
   sent_[c.trid] = word;
-  SendRaw(Encode(c));
+  std::string d = Encode(c);
+  if (word == "RLO" && resend_) {
+    // AMP-6: RLO ends the session, so a resend of it comes from an endpoint
+    // no longer validated and its cached ALO must fit AMP-1's budget; a
+    // client that may have to resend pads it (AMP-3's RPAD, ignored by SG).
+    d += "RPAD " + std::to_string(c.trid) + " ";
+    d += std::string(d.size() < 62 ? 62 - d.size() : 1, '0') + "\r\n";
+  }
+  SendRaw(d);
   return c.trid;
 }
 
@@ -219,6 +231,11 @@ std::int64_t SgClient::Service() {
 
 bool SgClient::Pump(int wait_ms, const std::function<bool()>& until) {
   if (h_ < 0) return until && until();
+  // Behind a proxy a push the case waits for may be lost; the target then
+  // resends it per TIMER-1 (1000 ms after the first send, then 2000 ms
+  // later). Waiting 4000 ms longer lets three sends arrive (a lost-three-times
+  // push has p = loss^3). Waits for silence (no `until`) are not extended.
+  if (until && ctx_.target().resend_ms > 0) wait_ms += kServerResendSlackMs;
   if (!http_) {
     // The service answers and resends while the Ctx waits.
     ctx_.WaitUntil(wait_ms, [&] { return (until && until()) || closed(); });

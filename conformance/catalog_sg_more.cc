@@ -346,7 +346,14 @@ Outcome VoiceLimit(Ctx& ctx) {
 Outcome PresenceChanges(Ctx& ctx) {
   sg::Pair p = sg::MakePair(ctx);
   if (p.failure) return *p.failure;
-  p.a->Pump(100);
+  // bob's `online` RNP from the add (SG-CONT-4) first: behind a lossy
+  // network it may arrive late (resent) and must not be taken for a change.
+  p.a->Pump(ctx.io_timeout_ms(), [&] {
+    for (const wire::Command& k : p.a->Got("RNP")) {
+      if (k.params.size() == 3 && k.params[0] == p.b_account && k.params[1] == "online") return true;
+    }
+    return false;
+  });
   p.a->log.clear();
   if (auto bad = Expect(p.b->Await(p.b->Request("RLI", {"offline", "7"})), "ALI", 103, 0, "SG-PRES-1")) return *bad;
   if (auto bad = Expect(p.b->Await(p.b->Request("RLI", {"busy", "7"})), "ALI", 0, 0, "SG-LOGIN-7")) return *bad;
