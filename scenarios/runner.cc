@@ -57,10 +57,39 @@ Status Execution::ApplyNetwork() {
   }
   for (const Fault& f : s_.faults) {
     Status st;
-    if (f.kind == FaultKind::kCrash) {
+    if (f.kind == FaultKind::kCrash || (f.kind == FaultKind::kDisk && f.disk == DiskFaultKind::kPowerCut)) {
       const std::string node = f.node;
       w.scheduler().At(f.start, [this, node] { CrashNode(node, -1); });
       w.scheduler().At(f.end, [this, node] { RestartNode(node, -1); });
+      continue;
+    }
+    if (f.kind == FaultKind::kDisk) {
+      sim::Disk* d = w_->disk(f.node);
+      if (!d) return Status::Error("SCEN-DISK", f.node + " has no simulated disk");
+      std::vector<sim::DiskFault> kinds;
+      switch (f.disk) {
+        case DiskFaultKind::kIoError:
+          kinds = {sim::DiskFault::kReadError, sim::DiskFault::kWriteError, sim::DiskFault::kSyncError};
+          break;
+        case DiskFaultKind::kReadError: kinds = {sim::DiskFault::kReadError}; break;
+        case DiskFaultKind::kWriteError: kinds = {sim::DiskFault::kWriteError}; break;
+        case DiskFaultKind::kSyncError: kinds = {sim::DiskFault::kSyncError}; break;
+        case DiskFaultKind::kFull: kinds = {sim::DiskFault::kFull}; break;
+        default: break;
+      }
+      const double rate = f.rate;
+      if (f.disk == DiskFaultKind::kSlowSync) {
+        const TimeUs lat = f.latency;
+        w.scheduler().At(f.start, [d, lat] { d->SetSyncLatency(lat); });
+        w.scheduler().At(f.end, [d] { d->SetSyncLatency(0); });
+      } else {
+        w.scheduler().At(f.start, [d, kinds, rate] {
+          for (sim::DiskFault k : kinds) d->SetFault(k, rate);
+        });
+        w.scheduler().At(f.end, [d, kinds] {
+          for (sim::DiskFault k : kinds) d->SetFault(k, 0);
+        });
+      }
       continue;
     }
     if (f.kind == FaultKind::kPartition) {
@@ -414,6 +443,10 @@ std::string Execution::Run() {
     for (const Fault& f : s_.faults) {
       if (f.kind == FaultKind::kCrash && f.node.rfind("mc-", 0) != 0) crashed = f.node;
     }
+    if (!s_.disks.empty() || s_.disk_all) {
+      unimplemented_ = "the scenario puts a server store on a simulated disk, which an external target does not use";
+      return "";
+    }
     if (!crashed.empty()) {
       unimplemented_ = "the scenario crashes the server role " + crashed +
                        ", which the harness cannot do to an external target";
@@ -456,6 +489,14 @@ std::string Execution::Run() {
   wo.host_sg = s_.sg > 0;
   if (o_.sim_target) wo.host_cs = false;  // the target is the CS
   wo.client_cache = s_.client_cache;
+  wo.disks = s_.disks;
+  if (s_.disk_all) {
+    for (const char* n : {"sg", "cs", "ms"}) {
+      const bool on = std::string(n) == "sg" ? wo.host_sg : hosted(n);
+      if (on && std::find(wo.disks.begin(), wo.disks.end(), n) == wo.disks.end()) wo.disks.push_back(n);
+    }
+  }
+  wo.group_commit = s_.group_commit;
   for (const Step& st : s_.steps) {
     wo.nonconforming_send_nudge |= st.op == StepOp::kNudge && st.from_client;
     wo.nonconforming_unchecked_voice |= st.op == StepOp::kVoice && !st.client_check;
