@@ -34,7 +34,6 @@ void DiskStore::PowerCut() {
   for (int i = 0; i < sim::kDiskFaultCount; ++i) rates[i] = disk_.fault_rate(static_cast<sim::DiskFault>(i));
   disk_.SetOffline(true);
   inner_.reset();
-  disk_.SetOffline(false);
   batch_ = false;
   disk_.PowerCut();
   (void)disk_.TakeSyncLatency();

@@ -6,6 +6,7 @@
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
 #include "reference/store/faulty_store.h"
+#include "sim/trace.h"
 
 namespace mcpsim::scenarios {
 
@@ -234,7 +235,10 @@ Status RefWorld::Crash(const std::string& name) {
   }
   if (!up(name)) return Status::Error("SCEN-CRASH", name + " is already down");
   if (name.rfind("mc-", 0) != 0 && !hosts_.count(name)) return Status::Error("SCEN-CRASH", name + " hosts nothing");
-  if (Status st = world_->CrashNode(id); !st.ok()) return st;
+  // A power loss in the middle of a disk op crashed the sim node already.
+  if (world_->node_up(id)) {
+    if (Status st = world_->CrashNode(id); !st.ok()) return st;
+  }
   down_[name] = true;
   ++crashes_[name];
   if (name.rfind("mc-", 0) == 0) {
@@ -255,7 +259,14 @@ Status RefWorld::Crash(const std::string& name) {
   DestroyRole(name);
   // A node with a disk loses power: what it had not synced may be lost.
   if (auto it = disk_stores_.find(name); it != disk_stores_.end()) {
+    const sim::DiskStats before = it->second->disk().stats();
     it->second->PowerCut();
+    const sim::DiskStats& after = it->second->disk().stats();
+    world_->TraceEvent(id, "power_cut",
+                       sim::TraceFields()
+                           .Int("unsynced_lost", static_cast<std::int64_t>(after.unsynced_lost - before.unsynced_lost))
+                           .Int("unsynced_kept", static_cast<std::int64_t>(after.unsynced_kept - before.unsynced_kept))
+                           .str());
   } else if (name == "sg" || name == "cs") {
     // An in-memory store keeps what the dead host's open batch wrote (a
     // commit nobody was told about is allowed; an answer before it is not).

@@ -57,7 +57,34 @@ Status Execution::ApplyNetwork() {
   }
   for (const Fault& f : s_.faults) {
     Status st;
-    if (f.kind == FaultKind::kCrash || (f.kind == FaultKind::kDisk && f.disk == DiskFaultKind::kPowerCut)) {
+    if (f.kind == FaultKind::kDisk && f.disk == DiskFaultKind::kPowerCut) {
+      // The power fails in the middle of the k-th disk write/truncate/sync
+      // after start (k seeded in 1..16) — or at the window's midpoint if the
+      // disk was idle — and comes back at end.
+      sim::Disk* d = w_->disk(f.node);
+      if (!d) return Status::Error("SCEN-DISK", f.node + " has no simulated disk");
+      const std::string node = f.node;
+      Rng pick = Rng::Stream(seed_, "power-cut:" + node + "@" + std::to_string(f.start));
+      const std::uint64_t k = 1 + pick.Below(16);
+      auto lost = std::make_shared<bool>(false);
+      w.scheduler().At(f.start, [this, d, k, lost, node] {
+        d->ArmPowerLoss(k, [this, lost, node] {
+          // The disk is offline from now on (every store call fails, so
+          // nothing more is acknowledged); the node crashes right after the
+          // running handler (never re-entrantly).
+          *lost = true;
+          sim::World& world = w_->world();
+          world.scheduler().At(world.Now(), [this, node] { CrashNode(node, -1); });
+        });
+      });
+      w.scheduler().At(f.start + (f.end - f.start) / 2, [this, d, lost, node] {
+        d->DisarmPowerLoss();
+        if (!*lost) CrashNode(node, -1);
+      });
+      w.scheduler().At(f.end, [this, node] { RestartNode(node, -1); });
+      continue;
+    }
+    if (f.kind == FaultKind::kCrash) {
       const std::string node = f.node;
       w.scheduler().At(f.start, [this, node] { CrashNode(node, -1); });
       w.scheduler().At(f.end, [this, node] { RestartNode(node, -1); });

@@ -82,7 +82,7 @@ void Disk::Apply(std::vector<std::uint8_t>& v, const Change& c) {
 }
 
 Status Disk::Write(const std::string& name, std::uint64_t offset, std::span<const std::uint8_t> data) {
-  if (offline_) return Offline();
+  if (offline_ || PowerFails()) return Offline();
   auto it = files_.find(name);
   if (it == files_.end()) return NoFile(name);
   ++stats_.writes;
@@ -102,7 +102,7 @@ Status Disk::Write(const std::string& name, std::uint64_t offset, std::span<cons
 }
 
 Status Disk::Truncate(const std::string& name, std::uint64_t size) {
-  if (offline_) return Offline();
+  if (offline_ || PowerFails()) return Offline();
   auto it = files_.find(name);
   if (it == files_.end()) return NoFile(name);
   ++stats_.truncates;
@@ -121,7 +121,7 @@ Status Disk::Truncate(const std::string& name, std::uint64_t size) {
 }
 
 Status Disk::Sync(const std::string& name) {
-  if (offline_) return Offline();
+  if (offline_ || PowerFails()) return Offline();
   auto it = files_.find(name);
   if (it == files_.end()) return NoFile(name);
   ++stats_.syncs;
@@ -139,8 +139,19 @@ Status Disk::Sync(const std::string& name) {
   return {};
 }
 
+bool Disk::PowerFails() {
+  if (power_loss_in_ == 0 || --power_loss_in_ != 0) return false;
+  offline_ = true;
+  auto fn = std::move(on_lost_);
+  on_lost_ = nullptr;
+  if (fn) fn();
+  return true;
+}
+
 void Disk::PowerCut() {
   ++stats_.power_cuts;
+  offline_ = false;
+  DisarmPowerLoss();
   for (auto& [name, f] : files_) {
     if (f.unsynced.empty()) continue;
     const bool tear = tear_p_ > 0 && rng_.Chance(tear_p_);

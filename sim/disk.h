@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -86,11 +87,26 @@ class Disk {
 
   // ---- power ----
   // The node lost power: every file becomes what survived (see the header
-  // comment); afterwards everything on the disk is durable.
+  // comment); afterwards everything on the disk is durable, the disk is
+  // online and no power loss is armed.
   void PowerCut();
   // While offline (the node is losing power) every Read, Write, Truncate,
   // Sync and Delete fails with "DISK-5" and changes nothing.
   void SetOffline(bool off) { offline_ = off; }
+  // Power fails in the middle of the `ops`-th Write, Truncate or Sync from
+  // now (ops >= 1): that op fails "DISK-5", the disk goes offline and
+  // `on_lost` runs (synchronously, inside the op; it must not re-enter the
+  // disk). The glue then crashes the node and calls PowerCut. One arming at
+  // a time; PowerCut and DisarmPowerLoss disarm.
+  void ArmPowerLoss(std::uint64_t ops, std::function<void()> on_lost) {
+    power_loss_in_ = ops;
+    on_lost_ = std::move(on_lost);
+  }
+  void DisarmPowerLoss() {
+    power_loss_in_ = 0;
+    on_lost_ = nullptr;
+  }
+  bool offline() const { return offline_; }
   // Probability that a power cut tears (keeps a random subset of unsynced
   // pieces) instead of dropping every unsynced change. Default 0.
   void SetTearProbability(double p) { tear_p_ = p; }
@@ -136,6 +152,10 @@ class Disk {
   double rate_[kDiskFaultCount] = {};
   double tear_p_ = 0.0;
   bool offline_ = false;
+  std::uint64_t power_loss_in_ = 0;  // ArmPowerLoss countdown (0 = not armed)
+  std::function<void()> on_lost_;
+  // Counts a mutating op down to an armed power loss; true = power just failed.
+  bool PowerFails();
   std::uint64_t quota_ = 0;
   TimeUs sync_latency_ = 0, pending_latency_ = 0;
   DiskStats stats_;

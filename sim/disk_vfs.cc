@@ -159,7 +159,7 @@ int Open(sqlite3_vfs*, const char* zname, sqlite3_file* f, int flags, int* out_f
 int Delete(sqlite3_vfs*, const char* zname, int) {
   std::string file;
   DiskMount* m = Resolve(zname, &file);
-  if (!m) return SQLITE_IOERR_DELETE;
+  if (!m || DiskVfsAccess::disk(*m).offline()) return SQLITE_IOERR_DELETE;
   if (!DiskVfsAccess::disk(*m).Delete(file)) return SQLITE_IOERR_DELETE_NOENT;
   return SQLITE_OK;
 }
