@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <spdlog/spdlog.h>
+
 #include "host/host.h"
 #include "reference/media/captcha.h"
 #include "reference/roles/mc/client.h"
@@ -13,6 +15,12 @@ namespace mcpsim::host {
 
 using reference::McEvent;
 using reference::McOp;
+
+namespace {
+// Set-up requests of one user answered 403 (RATE-4/6/10) that are retried
+// a second later (RATE-9) before the user counts as a set-up failure.
+constexpr int kMaxRefusals = 30;
+}  // namespace
 
 const char* LoadOpName(LoadOp op) {
   switch (op) {
@@ -247,6 +255,10 @@ void LoadDriver::OnOpEvent(int i, Op op, McEvent& e) {
   const bool ok = e.outcome == McEvent::Outcome::kOk;
   const TimeUs now = env_.Now();
   const LoadAccount& a = o_.accounts[static_cast<std::size_t>(i)];
+  if (!ok) {
+    spdlog::debug("load: user {} {} failed: outcome {} status {} {}", i, reference::McOpName(e.op),
+                  static_cast<int>(e.outcome), e.status, e.detail);
+  }
   switch (op.phase) {
     case Phase::kMain:
       if (op.kind == LoadOp::kFile && ok) {  // AOI: wait for the receiver's decision and the chunks
@@ -289,11 +301,15 @@ void LoadDriver::OnOpEvent(int i, Op op, McEvent& e) {
       return Pump(i);
     }
     case Phase::kRegister:
+      // RATE-6/RATE-10: the server paces registrations from this address;
+      // RATE-9: not the same request again, a new captcha a second later.
+      if (!ok && e.status == 403 && RetryLater(i, Phase::kCaptcha)) return;
       if (!ok) return SetupDone(i, false);
       u.st = UserState::kLoggingIn;
       Track(i, u.mc->Login(now, a.account, a.password), Op{LoadOp::kLogin, Phase::kSetupLogin, now, i});
       return Pump(i);
     case Phase::kSetupLogin:
+      if (!ok && e.status == 403 && RetryLater(i, Phase::kSetupLogin)) return;  // RATE-4/10, RATE-9
       if (!ok) {
         u.st = UserState::kIdle;
         return SetupDone(i, false);
@@ -301,9 +317,31 @@ void LoadDriver::OnOpEvent(int i, Op op, McEvent& e) {
       u.st = UserState::kIn;
       return AfterLogin(i);
     case Phase::kEdit:
-      if (--u.edits == 0) SetupDone(i, true);  // a refused edit only costs that contact
+      // A refused edit only costs that contact: it is no longer a peer for
+      // chat, offline messages or files (the server would answer 305).
+      if (!ok) u.contacts.erase(std::remove(u.contacts.begin(), u.contacts.end(), op.peer), u.contacts.end());
+      if (--u.edits == 0) SetupDone(i, true);
       return;
   }
+}
+
+bool LoadDriver::RetryLater(int i, Phase phase) {
+  User& u = users_[static_cast<std::size_t>(i)];
+  if (++u.refused > kMaxRefusals) return false;
+  std::weak_ptr<bool> alive = alive_;
+  env_.StartTimer(env_.Now() + kSeconds, [this, alive, i, phase] {
+    if (alive.expired()) return;
+    User& w = users_[static_cast<std::size_t>(i)];
+    const LoadAccount& a = o_.accounts[static_cast<std::size_t>(i)];
+    const TimeUs now = env_.Now();
+    if (phase == Phase::kCaptcha) {
+      Track(i, w.mc->RequestCaptcha(now), Op{LoadOp::kLogin, Phase::kCaptcha, now, i});
+    } else {
+      Track(i, w.mc->Login(now, a.account, a.password), Op{LoadOp::kLogin, Phase::kSetupLogin, now, i});
+    }
+    Pump(i);
+  });
+  return true;
 }
 
 void LoadDriver::Finish(const Op& op, bool ok) {

@@ -132,7 +132,8 @@ class LoadDriver {
     int busy = 0;            // operations in flight
     bool exclusive = false;  // a login operation owns the user
     int edits = 0;           // set-up contact edits in flight
-    std::vector<int> contacts;
+    int refused = 0;         // set-up requests answered 403 so far (retried, RATE-9)
+    std::vector<int> contacts;  // listed peers (a refused add drops its peer)
     Status start;            // RoleHost::Start
   };
   struct Op {
@@ -148,6 +149,10 @@ class LoadDriver {
   void BeginSetup(int u);
   void AfterLogin(int u);
   void SetupDone(int u, bool ok);
+  // A set-up request of user `u` was answered 403: retries it from `phase`
+  // (kCaptcha or kSetupLogin) a second later (RATE-9); false once the user
+  // has been refused kMaxRefusals times.
+  bool RetryLater(int u, Phase phase);
   void Ring(int u);
   void ProcessEvents();
   void OnEvent(int u, reference::McEvent& e);

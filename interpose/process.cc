@@ -92,9 +92,11 @@ Process::~Process() {
   if (!env_gone_) {
     if (pending_.active && pending_.timer) env_.CancelTimer(pending_.timer);
     for (auto& [fd, s] : socks_) {
-      if (s.port) env_.CloseDatagram(s.port);
+      if (s.kind == 1 && s.port) env_.CloseDatagram(s.port);
+      if (s.kind == 3) CloseStream(s);
     }
   }
+  *alive_ = false;
   if (pid_ > 0) {
     ::kill(pid_, SIGKILL);
     int st = 0;

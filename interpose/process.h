@@ -52,6 +52,7 @@ struct ProcessOptions {
 
 struct ProcessStats {
   std::uint64_t calls = 0, waits = 0, datagrams_in = 0, datagrams_out = 0, dropped_full = 0, spins = 0;
+  std::uint64_t accepted = 0, connects = 0, stream_bytes_in = 0, stream_bytes_out = 0;
 };
 
 // Where libmcpsim_interpose.so is: $MCPSIM_INTERPOSE_LIB, else next to the
@@ -90,6 +91,8 @@ class Process {
   const ProcessStats& stats() const { return stats_; }
   // UDP ports the child has bound on the Env, ascending.
   std::vector<std::uint16_t> udp_ports() const;
+  // TCP ports the child listens on, ascending.
+  std::vector<std::uint16_t> tcp_ports() const;
 
  private:
   struct Reg {
@@ -99,14 +102,35 @@ class Process {
     bool out_reported = false;   // EPOLLET: EPOLLOUT already reported
     bool disabled = false;       // EPOLLONESHOT fired
   };
+  // One stream connection (TCP), shared between the Env's handlers and the
+  // socket that owns it (a listener's backlog until accepted).
+  struct Conn {
+    StreamId id = 0;
+    Endpoint peer;
+    std::uint16_t local_port = 0;
+    bool connected = false;  // handshake done
+    bool eof = false;        // the peer half-closed (FIN)
+    bool gone = false;       // on_closed ran or we reset it: no more Env calls
+    bool wrote_fin = false;  // shutdown(SHUT_WR) or close
+    bool rd_shut = false;    // shutdown(SHUT_RD)
+    bool orphan = false;     // the target closed its descriptor
+    int err = 0;             // errno of a reset / refusal / timeout (0: none)
+    bool err_unread = false; // SO_ERROR not yet read
+    std::deque<std::uint8_t> rx;
+    std::uint64_t gen = 0;   // state changes (EPOLLET)
+  };
   struct Sock {
-    int kind = 1;  // 1 udp, 2 epoll
+    int kind = 1;  // 1 udp, 2 epoll, 3 tcp
     bool nonblock = false;
-    std::uint16_t port = 0;  // bound local port (0: not bound)
+    std::uint16_t port = 0;  // bound local port (0: not bound); tcp: bind()'s port
     std::optional<Endpoint> peer;
     std::deque<std::pair<Endpoint, std::vector<std::uint8_t>>> rx;
-    std::uint64_t gen = 0;  // datagrams that ever arrived
+    std::uint64_t gen = 0;  // datagrams / connections that ever arrived
     std::map<int, Reg> regs;  // epoll: watched fd -> registration
+    // tcp
+    bool bound = false, listening = false;
+    std::deque<std::shared_ptr<Conn>> backlog;  // listener: established, not yet accepted
+    std::shared_ptr<Conn> conn;                 // connecting or connected
   };
   struct Answer {
     Reply reply{};
@@ -129,7 +153,13 @@ class Process {
   std::optional<Answer> HandleWait(const Request& r, const std::vector<std::uint8_t>& p, bool first,
                                    TimeUs& deadline);
   Status EnsureBound(int fd, Sock& s, std::uint16_t port);
-  std::uint32_t Readiness(int fd) const;  // EPOLLIN/EPOLLOUT of a simulated socket (0 unknown)
+  std::optional<Answer> HandleStream(const Request& r, const std::vector<std::uint8_t>& p, int fd, Sock& s,
+                                     bool first);
+  StreamHandlers Handlers(const std::shared_ptr<Conn>& c);
+  void CloseStream(Sock& s);  // the target closed a tcp descriptor
+  std::uint32_t Readiness(int fd) const;  // EPOLL* bits of a simulated descriptor (0 unknown)
+  std::uint64_t Gen(int fd) const;
+  std::uint32_t StreamReadiness(const Sock& s) const;        // state changes of a descriptor (EPOLLET)
   bool ReadRequest(Request& r, std::vector<std::uint8_t>& p);
   bool WriteAnswer(const Answer& a);
   void Fail(const std::string& why);  // kills the child, records why
@@ -144,6 +174,8 @@ class Process {
   bool isolated_ = false, in_pump_ = false, env_gone_ = false;
   std::map<int, Sock> socks_;
   Pending pending_;
+  // Cleared when this object dies: Env handlers (streams, listeners) outlive it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   ProcessStats stats_;
   TimeUs instant_ = -1;
   std::uint64_t calls_at_instant_ = 0, spins_at_instant_ = 0;

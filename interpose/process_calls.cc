@@ -21,6 +21,7 @@ constexpr std::size_t kMaxQueued = 256;     // datagrams per socket (a full rece
 constexpr std::uint64_t kSpinFree = 1000;   // zero-timeout empty polls at one instant before 1 µs passes
 constexpr TimeUs kMonoBaseUs = kSeconds;    // CLOCK_MONOTONIC at virtual time 0
 constexpr std::size_t kMaxDatagram = 65507;
+constexpr std::uint32_t kReportable = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
 SockAddr4 ToSa(const Endpoint& e) {
   SockAddr4 sa{};
@@ -56,11 +57,18 @@ std::uint32_t Process::Readiness(int fd) const {
   if (it == socks_.end()) return 0;
   const Sock& s = it->second;
   if (s.kind == 1) return (s.rx.empty() ? 0u : static_cast<std::uint32_t>(EPOLLIN)) | EPOLLOUT;
+  if (s.kind == 3) return StreamReadiness(s);
   // An epoll descriptor is readable when one of its registrations is ready.
   for (const auto& [wfd, reg] : s.regs) {
-    if (!reg.disabled && (Readiness(wfd) & reg.events & (EPOLLIN | EPOLLOUT))) return EPOLLIN;
+    if (!reg.disabled && (Readiness(wfd) & (reg.events | EPOLLERR | EPOLLHUP) & kReportable)) return EPOLLIN;
   }
   return 0;
+}
+
+std::uint64_t Process::Gen(int fd) const {
+  auto it = socks_.find(fd);
+  if (it == socks_.end()) return 0;
+  return it->second.conn ? it->second.conn->gen : it->second.gen;
 }
 
 Status Process::EnsureBound(int fd, Sock& s, std::uint16_t port) {
@@ -138,7 +146,7 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
   const Op op = static_cast<Op>(r.op);
   if (op == Op::kSocket) {
     Sock s;
-    s.kind = 1;
+    s.kind = (r.a[2] & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM ? 3 : 1;
     s.nonblock = (r.a[2] & SOCK_NONBLOCK) != 0;
     socks_[fd] = std::move(s);
     return ANSWER_OK(0);
@@ -152,10 +160,9 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
   if (p.size() >= sizeof sa) std::memcpy(&sa, p.data(), sizeof sa);
   switch (op) {
     case Op::kClose:
-      if (s.kind == 1) {
-        if (s.port) env_.CloseDatagram(s.port);
-        for (auto& [efd, es] : socks_) es.regs.erase(fd);
-      }
+      if (s.kind == 1 && s.port) env_.CloseDatagram(s.port);
+      if (s.kind == 3) CloseStream(s);
+      for (auto& [efd, es] : socks_) es.regs.erase(fd);
       socks_.erase(it);
       return ANSWER_OK(0);
     case Op::kGetFlags:
@@ -166,6 +173,7 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
     default:
       break;
   }
+  if (s.kind == 3) return HandleStream(r, p, fd, s, first);
   if (s.kind != 1) return ANSWER_ERR(ENOTSOCK);
   switch (op) {
     case Op::kBind: {
@@ -282,6 +290,9 @@ std::optional<Process::Answer> Process::HandleWait(const Request& r, const std::
         short rev = 0;
         if ((rd & EPOLLIN) && (x.events & POLLIN)) rev |= POLLIN;
         if ((rd & EPOLLOUT) && (x.events & POLLOUT)) rev |= POLLOUT;
+        if ((rd & EPOLLRDHUP) && (x.events & POLLRDHUP)) rev |= POLLRDHUP;
+        if (rd & EPOLLHUP) rev |= POLLHUP;  // always reported, as by the kernel
+        if (rd & EPOLLERR) rev |= POLLERR;
         x.revents = rev;
         if (rev) ++ready;
       }
@@ -303,7 +314,7 @@ std::optional<Process::Answer> Process::HandleWait(const Request& r, const std::
       if (ep == socks_.end() || ep->second.kind != 2) return ANSWER_ERR(EBADF);
       const int fd = static_cast<int>(r.a[2]);
       auto target = socks_.find(fd);
-      if (target == socks_.end() || target->second.kind != 1) return ANSWER_ERR(EPERM);
+      if (target == socks_.end() || target->second.kind == 2) return ANSWER_ERR(EPERM);
       auto& regs = ep->second.regs;
       const bool has = regs.count(fd) != 0;
       const std::int64_t op = r.a[1];
@@ -329,15 +340,17 @@ std::optional<Process::Answer> Process::HandleWait(const Request& r, const std::
       for (auto& [fd, g] : ep->second.regs) {
         if (out.size() >= max) break;
         if (g.disabled) continue;
-        const auto sit = socks_.find(fd);
-        const Sock* s = sit == socks_.end() ? nullptr : &sit->second;
-        std::uint32_t ev = Readiness(fd) & g.events & (EPOLLIN | EPOLLOUT);
+        const std::uint32_t rd = Readiness(fd);
+        if (!(rd & EPOLLOUT)) g.out_reported = false;  // EPOLLOUT edges again once writable
+        std::uint32_t ev = rd & (g.events | EPOLLERR | EPOLLHUP) & kReportable;
+        const std::uint64_t gen = Gen(fd);
         if (g.events & EPOLLET) {
-          if ((ev & EPOLLIN) && s && s->gen == g.seen_gen) ev &= ~static_cast<std::uint32_t>(EPOLLIN);
+          // Edge-triggered: input-side bits only after a state change since the last report.
+          if (gen == g.seen_gen) ev &= ~static_cast<std::uint32_t>(EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
           if ((ev & EPOLLOUT) && g.out_reported) ev &= ~static_cast<std::uint32_t>(EPOLLOUT);
         }
         if (!ev) continue;
-        if (s) g.seen_gen = s->gen;
+        g.seen_gen = gen;
         if (ev & EPOLLOUT) g.out_reported = true;
         if (g.events & EPOLLONESHOT) g.disabled = true;
         out.push_back({ev, 0, g.data});

@@ -43,7 +43,7 @@ namespace {
 
 constexpr int kMaxFd = 4096;
 int g_chan = -1;
-unsigned char g_kind[kMaxFd];  // 0 real, 1 simulated UDP socket, 2 simulated epoll
+unsigned char g_kind[kMaxFd];  // 0 real, 1 simulated UDP socket, 2 simulated epoll, 3 simulated TCP socket
 
 bool Sim(int fd) { return g_chan >= 0 && fd >= 0 && fd < kMaxFd && g_kind[fd] != 0; }
 
@@ -134,6 +134,10 @@ __attribute__((constructor)) void Init() {
 }
 
 ssize_t SendImpl(int fd, const void* buf, size_t n, int flags, const struct sockaddr* to, socklen_t tolen) {
+  if (g_kind[fd] == 3) {
+    to = nullptr;  // a connected stream ignores the address, as the kernel does
+    if (n > kMaxPayload - sizeof(SockAddr4)) n = kMaxPayload - sizeof(SockAddr4);  // a partial write
+  }
   if (n > kMaxPayload - sizeof(SockAddr4)) {
     errno = EMSGSIZE;
     return -1;
@@ -223,7 +227,11 @@ int socket(int domain, int type, int protocol) {
     snprintf(why, sizeof why, "socket family %d is not simulated (only AF_INET; AF_UNIX passes through)", domain);
     return Refuse(why, EAFNOSUPPORT);
   }
-  if (base != SOCK_DGRAM) return Refuse("TCP (SOCK_STREAM) sockets are not simulated yet", EPROTONOSUPPORT);
+  if (base != SOCK_DGRAM && base != SOCK_STREAM) {
+    char why[96];
+    snprintf(why, sizeof why, "socket type %d is not simulated (SOCK_DGRAM and SOCK_STREAM are)", base);
+    return Refuse(why, EPROTONOSUPPORT);
+  }
   int fd = Reserve(type & SOCK_CLOEXEC);
   if (fd < 0) return -1;
   if (fd >= kMaxFd) {
@@ -236,7 +244,7 @@ int socket(int domain, int type, int protocol) {
     errno = e;
     return -1;
   }
-  g_kind[fd] = 1;
+  g_kind[fd] = base == SOCK_STREAM ? 3 : 1;
   return fd;
 }
 
@@ -256,18 +264,44 @@ int listen(int fd, int backlog) {
   return static_cast<int>(Call(Op::kListen, {fd, backlog}).ret);
 }
 
+static int AcceptImpl(int fd, struct sockaddr* a, socklen_t* l, int flags) {
+  if (g_kind[fd] != 3) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  int nfd = Reserve(flags & SOCK_CLOEXEC);
+  if (nfd < 0) return -1;
+  if (nfd >= kMaxFd) {
+    syscall(SYS_close, nfd);
+    return Refuse("descriptor number over 4095", EMFILE);
+  }
+  SockAddr4 sa{};
+  std::uint32_t got = 0;
+  if (Call(Op::kAccept, {fd, nfd, flags}, nullptr, 0, &sa, sizeof sa, &got).ret < 0) {
+    int e = errno;
+    syscall(SYS_close, nfd);
+    errno = e;
+    return -1;
+  }
+  g_kind[nfd] = 3;
+  if (a && l) {
+    socklen_t k = *l < sizeof sa ? *l : sizeof sa;
+    memcpy(a, &sa, k);
+    *l = sizeof sa;
+  }
+  return nfd;
+}
+
 int accept(int fd, struct sockaddr* a, socklen_t* l) {
   REAL(accept);
   if (!Sim(fd)) return real_accept(fd, a, l);
-  errno = EOPNOTSUPP;
-  return -1;
+  return AcceptImpl(fd, a, l, 0);
 }
 
 int accept4(int fd, struct sockaddr* a, socklen_t* l, int flags) {
   REAL(accept4);
   if (!Sim(fd)) return real_accept4(fd, a, l, flags);
-  errno = EOPNOTSUPP;
-  return -1;
+  return AcceptImpl(fd, a, l, flags);
 }
 
 int connect(int fd, const struct sockaddr* a, socklen_t len) {
@@ -400,15 +434,20 @@ ssize_t write(int fd, const void* b, size_t n) {
   return SendImpl(fd, b, n, 0, nullptr, 0);
 }
 
-static ssize_t Gather(const struct iovec* iov, int cnt, unsigned char* out, size_t cap) {
+// Gathers the iovecs into `out`; a stream takes what fits (a partial write), a datagram fails with EMSGSIZE.
+static ssize_t Gather(const struct iovec* iov, int cnt, unsigned char* out, size_t cap, bool stream) {
   size_t n = 0;
   for (int i = 0; i < cnt; ++i) {
-    if (n + iov[i].iov_len > cap) {
-      errno = EMSGSIZE;
-      return -1;
+    size_t k = iov[i].iov_len;
+    if (n + k > cap) {
+      if (!stream) {
+        errno = EMSGSIZE;
+        return -1;
+      }
+      k = cap - n;
     }
-    memcpy(out + n, iov[i].iov_base, iov[i].iov_len);
-    n += iov[i].iov_len;
+    if (k) memcpy(out + n, iov[i].iov_base, k);
+    n += k;
   }
   return static_cast<ssize_t>(n);
 }
@@ -425,7 +464,7 @@ ssize_t sendmsg(int fd, const struct msghdr* m, int flags) {
   REAL(sendmsg);
   if (!Sim(fd)) return real_sendmsg(fd, m, flags);
   static unsigned char buf[kMaxPayload];
-  ssize_t n = Gather(m->msg_iov, static_cast<int>(m->msg_iovlen), buf, kMaxPayload - sizeof(SockAddr4));
+  ssize_t n = Gather(m->msg_iov, static_cast<int>(m->msg_iovlen), buf, kMaxPayload - sizeof(SockAddr4), g_kind[fd] == 3);
   if (n < 0) return -1;
   return SendImpl(fd, buf, static_cast<size_t>(n), flags, static_cast<const sockaddr*>(m->msg_name), m->msg_namelen);
 }
@@ -434,7 +473,7 @@ ssize_t writev(int fd, const struct iovec* iov, int cnt) {
   REAL(writev);
   if (!Sim(fd)) return real_writev(fd, iov, cnt);
   static unsigned char buf[kMaxPayload];
-  ssize_t n = Gather(iov, cnt, buf, kMaxPayload - sizeof(SockAddr4));
+  ssize_t n = Gather(iov, cnt, buf, kMaxPayload - sizeof(SockAddr4), g_kind[fd] == 3);
   if (n < 0) return -1;
   return SendImpl(fd, buf, static_cast<size_t>(n), 0, nullptr, 0);
 }

@@ -20,7 +20,7 @@
 
 namespace mcpsim::interpose {
 
-inline constexpr std::uint32_t kWireVersion = 1;
+inline constexpr std::uint32_t kWireVersion = 2;
 inline constexpr std::uint32_t kMaxPayload = 256 * 1024;
 inline constexpr const char* kFdEnv = "MCPSIM_INTERPOSE_FD";
 
@@ -30,7 +30,7 @@ inline constexpr const char* kFdEnv = "MCPSIM_INTERPOSE_FD";
 enum class Op : std::uint32_t {
   kHello = 1,        // a0 pid, a1 kWireVersion. Sent by the shim's constructor (and again after exec).
   kRefuse = 2,       // payload: why (text). The target did something we cannot simulate; answer ret 0.
-  kSocket = 10,      // a0 fd, a1 domain, a2 type (with SOCK_NONBLOCK/SOCK_CLOEXEC), a3 protocol
+  kSocket = 10,      // a0 fd, a1 domain, a2 type (SOCK_DGRAM/SOCK_STREAM with SOCK_NONBLOCK/SOCK_CLOEXEC), a3 protocol
   kBind = 11,        // a0 fd; payload sa
   kListen = 12,      // a0 fd, a1 backlog
   kConnect = 13,     // a0 fd; payload sa
@@ -41,10 +41,11 @@ enum class Op : std::uint32_t {
   kSetNonBlock = 18, // a0 fd, a1 on (1/0)
   kGetFlags = 19,    // a0 fd -> ret O_RDWR | O_NONBLOCK?
   kPending = 20,     // a0 fd -> ret bytes of the next datagram (FIONREAD)
-  kSend = 21,        // a0 fd, a1 flags, a2 has_addr; payload [sa][data] -> ret bytes sent
-  kRecv = 22,        // a0 fd, a1 flags, a2 max bytes -> ret datagram length; payload [sa][data (<= max)]
+  kSend = 21,        // a0 fd, a1 flags, a2 has_addr; payload [sa][data] -> ret bytes sent (tcp: all of them)
+  kRecv = 22,        // a0 fd, a1 flags, a2 max bytes -> ret datagram length (tcp: bytes, 0 at EOF); payload [sa][data (<= max)]
   kClose = 23,       // a0 fd
   kShutdown = 24,    // a0 fd, a1 how
+  kAccept = 25,      // a0 listening fd, a1 new fd (reserved by the shim), a2 SOCK_NONBLOCK? -> payload sa (peer)
   kPoll = 30,        // a0 count, a1 timeout ms (-1 forever); payload count x PollEntry -> same array, revents set
   kEpollCreate = 31, // a0 fd
   kEpollCtl = 32,    // a0 epfd, a1 op, a2 fd, a3 events, a4 data

@@ -110,6 +110,7 @@ ServerLimits::ServerLimits() {
   cs_address = cs.per_address;
   cs_mid = cs.per_mid;
   pending_work = sg.server.max_parked;
+  work_per_address = sg.server.max_parked_per_address;
   const host::HostLimits h;
   http_header = h.http_header_timeout;
   http_body = h.http_body_timeout;
@@ -131,6 +132,7 @@ constexpr LimitName kLimitNames[] = {
     {"cs-address", "RUP/RAD per source address, RATE/BURST (RATE-8)"},
     {"cs-mid", "RUP/RAD per MID, RATE/BURST (RATE-8)"},
     {"pending-work", "requests waiting for a password hash per role; more get 502 (LIM-23)"},
+    {"work-per-address", "of them from one source address; more get 403 (RATE-10)"},
     {"workers", "password-hashing threads"},
     {"tcp-conns", "open TCP connections; at the cap the idlest is closed (TCP-11)"},
     {"http-conns", "open HTTP connections; at the cap the idlest is closed (TCP-11)"},
@@ -153,6 +155,7 @@ Status ApplyLimit(std::string_view text, ServerLimits& l) {
   if (text == "off") {
     l.rat_address = l.rat_account = l.rap_address = l.reg_address = l.cs_address = l.cs_mid = {};
     l.login_backoff.base = 0;
+    l.work_per_address = 1u << 20;  // RATE-10 off: only LIM-23's total bounds the waiting
     return {};
   }
   const auto eq = text.find('=');
@@ -168,6 +171,7 @@ Status ApplyLimit(std::string_view text, ServerLimits& l) {
   if (rate) return reference::ParseRateSpec(v, *rate) ? Status{} : bad();
   if (name == "rs-sessions") return ParseCount(v, l.rs_sessions, 1, 1u << 24) ? Status{} : bad();
   if (name == "pending-work") return ParseCount(v, l.pending_work, 1, 1u << 20) ? Status{} : bad();
+  if (name == "work-per-address") return ParseCount(v, l.work_per_address, 1, 1u << 20) ? Status{} : bad();
   if (name == "workers") return ParseCount(v, l.workers, 1, 64) ? Status{} : bad();
   if (name == "tcp-conns") return ParseCount(v, l.tcp_conns, 1, 1u << 20) ? Status{} : bad();
   if (name == "http-conns") return ParseCount(v, l.http_conns, 1, 1u << 20) ? Status{} : bad();
@@ -212,6 +216,7 @@ std::string DescribeLimits(const ServerLimits& l) {
     if (name == "cs-mid") return reference::FormatRateSpec(l.cs_mid);
     if (name == "rs-sessions") return std::to_string(l.rs_sessions);
     if (name == "pending-work") return std::to_string(l.pending_work);
+    if (name == "work-per-address") return std::to_string(l.work_per_address);
     if (name == "workers") return std::to_string(l.workers);
     if (name == "tcp-conns") return std::to_string(l.tcp_conns);
     if (name == "http-conns") return std::to_string(l.http_conns);
@@ -361,6 +366,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     rsc.reg_per_address = o.limits.reg_address;
     rsc.max_sessions = o.limits.rs_sessions;
     rsc.server.max_parked = o.limits.pending_work;
+    rsc.server.max_parked_per_address = o.limits.work_per_address;
     rsc.captcha_format = o.captcha_format;
     rsc.test_disclose_captcha = o.test_hooks;  // TEST-1
     if (o.tweak_rs) o.tweak_rs(rsc);
@@ -385,6 +391,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     sgc.rat_per_account = o.limits.rat_account;
     sgc.login_backoff = o.limits.login_backoff;
     sgc.server.max_parked = o.limits.pending_work;
+    sgc.server.max_parked_per_address = o.limits.work_per_address;
     if (o.tweak_sg) o.tweak_sg(sgc);
     m->backend = std::make_unique<reference::Backend>(*m->store);
     m->sg = std::make_unique<reference::SgRole>(sgc, *m->store, *m->backend, Rng::Stream(o.seed, "role:sg"));

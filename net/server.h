@@ -61,6 +61,7 @@ struct ServerLimits {
   std::size_t rs_sessions = 0;                   // RATE-7
   reference::RateSpec cs_address, cs_mid;        // RATE-8
   std::size_t pending_work = 0;                  // LIM-23, per role
+  std::size_t work_per_address = 0;              // RATE-10: of them from one address
   std::size_t workers = 2;                       // hashing threads
   std::size_t tcp_conns = 2048, http_conns = 2048;  // per listener, idlest evicted (TCP-11)
   std::size_t conns_per_address = 64;               // per listener, newest closed (TCP-11)
@@ -68,8 +69,9 @@ struct ServerLimits {
   TimeUs tcp_first_answer = 0;                      // TCP-10 deadline
   ServerLimits();                                // the defaults
 };
-// Applies "NAME=VALUE" (names: DescribeLimits) or "off" (every rate limit and
-// the back-off off, for load tests). Clause NET-10 on a bad name or value.
+// Applies "NAME=VALUE" (names: DescribeLimits) or "off" (every rate limit,
+// the back-off and RATE-10's per-address share off — LIM-23's total stays —
+// for load tests from one address). Clause NET-10 on a bad name or value.
 Status ApplyLimit(std::string_view text, ServerLimits& l);
 // One "  NAME=VALUE  meaning" line per limit, with the values of `l`.
 std::string DescribeLimits(const ServerLimits& l);

@@ -96,11 +96,11 @@ TEST_F(Interpose, SecondThreadIsRefusedWithItsReason) {
   EXPECT_NE(r.out.find("--sim-launch"), std::string::npos);
 }
 
-TEST_F(Interpose, TcpAndOtherFamiliesAreRefused) {
-  auto tcp = RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch '" + kPython +
-                    " -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM)\"'");
-  EXPECT_EQ(tcp.exit_code, 1);
-  EXPECT_NE(tcp.out.find("SOCK_STREAM"), std::string::npos) << tcp.out;
+TEST_F(Interpose, RawSocketsAndOtherFamiliesAreRefused) {
+  auto raw = RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch '" + kPython +
+                    " -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_RAW, 1)\"'");
+  EXPECT_EQ(raw.exit_code, 1);
+  EXPECT_NE(raw.out.find("socket type 3 is not simulated"), std::string::npos) << raw.out;
   auto v6 = RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch '" + kPython +
                    " -c \"import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\"'");
   EXPECT_EQ(v6.exit_code, 1);

@@ -243,3 +243,29 @@ TEST(NetDefend, DispatchIsAnsweredWhileRatsAreVerified) {
 
 }  // namespace
 }  // namespace mcpsim::net
+
+namespace mcpsim::net {
+namespace {
+
+// `--limit NAME=VALUE` parsing and `--limit off` (load tests): every rate
+// limit, the back-off and RATE-10's per-address share are lifted; LIM-23's
+// total and the connection caps stay.
+TEST(NetLimits, OffLiftsRateLimitsAndThePerAddressShareButNotTheTotals) {
+  ServerLimits l;
+  EXPECT_EQ(l.work_per_address, 4u);  // RATE-10 default
+  ASSERT_TRUE(ApplyLimit("work-per-address=9", l).ok());
+  EXPECT_EQ(l.work_per_address, 9u);
+  EXPECT_NE(DescribeLimits(l).find("work-per-address=9"), std::string::npos);
+  EXPECT_EQ(ApplyLimit("work-per-address=0", l).clause(), "NET-10");
+  ServerLimits off;
+  const std::size_t total = off.pending_work, conns = off.tcp_conns;
+  ASSERT_TRUE(ApplyLimit("off", off).ok());
+  EXPECT_GE(off.work_per_address, total);
+  EXPECT_FALSE(off.login_backoff.on());
+  EXPECT_EQ(off.pending_work, total);
+  EXPECT_EQ(off.tcp_conns, conns);
+  EXPECT_EQ(ApplyLimit("no-such-limit=1", off).clause(), "NET-10");
+}
+
+}  // namespace
+}  // namespace mcpsim::net

@@ -72,6 +72,23 @@ TEST_F(LoadCli, RegistersRunsTheMixAndWritesTheCsv) {
   EXPECT_GE(rows, 1);
 }
 
+// Against the default limits and password cost: eight registrations from
+// one address at once meet RATE-10 (4 may wait for a hash), and a contact
+// added before its account exists is refused (305). The generator retries
+// a refused set-up a second later (RATE-9) and never picks a refused
+// contact as a peer, so an honest server shows no errors at all.
+TEST_F(LoadCli, RefusedSetUpsAreRetriedAndRefusedContactsAreNoPeers) {
+  auto r = RunCli(std::string("load --launch '") + MCPSIM_BIN +
+                  " serve --udp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory:' --users 8 --rate 40 --duration 1 "
+                  "--mix chat=1,offline=1 --contacts 3 --max-errors 0");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto f = Figures(r.out);
+  EXPECT_EQ(f["setup_failures"], "0") << r.out;
+  EXPECT_EQ(f["logged_in"], "8") << r.out;
+  EXPECT_EQ(f["all.errors"], "0") << r.out;
+  EXPECT_GT(std::atoi(f["offline.completed"].c_str()), 0) << r.out;
+}
+
 TEST_F(LoadCli, UsageErrorsExit2) {
   EXPECT_EQ(RunCli("load --udp 127.0.0.1:9 --mix dance=1").exit_code, 2);
   EXPECT_EQ(RunCli("load --udp 127.0.0.1:9 --users 0").exit_code, 2);

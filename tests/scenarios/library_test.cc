@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "scenarios/inputs.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/shrink.h"

@@ -13,6 +13,7 @@
 #include "reference/fault_sites.h"
 #include "scenarios/external.h"
 #include "sim/pcap.h"
+#include "scenarios/inputs.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"

@@ -12,6 +12,7 @@
 #include "conformance/runner.h"
 #include "reports/report.h"
 #include "scenarios/external.h"
+#include "scenarios/inputs.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/target_report.h"

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "scenarios/swarm.h"
+#include "scenarios/inputs.h"
 #include "scenarios/report.h"
 #include "scenarios/shrink.h"
 #include "tools/verb.h"

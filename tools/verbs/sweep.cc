@@ -15,6 +15,7 @@
 
 #include "conformance/runner.h"
 #include "scenarios/external.h"
+#include "scenarios/inputs.h"
 #include "scenarios/report.h"
 #include "scenarios/sweep.h"
 #include "tools/scenario_out.h"

@@ -21,9 +21,9 @@ std::string Pattern(std::size_t n, std::uint64_t seed) {
 // alice (client 0) and bob (client 1) on each other's lists, logged in, in
 // one conversation. Alice is a TEST-ONLY nonconforming client (it sends
 // nudges and unchecked voice) so that the SG's refusals can be observed.
-class Stack4 : public ::testing::Test {
+class FilesVoiceNudgeE2e : public ::testing::Test {
  protected:
-  Stack4() : s(41, 0.01) {
+  FilesVoiceNudgeE2e() : s(41, 0.01) {
     McConfig odd;
     odd.nonconforming_send_nudge = true;
     odd.nonconforming_unchecked_voice = true;
@@ -56,7 +56,7 @@ class Stack4 : public ::testing::Test {
   std::uint32_t call = 0;
 };
 
-TEST_F(Stack4, TwoMegabyteFileAcceptedAndRelayedIntact) {
+TEST_F(FilesVoiceNudgeE2e, TwoMegabyteFileAcceptedAndRelayedIntact) {
   const std::string file = Pattern(2097152, 7);  // exactly LIM-7
   const std::uint32_t t = Offer(file);
   ASSERT_NE(t, 0u);
@@ -72,7 +72,7 @@ TEST_F(Stack4, TwoMegabyteFileAcceptedAndRelayedIntact) {
   EXPECT_EQ(s.chat->mc(1).sg()->open_transfers(), 0u);
 }
 
-TEST_F(Stack4, FileRejected) {
+TEST_F(FilesVoiceNudgeE2e, FileRejected) {
   const std::uint32_t t = Offer(Pattern(5000, 8));
   ASSERT_NE(t, 0u);
   EXPECT_EQ(s.Do(1, [&](auto& mc, TimeUs now) { return mc.RejectFile(now, t); }).outcome, Outcome::kOk);
@@ -83,7 +83,7 @@ TEST_F(Stack4, FileRejected) {
   EXPECT_EQ(s.chat->backend().FindTransfer(t)->state, reference::TransferState::kRejected);
 }
 
-TEST_F(Stack4, FileCancelledBeforeAnyChunk) {
+TEST_F(FilesVoiceNudgeE2e, FileCancelledBeforeAnyChunk) {
   const std::uint32_t t = Offer(Pattern(3000, 9));
   ASSERT_NE(t, 0u);
   EXPECT_EQ(s.Do(0, [&](auto& mc, TimeUs now) { return mc.CancelFile(now, t); }).outcome, Outcome::kOk);
@@ -97,7 +97,7 @@ TEST_F(Stack4, FileCancelledBeforeAnyChunk) {
   EXPECT_EQ(s.chat->backend().FindTransfer(t)->state, reference::TransferState::kCancelled);
 }
 
-TEST_F(Stack4, OversizeFileRefusedWith400) {
+TEST_F(FilesVoiceNudgeE2e, OversizeFileRefusedWith400) {
   const std::string big = Pattern(2097153, 10);  // one byte over LIM-7
   auto offer = s.Do(0, [&](auto& mc, TimeUs now) { return mc.OfferFile(now, call, "big.bin", big); });
   EXPECT_EQ(offer.outcome, Outcome::kStatus);
@@ -107,7 +107,7 @@ TEST_F(Stack4, OversizeFileRefusedWith400) {
   EXPECT_EQ(s.chat->mc(0).sg()->open_transfers(), 0u);
 }
 
-TEST_F(Stack4, ValidVoiceClipRelayed) {
+TEST_F(FilesVoiceNudgeE2e, ValidVoiceClipRelayed) {
   const std::string clip = reference::SynthesizeWav49(100);  // 2 s of GSM 6.10 in WAV
   ASSERT_TRUE(reference::ValidateVoice(clip).ok());
   auto sent = s.Do(1, [&](auto& mc, TimeUs now) { return mc.SendVoice(now, call, clip); });
@@ -123,7 +123,7 @@ TEST_F(Stack4, ValidVoiceClipRelayed) {
   ASSERT_TRUE(s.Until([&] { return s.Count(0, McOp::kVoiceReceived) == 2; }));
 }
 
-TEST_F(Stack4, VoiceInAnotherCodecRefused) {
+TEST_F(FilesVoiceNudgeE2e, VoiceInAnotherCodecRefused) {
   // A PCM WAV (format 1), not GSM 6.10.
   std::string pcm = reference::SynthesizeWav49(10);
   pcm[20] = 1;
@@ -140,7 +140,7 @@ TEST_F(Stack4, VoiceInAnotherCodecRefused) {
   EXPECT_EQ(s.Count(1, McOp::kVoiceReceived), 0);
 }
 
-TEST_F(Stack4, NudgeFromBackEndUserReceived) {
+TEST_F(FilesVoiceNudgeE2e, NudgeFromBackEndUserReceived) {
   ASSERT_TRUE(s.chat->CreateAccount("carol@live.cn").ok());
   ASSERT_TRUE(s.chat->backend().SetPresence(s.world->Now(), "carol@live.cn", "online").ok());
   // Bob and carol share no conversation: SG creates one (RRI), then RRN (SG-NUDGE-2).
@@ -157,7 +157,7 @@ TEST_F(Stack4, NudgeFromBackEndUserReceived) {
   EXPECT_EQ(s.Count(1, McOp::kNudgeReceived), 1);  // once, despite resends
 }
 
-TEST_F(Stack4, NudgeSentByAClientRefused) {
+TEST_F(FilesVoiceNudgeE2e, NudgeSentByAClientRefused) {
   // A conforming MC refuses locally (SG-NUDGE-3)...
   auto local = s.Do(1, [&](auto& mc, TimeUs now) { return mc.SendNudge(now, call); });
   EXPECT_EQ(local.outcome, Outcome::kRefused);

@@ -45,7 +45,7 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
 };
 
-TEST(Stack3, FirstLoginSyncsAThousandContactsInPages) {
+TEST(SyncChatE2e, FirstLoginSyncsAThousandContactsInPages) {
   SimChat s(31, 0.02);
   const int a = s.AddUser("alice@live.cn");
   for (int k = 0; k < 1000; ++k) {
@@ -65,7 +65,7 @@ TEST(Stack3, FirstLoginSyncsAThousandContactsInPages) {
   EXPECT_EQ(s.Count(a, McOp::kContactsChanged), 0);  // the initial sync is the login's
 }
 
-TEST(Stack3, CachedLoginAfterRestartGetsOnlyAThreeContactDelta) {
+TEST(SyncChatE2e, CachedLoginAfterRestartGetsOnlyAThreeContactDelta) {
   TempDir dir;
   McConfig cfg;
   cfg.cache_path = (dir.path / "phone.db").string();
@@ -114,7 +114,7 @@ TEST(Stack3, CachedLoginAfterRestartGetsOnlyAThreeContactDelta) {
   EXPECT_EQ(cached->list_version, s.chat->mc(a).sg()->list_version());
 }
 
-TEST(Stack3, LoginRefusedUntilThePrivacyAgreementIsAccepted) {
+TEST(SyncChatE2e, LoginRefusedUntilThePrivacyAgreementIsAccepted) {
   SimChat s(33);
   ASSERT_TRUE(s.chat->CreateAccount("alice@live.cn").ok());
   s.accounts.push_back("alice@live.cn");
@@ -131,9 +131,9 @@ TEST(Stack3, LoginRefusedUntilThePrivacyAgreementIsAccepted) {
   EXPECT_EQ(s.Login(a).outcome, Outcome::kOk);
 }
 
-class Stack3Chat : public ::testing::Test {
+class MultiPartyChatE2e : public ::testing::Test {
  protected:
-  Stack3Chat() : s(34, 0.03) {
+  MultiPartyChatE2e() : s(34, 0.03) {
     for (const char* u : {"alice@live.cn", "bob@live.cn", "carol@live.cn"}) s.AddUser(u);
     for (int x = 0; x < 3; ++x) {
       for (int y = x + 1; y < 3; ++y) EXPECT_TRUE(s.chat->Befriend(s.accounts[x], s.accounts[y]).ok());
@@ -152,7 +152,7 @@ class Stack3Chat : public ::testing::Test {
   SimChat s;
 };
 
-TEST_F(Stack3Chat, MultiPartyMessagesReachEveryMemberExactlyOnce) {
+TEST_F(MultiPartyChatE2e, MultiPartyMessagesReachEveryMemberExactlyOnce) {
   LoginAll();
   auto invite = s.Do(0, [](auto& mc, TimeUs now) { return mc.Invite(now, "bob@live.cn"); });
   ASSERT_EQ(invite.outcome, Outcome::kOk) << invite.status;
@@ -220,7 +220,7 @@ TEST_F(Stack3Chat, MultiPartyMessagesReachEveryMemberExactlyOnce) {
   EXPECT_NE(late.outcome, Outcome::kOk);  // 302 (unknown callId) or refused locally
 }
 
-TEST_F(Stack3Chat, LogoutEndsTheSessionAndOthersSeeOffline) {
+TEST_F(MultiPartyChatE2e, LogoutEndsTheSessionAndOthersSeeOffline) {
   LoginAll();
   auto invite = s.Do(0, [](auto& mc, TimeUs now) { return mc.Invite(now, "bob@live.cn"); });
   ASSERT_EQ(invite.outcome, Outcome::kOk);

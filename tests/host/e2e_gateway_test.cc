@@ -54,7 +54,7 @@ void Until(RefWorld& w, Log& log, const std::function<bool()>& cond) {
   log.Drain(w);
 }
 
-class Stack2 : public ::testing::Test {
+class GatewayE2e : public ::testing::Test {
  protected:
   void SetUp() override {
     RefWorldOptions o;
@@ -85,7 +85,7 @@ class Stack2 : public ::testing::Test {
   Log log_{2};
 };
 
-TEST_F(Stack2, LoginChatAndLogoutUnderLoss) {
+TEST_F(GatewayE2e, LoginChatAndLogoutUnderLoss) {
   LoginBoth();
   // Each sees the other online once both lists contain each other (SG-PRES-4).
   Until(*w_, log_, [&] { return log_.Count(0, McOp::kPresence) > 0 && log_.Count(1, McOp::kPresence) > 0; });
@@ -122,7 +122,7 @@ TEST_F(Stack2, LoginChatAndLogoutUnderLoss) {
   EXPECT_EQ(left->account, "bob@live.cn");
 }
 
-TEST_F(Stack2, OfflineMessageDeliveredAtNextLogin) {
+TEST_F(GatewayE2e, OfflineMessageDeliveredAtNextLogin) {
   LoginBoth();
   auto out = Do(1, [](auto& mc, TimeUs now) { return mc.Logout(now); });
   // SG-LOGIN-11: logged out once RLO is sent. If ALO is lost, the resent RLO
@@ -144,7 +144,7 @@ TEST_F(Stack2, OfflineMessageDeliveredAtNextLogin) {
   EXPECT_EQ(*stored, 0u);  // deleted after APN 0 (SG-OFF-3)
 }
 
-TEST_F(Stack2, FileAcceptedAndRelayedChunkByChunk) {
+TEST_F(GatewayE2e, FileAcceptedAndRelayedChunkByChunk) {
   LoginBoth();
   Until(*w_, log_, [&] { return log_.Count(0, McOp::kPresence) > 0; });
   auto invite = Do(0, [](auto& mc, TimeUs now) { return mc.Invite(now, "bob@live.cn"); });

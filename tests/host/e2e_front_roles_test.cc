@@ -10,7 +10,7 @@
 namespace mcpsim::scenarios {
 namespace {
 
-TEST(Stack1, RegistrationThroughDpAndRsUnderLoss) {
+TEST(FrontRolesE2e, RegistrationThroughDpAndRsUnderLoss) {
   RefWorldOptions o;
   o.seed = 11;
   o.world.default_link = Lossy(0.2);
@@ -26,7 +26,7 @@ TEST(Stack1, RegistrationThroughDpAndRsUnderLoss) {
   EXPECT_EQ(w.rs().stats().accounts_created, 1u);
 }
 
-TEST(Stack1, WrongCaptchaThenReusedSessionThenDuplicateAccount) {
+TEST(FrontRolesE2e, WrongCaptchaThenReusedSessionThenDuplicateAccount) {
   RefWorldOptions o;
   o.seed = 12;
   o.clients = 2;
@@ -47,7 +47,7 @@ TEST(Stack1, WrongCaptchaThenReusedSessionThenDuplicateAccount) {
   EXPECT_EQ(w.rs().stats().duplicate_accounts, 1u);
 }
 
-TEST(Stack1, ClientRefusesBeforePrivacyAndOnPasswordMismatch) {
+TEST(FrontRolesE2e, ClientRefusesBeforePrivacyAndOnPasswordMismatch) {
   RefWorld w(RefWorldOptions{});
   std::map<std::uint64_t, McEvent> seen;
   Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
@@ -61,7 +61,7 @@ TEST(Stack1, ClientRefusesBeforePrivacyAndOnPasswordMismatch) {
   EXPECT_EQ(w.rs().server_stats().requests_executed, 0u);  // nothing reached RS
 }
 
-TEST(Stack1, DispatchRequiresUpdateForOldClients) {
+TEST(FrontRolesE2e, DispatchRequiresUpdateForOldClients) {
   RefWorldOptions o;
   o.min_version = "2.0.0";
   o.latest_version = "2.1.0";
@@ -75,7 +75,7 @@ TEST(Stack1, DispatchRequiresUpdateForOldClients) {
   EXPECT_EQ(cap.outcome, Outcome::kRefused);  // DP-2
 }
 
-TEST(Stack1, UploadBurstIsStoredExactlyOnceUnderDupAndReorder) {
+TEST(FrontRolesE2e, UploadBurstIsStoredExactlyOnceUnderDupAndReorder) {
   RefWorldOptions o;
   o.seed = 13;
   sim::LinkConfig l = Lossy(0.1);
@@ -111,7 +111,7 @@ TEST(Stack1, UploadBurstIsStoredExactlyOnceUnderDupAndReorder) {
   EXPECT_GT(w.mc(0).cs_stats()->resends, 0u);
 }
 
-TEST(Stack1, BannerAdIsFetchedFromMs) {
+TEST(FrontRolesE2e, BannerAdIsFetchedFromMs) {
   RefWorld w(RefWorldOptions{});
   std::map<std::uint64_t, McEvent> seen;
   Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
@@ -127,7 +127,7 @@ TEST(Stack1, BannerAdIsFetchedFromMs) {
   EXPECT_EQ(missing.status, 404);
 }
 
-TEST(Stack1, SameSeedSameTraceHash) {
+TEST(FrontRolesE2e, SameSeedSameTraceHash) {
   auto run = [](std::uint64_t seed) {
     RefWorldOptions o;
     o.seed = seed;
