@@ -87,6 +87,7 @@ std::unique_ptr<reference::Store> RefWorld::MakeStore(const std::string& node) {
   };
   auto d = std::make_unique<DiskStore>(o_.seed, node, [this] { return Now(); }, on_busy);
   d->disk().SetTearProbability(0.5);
+  d->disk().SetLyingSync(o_.broken_sync);
   if (Status st = d->Open(); !st.ok()) throw std::runtime_error(st.ToString());
   disk_stores_[node] = d.get();
   return d;

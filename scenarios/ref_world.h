@@ -85,6 +85,8 @@ struct RefWorldOptions {
   // Group commit: the SG and CS hosts bracket each receive burst in one store
   // batch (host::RoleHost::SetBatchStore), as `serve` does.
   bool group_commit = false;
+  // TEST-ONLY: every disk lies about syncs (sim::Disk::SetLyingSync).
+  bool broken_sync = false;
 };
 
 class RefWorld {

@@ -517,6 +517,11 @@ std::string Execution::Run() {
   if (o_.sim_target) wo.host_cs = false;  // the target is the CS
   wo.client_cache = s_.client_cache;
   wo.disks = s_.disks;
+  for (const Fault& f : s_.faults) {  // a disk fault implies the disk (e.g. after shrinking)
+    if (f.kind == FaultKind::kDisk && std::find(wo.disks.begin(), wo.disks.end(), f.node) == wo.disks.end()) {
+      wo.disks.push_back(f.node);
+    }
+  }
   if (s_.disk_all) {
     for (const char* n : {"sg", "cs", "ms"}) {
       const bool on = std::string(n) == "sg" ? wo.host_sg : hosted(n);
@@ -529,6 +534,7 @@ std::string Execution::Run() {
     wo.nonconforming_unchecked_voice |= st.op == StepOp::kVoice && !st.client_check;
   }
   wo.server_dedup = !o_.broken_dedup;
+  wo.broken_sync = o_.broken_sync;
   if (!o_.sg_transport.empty()) wo.sg_transport = o_.sg_transport;
   wo.trace_path = o_.trace_path;
   wo.pcap_path = o_.pcap_path;

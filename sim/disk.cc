@@ -133,6 +133,7 @@ Status Disk::Sync(const std::string& name) {
     ++stats_.sync_errors;
     return Status::Error("DISK-3", "sync error on " + name);
   }
+  if (lying_sync_) return {};
   File& f = it->second;
   for (const Change& c : f.unsynced) Apply(f.durable, c);
   f.unsynced.clear();

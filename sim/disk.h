@@ -118,6 +118,10 @@ class Disk {
   double fault_rate(DiskFault f) const { return rate_[static_cast<int>(f)]; }
   // Writes that would grow TotalSize beyond `bytes` fail "DISK-4" (0 = none).
   void SetQuota(std::uint64_t bytes) { quota_ = bytes; }
+  // TEST-ONLY: a lying disk — Sync reports success but makes nothing durable
+  // (like a store running with synchronous=OFF: it acknowledges before its
+  // writes are on disk). Proves the durability checkers can fail.
+  void SetLyingSync(bool on) { lying_sync_ = on; }
   // Virtual time each Sync takes from now on (0 = instant).
   void SetSyncLatency(TimeUs latency) { sync_latency_ = latency; }
   // The virtual time the syncs since the last call took (then resets to 0).
@@ -152,6 +156,7 @@ class Disk {
   double rate_[kDiskFaultCount] = {};
   double tear_p_ = 0.0;
   bool offline_ = false;
+  bool lying_sync_ = false;
   std::uint64_t power_loss_in_ = 0;  // ArmPowerLoss countdown (0 = not armed)
   std::function<void()> on_lost_;
   // Counts a mutating op down to an armed power loss; true = power just failed.
