@@ -269,10 +269,10 @@ steps: [{do: dispatch}]
 }
 
 TEST(ScenarioParse, DiskFaultErrorsHavePositions) {
-  EXPECT_NE(DiskError("{kind: disk, node: sg, fault: melt, start: 1s, end: 2s}").find("bad.yaml:6:34: unknown disk fault 'melt'"),
+  EXPECT_NE(DiskError("{kind: disk, node: sg, fault: melt, start: 1s, end: 2s}").find("bad.yaml:6:37: unknown disk fault 'melt'"),
             std::string::npos)
       << DiskError("{kind: disk, node: sg, fault: melt, start: 1s, end: 2s}");
-  EXPECT_NE(DiskError("{kind: disk, node: dp, fault: full, start: 1s, end: 2s}").find("bad.yaml:6:25: a disk fault needs"),
+  EXPECT_NE(DiskError("{kind: disk, node: dp, fault: full, start: 1s, end: 2s}").find("bad.yaml:6:26: a disk fault needs"),
             std::string::npos)
       << DiskError("{kind: disk, node: dp, fault: full, start: 1s, end: 2s}");
   EXPECT_NE(DiskError("{kind: disk, node: sg, fault: full, latency: 1s, start: 1s, end: 2s}").find("'latency' is for slow_sync"),
