@@ -98,6 +98,16 @@ sim::Disk* RefWorld::disk(const std::string& name) {
   return it == disk_stores_.end() ? nullptr : &it->second->disk();
 }
 
+void RefWorld::HealDisks() {
+  for (auto& [name, d] : disk_stores_) {
+    sim::Disk& k = d->disk();
+    for (int i = 0; i < sim::kDiskFaultCount; ++i) k.SetFault(static_cast<sim::DiskFault>(i), 0);
+    k.SetSyncLatency(0);
+    k.DisarmPowerLoss();
+    k.SetOffline(false);
+  }
+}
+
 std::string RefWorld::Incarnation(const std::string& name) const {
   auto it = crashes_.find(name);
   const int n = it == crashes_.end() ? 0 : it->second;

@@ -164,6 +164,9 @@ class RefWorld {
   std::uint64_t past_rs_accounts() const { return past_rs_accounts_; }
   // The simulated disk of a server node (RefWorldOptions::disks), or nullptr.
   sim::Disk* disk(const std::string& name);
+  // Ends every disk fault (errors, full, slow sync, an armed power loss; a
+  // disk that lost power is back online) so checkers can read the stores.
+  void HealDisks();
   // Every crash so far: (virtual time, node name), in order.
   const std::vector<std::pair<TimeUs, std::string>>& crash_log() const { return crash_log_; }
 

@@ -469,17 +469,5 @@ TEST(ScenarioBroken, LyingSyncIsCaughtByOfflineDelivered) {
   EXPECT_GE(caught, 3) << "offline_delivered rarely notices acknowledged messages lost by a lying disk";
 }
 
-// Swarm runs draw disk faults (from their own stream) on store nodes.
-TEST(ScenarioSwarm, DrawsDiskFaults) {
-  Scenario base = Load("sg-offline-messages");
-  int disk = 0;
-  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
-    Scenario s = base;
-    ApplySwarm(s, seed);
-    for (const Fault& f : s.faults) disk += f.kind == FaultKind::kDisk;
-  }
-  EXPECT_GT(disk, 8);
-}
-
 }  // namespace
 }  // namespace mcpsim::scenarios
