@@ -1,10 +1,12 @@
 #include "scenarios/ref_world.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
 #include "reference/store/faulty_store.h"
+#include "sim/trace.h"
 
 namespace mcpsim::scenarios {
 
@@ -27,9 +29,9 @@ RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
   if (!o_.pcap_path.empty()) {
     if (Status st = world_->OpenPcap(o_.pcap_path); !st.ok()) throw std::runtime_error(st.ToString());
   }
-  backend_ = MemoryStore();
-  cs_store_ = MemoryStore();
-  ms_store_ = MemoryStore();
+  backend_ = MakeStore("sg");
+  cs_store_ = MakeStore("cs");
+  ms_store_ = MakeStore("ms");
   // With fault points on, the roles see their stores through the store.*
   // fault points; provisioning and checkers use the stores themselves.
   if (FaultPoints* f = world_->faults()) {
@@ -74,6 +76,35 @@ RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
   }
   if (external_) {
     if (Status s = o_.relay_servers(*this); !s.ok()) throw std::runtime_error(s.ToString());
+  }
+}
+
+std::unique_ptr<reference::Store> RefWorld::MakeStore(const std::string& node) {
+  if (std::find(o_.disks.begin(), o_.disks.end(), node) == o_.disks.end()) return MemoryStore();
+  auto on_busy = [this, node](TimeUs until) {
+    // Slow sync: the node answers nothing until its disk is done.
+    if (until > Now()) (void)world_->ClogNode(this->node(node), Now(), until);
+  };
+  auto d = std::make_unique<DiskStore>(o_.seed, node, [this] { return Now(); }, on_busy);
+  d->disk().SetTearProbability(0.5);
+  d->disk().SetLyingSync(o_.broken_sync);
+  if (Status st = d->Open(); !st.ok()) throw std::runtime_error(st.ToString());
+  disk_stores_[node] = d.get();
+  return d;
+}
+
+sim::Disk* RefWorld::disk(const std::string& name) {
+  auto it = disk_stores_.find(name);
+  return it == disk_stores_.end() ? nullptr : &it->second->disk();
+}
+
+void RefWorld::HealDisks() {
+  for (auto& [name, d] : disk_stores_) {
+    sim::Disk& k = d->disk();
+    for (int i = 0; i < sim::kDiskFaultCount; ++i) k.SetFault(static_cast<sim::DiskFault>(i), 0);
+    k.SetSyncLatency(0);
+    k.DisarmPowerLoss();
+    k.SetOffline(false);
   }
 }
 
@@ -135,7 +166,10 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     sgc.server.faults = faults;
     sgc.push.faults = faults;
     sg_ = std::make_unique<reference::SgRole>(sgc, backend, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
-    if (live && o_.host_sg && !external_) sg_host_ = StartHost(name, *sg_, {1863, 1863, 8080});
+    if (live && o_.host_sg && !external_) {
+      sg_host_ = StartHost(name, *sg_, {1863, 1863, 8080});
+      if (o_.group_commit) sg_host_->SetBatchStore(&backend);
+    }
   } else if (name == "cs") {
     reference::CsConfig csc;
     csc.catalog = ads_;
@@ -144,8 +178,12 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     }
     csc.server.dedup_enabled = o_.server_dedup;
     csc.server.faults = faults;
-    cs_ = std::make_unique<reference::CsRole>(csc, faulty_cs_store_ ? *faulty_cs_store_ : *cs_store_);
-    if (live && o_.host_cs && !external_) StartHost(name, *cs_, {7000, std::nullopt, std::nullopt});
+    reference::Store& cs_store = faulty_cs_store_ ? *faulty_cs_store_ : *cs_store_;
+    cs_ = std::make_unique<reference::CsRole>(csc, cs_store);
+    if (live && o_.host_cs && !external_) {
+      host::RoleHost* h = StartHost(name, *cs_, {7000, std::nullopt, std::nullopt});
+      if (o_.group_commit) h->SetBatchStore(&cs_store);
+    }
   } else if (name == "ms") {
     ms_ = std::make_unique<reference::MsRole>(faulty_ms_store_ ? *faulty_ms_store_ : *ms_store_);
     if (live && o_.host_ms && !external_) StartHost(name, *ms_, {std::nullopt, std::nullopt, 80});
@@ -208,7 +246,10 @@ Status RefWorld::Crash(const std::string& name) {
   }
   if (!up(name)) return Status::Error("SCEN-CRASH", name + " is already down");
   if (name.rfind("mc-", 0) != 0 && !hosts_.count(name)) return Status::Error("SCEN-CRASH", name + " hosts nothing");
-  if (Status st = world_->CrashNode(id); !st.ok()) return st;
+  // A power loss in the middle of a disk op crashed the sim node already.
+  if (world_->node_up(id)) {
+    if (Status st = world_->CrashNode(id); !st.ok()) return st;
+  }
   down_[name] = true;
   ++crashes_[name];
   if (name.rfind("mc-", 0) == 0) {
@@ -227,6 +268,22 @@ Status RefWorld::Crash(const std::string& name) {
   if (name == "cs") past_cs_executed_.push_back(cs_->server_stats().requests_executed);
   if (name == "rs") past_rs_accounts_ += rs_->stats().accounts_created;
   DestroyRole(name);
+  // A node with a disk loses power: what it had not synced may be lost.
+  if (auto it = disk_stores_.find(name); it != disk_stores_.end()) {
+    const sim::DiskStats before = it->second->disk().stats();
+    it->second->PowerCut();
+    const sim::DiskStats& after = it->second->disk().stats();
+    world_->TraceEvent(id, "power_cut",
+                       sim::TraceFields()
+                           .Int("unsynced_lost", static_cast<std::int64_t>(after.unsynced_lost - before.unsynced_lost))
+                           .Int("unsynced_kept", static_cast<std::int64_t>(after.unsynced_kept - before.unsynced_kept))
+                           .str());
+  } else if (name == "sg" || name == "cs") {
+    // An in-memory store keeps what the dead host's open batch wrote (a
+    // commit nobody was told about is allowed; an answer before it is not).
+    reference::Store& st = name == "sg" ? *backend_ : *cs_store_;
+    if (st.in_batch()) (void)st.EndBatch();
+  }
   BuildRole(name, /*live=*/false);  // an unhosted stand-in until Restart
   crash_log_.emplace_back(Now(), name);
   return Status();

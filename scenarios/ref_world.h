@@ -28,6 +28,7 @@
 #include "reference/roles/sg/backend.h"
 #include "reference/roles/sg/sg.h"
 #include "reference/store/store.h"
+#include "scenarios/disk_store.h"
 #include "sim/world.h"
 
 namespace mcpsim::scenarios {
@@ -75,6 +76,17 @@ struct RefWorldOptions {
   // (it may change these options, e.g. cs_port); an error is thrown as
   // std::runtime_error. Used to start a target inside the simulation.
   std::function<Status(RefWorld&, RefWorldOptions&)> before_roles;
+  // Server nodes whose store lives on a simulated disk (scenarios/disk_store.h)
+  // instead of in memory: "sg" (accounts, contact lists, offline messages —
+  // the store RS shares), "cs" (uploads), "ms" (media). A crash of such a node
+  // is a power cut of its disk (unsynced writes dropped, or torn with
+  // probability 1/2); the store reopens from what survived.
+  std::vector<std::string> disks;
+  // Group commit: the SG and CS hosts bracket each receive burst in one store
+  // batch (host::RoleHost::SetBatchStore), as `serve` does.
+  bool group_commit = false;
+  // TEST-ONLY: every disk lies about syncs (sim::Disk::SetLyingSync).
+  bool broken_sync = false;
 };
 
 class RefWorld {
@@ -150,6 +162,11 @@ class RefWorld {
   const std::vector<std::uint64_t>& past_cs_executed() const { return past_cs_executed_; }
   std::uint64_t past_mc_cs_requests() const { return past_mc_cs_requests_; }
   std::uint64_t past_rs_accounts() const { return past_rs_accounts_; }
+  // The simulated disk of a server node (RefWorldOptions::disks), or nullptr.
+  sim::Disk* disk(const std::string& name);
+  // Ends every disk fault (errors, full, slow sync, an armed power loss; a
+  // disk that lost power is back online) so checkers can read the stores.
+  void HealDisks();
   // Every crash so far: (virtual time, node name), in order.
   const std::vector<std::pair<TimeUs, std::string>>& crash_log() const { return crash_log_; }
 
@@ -176,6 +193,9 @@ class RefWorld {
   std::uint64_t past_mc_cs_requests_ = 0, past_rs_accounts_ = 0;
   std::unique_ptr<sim::World> world_;
   std::unique_ptr<reference::Store> backend_, cs_store_, ms_store_;
+  std::map<std::string, DiskStore*> disk_stores_;  // by node name (owned above)
+  // The store of a server node: in memory, or on a disk (RefWorldOptions::disks).
+  std::unique_ptr<reference::Store> MakeStore(const std::string& node);
   // The same stores behind the store.* fault points (only with fault points on).
   std::unique_ptr<reference::Store> faulty_backend_, faulty_cs_store_, faulty_ms_store_;
   std::unique_ptr<reference::DpRole> dp_;

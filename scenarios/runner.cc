@@ -57,10 +57,66 @@ Status Execution::ApplyNetwork() {
   }
   for (const Fault& f : s_.faults) {
     Status st;
+    if (f.kind == FaultKind::kDisk && f.disk == DiskFaultKind::kPowerCut) {
+      // The power fails in the middle of the k-th disk write/truncate/sync
+      // after start (k seeded in 1..16) — or at the window's midpoint if the
+      // disk was idle — and comes back at end.
+      sim::Disk* d = w_->disk(f.node);
+      if (!d) return Status::Error("SCEN-DISK", f.node + " has no simulated disk");
+      const std::string node = f.node;
+      Rng pick = Rng::Stream(seed_, "power-cut:" + node + "@" + std::to_string(f.start));
+      const std::uint64_t k = 1 + pick.Below(16);
+      auto lost = std::make_shared<bool>(false);
+      w.scheduler().At(f.start, [this, d, k, lost, node] {
+        d->ArmPowerLoss(k, [this, lost, node] {
+          // The disk is offline from now on (every store call fails, so
+          // nothing more is acknowledged); the node crashes right after the
+          // running handler (never re-entrantly).
+          *lost = true;
+          sim::World& world = w_->world();
+          world.scheduler().At(world.Now(), [this, node] { CrashNode(node, -1); });
+        });
+      });
+      w.scheduler().At(f.start + (f.end - f.start) / 2, [this, d, lost, node] {
+        d->DisarmPowerLoss();
+        if (!*lost) CrashNode(node, -1);
+      });
+      w.scheduler().At(f.end, [this, node] { RestartNode(node, -1); });
+      continue;
+    }
     if (f.kind == FaultKind::kCrash) {
       const std::string node = f.node;
       w.scheduler().At(f.start, [this, node] { CrashNode(node, -1); });
       w.scheduler().At(f.end, [this, node] { RestartNode(node, -1); });
+      continue;
+    }
+    if (f.kind == FaultKind::kDisk) {
+      sim::Disk* d = w_->disk(f.node);
+      if (!d) return Status::Error("SCEN-DISK", f.node + " has no simulated disk");
+      std::vector<sim::DiskFault> kinds;
+      switch (f.disk) {
+        case DiskFaultKind::kIoError:
+          kinds = {sim::DiskFault::kReadError, sim::DiskFault::kWriteError, sim::DiskFault::kSyncError};
+          break;
+        case DiskFaultKind::kReadError: kinds = {sim::DiskFault::kReadError}; break;
+        case DiskFaultKind::kWriteError: kinds = {sim::DiskFault::kWriteError}; break;
+        case DiskFaultKind::kSyncError: kinds = {sim::DiskFault::kSyncError}; break;
+        case DiskFaultKind::kFull: kinds = {sim::DiskFault::kFull}; break;
+        default: break;
+      }
+      const double rate = f.rate;
+      if (f.disk == DiskFaultKind::kSlowSync) {
+        const TimeUs lat = f.latency;
+        w.scheduler().At(f.start, [d, lat] { d->SetSyncLatency(lat); });
+        w.scheduler().At(f.end, [d] { d->SetSyncLatency(0); });
+      } else {
+        w.scheduler().At(f.start, [d, kinds, rate] {
+          for (sim::DiskFault k : kinds) d->SetFault(k, rate);
+        });
+        w.scheduler().At(f.end, [d, kinds] {
+          for (sim::DiskFault k : kinds) d->SetFault(k, 0);
+        });
+      }
       continue;
     }
     if (f.kind == FaultKind::kPartition) {
@@ -414,6 +470,10 @@ std::string Execution::Run() {
     for (const Fault& f : s_.faults) {
       if (f.kind == FaultKind::kCrash && f.node.rfind("mc-", 0) != 0) crashed = f.node;
     }
+    if (!s_.disks.empty() || s_.disk_all) {
+      unimplemented_ = "the scenario puts a server store on a simulated disk, which an external target does not use";
+      return "";
+    }
     if (!crashed.empty()) {
       unimplemented_ = "the scenario crashes the server role " + crashed +
                        ", which the harness cannot do to an external target";
@@ -456,11 +516,25 @@ std::string Execution::Run() {
   wo.host_sg = s_.sg > 0;
   if (o_.sim_target) wo.host_cs = false;  // the target is the CS
   wo.client_cache = s_.client_cache;
+  wo.disks = s_.disks;
+  for (const Fault& f : s_.faults) {  // a disk fault implies the disk (e.g. after shrinking)
+    if (f.kind == FaultKind::kDisk && std::find(wo.disks.begin(), wo.disks.end(), f.node) == wo.disks.end()) {
+      wo.disks.push_back(f.node);
+    }
+  }
+  if (s_.disk_all) {
+    for (const char* n : {"sg", "cs", "ms"}) {
+      const bool on = std::string(n) == "sg" ? wo.host_sg : hosted(n);
+      if (on && std::find(wo.disks.begin(), wo.disks.end(), n) == wo.disks.end()) wo.disks.push_back(n);
+    }
+  }
+  wo.group_commit = s_.group_commit;
   for (const Step& st : s_.steps) {
     wo.nonconforming_send_nudge |= st.op == StepOp::kNudge && st.from_client;
     wo.nonconforming_unchecked_voice |= st.op == StepOp::kVoice && !st.client_check;
   }
   wo.server_dedup = !o_.broken_dedup;
+  wo.broken_sync = o_.broken_sync;
   if (!o_.sg_transport.empty()) wo.sg_transport = o_.sg_transport;
   wo.trace_path = o_.trace_path;
   wo.pcap_path = o_.pcap_path;
@@ -615,6 +689,9 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   r.trace_hash = hash();
   r.trace_lines = w_->world().trace().count();
   r.end_time = w_->Now();
+  // The checkers read the stores as the harness, not through the faulty
+  // disk: every disk fault ends with the run.
+  w_->HealDisks();
   RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm, notices_, accounts_};
   view.external = external() || target_ != nullptr;
   view.sim_target = target_ != nullptr;

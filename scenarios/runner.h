@@ -40,6 +40,9 @@ struct RunOptions {
   std::optional<double> fault_fire;
   // TEST-ONLY: runs the reference with server duplicate suppression off.
   bool broken_dedup = false;
+  // TEST-ONLY: the simulated disks lie about syncs (sim::Disk::SetLyingSync):
+  // the stores acknowledge writes a power cut then loses.
+  bool broken_sync = false;
   // TEST-ONLY: each client's first notification of this kind is discarded,
   // as by a client UI that loses it (proves the messaging checkers can fail).
   std::optional<reference::McOp> hide_first_notice;

@@ -96,7 +96,7 @@ Result<Scenario> Parser::Parse(std::string_view text) {
 
 void Parser::Nodes(const YAML::Node& n) {
   if (!ctx_.CheckKeys(n, {"clients", "servers", "sg", "client_cache", "min_version", "latest_version",
-                          "client_version", "cs_rate_per_s", "cs_burst"},
+                          "client_version", "cs_rate_per_s", "cs_burst", "disk", "group_commit"},
                       "nodes")) {
     return;
   }
@@ -107,6 +107,17 @@ void Parser::Nodes(const YAML::Node& n) {
   ctx_.Int(n, "sg", 0, 1, v);
   s_.sg = static_cast<int>(v);
   ctx_.Bool(n, "client_cache", s_.client_cache);
+  ctx_.Bool(n, "group_commit", s_.group_commit);
+  if (const YAML::Node d = n["disk"]) {
+    if (d.IsScalar() && (d.Scalar() == "true" || d.Scalar() == "false")) {
+      ctx_.Bool(n, "disk", s_.disk_all);
+    } else {
+      for (const std::string& name : ctx_.StrList(d)) {
+        if (!DiskNode(name)) return ctx_.Fail(d, "no disk for '" + name + "' (a disk holds the store of sg, cs or ms)");
+        if (std::find(s_.disks.begin(), s_.disks.end(), name) == s_.disks.end()) s_.disks.push_back(name);
+      }
+    }
+  }
   if (const YAML::Node srv = n["servers"]) {
     for (const std::string& name : ctx_.StrList(srv)) {
       if (name != "dp" && name != "rs" && name != "cs" && name != "ms") {
@@ -201,9 +212,38 @@ void Parser::Network(const YAML::Node& n) {
         if (x.kind == FaultKind::kCrash && !CrashableNode(x.node)) {
           return ctx_.Fail(f["node"], "crash needs one node: a hosted server (dp, rs, cs, ms, sg) or mc-<i>");
         }
+      } else if (kind == "disk") {
+        x.kind = FaultKind::kDisk;
+        if (!ctx_.CheckKeys(f, {"kind", "node", "fault", "start", "end", "rate", "latency"}, kind)) return;
+        if (!f["node"] || !f["fault"]) return ctx_.Fail(f, "disk needs 'node' and 'fault'");
+        x.node = OneName(f["node"]);
+        if (!DiskNode(x.node) || !CrashableNode(x.node)) {
+          return ctx_.Fail(f["node"], "a disk fault needs a hosted server with a store: sg, cs or ms");
+        }
+        const std::string what = ctx_.StrOf(f["fault"]).value_or("");
+        bool known = false;
+        for (int k = 0; k <= static_cast<int>(DiskFaultKind::kSlowSync); ++k) {
+          if (what == DiskFaultName(static_cast<DiskFaultKind>(k))) {
+            x.disk = static_cast<DiskFaultKind>(k);
+            known = true;
+          }
+        }
+        if (!known) {
+          return ctx_.Fail(f["fault"], "unknown disk fault '" + what +
+                                           "' (io_error, read_error, write_error, sync_error, full, power_cut, slow_sync)");
+        }
+        ctx_.Prob(f, "rate", x.rate);
+        ctx_.Duration(f, "latency", x.latency);
+        if (f["rate"] && (x.disk == DiskFaultKind::kPowerCut || x.disk == DiskFaultKind::kSlowSync)) {
+          return ctx_.Fail(f["rate"], "'rate' is for io_error, read_error, write_error, sync_error and full");
+        }
+        if (f["latency"] && x.disk != DiskFaultKind::kSlowSync) {
+          return ctx_.Fail(f["latency"], "'latency' is for slow_sync");
+        }
+        if (std::find(s_.disks.begin(), s_.disks.end(), x.node) == s_.disks.end()) s_.disks.push_back(x.node);
       } else {
         return ctx_.Fail(f["kind"], "unknown fault kind '" + kind +
-                                        "' (partition, clog, clog_node, link_down, link_change, crash)");
+                                        "' (partition, clog, clog_node, link_down, link_change, crash, disk)");
       }
       if (x.kind != FaultKind::kLinkChange) {
         if (!f["start"] || !f["end"]) return ctx_.Fail(f, kind + " needs 'start' and 'end'");

@@ -111,7 +111,15 @@ struct LinkOverride {
 };
 
 // kCrash: `node` crashes at start and restarts at end.
-enum class FaultKind : std::uint8_t { kPartition, kClog, kClogNode, kLinkDown, kLinkChange, kCrash };
+// kDisk: a fault of `node`'s simulated disk during [start, end) (the node
+// gets a disk: Scenario::disks): an I/O error on reads and/or writes and/or
+// syncs, a full disk, slow syncs, or power_cut (the node crashes at start —
+// its disk loses or tears what it had not synced — and restarts at end).
+enum class FaultKind : std::uint8_t { kPartition, kClog, kClogNode, kLinkDown, kLinkChange, kCrash, kDisk };
+enum class DiskFaultKind : std::uint8_t { kIoError, kReadError, kWriteError, kSyncError, kFull, kPowerCut, kSlowSync };
+const char* DiskFaultName(DiskFaultKind k);
+// The nodes that can have a simulated disk (their store lives there).
+bool DiskNode(const std::string& name);
 const char* FaultKindName(FaultKind k);
 
 struct Fault {
@@ -124,6 +132,9 @@ struct Fault {
   bool two_way = true;            // kPartition
   TimeUs start = 0, end = 0;      // [start, end); kLinkChange uses start only
   sim::LinkConfig link;           // kLinkChange: the new configuration
+  DiskFaultKind disk = DiskFaultKind::kIoError;  // kDisk
+  double rate = 1.0;              // kDisk errors/full: probability per operation
+  TimeUs latency = 200 * kMillis; // kDisk slow_sync: virtual time per sync
 };
 
 struct Workload {
@@ -155,6 +166,11 @@ struct Scenario {
   std::vector<std::string> servers{"dp", "rs", "cs", "ms"};  // roles hosted (nodes always exist)
   int sg = 0;  // SG nodes hosted (0 or 1: RefWorld hosts one SG, node "sg")
   bool client_cache = true;  // every client keeps its §7.11 cache (in memory)
+  // Server nodes whose store lives on a simulated disk (`nodes.disk`: true =
+  // every hosted one of sg, cs, ms; or a list). A `kind: disk` fault adds its node.
+  std::vector<std::string> disks;
+  bool disk_all = false;     // written as `disk: true`
+  bool group_commit = false; // `nodes.group_commit`: SG/CS batch each receive burst
   // Provisioning done directly in the store before the run (no network).
   bool provision_accounts = false;   // user{c}@live.cn / "correct horse" for every client
   bool provision_contacts = false;   // every provisioned client lists every other one

@@ -176,6 +176,16 @@ void EmitFault(YAML::Emitter& out, const Fault& f) {
     case FaultKind::kCrash:
       out << YAML::Key << "node" << YAML::Value << f.node;
       break;
+    case FaultKind::kDisk: {
+      const Fault d;
+      out << YAML::Key << "node" << YAML::Value << f.node;
+      out << YAML::Key << "fault" << YAML::Value << DiskFaultName(f.disk);
+      if (f.rate != d.rate) out << YAML::Key << "rate" << YAML::Value << yaml::FormatReal(f.rate);
+      if (f.disk == DiskFaultKind::kSlowSync && f.latency != d.latency) {
+        out << YAML::Key << "latency" << YAML::Value << FormatDuration(f.latency);
+      }
+      break;
+    }
     default:
       out << YAML::Key << "from" << YAML::Value << f.from << YAML::Key << "to" << YAML::Value << f.to;
       if (f.both) out << YAML::Key << "both" << YAML::Value << "true";
@@ -216,6 +226,22 @@ std::string ToYaml(const Scenario& s) {
   if (s.cs_burst) out << YAML::Key << "cs_burst" << YAML::Value << std::to_string(s.cs_burst);
   if (s.sg) out << YAML::Key << "sg" << YAML::Value << std::to_string(s.sg);
   if (!s.client_cache) out << YAML::Key << "client_cache" << YAML::Value << "false";
+  if (s.group_commit) out << YAML::Key << "group_commit" << YAML::Value << "true";
+  if (s.disk_all) {
+    out << YAML::Key << "disk" << YAML::Value << "true";
+  } else {
+    // The disks no disk fault implies.
+    std::vector<std::string> own;
+    for (const std::string& n : s.disks) {
+      bool implied = false;
+      for (const Fault& f : s.faults) implied = implied || (f.kind == FaultKind::kDisk && f.node == n);
+      if (!implied) own.push_back(n);
+    }
+    if (!own.empty()) {
+      out << YAML::Key << "disk" << YAML::Value;
+      EmitNames(out, own);
+    }
+  }
   out << YAML::EndMap;
   if (s.provision_accounts) {
     out << YAML::Key << "provision" << YAML::Value << YAML::Flow << YAML::BeginMap;

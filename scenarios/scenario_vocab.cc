@@ -25,9 +25,16 @@ const char* FileDecisionName(FileDecision d) {
 }
 
 const char* FaultKindName(FaultKind k) {
-  static const char* names[] = {"partition", "clog", "clog_node", "link_down", "link_change", "crash"};
+  static const char* names[] = {"partition", "clog", "clog_node", "link_down", "link_change", "crash", "disk"};
   return names[static_cast<int>(k)];
 }
+
+const char* DiskFaultName(DiskFaultKind k) {
+  static const char* names[] = {"io_error", "read_error", "write_error", "sync_error", "full", "power_cut", "slow_sync"};
+  return names[static_cast<int>(k)];
+}
+
+bool DiskNode(const std::string& name) { return name == "sg" || name == "cs" || name == "ms"; }
 
 const std::vector<std::string>& CounterNames() {
   static const std::vector<std::string> names = {

@@ -186,6 +186,14 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
     for (std::size_t i = cur.faults.size(); i-- > 0;) {
       progress |= attempt([i](Scenario& c) { c.faults.erase(c.faults.begin() + static_cast<long>(i)); });
     }
+    // Simulated disks no disk fault needs, and group commit.
+    if (cur.disk_all) progress |= attempt([](Scenario& c) { c.disk_all = false; });
+    for (std::size_t i = cur.disks.size(); i-- > 0;) {
+      bool needed = false;
+      for (const Fault& f : cur.faults) needed = needed || (f.kind == FaultKind::kDisk && f.node == cur.disks[i]);
+      if (!needed) progress |= attempt([i](Scenario& c) { c.disks.erase(c.disks.begin() + static_cast<long>(i)); });
+    }
+    if (cur.group_commit) progress |= attempt([](Scenario& c) { c.group_commit = false; });
     for (std::size_t i = cur.links.size(); i-- > 0;) {
       progress |= attempt([i](Scenario& c) { c.links.erase(c.links.begin() + static_cast<long>(i)); });
     }

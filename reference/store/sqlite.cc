@@ -21,6 +21,23 @@ Result<Db> Db::Open(const std::string& path, Sync sync) {
   return db;
 }
 
+Result<Db> Db::OpenOnVfs(const std::string& path, const std::string& vfs) {
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &raw, flags, vfs.c_str()) != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close(raw);
+    return Status::Error("STORE-1", "cannot open database '" + path + "' on vfs " + vfs + ": " + msg);
+  }
+  Db db(raw);
+  if (Status s = db.Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; "
+                         "PRAGMA foreign_keys=ON;");
+      !s.ok()) {
+    return s;
+  }
+  return db;
+}
+
 Db& Db::operator=(Db&& o) noexcept {
   if (this != &o) {
     FinalizeCached();
@@ -45,6 +62,19 @@ void Db::FinalizeCached() {
   cache_->free.clear();
 }
 
+bool Db::IsIoError(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Status Db::Error(std::string_view what) const {
   return Status::Error("STORE-1", std::string(what) + ": " + sqlite3_errmsg(db_));
 }
@@ -52,7 +82,8 @@ Status Db::Error(std::string_view what) const {
 Status Db::Exec(std::string_view sql) {
   std::string s(sql);
   char* err = nullptr;
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
+    if (IsIoError(rc)) cache_->io_failed = true;
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
     return Status::Error("STORE-1", "exec failed: " + msg);
@@ -69,14 +100,16 @@ Result<Stmt> Db::Prepare(std::string_view sql) {
   if (home && !home->empty()) {
     sqlite3_stmt* st = home->back();
     home->pop_back();
-    return Stmt(db_, st, home);
+    return Stmt(db_, st, home, &cache_->io_failed);
   }
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr) != SQLITE_OK) {
+  if (const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr);
+      rc != SQLITE_OK) {
+    if (IsIoError(rc)) cache_->io_failed = true;
     sqlite3_finalize(st);
     return Error("prepare '" + std::string(sql.substr(0, 60)) + "'");
   }
-  return Stmt(db_, st, home);
+  return Stmt(db_, st, home, &cache_->io_failed);
 }
 
 Stmt::~Stmt() {
@@ -112,6 +145,7 @@ Result<bool> Stmt::Step() {
   const int rc = sqlite3_step(st_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
+  if (Db::IsIoError(rc) && io_failed_) *io_failed_ = true;
   return Status::Error("STORE-1", std::string("step failed: ") + sqlite3_errmsg(db_));
 }
 

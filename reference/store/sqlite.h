@@ -33,7 +33,18 @@ class Db {
   // Opens (creating if needed) `path`; ":memory:" gives a private in-memory
   // database. File databases use WAL with `sync` (see Sync).
   static Result<Db> Open(const std::string& path, Sync sync = Sync::kFull);
+  // Opens `path` through the registered SQLite VFS `vfs` (a VFS without
+  // shared memory, e.g. the simulator's): rollback journal
+  // (journal_mode=DELETE), synchronous=FULL, temp_store=MEMORY.
+  static Result<Db> OpenOnVfs(const std::string& path, const std::string& vfs);
   Db(Db&& o) noexcept : db_(o.db_), cache_(std::move(o.cache_)) { o.db_ = nullptr; }
+  // True once a call on this connection failed with an I/O-class error
+  // (SQLITE_IOERR, FULL, CORRUPT, NOTADB, CANTOPEN): the caller should close
+  // and reopen the database before trusting the connection again.
+  bool io_failed() const { return cache_ && cache_->io_failed; }
+  // True while a transaction is open (not autocommit).
+  bool in_transaction() const { return db_ && sqlite3_get_autocommit(db_) == 0; }
+  static bool IsIoError(int rc);
   Db& operator=(Db&& o) noexcept;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -56,6 +67,7 @@ class Db {
   friend class Stmt;
   struct Cache {
     std::map<std::string, std::vector<sqlite3_stmt*>, std::less<>> free;  // by SQL text
+    bool io_failed = false;
   };
   explicit Db(sqlite3* db) : db_(db), cache_(std::make_unique<Cache>()) {}
   void FinalizeCached();
@@ -66,7 +78,7 @@ class Db {
 // A prepared statement. Bind indices are 1-based; column indices 0-based.
 class Stmt {
  public:
-  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_), home_(o.home_) { o.st_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_), home_(o.home_), io_failed_(o.io_failed_) { o.st_ = nullptr; }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt();
@@ -89,10 +101,12 @@ class Stmt {
 
  private:
   friend class Db;
-  Stmt(sqlite3* db, sqlite3_stmt* st, std::vector<sqlite3_stmt*>* home) : db_(db), st_(st), home_(home) {}
+  Stmt(sqlite3* db, sqlite3_stmt* st, std::vector<sqlite3_stmt*>* home, bool* io_failed)
+      : db_(db), st_(st), home_(home), io_failed_(io_failed) {}
   sqlite3* db_;
   sqlite3_stmt* st_;
   std::vector<sqlite3_stmt*>* home_;  // the Db's free list for this SQL text (nullptr: finalize)
+  bool* io_failed_;                   // the Db's Cache::io_failed
 };
 
 // Versioned migrations: migrations[i] upgrades schema version i to i+1.

@@ -69,9 +69,11 @@ CREATE UNIQUE INDEX uploads_once ON uploads(mid, trid, timestamp_ms) WHERE trid 
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sql::Db db) : db_(std::move(db)) {}
+  SqliteStore(sql::Db db, std::string path, std::string vfs)
+      : db_(std::move(db)), path_(std::move(path)), vfs_(std::move(vfs)) {}
 
   Result<bool> CreateAccount(const Account& a) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
         "INSERT OR IGNORE INTO accounts(name, password_hash, nickname, profile_version, "
         "list_version, created_ms, psm, avatar_id) VALUES(?,?,?,?,?,?,?,?)");
@@ -85,6 +87,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Account>> GetAccount(std::string_view name) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
         "SELECT name, password_hash, nickname, profile_version, list_version, created_ms, psm, "
         "avatar_id FROM accounts WHERE name = ?");
@@ -105,9 +108,13 @@ class SqliteStore final : public Store {
     return std::optional<Account>(std::move(a));
   }
 
-  Result<std::uint64_t> CountAccounts() override { return Count("SELECT COUNT(*) FROM accounts"); }
+  Result<std::uint64_t> CountAccounts() override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
+    return Count("SELECT COUNT(*) FROM accounts");
+  }
 
   Status AddUpload(const Upload& u) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
         "INSERT OR IGNORE INTO uploads(received_ms, mid, kind, timestamp_ms, data, trid) VALUES(?,?,?,?,?,?)");
     if (!st.ok()) return st.status();
@@ -122,6 +129,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Upload>> ListUploads(std::string_view mid) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
         "SELECT received_ms, mid, kind, timestamp_ms, data FROM uploads WHERE mid = ? ORDER BY id");
     if (!st.ok()) return st.status();
@@ -137,9 +145,13 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::uint64_t> CountUploads() override { return Count("SELECT COUNT(*) FROM uploads"); }
+  Result<std::uint64_t> CountUploads() override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
+    return Count("SELECT COUNT(*) FROM uploads");
+  }
 
   Status PutMedia(const Media& m) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare("INSERT OR REPLACE INTO media(id, content_type, bytes) VALUES(?,?,?)");
     if (!st.ok()) return st.status();
     st->Bind(1, m.id).Bind(2, m.content_type).BindBlob(3, m.bytes);
@@ -147,6 +159,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Media>> GetMedia(std::string_view id) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare("SELECT id, content_type, bytes FROM media WHERE id = ?");
     if (!st.ok()) return st.status();
     st->Bind(1, id);
@@ -158,6 +171,7 @@ class SqliteStore final : public Store {
 
   // ---- SG ----
   Result<std::optional<Profile>> GetProfile(std::string_view account) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
         "SELECT nickname, psm, avatar_id, profile_version FROM accounts WHERE name = ?");
     if (!st.ok()) return st.status();
@@ -170,6 +184,7 @@ class SqliteStore final : public Store {
 
   Result<std::vector<std::string>> UpdateProfile(std::string_view account,
                                                  const Profile& f) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     std::vector<std::string> owners;
     Status s = Transaction([&]() -> Status {
       auto up = db_.Prepare(
@@ -198,6 +213,7 @@ class SqliteStore final : public Store {
   }
 
   Result<ContactList> GetContactList(std::string_view owner) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     ContactList list;
     {
       auto st = db_.Prepare("SELECT list_version, list_horizon FROM accounts WHERE name = ?");
@@ -234,6 +250,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<ContactEntry>> GetContact(std::string_view owner,
                                                  std::string_view contact) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(std::string(kContactSelect) + " WHERE c.owner = ? AND c.contact = ?");
     if (!st.ok()) return st.status();
     st->Bind(1, owner).Bind(2, contact);
@@ -244,6 +261,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::uint32_t> CountContacts(std::string_view owner) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare("SELECT COUNT(*) FROM contacts WHERE owner = ?");
     if (!st.ok()) return st.status();
     st->Bind(1, owner);
@@ -254,6 +272,7 @@ class SqliteStore final : public Store {
 
   Result<ContactEditResult> EditContact(std::string_view owner, std::string_view contact,
                                         ContactEdit op) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     ContactEditResult out;
     Status s = Transaction([&]() -> Status {
       auto cur = GetContact(owner, contact);
@@ -308,6 +327,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<std::string>> ListOwnersOf(std::string_view contact) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare("SELECT owner FROM contacts WHERE contact = ? ORDER BY owner");
     if (!st.ok()) return st.status();
     st->Bind(1, contact);
@@ -322,6 +342,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::uint64_t> AddOfflineMessage(const OfflineMessage& m) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
         "INSERT INTO offline_messages(recipient, sender, timestamp_ms, text) VALUES(?,?,?,?)");
     if (!st.ok()) return st.status();
@@ -331,6 +352,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<OfflineMessage>> ListOfflineMessages(std::string_view recipient) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
         "SELECT id, recipient, sender, timestamp_ms, text FROM offline_messages "
         "WHERE recipient = ? ORDER BY id");
@@ -348,6 +370,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::uint64_t> CountOfflineMessages(std::string_view recipient) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare("SELECT COUNT(*) FROM offline_messages WHERE recipient = ?");
     if (!st.ok()) return st.status();
     st->Bind(1, recipient);
@@ -358,22 +381,33 @@ class SqliteStore final : public Store {
 
   Status BeginBatch() override {
     if (batch_) return Status::Error("STORE-4", "a batch is already open");
+    if (Status ready = Ready(); !ready.ok()) return ready;
     if (Status s = db_.Exec("BEGIN"); !s.ok()) return s;
     batch_ = true;
+    batch_lost_ = false;
     return {};
   }
 
+  // Store batch rollback (G-disk): an I/O error inside a batch may make
+  // SQLite roll back the whole transaction; the batch then fails as a whole
+  // (every request of it is answered with the error by its host), and no
+  // later call of the batch may write in autocommit mode.
   Status EndBatch() override {
     if (!batch_) return Status::Error("STORE-4", "no batch is open");
     batch_ = false;
+    if (batch_lost_ || !db_.in_transaction()) {
+      if (db_.in_transaction()) (void)db_.Exec("ROLLBACK");
+      return Status::Error("STORE-1", "the batch was rolled back after a storage error");
+    }
     Status s = db_.Exec("COMMIT");
-    if (!s.ok()) (void)db_.Exec("ROLLBACK");
+    if (!s.ok() && db_.in_transaction()) (void)db_.Exec("ROLLBACK");
     return s;
   }
 
   bool in_batch() const override { return batch_; }
 
   Result<bool> DeleteOfflineMessage(std::uint64_t id) override {
+    if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare("DELETE FROM offline_messages WHERE id = ?");
     if (!st.ok()) return st.status();
     st->Bind(1, static_cast<std::int64_t>(id));
@@ -400,26 +434,60 @@ class SqliteStore final : public Store {
     return e;
   }
 
+  // Before each call: inside a batch, refuses once the batch's transaction
+  // is gone (STORE-1); outside one, ends a transaction a failed COMMIT left
+  // open and, after an I/O-class error, closes and reopens the database
+  // (recovering from its journal) so the handle never stays dead.
+  Status Ready() {
+    if (nested_ > 0) return {};  // a call made from inside Transaction's body
+    if (batch_) {
+      if (batch_lost_ || !db_.in_transaction()) {
+        batch_lost_ = true;
+        return Status::Error("STORE-1", "the batch was rolled back after a storage error");
+      }
+      return {};
+    }
+    if (db_.in_transaction()) (void)db_.Exec("ROLLBACK");
+    if (!db_.io_failed() || path_ == ":memory:") return {};
+    auto db = vfs_.empty() ? sql::Db::Open(path_) : sql::Db::OpenOnVfs(path_, vfs_);
+    if (!db.ok()) return db.status();
+    db_ = std::move(*db);
+    return {};
+  }
+
   // Runs `body` inside BEGIN/COMMIT (a savepoint inside a batch); rolls
   // back when it fails, so each mutating call stays all-or-nothing.
   template <typename F>
   Status Transaction(F&& body) {
+    struct Nest {
+      int& n;
+      explicit Nest(int& x) : n(x) { ++n; }
+      ~Nest() { --n; }
+    } nest(nested_);
     if (batch_) {
       if (Status s = db_.Exec("SAVEPOINT op"); !s.ok()) return s;
       Status s = body();
       if (!s.ok()) {
-        (void)db_.Exec("ROLLBACK TO op; RELEASE op");
+        if (!db_.in_transaction()) {
+          batch_lost_ = true;  // SQLite rolled the whole batch back
+        } else {
+          (void)db_.Exec("ROLLBACK TO op; RELEASE op");
+        }
         return s;
       }
-      return db_.Exec("RELEASE op");
+      Status r = db_.Exec("RELEASE op");
+      if (!db_.in_transaction()) batch_lost_ = true;
+      return r;
     }
     if (Status s = db_.Exec("BEGIN"); !s.ok()) return s;
     Status s = body();
     if (!s.ok()) {
-      (void)db_.Exec("ROLLBACK");
+      if (db_.in_transaction()) (void)db_.Exec("ROLLBACK");
       return s;
     }
-    return db_.Exec("COMMIT");
+    Status c = db_.Exec("COMMIT");
+    if (!c.ok() && db_.in_transaction()) (void)db_.Exec("ROLLBACK");
+    return c;
   }
 
   Result<std::uint32_t> GetListVersion(std::string_view owner) {
@@ -457,7 +525,10 @@ class SqliteStore final : public Store {
   }
 
   sql::Db db_;
+  std::string path_, vfs_;  // to reopen after an I/O error
   bool batch_ = false;
+  bool batch_lost_ = false;  // the open batch's transaction was rolled back
+  int nested_ = 0;           // Transaction bodies running (their calls skip Ready)
 };
 
 }  // namespace
@@ -466,7 +537,14 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   auto db = sql::Db::Open(path);
   if (!db.ok()) return db.status();
   if (Status s = sql::Migrate(*db, kMigrations); !s.ok()) return s;
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db)));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db), path, ""));
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStoreOnVfs(const std::string& path, const std::string& vfs) {
+  auto db = sql::Db::OpenOnVfs(path, vfs);
+  if (!db.ok()) return db.status();
+  if (Status s = sql::Migrate(*db, kMigrations); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db), path, vfs));
 }
 
 }  // namespace mcpsim::reference

@@ -166,6 +166,11 @@ class Store {
 // Opens (creating and migrating) a SQLite store at `path`; ":memory:" gives a
 // private in-memory database.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+// The same at `path` through the registered SQLite VFS `vfs` (rollback
+// journal, synchronous=FULL; sql::Db::OpenOnVfs), e.g. the simulator's disk.
+// After an I/O-class error the store reopens the database on its next call
+// outside a batch (recovering from the journal what a failed write left).
+Result<std::unique_ptr<Store>> OpenSqliteStoreOnVfs(const std::string& path, const std::string& vfs);
 
 // Connects to the PostgreSQL database at `uri` (a libpq connection URI,
 // postgresql://user@host:port/db?… or with host=/socket/dir) and migrates it

@@ -148,6 +148,7 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
     reply.Fail(work ? reply.busy_status() : StatusCode::kInternal);
   }
   ++stats_.requests_executed;
+  if (batch_) ++batch_executed_;
   std::string answer = reply.Finish();
   if (cacheable && !answer.empty()) {
     dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), key_word, answer);
@@ -159,7 +160,9 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
 void CommandServer::EndBatch(bool committed) {
   if (!committed) {
     for (const auto& [peer, trid, word] : batch_keys_) dedup_.Forget(peer, trid, word);
+    stats_.requests_executed -= batch_executed_;
   }
+  batch_executed_ = 0;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     if (!it->second.in_batch) {
       ++it;

@@ -210,9 +210,12 @@ class CommandServer {
   // BeginBatch on are remembered, and forgotten by EndBatch(false), which
   // also drops the requests parked during the batch (their kWork outputs
   // are discarded by the host, Role::EndBatch).
+  // An execution whose batch is rolled back did not happen (its writes and
+  // its answer are gone): EndBatch(false) takes it out of requests_executed.
   void BeginBatch() {
     batch_ = true;
     batch_keys_.clear();
+    batch_executed_ = 0;
   }
   void EndBatch(bool committed);
 
@@ -277,6 +280,7 @@ class CommandServer {
   DedupCache dedup_;
   bool batch_ = false;
   std::vector<Key> batch_keys_;
+  std::uint64_t batch_executed_ = 0;  // requests executed since BeginBatch
   std::map<std::uint64_t, Stream> streams_;
   std::map<std::uint64_t, Job> jobs_;  // parked, by work id
   std::set<Key> in_flight_;            // keys of parked cacheable requests

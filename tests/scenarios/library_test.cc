@@ -444,3 +444,30 @@ TEST(ScenarioSwarm, MixIsDrawnFromTheSeed) {
 
 }  // namespace
 }  // namespace mcpsim::scenarios
+
+namespace mcpsim::scenarios {
+namespace {
+
+// A store that acknowledges before its writes are durable (the disk lies
+// about fsync): the power cut in the middle of the offline-message burst
+// loses acknowledged messages, and offline_delivered must say so; the same
+// seeds pass on the honest disk.
+TEST(ScenarioBroken, LyingSyncIsCaughtByOfflineDelivered) {
+  Scenario s = Load("sg-disk-torn-group-commit");
+  RunOptions good, bad;
+  good.only_checkers = bad.only_checkers = {"offline_delivered"};
+  bad.broken_sync = true;
+  int caught = 0;
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    good.seed = bad.seed = seed;
+    const RunResult ok = RunScenario(s, good);
+    EXPECT_TRUE(ok.pass) << VerdictLine(ok);
+    const RunResult r = RunScenario(s, bad);
+    ASSERT_EQ(r.checks.size(), 1u);
+    caught += !r.checks[0].pass;
+  }
+  EXPECT_GE(caught, 3) << "offline_delivered rarely notices acknowledged messages lost by a lying disk";
+}
+
+}  // namespace
+}  // namespace mcpsim::scenarios

@@ -223,3 +223,67 @@ TEST(ScenarioParse, Durations) {
 
 }  // namespace
 }  // namespace mcpsim::scenarios
+
+namespace mcpsim::scenarios {
+namespace {
+
+std::string DiskError(const std::string& fault_line, const std::string& nodes = "{clients: 1, sg: 1}") {
+  auto s = ParseScenario("name: x\npurpose: p\nnodes: " + nodes + "\nnetwork:\n  faults:\n    - " + fault_line +
+                             "\nsteps: [{do: dispatch}]\n",
+                         "bad.yaml");
+  return s.ok() ? "" : s.status().message();
+}
+
+TEST(ScenarioParse, DiskFaultsAndKeysRoundTrip) {
+  auto s = ParseScenario(R"(name: disk
+purpose: "disk faults"
+nodes: {clients: 2, sg: 1, disk: [ms], group_commit: true}
+network:
+  faults:
+    - {kind: disk, node: sg, fault: io_error, rate: 0.3, start: 1s, end: 2s}
+    - {kind: disk, node: cs, fault: slow_sync, latency: 750ms, start: 1s, end: 5s}
+    - {kind: disk, node: sg, fault: power_cut, start: 3s, end: 9s}
+    - {kind: disk, node: cs, fault: full, start: 0, end: 1s}
+steps: [{do: dispatch}]
+)",
+                         "d.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE(s->group_commit);
+  EXPECT_EQ(s->disks, (std::vector<std::string>{"ms", "sg", "cs"}));
+  ASSERT_EQ(s->faults.size(), 4u);
+  EXPECT_EQ(s->faults[0].disk, DiskFaultKind::kIoError);
+  EXPECT_DOUBLE_EQ(s->faults[0].rate, 0.3);
+  EXPECT_EQ(s->faults[1].latency, 750 * kMillis);
+  EXPECT_EQ(s->faults[2].disk, DiskFaultKind::kPowerCut);
+  const std::string y = ToYaml(*s);
+  auto t = ParseScenario(y, "d2.yaml");
+  ASSERT_TRUE(t.ok()) << t.status().ToString() << "\n" << y;
+  EXPECT_EQ(ToYaml(*t), y);
+  EXPECT_EQ(t->disks, s->disks);
+  EXPECT_EQ(t->faults[1].latency, 750 * kMillis);
+  EXPECT_NE(y.find("disk: [ms]"), std::string::npos) << y;  // sg and cs are implied by their faults
+  auto all = ParseScenario("name: x\npurpose: p\nnodes: {clients: 1, disk: true}\nsteps: [{do: dispatch}]\n", "a.yaml");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->disk_all);
+  EXPECT_NE(ToYaml(*all).find("disk: true"), std::string::npos);
+}
+
+TEST(ScenarioParse, DiskFaultErrorsHavePositions) {
+  EXPECT_NE(DiskError("{kind: disk, node: sg, fault: melt, start: 1s, end: 2s}").find("bad.yaml:6:37: unknown disk fault 'melt'"),
+            std::string::npos)
+      << DiskError("{kind: disk, node: sg, fault: melt, start: 1s, end: 2s}");
+  EXPECT_NE(DiskError("{kind: disk, node: dp, fault: full, start: 1s, end: 2s}").find("bad.yaml:6:26: a disk fault needs"),
+            std::string::npos)
+      << DiskError("{kind: disk, node: dp, fault: full, start: 1s, end: 2s}");
+  EXPECT_NE(DiskError("{kind: disk, node: sg, fault: full, latency: 1s, start: 1s, end: 2s}").find("'latency' is for slow_sync"),
+            std::string::npos);
+  EXPECT_NE(DiskError("{kind: disk, node: sg, fault: power_cut, rate: 0.5, start: 1s, end: 2s}").find("'rate' is for"),
+            std::string::npos);
+  EXPECT_NE(DiskError("{kind: disk, node: sg, start: 1s, end: 2s}").find("disk needs 'node' and 'fault'"), std::string::npos);
+  EXPECT_NE(DiskError("{kind: disk, node: sg, fault: full, start: 1s, end: 2s}", "{clients: 1, disk: [dp]}")
+                .find("bad.yaml:3:"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mcpsim::scenarios

@@ -155,7 +155,17 @@ ContactRecord RecordOf(char op, const ContactEntry& e) {
 
 void SgRole::StartSync(Session& s, std::uint32_t base, bool initial) {
   auto list = store_.GetContactList(s.account);
-  if (!list.ok()) return;  // storage failure: no sync now; the next change retries
+  if (!list.ok()) {
+    // Storage failure: no sync now. A later change retries a running
+    // session's sync; the initial one is retried after the session's next
+    // request (SG-SYNC-13), else the login would never complete.
+    if (initial) {
+      s.initial_sync_failed = true;
+      s.initial_base = base;
+    }
+    return;
+  }
+  if (initial) s.initial_sync_failed = false;
   const std::uint32_t v = list->version;
   if (!initial && base == v) return;  // nothing changed since the last sync
   std::vector<ContactRecord> records;

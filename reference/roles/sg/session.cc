@@ -188,7 +188,20 @@ void SgRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& c
     if (ctx.via == Via::kHttp && !ctx.session.empty()) return reply.Fail(StatusCode::kUnknownSession);
     return reply.Fail(StatusCode::kNotAuthenticated);
   }
+  const std::uint64_t sid = s ? s->id : 0;
   (this->*spec->handler)(ctx, s, cmd, reply);
+  // SG-SYNC-13: an initial sync the store failed is started again now.
+  if (sid != 0) {
+    auto it = sessions_.find(sid);
+    if (it != sessions_.end() && it->second->state == SessionState::kOnline && it->second->initial_sync_failed &&
+        !it->second->sync_running) {
+      StartSync(*it->second, it->second->initial_base, /*initial=*/true);
+    }
+    // G-78: offline messages whose listing the store failed are offered now.
+    if (it != sessions_.end() && it->second->state == SessionState::kActive && it->second->offline_failed) {
+      DeliverOffline(*it->second);
+    }
+  }
 }
 
 Session* SgRole::SessionFor(const RequestContext& ctx) {

@@ -71,6 +71,13 @@ struct Session {
 
   // Contact sync (SG-SYNC-*): one run at a time, stop-and-wait pages.
   bool initial_sync_done = false;
+  // SG-SYNC-13: the store failed when the initial sync was due; it is
+  // started again (from `initial_base`) after the session's next request.
+  bool initial_sync_failed = false;
+  std::uint32_t initial_base = 0;
+  // SG-OFF-3 (G-78): the store failed when offline messages were due; they
+  // are delivered after the session's next request.
+  bool offline_failed = false;
   bool sync_running = false;
   bool sync_again = false;          // a change arrived while a run was going
   std::uint32_t client_version = 0; // list version the client has after the last queued RCS
