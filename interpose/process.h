@@ -152,6 +152,19 @@ class Process {
     Reply reply{};
     std::vector<std::uint8_t> payload;
   };
+  // A call's answer: return value `ret` (and its out-data), or -1 with errno `err`.
+  static std::optional<Answer> Ok(std::int64_t ret, std::vector<std::uint8_t> payload = {}) {
+    Answer a;
+    a.reply.ret = ret;
+    a.payload = std::move(payload);
+    return a;
+  }
+  static std::optional<Answer> Err(int err) {
+    Answer a;
+    a.reply.ret = -1;
+    a.reply.err = err;
+    return a;
+  }
   struct Pending {
     bool active = false;
     Request req{};

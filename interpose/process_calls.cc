@@ -32,20 +32,6 @@ SockAddr4 ToSa(const Endpoint& e) {
 
 }  // namespace
 
-#define ANSWER_OK(v) \
-  ([&] {             \
-    Answer a;        \
-    a.reply.ret = (v); \
-    return std::optional<Answer>(std::move(a)); \
-  }())
-#define ANSWER_ERR(e) \
-  ([&] {              \
-    Answer a;         \
-    a.reply.ret = -1; \
-    a.reply.err = (e); \
-    return std::optional<Answer>(std::move(a)); \
-  }())
-
 TimeUs Process::DeadlineAfterMs(std::int64_t ms, bool first, TimeUs& deadline) const {
   if (first) deadline = ms < 0 ? kNever : env_.Now() + ms * kMillis;
   return deadline;
@@ -102,24 +88,24 @@ std::optional<Process::Answer> Process::Handle(const Request& r, const std::vect
         return std::nullopt;
       }
       isolated_ = r.a[2] == 1;
-      return ANSWER_OK(0);
+      return Ok(0);
     case Op::kRefuse: {
       std::string why(p.begin(), p.end());
       refusals_.push_back(why);
-      return ANSWER_OK(0);
+      return Ok(0);
     }
     case Op::kClock: {
       const std::int64_t clk = r.a[0];
       const bool real = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_TAI;
       const TimeUs us = real ? o_.epoch_us + env_.Now() : kMonoBaseUs + env_.Now();
-      return ANSWER_OK(us * 1000);
+      return Ok(us * 1000);
     }
     case Op::kSleep: {
       if (first) {
         const std::int64_t ns = r.a[0] - kMonoBaseUs * 1000;
         deadline = std::max<TimeUs>(env_.Now(), (ns + 999) / 1000);
       }
-      if (env_.Now() >= deadline) return ANSWER_OK(0);
+      if (env_.Now() >= deadline) return Ok(0);
       return std::nullopt;
     }
     case Op::kRandom: {
@@ -154,17 +140,17 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
     s.nonblock = (r.a[2] & O_NONBLOCK) != 0;            // EFD_NONBLOCK == TFD_NONBLOCK == O_NONBLOCK
     if (op == Op::kTimerCreate) s.counter = 0;
     socks_[fd] = std::move(s);
-    return ANSWER_OK(0);
+    return Ok(0);
   }
   if (op == Op::kSocket) {
     Sock s;
     s.kind = (r.a[2] & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM ? 3 : 1;
     s.nonblock = (r.a[2] & SOCK_NONBLOCK) != 0;
     socks_[fd] = std::move(s);
-    return ANSWER_OK(0);
+    return Ok(0);
   }
   auto it = socks_.find(fd);
-  if (it == socks_.end()) return ANSWER_ERR(EBADF);
+  if (it == socks_.end()) return Err(EBADF);
   Sock& s = it->second;
   const std::uint32_t node_ip = env_.LocalAddress().v4();
   auto map_ip = [&](std::uint32_t ip) { return ip == 0 || (ip >> 24) == 127 ? node_ip : ip; };
@@ -177,34 +163,34 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
       if (s.kind == 5 && s.timer) env_.CancelTimer(s.timer);
       for (auto& [efd, es] : socks_) es.regs.erase(fd);
       socks_.erase(it);
-      return ANSWER_OK(0);
+      return Ok(0);
     case Op::kGetFlags:
-      return ANSWER_OK(O_RDWR | (s.nonblock ? O_NONBLOCK : 0));
+      return Ok(O_RDWR | (s.nonblock ? O_NONBLOCK : 0));
     case Op::kSetNonBlock:
       s.nonblock = r.a[1] != 0;
-      return ANSWER_OK(0);
+      return Ok(0);
     default:
       break;
   }
   if (s.kind == 3) return HandleStream(r, p, fd, s, first);
   if (s.kind == 4 || s.kind == 5) return HandleFd(r, p, fd, s);
-  if (s.kind != 1) return ANSWER_ERR(ENOTSOCK);
+  if (s.kind != 1) return Err(ENOTSOCK);
   switch (op) {
     case Op::kBind: {
-      if (p.size() < sizeof sa) return ANSWER_ERR(EINVAL);
+      if (p.size() < sizeof sa) return Err(EINVAL);
       const std::uint32_t ip = ntohl(sa.addr_be);
-      if (map_ip(ip) != node_ip) return ANSWER_ERR(EADDRNOTAVAIL);
-      if (s.port) return ANSWER_ERR(EINVAL);
-      if (!EnsureBound(fd, s, ntohs(sa.port_be)).ok()) return ANSWER_ERR(EADDRINUSE);
-      return ANSWER_OK(0);
+      if (map_ip(ip) != node_ip) return Err(EADDRNOTAVAIL);
+      if (s.port) return Err(EINVAL);
+      if (!EnsureBound(fd, s, ntohs(sa.port_be)).ok()) return Err(EADDRINUSE);
+      return Ok(0);
     }
     case Op::kListen:
-      return ANSWER_ERR(EOPNOTSUPP);
+      return Err(EOPNOTSUPP);
     case Op::kConnect: {
-      if (p.size() < sizeof sa) return ANSWER_ERR(EINVAL);
+      if (p.size() < sizeof sa) return Err(EINVAL);
       s.peer = Endpoint::V4(map_ip(ntohl(sa.addr_be)), ntohs(sa.port_be));
-      if (!EnsureBound(fd, s, 0).ok()) return ANSWER_ERR(EADDRINUSE);
-      return ANSWER_OK(0);
+      if (!EnsureBound(fd, s, 0).ok()) return Err(EADDRINUSE);
+      return Ok(0);
     }
     case Op::kGetSockName: {
       Answer a;
@@ -213,7 +199,7 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
       return a;
     }
     case Op::kGetPeerName: {
-      if (!s.peer) return ANSWER_ERR(ENOTCONN);
+      if (!s.peer) return Err(ENOTCONN);
       Answer a;
       SockAddr4 out = ToSa(*s.peer);
       a.payload.assign(reinterpret_cast<const std::uint8_t*>(&out), reinterpret_cast<const std::uint8_t*>(&out) + sizeof out);
@@ -221,7 +207,7 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
     }
     case Op::kSetSockOpt:
     case Op::kShutdown:
-      return ANSWER_OK(0);  // options have no effect on the simulated network
+      return Ok(0);  // options have no effect on the simulated network
     case Op::kGetSockOpt: {
       std::int32_t v = 0;
       if (r.a[1] == SOL_SOCKET) {
@@ -236,28 +222,28 @@ std::optional<Process::Answer> Process::HandleSocket(const Request& r, const std
       return a;
     }
     case Op::kPending:
-      return ANSWER_OK(s.rx.empty() ? 0 : static_cast<std::int64_t>(s.rx.front().second.size()));
+      return Ok(s.rx.empty() ? 0 : static_cast<std::int64_t>(s.rx.front().second.size()));
     case Op::kSend: {
-      if (p.size() < sizeof sa) return ANSWER_ERR(EINVAL);
+      if (p.size() < sizeof sa) return Err(EINVAL);
       Endpoint to;
       if (r.a[2]) {
         to = Endpoint::V4(map_ip(ntohl(sa.addr_be)), ntohs(sa.port_be));
       } else if (s.peer) {
         to = *s.peer;
       } else {
-        return ANSWER_ERR(EDESTADDRREQ);
+        return Err(EDESTADDRREQ);
       }
       const std::size_t n = p.size() - sizeof sa;
-      if (n > kMaxDatagram) return ANSWER_ERR(EMSGSIZE);
-      if (!EnsureBound(fd, s, 0).ok()) return ANSWER_ERR(EADDRINUSE);
-      if (!env_.SendDatagram(s.port, to, Bytes(p.data() + sizeof sa, n)).ok()) return ANSWER_ERR(ENETUNREACH);
+      if (n > kMaxDatagram) return Err(EMSGSIZE);
+      if (!EnsureBound(fd, s, 0).ok()) return Err(EADDRINUSE);
+      if (!env_.SendDatagram(s.port, to, Bytes(p.data() + sizeof sa, n)).ok()) return Err(ENETUNREACH);
       ++stats_.datagrams_out;
-      return ANSWER_OK(static_cast<std::int64_t>(n));
+      return Ok(static_cast<std::int64_t>(n));
     }
     case Op::kRecv: {
       const std::int64_t flags = r.a[1];
       if (s.rx.empty()) {
-        if (s.nonblock || (flags & MSG_DONTWAIT)) return ANSWER_ERR(EAGAIN);
+        if (s.nonblock || (flags & MSG_DONTWAIT)) return Err(EAGAIN);
         return std::nullopt;  // a blocking receive waits for a datagram
       }
       const auto& [from, data] = s.rx.front();
@@ -321,20 +307,20 @@ std::optional<Process::Answer> Process::HandleWait(const Request& r, const std::
       Sock s;
       s.kind = 2;
       socks_[static_cast<int>(r.a[0])] = std::move(s);
-      return ANSWER_OK(0);
+      return Ok(0);
     }
     case Op::kEpollCtl: {
       auto ep = socks_.find(static_cast<int>(r.a[0]));
-      if (ep == socks_.end() || ep->second.kind != 2) return ANSWER_ERR(EBADF);
+      if (ep == socks_.end() || ep->second.kind != 2) return Err(EBADF);
       const int fd = static_cast<int>(r.a[2]);
       auto target = socks_.find(fd);
       const bool real = r.a[5] == 1;  // a real descriptor: watched, never ready
-      if (!real && (target == socks_.end() || target->second.kind == 2)) return ANSWER_ERR(EPERM);
+      if (!real && (target == socks_.end() || target->second.kind == 2)) return Err(EPERM);
       auto& regs = ep->second.regs;
       const bool has = regs.count(fd) != 0;
       const std::int64_t op = r.a[1];
-      if (op == EPOLL_CTL_ADD && has) return ANSWER_ERR(EEXIST);
-      if ((op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL) && !has) return ANSWER_ERR(ENOENT);
+      if (op == EPOLL_CTL_ADD && has) return Err(EEXIST);
+      if ((op == EPOLL_CTL_MOD || op == EPOLL_CTL_DEL) && !has) return Err(ENOENT);
       if (op == EPOLL_CTL_DEL) {
         regs.erase(fd);
       } else if (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) {
@@ -343,13 +329,13 @@ std::optional<Process::Answer> Process::HandleWait(const Request& r, const std::
         g.data = static_cast<std::uint64_t>(r.a[4]);
         regs[fd] = g;
       } else {
-        return ANSWER_ERR(EINVAL);
+        return Err(EINVAL);
       }
-      return ANSWER_OK(0);
+      return Ok(0);
     }
     case Op::kEpollWait: {
       auto ep = socks_.find(static_cast<int>(r.a[0]));
-      if (ep == socks_.end() || ep->second.kind != 2) return ANSWER_ERR(EBADF);
+      if (ep == socks_.end() || ep->second.kind != 2) return Err(EBADF);
       const auto max = static_cast<std::size_t>(std::max<std::int64_t>(r.a[1], 1));
       std::vector<EpollEntry> out;
       for (auto& [fd, g] : ep->second.regs) {

@@ -44,18 +44,6 @@ void Process::ArmTimer(int fd, Sock& s) {
 
 std::optional<Process::Answer> Process::HandleFd(const Request& r, const std::vector<std::uint8_t>& p, int fd,
                                                  Sock& s) {
-  auto ok = [](std::int64_t v, std::vector<std::uint8_t> payload = {}) {
-    Answer a;
-    a.reply.ret = v;
-    a.payload = std::move(payload);
-    return std::optional<Answer>(std::move(a));
-  };
-  auto err = [](int e) {
-    Answer a;
-    a.reply.ret = -1;
-    a.reply.err = e;
-    return std::optional<Answer>(std::move(a));
-  };
   auto spec = [&]() {
     TimerSpec t{};
     t.value_ns = s.due == kNever ? 0 : std::max<TimeUs>(s.due - env_.Now(), 1) * 1000;
@@ -70,7 +58,7 @@ std::optional<Process::Answer> Process::HandleFd(const Request& r, const std::ve
   };
   switch (static_cast<Op>(r.op)) {
     case Op::kRecv: {
-      if (r.a[2] < 8) return err(EINVAL);
+      if (r.a[2] < 8) return Err(EINVAL);
       std::uint64_t v = 0;
       if (s.kind == 4 && s.counter) {
         v = s.semaphore ? 1 : s.counter;
@@ -80,28 +68,28 @@ std::optional<Process::Answer> Process::HandleFd(const Request& r, const std::ve
         s.expirations = 0;
       }
       if (v == 0) {
-        if (s.nonblock || (r.a[1] & MSG_DONTWAIT)) return err(EAGAIN);
+        if (s.nonblock || (r.a[1] & MSG_DONTWAIT)) return Err(EAGAIN);
         return std::nullopt;  // a blocking read waits for a write / an expiry
       }
       ++s.gen;
-      return ok(8, u64(v));
+      return Ok(8, u64(v));
     }
     case Op::kSend: {
-      if (s.kind != 4) return err(EINVAL);
-      if (p.size() < sizeof(SockAddr4) + 8) return err(EINVAL);
+      if (s.kind != 4) return Err(EINVAL);
+      if (p.size() < sizeof(SockAddr4) + 8) return Err(EINVAL);
       std::uint64_t v = 0;
       std::memcpy(&v, p.data() + sizeof(SockAddr4), 8);
-      if (v == ~0ULL) return err(EINVAL);
-      if (s.counter > ~0ULL - 1 - v) return err(EAGAIN);  // would overflow (a blocking writer: not simulated)
+      if (v == ~0ULL) return Err(EINVAL);
+      if (s.counter > ~0ULL - 1 - v) return Err(EAGAIN);  // would overflow (a blocking writer: not simulated)
       s.counter += v;
       ++s.gen;
-      return ok(8);
+      return Ok(8);
     }
     case Op::kPending:
-      return ok(0);
+      return Ok(0);
     case Op::kTimerSet: {
-      if (s.kind != 5) return err(EINVAL);
-      if (r.a[2] < 0 || r.a[3] < 0) return err(EINVAL);
+      if (s.kind != 5) return Err(EINVAL);
+      if (r.a[2] < 0 || r.a[3] < 0) return Err(EINVAL);
       std::vector<std::uint8_t> old = spec();
       s.expirations = 0;
       s.interval = CeilUs(r.a[3]);
@@ -115,11 +103,11 @@ std::optional<Process::Answer> Process::HandleFd(const Request& r, const std::ve
       }
       ++s.gen;
       ArmTimer(fd, s);
-      return ok(0, std::move(old));
+      return Ok(0, std::move(old));
     }
     case Op::kTimerGet:
-      if (s.kind != 5) return err(EINVAL);
-      return ok(0, spec());
+      if (s.kind != 5) return Err(EINVAL);
+      return Ok(0, spec());
     case Op::kGetSockOpt:
     case Op::kSetSockOpt:
     case Op::kBind:
@@ -129,7 +117,7 @@ std::optional<Process::Answer> Process::HandleFd(const Request& r, const std::ve
     case Op::kShutdown:
     case Op::kGetSockName:
     case Op::kGetPeerName:
-      return err(ENOTSOCK);
+      return Err(ENOTSOCK);
     default:
       Fail("sent an unknown request (op " + std::to_string(r.op) + ") on an eventfd/timerfd");
       return std::nullopt;

@@ -121,18 +121,6 @@ void Process::CloseStream(Sock& s) {
 
 std::optional<Process::Answer> Process::HandleStream(const Request& r, const std::vector<std::uint8_t>& p, int fd,
                                                      Sock& s, bool first) {
-  auto ok = [](std::int64_t v, std::vector<std::uint8_t> payload = {}) {
-    Answer a;
-    a.reply.ret = v;
-    a.payload = std::move(payload);
-    return std::optional<Answer>(std::move(a));
-  };
-  auto err = [](int e) {
-    Answer a;
-    a.reply.ret = -1;
-    a.reply.err = e;
-    return std::optional<Answer>(std::move(a));
-  };
   const std::uint32_t node_ip = env_.LocalAddress().v4();
   auto map_ip = [&](std::uint32_t ip) { return ip == 0 || (ip >> 24) == 127 ? node_ip : ip; };
   SockAddr4 sa{};
@@ -141,16 +129,16 @@ std::optional<Process::Answer> Process::HandleStream(const Request& r, const std
   Conn* c = s.conn.get();
   switch (static_cast<Op>(r.op)) {
     case Op::kBind: {
-      if (p.size() < sizeof sa) return err(EINVAL);
-      if (map_ip(ntohl(sa.addr_be)) != node_ip) return err(EADDRNOTAVAIL);
-      if (s.bound || s.conn) return err(EINVAL);
+      if (p.size() < sizeof sa) return Err(EINVAL);
+      if (map_ip(ntohl(sa.addr_be)) != node_ip) return Err(EADDRNOTAVAIL);
+      if (s.bound || s.conn) return Err(EINVAL);
       s.bound = true;
       s.port = ntohs(sa.port_be);  // the Env reserves stream ports at listen()
-      return ok(0);
+      return Ok(0);
     }
     case Op::kListen: {
-      if (s.conn) return err(EINVAL);
-      if (s.listening) return ok(0);
+      if (s.conn) return Err(EINVAL);
+      if (s.listening) return Ok(0);
       std::shared_ptr<bool> alive = alive_;
       Env* env = &env_;
       auto bound = env_.Listen(s.port, [this, alive, env, fd](StreamId id, const Endpoint& peer) -> StreamHandlers {
@@ -174,15 +162,15 @@ std::optional<Process::Answer> Process::HandleStream(const Request& r, const std
         });
         return Handlers(conn);
       });
-      if (!bound.ok()) return err(EADDRINUSE);
+      if (!bound.ok()) return Err(EADDRINUSE);
       s.port = bound->port;
       s.bound = s.listening = true;
-      return ok(0);
+      return Ok(0);
     }
     case Op::kAccept: {
-      if (!s.listening) return err(EINVAL);
+      if (!s.listening) return Err(EINVAL);
       if (s.backlog.empty()) {
-        if (s.nonblock) return err(EAGAIN);
+        if (s.nonblock) return Err(EAGAIN);
         return std::nullopt;
       }
       const int nfd = static_cast<int>(r.a[1]);
@@ -193,39 +181,39 @@ std::optional<Process::Answer> Process::HandleStream(const Request& r, const std
       s.backlog.pop_front();
       std::vector<std::uint8_t> peer = SaBytes(n.conn->peer);
       socks_[nfd] = std::move(n);
-      return ok(nfd, std::move(peer));
+      return Ok(nfd, std::move(peer));
     }
     case Op::kConnect: {
       if (c && retry) {  // a blocking connect being re-evaluated
         if (c->err) {
           c->err_unread = false;
-          return err(c->err);
+          return Err(c->err);
         }
-        if (c->connected) return ok(0);
+        if (c->connected) return Ok(0);
         return std::nullopt;
       }
-      if (s.listening) return err(EINVAL);
-      if (c) return err(c->connected ? EISCONN : c->err ? c->err : EALREADY);
-      if (p.size() < sizeof sa) return err(EINVAL);
+      if (s.listening) return Err(EINVAL);
+      if (c) return Err(c->connected ? EISCONN : c->err ? c->err : EALREADY);
+      if (p.size() < sizeof sa) return Err(EINVAL);
       auto conn = std::make_shared<Conn>();
       conn->peer = Endpoint::V4(map_ip(ntohl(sa.addr_be)), ntohs(sa.port_be));
       auto id = env_.Connect(conn->peer, Handlers(conn));
-      if (!id.ok()) return err(ErrnoOf(id.status()));
+      if (!id.ok()) return Err(ErrnoOf(id.status()));
       conn->id = *id;
       s.conn = conn;
       ++stats_.connects;
-      if (s.nonblock) return err(EINPROGRESS);
+      if (s.nonblock) return Err(EINPROGRESS);
       return std::nullopt;
     }
     case Op::kGetSockName: {
       const std::uint16_t port = c ? c->local_port : s.port;
-      return ok(0, SaBytes(Endpoint::V4(s.bound || c ? node_ip : 0, port)));
+      return Ok(0, SaBytes(Endpoint::V4(s.bound || c ? node_ip : 0, port)));
     }
     case Op::kGetPeerName:
-      if (!c || !c->connected) return err(ENOTCONN);
-      return ok(0, SaBytes(c->peer));
+      if (!c || !c->connected) return Err(ENOTCONN);
+      return Ok(0, SaBytes(c->peer));
     case Op::kSetSockOpt:
-      return ok(0);  // TCP_NODELAY, SO_REUSEADDR, buffers...: no effect on the simulated network
+      return Ok(0);  // TCP_NODELAY, SO_REUSEADDR, buffers...: no effect on the simulated network
     case Op::kGetSockOpt: {
       std::int32_t v = 0;
       if (r.a[1] == SOL_SOCKET) {
@@ -238,10 +226,10 @@ std::optional<Process::Answer> Process::HandleStream(const Request& r, const std
       }
       const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(r.a[3], 0, 4));
       const auto* b = reinterpret_cast<const std::uint8_t*>(&v);
-      return ok(0, std::vector<std::uint8_t>(b, b + n));
+      return Ok(0, std::vector<std::uint8_t>(b, b + n));
     }
     case Op::kShutdown: {
-      if (!c || !c->connected) return err(ENOTCONN);
+      if (!c || !c->connected) return Err(ENOTCONN);
       const std::int64_t how = r.a[1];
       if (how == SHUT_RD || how == SHUT_RDWR) c->rd_shut = true;
       if ((how == SHUT_WR || how == SHUT_RDWR) && !c->wrote_fin) {
@@ -249,25 +237,25 @@ std::optional<Process::Answer> Process::HandleStream(const Request& r, const std
         if (!c->gone) (void)env_.StreamShutdownWrite(c->id);
       }
       ++c->gen;
-      return ok(0);
+      return Ok(0);
     }
     case Op::kPending:
-      return ok(c ? static_cast<std::int64_t>(c->rx.size()) : 0);
+      return Ok(c ? static_cast<std::int64_t>(c->rx.size()) : 0);
     case Op::kSend: {
-      if (!c) return err(ENOTCONN);
+      if (!c) return Err(ENOTCONN);
       if (c->err_unread) {
         c->err_unread = false;
-        return err(c->err);
+        return Err(c->err);
       }
-      if (c->err || c->wrote_fin || c->gone) return err(EPIPE);
-      if (!c->connected) return err(s.nonblock ? EAGAIN : ENOTCONN);
+      if (c->err || c->wrote_fin || c->gone) return Err(EPIPE);
+      if (!c->connected) return Err(s.nonblock ? EAGAIN : ENOTCONN);
       const std::size_t n = p.size() >= sizeof sa ? p.size() - sizeof sa : 0;
-      if (n && !env_.StreamSend(c->id, Bytes(p.data() + sizeof sa, n)).ok()) return err(EPIPE);
+      if (n && !env_.StreamSend(c->id, Bytes(p.data() + sizeof sa, n)).ok()) return Err(EPIPE);
       stats_.stream_bytes_out += n;
-      return ok(static_cast<std::int64_t>(n));
+      return Ok(static_cast<std::int64_t>(n));
     }
     case Op::kRecv: {
-      if (!c) return err(ENOTCONN);
+      if (!c) return Err(ENOTCONN);
       const std::int64_t flags = r.a[1];
       if (!c->rx.empty()) {
         const auto max = static_cast<std::size_t>(std::max<std::int64_t>(r.a[2], 0));
@@ -275,14 +263,14 @@ std::optional<Process::Answer> Process::HandleStream(const Request& r, const std
         std::vector<std::uint8_t> out = SaBytes(c->peer);
         out.insert(out.end(), c->rx.begin(), c->rx.begin() + static_cast<std::ptrdiff_t>(k));
         if (!(flags & MSG_PEEK)) c->rx.erase(c->rx.begin(), c->rx.begin() + static_cast<std::ptrdiff_t>(k));
-        return ok(static_cast<std::int64_t>(k), std::move(out));
+        return Ok(static_cast<std::int64_t>(k), std::move(out));
       }
       if (c->err_unread) {
         c->err_unread = false;
-        return err(c->err);
+        return Err(c->err);
       }
-      if (c->eof || c->rd_shut || c->gone || c->err) return ok(0, SaBytes(c->peer));
-      if (s.nonblock || (flags & MSG_DONTWAIT)) return err(EAGAIN);
+      if (c->eof || c->rd_shut || c->gone || c->err) return Ok(0, SaBytes(c->peer));
+      if (s.nonblock || (flags & MSG_DONTWAIT)) return Err(EAGAIN);
       return std::nullopt;  // a blocking receive waits for bytes, EOF or a reset
     }
     default:
