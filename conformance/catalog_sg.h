@@ -71,8 +71,9 @@ class SgClient {
 
   // Receives until `until()` holds or `wait_ms` passed (the case deadline
   // bounds it too). Returns until()'s final value (false without until).
-  // Behind a proxy (target().resend_ms > 0) a wait with `until` gets 4000 ms
-  // more: the target's own resends of a lost push (TIMER-1: +1000, +3000 ms).
+  // Behind a proxy (target().resend_ms > 0) a wait with `until` gets 16000 ms
+  // more: the target's own resends of a lost push (TIMER-1: +1000, +3000,
+  // +7000, +15000 ms), so a push lost four times still arrives.
   bool Pump(int wait_ms, const std::function<bool()>& until = {});
   // The answer to `trid`, waiting up to the io timeout.
   const wire::Command* Await(std::uint32_t trid);

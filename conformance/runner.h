@@ -23,7 +23,7 @@ struct RunOptions {
   std::string launch;        // shell command printing `listening <scheme>://host:port roles` lines
   std::string cases = "*";   // fnmatch glob over case ids (comma-separated globs allowed)
   bool strict = false;
-  int timeout_ms = 2000;     // per expected answer; a case's budget is 10x
+  int timeout_ms = 2000;     // per expected answer; a case's budget is 10x (+40 s behind a fault proxy)
   int quiet_ms = 150;        // silence that ends a receive (Ctx::set_quiet_ms)
   std::uint64_t seed = 1;
   // The roles the target implements (CONV-1; `--roles cs,dp`): cases of
