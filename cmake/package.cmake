@@ -1,6 +1,6 @@
 # Installation layout (`cmake --install`) and the Debian package (CPack):
 #   bin/mcpsim                                   the program
-#   share/mcpsim/PROTOCOL.md                     the normative spec (conform reads it for clause coverage)
+#   share/mcpsim/PROTOCOL.md                     the normative spec (to read; conform uses the copy compiled in)
 #   share/mcpsim/report.schema.json              the report.json schema
 #   share/mcpsim/scenarios/library/*.yaml        the scenario library
 #   share/mcpsim/wireshark/mcp.lua               the Wireshark dissector (display filter `mccp`)
