@@ -134,11 +134,14 @@ void SgRole::Rps(const RequestContext& ctx, Session* s, const wire::CommandView&
   // SG-PROF-1: only an up-to-date client changes the profile.
   if (*base == p.version && (want.nickname != p.nickname || want.psm != p.psm ||
                              want.avatar_id != p.avatar_id)) {
+    reply.MarkWrite();
     auto owners = store_.UpdateProfile(s->account, want);
     if (!owners.ok()) return reply.Fail(StatusCode::kStorage);
     want.version = p.version + 1;
     p = want;
-    for (const std::string& o : *owners) ListChanged(o);  // SG-PROF-3
+    AfterCommit([this, owners = std::move(*owners)] {  // G-79
+      for (const std::string& o : owners) ListChanged(o);  // SG-PROF-3
+    });
   }
   reply.Begin().ParamNumber(p.version).Param(p.nickname).Param(p.psm).Param(p.avatar_id);
   if (s->state == SessionState::kOnline) EnterActive(ctx.now, *s);  // SG-PROF-2

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,10 +91,12 @@ class SgRole final : public Role, private CommandHandler {
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
-  // Group commit: the answers of a failed batch are forgotten (Role). Pushes
-  // it queued stay queued and are resent like lost datagrams.
-  void BeginBatch(TimeUs) override { server_.BeginBatch(); }
-  void EndBatch(TimeUs, bool committed) override { server_.EndBatch(committed); }
+  // Group commit (Role): a failed batch forgets the answers of the requests
+  // that wrote and drops the effects waiting for its commit (AfterCommit);
+  // pushes queued by requests that wrote nothing stay queued and are resent
+  // like lost datagrams, and their answers stay cached (G-79).
+  void BeginBatch(TimeUs) override;
+  void EndBatch(TimeUs now, bool committed) override;
   std::string_view name() const override { return name_; }
 
   // ---- introspection (tests, checkers, traces) ----
@@ -150,6 +153,10 @@ class SgRole final : public Role, private CommandHandler {
   void SendNow(Session& s, std::vector<std::string>& cmds);
   void CloseSession(TimeUs now, Session& s, CloseWhy why);
   void Finish(TimeUs now);
+  // Runs `effect` now or, inside a group-commit batch, once the batch has
+  // committed; a failed batch drops it. For what follows a store write and
+  // announces it (pushes, syncs): nothing of a rolled-back write gets out.
+  void AfterCommit(std::function<void()> effect);
   void OnGaveUp(TimeUs now, Session& s);
   void OnPushAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
 
@@ -230,6 +237,8 @@ class SgRole final : public Role, private CommandHandler {
   std::string name_;
   CommandServer server_;
   std::vector<Output> out_;
+  bool in_batch_ = false;
+  std::vector<std::function<void()>> after_commit_;  // in order of AfterCommit
 
   std::uint64_t next_session_ = 1;
   // Lookup-only hash maps (never iterated where order reaches output).
