@@ -14,21 +14,16 @@ namespace {
 
 constexpr const char* kNoDir = "/nonexistent-mcpsim-dir/sub/file";
 
-TEST(RefWorldErrors, UnopenableTraceFileIsSim10) {
-  RefWorldOptions o;
-  o.trace_path = kNoDir;
-  auto w = RefWorld::Create(o);
-  ASSERT_FALSE(w.ok());
-  EXPECT_EQ(w.status().clause(), "SIM-10");
-  EXPECT_NE(w.status().message().find(kNoDir), std::string::npos);
-}
-
-TEST(RefWorldErrors, UnopenablePcapFileIsSim11) {
-  RefWorldOptions o;
-  o.pcap_path = kNoDir;
-  auto w = RefWorld::Create(o);
-  ASSERT_FALSE(w.ok());
-  EXPECT_EQ(w.status().clause(), "SIM-11");
+TEST(RefWorldErrors, UnopenableTraceOrPcapFileIsItsClause) {
+  // SIM-10 the JSON Lines trace, SIM-11 the pcap.
+  for (const bool trace : {true, false}) {
+    RefWorldOptions o;
+    (trace ? o.trace_path : o.pcap_path) = kNoDir;
+    auto w = RefWorld::Create(o);
+    ASSERT_FALSE(w.ok());
+    EXPECT_EQ(w.status().clause(), trace ? "SIM-10" : "SIM-11");
+    EXPECT_NE(w.status().message().find(kNoDir), std::string::npos);
+  }
 }
 
 TEST(RefWorldErrors, FailingHookIsTheWorldsError) {
