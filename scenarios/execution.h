@@ -49,8 +49,9 @@ class Execution {
     std::function<bool()> done;
   };
 
-  sim::NodeId Node(const std::string& name) { return w_->node(name); }
-  std::vector<sim::NodeId> Nodes(const std::vector<std::string>& names);
+  // The nodes of scenario node names ("mc-*", "servers", a name; ResolveNodes);
+  // SCEN-NODE for a name the world lacks.
+  Result<std::vector<sim::NodeId>> Nodes(const std::vector<std::string>& names);
   Status ApplyNetwork();
   void Issue(const Step& st, int step_index, int client, int rep);
   void IssueWorkload(int client, Rng& rng);

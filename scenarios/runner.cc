@@ -37,10 +37,14 @@ std::string ReplaceAll(std::string s, const std::string& from, const std::string
 
 }  // namespace
 
-std::vector<sim::NodeId> Execution::Nodes(const std::vector<std::string>& names) {
+Result<std::vector<sim::NodeId>> Execution::Nodes(const std::vector<std::string>& names) {
   std::vector<sim::NodeId> out;
   for (const auto& n : names) {
-    for (const auto& r : ResolveNodes(n, s_.clients)) out.push_back(Node(r));
+    for (const auto& r : ResolveNodes(n, s_.clients)) {
+      auto id = w_->node(r);
+      if (!id.ok()) return id.status();
+      out.push_back(*id);
+    }
   }
   return out;
 }
@@ -48,8 +52,11 @@ std::vector<sim::NodeId> Execution::Nodes(const std::vector<std::string>& names)
 Status Execution::ApplyNetwork() {
   sim::World& w = w_->world();
   for (const LinkOverride& l : s_.links) {
-    for (sim::NodeId a : Nodes({l.from})) {
-      for (sim::NodeId b : Nodes({l.to})) {
+    auto from = Nodes({l.from}), to = Nodes({l.to});
+    if (!from.ok()) return from.status();
+    if (!to.ok()) return to.status();
+    for (sim::NodeId a : *from) {
+      for (sim::NodeId b : *to) {
         if (a == b) continue;
         if (Status st = l.both ? w.SetLinkBoth(a, b, l.cfg) : w.SetLink(a, b, l.cfg); !st.ok()) return st;
       }
@@ -120,12 +127,20 @@ Status Execution::ApplyNetwork() {
       continue;
     }
     if (f.kind == FaultKind::kPartition) {
-      st = w.Partition(Nodes(f.a), Nodes(f.b), f.start, f.end, f.two_way);
+      auto a = Nodes(f.a), b = Nodes(f.b);
+      if (!a.ok()) return a.status();
+      if (!b.ok()) return b.status();
+      st = w.Partition(*a, *b, f.start, f.end, f.two_way);
     } else if (f.kind == FaultKind::kClogNode) {
-      st = w.ClogNode(Node(f.node), f.start, f.end);
+      auto n = w_->node(f.node);
+      if (!n.ok()) return n.status();
+      st = w.ClogNode(*n, f.start, f.end);
     } else {
-      for (sim::NodeId a : Nodes({f.from})) {
-        for (sim::NodeId b : Nodes({f.to})) {
+      auto from = Nodes({f.from}), to = Nodes({f.to});
+      if (!from.ok()) return from.status();
+      if (!to.ok()) return to.status();
+      for (sim::NodeId a : *from) {
+        for (sim::NodeId b : *to) {
           if (a == b || !st.ok()) continue;
           for (int dir = 0; dir < (f.both ? 2 : 1) && st.ok(); ++dir) {
             const sim::NodeId x = dir ? b : a, y = dir ? a : b;
@@ -161,7 +176,8 @@ OpRecord& Execution::Record(int client, int step, McOp op, std::uint64_t id, std
 }
 
 std::string Execution::MediaUrl(int client, const std::string& tmpl) {
-  const std::string ms = reference::FormatUri("http", Endpoint::V4(w_->node_ip("ms"), 80));
+  const auto ms_ip = w_->node_ip("ms");  // every world has the node "ms"
+  const std::string ms = reference::FormatUri("http", Endpoint::V4(ms_ip.ok() ? *ms_ip : 0, 80));
   std::string ad = last_ad_image_[static_cast<std::size_t>(client)];
   if (ad.empty()) ad = ms + "/media/banner-1";
   return ReplaceAll(ReplaceAll(tmpl, "${ad.image}", ad), "${ms}", ms);
@@ -262,7 +278,8 @@ void Execution::Issue(const Step& st, int step, int c, int rep) {
       if (st.captcha == CaptchaMode::kRead) {
         // The simulated user reads the image; RS-9 makes case irrelevant. On
         // an external target in test mode the TEST-1 hook tells the text.
-        const std::string hook = external() ? stage_->HookCaptchaFor(w_->node_ip("mc-" + std::to_string(c))) : "";
+        const auto ip = w_->node_ip("mc-" + std::to_string(c));
+        const std::string hook = external() && ip.ok() ? stage_->HookCaptchaFor(*ip) : "";
         typed = !hook.empty() ? hook : reference::ReadCaptcha(last_captcha_[static_cast<std::size_t>(c)]).value_or("?");
         for (char& ch : typed) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       }
@@ -434,7 +451,9 @@ std::string Execution::SimTargetSetup(RefWorldOptions& wo) {
   }
   wo.before_roles = [this](RefWorld& w, RefWorldOptions& o) {
     std::uint16_t port = 0;
-    auto p = StartSimTarget(*o_.sim_target, w.world().env(w.node("cs")), port);
+    auto cs = w.node("cs");
+    if (!cs.ok()) return cs.status();
+    auto p = StartSimTarget(*o_.sim_target, w.world().env(*cs), port);
     if (!p.ok()) return p.status();
     target_ = std::move(*p);
     o.cs_port = port;
@@ -538,12 +557,12 @@ std::string Execution::Run() {
   if (!o_.sg_transport.empty()) wo.sg_transport = o_.sg_transport;
   wo.trace_path = o_.trace_path;
   wo.pcap_path = o_.pcap_path;
-  try {
-    w_ = std::make_unique<RefWorld>(wo);
-  } catch (const std::exception& e) {
+  auto built = RefWorld::Create(wo);
+  if (!built.ok()) {
     if (target_) target_->Abandon();  // its node's Env is gone with the world
-    return std::string("cannot build the world: ") + e.what();
+    return "cannot build the world: " + built.status().ToString();
   }
+  w_ = std::move(*built);
   last_captcha_.assign(static_cast<std::size_t>(s_.clients), "");
   last_ad_image_.assign(static_cast<std::size_t>(s_.clients), "");
   call_.assign(static_cast<std::size_t>(s_.clients), 0);
