@@ -153,8 +153,7 @@ Outcome RrrRejected(Ctx& ctx) {
   SgClient carol(ctx, "udp", "carol");
   if (auto bad = sg::Login(carol, rc.account)) return *bad;
   carol.answer_status["RRR"] = 300;
-  if (auto bad = Expect(p.a->Await(p.a->Request("RCE", {"add", rc.account})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
-  p.a->Pump(150);
+  if (auto added = sg::AddContact(ctx, *p.a, rc.account); added.failure) return *added.failure;
   if (auto bad = Expect(p.a->Await(p.a->Request("RSR", {p.call, rc.account})), "ASR", 0, 0, "SG-CHAT-4")) return *bad;
   if (!carol.Pump(ctx.io_timeout_ms(), [&] { return !carol.Got("RRR").empty(); })) {
     return Failed("RRR to carol", ShowAll(carol.log), "SG-CHAT-4");

@@ -149,9 +149,8 @@ Outcome RsiNotVisible(Ctx& ctx) {
   online.hold = {"RCS", "RCR"};
   if (auto bad = sg::Login(online, rc.account)) return *bad;
   for (const std::string* who : {&rb.account, &rc.account}) {
-    if (auto bad = Expect(a.Await(a.Request("RCE", {"add", *who})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
+    if (auto added = sg::AddContact(ctx, a, *who); added.failure) return *added.failure;
   }
-  a.Pump(200);
   if (auto bad = Expect(a.Await(a.Request("RSI", {rb.account})), "ASI", 304, 0,
                         "RSI: a hidden invitee is not visible (SG-PRES-2)")) {
     return *bad;

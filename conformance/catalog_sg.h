@@ -143,14 +143,40 @@ Registered Register(Ctx& ctx, const std::string& tag, const std::string& transpo
 std::optional<Outcome> Login(SgClient& c, const std::string& account, int caps = 7,
                              std::uint32_t list_version = 0, const std::string& presence = "online");
 
-// Two ACTIVE users over `transport` where `a` lists `b` and `a` invited `b`
-// into a conversation (callId in `call`).
+// Two ACTIVE users over `transport` where `a` lists `b` (added with
+// AddContact: the delta sync is complete, `list_version` is a's listVersion
+// after it) and `a` invited `b` into a conversation (callId in `call`).
 struct Pair {
   std::unique_ptr<SgClient> a, b;
   std::string a_account, b_account, call;
+  std::uint32_t list_version = 0;
   std::optional<Outcome> failure;
 };
 Pair MakePair(Ctx& ctx, const std::string& transport_a = "udp", const std::string& transport_b = "udp");
+
+// A contact-list sync as the session received it (catalog_sg_sync.cc): the
+// RCS and the records (7 params each) of its pages, in page order.
+struct Sync {
+  wire::Command rcs;
+  std::vector<std::vector<std::string>> records;
+};
+// SG-SYNC-7 read from `c.log`: the sync with the lowest listVersion >=
+// `min_version` if its RCS and every page (RCRs of that same listVersion,
+// pages 1..pages) arrived, else nullopt. Pages of other versions (a late
+// resend of an earlier sync's page) never count.
+std::optional<Sync> CompletedSync(const SgClient& c, std::uint32_t min_version);
+// Pumps `c` until CompletedSync(c, min_version) (the io timeout, plus the
+// proxy's push slack); returns it or nullopt.
+std::optional<Sync> AwaitSync(Ctx& ctx, SgClient& c, std::uint32_t min_version);
+std::string ShowSync(const std::optional<Sync>& s);
+// RCE add `account` → ACE 0 (else `failure`, SG-CONT-2), then waits for the
+// delta sync of that listVersion to complete (a missing one is only noted:
+// sg.cont.edits judges it). `version` is the ACE's listVersion.
+struct Added {
+  std::uint32_t version = 0;
+  std::optional<Outcome> failure;
+};
+Added AddContact(Ctx& ctx, SgClient& c, const std::string& account);
 
 // Expectation helpers: nullopt if `got` is an answer `word`/`status` with
 // `nparams` params (any count if nullopt).

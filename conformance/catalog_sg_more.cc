@@ -14,6 +14,8 @@ using sg::SgClient;
 using sg::Add;
 using sg::Expect;
 using sg::ShowOne;
+using sg::ShowSync;
+using sg::Sync;
 
 
 
@@ -28,36 +30,6 @@ std::optional<Outcome> NewUser(Ctx& ctx, const std::string& tag, User& u, int ca
   u.account = r.account;
   u.c = std::make_unique<SgClient>(ctx, "udp", tag);
   return sg::Login(*u.c, u.account, caps);
-}
-
-// Runs `act`, then waits for the RCS (+RCR) sync it triggers; returns the
-// records (7 params each, flattened) and the RCS, or nullopt on timeout.
-struct Sync {
-  wire::Command rcs;
-  std::vector<std::vector<std::string>> records;
-};
-std::optional<Sync> AwaitSync(Ctx& ctx, SgClient& c) {
-  c.sync_done = false;
-  if (!c.Pump(ctx.io_timeout_ms(), [&] { return c.sync_done && !c.Got("RCS").empty(); })) return std::nullopt;
-  Sync s;
-  s.rcs = c.Got("RCS").back();
-  for (const wire::Command& r : c.Got("RCR")) {
-    for (std::size_t i = 3; i + 7 <= r.params.size(); i += 7) {
-      s.records.emplace_back(r.params.begin() + static_cast<std::ptrdiff_t>(i),
-                             r.params.begin() + static_cast<std::ptrdiff_t>(i + 7));
-    }
-  }
-  return s;
-}
-
-std::string ShowSync(const std::optional<Sync>& s) {
-  if (!s) return "(no completed sync)";
-  std::string out = Show(s->rcs);
-  for (const auto& r : s->records) {
-    out += " |";
-    for (const std::string& f : r) out += " " + f;
-  }
-  return out;
 }
 
 // One record `op account ... flags` in a delta sync with listVersion `ver`.
@@ -82,7 +54,7 @@ Outcome ContactEdits(Ctx& ctx) {
   const wire::Command* ace = a.c->Await(a.c->Request("RCE", {"add", b.account}));
   if (auto bad = Expect(ace, "ACE", 0, 1, "SG-CONT-2")) return *bad;
   const std::string v1 = ace->params[0];
-  auto s1 = AwaitSync(ctx, *a.c);
+  auto s1 = sg::AwaitSync(ctx, *a.c, std::strtoul(v1.c_str(), nullptr, 10));
   if (auto why = OneRecord(s1, v1, "A", b.account, "0")) return Failed("RCS " + v1 + " delta 1, RCR A " + b.account, ShowSync(s1), *why + " (SG-CONT-2, SG-SYNC-9, SG-SYNC-3)");
   // SG-CONT-1: unchanged list version for an edit that changes nothing.
   const wire::Command* again = a.c->Await(a.c->Request("RCE", {"add", b.account}));
@@ -95,7 +67,7 @@ Outcome ContactEdits(Ctx& ctx) {
   if (std::strtoul(v2.c_str(), nullptr, 10) != std::strtoul(v1.c_str(), nullptr, 10) + 1) {
     return Failed("ACE 0 " + v1 + "+1", Show(*blk), "SG-CONT-2: a changing edit increments the version");
   }
-  auto s2 = AwaitSync(ctx, *a.c);
+  auto s2 = sg::AwaitSync(ctx, *a.c, std::strtoul(v2.c_str(), nullptr, 10));
   if (auto why = OneRecord(s2, v2, "M", b.account, "1")) return Failed("RCS " + v2 + " delta 1, RCR M .. flags 1", ShowSync(s2), *why + " (SG-SYNC-9, SG-SYNC-3)");
   const wire::Command* blk2 = a.c->Await(a.c->Request("RCE", {"block", b.account}));
   if (auto bad = Expect(blk2, "ACE", 0, 1, "SG-CONT-1")) return *bad;
@@ -104,7 +76,7 @@ Outcome ContactEdits(Ctx& ctx) {
   const wire::Command* del = a.c->Await(a.c->Request("RCE", {"del", b.account}));
   if (auto bad = Expect(del, "ACE", 0, 1, "SG-CONT-2")) return *bad;
   const std::string v3 = del->params[0];
-  auto s3 = AwaitSync(ctx, *a.c);
+  auto s3 = sg::AwaitSync(ctx, *a.c, std::strtoul(v3.c_str(), nullptr, 10));
   if (auto why = OneRecord(s3, v3, "D", b.account, "0")) return Failed("RCS " + v3 + " delta 1, RCR D " + b.account, ShowSync(s3), *why + " (SG-SYNC-3, SG-SYNC-1)");
   if (auto bad = Expect(a.c->Await(a.c->Request("RCE", {"del", b.account})), "ACE", 305, 0, "§7.4.4 del of an absent entry")) return *bad;
   // SG-CONT-3: bob's own list never changed, so bob got no sync at all.
@@ -133,8 +105,9 @@ Outcome ProfileVersion(Ctx& ctx) {
   if (stale->params[0] != v1 || stale->params[1] != "Bobby") {
     return Failed("APS 0 " + v1 + " Bobby ...", Show(*stale), "SG-PROF-1: stale baseVersion ignored");
   }
-  // SG-PROF-3: alice lists bob, so she gets an M record with the new profile.
-  auto s = AwaitSync(ctx, *p.a);
+  // SG-PROF-3: alice lists bob, so she gets an M record with the new profile,
+  // in a sync after the one that added bob (MakePair waited for that one).
+  auto s = sg::AwaitSync(ctx, *p.a, p.list_version + 1);
   if (!s || s->records.size() != 1 || s->records[0][0] != "M" || s->records[0][1] != p.b_account ||
       s->records[0][2] != "Bobby" || s->records[0][3] != "hello world" || s->records[0][5] != v1) {
     return Failed("delta RCS, RCR M " + p.b_account + " Bobby hello%20world <avatar> " + v1, ShowSync(s),
@@ -179,8 +152,7 @@ Outcome MultiParty(Ctx& ctx) {
   if (p.failure) return *p.failure;
   User c;
   if (auto bad = NewUser(ctx, "cc", c)) return *bad;
-  if (auto bad = Expect(p.a->Await(p.a->Request("RCE", {"add", c.account})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
-  p.a->Pump(150);
+  if (auto added = sg::AddContact(ctx, *p.a, c.account); added.failure) return *added.failure;
   p.b->log.clear();
   if (auto bad = Expect(p.a->Await(p.a->Request("RSR", {p.call, c.account})), "ASR", 0, 0, "SG-CHAT-4")) return *bad;
   if (!c.c->Pump(ctx.io_timeout_ms(), [&] { return !c.c->Got("RRR").empty(); })) return Failed("RRR to carol", ShowAll(c.c->log), "SG-CHAT-4");
@@ -312,8 +284,7 @@ Outcome CapabilityMissing(Ctx& ctx) {
   User a, b;
   if (auto bad = NewUser(ctx, "fa", a)) return *bad;
   if (auto bad = NewUser(ctx, "fb", b, 4)) return *bad;  // nudges only: no file, no voice
-  if (auto bad = Expect(a.c->Await(a.c->Request("RCE", {"add", b.account})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
-  a.c->Pump(150);
+  if (auto added = sg::AddContact(ctx, *a.c, b.account); added.failure) return *added.failure;
   const wire::Command* asi = a.c->Await(a.c->Request("RSI", {b.account}));
   if (auto bad = Expect(asi, "ASI", 0, 1, "SG-CHAT-1")) return *bad;
   const std::string call = asi->params[0];

@@ -192,5 +192,30 @@ TEST(ToolsCli, ConformOverSeedsReportsPassRates) {
   fs::remove_all(dir);
 }
 
+// Issue 14: the report's clause coverage comes from the PROTOCOL.md compiled
+// into the binary, not from a file found near the working directory or the
+// binary. A copy of mcpsim in a folder outside the source tree, run from
+// there, used to write a report without clauses (no coverage, no uncovered
+// list, no clause text on the case lines).
+TEST(ToolsCli, ConformCoverageDoesNotDependOnWhereTheBinaryRuns) {
+  const std::string dir = TempDir();
+  fs::copy_file(MCPSIM_BIN, dir + "/mcpsim");
+  fs::permissions(dir + "/mcpsim", fs::perms::owner_exec, fs::perm_options::add);
+  ASSERT_FALSE(fs::exists(dir + "/reference/PROTOCOL.md"));
+  const std::string cmd = "cd '" + dir + "' && ./mcpsim conform --cases cs.rup.ok --launch './mcpsim serve --udp " +
+                          "127.0.0.1:0 --db :memory:' --out rep >out.txt 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadWholeFile(dir + "/out.txt");
+  const auto j = nlohmann::json::parse(ReadWholeFile(dir + "/rep/report.json"));
+  ASSERT_TRUE(j["clauses"].is_array());
+  EXPECT_GT(j["clauses"].size(), 200u) << "no clause list: the coverage section is empty";
+  bool wire1 = false;
+  for (const auto& c : j["clauses"]) wire1 = wire1 || c["id"] == "WIRE-1";
+  EXPECT_TRUE(wire1);
+  // One case ran, so most clauses are uncovered and the summary lists them.
+  EXPECT_GT(j["uncovered_clauses"].size(), 100u);
+  EXPECT_NE(ReadWholeFile(dir + "/rep/summary.md").find("## Uncovered MUST/SHOULD clauses"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mcpsim::testing

@@ -35,6 +35,7 @@
 #include "reference/transport/enc.h"
 #include "reports/report.h"
 #include "sim/fault_spec.h"
+#include "tools/embedded.h"
 #include "tools/verb.h"
 
 #include "tools/verbs/conform_sim.h"
@@ -46,32 +47,10 @@ int ConformSelfTestWorker(conformance::SelfTestOptions o, std::uint64_t seed);
 int ConformScenarios(const std::string& dir, const conformance::Target& real, std::uint64_t seed,
                      const std::string& accounts, sim::PcapngWriter* pcap, reports::Report& rep);  // run_external.cc
 
-// PROTOCOL.md next to the current directory or above the binary (also used
-// by `mcpsim run` for the report set of external runs).
-std::string FindProtocol() {
-  namespace fs = std::filesystem;
-  auto read = [](const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  };
-  std::vector<fs::path> roots{fs::current_path()};
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) roots.push_back(exe.parent_path());
-  for (fs::path dir : roots) {
-    for (int up = 0; up < 6 && !dir.empty(); ++up, dir = dir.parent_path()) {
-      // Source tree (reference/), next to the binary, or installed (share/mcpsim/, cmake/package.cmake).
-      for (const fs::path& cand :
-           {dir / "reference" / "PROTOCOL.md", dir / "PROTOCOL.md", dir / "share" / "mcpsim" / "PROTOCOL.md"}) {
-        if (fs::is_regular_file(cand, ec)) return read(cand);
-      }
-      if (dir == dir.parent_path()) break;
-    }
-  }
-  return "";
-}
+// The spec this binary was built with (also used by `mcpsim run` for the
+// report set of external runs): compiled in, so the report's clause coverage
+// does not depend on the working directory or where the binary lies.
+std::string ProtocolText() { return std::string(embedded::ProtocolMd()); }
 
 namespace {
 
@@ -191,7 +170,7 @@ int Conform(ConformArgs a) {
     c.timers = a.client_timers;
     c.seed = a.seed;
     c.out = a.out;
-    c.protocol = FindProtocol();
+    c.protocol = ProtocolText();
     return conformance::RunClientConformance(c, a.baseline.empty() ? "" : ReadFile(a.baseline));
   }
   bool any = false;
@@ -298,7 +277,7 @@ int Conform(ConformArgs a) {
   }
   // The clauses first, so a case line can show a clause's text, not only its id.
   reports::Report clauses;
-  if (const std::string protocol = FindProtocol(); !protocol.empty()) clauses.clauses = reports::ExtractClauses(protocol);
+  if (const std::string protocol = ProtocolText(); !protocol.empty()) clauses.clauses = reports::ExtractClauses(protocol);
   const bool many = seeds.size() > 1;
   std::error_code mk;
   fs::create_directories(a.out, mk);

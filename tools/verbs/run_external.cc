@@ -19,7 +19,7 @@
 
 namespace mcpsim::cli {
 
-std::string FindProtocol();  // conform.cc
+std::string ProtocolText();  // conform.cc (the embedded PROTOCOL.md)
 
 std::optional<scenarios::ExternalTarget> ExternalFromFlags(const std::string& udp, const std::string& tcp,
                                                           const std::string& http, const std::string& launch,
@@ -77,7 +77,7 @@ Status WriteTargetReport(const std::string& dir, const std::vector<scenarios::Sc
   rep.version = MCPSIM_VERSION;
 #endif
   if (t.pcap) rep.artifacts.push_back("run.pcap");
-  const std::string protocol = FindProtocol();
+  const std::string protocol = ProtocolText();
   if (!protocol.empty()) rep.clauses = reports::ExtractClauses(protocol);
   return reports::WriteReportFiles(rep, dir);
 }
