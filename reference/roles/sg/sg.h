@@ -46,6 +46,9 @@ struct SgConfig {
   PushLimits push;           // LIM-20, PAY-8, HTTP-8
   TimeUs session_idle = 180 * kSeconds;   // TIMER-10
   TimeUs transfer_idle = 300 * kSeconds;  // TIMER-12 (files and voice clips)
+  // SG-SYNC-13 / G-78: an initial sync or offline delivery the store failed
+  // is tried again this long after, until the store answers.
+  TimeUs store_retry = 1 * kSeconds;
   std::uint32_t poll_interval_s = 60;     // APOL on UDP/TCP (TIMER-11)
   std::uint32_t http_poll_interval_s = 5; // APOL on HTTP (HTTP-9)
   std::int64_t epoch_ms = 0;              // wall-clock ms at now == 0 (RPN timestamps)
@@ -209,6 +212,11 @@ class SgRole final : public Role, private CommandHandler {
   Result<std::uint64_t> StoreOffline(TimeUs now, std::string_view from, std::string_view to,
                                      std::string text);
   void DeliverOffline(Session& s);
+  // SG-SYNC-13 / G-78: what the store failed for `s` (the initial sync,
+  // the offline messages) is tried again at now + store_retry.
+  void RetryStoreLater(Session& s);
+  // Tries it now (after the session's next request, or at store_retry_at).
+  void RetryStore(Session& s);
 
   // transfer.cc — §7.7
   void Roi(const RequestContext&, Session*, const wire::CommandView&, Reply&);
