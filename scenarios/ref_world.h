@@ -58,8 +58,8 @@ struct RefWorldOptions {
   bool nonconforming_unchecked_voice = false;
   // Every client's McConfig::sg_transport ("udp", "tcp", "auto").
   std::string sg_transport = "udp";
-  // Written from the first event on (RefWorld::Create fails with SIM-10 if a
-  // file cannot be opened).
+  // Written from the first event on (RefWorld::Create fails if a file cannot
+  // be opened: SIM-10 the trace, SIM-11 the pcap).
   std::string trace_path, pcap_path;
   // External target runs (scenarios/external.h): when set, no server role is
   // hosted; this installs relays on the server nodes instead (called once,
@@ -94,7 +94,7 @@ class RefWorld {
   // Builds the world: nodes, stores, roles and their hosts, in a fixed order
   // (so traces are a function of the options). Fails, as a value, when a
   // trace or pcap file cannot be opened (SIM-10, SIM-11), a store cannot open
-  // (STORE-…), a host cannot bind, or before_roles / relay_servers fail
+  // (STORE-1), a host cannot bind, or before_roles / relay_servers fail
   // (their Status).
   static Result<std::unique_ptr<RefWorld>> Create(RefWorldOptions options);
   ~RefWorld();
