@@ -1,18 +1,19 @@
 // Shared pieces of the HTML renderers (render_html.cc, render_seq.cc,
-// render_matrix.cc): escaping, number formatting, verdict colours and the
-// page frame. Internal to reports/.
+// render_matrix.cc, render_scenarios.cc): escaping, number formatting,
+// verdict colours and the page frame (html_util.cc). Internal to reports/.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "reports/markup.h"
 #include "reports/report.h"
 
 namespace mcpsim::reports::html {
 
-// HTML-escapes & < > " (text and attribute values).
-std::string H(std::string_view s);
+// HTML-escapes & < > " (text and attribute values; reports/markup.h).
+inline std::string H(std::string_view s) { return Escape(s, Markup::kHtml); }
 // printf-style number ("%.1f" by default).
 std::string Num(double v, const char* fmt = "%.1f");
 // Milliseconds from microseconds with one decimal: "12.3 ms"; "—" when < 0.

@@ -2,31 +2,13 @@
 #include <cstdio>
 #include <map>
 
+#include "reports/markup.h"
 #include "reports/report.h"
 
 namespace mcpsim::reports {
 namespace {
 
-std::string Xml(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even as references.
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += "?";
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
-}
+std::string Xml(std::string_view s) { return Escape(s, Markup::kXml); }
 
 std::string Seconds(std::int64_t us) {
   char buf[32];

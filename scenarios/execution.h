@@ -1,5 +1,8 @@
-// Internal to the runner (runner.cc, runner_sg.cc): one execution of a
-// scenario on one seed. Not part of the scenarios API.
+// Internal to the runner: one execution of a scenario on one seed. Not part
+// of the scenarios API. Split by concept: runner.cc (the run: steps, ops,
+// workload), runner_world.cc (the world it builds), runner_faults.cc (network,
+// fault windows, crashes), runner_sg.cc (SG steps and notices), external.cc
+// (external targets), runner_result.cc (counters, checkers, JSON).
 //
 // Invariants: every op the runner issues is recorded (Record) before the
 // world runs again, so each McEvent with an op id finds its OpRecord; `open_`
@@ -49,8 +52,9 @@ class Execution {
     std::function<bool()> done;
   };
 
-  sim::NodeId Node(const std::string& name) { return w_->node(name); }
-  std::vector<sim::NodeId> Nodes(const std::vector<std::string>& names);
+  // The nodes of scenario node names ("mc-*", "servers", a name; ResolveNodes);
+  // SCEN-NODE for a name the world lacks.
+  Result<std::vector<sim::NodeId>> Nodes(const std::vector<std::string>& names);
   Status ApplyNetwork();
   void Issue(const Step& st, int step_index, int client, int rep);
   void IssueWorkload(int client, Rng& rng);
@@ -118,6 +122,11 @@ class Execution {
   // before w_'s world (it holds a node's Env).
   std::unique_ptr<interpose::Process> target_;
   std::string SimTargetSetup(RefWorldOptions& wo);  // "" or why the run is N/A
+  // runner_world.cc: the world's options from the scenario and run options
+  // (an external target is opened and provisioned here). "" and
+  // unimplemented() empty: build it; else a harness error, or "" with
+  // unimplemented() saying why the run is N/A.
+  std::string Configure(RefWorldOptions& wo);
 };
 
 }  // namespace mcpsim::scenarios

@@ -243,7 +243,11 @@ std::vector<reports::WireEvent> ExternalStage::Transcript() const {
 Status ExternalStage::Install(RefWorld& w) {
   Impl& m = *impl_;
   m.world = &w.world();
-  for (const RolePorts& r : kRoles) m.node_ip[r.role] = w.node_ip(r.role);
+  for (const RolePorts& r : kRoles) {
+    auto ip = w.node_ip(r.role);
+    if (!ip.ok()) return ip.status();
+    m.node_ip[r.role] = *ip;
+  }
   if (!m.pacer) StartClock();
   m.world->scheduler().set_pacer(m.pacer.get());
   // Party names of the relay endpoints in the capture.
@@ -257,7 +261,9 @@ Status ExternalStage::Install(RefWorld& w) {
   }
   Impl* mp = &m;
   for (const RolePorts& r : kRoles) {
-    auto b = std::make_unique<net::Bridge>(*m.world, w.node(r.role), *m.real, *m.pacer);
+    auto id = w.node(r.role);
+    if (!id.ok()) return id.status();
+    auto b = std::make_unique<net::Bridge>(*m.world, *id, *m.real, *m.pacer);
     const std::string role = r.role;
     if (r.udp && m.udp) {
       net::Bridge::Rewrite rw;

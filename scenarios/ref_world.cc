@@ -1,7 +1,6 @@
 #include "scenarios/ref_world.h"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
@@ -12,26 +11,29 @@ namespace mcpsim::scenarios {
 
 using reference::FormatUri;
 
-namespace {
-std::unique_ptr<reference::Store> MemoryStore() {
-  auto s = reference::OpenSqliteStore(":memory:");
-  // An in-memory database only fails when SQLite itself is broken.
-  if (!s.ok()) throw std::runtime_error(s.status().ToString());
-  return std::move(*s);
+Result<std::unique_ptr<RefWorld>> RefWorld::Create(RefWorldOptions options) {
+  std::unique_ptr<RefWorld> w(new RefWorld(std::move(options)));
+  if (Status st = w->Build(); !st.ok()) return st;
+  return w;
 }
-}  // namespace
 
-RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
+Status RefWorld::Build() {
   world_ = std::make_unique<sim::World>(o_.seed, o_.world);
   if (!o_.trace_path.empty()) {
-    if (Status st = world_->trace().OpenFile(o_.trace_path); !st.ok()) throw std::runtime_error(st.ToString());
+    if (Status st = world_->trace().OpenFile(o_.trace_path); !st.ok()) return st;
   }
   if (!o_.pcap_path.empty()) {
-    if (Status st = world_->OpenPcap(o_.pcap_path); !st.ok()) throw std::runtime_error(st.ToString());
+    if (Status st = world_->OpenPcap(o_.pcap_path); !st.ok()) return st;
   }
-  backend_ = MakeStore("sg");
-  cs_store_ = MakeStore("cs");
-  ms_store_ = MakeStore("ms");
+  auto open = [this](const char* node, std::unique_ptr<reference::Store>& into) {
+    auto s = MakeStore(node);
+    if (!s.ok()) return s.status();
+    into = std::move(*s);
+    return Status();
+  };
+  if (Status st = open("sg", backend_); !st.ok()) return st;
+  if (Status st = open("cs", cs_store_); !st.ok()) return st;
+  if (Status st = open("ms", ms_store_); !st.ok()) return st;
   // With fault points on, the roles see their stores through the store.*
   // fault points; provisioning and checkers use the stores themselves.
   if (FaultPoints* f = world_->faults()) {
@@ -49,7 +51,7 @@ RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
   add("sg");
   auto ep = [&](sim::NodeId n, std::uint16_t port) { return Endpoint::V4(world_->node_ip(n), port); };
   if (o_.before_roles) {
-    if (Status s = o_.before_roles(*this, o_); !s.ok()) throw std::runtime_error(s.ToString());
+    if (Status s = o_.before_roles(*this, o_); !s.ok()) return s;
   }
 
   // A banner for the default ad slot, served by MS.
@@ -66,31 +68,37 @@ RefWorld::RefWorld(RefWorldOptions o) : o_(std::move(o)) {
   // so traces of runs without crashes are unchanged.
   // External target runs relay the server nodes instead of hosting roles.
   external_ = static_cast<bool>(o_.relay_servers);
-  for (const char* name : {"dp", "rs", "sg", "cs", "ms"}) BuildRole(name);
+  for (const char* name : {"dp", "rs", "sg", "cs", "ms"}) {
+    if (Status s = BuildRole(name); !s.ok()) return s;
+  }
   for (int i = 0; i < o_.clients; ++i) {
     const std::string name = "mc-" + std::to_string(i);
     mc_nodes_.push_back(add(name));
     mcs_.emplace_back();
     mc_hosts_.push_back(nullptr);
-    BuildRole(name);
+    if (Status s = BuildRole(name); !s.ok()) return s;
   }
-  if (external_) {
-    if (Status s = o_.relay_servers(*this); !s.ok()) throw std::runtime_error(s.ToString());
-  }
+  if (external_) return o_.relay_servers(*this);
+  return Status();
 }
 
-std::unique_ptr<reference::Store> RefWorld::MakeStore(const std::string& node) {
-  if (std::find(o_.disks.begin(), o_.disks.end(), node) == o_.disks.end()) return MemoryStore();
+Result<std::unique_ptr<reference::Store>> RefWorld::MakeStore(const std::string& node) {
+  if (std::find(o_.disks.begin(), o_.disks.end(), node) == o_.disks.end()) {
+    auto s = reference::OpenSqliteStore(":memory:");
+    if (!s.ok()) return s.status();
+    return std::move(*s);
+  }
   auto on_busy = [this, node](TimeUs until) {
     // Slow sync: the node answers nothing until its disk is done.
-    if (until > Now()) (void)world_->ClogNode(this->node(node), Now(), until);
+    if (until <= Now()) return;
+    if (auto id = this->node(node); id.ok()) (void)world_->ClogNode(*id, Now(), until);
   };
   auto d = std::make_unique<DiskStore>(o_.seed, node, [this] { return Now(); }, on_busy);
   d->disk().SetTearProbability(0.5);
   d->disk().SetLyingSync(o_.broken_sync);
-  if (Status st = d->Open(); !st.ok()) throw std::runtime_error(st.ToString());
+  if (Status st = d->Open(); !st.ok()) return st;
   disk_stores_[node] = d.get();
-  return d;
+  return std::unique_ptr<reference::Store>(std::move(d));
 }
 
 sim::Disk* RefWorld::disk(const std::string& name) {
@@ -114,8 +122,10 @@ std::string RefWorld::Incarnation(const std::string& name) const {
   return "role:" + name + (n == 0 ? "" : "#" + std::to_string(n)) + (up(name) ? "" : "-off");
 }
 
-host::RoleHost* RefWorld::StartHost(const std::string& name, reference::Role& role, host::HostPorts ports) {
-  Env* env = &world_->env(node(name));
+Result<host::RoleHost*> RefWorld::StartHost(const std::string& name, reference::Role& role, host::HostPorts ports) {
+  auto id = node(name);
+  if (!id.ok()) return id.status();
+  Env* env = &world_->env(*id);
   if (o_.wrap_client_env && name.rfind("mc-", 0) == 0) {
     // One decorator per phone for the whole run (it outlives every host).
     auto& w = wrapped_[name];
@@ -123,15 +133,25 @@ host::RoleHost* RefWorld::StartHost(const std::string& name, reference::Role& ro
     env = w.get();
   }
   auto h = std::make_unique<host::RoleHost>(*env, role);
-  Status s = h->Start(ports);
-  if (!s.ok()) throw std::runtime_error(s.ToString());
+  if (Status s = h->Start(ports); !s.ok()) return s;
   host::RoleHost* raw = h.get();
   hosts_[name] = std::move(h);
   return raw;
 }
 
-void RefWorld::BuildRole(const std::string& name, bool live) {
-  auto ep = [&](const char* n, std::uint16_t port) { return Endpoint::V4(world_->node_ip(node(n)), port); };
+Status RefWorld::BuildRole(const std::string& name, bool live) {
+  // The server nodes exist before any role is built (Build adds them first).
+  auto ep = [&](const char* n, std::uint16_t port) {
+    auto id = node(n);
+    return Endpoint::V4(id.ok() ? world_->node_ip(*id) : 0, port);
+  };
+  // Starts the host of this node's role (the role's Status if it cannot bind).
+  auto start = [&](reference::Role& role, host::HostPorts ports, host::RoleHost** out = nullptr) {
+    auto h = StartHost(name, role, ports);
+    if (!h.ok()) return h.status();
+    if (out) *out = *h;
+    return Status();
+  };
   // The run's fault-point oracle (nullptr unless the world enables them).
   FaultPoints* const faults = world_->faults();
   reference::Store& backend = faulty_backend_ ? *faulty_backend_ : *backend_;
@@ -149,14 +169,14 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     dpc.ms = FormatUri("http", ep("ms", 80));
     dpc.faults = faults;
     dp_ = std::make_unique<reference::DpRole>(dpc);
-    if (live && o_.host_dp && !external_) StartHost(name, *dp_, {std::nullopt, std::nullopt, 80});
+    if (live && o_.host_dp && !external_) return start(*dp_, {std::nullopt, std::nullopt, 80});
   } else if (name == "rs") {
     reference::RsConfig rsc;
     rsc.password_cost = o_.password_cost;
     rsc.server.dedup_enabled = o_.server_dedup;
     rsc.server.faults = faults;
     rs_ = std::make_unique<reference::RsRole>(rsc, backend, Rng::Stream(o_.seed, Incarnation(name)));
-    if (live && o_.host_rs && !external_) StartHost(name, *rs_, {std::nullopt, 1864, 8080});
+    if (live && o_.host_rs && !external_) return start(*rs_, {std::nullopt, 1864, 8080});
   } else if (name == "sg") {
     // The SG shares the account store with RS through the Messenger back end.
     sg_backend_ = std::make_unique<reference::Backend>(*backend_);
@@ -167,7 +187,7 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     sgc.push.faults = faults;
     sg_ = std::make_unique<reference::SgRole>(sgc, backend, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
     if (live && o_.host_sg && !external_) {
-      sg_host_ = StartHost(name, *sg_, {1863, 1863, 8080});
+      if (Status st = start(*sg_, {1863, 1863, 8080}, &sg_host_); !st.ok()) return st;
       if (o_.group_commit) sg_host_->SetBatchStore(&backend);
     }
   } else if (name == "cs") {
@@ -181,12 +201,13 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     reference::Store& cs_store = faulty_cs_store_ ? *faulty_cs_store_ : *cs_store_;
     cs_ = std::make_unique<reference::CsRole>(csc, cs_store);
     if (live && o_.host_cs && !external_) {
-      host::RoleHost* h = StartHost(name, *cs_, {7000, std::nullopt, std::nullopt});
+      host::RoleHost* h = nullptr;
+      if (Status st = start(*cs_, {7000, std::nullopt, std::nullopt}, &h); !st.ok()) return st;
       if (o_.group_commit) h->SetBatchStore(&cs_store);
     }
   } else if (name == "ms") {
     ms_ = std::make_unique<reference::MsRole>(faulty_ms_store_ ? *faulty_ms_store_ : *ms_store_);
-    if (live && o_.host_ms && !external_) StartHost(name, *ms_, {std::nullopt, std::nullopt, 80});
+    if (live && o_.host_ms && !external_) return start(*ms_, {std::nullopt, std::nullopt, 80});
   } else {
     const int i = std::stoi(name.substr(3));
     reference::McConfig mcc;
@@ -203,8 +224,9 @@ void RefWorld::BuildRole(const std::string& name, bool live) {
     mcc.faults = faults;
     auto mc = std::make_unique<reference::McClient>(mcc, Rng::Stream(o_.seed, Incarnation(name)), name);
     mcs_[static_cast<std::size_t>(i)] = std::move(mc);
-    if (live) mc_hosts_[static_cast<std::size_t>(i)] = StartHost(name, *mcs_[static_cast<std::size_t>(i)], {0, std::nullopt, std::nullopt});
+    if (live) return start(*mcs_[static_cast<std::size_t>(i)], {0, std::nullopt, std::nullopt}, &mc_hosts_[static_cast<std::size_t>(i)]);
   }
+  return Status();
 }
 
 void RefWorld::DestroyRole(const std::string& name) {
@@ -238,12 +260,9 @@ int RefWorld::crashes(const std::string& name) const {
 }
 
 Status RefWorld::Crash(const std::string& name) {
-  sim::NodeId id = 0;
-  try {
-    id = node(name);
-  } catch (const std::out_of_range&) {
-    return Status::Error("SCEN-CRASH", "no node " + name);
-  }
+  const auto found = node(name);
+  if (!found.ok()) return Status::Error("SCEN-CRASH", "no node " + name);
+  const sim::NodeId id = *found;
   if (!up(name)) return Status::Error("SCEN-CRASH", name + " is already down");
   if (name.rfind("mc-", 0) != 0 && !hosts_.count(name)) return Status::Error("SCEN-CRASH", name + " hosts nothing");
   // A power loss in the middle of a disk op crashed the sim node already.
@@ -261,7 +280,7 @@ Status RefWorld::Crash(const std::string& name) {
     if (const auto* st = mcs_[i]->cs_stats()) past_mc_cs_requests_ += st->requests;
     kept_caches_[name] = mcs_[i]->TakeCache();
     kept_sg_[name] = {mcs_[i]->sg_endpoint(), mcs_[i]->sg_tcp_endpoint()};
-    BuildRole(name, /*live=*/false);  // a powered-off stand-in (same MID, no cache)
+    if (Status st = BuildRole(name, /*live=*/false); !st.ok()) return st;  // a powered-off stand-in (same MID, no cache)
     crash_log_.emplace_back(Now(), name);
     return Status();
   }
@@ -284,18 +303,20 @@ Status RefWorld::Crash(const std::string& name) {
     reference::Store& st = name == "sg" ? *backend_ : *cs_store_;
     if (st.in_batch()) (void)st.EndBatch();
   }
-  BuildRole(name, /*live=*/false);  // an unhosted stand-in until Restart
+  if (Status st = BuildRole(name, /*live=*/false); !st.ok()) return st;  // an unhosted stand-in until Restart
   crash_log_.emplace_back(Now(), name);
   return Status();
 }
 
 Status RefWorld::Restart(const std::string& name) {
   if (up(name)) return Status::Error("SCEN-CRASH", name + " is not down");
-  if (Status st = world_->RestartNode(node(name)); !st.ok()) return st;
+  const auto id = node(name);
+  if (!id.ok()) return id.status();
+  if (Status st = world_->RestartNode(*id); !st.ok()) return st;
   down_[name] = false;
   if (name.rfind("mc-", 0) == 0) {
     const auto i = static_cast<std::size_t>(std::stoi(name.substr(3)));
-    BuildRole(name);
+    if (Status st = BuildRole(name); !st.ok()) return st;
     mcs_[i]->AdoptCache(std::move(kept_caches_[name]));
     kept_caches_.erase(name);
     if (kept_sg_[name].first.port != 0) mcs_[i]->SetSgEndpoint(kept_sg_[name].first);
@@ -303,17 +324,22 @@ Status RefWorld::Restart(const std::string& name) {
     return Status();
   }
   DestroyRole(name);  // the stand-in
-  BuildRole(name);
-  return Status();
+  return BuildRole(name);
 }
 
 RefWorld::~RefWorld() = default;
 
-sim::NodeId RefWorld::node(const std::string& name) const {
+Result<sim::NodeId> RefWorld::node(const std::string& name) const {
   for (const auto& [n, id] : names_) {
     if (n == name) return id;
   }
-  throw std::out_of_range("no node " + name);
+  return Status::Error("SCEN-NODE", "no node " + name);
+}
+
+Result<std::uint32_t> RefWorld::node_ip(const std::string& name) const {
+  auto id = node(name);
+  if (!id.ok()) return id.status();
+  return world_->node_ip(*id);
 }
 
 Status RefWorld::RunUntil(const std::function<bool()>& done, TimeUs limit) {

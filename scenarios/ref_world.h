@@ -58,12 +58,12 @@ struct RefWorldOptions {
   bool nonconforming_unchecked_voice = false;
   // Every client's McConfig::sg_transport ("udp", "tcp", "auto").
   std::string sg_transport = "udp";
-  // Written from the first event on (the constructor throws
-  // std::runtime_error if a file cannot be opened).
+  // Written from the first event on (RefWorld::Create fails if a file cannot
+  // be opened: SIM-10 the trace, SIM-11 the pcap).
   std::string trace_path, pcap_path;
   // External target runs (scenarios/external.h): when set, no server role is
   // hosted; this installs relays on the server nodes instead (called once,
-  // after every node exists; an error is thrown as std::runtime_error).
+  // after every node exists; its error is RefWorld::Create's).
   std::function<Status(RefWorld&)> relay_servers;
   // When set, each client's role host runs on the Env this returns for its
   // node (a decorator around `env`, e.g. a capture; RefWorld keeps it for the
@@ -73,8 +73,8 @@ struct RefWorldOptions {
   // simulation binds its own; scenarios/sim_target.h).
   std::uint16_t cs_port = 7000;
   // Called once after the server nodes exist and before any role is built
-  // (it may change these options, e.g. cs_port); an error is thrown as
-  // std::runtime_error. Used to start a target inside the simulation.
+  // (it may change these options, e.g. cs_port); its error is
+  // RefWorld::Create's. Used to start a target inside the simulation.
   std::function<Status(RefWorld&, RefWorldOptions&)> before_roles;
   // Server nodes whose store lives on a simulated disk (scenarios/disk_store.h)
   // instead of in memory: "sg" (accounts, contact lists, offline messages —
@@ -91,8 +91,15 @@ struct RefWorldOptions {
 
 class RefWorld {
  public:
-  explicit RefWorld(RefWorldOptions options);
+  // Builds the world: nodes, stores, roles and their hosts, in a fixed order
+  // (so traces are a function of the options). Fails, as a value, when a
+  // trace or pcap file cannot be opened (SIM-10, SIM-11), a store cannot open
+  // (STORE-1), a host cannot bind, or before_roles / relay_servers fail
+  // (their Status).
+  static Result<std::unique_ptr<RefWorld>> Create(RefWorldOptions options);
   ~RefWorld();
+  RefWorld(const RefWorld&) = delete;
+  RefWorld& operator=(const RefWorld&) = delete;
 
   sim::World& world() { return *world_; }
   TimeUs Now() const { return world_->Now(); }
@@ -115,7 +122,8 @@ class RefWorld {
   const host::HostStats& mc_host_stats(int i) const {
     return mc_hosts_.at(static_cast<std::size_t>(i))->stats();
   }
-  std::uint32_t node_ip(const std::string& name) const { return world_->node_ip(node(name)); }
+  // The address of node `name`; "SCEN-NODE" for a node this world lacks.
+  Result<std::uint32_t> node_ip(const std::string& name) const;
 
   reference::DpRole& dp() { return *dp_; }
   reference::RsRole& rs() { return *rs_; }
@@ -135,7 +143,9 @@ class RefWorld {
   reference::Store& backend() { return *backend_; }  // accounts (RS, SG)
   reference::Store& cs_store() { return *cs_store_; }
   reference::Store& ms_store() { return *ms_store_; }
-  sim::NodeId node(const std::string& name) const;
+  // The node named `name` (see the layout above); "SCEN-NODE" for a name
+  // this world does not have.
+  Result<sim::NodeId> node(const std::string& name) const;
 
   // True when the server nodes relay to an external target.
   bool external() const { return external_; }
@@ -175,11 +185,14 @@ class RefWorld {
   Status RunFor(TimeUs span) { return world_->RunUntil(Now() + span); }
 
  private:
+  explicit RefWorld(RefWorldOptions options) : o_(std::move(options)) {}
+  // Everything Create does after storing the options.
+  Status Build();
   // Creates the role of `name` and, if `live`, starts its host. A crashed
   // node gets a stand-in that is never hosted (so accessors stay valid).
-  void BuildRole(const std::string& name, bool live = true);
+  Status BuildRole(const std::string& name, bool live = true);
   void DestroyRole(const std::string& name);
-  host::RoleHost* StartHost(const std::string& name, reference::Role& role, host::HostPorts ports);
+  Result<host::RoleHost*> StartHost(const std::string& name, reference::Role& role, host::HostPorts ports);
   std::string Incarnation(const std::string& name) const;  // "role:<name>" (+ "#<crashes>")
 
   RefWorldOptions o_;
@@ -195,7 +208,7 @@ class RefWorld {
   std::unique_ptr<reference::Store> backend_, cs_store_, ms_store_;
   std::map<std::string, DiskStore*> disk_stores_;  // by node name (owned above)
   // The store of a server node: in memory, or on a disk (RefWorldOptions::disks).
-  std::unique_ptr<reference::Store> MakeStore(const std::string& node);
+  Result<std::unique_ptr<reference::Store>> MakeStore(const std::string& node);
   // The same stores behind the store.* fault points (only with fault points on).
   std::unique_ptr<reference::Store> faulty_backend_, faulty_cs_store_, faulty_ms_store_;
   std::unique_ptr<reference::DpRole> dp_;

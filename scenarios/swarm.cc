@@ -99,10 +99,7 @@ std::string ApplySwarm(Scenario& s, std::uint64_t seed, bool crash_servers) {
   // for every seed: with probability 0.3 a hosted store node (sg, cs, ms)
   // gets a simulated disk and one disk fault for 0.5..8 s; group commit is
   // switched on with probability 0.5 when there is a disk.
-  // OFF (probability 0) until the sweep failures it found are root-caused:
-  // sg-disk-sync-error-chat --swarm shows a chat message twice after sync
-  // errors (16 of 400 seeds), sg-workload-mixed an offline message twice.
-  constexpr double kDiskChance = 0.0;
+  constexpr double kDiskChance = 0.3;
   Rng drng = Rng::Stream(seed, "swarm:disk");
   if (crash_servers && drng.Chance(kDiskChance)) {
     std::vector<std::string> nodes;

@@ -55,6 +55,7 @@ void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cm
   // CS-1: recorded once even if the answer cache was lost. (The TEST-ONLY
   // broken reference without duplicate suppression stays broken.)
   if (config_.server.dedup_enabled) u.trid = cmd.trid();
+  reply.MarkWrite();
   if (!store_.AddUpload(u).ok()) return reply.Fail(StatusCode::kStorage);
   ++uploads_;
   reply.Ok();

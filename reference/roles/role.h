@@ -92,11 +92,16 @@ class Role {
   // the batch before any other input; so every answer of the burst leaves
   // after the commit that makes its writes durable. `committed` false: the
   // commit failed and the batch's writes were rolled back; the host discards
-  // every output produced since BeginBatch, and the role MUST forget any
-  // answer it cached since then (duplicate suppression), so that resends
-  // execute again instead of replaying an answer whose write was lost, and
-  // MUST forget every request it parked waiting for work asked for since then
-  // (those kWork outputs are discarded too, so they never complete).
+  // every output produced since BeginBatch, and the role MUST forget every
+  // answer it cached since then for a request that wrote (duplicate
+  // suppression), so that resends execute again instead of replaying an
+  // answer whose write was lost; it MUST keep the cached answers of requests
+  // that wrote nothing, whose effects stand, so that resends replay them
+  // instead of repeating those effects (G-79); it MUST NOT have let any
+  // effect of a rolled-back write out (a push announcing it waits for the
+  // commit and is dropped with the batch); and it MUST forget every request
+  // it parked waiting for work asked for since then (those kWork outputs are
+  // discarded too, so they never complete).
   virtual void BeginBatch(TimeUs now) { (void)now; }
   virtual void EndBatch(TimeUs now, bool committed) { (void)now, (void)committed; }
 

@@ -190,6 +190,7 @@ void RsRole::ResumeRequest(const RequestContext& ctx, const wire::CommandView& c
   a.profile_version = 1;
   a.list_version = 1;
   a.created_ms = ctx.now / kMillis;
+  reply.MarkWrite();
   auto created = store_.CreateAccount(a);
   if (!created.ok()) return reply.Fail(StatusCode::kStorage);
   if (!*created) {

@@ -148,11 +148,12 @@ std::string CommandServer::AnswerOne(const RequestContext& ctx, const wire::Comm
     reply.Fail(work ? reply.busy_status() : StatusCode::kInternal);
   }
   ++stats_.requests_executed;
-  if (batch_) ++batch_executed_;
+  const bool undoable = batch_ && reply.wrote();
+  if (undoable) ++batch_executed_;
   std::string answer = reply.Finish();
   if (cacheable && !answer.empty()) {
     dedup_.Insert(ctx.now, ctx.peer, cmd.trid(), key_word, answer);
-    if (batch_) batch_keys_.emplace_back(ctx.peer, cmd.trid(), std::string(key_word));
+    if (undoable) batch_keys_.emplace_back(ctx.peer, cmd.trid(), std::string(key_word));
   }
   return answer;
 }

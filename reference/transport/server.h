@@ -88,6 +88,12 @@ class Reply {
     busy_ = busy;
   }
   std::shared_ptr<const Work> TakeWork() { return std::move(work_); }
+  // The handler is about to change the store. Inside a group-commit batch
+  // only such executions are undone by a failed commit (their answers are
+  // forgotten, CommandServer::EndBatch); call it before the first mutating
+  // Store call, whatever that call returns.
+  void MarkWrite() { wrote_ = true; }
+  bool wrote() const { return wrote_; }
 
   // The finished answer bytes; a serialization failure becomes status 500.
   // Empty iff Silence() was called.
@@ -104,6 +110,7 @@ class Reply {
   bool silent_ = false;
   std::shared_ptr<const Work> work_;
   bool can_defer_ = false;
+  bool wrote_ = false;
   StatusCode busy_ = StatusCode::kUnavailable;
 };
 
@@ -207,11 +214,14 @@ class CommandServer {
                                    const wire::Limits& limits);
 
   // Group commit (Role::BeginBatch/EndBatch): the answers cached from
-  // BeginBatch on are remembered, and forgotten by EndBatch(false), which
-  // also drops the requests parked during the batch (their kWork outputs
-  // are discarded by the host, Role::EndBatch).
-  // An execution whose batch is rolled back did not happen (its writes and
-  // its answer are gone): EndBatch(false) takes it out of requests_executed.
+  // BeginBatch on by executions that wrote (Reply::MarkWrite) are
+  // remembered, and forgotten by EndBatch(false), which also drops the
+  // requests parked during the batch (their kWork outputs are discarded by
+  // the host, Role::EndBatch). Such an execution did not happen (its writes
+  // and its answer are gone, so a resend executes it again): EndBatch(false)
+  // takes it out of requests_executed. An execution that wrote nothing did
+  // happen (its pushes and session changes stand): its cached answer stays,
+  // and a resend replays it instead of repeating its effects (G-79).
   void BeginBatch() {
     batch_ = true;
     batch_keys_.clear();

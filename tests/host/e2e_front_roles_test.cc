@@ -14,7 +14,9 @@ TEST(FrontRolesE2e, RegistrationThroughDpAndRsUnderLoss) {
   RefWorldOptions o;
   o.seed = 11;
   o.world.default_link = Lossy(0.2);
-  RefWorld w(o);
+  auto wp = BuildWorld(o);
+  ASSERT_TRUE(wp);
+  RefWorld& w = *wp;
   std::map<std::uint64_t, McEvent> seen;
   auto reg = RegisterAccount(w, 0, "alice@live.cn", seen);
   ASSERT_EQ(reg.outcome, Outcome::kOk) << reg.status << " " << reg.detail;
@@ -30,7 +32,9 @@ TEST(FrontRolesE2e, WrongCaptchaThenReusedSessionThenDuplicateAccount) {
   RefWorldOptions o;
   o.seed = 12;
   o.clients = 2;
-  RefWorld w(o);
+  auto wp = BuildWorld(o);
+  ASSERT_TRUE(wp);
+  RefWorld& w = *wp;
   std::map<std::uint64_t, McEvent> seen0, seen1;
   auto bad = RegisterAccount(w, 0, "bob@live.cn", seen0, /*wrong_captcha=*/true);
   EXPECT_EQ(bad.outcome, Outcome::kStatus);
@@ -48,7 +52,9 @@ TEST(FrontRolesE2e, WrongCaptchaThenReusedSessionThenDuplicateAccount) {
 }
 
 TEST(FrontRolesE2e, ClientRefusesBeforePrivacyAndOnPasswordMismatch) {
-  RefWorld w(RefWorldOptions{});
+  auto wp = BuildWorld(RefWorldOptions{});
+  ASSERT_TRUE(wp);
+  RefWorld& w = *wp;
   std::map<std::uint64_t, McEvent> seen;
   Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
   auto refused = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.RequestCaptcha(now); }), seen);
@@ -65,7 +71,9 @@ TEST(FrontRolesE2e, DispatchRequiresUpdateForOldClients) {
   RefWorldOptions o;
   o.min_version = "2.0.0";
   o.latest_version = "2.1.0";
-  RefWorld w(o);
+  auto wp = BuildWorld(o);
+  ASSERT_TRUE(wp);
+  RefWorld& w = *wp;
   std::map<std::uint64_t, McEvent> seen;
   auto dp = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
   ASSERT_EQ(dp.outcome, Outcome::kOk);
@@ -83,7 +91,9 @@ TEST(FrontRolesE2e, UploadBurstIsStoredExactlyOnceUnderDupAndReorder) {
   l.reorder = 0.3;
   l.reorder_delay = 300 * kMillis;
   o.world.default_link = l;
-  RefWorld w(o);
+  auto wp = BuildWorld(o);
+  ASSERT_TRUE(wp);
+  RefWorld& w = *wp;
   std::map<std::uint64_t, McEvent> seen;
   Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
   std::vector<std::uint64_t> ops;
@@ -112,7 +122,9 @@ TEST(FrontRolesE2e, UploadBurstIsStoredExactlyOnceUnderDupAndReorder) {
 }
 
 TEST(FrontRolesE2e, BannerAdIsFetchedFromMs) {
-  RefWorld w(RefWorldOptions{});
+  auto wp = BuildWorld(RefWorldOptions{});
+  ASSERT_TRUE(wp);
+  RefWorld& w = *wp;
   std::map<std::uint64_t, McEvent> seen;
   Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryDispatch(now); }), seen);
   auto ad = Await(w, 0, w.Act(0, [](auto& mc, TimeUs now) { return mc.QueryAd(now, "top"); }), seen);
@@ -132,7 +144,9 @@ TEST(FrontRolesE2e, SameSeedSameTraceHash) {
     RefWorldOptions o;
     o.seed = seed;
     o.world.default_link = Lossy(0.2);
-    RefWorld w(o);
+    auto wp = BuildWorld(o);
+    if (!wp) return std::string("no world");
+    RefWorld& w = *wp;
     std::map<std::uint64_t, McEvent> seen;
     RegisterAccount(w, 0, "carol@live.cn", seen);
     return w.world().trace().HashHex();

@@ -61,7 +61,8 @@ class GatewayE2e : public ::testing::Test {
     o.seed = 21;
     o.clients = 2;
     o.world.default_link = Lossy(0.1);
-    w_ = std::make_unique<RefWorld>(o);
+    w_ = BuildWorld(o);
+    ASSERT_TRUE(w_);
     std::map<std::uint64_t, McEvent> seen0, seen1;
     ASSERT_EQ(RegisterAccount(*w_, 0, "alice@live.cn", seen0).outcome, Outcome::kOk);
     ASSERT_EQ(RegisterAccount(*w_, 1, "bob@live.cn", seen1).outcome, Outcome::kOk);

@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <map>
+#include <memory>
 
 #include "reference/media/captcha.h"
 #include "scenarios/ref_world.h"
@@ -13,6 +14,17 @@ namespace mcpsim::scenarios {
 
 using reference::McEvent;
 using Outcome = McEvent::Outcome;
+
+// RefWorld::Create for the tests: the world, or nullptr and a test failure
+// naming why it could not be built.
+inline std::unique_ptr<RefWorld> BuildWorld(RefWorldOptions o) {
+  auto w = RefWorld::Create(std::move(o));
+  if (!w.ok()) {
+    ADD_FAILURE() << "RefWorld::Create: " << w.status().ToString();
+    return nullptr;
+  }
+  return std::move(*w);
+}
 
 // Runs the world until client `i` reports op `op` (or `limit` passes).
 inline McEvent Await(RefWorld& w, int i, std::uint64_t op, std::map<std::uint64_t, McEvent>& seen,

@@ -35,16 +35,21 @@ void SgRole::Rce(const RequestContext&, Session* s, const wire::CommandView& cmd
   } else if (!listed) {
     return reply.Fail(StatusCode::kUnknownContact);
   }
+  reply.MarkWrite();
   auto r = store_.EditContact(s->account, contact, edit);
   if (!r.ok()) return reply.Fail(StatusCode::kStorage);
   reply.Ok({std::to_string(r->version)});
   if (!r->changed) return;  // SG-CONT-1
-  const std::string account = s->account;  // `s` stays valid: nothing below closes sessions
-  if (edit == ContactEdit::kDelete) s->rnp_sent.erase(contact);
-  ListChanged(account);  // SG-CONT-2 → SG-SYNC-9
-  // SG-CONT-4: re-evaluate what each side of the pair sees of the other.
-  NotifyPair(account, contact);
-  NotifyPair(contact, account);
+  // Announced once committed (G-79); the editing session is looked up again.
+  AfterCommit([this, account = s->account, contact, edit] {
+    if (edit == ContactEdit::kDelete) {
+      if (Peer p = Locate(account)) p.s->rnp_sent.erase(contact);
+    }
+    ListChanged(account);  // SG-CONT-2 → SG-SYNC-9
+    // SG-CONT-4: re-evaluate what each side of the pair sees of the other.
+    NotifyPair(account, contact);
+    NotifyPair(contact, account);
+  });
 }
 
 bool SgRole::IsOnline(std::string_view account) {

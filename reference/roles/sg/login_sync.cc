@@ -134,11 +134,14 @@ void SgRole::Rps(const RequestContext& ctx, Session* s, const wire::CommandView&
   // SG-PROF-1: only an up-to-date client changes the profile.
   if (*base == p.version && (want.nickname != p.nickname || want.psm != p.psm ||
                              want.avatar_id != p.avatar_id)) {
+    reply.MarkWrite();
     auto owners = store_.UpdateProfile(s->account, want);
     if (!owners.ok()) return reply.Fail(StatusCode::kStorage);
     want.version = p.version + 1;
     p = want;
-    for (const std::string& o : *owners) ListChanged(o);  // SG-PROF-3
+    AfterCommit([this, owners = std::move(*owners)] {  // G-79
+      for (const std::string& o : owners) ListChanged(o);  // SG-PROF-3
+    });
   }
   reply.Begin().ParamNumber(p.version).Param(p.nickname).Param(p.psm).Param(p.avatar_id);
   if (s->state == SessionState::kOnline) EnterActive(ctx.now, *s);  // SG-PROF-2
@@ -156,16 +159,19 @@ ContactRecord RecordOf(char op, const ContactEntry& e) {
 void SgRole::StartSync(Session& s, std::uint32_t base, bool initial) {
   auto list = store_.GetContactList(s.account);
   if (!list.ok()) {
-    // Storage failure: no sync now. A later change retries a running
-    // session's sync; the initial one is retried after the session's next
-    // request (SG-SYNC-13), else the login would never complete.
+    // Storage failure: no sync now. It is tried again after the session's
+    // next request or store_retry later (SG-SYNC-13): else the login would
+    // never complete, or the client's list would trail the stored one.
     if (initial) {
       s.initial_sync_failed = true;
       s.initial_base = base;
+    } else {
+      s.sync_failed = true;
     }
-    return;
+    return RetryStoreLater(s);
   }
   if (initial) s.initial_sync_failed = false;
+  s.sync_failed = false;
   const std::uint32_t v = list->version;
   if (!initial && base == v) return;  // nothing changed since the last sync
   std::vector<ContactRecord> records;

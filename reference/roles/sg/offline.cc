@@ -21,6 +21,7 @@ void SgRole::Rom(const RequestContext& ctx, Session* s, const wire::CommandView&
   auto queued = store_.CountOfflineMessages(to);
   if (!queued.ok()) return reply.Fail(StatusCode::kStorage);
   if (*queued >= config_.max_offline) return reply.Fail(StatusCode::kListFull);  // LIM-16
+  reply.MarkWrite();
   auto id = StoreOffline(ctx.now, s->account, to, std::move(text));
   if (!id.ok()) return reply.Fail(StatusCode::kStorage);
   reply.Ok({std::to_string(*id)});
@@ -37,18 +38,23 @@ Result<std::uint64_t> SgRole::StoreOffline(TimeUs now, std::string_view from, st
   OfflineMessage m{0, std::string(to), std::string(from), WallMs(now), std::move(text)};
   auto id = store_.AddOfflineMessage(m);  // SG-OFF-1: committed before AOM
   if (!id.ok()) return id.status();
-  // SG-OFF-2: an ACTIVE recipient gets it at once.
-  if (Peer p = Locate(to); p && p.s->state == SessionState::kActive) {
-    p.s->rpn_offered.insert(*id);
-    Enqueue(*p.s, "RPN", {std::to_string(*id), m.sender, std::to_string(m.timestamp_ms), m.text}, *id);
-  }
+  // SG-OFF-2: an ACTIVE recipient gets it at once — once it is committed
+  // (G-79: a rolled-back msgId may be reused, and SG-OFF-6 would then hide
+  // the next message given it).
+  AfterCommit([this, recipient = std::string(to), msg = std::move(m), msg_id = *id] {
+    if (Peer p = Locate(recipient); p && p.s->state == SessionState::kActive) {
+      p.s->rpn_offered.insert(msg_id);
+      Enqueue(*p.s, "RPN", {std::to_string(msg_id), msg.sender, std::to_string(msg.timestamp_ms), msg.text},
+              msg_id);
+    }
+  });
   return id;
 }
 
 void SgRole::DeliverOffline(Session& s) {
   auto msgs = store_.ListOfflineMessages(s.account);
   s.offline_failed = !msgs.ok();  // retried after the session's next request (G-78)
-  if (!msgs.ok()) return;
+  if (!msgs.ok()) return RetryStoreLater(s);
   // SG-OFF-4/5: queue order; each message at most once per session.
   for (const OfflineMessage& m : *msgs) {
     if (!s.rpn_offered.insert(m.id).second) continue;

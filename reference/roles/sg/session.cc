@@ -190,17 +190,9 @@ void SgRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& c
   }
   const std::uint64_t sid = s ? s->id : 0;
   (this->*spec->handler)(ctx, s, cmd, reply);
-  // SG-SYNC-13: an initial sync the store failed is started again now.
+  // SG-SYNC-13 / G-78: what the store failed for this session is tried now.
   if (sid != 0) {
-    auto it = sessions_.find(sid);
-    if (it != sessions_.end() && it->second->state == SessionState::kOnline && it->second->initial_sync_failed &&
-        !it->second->sync_running) {
-      StartSync(*it->second, it->second->initial_base, /*initial=*/true);
-    }
-    // G-78: offline messages whose listing the store failed are offered now.
-    if (it != sessions_.end() && it->second->state == SessionState::kActive && it->second->offline_failed) {
-      DeliverOffline(*it->second);
-    }
+    if (auto it = sessions_.find(sid); it != sessions_.end()) RetryStore(*it->second);
   }
 }
 
@@ -474,6 +466,8 @@ void SgRole::OnTimer(TimeUs now) {
       OnGaveUp(now, s);  // TIMER-9
     } else if (now >= s.last_activity + config_.session_idle) {
       CloseSession(now, s, CloseWhy::kIdle);  // TIMER-10
+    } else if (now >= s.store_retry_at) {
+      RetryStore(s);  // SG-SYNC-13 / G-78
     }
   }
   for (auto it = detached_.begin(); it != detached_.end();) {
@@ -514,7 +508,7 @@ void SgRole::Reindex() const {
   for (Session* s : touched_) {
     s->touched = false;
     // Closed sessions left the list in CloseSession.
-    const TimeUs t = std::min(s->push.NextDeadline(), s->last_activity + config_.session_idle);
+    const TimeUs t = std::min({s->push.NextDeadline(), s->last_activity + config_.session_idle, s->store_retry_at});
     deadlines_.Set(*s, t, s->id);
   }
   touched_.clear();

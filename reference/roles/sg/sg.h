@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,9 @@ struct SgConfig {
   PushLimits push;           // LIM-20, PAY-8, HTTP-8
   TimeUs session_idle = 180 * kSeconds;   // TIMER-10
   TimeUs transfer_idle = 300 * kSeconds;  // TIMER-12 (files and voice clips)
+  // SG-SYNC-13 / G-78: an initial sync or offline delivery the store failed
+  // is tried again this long after, until the store answers.
+  TimeUs store_retry = 1 * kSeconds;
   std::uint32_t poll_interval_s = 60;     // APOL on UDP/TCP (TIMER-11)
   std::uint32_t http_poll_interval_s = 5; // APOL on HTTP (HTTP-9)
   std::int64_t epoch_ms = 0;              // wall-clock ms at now == 0 (RPN timestamps)
@@ -90,10 +94,12 @@ class SgRole final : public Role, private CommandHandler {
   void OnTimer(TimeUs now) override;
   TimeUs NextDeadline() const override;
   void Drain(std::vector<Output>& out) override;
-  // Group commit: the answers of a failed batch are forgotten (Role). Pushes
-  // it queued stay queued and are resent like lost datagrams.
-  void BeginBatch(TimeUs) override { server_.BeginBatch(); }
-  void EndBatch(TimeUs, bool committed) override { server_.EndBatch(committed); }
+  // Group commit (Role): a failed batch forgets the answers of the requests
+  // that wrote and drops the effects waiting for its commit (AfterCommit);
+  // pushes queued by requests that wrote nothing stay queued and are resent
+  // like lost datagrams, and their answers stay cached (G-79).
+  void BeginBatch(TimeUs) override;
+  void EndBatch(TimeUs now, bool committed) override;
   std::string_view name() const override { return name_; }
 
   // ---- introspection (tests, checkers, traces) ----
@@ -150,6 +156,10 @@ class SgRole final : public Role, private CommandHandler {
   void SendNow(Session& s, std::vector<std::string>& cmds);
   void CloseSession(TimeUs now, Session& s, CloseWhy why);
   void Finish(TimeUs now);
+  // Runs `effect` now or, inside a group-commit batch, once the batch has
+  // committed; a failed batch drops it. For what follows a store write and
+  // announces it (pushes, syncs): nothing of a rolled-back write gets out.
+  void AfterCommit(std::function<void()> effect);
   void OnGaveUp(TimeUs now, Session& s);
   void OnPushAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
 
@@ -202,6 +212,11 @@ class SgRole final : public Role, private CommandHandler {
   Result<std::uint64_t> StoreOffline(TimeUs now, std::string_view from, std::string_view to,
                                      std::string text);
   void DeliverOffline(Session& s);
+  // SG-SYNC-13 / G-78: what the store failed for `s` (the initial sync,
+  // the offline messages) is tried again at now + store_retry.
+  void RetryStoreLater(Session& s);
+  // Tries it now (after the session's next request, or at store_retry_at).
+  void RetryStore(Session& s);
 
   // transfer.cc — §7.7
   void Roi(const RequestContext&, Session*, const wire::CommandView&, Reply&);
@@ -230,6 +245,8 @@ class SgRole final : public Role, private CommandHandler {
   std::string name_;
   CommandServer server_;
   std::vector<Output> out_;
+  bool in_batch_ = false;
+  std::vector<std::function<void()>> after_commit_;  // in order of AfterCommit
 
   std::uint64_t next_session_ = 1;
   // Lookup-only hash maps (never iterated where order reaches output).

@@ -72,12 +72,17 @@ struct Session {
   // Contact sync (SG-SYNC-*): one run at a time, stop-and-wait pages.
   bool initial_sync_done = false;
   // SG-SYNC-13: the store failed when the initial sync was due; it is
-  // started again (from `initial_base`) after the session's next request.
+  // started again (from `initial_base`) after the session's next request,
+  // or at `store_retry_at`, whichever comes first.
   bool initial_sync_failed = false;
   std::uint32_t initial_base = 0;
   // SG-OFF-3 (G-78): the store failed when offline messages were due; they
-  // are delivered after the session's next request.
+  // are delivered after the session's next request or at `store_retry_at`.
   bool offline_failed = false;
+  // SG-SYNC-13: the store failed when a later sync (SG-SYNC-9) was due; it
+  // is started again (from client_version) like the initial one.
+  bool sync_failed = false;
+  TimeUs store_retry_at = kNever;  // SgConfig::store_retry after a failure
   bool sync_running = false;
   bool sync_again = false;          // a change arrived while a run was going
   std::uint32_t client_version = 0; // list version the client has after the last queued RCS
