@@ -7,10 +7,10 @@ const std::vector<CaseDef>& Catalog() {
     std::vector<CaseDef> v;
     AddCsCases(v);
     AddHttpCases(v);
-    AddExtraCases(v);
     AddSgCases(v);
     AddSgTcpCases(v);
-    AddSgMoreCases(v);
+    AddSgAccountCases(v);
+    AddSgChatCases(v);
     AddGapCases(v);
     AddEncCases(v);
     AddFormCases(v);

@@ -39,10 +39,10 @@ const std::vector<CaseDef>& Catalog();
 // Parts of the catalog (one per file).
 void AddCsCases(std::vector<CaseDef>& out);
 void AddHttpCases(std::vector<CaseDef>& out);
-void AddExtraCases(std::vector<CaseDef>& out);   // catalog_extra.cc (MS HEAD/body, HTTP-3)
 void AddSgCases(std::vector<CaseDef>& out);      // catalog_sg*.cc (SG over UDP; needs udp+http)
 void AddSgTcpCases(std::vector<CaseDef>& out);   // catalog_sg_tcp.cc (TCP binding)
-void AddSgMoreCases(std::vector<CaseDef>& out);  // catalog_sg_more.cc (contacts, profile, multi-party, errors)
+void AddSgAccountCases(std::vector<CaseDef>& out);  // catalog_sg_account.cc (contacts, profile, second login, presence, refused sync)
+void AddSgChatCases(std::vector<CaseDef>& out);     // catalog_sg_chat.cc (multi-party, chat errors, invitations, files, voice limit)
 void AddEncCases(std::vector<CaseDef>& out);     // catalog_enc.cc (encrypted UDP; needs udps + key table)
 void AddAbuseCases(std::vector<CaseDef>& out);   // catalog_abuse.cc (rate limits, back-off, HTTP listener defences)
 void AddFormCases(std::vector<CaseDef>& out);    // catalog_form.cc (WIRE-14 canonical answers, STATUS-1, ARCH-4 URIs)

@@ -155,6 +155,14 @@ struct Pair {
 };
 Pair MakePair(Ctx& ctx, const std::string& transport_a = "udp", const std::string& transport_b = "udp");
 
+// A registered and logged-in (ACTIVE) user over UDP, logged in with `caps`;
+// nullopt when registration and login succeeded, else why not.
+struct User {
+  std::unique_ptr<SgClient> c;
+  std::string account;
+};
+std::optional<Outcome> NewUser(Ctx& ctx, const std::string& tag, User& u, int caps = 7);
+
 // A contact-list sync as the session received it (catalog_sg_sync.cc): the
 // RCS and the records (7 params each) of its pages, in page order.
 struct Sync {

@@ -504,4 +504,12 @@ Pair MakePair(Ctx& ctx, const std::string& ta, const std::string& tb) {
   return p;
 }
 
+std::optional<Outcome> NewUser(Ctx& ctx, const std::string& tag, User& u, int caps) {
+  sg::Registered r = sg::Register(ctx, tag);
+  if (r.failure) return r.failure;
+  u.account = r.account;
+  u.c = std::make_unique<SgClient>(ctx, "udp", tag);
+  return sg::Login(*u.c, u.account, caps);
+}
+
 }  // namespace mcpsim::conformance::sg

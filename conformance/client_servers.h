@@ -1,6 +1,6 @@
 // The servers of client conformance (`mcpsim conform --client`): one HTTP
 // listener serving DP (GET /mcp), RS (POST /mcp) and MS (GET /media/<id>),
-// and one UDP socket serving CS and a fake SG (client_sg.h), both on the --listen address (the same port
+// and one UDP socket serving CS and a fake SG (client_fake_sg.h), both on the --listen address (the same port
 // number for TCP and UDP). Every byte the client sends and every byte sent
 // back is recorded, with timestamps, for the case checks (client_cases.h).
 //
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "conformance/client_sg.h"
+#include "conformance/client_fake_sg.h"
 #include "conformance/harness.h"
 #include "reference/roles/role.h"
 #include "reports/report.h"
@@ -40,7 +40,7 @@ struct ClientPolicy {
   // RS: after the client answered the first RBIN, include that RBIN again
   // (byte-identical) in the next response (a server resend, HTTP-8).
   bool rs_resend_rbin = false;
-  // SG (client_sg.h): how the fake SG plays the session.
+  // SG (client_fake_sg.h): how the fake SG plays the session.
   SgPolicy sg;
 };
 

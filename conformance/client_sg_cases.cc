@@ -1,4 +1,4 @@
-// Client-conformance cases against the fake SG (client_sg.h): the login
+// Client-conformance cases against the fake SG (client_fake_sg.h): the login
 // sequence, answers to server-initiated requests, duplicate suppression of
 // resent ones, chat-text escaping and logout. Every check reads only the
 // client's datagrams as recorded by ClientServers.

@@ -11,7 +11,7 @@
 
 #include "core/build_info.h"
 #include "reports/report.h"
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/runner.h"
 
 namespace mcpsim::cli {

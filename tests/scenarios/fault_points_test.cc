@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "reference/fault_sites.h"
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/runner.h"
 #include "scenarios/swarm.h"
 

@@ -6,7 +6,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "scenarios/inputs.h"
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/runner.h"
 #include "scenarios/shrink.h"
 #include "scenarios/swarm.h"

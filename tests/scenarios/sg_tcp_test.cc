@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/runner.h"
 
 namespace mcpsim::scenarios {

@@ -8,7 +8,7 @@
 // State that outlives the process (device id, IMSI/IMEI, privacy acceptance,
 // the RS registration session, the MC client cache) lives in --cache.
 // This file: the verb, start-up and the DP/RS/CS/MS commands; SG commands,
-// pushes and the interactive mode are in client_sg.cc.
+// pushes and the interactive mode are in client_sg_commands.cc.
 #include <utility>
 
 #include <chrono>

@@ -1,5 +1,5 @@
 // `mcpsim client` internals shared by client.cc (DP/RS/CS/MS commands, the
-// verb) and client_sg.cc (SG commands, notifications, interactive mode).
+// verb) and client_sg_commands.cc (SG commands, notifications, interactive mode).
 //
 // Output contract (stdout, one line each, flushed at once):
 //   result of a command:   ok <op> … | status <op> <code> | gave-up <op> | refused <op> <why>
@@ -90,7 +90,7 @@ class Session {
   int Print(const reference::McEvent& e, const std::string& account);
   std::string OkDetail(const reference::McEvent& e, const std::string& account);
   void Line(const std::string& line);
-  // client_sg.cc
+  // client_sg_commands.cc
   bool IsSgCommand(const std::string& cmd) const;
   int RunSg(const std::vector<std::string>& w);
   int Login(const std::string& account, const std::string& password);

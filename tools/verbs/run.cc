@@ -1,6 +1,6 @@
 // `mcpsim run PATH... [--seed N | --seeds A..B] [--out DIR] [--trace FILE] [--pcap FILE]`:
 // runs scenario files (a folder: every *.yaml in it, sorted) on simulated time
-// and prints one verdict line per run (scenarios/report.h). Exit 0 all pass,
+// and prints one verdict line per run (scenarios/run_summary.h). Exit 0 all pass,
 // 1 any failed, 2 usage or scenario-file error.
 #include <filesystem>
 #include <iostream>
@@ -14,7 +14,7 @@
 #include "scenarios/external.h"
 #include "sim/pcap.h"
 #include "scenarios/inputs.h"
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 #include "scenarios/swarm.h"

@@ -13,7 +13,7 @@
 #include "reports/report.h"
 #include "scenarios/external.h"
 #include "scenarios/inputs.h"
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/runner.h"
 #include "scenarios/target_report.h"
 

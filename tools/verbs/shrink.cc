@@ -9,7 +9,7 @@
 
 #include "scenarios/swarm.h"
 #include "scenarios/inputs.h"
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/shrink.h"
 #include "tools/verb.h"
 

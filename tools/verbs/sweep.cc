@@ -16,7 +16,7 @@
 #include "conformance/runner.h"
 #include "scenarios/external.h"
 #include "scenarios/inputs.h"
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 #include "scenarios/sweep.h"
 #include "tools/scenario_out.h"
 #include "tools/verb.h"

@@ -1,4 +1,4 @@
-#include "scenarios/report.h"
+#include "scenarios/run_summary.h"
 
 #include <algorithm>
 #include <map>

@@ -1,8 +1,8 @@
-// Fake SG of client conformance (see client_sg.h). Invariant: every
+// Fake SG of client conformance (see client_fake_sg.h). Invariant: every
 // server-initiated request is recorded in obs.sg_requests when first sent and
 // in obs.sg_resent when sent again, so the cases can pair each with the
 // client's answers by (trid, A-word).
-#include "conformance/client_sg.h"
+#include "conformance/client_fake_sg.h"
 
 #include <cstdlib>
 #include <optional>
