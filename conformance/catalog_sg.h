@@ -174,8 +174,9 @@ struct Sync {
 // pages 1..pages) arrived, else nullopt. Pages of other versions (a late
 // resend of an earlier sync's page) never count.
 std::optional<Sync> CompletedSync(const SgClient& c, std::uint32_t min_version);
-// Pumps `c` until CompletedSync(c, min_version) (the io timeout, plus the
-// proxy's push slack); returns it or nullopt.
+// Pumps `c` until an RCS of listVersion >= min_version arrived, then until
+// CompletedSync(c, min_version) (each wait the io timeout plus the proxy's
+// push slack); returns it or nullopt.
 std::optional<Sync> AwaitSync(Ctx& ctx, SgClient& c, std::uint32_t min_version);
 std::string ShowSync(const std::optional<Sync>& s);
 // RCE add `account` → ACE 0 (else `failure`, SG-CONT-2), then waits for the

@@ -54,7 +54,17 @@ std::optional<Sync> CompletedSync(const SgClient& c, std::uint32_t min_version) 
 }
 
 std::optional<Sync> AwaitSync(Ctx& ctx, SgClient& c, std::uint32_t min_version) {
-  c.Pump(ctx.io_timeout_ms(), [&] { return CompletedSync(c, min_version).has_value(); });
+  // Two stages, each with its own wait: the RCS, then (once ACS 0 reached SG,
+  // which behind a proxy may take resends, TIMER-1) the pages.
+  auto rcs_seen = [&] {
+    for (const wire::Command& k : c.log) {
+      if (k.word == "RCS" && !k.status && k.params.size() == 3 && Dec(k.params[0]) >= min_version) return true;
+    }
+    return false;
+  };
+  if (c.Pump(ctx.io_timeout_ms(), rcs_seen)) {
+    c.Pump(ctx.io_timeout_ms(), [&] { return CompletedSync(c, min_version).has_value(); });
+  }
   return CompletedSync(c, min_version);
 }
 
