@@ -8,26 +8,13 @@
 #include <optional>
 
 #include "conformance/client_servers.h"
+#include "conformance/fake_lines.h"
 
 namespace mcpsim::conformance {
 namespace {
 
-std::string Line(const std::string& word, std::uint32_t trid, std::optional<std::uint32_t> status,
-                 std::vector<std::string> params) {
-  wire::Command c;
-  c.word = word;
-  c.trid = trid;
-  c.status = status;
-  c.params = std::move(params);
-  return Encode(c);
-}
-
-std::string Hex32(Rng& rng) {
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 32; ++i) s.push_back(hex[rng.Below(16)]);
-  return s;
-}
+using fake::Hex32;
+using fake::Line;
 
 std::string Contact(int i) {
   static const char* names[] = {"bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"};

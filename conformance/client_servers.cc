@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "conformance/fake_lines.h"
 #include "core/rng.h"
 #include "reference/http/http1.h"
 #include "reference/media/captcha.h"
@@ -9,23 +10,8 @@
 namespace mcpsim::conformance {
 namespace {
 
-std::string Line(const std::string& word, std::uint32_t trid, std::optional<std::uint32_t> status,
-                 std::vector<std::string> params, std::optional<std::string> payload = std::nullopt) {
-  wire::Command c;
-  c.word = word;
-  c.trid = trid;
-  c.status = status;
-  c.params = std::move(params);
-  c.payload = std::move(payload);
-  return Encode(c);
-}
-
-std::string Hex32(Rng& rng) {
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 32; ++i) s.push_back(hex[rng.Below(16)]);
-  return s;
-}
+using fake::Hex32;
+using fake::Line;
 
 }  // namespace
 
