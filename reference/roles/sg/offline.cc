@@ -53,7 +53,7 @@ Result<std::uint64_t> SgRole::StoreOffline(TimeUs now, std::string_view from, st
 
 void SgRole::DeliverOffline(Session& s) {
   auto msgs = store_.ListOfflineMessages(s.account);
-  s.offline_failed = !msgs.ok();  // retried after the session's next request (G-78)
+  s.offline_failed = !msgs.ok();  // G-78: retried (RetryStoreLater / RetryStore)
   if (!msgs.ok()) return RetryStoreLater(s);
   // SG-OFF-4/5: queue order; each message at most once per session.
   for (const OfflineMessage& m : *msgs) {

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/endpoint_hash.h"
@@ -159,7 +160,14 @@ class SgRole final : public Role, private CommandHandler {
   // Runs `effect` now or, inside a group-commit batch, once the batch has
   // committed; a failed batch drops it. For what follows a store write and
   // announces it (pushes, syncs): nothing of a rolled-back write gets out.
-  void AfterCommit(std::function<void()> effect);
+  template <class Effect>
+  void AfterCommit(Effect&& effect) {
+    if (in_batch_) {
+      after_commit_.emplace_back(std::forward<Effect>(effect));
+    } else {
+      effect();  // outside a batch (the common case): no std::function
+    }
+  }
   void OnGaveUp(TimeUs now, Session& s);
   void OnPushAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
 

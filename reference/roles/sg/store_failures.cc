@@ -23,14 +23,6 @@ void SgRole::EndBatch(TimeUs now, bool committed) {
   Finish(now);
 }
 
-void SgRole::AfterCommit(std::function<void()> effect) {
-  if (in_batch_) {
-    after_commit_.push_back(std::move(effect));
-  } else {
-    effect();
-  }
-}
-
 void SgRole::RetryStoreLater(Session& s) {
   SgRole& home = *s.home;
   s.store_retry_at = now_ + home.config_.store_retry;
