@@ -198,9 +198,6 @@ Outcome RpsInFlight(Ctx& ctx) {
     return Failed("RCS after ASII", ShowAll(s.log), "SG-LOGIN-4");
   }
   const wire::Command rcs = s.Got("RCS")[0];
-  if (rcs.trid != 1) {
-    return Failed("RCS 1 (the session's first server request)", Show(rcs), "TRID-4: a server starts each session's trids at 1");
-  }
   if (rcs.params.size() != 3 || rcs.params[2] != "0") {
     return Outcome{V::kInformational, "RCS with count 0", Show(rcs), "not judged: a new account's list is not empty"};
   }
@@ -272,6 +269,37 @@ Outcome RsOverTcp(Ctx& ctx) {
   return Ok("RAP → AAP, RBIN/ABIN, REG → AEG 0 on one TCP connection", r.account);
 }
 
+// TRID-4 / G-80: two sessions of one account start their server trids at
+// different random values (a server restarting at 1, or at any fixed value,
+// makes a delayed push of the first session look like a request of the
+// second to the MC's answer cache).
+Outcome PushTridsRandom(Ctx& ctx) {
+  sg::Registered r = sg::Register(ctx, "t");
+  if (r.failure) return *r.failure;
+  std::vector<std::uint32_t> firsts;
+  for (int round = 0; round < 2; ++round) {
+    SgClient s(ctx, "udp", round == 0 ? "alice" : "alice-again");
+    s.hold = {"RCS", "RCR"};  // the case reads the sync's first request itself
+    if (auto bad = sg::Login(s, r.account)) return *bad;
+    if (!s.Pump(ctx.io_timeout_ms(), [&] { return !s.Got("RCS").empty(); })) {
+      return Failed("RCS after ASII", ShowAll(s.log), "SG-LOGIN-4");
+    }
+    const wire::Command rcs = s.Got("RCS")[0];
+    if (rcs.trid == 0 || rcs.trid > 2147483647u) {
+      return Failed("a first server trid in 1..2147483647", Show(rcs), "TRID-4");
+    }
+    firsts.push_back(rcs.trid);
+    s.Answer(rcs, 0);
+    if (auto bad = Expect(s.Await(s.Request("RLO", {})), "ALO", 0, 0, "SG-LOGIN-11")) return *bad;
+  }
+  const std::string got = "first RCS trids " + std::to_string(firsts[0]) + ", " + std::to_string(firsts[1]);
+  if (firsts[0] == firsts[1]) {
+    return Failed("two sessions' first server trids drawn at random (different)", got,
+                  "TRID-4: an SG starts each session's server trids at a random value (G-80)");
+  }
+  return Ok("different first server trids per session", got);
+}
+
 }  // namespace
 
 void AddGapCases(std::vector<CaseDef>& out) {
@@ -288,7 +316,9 @@ void AddGapCases(std::vector<CaseDef>& out) {
   sg::Add(out, "sg.rsi.not_visible", "RSI to a hidden or not-yet-ACTIVE contact is 304", {"SG-PRES-2", "SG-CHAT-1"},
           RsiNotVisible);
   sg::Add(out, "sg.sync.rps_in_flight", "RPS with the initial sync's final request unanswered is executed",
-          {"SG-SYNC-12", "SG-SESS-2", "TRID-4"}, RpsInFlight);
+          {"SG-SYNC-12", "SG-SESS-2"}, RpsInFlight);
+  sg::Add(out, "sg.trid.random_start", "Each SG session starts its server trids at a random value",
+          {"TRID-4", "TRID-8", "SG-LOGIN-13"}, PushTridsRandom);
   sg::Add(out, "sg.http.login", "Login, sync by polling and logout over POST /mcp",
           {"HTTP-3", "HTTP-4", "HTTP-7", "HTTP-8", "HTTP-9", "SG-LOGIN-5", "SG-SESS-3", "ARCH-5"}, SgHttpLogin, true,
           "http");

@@ -88,6 +88,7 @@ std::string FakeSg::OnCommands(const std::vector<wire::Command>& cmds, ClientObs
     const auto param = [&](std::size_t i) { return i < c.params.size() ? c.params[i] : std::string(); };
     if (c.word == "RAT") {
       obs.sg_token = Hex32(rng);
+      next_trid_ = static_cast<std::uint32_t>(rng.Range(1, 2147483647));  // TRID-4: per session, at random
       out += Line("AAT", c.trid, 0, {obs.sg_token});
     } else if (c.word == "RSII") {
       caps_ = param(2) == "" ? 0 : std::atoi(param(2).c_str());

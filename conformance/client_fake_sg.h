@@ -9,7 +9,8 @@
 //   in one datagram (UDP-7); RSI/RSM/ROM/RCE/RCM/RSB/RLI/RPOL/RLO answered 0;
 //   RSN/RRN from the client answered 310 (SG-NUDGE-4).
 //
-// Server-initiated requests carry the fake SG's own trids from 1 (TRID-4) and
+// Server-initiated requests carry the fake SG's own trids, from a random
+// start drawn at each AAT 0 (TRID-4), and
 // are sent once; with SgPolicy::resend_answered each one is sent a second
 // time, byte-identical, right after its first answer arrives (a server
 // resend after a lost answer, TIMER-8). Not thread-safe: ClientServers calls

@@ -62,6 +62,9 @@ void AddMoreMutants(std::vector<Mutant>& v) {
   m = M("rps-in-flight-300", "SG-SYNC-12", "an RPS with the initial sync's final request in flight is answered 300");
   m.sg = [](reference::SgConfig& c) { c.rps_completes_sync = false; };  // sg.sync.rps_in_flight
   add(m);
+  m = M("sg-trids-from-1", "TRID-4", "every SG session starts its server trids at 1");
+  m.sg = [](reference::SgConfig& c) { c.random_push_trids = false; };  // sg.trid.random_start
+  add(m);
   m = M("http-push-missing", "HTTP-8", "server-initiated requests are never included in HTTP response bodies");
   m.on_http = [](const reference::HttpRequest& q, reference::HttpResponse& r) {  // sg.http.*, rs.*
     if (!IsMcpPost(q) || r.status != 200) return;

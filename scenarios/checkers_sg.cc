@@ -88,6 +88,20 @@ bool Disturbed(const RunView& v, int c, TimeUs t) {
       return true;
     }
   }
+  // SG closed the session without telling the MC (G-46): its pushes gave up
+  // (TIMER-9; a burst of loss or a dead phone look the same, G-71) or it
+  // idled out (TIMER-10). A push of the message at `t` queued behind a long
+  // sync run may take several push budgets, hence the generous window.
+  constexpr TimeUs kPushWindow = 10 * 60 * kSeconds;
+  if (static_cast<std::size_t>(c) < v.accounts.size() && !v.external) {
+    for (const RefWorld::SgClose& close : v.world.sg_closes()) {
+      using Why = reference::SgRole::CloseWhy;
+      if (close.account == v.accounts[static_cast<std::size_t>(c)] && close.at >= t &&
+          close.at <= t + kPushWindow && (close.why == Why::kGaveUp || close.why == Why::kIdle)) {
+        return true;
+      }
+    }
+  }
   return CrashedAround(v, c, t);
 }
 

@@ -186,6 +186,9 @@ Status RefWorld::BuildRole(const std::string& name, bool live) {
     sgc.server.faults = faults;
     sgc.push.faults = faults;
     sg_ = std::make_unique<reference::SgRole>(sgc, backend, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
+    sg_->set_close_observer([this](TimeUs at, const std::string& account, reference::SgRole::CloseWhy why) {
+      sg_closes_.push_back(SgClose{at, account, why});
+    });
     if (live && o_.host_sg && !external_) {
       if (Status st = start(*sg_, {1863, 1863, 8080}, &sg_host_); !st.ok()) return st;
       if (o_.group_commit) sg_host_->SetBatchStore(&backend);

@@ -179,6 +179,14 @@ class RefWorld {
   void HealDisks();
   // Every crash so far: (virtual time, node name), in order.
   const std::vector<std::pair<TimeUs, std::string>>& crash_log() const { return crash_log_; }
+  // Every SG session end so far, in order (SgRole::set_close_observer): the
+  // closes an MC is not told of (TIMER-9, TIMER-10) are visible only here.
+  struct SgClose {
+    TimeUs at = 0;
+    std::string account;
+    reference::SgRole::CloseWhy why = reference::SgRole::CloseWhy::kLogout;
+  };
+  const std::vector<SgClose>& sg_closes() const { return sg_closes_; }
 
   // Runs until `done()` or until `limit` of virtual time has passed.
   Status RunUntil(const std::function<bool()>& done, TimeUs limit);
@@ -202,6 +210,7 @@ class RefWorld {
   std::map<std::string, std::unique_ptr<reference::ClientCache>> kept_caches_;  // crashed phones'
   std::map<std::string, std::pair<Endpoint, Endpoint>> kept_sg_;  // (UDP, TCP) SG addresses
   std::vector<std::pair<TimeUs, std::string>> crash_log_;
+  std::vector<SgClose> sg_closes_;
   std::vector<std::uint64_t> past_cs_executed_;
   std::uint64_t past_mc_cs_requests_ = 0, past_rs_accounts_ = 0;
   std::unique_ptr<sim::World> world_;

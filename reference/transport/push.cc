@@ -12,8 +12,9 @@ RetryPolicy PolicyFor(PushTransport t, RetryPolicy udp) {
 }
 }  // namespace
 
-PushChannel::PushChannel(PushTransport transport, RetryPolicy udp_policy, PushLimits limits)
-    : transport_(transport), limits_(limits), tracker_(PolicyFor(transport, udp_policy)) {}
+PushChannel::PushChannel(PushTransport transport, RetryPolicy udp_policy, PushLimits limits,
+                         std::uint32_t first_trid)
+    : transport_(transport), limits_(limits), trids_(first_trid), tracker_(PolicyFor(transport, udp_policy)) {}
 
 void PushChannel::Push(std::uint32_t trid, std::string_view word, std::string bytes,
                        std::uint64_t tag, std::uint64_t group) {

@@ -1,5 +1,6 @@
 // Server-initiated requests of one client session (PROTOCOL.md TRID-2/4/8,
-// TIMER-8/9/13, HTTP-8, LIM-20, PAY-8): trid allocation from 1, a send window,
+// TIMER-8/9/13, HTTP-8, LIM-20, PAY-8): trid allocation from the owner's
+// first trid (TRID-4: SG draws it at random per session), a send window,
 // resends on UDP, a single long wait on TCP, and re-inclusion in HTTP
 // responses. Used by RS (RBIN captcha chunks) and SG (RCS, RCR, RRM, ...).
 //
@@ -40,9 +41,12 @@ class PushChannel {
     std::uint64_t tag = 0;    // owner's cookie
     std::uint64_t group = 0;  // binary object id for the per-object window; 0 = none
   };
-  PushChannel(PushTransport transport, RetryPolicy udp_policy = {}, PushLimits limits = {});
+  // `first_trid`: the trid of the first request (TRID-4: an SG passes a
+  // random value in 1..2147483647 per session; RS keeps 1).
+  PushChannel(PushTransport transport, RetryPolicy udp_policy = {}, PushLimits limits = {},
+              std::uint32_t first_trid = 1);
 
-  // The trid for the next request (1, 2, ...; wraps). Build the command with
+  // The trid for the next request (first_trid, first_trid + 1, ...; wraps). Build the command with
   // it, then Push() it. Trids are allocated in Push order.
   std::uint32_t NextTrid() { return trids_.Next(); }
   // Queues a request built with a trid from NextTrid(). It is transmitted by
@@ -85,7 +89,7 @@ class PushChannel {
 
   PushTransport transport_;
   PushLimits limits_;
-  TridAllocator trids_{1};
+  TridAllocator trids_;
   RequestTracker tracker_;
   std::deque<Entry> queue_;
   std::map<Key, Flight> flight_;

@@ -55,6 +55,32 @@ TEST(McChat, InviteMessageAndLeave) {
   EXPECT_TRUE(sg.mc().sg()->conversations().empty());
 }
 
+// G-80 / SG-LOGIN-13: a delayed duplicate of a push of the previous session
+// (same SG endpoint) reaching the next session is answered from the cache,
+// not shown again; the new session's own pushes (other trids, TRID-4) are.
+TEST(McChat, OldSessionsDuplicatePushIsNotShownInTheNextSession) {
+  FakeSg sg = Active();
+  const std::string rrm = sg.Request("RRM", {"17", "bob@live.cn", "before logout"});
+  sg.Deliver(rrm);
+  const auto arm = sg.TakeDatagrams();
+  ASSERT_EQ(arm.size(), 1u);
+  ASSERT_EQ(sg.EventsOf(McOp::kMessage).size(), 1u);
+  sg.mc().Logout(sg.now);
+  auto rlo = sg.TakeOne("RLO");
+  sg.Deliver(FakeSg::Answer(rlo, 0));
+  sg.now += 5 * kSeconds;
+  sg.Login("alice@live.cn", "current", 10, {});
+  sg.Events();
+  sg.Deliver(rrm);  // the network's late copy
+  EXPECT_EQ(sg.TakeDatagrams(), arm);
+  EXPECT_TRUE(sg.EventsOf(McOp::kMessage).empty());
+  sg.Deliver(sg.Request("RRM", {"17", "bob@live.cn", "after login"}));
+  ASSERT_EQ(sg.TakeDatagrams().size(), 1u);
+  auto got = sg.EventsOf(McOp::kMessage);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].text, "after login");
+}
+
 TEST(McChat, AddedToACallAsksForTheMembersAfterAnswering) {
   FakeSg sg = Active();
   sg.Deliver(sg.Request("RRR", {"17", "bob@live.cn"}));

@@ -1,6 +1,8 @@
 // SG login, sync and logout (PROTOCOL.md §7.3, §7.4.1–3).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "reference/roles/validate.h"
 #include "tests/sg/sg_world.h"
 
@@ -27,7 +29,10 @@ TEST(SgLogin, HappyPathFollowsTheSeedOrder) {
   EXPECT_EQ(aps->params, (std::vector<std::string>{"1", "alice", "", ""}));
   EXPECT_EQ(Words(a.log, 6), (std::vector<std::string>{"AAT", "ASII", "RCS", "RCR", "APS"}));
   const auto rcs = a.Received("RCS").at(0);
-  EXPECT_EQ(rcs.trid, 1u);  // TRID-4: server trids start at 1
+  // TRID-4: a session's server trids start at a random value, then count up.
+  EXPECT_GE(rcs.trid, 1u);
+  EXPECT_LE(rcs.trid, 2147483647u);
+  EXPECT_EQ(a.Received("RCR").at(0).trid, rcs.trid + 1);
   EXPECT_EQ(rcs.params, (std::vector<std::string>{"4", "full", "3"}));
   const auto rcr = a.Received("RCR").at(0);
   ASSERT_EQ(rcr.params.size(), 3u + 3 * 7);
@@ -236,6 +241,23 @@ TEST(SgLogin, LogoutAnswersAloThenClosesTheSession) {
   EXPECT_EQ(t.log.back(), "ALO");
   EXPECT_TRUE(t.closed);  // TCP-6
   EXPECT_EQ(w.sg().session_count(), 0u);
+}
+
+// TRID-4 / G-80: each session of a binding draws its first server trid, so
+// the previous session's pushes never share trids with the next one's.
+TEST(SgLogin, EachSessionStartsItsServerTridsAtRandom) {
+  World w;
+  w.CreateAccount("alice@live.cn");
+  Client& u = w.NewClient("alice@live.cn", Via::kUdp);
+  std::set<std::uint32_t> firsts;
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(u.FullLogin());
+    const auto rcs = u.Received("RCS");
+    ASSERT_FALSE(rcs.empty());
+    firsts.insert(rcs.back().trid);
+    ASSERT_EQ(u.Status("RLO", {}), 0);
+  }
+  EXPECT_EQ(firsts.size(), 8u);
 }
 
 TEST(SgProfile, ChangeBumpsVersionAndSendsDeltaToListOwners) {

@@ -67,13 +67,22 @@ std::uint64_t McClient::Login(TimeUs now, const std::string& account, const std:
     return Refuse(now, McOp::kLogin, std::string("no SG ") + (tcp ? "TCP" : "UDP") + " address: query DP first (ARCH-2)");
   }
   if (session_ && session_->state() != SgState::kClosed) return Refuse(now, McOp::kLogin, "a session is open");
-  // TRID-4: a fresh random counter (and a fresh answer cache) per session.
+  // TRID-4: a fresh random counter per session. The answers to the previous
+  // session's server requests stay cached for their TTL when the new session
+  // talks to the same SG endpoint: a delayed duplicate of an old push must
+  // not be executed again (G-80); SG's random first push trid per session
+  // keeps the new session's requests from colliding with them.
   McEventSink& sink = *this;
   const auto first_trid = static_cast<std::uint32_t>(rng_.Range(1, 2147483647));
   std::optional<std::uint64_t> conn;
   if (tcp) conn = (std::uint64_t{1} << 63) | ++sg_conns_;  // never an accepted stream id
-  if (session_) sg_resends_before_ += session_->link_stats().resends;  // keep the count across logins
+  DedupCache answers;
+  if (session_) {
+    sg_resends_before_ += session_->link_stats().resends;  // keep the count across logins
+    if (session_->server() == sg) answers = session_->TakeServerAnswers();
+  }
   session_ = std::make_unique<SgSession>(config_, sg, first_trid, cache(), sink, conn);
+  session_->AdoptServerAnswers(std::move(answers));
   return session_->Login(now, account, password);
 }
 

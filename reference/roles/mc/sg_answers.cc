@@ -102,10 +102,6 @@ void SgSession::AfterAnswer(TimeUs now, const Pending& p, const wire::CommandVie
       } else {
         token_ = std::string(a.raw_param(0));
         state_ = SgState::kGoingOnline;
-        // The SG session starts here: answers given before AAT 0 (to requests
-        // of a session SG was still ending, answered 300) must not be
-        // replayed to this one's requests, whose trids start at 1 again (G-64).
-        link_.ClearServerAnswers();
         Pending next;
         Send(now, Req::kRsii, "RSII", [&](wire::LineWriter& w) {  // SG-LOGIN-5, CACHE-3
           w.Param(token_).Param(presence_state_).ParamNumber(caps_).ParamNumber(list_version_);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reference/roles/role.h"
@@ -89,9 +90,13 @@ class UdpLink {
 
   // Cancels an outstanding request (no answer or give-up will be reported).
   bool Cancel(std::uint32_t trid, std::string_view word) { return tracker_.Cancel(trid, word); }
-  // Forgets every cached answer to a server-initiated request: the server's
-  // next session numbers its requests from 1 again (SG-LOGIN-13, G-64).
-  void ClearServerAnswers() { seen_ = DedupCache(); }
+  // The cached answers to server-initiated requests (TIMER-8), moved out so
+  // that the next session on the same server keeps them for their TTL: a
+  // delayed duplicate of the previous session's push is then answered from
+  // the cache, not executed again (SG-LOGIN-13, G-80). Leaves this link's
+  // cache empty.
+  DedupCache TakeServerAnswers() { return std::exchange(seen_, DedupCache()); }
+  void AdoptServerAnswers(DedupCache answers) { seen_ = std::move(answers); }
 
   std::size_t outstanding() const { return tracker_.outstanding(); }
   // When the link last queued anything to send (request, resend or answer);

@@ -55,7 +55,12 @@ void SgRole::RatVerified(const RequestContext& ctx, const wire::CommandView& cmd
   // SG-LOGIN-8: the new login replaces any existing session of the account.
   if (Peer old = Locate(account)) CloseSession(ctx.now, *old.s, CloseWhy::kReplaced);
   backend_.backend_users_.erase(account);  // now an MCP user
-  auto owned = std::make_unique<Session>(next_session_++, ctx.via, config_.retry, config_.push);
+  // TRID-4 / G-80: each session's push trids start at random, so a delayed
+  // duplicate of the previous session's push on the same binding is caught
+  // by the MC's answer cache instead of being taken for a new request.
+  const auto first_trid =
+      config_.random_push_trids ? static_cast<std::uint32_t>(trid_rng_.Range(1, 2147483647)) : 1u;
+  auto owned = std::make_unique<Session>(next_session_++, ctx.via, config_.retry, config_.push, first_trid);
   Session& s = *owned;
   s.home = this;
   s.account = account;

@@ -24,7 +24,7 @@ SgRole::SgRole(SgConfig config, Store& store, Backend& backend, Rng rng, std::st
     : config_(std::move(config)), rat_addr_(config_.rat_per_address),
       rat_account_(config_.rat_per_account), login_backoff_(config_.login_backoff),
       store_(store), backend_(backend), rng_(rng),
-      name_(std::move(name)), server_(*this, config_.server) {
+      trid_rng_(rng.Fork("push-trids")), name_(std::move(name)), server_(*this, config_.server) {
   backend_.Register(this);
 }
 
@@ -392,6 +392,7 @@ void SgRole::CloseSession(TimeUs now, Session& s, CloseWhy why) {
   const std::string account = s.account;
   const bool was_active = s.state == SessionState::kActive;
   s.state = SessionState::kClosed;  // from here on it is invisible and gets nothing
+  if (on_close_) on_close_(now, account, why);
   if (auto it = backend_.online_.find(account);
       it != backend_.online_.end() && it->second.sg == &home && it->second.session == s.id) {
     backend_.online_.erase(it);

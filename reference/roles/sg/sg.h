@@ -9,7 +9,8 @@
 // through Drain(). Shared, cross-user state lives in the Backend, so several
 // SgRoles of one world (behind one DP) serve users that talk to each other.
 //
-// Determinism: tokens are 128 bits from the role's Rng; ids come from
+// Determinism: tokens are 128 bits from the role's Rng, first push trids from
+// its "push-trids" fork; ids come from
 // counters starting at 1 (callId, transferId, voiceId in the Backend; msgId in
 // the Store); fan-out follows the spec's order; no clock is read.
 #pragma once
@@ -73,6 +74,7 @@ struct SgConfig {
   bool offline_keep_refused = true;       // SG-OFF-5: an RPN answered non-zero keeps the message
   bool rps_completes_sync = true;         // SG-SYNC-12: an RPS with the final sync request in flight
   bool profile_limits = true;             // LIM-12/LIM-13: RPS nickname and psm are checked (103)
+  bool random_push_trids = true;          // TRID-4: a session's server trids start at random (else 1)
 };
 
 class SgRole final : public Role, private CommandHandler {
@@ -124,6 +126,15 @@ class SgRole final : public Role, private CommandHandler {
   // RATs refused by RATE-4/RATE-5 (answered 403).
   std::uint64_t rat_refused() const { return rat_refused_; }
   const ServerStats& server_stats() const { return server_.stats(); }
+  // Why a session ended (SG-SESS-6): RLO, a new login of the account
+  // (SG-LOGIN-8), a push that gave up (TIMER-9), idleness (TIMER-10), a sync
+  // the MC refused (SG-SYNC-6), its TCP connection closed (TCP-6).
+  enum class CloseWhy : std::uint8_t { kLogout, kReplaced, kGaveUp, kIdle, kSyncFailed, kTcpClosed };
+  // Told of every session end, once, when it happens (checkers and traces:
+  // the server-side closes an MC is not told of, G-46/G-71). It must not call
+  // back into the role. Empty: nobody is told.
+  using CloseObserver = std::function<void(TimeUs now, const std::string& account, CloseWhy why)>;
+  void set_close_observer(CloseObserver observer) { on_close_ = std::move(observer); }
 
  private:
   friend class Backend;
@@ -132,7 +143,6 @@ class SgRole final : public Role, private CommandHandler {
     Session* s = nullptr;
     explicit operator bool() const { return s != nullptr; }
   };
-  enum class CloseWhy : std::uint8_t { kLogout, kReplaced, kGaveUp, kIdle, kSyncFailed, kTcpClosed };
   using Handler = void (SgRole::*)(const RequestContext&, Session*, const wire::CommandView&,
                                    Reply&);
 
@@ -250,6 +260,8 @@ class SgRole final : public Role, private CommandHandler {
   Store& store_;
   Backend& backend_;
   Rng rng_;
+  Rng trid_rng_;
+  CloseObserver on_close_;  // rng_.Fork("push-trids"): first push trid per session (TRID-4)
   std::string name_;
   CommandServer server_;
   std::vector<Output> out_;

@@ -49,11 +49,13 @@ inline constexpr std::uint64_t kFileGroup = std::uint64_t{1} << 40;
 inline constexpr std::uint64_t kVoiceGroup = std::uint64_t{2} << 40;
 
 struct Session {
-  Session(std::uint64_t id_, Via via_, const RetryPolicy& retry, const PushLimits& limits)
+  // `first_trid`: the session's first server-initiated trid (TRID-4).
+  Session(std::uint64_t id_, Via via_, const RetryPolicy& retry, const PushLimits& limits,
+          std::uint32_t first_trid)
       : id(id_), via(via_),
         push(via_ == Via::kUdp ? PushTransport::kUdp
                                : via_ == Via::kTcp ? PushTransport::kTcp : PushTransport::kHttp,
-             retry, limits) {}
+             retry, limits, first_trid) {}
 
   std::uint64_t id;
   Via via;
