@@ -4,30 +4,18 @@
 #include <cstdio>
 #include <map>
 
+#include "reference/http/http1.h"
 #include "reports/html_util.h"
 
 namespace mcpsim::reports::html {
 
 namespace {
 
-// "%41" -> 'A' (and '+' -> ' ') for the GET form's q parameter.
+// "%41" -> 'A' (and '+' -> ' ') for the GET form's q parameter; shown as
+// sent when it is not valid percent-encoding.
 std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i] == '+' ? ' ' : s[i]);
-    }
-  }
-  return out;
+  auto decoded = reference::http::UrlDecode(s);
+  return decoded ? std::move(*decoded) : std::string(s);
 }
 
 // Splits on CRLF (or LF); drops the empty tail.

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/hash.h"
+#include "reference/wire/words.h"
 #include "reference/transport/ratelimit.h"
 
 namespace mcpsim::reference {
@@ -80,12 +81,7 @@ void PackDatagrams(const std::vector<std::string>& answers, const Endpoint& to,
 }
 
 bool IsServerOnlyWord(std::string_view w) {
-  static constexpr std::string_view kWords[] = {"RBIN", "ROUT", "RCS", "RCR", "RNP", "RRI", "RRR",
-                                                "RAC",  "RRM",  "RRB", "RPN", "ROA", "RRV", "RRN"};
-  for (std::string_view k : kWords) {
-    if (k == w) return true;
-  }
-  return false;
+  return wire::IsServerToClientOnly(w);  // Appendix A's S→C rows (words.h)
 }
 
 PeerKey HttpSessionPeer(std::string_view session) {

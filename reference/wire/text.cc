@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstring>
 
+#include "reference/wire/words.h"
+
 namespace mcpsim::wire {
 namespace {
 
@@ -58,7 +60,7 @@ bool IsValidWord(std::string_view word) {
 }
 
 bool IsPayloadWord(std::string_view word) {
-  return word == "RBIN" || word == "ROT" || word == "RSV" || word == "RRV";
+  return IsPayloadRequest(word);  // Appendix A's P column (words.h)
 }
 
 std::optional<std::uint32_t> ParseTrid(std::string_view f) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "reference/roles/validate.h"
+#include "reference/wire/words.h"
 
 namespace mcpsim::reference {
 
@@ -313,10 +314,8 @@ void SgSession::OnServerRequest(TimeUs now, const wire::CommandView& c, Reply& r
     }
     return Close(now, McOp::kKicked, detail, static_cast<std::uint16_t>(reason));
   }
-  static constexpr std::string_view kKnown[] = {"RCS", "RCR", "RNP", "RRI", "RRR", "RAC",
-                                                "RRM", "RRB", "RPN", "ROA", "ROR", "ROC",
-                                                "ROT", "RRV", "RRN"};
-  if (std::find(std::begin(kKnown), std::end(kKnown), w) == std::end(kKnown)) {
+  const wire::WordInfo* info = wire::FindWord(w);
+  if (!info || info->role != wire::WordRole::kSg || !wire::ServerSends(*info)) {
     return reply.Fail(StatusCode::kUnknownCommand);  // WIRE-21 (incl. RSN at a client)
   }
   if (state_ == SgState::kClosed || state_ == SgState::kAuthenticating) {
