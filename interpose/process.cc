@@ -7,10 +7,13 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <utility>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -105,20 +108,12 @@ Process::~Process() {
   }
   if (chan_ >= 0) ::close(chan_);
   if (out_ >= 0) ::close(out_);
+  if (page_) ::munmap(page_, kPageFds);
 }
 
 std::string Process::ReadStdout() {
-  std::string s;
-  if (out_ < 0) return s;
-  char buf[4096];
-  for (;;) {
-    pollfd pf{out_, POLLIN, 0};
-    if (::poll(&pf, 1, 0) <= 0) break;
-    ssize_t n = ::read(out_, buf, sizeof buf);
-    if (n <= 0) break;
-    s.append(buf, static_cast<std::size_t>(n));
-  }
-  return s;
+  if (out_ >= 0) DrainStdout();
+  return std::exchange(stdout_, {});
 }
 
 Status Process::Start() {
@@ -138,6 +133,15 @@ Status Process::Start() {
   }
   envs.push_back("LD_PRELOAD=" + o_.preload);
   envs.push_back(std::string(kFdEnv) + "=" + std::to_string(sv[1]));
+  // The readiness page (wire.h): shared with the child, rewritten before each reply.
+  const int page_fd = static_cast<int>(::memfd_create("mcpsim-interpose-page", MFD_CLOEXEC));
+  if (page_fd >= 0 && ::ftruncate(page_fd, kPageFds) == 0) {
+    void* m = ::mmap(nullptr, kPageFds, PROT_READ | PROT_WRITE, MAP_SHARED, page_fd, 0);
+    if (m != MAP_FAILED) {
+      page_ = static_cast<std::uint8_t*>(m);
+      envs.push_back(std::string(kPageEnv) + "=" + std::to_string(page_fd));
+    }
+  }
   // The shell that execs the target installs no seccomp filter (it would
   // outlive the exec); the variable is consumed there (shim_seccomp.cc).
   envs.push_back("MCPSIM_INTERPOSE_SKIP_FILTER=1");
@@ -163,12 +167,14 @@ Status Process::Start() {
 
   const pid_t pid = ::fork();
   if (pid < 0) {
+    if (page_fd >= 0) ::close(page_fd);
     ::close(sv[0]), ::close(sv[1]);
     return Status::Error("INTERPOSE-3", std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
     // Child: async-signal-safe calls only.
     ::fcntl(child_end, F_SETFD, 0);
+    if (page_fd >= 0) ::fcntl(page_fd, F_SETFD, 0);
     int null = ::open("/dev/null", O_RDONLY);
     if (null >= 0) ::dup2(null, 0);
     ::dup2(out_w >= 0 ? out_w : 2, 1);
@@ -177,8 +183,10 @@ Status Process::Start() {
     ::_exit(127);
   }
   ::close(sv[1]);
+  if (page_fd >= 0) ::close(page_fd);  // (the mapping stays)
   if (outp[1] >= 0) ::close(outp[1]);
   out_ = outp[0];
+  if (out_ >= 0) ::fcntl(out_, F_SETFL, O_NONBLOCK);
   pid_ = pid;
   chan_ = sv[0];
   in_pump_ = false;
@@ -219,47 +227,82 @@ void Process::Fail(const std::string& why) {
   pending_.active = false;
 }
 
-bool Process::ReadRequest(Request& r, std::vector<std::uint8_t>& p) {
-  auto read_all = [&](void* buf, std::size_t n) -> int {  // 1 ok, 0 eof, -1 hang/error
-    auto* c = static_cast<std::uint8_t*>(buf);
-    while (n > 0) {
-      pollfd pf{chan_, POLLIN, 0};
-      int k = ::poll(&pf, 1, o_.hang_ms);
-      if (k < 0 && errno == EINTR) continue;
-      if (k == 0) return -1;
-      ssize_t got = ::read(chan_, c, n);
-      if (got < 0 && errno == EINTR) continue;
-      if (got == 0) return 0;
-      if (got < 0) return -1;
-      c += got, n -= static_cast<std::size_t>(got);
+void Process::DrainStdout() {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(out_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) {  // the target closed its stdout
+      ::close(out_);
+      out_ = -1;
+      break;
     }
-    return 1;
-  };
-  int k = read_all(&r, sizeof r);
-  if (k == 0) {
-    Fail(Reap());
+    if (n < 0) break;
+    // What it prints beyond 1 MiB between two ReadStdout() calls is dropped
+    // (the pipe is drained so that a chatty target never blocks on stdout).
+    if (stdout_.size() < (1u << 20)) stdout_.append(buf, static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < sizeof buf) break;
+  }
+}
+
+bool Process::ReadRequest(Request& r, std::vector<std::uint8_t>& p) {
+  // One request at a time (wire.h): header and payload usually arrive in one
+  // read. Waiting polls the channel (and the captured stdout, drained so the
+  // target never blocks on it) for at most hang_ms of wall time.
+  const auto t0 = std::chrono::steady_clock::now();
+  if (rx_.size() < sizeof(Request) + kMaxPayload) rx_.resize(sizeof(Request) + kMaxPayload);
+  std::size_t have = 0, want = sizeof(Request);
+  bool header = false;
+  while (have < want) {
+    pollfd pf[2] = {{chan_, POLLIN, 0}, {out_, POLLIN, 0}};
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    const int left = std::max<int>(0, o_.hang_ms - static_cast<int>(waited.count()));
+    const int k = ::poll(pf, out_ >= 0 ? 2 : 1, left);
+    if (k < 0 && errno == EINTR) continue;
+    if (k == 0) {
+      Fail("made no interposed call within " + std::to_string(o_.hang_ms) + " ms of wall time (hung, busy, or its "
+           "calls bypass libc)");
+      return false;
+    }
+    if (out_ >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) DrainStdout();
+    if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    const ssize_t got = ::recv(chan_, rx_.data() + have, rx_.size() - have, 0);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (got == 0 || (got < 0 && have == 0)) {
+      Fail(Reap());
+      return false;
+    }
+    if (got < 0) {
+      Fail("violated the channel protocol (short request)");
+      return false;
+    }
+    have += static_cast<std::size_t>(got);
+    if (!header && have >= sizeof(Request)) {
+      header = true;
+      std::memcpy(&r, rx_.data(), sizeof r);
+      if (r.len > kMaxPayload) {
+        Fail("violated the channel protocol (payload of " + std::to_string(r.len) + " bytes)");
+        return false;
+      }
+      want = sizeof(Request) + r.len;
+    }
+  }
+  if (have > want) {
+    Fail("violated the channel protocol (a second request before the answer)");
     return false;
   }
-  if (k < 0) {
-    Fail("made no interposed call within " + std::to_string(o_.hang_ms) + " ms of wall time (hung, busy, or its "
-         "calls bypass libc)");
-    return false;
-  }
-  if (r.len > kMaxPayload) {
-    Fail("violated the channel protocol (payload of " + std::to_string(r.len) + " bytes)");
-    return false;
-  }
-  p.resize(r.len);
-  if (r.len && read_all(p.data(), r.len) != 1) {
-    Fail("violated the channel protocol (short payload)");
-    return false;
-  }
+  p.assign(rx_.begin() + sizeof(Request), rx_.begin() + static_cast<std::ptrdiff_t>(want));
+  stats_.wall_wait_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  stats_.local += r.local;
+  ++stats_.by_op[std::min<std::uint32_t>(r.op, 63)];
   return true;
 }
 
 bool Process::WriteAnswer(const Answer& a) {
   Reply rp = a.reply;
   rp.len = static_cast<std::uint32_t>(a.payload.size());
+  rp.now_us = env_.Now();
+  UpdatePage();
   std::vector<std::uint8_t> buf(sizeof rp + a.payload.size());
   std::memcpy(buf.data(), &rp, sizeof rp);
   if (!a.payload.empty()) std::memcpy(buf.data() + sizeof rp, a.payload.data(), a.payload.size());

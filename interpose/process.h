@@ -41,7 +41,7 @@
 namespace mcpsim::interpose {
 
 // CLOCK_MONOTONIC (and every clock but the real-time ones) at virtual time 0.
-inline constexpr TimeUs kMonoBaseUs = kSeconds;
+inline constexpr TimeUs kMonoBaseUs = kMonoBaseMicros;
 
 struct ProcessOptions {
   std::string command;      // shell command line (run as `exec CMD`)
@@ -58,6 +58,9 @@ struct ProcessOptions {
 struct ProcessStats {
   std::uint64_t calls = 0, waits = 0, datagrams_in = 0, datagrams_out = 0, dropped_full = 0, spins = 0;
   std::uint64_t accepted = 0, connects = 0, stream_bytes_in = 0, stream_bytes_out = 0;
+  std::uint64_t local = 0;  // calls the shim answered without a round trip (clock reads)
+  std::uint64_t by_op[64] = {};  // round trips per Op (index = Op value, 63: larger values)
+  double wall_wait_s = 0;   // wall time spent waiting for the target's next request (its CPU + switches)
 };
 
 // Where libmcpsim_interpose.so is: $MCPSIM_INTERPOSE_LIB, else next to the
@@ -192,6 +195,8 @@ class Process {
   std::uint64_t Gen(int fd) const;
   std::uint32_t StreamReadiness(const Sock& s) const;        // state changes of a descriptor (EPOLLET)
   bool ReadRequest(Request& r, std::vector<std::uint8_t>& p);
+  void DrainStdout();  // captured stdout -> stdout_ (non-blocking)
+  void UpdatePage();   // the readiness page (wire.h) from socks_, before each reply
   bool WriteAnswer(const Answer& a);
   void Fail(const std::string& why);  // kills the child, records why
   std::string Reap();                 // waits for the exited child: "exited with status N" / "killed by signal S"
@@ -200,6 +205,9 @@ class Process {
   Env& env_;
   ProcessOptions o_;
   int pid_ = -1, chan_ = -1, out_ = -1;
+  std::string stdout_;               // captured, not yet read by ReadStdout()
+  std::vector<std::uint8_t> rx_;     // the channel's receive buffer (one request)
+  std::uint8_t* page_ = nullptr;     // the readiness page shared with the child (kPageFds bytes)
   std::string failure_;
   std::vector<std::string> refusals_;
   bool isolated_ = false, in_pump_ = false, env_gone_ = false;

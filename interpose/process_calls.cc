@@ -52,6 +52,32 @@ std::uint32_t Process::Readiness(int fd) const {
   return 0;
 }
 
+void Process::UpdatePage() {
+  if (!page_) return;
+  // Mirrors the EAGAIN answers of kRecv (udp, tcp, eventfd, timerfd) and
+  // kAccept: a descriptor is marked only when a non-blocking call would get
+  // EAGAIN from the simulator now.
+  std::memset(page_, 0, kPageFds);
+  for (const auto& [fd, s] : socks_) {
+    if (fd < 0 || static_cast<std::uint32_t>(fd) >= kPageFds) continue;
+    bool would_block = false;
+    if (s.kind == 1) {
+      would_block = s.rx.empty();
+    } else if (s.kind == 3 && s.listening) {
+      would_block = s.backlog.empty();
+    } else if (s.kind == 3 && s.conn) {
+      const Conn& c = *s.conn;
+      would_block = c.rx.empty() && !c.err_unread && !(c.eof || c.rd_shut || c.gone || c.err);
+    } else if (s.kind == 4) {
+      would_block = s.counter == 0;
+    } else if (s.kind == 5) {
+      would_block = s.expirations == 0;
+    }
+    page_[fd] = static_cast<std::uint8_t>((would_block ? kPageWouldBlock : 0) | (s.nonblock ? kPageNonBlock : 0) |
+                                          (s.kind == 3 && s.listening ? kPageListening : 0));
+  }
+}
+
 std::uint64_t Process::Gen(int fd) const {
   auto it = socks_.find(fd);
   if (it == socks_.end()) return 0;
@@ -88,17 +114,11 @@ std::optional<Process::Answer> Process::Handle(const Request& r, const std::vect
         return std::nullopt;
       }
       isolated_ = r.a[2] == 1;
-      return Ok(0);
+      return Ok(o_.epoch_us);
     case Op::kRefuse: {
       std::string why(p.begin(), p.end());
       refusals_.push_back(why);
       return Ok(0);
-    }
-    case Op::kClock: {
-      const std::int64_t clk = r.a[0];
-      const bool real = clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_TAI;
-      const TimeUs us = real ? o_.epoch_us + env_.Now() : kMonoBaseUs + env_.Now();
-      return Ok(us * 1000);
     }
     case Op::kSleep: {
       if (first) {

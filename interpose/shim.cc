@@ -12,6 +12,8 @@
 // interposed calls by area.
 #include "interpose/shim_common.h"
 
+#include <sys/mman.h>
+
 using namespace mcpsim::interpose;
 using namespace mcpsim::interpose::shim;
 
@@ -19,6 +21,9 @@ namespace mcpsim::interpose::shim {
 
 int g_chan = -1;
 unsigned char g_kind[kMaxFd];
+std::int64_t g_now_us = 0, g_epoch_us = 0;
+std::uint64_t g_local = 0;
+const volatile std::uint8_t* g_page = nullptr;
 
 [[noreturn]] void Die(const char* why) {
   char buf[256];
@@ -36,6 +41,34 @@ void WriteAll(const void* p, size_t n) {
     if (w <= 0) Die("the simulator closed the channel");
     c += w, n -= static_cast<size_t>(w);
   }
+}
+
+// Writes every byte of the vector (a short write continues where it stopped).
+void WriteAllV(struct iovec* v, int n) {
+  while (n > 0) {
+    long w = syscall(SYS_writev, g_chan, v, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) Die("the simulator closed the channel");
+    auto left = static_cast<size_t>(w);
+    while (n > 0 && left >= v->iov_len) left -= v->iov_len, ++v, --n;
+    if (n > 0) v->iov_base = static_cast<char*>(v->iov_base) + left, v->iov_len -= left;
+  }
+}
+
+// Reads into the vector until at least `min` bytes arrived; returns how many
+// (never more than the vector holds).
+size_t ReadSomeV(struct iovec* v, int n, size_t min) {
+  size_t total = 0;
+  while (total < min) {
+    long r = syscall(SYS_readv, g_chan, v, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) Die("the simulator closed the channel");
+    total += static_cast<size_t>(r);
+    auto left = static_cast<size_t>(r);
+    while (n > 0 && left >= v->iov_len) left -= v->iov_len, ++v, --n;
+    if (n > 0) v->iov_base = static_cast<char*>(v->iov_base) + left, v->iov_len -= left;
+  }
+  return total;
 }
 
 void ReadAll(void* p, size_t n) {
@@ -56,13 +89,22 @@ Reply Call(Op op, std::initializer_list<std::int64_t> args, const void* payload,
   rq.len = len;
   int i = 0;
   for (std::int64_t a : args) rq.a[i++] = a;
-  WriteAll(&rq, sizeof rq);
-  if (len) WriteAll(payload, len);
+  rq.local = g_local;
+  g_local = 0;
+  // Header and payload in one write, reply header and payload in one read
+  // (wire.h: one request at a time, so nothing else is on the channel).
+  struct iovec wv[2] = {{&rq, sizeof rq}, {const_cast<void*>(payload), len}};
+  WriteAllV(wv, len ? 2 : 1);
   Reply rp{};
-  ReadAll(&rp, sizeof rp);
+  struct iovec rv[2] = {{&rp, sizeof rp}, {out, cap}};
+  size_t got = ReadSomeV(rv, cap ? 2 : 1, sizeof rp);
   if (rp.len > kMaxPayload) Die("malformed reply from the simulator");
+  g_now_us = rp.now_us;
   std::uint32_t keep = rp.len < cap ? rp.len : cap;
-  if (keep) ReadAll(out, keep);
+  const size_t have = got - sizeof rp;  // payload bytes already in `out` (<= cap)
+  if (have > rp.len) Die("the simulator sent more than one reply");
+  if (keep > have) ReadAll(static_cast<char*>(out) + have, keep - have);
+  if (have > keep) Die("malformed reply from the simulator");
   char sink[512];
   for (std::uint32_t left = rp.len - keep; left > 0;) {
     std::uint32_t k = left < sizeof sink ? left : sizeof sink;
@@ -94,7 +136,14 @@ __attribute__((constructor)) void Init() {
   if (!v || !*v) return;
   g_chan = atoi(v);
   const char* ns = getenv("MCPSIM_INTERPOSE_NETNS");
-  Call(Op::kHello, {static_cast<std::int64_t>(getpid()), kWireVersion, ns && *ns == '1' ? 1 : 0});
+  if (const char* pg = getenv(kPageEnv); pg && *pg) {
+    const int pfd = atoi(pg);
+    void* m = reinterpret_cast<void*>(syscall(SYS_mmap, nullptr, kPageFds, PROT_READ, MAP_SHARED, pfd, 0));
+    if (m != MAP_FAILED) g_page = static_cast<const volatile std::uint8_t*>(m);
+    // (the descriptor stays open, as the channel does: the program exec'd by
+    // the launching shell maps it again)
+  }
+  g_epoch_us = Call(Op::kHello, {static_cast<std::int64_t>(getpid()), kWireVersion, ns && *ns == '1' ? 1 : 0}).ret;
   InstallRawCatch();
 }
 int ReserveSim(bool cloexec) {

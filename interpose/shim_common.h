@@ -35,11 +35,27 @@
 
 namespace mcpsim::interpose::shim {
 
-constexpr int kMaxFd = 4096;
+constexpr int kMaxFd = static_cast<int>(kPageFds);
 // Kinds of descriptors the shim simulates (g_kind[fd]); 0: a real descriptor.
 enum Kind : unsigned char { kReal = 0, kUdp = 1, kEpoll = 2, kTcp = 3, kEventFd = 4, kTimerFd = 5, kRandomDev = 6 };
 extern int g_chan;                    // the channel to the simulator (-1: inactive, all passes through)
 extern unsigned char g_kind[kMaxFd];  // Kind of each descriptor number
+extern std::int64_t g_now_us;         // virtual time of the last reply (wire.h: it cannot move while we run)
+extern std::int64_t g_epoch_us;       // CLOCK_REALTIME at virtual time 0 (the hello reply)
+extern std::uint64_t g_local;         // calls answered locally since the last request
+extern const volatile std::uint8_t* g_page;  // the readiness page (wire.h), or nullptr
+
+// A non-blocking receive/read/accept on `fd` would get EAGAIN now (the
+// readiness page says so): answer it without a round trip.
+inline bool WouldBlockHere(int fd, int flags, bool accept = false) {
+  if (!g_page) return false;
+  const std::uint8_t b = g_page[fd];
+  if (((b & kPageListening) != 0) != accept) return false;
+  if (!(b & kPageWouldBlock) || !((b & kPageNonBlock) || (flags & MSG_DONTWAIT))) return false;
+  ++g_local;
+  errno = EAGAIN;
+  return true;
+}
 
 inline bool Sim(int fd) { return g_chan >= 0 && fd >= 0 && fd < kMaxFd && g_kind[fd] != kReal; }
 

@@ -12,6 +12,14 @@
 // bytes; the simulator side treats anything else as a protocol violation and
 // kills the target.
 //
+// Clocks cost no round trip (version 3): every Reply carries the virtual
+// time it was written at, and the target runs only between a reply and its
+// next request, so virtual time cannot move while it runs — the shim answers
+// clock_gettime/gettimeofday/time (libc, raw syscall, vDSO) from the last
+// reply's `now_us` and the hello reply's epoch. Each Request reports how many
+// calls were answered that way since the previous one (`local`), for the
+// simulator's counters.
+//
 // This header is shared by the shim (no C++ runtime beyond these PODs) and
 // the simulator side; it has no dependencies.
 #pragma once
@@ -20,15 +28,28 @@
 
 namespace mcpsim::interpose {
 
-inline constexpr std::uint32_t kWireVersion = 2;
+inline constexpr std::uint32_t kWireVersion = 3;
 inline constexpr std::uint32_t kMaxPayload = 256 * 1024;
 inline constexpr const char* kFdEnv = "MCPSIM_INTERPOSE_FD";
+// The readiness page (version 3): a shared memory file (its descriptor in
+// MCPSIM_INTERPOSE_PAGE_FD, mapped read-only by the shim) with one byte per
+// descriptor number, rewritten by the simulator before every reply — exact
+// while the target runs, as virtual time is. A non-blocking receive, read or
+// accept on a descriptor marked kPageWouldBlock gets EAGAIN from the shim
+// without a round trip (event loops try one speculatively after each event).
+inline constexpr const char* kPageEnv = "MCPSIM_INTERPOSE_PAGE_FD";
+inline constexpr std::uint32_t kPageFds = 4096;       // descriptor numbers covered (the shim's bound)
+inline constexpr std::uint8_t kPageWouldBlock = 1;    // recv/read/accept now: EAGAIN if non-blocking
+inline constexpr std::uint8_t kPageNonBlock = 2;      // the descriptor has O_NONBLOCK
+inline constexpr std::uint8_t kPageListening = 4;     // a listening stream socket (the bit is about accept)
+// CLOCK_MONOTONIC (and every clock but the real-time ones) at virtual time 0, in µs.
+inline constexpr std::int64_t kMonoBaseMicros = 1000000;
 
 // Operations. Arguments a[0..5] as listed; "fd" is the target's descriptor
 // number (the shim reserves it with a placeholder so the kernel never hands
 // it out twice); "sa" is a 16-byte sockaddr_in (network byte order fields).
 enum class Op : std::uint32_t {
-  kHello = 1,        // a0 pid, a1 kWireVersion. Sent by the shim's constructor (and again after exec).
+  kHello = 1,        // a0 pid, a1 kWireVersion, a2 1: in a fresh network namespace -> ret CLOCK_REALTIME at virtual 0 (µs)
   kRefuse = 2,       // payload: why (text). The target did something we cannot simulate; answer ret 0.
   kSocket = 10,      // a0 fd, a1 domain, a2 type (SOCK_DGRAM/SOCK_STREAM with SOCK_NONBLOCK/SOCK_CLOEXEC), a3 protocol
   kBind = 11,        // a0 fd; payload sa
@@ -54,24 +75,61 @@ enum class Op : std::uint32_t {
   kEpollCreate = 31, // a0 fd
   kEpollCtl = 32,    // a0 epfd, a1 op, a2 fd, a3 events, a4 data, a5 1: a real descriptor (never ready)
   kEpollWait = 33,   // a0 epfd, a1 max events, a2 timeout ms -> ret n; payload n x EpollEntry
-  kClock = 40,       // a0 clockid -> ret nanoseconds
+  // 40 was kClock (version 2): clocks are read from Reply::now_us now.
   kSleep = 41,       // a0 absolute CLOCK_MONOTONIC deadline in ns
   kRandom = 42,      // a0 bytes (<= kMaxPayload) -> payload
 };
+
+// The operation's name for counters ("?" for an unknown value).
+constexpr const char* OpName(std::uint32_t op) {
+  switch (static_cast<Op>(op)) {
+    case Op::kHello: return "hello";
+    case Op::kRefuse: return "refuse";
+    case Op::kSocket: return "socket";
+    case Op::kBind: return "bind";
+    case Op::kListen: return "listen";
+    case Op::kConnect: return "connect";
+    case Op::kGetSockName: return "getsockname";
+    case Op::kGetPeerName: return "getpeername";
+    case Op::kSetSockOpt: return "setsockopt";
+    case Op::kGetSockOpt: return "getsockopt";
+    case Op::kSetNonBlock: return "setnonblock";
+    case Op::kGetFlags: return "getflags";
+    case Op::kPending: return "pending";
+    case Op::kSend: return "send";
+    case Op::kRecv: return "recv";
+    case Op::kClose: return "close";
+    case Op::kShutdown: return "shutdown";
+    case Op::kAccept: return "accept";
+    case Op::kEventFd: return "eventfd";
+    case Op::kTimerCreate: return "timerfd_create";
+    case Op::kTimerSet: return "timerfd_settime";
+    case Op::kTimerGet: return "timerfd_gettime";
+    case Op::kPoll: return "poll";
+    case Op::kEpollCreate: return "epoll_create";
+    case Op::kEpollCtl: return "epoll_ctl";
+    case Op::kEpollWait: return "epoll_wait";
+    case Op::kSleep: return "sleep";
+    case Op::kRandom: return "random";
+  }
+  return "?";
+}
 
 struct Request {
   std::uint32_t op;
   std::uint32_t len;   // payload bytes that follow
   std::int64_t a[6];
+  std::uint64_t local; // calls the shim answered locally (clock reads, EAGAIN) since its previous request
 };
-static_assert(sizeof(Request) == 56);
+static_assert(sizeof(Request) == 64);
 
 struct Reply {
   std::int64_t ret;    // >= 0 success (value), -1 failure with `err` (an errno value)
   std::int32_t err;
   std::uint32_t len;   // payload bytes that follow
+  std::int64_t now_us; // the simulator's virtual time when it answered
 };
-static_assert(sizeof(Reply) == 16);
+static_assert(sizeof(Reply) == 24);
 
 struct PollEntry {
   std::int32_t fd;

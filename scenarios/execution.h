@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "scenarios/runner.h"
+#include "scenarios/sim_stage.h"
 
 namespace mcpsim::scenarios {
 
@@ -32,7 +33,7 @@ class Execution {
   void Fill(RunResult& r, const std::optional<std::string>& rerun_hash, const std::vector<std::string>& checkers);
   // External runs: why the run could not be made at all ("" = it ran).
   const std::string& unimplemented() const { return unimplemented_; }
-  ExternalStage* stage() { return stage_.get(); }
+  TargetStage* stage() { return stage_.get(); }
   std::string hash() const { return w_->world().trace().HashHex(); }
 
  private:
@@ -108,8 +109,12 @@ class Execution {
   std::uint64_t text_seq_ = 0;
   bool reaction_scheduled_ = false;
   std::vector<bool> hidden_;  // RunOptions::hide_first_notice, per client
-  // External target (scenarios/external.h); destroyed before w_'s world.
-  std::unique_ptr<ExternalStage> stage_;
+  // A target playing server roles (scenarios/target_stage.h): external
+  // (external.h, ext_) or inside the simulation (sim_stage.h, sim_stage_);
+  // destroyed before w_'s world.
+  std::unique_ptr<TargetStage> stage_;
+  ExternalStage* ext_ = nullptr;
+  SimStage* sim_stage_ = nullptr;
   std::map<std::string, conformance::ProvisionAccount> account_map_;  // scenario account -> real one
   std::vector<std::string> not_applicable_;
   std::string unimplemented_;
@@ -122,6 +127,8 @@ class Execution {
   // before w_'s world (it holds a node's Env).
   std::unique_ptr<interpose::Process> target_;
   std::string SimTargetSetup(RefWorldOptions& wo);  // "" or why the run is N/A
+  std::string SimStageSetup(RefWorldOptions& wo);   // the same for a target playing several roles
+  std::uint64_t nonce() const { return o_.external ? o_.external->nonce : 0; }
   // runner_world.cc: the world's options from the scenario and run options
   // (an external target is opened and provisioned here). "" and
   // unimplemented() empty: build it; else a harness error, or "" with

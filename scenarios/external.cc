@@ -13,6 +13,7 @@
 #include "reference/http/http1.h"
 #include "reference/roles/uri.h"
 #include "scenarios/ref_world.h"
+#include "scenarios/target_addresses.h"
 
 namespace mcpsim::scenarios {
 namespace {
@@ -24,54 +25,6 @@ std::string Quote(const std::string& s) {
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
-
-// The relay ports of each server node (RefWorld's layout) per scheme.
-struct RolePorts {
-  const char* role;
-  std::optional<std::uint16_t> udp, tcp, http;
-};
-constexpr RolePorts kRoles[] = {
-    {"dp", std::nullopt, std::nullopt, 80},
-    {"rs", std::nullopt, 1864, 8080},
-    {"cs", 7000, std::nullopt, std::nullopt},
-    {"ms", std::nullopt, std::nullopt, 80},
-    {"sg", 1863, 1863, 8080},
-};
-
-const RolePorts& PortsOf(const std::string& role) {
-  for (const RolePorts& r : kRoles) {
-    if (role == r.role) return r;
-  }
-  return kRoles[0];
-}
-
-// Rewrites whole HTTP responses of one relayed connection.
-class HttpFilter {
- public:
-  explicit HttpFilter(std::function<void(reference::HttpResponse&)> edit) : edit_(std::move(edit)) {}
-  std::string operator()(std::string_view chunk) {
-    if (chunk.empty()) return std::exchange(held_, {});  // EOF: an incomplete tail goes as it is
-    if (broken_) return std::string(chunk);
-    held_.append(chunk);
-    if (!parser_.Append(chunk).ok()) {
-      broken_ = true;  // not HTTP we understand: pass everything through
-      return std::exchange(held_, {});
-    }
-    std::string out;
-    while (auto msg = parser_.Next()) {
-      edit_(*msg);
-      out += reference::http::SerializeResponse(*msg);
-      held_.clear();  // (a response ends a chunk on every server we relay; pipelining is not used)
-    }
-    return out;
-  }
-
- private:
-  std::function<void(reference::HttpResponse&)> edit_;
-  reference::http::ResponseParser parser_{8 << 20};
-  std::string held_;
-  bool broken_ = false;
-};
 
 }  // namespace
 
@@ -97,56 +50,12 @@ struct ExternalStage::Impl {
   std::vector<std::unique_ptr<net::Bridge>> bridges;
   sim::World* world = nullptr;
   std::optional<Endpoint> udp, tcp, http;  // the real listeners
-  std::map<std::string, std::uint32_t> node_ip;
   std::map<std::uint32_t, std::string> hook_captcha;  // simulated client ip -> TEST-1 text
   std::map<std::string, std::vector<reports::WireEvent>> transcripts;  // by client node
   std::vector<conformance::CaptureEnv*> captures;  // owned by RefWorld (wrap_client_env)
   TimeUs unix_offset = 0;  // Unix time (us) at virtual time 0
 
-  // A real URI of `role` as the relay node's URI ("" if no relay serves it).
-  std::string MapUri(const reference::Uri& u, const std::string& role) const {
-    const RolePorts& p = PortsOf(role);
-    std::optional<std::uint16_t> port;
-    if (u.scheme == "udp" && udp && u.endpoint == *udp) port = p.udp;
-    if (u.scheme == "tcp" && tcp && u.endpoint == *tcp) port = p.tcp;
-    if (u.scheme == "http" && http && u.endpoint == *http) port = p.http;
-    if (!port) return "";
-    return reference::FormatUri(u.scheme, Endpoint::V4(node_ip.at(role), *port), u.path);
-  }
-  std::string MapList(const std::string& list, const std::string& role) const {
-    std::string out;
-    for (const reference::Uri& u : reference::ParseUriList(list)) {
-      const std::string m = MapUri(u, role);
-      if (!m.empty()) out += (out.empty() ? "" : ",") + m;
-    }
-    return out;
-  }
-  // AQQW (DP answer): SG, RS, CS and MS lists; AAD (ad answer): the image URL.
-  std::string RewriteCommands(std::string_view bytes) const {
-    std::vector<std::string> errors;
-    auto cmds = conformance::Decode(bytes, &errors);
-    if (!errors.empty()) return std::string(bytes);
-    bool changed = false;
-    for (wire::Command& c : cmds) {
-      if (c.word == "AQQW" && c.status == 0u && c.params.size() == 7) {
-        c.params[3] = MapList(c.params[3], "sg");
-        c.params[4] = MapList(c.params[4], "rs");
-        c.params[5] = MapList(c.params[5], "cs");
-        c.params[6] = MapList(c.params[6], "ms");
-        changed = true;
-      } else if (c.word == "AAD" && c.status == 0u && c.params.size() >= 2) {
-        if (auto u = reference::ParseUri(c.params[1])) {
-          const std::string m = MapUri(*u, "ms");
-          if (!m.empty()) c.params[1] = m;
-          changed = true;
-        }
-      }
-    }
-    if (!changed) return std::string(bytes);
-    std::string out;
-    for (const wire::Command& c : cmds) out += conformance::Encode(c);
-    return out;
-  }
+  TargetAddresses addrs;  // the real listeners (udp, tcp, http above) -> the relay nodes
 };
 
 ExternalStage::ExternalStage() : impl_(std::make_unique<Impl>()) {}
@@ -191,6 +100,7 @@ Result<std::unique_ptr<ExternalStage>> ExternalStage::Open(const ExternalTarget&
   m.udp = ep(m.t.udp);
   m.tcp = ep(m.t.tcp);
   m.http = ep(m.t.http);
+  m.addrs.udp = m.udp, m.addrs.tcp = m.tcp, m.addrs.http = m.http;
   conformance::Target pt;
   pt.udp = m.t.udp;
   pt.tcp = m.t.tcp;
@@ -243,31 +153,31 @@ std::vector<reports::WireEvent> ExternalStage::Transcript() const {
 Status ExternalStage::Install(RefWorld& w) {
   Impl& m = *impl_;
   m.world = &w.world();
-  for (const RolePorts& r : kRoles) {
+  for (const RolePorts& r : ServerRolePorts()) {
     auto ip = w.node_ip(r.role);
     if (!ip.ok()) return ip.status();
-    m.node_ip[r.role] = *ip;
+    m.addrs.node_ip[r.role] = *ip;
   }
   if (!m.pacer) StartClock();
   m.world->scheduler().set_pacer(m.pacer.get());
   // Party names of the relay endpoints in the capture.
   for (conformance::CaptureEnv* cap : m.captures) {
-    for (const RolePorts& r : kRoles) {
-      const std::uint32_t ip = m.node_ip[r.role];
+    for (const RolePorts& r : ServerRolePorts()) {
+      const std::uint32_t ip = m.addrs.node_ip[r.role];
       if (r.udp && m.udp) cap->NamePeer(Endpoint::V4(ip, *r.udp), std::string(r.role) + " udp (target)");
       if (r.tcp && m.tcp) cap->NamePeer(Endpoint::V4(ip, *r.tcp), std::string(r.role) + " tcp (target)");
       if (r.http && m.http) cap->NamePeer(Endpoint::V4(ip, *r.http), std::string(r.role) + " http (target)");
     }
   }
   Impl* mp = &m;
-  for (const RolePorts& r : kRoles) {
+  for (const RolePorts& r : ServerRolePorts()) {
     auto id = w.node(r.role);
     if (!id.ok()) return id.status();
     auto b = std::make_unique<net::Bridge>(*m.world, *id, *m.real, *m.pacer);
     const std::string role = r.role;
     if (r.udp && m.udp) {
       net::Bridge::Rewrite rw;
-      if (role == "cs") rw = [mp](std::string_view d) { return mp->RewriteCommands(d); };
+      if (role == "cs") rw = [mp](std::string_view d) { return mp->addrs.RewriteCommands(d); };
       if (Status s = b->AddUdp(*r.udp, *m.udp, rw); !s.ok()) return s;
     }
     if (r.tcp && m.tcp) {
@@ -276,9 +186,9 @@ Status ExternalStage::Install(RefWorld& w) {
     if (r.http && m.http) {
       net::Bridge::FilterFactory f = [mp, role](const Endpoint& peer) -> net::Bridge::Rewrite {
         const std::uint32_t ip = peer.v4();
-        auto filter = std::make_shared<HttpFilter>([mp, role, ip](reference::HttpResponse& resp) {
+        auto filter = std::make_shared<HttpResponseFilter>([mp, role, ip](reference::HttpResponse& resp) {
           if (auto h = resp.headers.find("x-mcp-test-captcha"); h != resp.headers.end()) mp->hook_captcha[ip] = h->second;
-          if (role == "dp") resp.body = mp->RewriteCommands(resp.body);
+          if (role == "dp") resp.body = mp->addrs.RewriteCommands(resp.body);
         });
         return [filter](std::string_view chunk) { return (*filter)(chunk); };
       };

@@ -79,6 +79,7 @@ Status RefWorld::Build() {
     if (Status s = BuildRole(name); !s.ok()) return s;
   }
   if (external_) return o_.relay_servers(*this);
+  if (o_.after_build) return o_.after_build(*this);
   return Status();
 }
 

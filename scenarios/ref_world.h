@@ -76,6 +76,10 @@ struct RefWorldOptions {
   // (it may change these options, e.g. cs_port); its error is
   // RefWorld::Create's. Used to start a target inside the simulation.
   std::function<Status(RefWorld&, RefWorldOptions&)> before_roles;
+  // Called once at the end of Create, after every node and role exists; its
+  // error is Create's. Used to start a target playing several roles on a
+  // node of its own (scenarios/sim_stage.h).
+  std::function<Status(RefWorld&)> after_build;
   // Server nodes whose store lives on a simulated disk (scenarios/disk_store.h)
   // instead of in memory: "sg" (accounts, contact lists, offline messages —
   // the store RS shares), "cs" (uploads), "ms" (media). A crash of such a node

@@ -278,7 +278,14 @@ std::string Execution::Run() {
   last_ad_image_.assign(static_cast<std::size_t>(s_.clients), "");
   call_.assign(static_cast<std::size_t>(s_.clients), 0);
   hidden_.assign(static_cast<std::size_t>(s_.clients), false);
-  if (!external()) {
+  if (sim_stage_) {
+    // Through the protocol, in virtual time, before the steps (a failure
+    // makes the run N/A, as against an external target).
+    if (std::string err = ProvisionExternal(); !err.empty()) {
+      unimplemented_ = "provisioning through the protocol: " + err;
+      return "";
+    }
+  } else if (!external()) {
     if (std::string err = Provision(); !err.empty()) return "provision: " + err;
   }
   if (Status st = ApplyNetwork(); !st.ok()) return "network: " + st.ToString();
@@ -346,14 +353,30 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
   r.swarm = o.swarm;
   r.external = o.external != nullptr;
   if (o.external) r.target_flags = o.external->Flags();
-  if (o.sim_target) r.target_flags = o.sim_target->Flags();
+  // A scenario's own `nodes.external` target, unless flags name one.
+  RunOptions with_target = o;
+  SimTarget from_scenario;
+  if (!o.external && !o.sim_target && !given.external_cmd.empty()) {
+    from_scenario.command = ExpandTargetCommand(given.external_cmd, given.file);
+    from_scenario.roles = given.external_roles;
+    from_scenario.from_scenario = true;
+    if (Status v = from_scenario.Validate(); !v.ok()) {
+      r.checks.push_back({"harness", false, v.ToString()});
+      return r;
+    }
+    with_target.sim_target = &from_scenario;
+  }
+  if (with_target.sim_target) r.target_flags = with_target.sim_target->Flags();
   if (!o.external && !o.sg_transport.empty() && o.sg_transport != "udp" && o.sg_transport != "auto") {
     r.target_flags += " --sg-transport " + o.sg_transport;
   }
   Scenario s = given;
-  if (o.swarm) r.swarm_mix = ApplySwarm(s, r.seed, /*crash_servers=*/o.external == nullptr);
+  // (a target's roles are not crashed: neither a real server nor one inside the simulation)
+  if (o.swarm) {
+    r.swarm_mix = ApplySwarm(s, r.seed, /*crash_servers=*/o.external == nullptr && with_target.sim_target == nullptr);
+  }
   // The fault points: as given, else a swarm run's own draw, else none.
-  RunOptions eff = o;
+  RunOptions eff = with_target;
   r.fault_points_explicit = o.fault_points.has_value();
   if (!eff.fault_points) eff.fault_points = o.swarm ? SwarmFaultPoints(r.seed) : FaultPointChoice{};
   if (o.external) eff.fault_points = FaultPointChoice{};  // a real server has none

@@ -106,7 +106,7 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   w_->HealDisks();
   RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm, notices_, accounts_};
   view.external = external() || target_ != nullptr;
-  view.sim_target = target_ != nullptr;
+  view.sim_target = target_ != nullptr || sim_stage_ != nullptr;
   view.fault_points = o_.fault_points && o_.fault_points->on() && !external();
   if (view.fault_points) {
     sim::SimFaultPoints& fp = w_->world().sim_faults();
@@ -149,6 +149,11 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   r.not_applicable = not_applicable_;
   if (target_) {
     if (std::string why = SimTargetFailure(*target_); !why.empty()) r.checks.push_back({"target", false, why});
+  }
+  if (sim_stage_) {
+    if (std::string why = SimTargetFailure(sim_stage_->process()); !why.empty()) {
+      r.checks.push_back({"target", false, why});
+    }
   }
 }
 

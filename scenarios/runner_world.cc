@@ -43,6 +43,50 @@ std::string Execution::SimTargetSetup(RefWorldOptions& wo) {
   return "";
 }
 
+// A target playing several roles (sim_stage.h): the scenario must leave
+// those roles as they are (no removal, configuration, crash or simulated
+// disk); the target starts after every node exists, on a node of its own,
+// and the role nodes relay to it.
+std::string Execution::SimStageSetup(RefWorldOptions& wo) {
+  const std::vector<std::string>& roles = o_.sim_target->roles;
+  auto plays = [&](const std::string& r) { return std::find(roles.begin(), roles.end(), r) != roles.end(); };
+  for (const std::string& r : roles) {
+    const bool present = r == "sg" ? s_.sg > 0 : std::find(s_.servers.begin(), s_.servers.end(), r) != s_.servers.end();
+    if (!present && r != "sg") return "the scenario removes the " + r + " role (nodes.servers), which the target plays";
+  }
+  if (plays("cs") && (s_.cs_rate_per_s != 0 || s_.cs_burst != 0)) {
+    return "the scenario configures the CS (nodes.cs_rate_per_s/cs_burst), which a target does not follow";
+  }
+  if (plays("dp") && (s_.min_version != "1.0.0" || s_.latest_version != "1.3.0")) {
+    return "the scenario configures the DP (nodes.min_version/latest_version), which a target does not follow";
+  }
+  for (const std::string& d : s_.disks) {
+    if (plays(d)) return "the scenario puts the " + d + " store on a simulated disk, which the target does not use";
+  }
+  if (s_.disk_all) return "the scenario puts the server stores on simulated disks, which the target does not use";
+  for (const Fault& f : s_.faults) {
+    if (f.kind == FaultKind::kDisk && plays(f.node)) {
+      return "the scenario faults the " + f.node + " disk, which the target does not use";
+    }
+    if (f.kind == FaultKind::kCrash && plays(f.node)) {
+      return "the scenario crashes the " + f.node + " node, which the target plays (not yet supported)";
+    }
+  }
+  for (const Step& st : s_.steps) {
+    if ((st.op == StepOp::kCrash || st.op == StepOp::kRestart) && plays(st.node)) {
+      return "the scenario crashes or restarts the " + st.node + " node, which the target plays (not yet supported)";
+    }
+  }
+  wo.after_build = [this](RefWorld& w) {
+    auto st = SimStage::Start(*o_.sim_target, w, seed_);
+    if (!st.ok()) return st.status();
+    sim_stage_ = st->get();
+    stage_ = std::move(*st);
+    return Status();
+  };
+  return "";
+}
+
 std::string Execution::Configure(RefWorldOptions& wo) {
   if (o_.external) {
     // The real side first: the target (launched), then accounts through the
@@ -78,17 +122,23 @@ std::string Execution::Configure(RefWorldOptions& wo) {
     }
     auto st = ExternalStage::Open(*o_.external, seed_);
     if (!st.ok()) return "target: " + st.status().ToString();
+    ext_ = st->get();
     stage_ = std::move(*st);
     if (std::string err = ProvisionExternal(); !err.empty()) {
       unimplemented_ = err;
       return "";
     }
     wo.sg_transport = o_.external->sg_transport;
-    stage_->StartClock();
-    wo.relay_servers = [this](RefWorld& w) { return stage_->Install(w); };
-    wo.wrap_client_env = [this](const std::string& node, Env& env) { return stage_->WrapClient(node, env); };
+    ext_->StartClock();
+    wo.relay_servers = [this](RefWorld& w) { return ext_->Install(w); };
+    wo.wrap_client_env = [this](const std::string& node, Env& env) { return ext_->WrapClient(node, env); };
   }
-  if (o_.sim_target) {
+  if (o_.sim_target && o_.sim_target->Relayed()) {
+    if (std::string na = SimStageSetup(wo); !na.empty()) {
+      unimplemented_ = na;
+      return "";
+    }
+  } else if (o_.sim_target) {
     if (std::string na = SimTargetSetup(wo); !na.empty()) {
       unimplemented_ = na;
       return "";
@@ -111,7 +161,15 @@ std::string Execution::Configure(RefWorldOptions& wo) {
   auto hosted = [&](const char* r) { return std::find(s_.servers.begin(), s_.servers.end(), r) != s_.servers.end(); };
   wo.host_dp = hosted("dp"), wo.host_rs = hosted("rs"), wo.host_cs = hosted("cs"), wo.host_ms = hosted("ms");
   wo.host_sg = s_.sg > 0;
-  if (o_.sim_target) wo.host_cs = false;  // the target is the CS
+  if (o_.sim_target) {  // the target is these roles
+    for (const std::string& r : o_.sim_target->roles) {
+      if (r == "dp") wo.host_dp = false;
+      if (r == "rs") wo.host_rs = false;
+      if (r == "cs") wo.host_cs = false;
+      if (r == "ms") wo.host_ms = false;
+      if (r == "sg") wo.host_sg = false;
+    }
+  }
   wo.client_cache = s_.client_cache;
   wo.disks = s_.disks;
   for (const Fault& f : s_.faults) {  // a disk fault implies the disk (e.g. after shrinking)

@@ -64,9 +64,25 @@ Result<Scenario> ScenarioParser::Parse(std::string_view text) {
 
 void ScenarioParser::Nodes(const YAML::Node& n) {
   if (!ctx_.CheckKeys(n, {"clients", "servers", "sg", "client_cache", "min_version", "latest_version",
-                          "client_version", "cs_rate_per_s", "cs_burst", "disk", "group_commit"},
+                          "client_version", "cs_rate_per_s", "cs_burst", "disk", "group_commit", "external"},
                       "nodes")) {
     return;
+  }
+  if (const YAML::Node e = n["external"]) {
+    // A third-party server inside the simulation (scenarios/sim_stage.h).
+    if (!e.IsMap() || !ctx_.CheckKeys(e, {"cmd", "roles"}, "nodes.external")) {
+      if (!ctx_.failed()) ctx_.Fail(e, "nodes.external is a map {cmd: \"…\", roles: [dp, rs, sg, cs, ms]}");
+      return;
+    }
+    ctx_.Str(e, "cmd", s_.external_cmd);
+    if (s_.external_cmd.empty()) return ctx_.Fail(e, "nodes.external needs cmd (the target's command line)");
+    s_.external_roles = {"dp", "rs", "sg", "cs", "ms"};
+    if (const YAML::Node r = e["roles"]) s_.external_roles = ctx_.StrList(r);
+    for (const std::string& role : s_.external_roles) {
+      if (role != "dp" && role != "rs" && role != "sg" && role != "cs" && role != "ms") {
+        return ctx_.Fail(e["roles"], "unknown role '" + role + "' (known: dp, rs, sg, cs, ms)");
+      }
+    }
   }
   std::int64_t v = s_.clients;
   ctx_.Int(n, "clients", 0, 64, v);

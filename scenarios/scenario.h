@@ -171,6 +171,11 @@ struct Scenario {
   std::vector<std::string> disks;
   bool disk_all = false;     // written as `disk: true`
   bool group_commit = false; // `nodes.group_commit`: SG/CS batch each receive burst
+  // `nodes.external: {cmd, roles}`: a third-party server inside the
+  // simulation plays these roles (scenarios/sim_stage.h); `{mcpsim}` in cmd
+  // is the running mcpsim binary. Empty cmd: none (flags may still give one).
+  std::string external_cmd;
+  std::vector<std::string> external_roles;
   // Provisioning done directly in the store before the run (no network).
   bool provision_accounts = false;   // user{c}@live.cn / "correct horse" for every client
   bool provision_contacts = false;   // every provisioned client lists every other one

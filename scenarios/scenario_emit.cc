@@ -227,6 +227,13 @@ std::string ToYaml(const Scenario& s) {
   if (s.sg) out << YAML::Key << "sg" << YAML::Value << std::to_string(s.sg);
   if (!s.client_cache) out << YAML::Key << "client_cache" << YAML::Value << "false";
   if (s.group_commit) out << YAML::Key << "group_commit" << YAML::Value << "true";
+  if (!s.external_cmd.empty()) {
+    out << YAML::Key << "external" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "cmd" << YAML::Value << YAML::DoubleQuoted << s.external_cmd;
+    out << YAML::Key << "roles" << YAML::Value;
+    EmitNames(out, s.external_roles);
+    out << YAML::EndMap;
+  }
   if (s.disk_all) {
     out << YAML::Key << "disk" << YAML::Value << "true";
   } else {

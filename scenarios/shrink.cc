@@ -137,6 +137,9 @@ ShrinkOutcome Shrink(const Scenario& given, const RunOptions& options, int max_r
   }
   auto fails = [&](const Scenario& c) {
     if (out.runs >= max_runs) return false;
+    // A scenario needs steps or a workload (the parser refuses one with
+    // neither): such a candidate is never written, however it fails.
+    if (c.steps.empty() && !c.workload) return false;
     ++out.runs;
     const RunResult r = RunScenario(c, ro);
     const CheckResult* x = r.first_failure();

@@ -1,5 +1,8 @@
 #include "scenarios/sim_target.h"
 
+#include <algorithm>
+#include <filesystem>
+
 namespace mcpsim::scenarios {
 
 namespace {
@@ -11,6 +14,7 @@ std::string Quote(const std::string& s) {
 }  // namespace
 
 std::string SimTarget::Flags() const {
+  if (from_scenario) return "";
   std::string r;
   for (const auto& x : roles) r += (r.empty() ? "" : ",") + x;
   return " --sim-launch " + Quote(command) + " --sim-roles " + r;
@@ -18,18 +22,49 @@ std::string SimTarget::Flags() const {
 
 Status SimTarget::Validate() const {
   if (command.empty()) return Status::Error("INTERPOSE-5", "--sim-launch needs a command");
-  if (roles.size() != 1) {
-    return Status::Error("INTERPOSE-5", "--sim-roles: one role per target for now (several roles on one node: not yet)");
+  if (roles.empty()) return Status::Error("INTERPOSE-5", "--sim-roles: name at least one role (dp, rs, sg, cs, ms)");
+  for (std::size_t i = 0; i < roles.size(); ++i) {
+    const std::string& r = roles[i];
+    if (r != "dp" && r != "rs" && r != "cs" && r != "ms" && r != "sg") {
+      return Status::Error("INTERPOSE-5", "--sim-roles: unknown role '" + r + "' (dp, rs, sg, cs, ms)");
+    }
+    if (std::find(roles.begin(), roles.begin() + static_cast<std::ptrdiff_t>(i), r) != roles.begin() +
+                                                                                       static_cast<std::ptrdiff_t>(i)) {
+      return Status::Error("INTERPOSE-5", "--sim-roles: role '" + r + "' named twice");
+    }
   }
-  const std::string& r = roles.front();
-  if (r == "cs") return Status();
-  if (r == "dp" || r == "rs" || r == "ms" || r == "sg") {
-    return Status::Error("INTERPOSE-5", "--sim-roles " + r +
-                                            ": only the cs role can be given to a target in scenarios yet (the "
-                                            "interposer simulates TCP/HTTP: run the conformance catalog against such "
-                                            "a target with `mcpsim conform --sim-launch CMD`)");
+  const bool sg = std::find(roles.begin(), roles.end(), "sg") != roles.end();
+  const bool rs = std::find(roles.begin(), roles.end(), "rs") != roles.end();
+  if (sg && !rs) {
+    return Status::Error("INTERPOSE-5", "--sim-roles: a target playing sg plays rs too (SG and RS share the "
+                                        "accounts, which are provisioned through the target's RS)");
   }
-  return Status::Error("INTERPOSE-5", "--sim-roles: unknown role '" + r + "' (dp, rs, cs, ms, sg)");
+  return Status();
+}
+
+std::vector<std::string> ParseRoleList(const std::string& list) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : list + ",") {
+    if (c != ',') {
+      cur += c;
+    } else if (!cur.empty()) {
+      out.push_back(cur), cur.clear();
+    }
+  }
+  return out;
+}
+
+std::string ExpandTargetCommand(const std::string& cmd, const std::string& scenario_file) {
+  std::string out = cmd;
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  const std::string mcpsim = ec ? "mcpsim" : self;
+  const std::filesystem::path parent = std::filesystem::path(scenario_file).parent_path();
+  const std::string dir = (parent.empty() ? std::filesystem::path(".") : parent).string();
+  for (std::size_t at; (at = out.find("{mcpsim}")) != std::string::npos;) out.replace(at, 8, mcpsim);
+  for (std::size_t at; (at = out.find("{dir}")) != std::string::npos;) out.replace(at, 5, dir);
+  return out;
 }
 
 Result<std::unique_ptr<interpose::Process>> StartSimTarget(const SimTarget& t, Env& env, std::uint16_t& port) {

@@ -74,6 +74,7 @@ SimCatalogRun RunSimCatalog(const ConformSimArgs& a) {
   out.rep = conformance::RunCatalog(ro, [](const reports::CaseResult&) {});
   out.calls = p.stats().calls;
   out.waits = p.stats().waits;
+  out.stats = p.stats();
   out.virtual_us = w.Now();
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

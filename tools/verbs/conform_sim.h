@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/env.h"
+#include "interpose/process.h"
 #include "reports/report.h"
 
 namespace mcpsim::cli {
@@ -22,6 +23,7 @@ struct SimCatalogRun {
   reports::Report rep;
   std::string error, gone;  // gone: the target died during the run
   std::uint64_t calls = 0, waits = 0;
+  interpose::ProcessStats stats;  // the target's (round trips per op, local calls, wall time waiting for it)
   TimeUs virtual_us = 0;
   double wall_s = 0;
 };

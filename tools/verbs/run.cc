@@ -257,7 +257,7 @@ RegisterVerb reg{{"", "run",
                                    "Third-party server inside the simulation: the same command line as --launch, run "
                                    "with libmcpsim_interpose.so preloaded on the node of --sim-roles; its sockets, "
                                    "clocks and randomness are simulated, so a run replays bit for bit");
-                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
+                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays, comma-separated (dp,rs,sg,cs,ms; default cs)");
                     cmd.add_option("--sg-transport", a->sg_transport,
                                    "The clients' SG transport: auto (UDP when DP lists it, else TCP), udp or tcp "
                                    "(simulated runs: auto = udp)")

@@ -39,7 +39,7 @@ int DoShrink(const ShrinkArgs& a) {
   RunOptions o;
   std::optional<SimTarget> sim_target;
   if (!a.sim_launch.empty()) {
-    sim_target = SimTarget{a.sim_launch, {a.sim_roles}};
+    sim_target = SimTarget{a.sim_launch, ParseRoleList(a.sim_roles)};
     if (Status st = sim_target->Validate(); !st.ok()) {
       std::cerr << "mcpsim: error: " << st.message() << "\n";
       return 2;
@@ -90,7 +90,7 @@ RegisterVerb reg{{"", "shrink",
                     cmd.add_flag("--broken-dedup", a->broken_dedup, "TEST-ONLY: shrink against the broken reference");
                     cmd.add_option("--sim-launch", a->sim_launch,
                                    "The failure was found with this target inside the simulation (run --sim-launch)");
-                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
+                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays, comma-separated (dp,rs,sg,cs,ms; default cs)");
                     cmd.add_option("--max-runs", a->max_runs, "Bound on candidate runs (default 400)");
                     return [a] { return DoShrink(*a); };
                   }}};

@@ -260,7 +260,7 @@ RegisterVerb reg{{"", "sweep",
                                    "--reuse-target (real time; no determinism re-runs)");
                     cmd.add_option("--sim-launch", a->sim_launch,
                                    "Third-party server inside the simulation (as in `run --sim-launch`)");
-                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays (today: cs)");
+                    cmd.add_option("--sim-roles", a->sim_roles, "Roles the --sim-launch target plays, comma-separated (dp,rs,sg,cs,ms; default cs)");
                     cmd.add_flag("--reuse-target", a->reuse_target, "With --launch: one target for all runs");
                     cmd.add_option("--sg-transport", a->sg_transport, "External target: the clients' SG transport (auto|udp|tcp)");
                     cmd.add_option("--accounts", a->accounts, "External target: existing accounts (`account password` lines)");
