@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
@@ -10,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/hash.h"
+#include "reference/roles/sg/relay.h"
 
 namespace mcpsim::net {
 
@@ -53,12 +55,130 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(Env& env, std::unique_pt
     if (!live.ok()) return live.status();
     n->Tick();
   }
+  if (n->relaying()) {
+    n->RefreshLive();
+    // A predecessor killed under this id left its users' presence rows:
+    // they are offline now (CLU-11), told to every other SG in queue order.
+    auto left = n->db_->PresenceHeldBy(n->o_.self->sg_id);
+    if (!left.ok()) return left.status();
+    std::vector<reference::Relay> gone;
+    for (const std::string& body : *left) {
+      auto r = reference::DecodeRelay(body);
+      if (!r.ok() || r->presence == "offline") continue;
+      r->presence = "offline";
+      r->caps = 0;
+      gone.push_back(std::move(*r));
+    }
+    n->SendRelays(std::move(gone));
+    // SG processes that have not listed this one yet miss what it sends
+    // until they do: one more snapshot once they all have (a lease on).
+    n->resync_again_at_ = env.Now() + (n->o_.lease_ms + 1000) * kMillis;
+  }
   n->Arm();
-  if (n->o_.on_offline) {
+  if (n->o_.on_offline || n->relaying()) {
     n->TakeWakeups();  // LISTEN now (and a first resync)
     n->ArmWakeups();
   }
   return n;
+}
+
+void ClusterNode::SendRelays(std::vector<reference::Relay> relays) {
+  for (reference::Relay& r : relays) pending_.push_back(std::move(r));
+  FlushRelays();
+}
+
+void ClusterNode::FlushRelays() {
+  if (pending_.empty() || !o_.self) return;
+  std::vector<reference::Cluster::PresenceRow> presence;
+  std::vector<reference::Cluster::QueuedRelay> queued;
+  for (const reference::Relay& r : pending_) {
+    std::string body = reference::EncodeRelay(r);
+    if (r.kind == reference::Relay::Kind::kPresence) {
+      presence.push_back({r.account, o_.self->sg_id, r.presence == "offline", body});
+      for (std::uint32_t sg : live_) queued.push_back({sg, body});  // to every other live SG
+    } else if (r.to_sg != 0) {
+      queued.push_back({r.to_sg, std::move(body)});
+    }
+  }
+  Status s = db_->PutRelays(presence, queued);
+  if (!s.ok()) {
+    if (!relay_failing_) {
+      spdlog::warn("cluster: relays to other SGs wait ({} so far): {}", pending_.size(), s.ToString());
+    }
+    relay_failing_ = true;
+    return;
+  }
+  if (relay_failing_) spdlog::info("cluster: relays to other SGs written again");
+  relay_failing_ = false;
+  pending_.clear();
+}
+
+void ClusterNode::TakeQueued(std::uint32_t sg) {
+  const bool mine = sg == o_.self->sg_id;
+  for (;;) {
+    constexpr std::size_t kMax = 512;
+    auto got = db_->TakeQueued(sg, kMax);
+    if (!got.ok()) {
+      spdlog::warn("cluster: reading relays for this SG failed (retrying): {}", got.status().ToString());
+      return;
+    }
+    for (const std::string& body : *got) {
+      auto r = reference::DecodeRelay(body);
+      if (!r.ok()) {
+        spdlog::error("cluster: dropped a malformed relay: {}", r.status().ToString());
+        continue;
+      }
+      if (mine) {
+        o_.on_relay(*r);
+      } else if (o_.on_orphan) {
+        o_.on_orphan(*r);
+      }
+    }
+    if (got->size() < kMax) return;
+  }
+}
+
+void ClusterNode::Resync() {
+  auto rows = db_->LivePresence();
+  if (!rows.ok()) {
+    spdlog::warn("cluster: reading other SGs' presence failed (retrying): {}", rows.status().ToString());
+    return;
+  }
+  std::vector<reference::Relay> all;
+  for (const std::string& body : *rows) {
+    if (auto r = reference::DecodeRelay(body); r.ok()) all.push_back(std::move(*r));
+  }
+  if (o_.on_presence) o_.on_presence(all);
+}
+
+void ClusterNode::RefreshLive() {
+  auto live = db_->LiveGateways();
+  if (!live.ok()) return;  // keep the last list (logged by the DP's refresh or the heartbeat)
+  std::set<std::uint32_t> now;
+  for (const reference::GatewayRecord& r : *live) {
+    if (r.sg_id != o_.self->sg_id) now.insert(r.sg_id);
+  }
+  const std::set<std::uint32_t> before = std::move(live_);
+  live_ = now;
+  if (!live_known_) {
+    live_known_ = true;
+    return;
+  }
+  for (std::uint32_t sg : before) {
+    if (!live_.count(sg) && o_.on_sg_gone) {
+      spdlog::info("cluster: sg-id {} is gone (lease over): its users leave this SG's conversations", sg);
+      o_.on_sg_gone(sg);
+      TakeQueued(sg);  // CLU-13: what it had not taken (a restart takes its own)
+    }
+  }
+  // An SG (re)appearing: its users' presence may have been announced before
+  // this process addressed relays to it, or dropped as gone.
+  for (std::uint32_t sg : live_) {
+    if (!before.count(sg)) {
+      Resync();
+      break;
+    }
+  }
 }
 
 ClusterNode::~ClusterNode() {
@@ -109,10 +229,27 @@ void ClusterNode::TakeWakeups() {
   if (wake_failing_) spdlog::info("cluster: offline-message wake-ups back");
   wake_failing_ = false;
   if (w->resync && o_.on_resync) o_.on_resync();
-  for (const std::string& r : w->recipients) o_.on_offline(r);
+  if (o_.on_offline) {
+    for (const std::string& r : w->recipients) o_.on_offline(r);
+  }
+  if (relaying()) {
+    FlushRelays();
+    if (w->resync) Resync();
+    const bool mine = std::find(w->queued_for.begin(), w->queued_for.end(), o_.self->sg_id) != w->queued_for.end();
+    if (mine || w->resync) TakeQueued(o_.self->sg_id);
+  }
 }
 
 void ClusterNode::Tick() {
+  if (relaying()) {
+    RefreshLive();
+    FlushRelays();
+    TakeQueued(o_.self->sg_id);  // also without a NOTIFY (one missed while reconnecting)
+    if (env_.Now() >= resync_again_at_) {
+      resync_again_at_ = kNever;
+      Resync();
+    }
+  }
   if (o_.self) {
     auto held = db_->Heartbeat(*o_.self, instance_, o_.lease_ms);
     if (!held.ok()) {

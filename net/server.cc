@@ -272,6 +272,7 @@ struct Server::Impl {
   FrontRoutes routes;
   std::unique_ptr<FrontRole> front;
   std::unique_ptr<reference::Role> wrapped;  // o.wrap_front's decorator, if any
+  std::unique_ptr<RelayOut> relay_out;       // an SG with --sg-id: relays leave first (CLU-10)
   std::unique_ptr<host::RoleHost> host;
   std::vector<ListenerInfo> listeners;
   std::unique_ptr<ClusterNode> cluster;  // last: gone first (leaves the registry)
@@ -416,7 +417,14 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   }
   m->front = std::make_unique<FrontRole>(m->routes);
   if (o.wrap_front) m->wrapped = o.wrap_front(*m->front);
-  m->host = std::make_unique<host::RoleHost>(*role_env, m->wrapped ? *m->wrapped : *m->front);
+  reference::Role* hosted = m->wrapped ? m->wrapped.get() : static_cast<reference::Role*>(m->front.get());
+  if (o.sg_id && m->Has("sg") && reference::IsPostgresUri(o.db)) {
+    // CLU-10: this SG shares its users with other SG processes.
+    m->backend->EnableRelays(*o.sg_id);
+    m->relay_out = std::make_unique<RelayOut>(*hosted, *m->backend);
+    hosted = m->relay_out.get();
+  }
+  m->host = std::make_unique<host::RoleHost>(*role_env, *hosted);
   host::HostLimits hl;
   hl.http_header_timeout = o.limits.http_header;
   hl.http_body_timeout = o.limits.http_body;
@@ -527,10 +535,32 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
         impl->backend->RecheckOffline(impl->env.Now());
         impl->host->Pump();
       };
+      if (m->relay_out) {  // CLU-10..14
+        co.on_relay = [impl](const reference::Relay& r) {
+          impl->backend->OnRelay(impl->env.Now(), r);
+          impl->host->Pump();
+        };
+        co.on_presence = [impl](const std::vector<reference::Relay>& all) {
+          impl->backend->RemoteSnapshot(impl->env.Now(), all);
+          impl->host->Pump();
+        };
+        co.on_sg_gone = [impl](std::uint32_t sg) {
+          impl->backend->SgGone(impl->env.Now(), sg);
+          impl->host->Pump();
+        };
+        co.on_orphan = [impl](const reference::Relay& r) {
+          impl->backend->OnOrphanRelay(impl->env.Now(), r);
+          impl->host->Pump();
+        };
+      }
     }
     auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), m->dp.get());
     if (!node.ok()) return node.status();
     m->cluster = std::move(*node);
+    if (m->relay_out) {
+      m->relay_out->SetNode(m->cluster.get());
+      m->host->Pump();  // relays emitted before the node existed
+    }
     if (m->Has("sg")) {
       m->shared_ids = std::make_unique<ClusterIds>(m->cluster->db());
       m->backend->SetSharedIds(m->shared_ids.get());

@@ -50,6 +50,10 @@ class Cluster {
   struct Wakeups {
     std::vector<std::string> recipients;  // in commit order, may repeat
     bool resync = false;
+    // CLU-11: bodies of presence relays announced since (PutRelays), in
+    // commit order; CLU-13: the SG ids whose relay queue got rows.
+    std::vector<std::string> presence;
+    std::vector<std::uint32_t> queued_for;
   };
   virtual Result<Wakeups> TakeWakeups() = 0;
 
@@ -59,6 +63,33 @@ class Cluster {
   // twice, possibly with gaps. STORE-1 while the database is unreachable,
   // STORE-2 for another name.
   virtual Result<std::uint64_t> NextId(std::string_view name) = 0;
+
+  // ---- relays between SG processes (CLU-10..14; reference/roles/sg/relay.h) ----
+  // Bodies are opaque here (EncodeRelay's bytes).
+  struct PresenceRow {
+    std::string account;
+    std::uint32_t sg_id = 0;  // the SG process holding the session
+    bool offline = false;     // the session there ended
+    std::string body;
+  };
+  struct QueuedRelay {
+    std::uint32_t to_sg = 0;
+    std::string body;
+  };
+  // One transaction, in order: each presence row replaces the account's row
+  // (an offline row deletes it if `sg_id` still holds it) and is announced to
+  // every process (NOTIFY with the body); each queued relay is appended to
+  // `to_sg`'s queue (durable until taken) and announced to it. STORE-1 while
+  // the database is unreachable (nothing written).
+  virtual Status PutRelays(const std::vector<PresenceRow>& presence, const std::vector<QueuedRelay>& queued) = 0;
+  // Removes and returns up to `max` queued relays for `sg_id`, oldest first
+  // (each sender's in the order it queued them).
+  virtual Result<std::vector<std::string>> TakeQueued(std::uint32_t sg_id, std::size_t max) = 0;
+  // The bodies of the presence rows held by SG processes with a live lease.
+  virtual Result<std::vector<std::string>> LivePresence() = 0;
+  // The bodies of the presence rows held by `sg_id` (at its start: what a
+  // killed predecessor left).
+  virtual Result<std::vector<std::string>> PresenceHeldBy(std::uint32_t sg_id) = 0;
 };
 
 // Connects to the PostgreSQL database at `uri` (as OpenPostgresStore) and

@@ -83,13 +83,13 @@ Status Conn::Reconnect() {
   return {};
 }
 
-Result<std::vector<std::string>> Conn::TakeNotifications() {
-  std::vector<std::string> out;
+Result<std::vector<Conn::Notification>> Conn::TakeNotifications() {
+  std::vector<Notification> out;
   if (!ok() || PQconsumeInput(c_.get()) == 0) {
     return Status::Error("STORE-1", "PostgreSQL connection lost: " + Trim(PQerrorMessage(c_.get())));
   }
   while (PGnotify* n = PQnotifies(c_.get())) {
-    out.emplace_back(n->extra ? n->extra : "");
+    out.push_back({n->relname ? n->relname : "", n->extra ? n->extra : ""});
     PQfreemem(n);
   }
   return out;

@@ -81,9 +81,13 @@ class Conn {
   // The server's transaction state: true when inside a transaction block.
   bool in_transaction() const;
   // Reads what the server sent without blocking and returns the
-  // notifications (LISTEN) received so far, oldest first: their payloads.
+  // notifications (LISTEN) received so far, oldest first.
   // STORE-1 when the connection is lost.
-  Result<std::vector<std::string>> TakeNotifications();
+  struct Notification {
+    std::string channel;
+    std::string payload;
+  };
+  Result<std::vector<Notification>> TakeNotifications();
 
  private:
   explicit Conn(PGconn* c) : c_(c, &PQfinish), prepared_(std::make_unique<std::map<std::string, std::string, std::less<>>>()) {}

@@ -1,11 +1,11 @@
 // The three-process reference deployment of issue 21 (README "Several SG
 // processes", PROTOCOL.md §3.1): PostgreSQL, two `serve --roles sg --sg-id N`
 // and one `serve --roles dp,rs,cs,ms`, on loopback. Conformance of every
-// process; a chat between phones placed on different SGs (offline messages
-// pushed across SG processes, CLU-8); `kill -9` of the recipient's SG in the
-// middle, after which nothing acknowledged is lost (the phone logs in again
-// through DP, which now sends it to the live SG); the killed SG restarts and
-// rejoins. Skips when no PostgreSQL server can be started (ctest fixture `pg`).
+// process; a live chat between phones placed on different SGs (presence and
+// conversations relayed between SG processes, CLU-10..13); `kill -9` of the
+// recipient's SG in the middle, after which nothing acknowledged is lost (the
+// phone logs in again through DP, which now sends it to the live SG); the
+// killed SG restarts and rejoins. Skips when no PostgreSQL server can be started (ctest fixture `pg`).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -26,6 +26,18 @@ using mcpsim::testing::Child;
 using mcpsim::testing::RunCli;
 
 bool Has(const std::string& out, const std::string& what) { return out.find(what) != std::string::npos; }
+// Whether `c` printed a line starting with `prefix` (already, or within `ms`),
+// wherever it is among the lines other waits skipped.
+bool Printed(Child& c, const std::string& prefix, int ms = 15000) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    for (const std::string& l : c.lines()) {
+      if (l.rfind(prefix, 0) == 0) return true;
+    }
+    if (std::chrono::steady_clock::now() > end) return false;
+    (void)c.WaitLine([](const std::string&) { return false; }, 100);
+  }
+}
 std::string HostPort(const std::string& uri) { return uri.substr(uri.find("://") + 3); }
 
 class PgDeploy : public ::testing::Test {
@@ -148,7 +160,14 @@ TEST_F(PgDeploy, EveryProcessPassesConformance) {
   EXPECT_TRUE(Has(r.out, "OK rs.")) << r.out;
 }
 
-TEST_F(PgDeploy, ChatAcrossSgsSurvivesKillingOneSg) {
+// Phones on different SG processes chat live (CLU-10..13): each sees the
+// other online, `send` is an RSI/RSM conversation (not offline messages),
+// and what one sends arrives as RRM. Then the recipient's SG is killed with
+// `kill -9` while the sender goes on: every message the sender's SG
+// acknowledged reaches the recipient — live before the kill, afterwards as
+// offline messages (a relay its dead SG never took becomes one, CLU-13) once
+// the phone is back through DP at the live SG.
+TEST_F(PgDeploy, ChatAcrossSgsIsLiveAndLosesNothingWhenOneSgIsKilled) {
   // Devices DP places on different SGs (DP-3: FNV-1a of the device id).
   const std::string dev_a = "dev-a";
   const int sg_a = SgOf(dev_a);
@@ -173,31 +192,44 @@ TEST_F(PgDeploy, ChatAcrossSgsSurvivesKillingOneSg) {
   alice.Write("login alice@live.cn\nadd bob@live.cn\n");
   ASSERT_NE(alice.WaitPrefix("ok add bob@live.cn"), "") << alice.Transcript();
   EXPECT_TRUE(Has(alice.Transcript(), sg_l_[sg_a]["udp"])) << alice.Transcript();
+  // Presence across SG processes (CLU-11), both ways.
+  EXPECT_TRUE(Printed(alice, "event presence account=bob@live.cn state=online")) << alice.Transcript();
+  EXPECT_TRUE(Printed(bob, "event presence account=alice@live.cn state=online")) << bob.Transcript();
 
-  // What alice's SG acknowledged (AOM id) must reach bob, whatever happens.
   std::set<std::string> acked, received;
+  int live_acks = 0;
   auto send = [&](int n) {
     alice.Write("send bob@live.cn msg-" + std::to_string(n) + "\n");
     const std::string ok = alice.WaitPrefix("ok send bob@live.cn");
     ASSERT_NE(ok, "") << alice.Transcript();
+    if (Has(ok, " call=")) ++live_acks;
     acked.insert("msg-" + std::to_string(n));
   };
-  auto take = [&](Child& c, std::size_t want) {
+  auto take = [&](Child& c, const char* prefix, std::size_t want) {
     while (received.size() < want) {
-      const std::string e = c.WaitPrefix("event offline-message", 10000);
+      const std::string e = c.WaitPrefix(prefix, 10000);
       if (e.empty()) break;
       received.insert(e.substr(e.find("text=") + 5));
     }
   };
   for (int n = 1; n <= 3; ++n) send(n);
-  take(bob, 3);  // pushed across SG processes at once (CLU-8)
+  EXPECT_EQ(live_acks, 3) << alice.Transcript();  // a conversation, not ROM
+  take(bob, "event message", 3);                  // RRM across SG processes (CLU-13)
   EXPECT_EQ(received, acked) << bob.Transcript();
+  EXPECT_FALSE(Has(bob.Transcript(), "event offline-message")) << bob.Transcript();
+  bob.Write("send alice@live.cn re-1\n");
+  EXPECT_NE(bob.WaitPrefix("ok send alice@live.cn call="), "") << bob.Transcript();
+  EXPECT_NE(alice.WaitPrefix("event message"), "") << alice.Transcript();
 
-  // bob's SG dies mid-chat; alice goes on writing.
+  // bob's SG dies mid-chat; alice goes on writing at once (her SG learns of
+  // the death only when its lease is over).
   sg_[sg_b]->Signal(SIGKILL);
   EXPECT_EQ(sg_[sg_b]->Wait(), 128 + SIGKILL);
   sg_.erase(sg_b);
   for (int n = 4; n <= 6; ++n) send(n);
+  // Her SG learns of it: bob leaves the conversation and goes offline.
+  EXPECT_TRUE(Printed(alice, "event member-left", 10000)) << alice.Transcript();
+  for (int n = 7; n <= 8; ++n) send(n);
   bob.Signal(SIGKILL);  // the phone gives up on its dead SG
   (void)bob.Wait();
   // Once the lease is over DP sends bob's device to the live SG, where the
@@ -206,8 +238,8 @@ TEST_F(PgDeploy, ChatAcrossSgsSurvivesKillingOneSg) {
   ASSERT_EQ(SgOf(dev_b), sg_a);
   Child bob2(Client("bob", dev_b), (dir_ / "bob2.log").string());
   bob2.Write("login bob@live.cn\n");
-  take(bob2, 6);
-  EXPECT_EQ(received, acked) << bob2.Transcript();
+  take(bob2, "event offline-message", acked.size());
+  EXPECT_EQ(received, acked) << bob2.Transcript() << alice.Transcript();
   bob2.Write("logout\n");
   bob2.CloseStdin();
   EXPECT_EQ(bob2.Wait(), 0) << bob2.Transcript();

@@ -129,3 +129,58 @@ TEST_F(ClusterPg, SharedIdsAreUniqueAcrossProcesses) {
 
 }  // namespace
 }  // namespace mcpsim::reference
+
+namespace mcpsim::reference {
+namespace {
+
+// CLU-10/11/13: relays are queued per receiving SG, announced to it, taken
+// once in the order they were queued (even by two takers at once), and the
+// presence table keeps only rows of SG processes with a live lease.
+TEST_F(ClusterPg, RelaysAreQueuedPerSgTakenOnceInOrderAndPresenceFollowsLeases) {
+  auto one = Open(), two = Open(), three = Open();
+  ASSERT_TRUE(one && two && three);
+  ASSERT_TRUE(*one->Heartbeat({1, "udp://10.0.0.1:7001", ""}, "i1", 60000));
+  ASSERT_TRUE(*two->Heartbeat({2, "udp://10.0.0.2:7001", ""}, "i2", 60000));
+  ASSERT_TRUE(two->TakeWakeups().ok());  // LISTEN
+  std::vector<Cluster::QueuedRelay> q;
+  for (int i = 0; i < 30; ++i) q.push_back({static_cast<std::uint32_t>(i % 3 == 0 ? 3 : 2), "r" + std::to_string(i)});
+  q.push_back({2, std::string("\0\xff bytes", 8)});
+  ASSERT_TRUE(one->PutRelays({{"bob@live.cn", 1, false, "bob-online"}}, q).ok());
+  std::vector<std::uint32_t> told;
+  for (int i = 0; i < 40 && told.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    told = two->TakeWakeups()->queued_for;
+  }
+  EXPECT_EQ(told, (std::vector<std::uint32_t>{3, 2}));  // one announcement per receiver, in order
+  std::vector<std::string> want;
+  for (int i = 0; i < 30; ++i) {
+    if (i % 3 != 0) want.push_back("r" + std::to_string(i));
+  }
+  want.push_back(std::string("\0\xff bytes", 8));
+  // Two takers at once (a restarted SG and a survivor): each row once, in order.
+  std::vector<std::string> got;
+  for (;;) {
+    auto a = two->TakeQueued(2, 4), b = three->TakeQueued(2, 3);
+    ASSERT_TRUE(a.ok() && b.ok());
+    if (a->empty() && b->empty()) break;
+    for (auto* part : {&*a, &*b}) got.insert(got.end(), part->begin(), part->end());
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(three->TakeQueued(3, 100)->size(), 10u);
+  EXPECT_TRUE(three->TakeQueued(3, 100)->empty());
+
+  EXPECT_EQ(*two->LivePresence(), std::vector<std::string>{"bob-online"});
+  EXPECT_EQ(*two->PresenceHeldBy(1), std::vector<std::string>{"bob-online"});
+  // bob moves to SG 2: the row follows; SG 1's late "offline" does not remove it.
+  ASSERT_TRUE(two->PutRelays({{"bob@live.cn", 2, false, "bob-on-2"}}, {}).ok());
+  ASSERT_TRUE(one->PutRelays({{"bob@live.cn", 1, true, "bob-offline"}}, {}).ok());
+  EXPECT_EQ(*one->LivePresence(), std::vector<std::string>{"bob-on-2"});
+  EXPECT_TRUE(one->PresenceHeldBy(1)->empty());
+  // SG 2 leaves: its rows are no longer live.
+  ASSERT_TRUE(two->Leave(2, "i2").ok());
+  EXPECT_TRUE(one->LivePresence()->empty());
+  EXPECT_EQ(*one->PresenceHeldBy(2), std::vector<std::string>{"bob-on-2"});
+}
+
+}  // namespace
+}  // namespace mcpsim::reference

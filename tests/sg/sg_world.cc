@@ -8,14 +8,33 @@ namespace mcpsim::reference::sgtest {
 
 // ---- World ----
 
-World::World(std::size_t sgs, SgConfig config, const std::string& store_path) {
+namespace {
+// CLU-9's shared sequences, in memory.
+class CountingIds final : public SharedIds {
+ public:
+  Result<std::uint64_t> Next(Counter c) override { return next_[static_cast<int>(c)]++; }
+
+ private:
+  std::uint64_t next_[3] = {1, 1, 1};
+};
+}  // namespace
+
+World::World(std::size_t sgs, SgConfig config, const std::string& store_path, bool processes)
+    : processes_(processes) {
   config.dummy_cost = PasswordCost::Minimal();  // the cost of the accounts' hashes (SG-LOGIN-16)
   auto st = OpenSqliteStore(store_path);
   EXPECT_TRUE(st.ok());
   store_ = std::move(*st);
-  backend_ = std::make_unique<Backend>(*store_);
+  for (std::size_t i = 0; i < (processes ? sgs : 1); ++i) {
+    backends_.push_back(std::make_unique<Backend>(*store_));
+    if (processes) backends_.back()->EnableRelays(static_cast<std::uint32_t>(i + 1));
+  }
+  if (processes) {
+    ids_ = std::make_unique<CountingIds>();
+    for (auto& b : backends_) b->SetSharedIds(ids_.get());
+  }
   for (std::size_t i = 0; i < sgs; ++i) {
-    sgs_.push_back(std::make_unique<SgRole>(config, *store_, *backend_, Rng(100 + i),
+    sgs_.push_back(std::make_unique<SgRole>(config, *store_, backend(i), Rng(100 + i),
                                             "sg-" + std::to_string(i + 1)));
   }
   Rng rng(7);
@@ -50,10 +69,11 @@ Client& World::NewClient(const std::string& account, Via via, std::size_t sg) {
 bool World::Route() {
   bool moved = false;
   for (int round = 0; round < 200000; ++round) {
-    bool again = false;
+    bool again = CarryRelays();
     for (auto& sg : sgs_) {
       std::vector<Output> outs;
       sg->Drain(outs);
+      if (dead_.count(static_cast<std::size_t>(&sg - sgs_.data()))) continue;
       for (const Output& o : outs) {
         moved = again = true;
         if (o.kind == Output::Kind::kWork) {
@@ -86,6 +106,37 @@ bool World::Route() {
   }
   ADD_FAILURE() << "Route did not settle";
   return moved;
+}
+
+bool World::CarryRelays() {
+  if (!processes_) return false;
+  bool moved = false;
+  for (std::size_t from = 0; from < backends_.size(); ++from) {
+    std::vector<Relay> relays = backends_[from]->TakeRelays();
+    if (dead_.count(from)) continue;
+    for (const Relay& r : relays) {
+      moved = true;
+      ++relays_carried;
+      // Through the bytes a queue row would hold.
+      auto back = DecodeRelay(EncodeRelay(r));
+      EXPECT_TRUE(back.ok() && *back == r);
+      for (std::size_t to = 0; to < backends_.size(); ++to) {
+        if (to == from || dead_.count(to)) continue;
+        if (r.to_sg == 0 || r.to_sg == to + 1) backends_[to]->OnRelay(now, *back);
+      }
+    }
+  }
+  return moved;
+}
+
+void World::Kill(std::size_t i) {
+  ASSERT_TRUE(processes_);
+  dead_.insert(i);
+  (void)backends_[i]->TakeRelays();
+  for (std::size_t to = 0; to < backends_.size(); ++to) {
+    if (!dead_.count(to)) backends_[to]->SgGone(now, static_cast<std::uint32_t>(i + 1));
+  }
+  Pump();
 }
 
 void World::FinishWork() {
@@ -127,11 +178,13 @@ void World::Advance(TimeUs dt) {
   const TimeUs target = now + dt;
   for (int guard = 0; guard < 100000; ++guard) {
     TimeUs d = kNever;
-    for (auto& sg : sgs_) d = std::min(d, sg->NextDeadline());
+    for (std::size_t i = 0; i < sgs_.size(); ++i) {
+      if (!dead_.count(i)) d = std::min(d, sgs_[i]->NextDeadline());
+    }
     if (d > target) break;
     now = std::max(now, d);
-    for (auto& sg : sgs_) {
-      if (sg->NextDeadline() <= now) sg->OnTimer(now);
+    for (std::size_t i = 0; i < sgs_.size(); ++i) {
+      if (!dead_.count(i) && sgs_[i]->NextDeadline() <= now) sgs_[i]->OnTimer(now);
     }
     Pump();
   }
@@ -151,6 +204,7 @@ Client::Client(World& w, std::string account_, Via via_, std::size_t sg)
 }
 
 void Client::SendRaw(const std::string& bytes) {
+  if (w_.dead_.count(sg_)) return;  // its SG process is gone
   SgRole& sg = *w_.sgs_[sg_];
   if (via == Via::kUdp) sg.OnDatagram(w_.now, ep, bytes);
   if (via == Via::kTcp) sg.OnStreamData(w_.now, conn, bytes);

@@ -88,7 +88,12 @@ class Client {
 
 class World {
  public:
-  explicit World(std::size_t sgs = 1, SgConfig config = {}, const std::string& store_path = ":memory:");
+  // `processes`: each SG has its own Backend (as SG processes of one
+  // deployment sharing the store: relays on, SG ids 1..sgs) and Route carries
+  // their relays between them (CLU-10..14) the way a database queue would:
+  // each receiver gets its relays in emission order.
+  explicit World(std::size_t sgs = 1, SgConfig config = {}, const std::string& store_path = ":memory:",
+                 bool processes = false);
   ~World();
 
   void CreateAccount(const std::string& name, const std::string& nickname = "");
@@ -133,13 +138,22 @@ class World {
   std::vector<Held> held_work;
   // Runs the held jobs (in order) and pumps.
   void FinishWork();
-  Backend& backend() { return *backend_; }
+  Backend& backend(std::size_t i = 0) { return *backends_[processes_ ? i : 0]; }
+  // Processes only: SG `i`'s process dies (kill -9): it gets no more input,
+  // its outputs and relays are lost, and the others hear that its lease
+  // ended (Backend::SgGone).
+  void Kill(std::size_t i);
+  std::size_t relays_carried = 0;
   TimeUs now = 1 * kSeconds;
 
  private:
   friend class Client;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<Backend> backend_;
+  std::vector<std::unique_ptr<Backend>> backends_;
+  std::unique_ptr<SharedIds> ids_;  // processes: one counter per id kind for all (CLU-9)
+  bool processes_ = false;
+  std::set<std::size_t> dead_;
+  bool CarryRelays();
   std::vector<std::unique_ptr<SgRole>> sgs_;
   std::vector<std::unique_ptr<Client>> clients_;
   std::string password_hash_;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "reference/roles/sg/relay.h"
 #include "reference/roles/sg/state.h"
 #include "reference/store/store.h"
 
@@ -80,6 +81,36 @@ class Backend {
   // The same for every ACTIVE session (after wake-ups may have been missed).
   void RecheckOffline(TimeUs now);
 
+  // ---- several SG processes (PROTOCOL.md CLU-10..14; relay.h) ----
+  // This back end is SG process `self_sg` (1..2^31-1) of a deployment whose
+  // other SGs run elsewhere: what concerns their users is emitted as Relays
+  // (TakeRelays) and theirs arrive through OnRelay/RemoteSnapshot/SgGone.
+  // Off (0, the default): every SG of the deployment is in this back end.
+  void EnableRelays(std::uint32_t self_sg) { self_sg_ = self_sg; }
+  std::uint32_t self_sg() const { return self_sg_; }
+  // The relays emitted since the last call, in emission order (the order a
+  // receiver must apply those addressed to it in).
+  std::vector<Relay> TakeRelays();
+  bool has_relays() const { return !outbox_.empty(); }
+  // Applies a relay of another SG process (ignored: own, or for another SG).
+  void OnRelay(TimeUs now, const Relay& r);
+  // Replaces what this process knows of other processes' ACTIVE users with
+  // `presences` (kPresence relays: after notifications may have been missed).
+  void RemoteSnapshot(TimeUs now, const std::vector<Relay>& presences);
+  // SG process `sg` died (its lease ended, CLU-6): its users go offline here
+  // and leave this process's conversations ("offline", SG-CHAT-13).
+  void SgGone(TimeUs now, std::uint32_t sg);
+  // A relay queued for SG process `r.to_sg` that died before taking it
+  // (taken by this process instead): an RRM becomes an offline message for
+  // its recipient (CLU-13); the rest concerned sessions that died with it.
+  void OnOrphanRelay(TimeUs now, const Relay& r);
+  // The SG process holding `account`'s ACTIVE session elsewhere, or 0.
+  std::uint32_t RemoteSgOf(std::string_view account) const;
+  // Relayed messages stored as offline messages (CLU-13), and those that
+  // could not be (LIM-16 queue full, or the store failed).
+  std::uint64_t relays_kept_offline() const { return kept_offline_; }
+  std::uint64_t relays_lost() const { return lost_relays_; }
+
   // What back-end users were sent (RRI, RRR, RAC, RRM, RRB, RPN…) with the
   // request's params, in order. For scenarios and tests.
   struct Delivery {
@@ -109,7 +140,21 @@ class Backend {
     std::uint32_t caps = 0;
   };
 
+  struct RemoteUser {
+    std::uint32_t sg = 0;
+    std::string presence;
+    std::uint32_t caps = 0;
+  };
+
   void Register(SgRole* sg) { roles_.push_back(sg); }
+  // Relays (relay.cc): queued unless relaying is off or muted.
+  void Emit(Relay r);
+  void PublishPresence(std::string_view account, std::string_view presence, std::uint32_t caps);
+  // Conversation `id` changed from `before` (its current members, or none if
+  // it ended, go to every other SG process holding a member of either list).
+  void CallChanged(std::uint64_t id, const std::vector<std::string>& before);
+  void KeepAsOffline(TimeUs now, const Relay& r);
+  static std::uint64_t ParseCallId(std::string_view s);
   void Unregister(SgRole* sg);
   // Flushes every registered SG's pending pushes (registration order).
   void FlushAll(TimeUs now);
@@ -138,6 +183,11 @@ class Backend {
   std::uint64_t next_call_ = 1, next_transfer_ = 1, next_voice_ = 1;
   SharedIds* shared_ids_ = nullptr;
   std::vector<Delivery> deliveries_;
+  std::uint32_t self_sg_ = 0;
+  bool muted_ = false;
+  std::map<std::string, RemoteUser, std::less<>> remote_;  // ACTIVE elsewhere
+  std::vector<Relay> outbox_;
+  std::uint64_t kept_offline_ = 0, lost_relays_ = 0;
 };
 
 }  // namespace mcpsim::reference

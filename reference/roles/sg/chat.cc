@@ -35,6 +35,15 @@ void SgRole::DeliverTo(std::string_view account, std::string_view word,
   }
   if (backend_.backend_users_.count(account)) {
     backend_.deliveries_.push_back({std::string(account), std::string(word), params});
+  } else if (const std::uint32_t sg = backend_.RemoteSgOf(account)) {
+    Relay r;  // CLU-13: to the SG process holding the session
+    r.kind = Relay::Kind::kDeliver;
+    r.to_sg = sg;
+    r.account = std::string(account);
+    r.word = std::string(word);
+    r.params = params;
+    r.tag = tag;
+    backend_.Emit(std::move(r));
   }
 }
 
@@ -54,6 +63,7 @@ void SgRole::Rsi(const RequestContext&, Session* s, const wire::CommandView& cmd
   if (!next.ok()) return reply.Fail(StatusCode::kStorage);  // CLU-9: shared ids unreachable
   const std::uint64_t id = *next;
   backend_.calls_[id] = Call{id, {s->account, invitee}};
+  backend_.CallChanged(id, {});  // CLU-12: before the RRI it explains
   reply.Ok({std::to_string(id)});
   DeliverTo(invitee, "RRI", {std::to_string(id), s->account}, id);
 }
@@ -79,6 +89,7 @@ void SgRole::Rsr(const RequestContext&, Session* s, const wire::CommandView& cmd
   const std::vector<std::string> before = call->members;
   const std::string id = std::to_string(call->id);
   call->members.push_back(added);
+  backend_.CallChanged(call->id, before);
   reply.Ok();
   DeliverTo(added, "RRR", {id, s->account}, call->id);
   for (const std::string& m : before) {
@@ -126,9 +137,12 @@ void SgRole::RemoveMember(TimeUs, std::uint64_t id, std::string_view account,
   if (m == members.end()) return;
   members.erase(m);
   const std::vector<std::string> remaining = members;
+  std::vector<std::string> before = remaining;
+  before.emplace_back(account);
   // SG-CHAT-14: a conversation left with one member ends; its id is never reused.
   const bool ends = remaining.size() <= 1;
   if (ends) backend_.calls_.erase(it);
+  backend_.CallChanged(id, before);
   EndTransfersOf(account, id);
   EndVoiceOf(account, id);
   const std::string sid = std::to_string(id);
@@ -159,6 +173,7 @@ bool SgRole::Nudge(TimeUs, std::string_view from, std::string_view to) {
     if (!next.ok()) return false;  // CLU-9: dropped, as an undeliverable nudge is
     id = *next;
     backend_.calls_[id] = Call{id, {std::string(from), std::string(to)}};
+    backend_.CallChanged(id, {});
     Enqueue(*p.s, "RRI", {std::to_string(id), std::string(from)}, id);
   }
   Enqueue(*p.s, "RRN", {std::to_string(id), std::string(from)});

@@ -54,7 +54,7 @@ void SgRole::Rce(const RequestContext&, Session* s, const wire::CommandView& cmd
 
 bool SgRole::IsOnline(std::string_view account) {
   if (Peer p = Locate(account)) return p.s->state == SessionState::kActive;
-  return backend_.backend_users_.count(account) != 0;
+  return backend_.backend_users_.count(account) != 0 || backend_.remote_.count(account) != 0;
 }
 
 std::pair<std::string, std::uint32_t> SgRole::VisiblePresence(std::string_view u,
@@ -66,6 +66,8 @@ std::pair<std::string, std::uint32_t> SgRole::VisiblePresence(std::string_view u
     p = {peer.s->presence, peer.s->caps};
   } else if (auto b = backend_.backend_users_.find(u); b != backend_.backend_users_.end()) {
     p = {b->second.presence, b->second.caps};
+  } else if (auto r = backend_.remote_.find(u); r != backend_.remote_.end()) {
+    p = {r->second.presence, r->second.caps};  // ACTIVE at another SG process (CLU-11)
   } else {
     return offline;
   }

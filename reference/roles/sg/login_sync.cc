@@ -54,6 +54,14 @@ void SgRole::RatVerified(const RequestContext& ctx, const wire::CommandView& cmd
   if (SessionFor(ctx)) return reply.Fail(StatusCode::kAlreadyLoggedIn);
   // SG-LOGIN-8: the new login replaces any existing session of the account.
   if (Peer old = Locate(account)) CloseSession(ctx.now, *old.s, CloseWhy::kReplaced);
+  if (const std::uint32_t sg = backend_.RemoteSgOf(account)) {
+    Relay r;  // CLU-14: the session at another SG process is replaced there
+    r.kind = Relay::Kind::kReplace;
+    r.to_sg = sg;
+    r.account = account;
+    backend_.Emit(std::move(r));
+    backend_.remote_.erase(account);
+  }
   backend_.backend_users_.erase(account);  // now an MCP user
   // TRID-4 / G-80: each session's push trids start at random, so a delayed
   // duplicate of the previous session's push on the same binding is caught
@@ -108,6 +116,7 @@ void SgRole::Rli(const RequestContext&, Session* s, const wire::CommandView& cmd
   s->presence = presence;
   s->caps = *caps;
   reply.Ok();
+  if (s->state == SessionState::kActive) backend_.PublishPresence(s->account, s->presence, s->caps);  // CLU-11
   NotifyWatchers(s->account);  // SG-LOGIN-7; repeats are suppressed per watcher
 }
 
@@ -278,6 +287,7 @@ void SgRole::EnterActive(TimeUs, Session& s) {
   if (auto list = store_.GetContactList(s.account); list.ok()) {
     for (const ContactEntry& e : list->entries) NotifyPair(s.account, e.account);
   }
+  backend_.PublishPresence(s.account, s.presence, s.caps);  // CLU-11 (raw: hidden too)
   if (s.presence != "hidden") NotifyWatchers(s.account);
   DeliverOffline(s);
 }

@@ -406,6 +406,7 @@ void SgRole::CloseSession(TimeUs now, Session& s, CloseWhy why) {
     }
   }
   for (std::uint64_t id : calls) RemoveMember(now, id, account, "offline");
+  if (was_active) backend_.PublishPresence(account, "offline", 0);  // CLU-11
   if (was_active) NotifyWatchers(account);
   s.push.Clear();
   bool stream_closed_by_rout = false;

@@ -1,0 +1,153 @@
+// SGs in several processes (PROTOCOL.md §3.1, CLU-10..14): each SG with its
+// own Backend, relays carried between them by the test world as a database
+// queue would. What phones see must be what they see when the same SGs share
+// one back end (the simulator's multi-SG worlds).
+#include <gtest/gtest.h>
+
+#include "tests/sg/sg_world.h"
+
+namespace mcpsim::reference::sgtest {
+namespace {
+
+using Params = std::vector<std::string>;
+using Seen = std::map<std::string, std::vector<std::string>>;
+
+const char* const kUsers[] = {"alice@live.cn", "bob@live.cn", "carol@live.cn"};
+
+// One SG per user, everyone befriended.
+struct Three {
+  explicit Three(bool processes) : w(3, SgConfig{}, ":memory:", processes) {
+    for (const char* u : kUsers) w.CreateAccount(u);
+    w.Befriend(kUsers[0], kUsers[1]);
+    w.Befriend(kUsers[1], kUsers[2]);
+    w.Befriend(kUsers[0], kUsers[2]);
+  }
+  // What each client received of presence and conversations, in order.
+  Seen Pushes() const {
+    Seen out;
+    for (const Client* c : {&a, &b, &c}) {
+      for (const wire::Command& cmd : c->received) {
+        static const std::set<std::string> kWords = {"RNP", "RRI", "RRR", "RAC", "RRM", "RRB", "ROUT"};
+        if (!kWords.count(cmd.word)) continue;
+        std::string line = cmd.word;
+        for (const std::string& p : cmd.params) line += " " + p;
+        out[c->account].push_back(line);
+      }
+    }
+    return out;
+  }
+  World w;
+  Client& a = w.NewClient(kUsers[0], Via::kUdp, 0);
+  Client& b = w.NewClient(kUsers[1], Via::kTcp, 1);
+  Client& c = w.NewClient(kUsers[2], Via::kUdp, 2);
+};
+
+// A conversation of three users on three SGs: invite, messages both ways, a
+// third member, a presence change, leaving, and a logout.
+Seen Conversation(Three& t, std::vector<std::string>* acm) {
+  EXPECT_TRUE(t.a.FullLogin());
+  EXPECT_TRUE(t.b.FullLogin());
+  EXPECT_TRUE(t.c.FullLogin());
+  auto asi = t.a.Call("RSI", {kUsers[1]});
+  EXPECT_EQ(StatusOf(asi), 0);
+  EXPECT_EQ(asi->params, Params{"1"});
+  EXPECT_EQ(t.a.Status("RSM", {"1", "hi bob\r\n100%"}), 0);
+  EXPECT_EQ(t.b.Status("RSM", {"1", "hello alice"}), 0);
+  EXPECT_EQ(t.b.Status("RSR", {"1", kUsers[2]}), 0);
+  EXPECT_EQ(t.c.Status("RSM", {"1", "hi all"}), 0);
+  auto m = t.c.Call("RCM", {"1"});
+  if (acm && m) *acm = m->params;
+  EXPECT_EQ(t.b.Status("RLI", {"away", "3"}), 0);
+  EXPECT_EQ(t.a.Status("RSB", {"1"}), 0);
+  EXPECT_EQ(t.b.Status("RSM", {"1", "just us"}), 0);
+  EXPECT_EQ(t.c.Status("RLO", {}), 0);
+  EXPECT_EQ(t.b.Status("RSM", {"1", "gone?"}), 302);  // ended with carol's logout
+  return t.Pushes();
+}
+
+TEST(SgRelay, CodecRoundTripsAnyBytesAndRejectsMalformedInput) {
+  Relay r;
+  r.kind = Relay::Kind::kDeliver;
+  r.from_sg = 7;
+  r.to_sg = 2147483647;
+  r.account = "bob@live.cn";
+  r.word = "RRM";
+  r.params = {"12", "alice@live.cn", std::string("a\0b:3:\r\n", 8), ""};
+  r.tag = 18446744073709551615ull;
+  auto back = DecodeRelay(EncodeRelay(r));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, r);
+  Relay call;
+  call.kind = Relay::Kind::kCall;
+  call.call_id = 5;
+  call.members = {"a@live.cn", "b@live.cn"};
+  EXPECT_EQ(*DecodeRelay(EncodeRelay(call)), call);
+
+  const std::string good = EncodeRelay(r);
+  for (std::size_t cut = 0; cut < good.size(); ++cut) {
+    auto bad = DecodeRelay(good.substr(0, cut));
+    ASSERT_FALSE(bad.ok()) << cut;
+    EXPECT_EQ(bad.status().clause(), "CLU-10");
+    EXPECT_TRUE(bad.status().has_offset());
+  }
+  EXPECT_FALSE(DecodeRelay(good + "x").ok());
+  EXPECT_FALSE(DecodeRelay("1:9" + good.substr(3)).ok());  // no such kind
+}
+
+TEST(SgRelay, PhonesOnThreeProcessesSeeWhatTheySeeOnOneBackend) {
+  Three one(false), three(true);
+  std::vector<std::string> acm_one, acm_three;
+  const Seen want = Conversation(one, &acm_one);
+  const Seen got = Conversation(three, &acm_three);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(acm_three, acm_one);
+  EXPECT_EQ(acm_three, (Params{"3", kUsers[0], kUsers[1], kUsers[2]}));
+  EXPECT_EQ(one.w.relays_carried, 0u);
+  EXPECT_GT(three.w.relays_carried, 10u);
+  // Live, not offline: bob got alice's message as RRM, nothing was stored.
+  const auto& bob = got.at(kUsers[1]);
+  EXPECT_NE(std::find(bob.begin(), bob.end(), std::string("RRM 1 alice@live.cn hi bob\r\n100%")), bob.end());
+  EXPECT_NE(std::find(bob.begin(), bob.end(), std::string("RNP alice@live.cn online 7")), bob.end());
+  EXPECT_EQ(*three.w.store().CountOfflineMessages(kUsers[1]), 0u);
+}
+
+TEST(SgRelay, ALoginAtAnotherProcessReplacesTheSession) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  // bob logs in again at alice's SG (SG-LOGIN-8 across processes, CLU-14).
+  Client& b2 = t.w.NewClient(kUsers[1], Via::kUdp, 0);
+  ASSERT_TRUE(b2.FullLogin());
+  ASSERT_EQ(t.b.Received("ROUT").size(), 1u);
+  EXPECT_EQ(t.b.Received("ROUT")[0].params, Params{"208"});
+  EXPECT_FALSE(t.w.sg(1).SessionOf(kUsers[1]).has_value());
+  EXPECT_EQ(t.w.backend(0).RemoteSgOf(kUsers[1]), 0u);
+  // The old session left the conversation; the new one is local to alice.
+  EXPECT_EQ(t.a.Received("RRB").back().params, (Params{"1", kUsers[1], "offline", "1"}));
+  auto asi = t.a.Call("RSI", {kUsers[1]});
+  ASSERT_EQ(StatusOf(asi), 0);
+  EXPECT_EQ(b2.Received("RRI").back().params, (Params{asi->params[0], kUsers[0]}));
+}
+
+TEST(SgRelay, AKilledProcessesUsersGoOfflineAndLeaveConversations) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_TRUE(t.c.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  ASSERT_EQ(t.a.Status("RSR", {"1", kUsers[2]}), 0);
+  t.w.Kill(1);  // bob's SG
+  const Params left{"1", kUsers[1], "offline", "0"};
+  EXPECT_EQ(t.a.Received("RRB").back().params, left);
+  EXPECT_EQ(t.c.Received("RRB").back().params, left);
+  EXPECT_EQ(t.a.Received("RRB").size(), 1u);  // once, from alice's own SG
+  EXPECT_EQ(t.c.Received("RRB").size(), 1u);
+  EXPECT_EQ(t.a.Received("RNP").back().params, (Params{kUsers[1], "offline", "0"}));
+  EXPECT_EQ(t.a.Status("RSI", {kUsers[1]}), 304);  // SG-CHAT: the contact is offline
+  ASSERT_EQ(t.a.Status("RSM", {"1", "still here"}), 0);
+  EXPECT_EQ(t.c.Received("RRM").back().params, (Params{"1", kUsers[0], "still here"}));
+}
+
+}  // namespace
+}  // namespace mcpsim::reference::sgtest
