@@ -393,7 +393,8 @@ RunResult RunScenario(const Scenario& given, const RunOptions& o) {
     plain.trace_path.clear();
     plain.pcap_path.clear();
     Execution first(s, plain, r.seed);
-    if (std::string err = first.Run(); err.empty()) rerun_hash = first.hash();
+    // (an N/A run builds no world: no hash)
+    if (std::string err = first.Run(); err.empty() && first.unimplemented().empty()) rerun_hash = first.hash();
   }
   spdlog::info("run {} seed {}{}{}", s.name, r.seed, o.swarm ? " swarm " : "", r.swarm_mix);
   Execution ex(s, eff, r.seed);

@@ -107,7 +107,8 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   RunView view{s_, *w_, ops_, r.counters, r.end_time, r.trace_hash, rerun_hash, notes_, o_.swarm, notices_, accounts_};
   view.external = external() || target_ != nullptr;
   view.sim_target = target_ != nullptr || sim_stage_ != nullptr;
-  view.fault_points = o_.fault_points && o_.fault_points->on() && !external();
+  // (a target inside the simulation shares the world: the clients' and remaining roles' sites fire)
+  view.fault_points = o_.fault_points && o_.fault_points->on() && !o_.external;
   if (view.fault_points) {
     sim::SimFaultPoints& fp = w_->world().sim_faults();
     for (const reference::FaultSite& site : reference::FaultSites()) {

@@ -96,6 +96,14 @@ TEST(InterposeServe, ScenarioNodeFormRunsTheTarget) {
   EXPECT_EQ(RunCli("run " + file + " --seeds 1..2").out, r.out);
 }
 
+TEST(InterposeServe, NotApplicableRunsSurviveTheDeterminismRecheck) {
+  // A sweep rechecks determinism on its first run; a run N/A for the target
+  // (it crashes the cs node the target plays) builds no world to hash.
+  auto r = RunCli("sweep " + kLib + "/cs-crash-upload-burst.yaml --seeds 1..2 --swarm " + Serve());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 not applicable (N/A)"), std::string::npos) << r.out;
+}
+
 TEST(InterposeServe, MutantFailsTheCheckerReplaysAndShrinks) {
   // rrm-dropped (SG-CHAT-7): chat messages are never delivered to the other members.
   const std::string bad = Serve(" --mutant rrm-dropped");

@@ -152,6 +152,39 @@ TEST(ScenarioParse, CanonicalYamlRoundTrips) {
   EXPECT_EQ(t.steps[1].data, s.steps[1].data);
 }
 
+TEST(ScenarioParse, ExternalNodeFormParsesAndRoundTrips) {
+  // nodes.external: a third-party server inside the simulation (scenarios/sim_stage.h).
+  Scenario s = MustParse(R"(name: ext
+purpose: "a target plays every role"
+nodes:
+  clients: 2
+  sg: 1
+  external: {cmd: "{mcpsim} serve --udp 127.0.0.1:0 --config {dir}/x.yaml", roles: [dp, rs, sg, cs, ms]}
+steps: [{do: dispatch}]
+)");
+  EXPECT_EQ(s.external_cmd, "{mcpsim} serve --udp 127.0.0.1:0 --config {dir}/x.yaml");
+  EXPECT_EQ(s.external_roles, (std::vector<std::string>{"dp", "rs", "sg", "cs", "ms"}));
+  const std::string y = ToYaml(s);
+  Scenario t = MustParse(y);
+  EXPECT_EQ(t.external_cmd, s.external_cmd);
+  EXPECT_EQ(t.external_roles, s.external_roles);
+  EXPECT_EQ(ToYaml(t), y);
+  // roles default to all five; errors name the key.
+  EXPECT_EQ(MustParse("name: x\npurpose: p\nnodes: {external: {cmd: srv}}\nsteps: [{do: dispatch}]\n").external_roles.size(),
+            5u);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {external: {cmd: srv, roles: [xx]}}\nsteps: [{do: dispatch}]\n")
+                .find("unknown role 'xx'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {external: {roles: [cs]}}\nsteps: [{do: dispatch}]\n")
+                .find("nodes.external needs cmd"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {external: {cmd: a, port: 1}}\nsteps: [{do: dispatch}]\n")
+                .find("unknown key 'port'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("name: x\npurpose: p\nnodes: {external: srv}\nsteps: [{do: dispatch}]\n").find("nodes.external is a map"),
+            std::string::npos);
+}
+
 TEST(ScenarioParse, SgScenarioRoundTrips) {
   Scenario s = MustParse(R"(name: sg
 purpose: "SG steps"
