@@ -110,7 +110,7 @@ Outcome DispatchWhole(Ctx& c) {
   const std::vector<Step> steps = {
       {Rup(41) + "RPOL 42\r\n", {{"AUP", 41, 0, 0}, {"APOL", 42, 100, 0}},
        "ARCH-6: a datagram starting with RUP goes to CS whole; CS answers the SG word RPOL 100"},
-      {"RPOL 43\r\n" + Rup(44), {{"APOL", 43, 0, 0}, {"AUP", 44, 100, 0}},
+      {"RPOL 43\r\n" + Rup(44), {{"APOL", 43, 0, std::nullopt}, {"AUP", 44, 100, 0}},
        "ARCH-6: a datagram starting with RPOL goes to SG whole (RPOL allowed in every state, SG-SESS-2); SG "
        "answers RUP 100"},
   };
@@ -386,6 +386,51 @@ Outcome Chunks(Ctx& c) {
             "relayed " + std::to_string(Find(*p.b, "ROT", tid, 0).size()) + " ROTs, bytes as first sent");
 }
 
+// SG-FILE-4: a receiver answering ROA non-zero rejects the offer (the sender
+// gets ROR reject); SG-FILE-10 (+12): a receiver answering a relayed ROT
+// non-zero fails the transfer (the sender gets ROR failed, never done).
+Outcome FileRefused(Ctx& c) {
+  sg::Pair p = sg::MakePair(c);
+  if (p.failure) return *p.failure;
+  auto ror_to_a = [&](const std::string& tid, const std::string& what) {
+    return p.a->Pump(c.io_timeout_ms(), [&] {
+      for (const wire::Command& r : Find(*p.a, "ROR", tid, 0)) {
+        if (r.params.size() == 2 && r.params[1] == what) return true;
+      }
+      return false;
+    });
+  };
+  p.b->answer_status["ROA"] = 1;
+  const wire::Command* aoi = p.a->Await(p.a->Request("ROI", {p.call, "refused.txt", "10"}));
+  if (auto bad = Expect(aoi, "AOI", 0, 1, "SG-FILE-2")) return *bad;
+  const std::string t1 = aoi->params[0];
+  if (!ror_to_a(t1, "reject")) {
+    return Failed("ROR " + t1 + " reject to alice", ShowAll(p.a->Got("ROR")),
+                  "SG-FILE-4: bob answered ROA non-zero, which SG treats as ROR reject");
+  }
+  p.b->answer_status.erase("ROA");
+  p.b->answer_status["ROT"] = 104;
+  aoi = p.a->Await(p.a->Request("ROI", {p.call, "failed.txt", "10"}));
+  if (auto bad = Expect(aoi, "AOI", 0, 1, "SG-FILE-2")) return *bad;
+  const std::string t2 = aoi->params[0];
+  if (!p.b->Pump(c.io_timeout_ms(), [&] { return !Find(*p.b, "ROA", t2, 1).empty(); })) {
+    return Failed("ROA " + t2 + " to bob", ShowAll(p.b->log), "SG-FILE-2");
+  }
+  if (auto bad = Expect(p.b->Await(p.b->Request("ROR", {t2, "accept"})), "AOR", 0, 0, "SG-FILE-5")) return *bad;
+  if (!ror_to_a(t2, "accept")) return Failed("ROR " + t2 + " accept to alice", ShowAll(p.a->Got("ROR")), "SG-FILE-5");
+  if (auto bad = Expect(p.a->Await(p.a->Request("ROT", {t2, "0", "10"}, std::string(10, 'f'))), "AOT", 0, 0, "SG-FILE-6")) {
+    return *bad;
+  }
+  if (!ror_to_a(t2, "failed")) {
+    return Failed("ROR " + t2 + " failed to alice", ShowAll(p.a->Got("ROR")),
+                  "SG-FILE-10, SG-FILE-12: bob answered the relayed ROT 104, so the transfer is FAILED");
+  }
+  for (const wire::Command& r : Find(*p.a, "ROR", t2, 0)) {
+    if (r.params.size() == 2 && r.params[1] == "done") return Failed("no ROR done", Show(r), "SG-FILE-10");
+  }
+  return Ok("ROR reject after AOA 1; ROR failed after AOT 104", "ROR " + t1 + " reject; ROR " + t2 + " failed");
+}
+
 }  // namespace
 
 void AddClauseCases(std::vector<CaseDef>& out) {
@@ -410,6 +455,8 @@ void AddClauseCases(std::vector<CaseDef>& out) {
           "Id params 103 first; file name 1..255 bytes; chunks in any order, a duplicate answered 0 keeping the first "
           "bytes, a differing total 104; relayed as 1024-byte chunks",
           {"PAY-6", "PAY-7", "PAY-9", "LIM-9", "CONV-5", "LIM-17"}, Chunks);
+  sg::Add(out, "sg.file.refused", "A non-zero AOA is a reject; a non-zero answer to a relayed ROT fails the transfer",
+          {"SG-FILE-4", "SG-FILE-10", "SG-FILE-12"}, FileRefused);
 }
 
 }  // namespace mcpsim::conformance

@@ -104,6 +104,17 @@ void AddClauseMutants(std::vector<Mutant>& v) {
     return true;
   };
   v.push_back(std::move(m));
+  // sg.file.refused
+  m = M("aoa-nonzero-not-reject", "SG-FILE-4", "the sender never gets ROR reject (a non-zero AOA, like any reject, "
+                                               "leaves the sender waiting)");
+  m.on_command = [](const Command& c) { return !(c.word == "ROR" && !c.status && c.params.size() == 2 && c.params[1] == "reject"); };
+  v.push_back(std::move(m));
+  m = M("rot-refused-done", "SG-FILE-10", "a transfer whose relayed ROT the receiver refused is reported done");
+  m.on_command = [](Command& c) {
+    if (c.word == "ROR" && !c.status && c.params.size() == 2 && c.params[1] == "failed") c.params[1].assign("done");
+    return true;
+  };
+  v.push_back(std::move(m));
   // http.header.too_large
   m = M("header-too-large-400", "HTTP-15", "a request head over 8192 bytes is answered 400 instead of 431");
   m.server = [](net::ServerOptions& o) { o.test_http_head_too_large_431 = false; };
