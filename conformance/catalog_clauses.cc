@@ -38,6 +38,7 @@ struct Step {
   std::string datagram;
   std::vector<Want> want;
   const char* why;
+  std::string probe = "";  // a second datagram whose answer ends the wait (after a silent first)
 };
 
 // Each step on the case's UDP endpoint: the answers must be exactly `want`.
@@ -45,6 +46,7 @@ Outcome Steps(Ctx& c, const std::vector<Step>& steps, const std::string& summary
   std::string seen;
   for (const Step& s : steps) {
     if (Status st = c.UdpSend(s.datagram); !st.ok()) c.Note("send failed: " + st.message());
+    if (!s.probe.empty()) (void)c.UdpSend(s.probe);
     std::vector<wire::Command> got;
     std::vector<std::string> errors;
     for (const std::string& d : c.UdpRecv(c.io_timeout_ms())) {
@@ -97,7 +99,8 @@ Outcome PayloadFraming(Ctx& c) {
          return l + "\r\n";
        }(),
        {{"AUP", 12, 105, 0}}, "WIRE-12: the 33rd param (LIM-2, 105) comes before the params' escapes (WIRE-7, 101)"},
-      {"RUP\r\n" + Rup(13), {}, "WIRE-11: a missing trid is WIRE-4 (trid not decoded: no answer, WIRE-22)"},
+      {"RUP\r\n" + Rup(13), {{"AUP", 4242, 0, 0}}, "WIRE-11: a missing trid is WIRE-4 (trid not decoded: no answer, "
+       "WIRE-22); only the next datagram's RUP 4242 is answered", Rup(4242)},
   };
   Outcome o = Steps(c, steps, "framing: ABIN 5, AUP 6; 104, 104, 104, 101, 101, 105, silence");
   if (o.verdict == reports::Verdict::kOk) o.actual = ShowAll(got) + "; " + o.actual;

@@ -1,5 +1,7 @@
 // Mutants for the coverage cases of catalog_clauses.cc (issue 14): each named
 // after its clause and killed by the case in its comment. See mutants.h.
+#include <algorithm>
+
 #include "conformance/mutants.h"
 #include "net/server.h"
 #include "reference/roles/sg/sg.h"
@@ -113,6 +115,14 @@ void AddClauseMutants(std::vector<Mutant>& v) {
   m.on_command = [](Command& c) {
     if (c.word == "ROR" && !c.status && c.params.size() == 2 && c.params[1] == "failed") c.params[1].assign("done");
     return true;
+  };
+  v.push_back(std::move(m));
+  // sg.cont.presence: the user's own session is not told after an edit (the
+  // reference sends the edit's RNP in the datagram of its delta RCS).
+  m = M("contact-edit-no-presence", "SG-CONT-4", "a contact edit does not re-evaluate what the user sees (no RNP with the delta RCS)");
+  m.on_batch = [](std::vector<Command>& batch) {
+    const bool rcs = std::any_of(batch.begin(), batch.end(), [](const Command& c) { return c.word == "RCS" && !c.status; });
+    if (rcs) batch.erase(std::remove_if(batch.begin(), batch.end(), [](const Command& c) { return c.word == "RNP" && !c.status; }), batch.end());
   };
   v.push_back(std::move(m));
   // http.header.too_large
