@@ -15,6 +15,7 @@ const std::vector<CaseDef>& Catalog() {
     AddEncCases(v);
     AddFormCases(v);
     AddCoverCases(v);
+    AddClauseCases(v);
     AddAbuseCases(v);  // last: they drain the runner address's buckets
     return v;
   }();

@@ -48,6 +48,7 @@ void AddAbuseCases(std::vector<CaseDef>& out);   // catalog_abuse.cc (rate limit
 void AddFormCases(std::vector<CaseDef>& out);    // catalog_form.cc (WIRE-14 canonical answers, STATUS-1, ARCH-4 URIs)
 void AddGapCases(std::vector<CaseDef>& out);     // catalog_gaps.cc (issue 14: missed deviations, SG/HTTP, RS/TCP)
 void AddCoverCases(std::vector<CaseDef>& out);   // catalog_cover.cc (issue 14: REG order, RPS limits, RRM order, RRR reject)
+void AddClauseCases(std::vector<CaseDef>& out);  // catalog_clauses.cc (issue 14: payload framing, ARCH-6, UDP-3, server resends, RS-2)
 
 // Helpers shared by the catalog files.
 Outcome Ok(std::string expected, std::string actual);

@@ -206,6 +206,45 @@ Outcome OfflineLimit(Ctx& ctx) {
   return Ok("AOM 0 x100, then AOM 401", "AOM 0 x100, " + ShowOne(full));
 }
 
+// SG-CONT-4: every changing contact edit re-evaluates presence both ways. An
+// add shows the (online) contact to the user; a block sends the blocked
+// watcher RNP offline, an unblock RNP online again; a del forgets the last
+// RNP sent, so a re-add sends the contact's presence again.
+Outcome ContactPresence(Ctx& ctx) {
+  sg::User a, b;
+  if (auto bad = sg::NewUser(ctx, "pa", a)) return *bad;
+  if (auto bad = sg::NewUser(ctx, "pb", b)) return *bad;
+  auto count = [](const SgClient& who, const std::string& account, const std::string& presence) {
+    std::size_t n = 0;
+    for (const wire::Command& r : who.Got("RNP")) n += r.params.size() >= 2 && r.params[0] == account && r.params[1] == presence;
+    return n;
+  };
+  auto await = [&](SgClient& who, const std::string& account, const std::string& presence, std::size_t n) {
+    return who.Pump(ctx.io_timeout_ms(), [&] { return count(who, account, presence) >= n; });
+  };
+  auto fail = [&](SgClient& who, const std::string& want, const std::string& why) {
+    return Failed(want, ShowAll(who.Got("RNP")), "SG-CONT-4: " + why);
+  };
+  if (auto added = sg::AddContact(ctx, *a.c, b.account); added.failure) return *added.failure;
+  if (!await(*a.c, b.account, "online", 1)) return fail(*a.c, "RNP " + b.account + " online to alice", "an add shows the contact");
+  if (auto added = sg::AddContact(ctx, *b.c, a.account); added.failure) return *added.failure;
+  if (!await(*b.c, a.account, "online", 1)) return fail(*b.c, "RNP " + a.account + " online to bob", "an add shows the contact");
+  if (auto bad = Expect(a.c->Await(a.c->Request("RCE", {"block", b.account})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
+  if (!await(*b.c, a.account, "offline", 1)) {
+    return fail(*b.c, "RNP " + a.account + " offline to bob", "the blocked watcher no longer sees the user");
+  }
+  if (auto bad = Expect(a.c->Await(a.c->Request("RCE", {"unblock", b.account})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
+  if (!await(*b.c, a.account, "online", 2)) return fail(*b.c, "a second RNP " + a.account + " online to bob", "an unblock shows the user again");
+  const std::size_t before = count(*a.c, b.account, "online");
+  if (auto bad = Expect(a.c->Await(a.c->Request("RCE", {"del", b.account})), "ACE", 0, 1, "SG-CONT-2")) return *bad;
+  if (auto added = sg::AddContact(ctx, *a.c, b.account); added.failure) return *added.failure;
+  if (!await(*a.c, b.account, "online", before + 1)) {
+    return fail(*a.c, "RNP " + b.account + " online to alice again", "a del forgets the last RNP sent, so a re-add sends it");
+  }
+  return Ok("RNP online after add; offline to the blocked watcher; online after unblock; again after del + add",
+            "as required");
+}
+
 }  // namespace
 
 void AddCoverCases(std::vector<CaseDef>& out) {
@@ -220,6 +259,8 @@ void AddCoverCases(std::vector<CaseDef>& out) {
           OfflineLimit);
   sg::Add(out, "sg.chat.rrr_rejected", "A non-zero ARR removes the added member with reason rejected",
           {"SG-CHAT-6", "SG-CHAT-13"}, RrrRejected);
+  sg::Add(out, "sg.cont.presence", "Contact edits re-evaluate presence: add, block, unblock, del + re-add send RNPs",
+          {"SG-CONT-4", "SG-PRES-4"}, ContactPresence);
 }
 
 }  // namespace mcpsim::conformance

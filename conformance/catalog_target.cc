@@ -53,10 +53,11 @@ Outcome NoMediaId() {
 std::vector<std::string> CaseRoles(const CaseDef& d) {
   const std::string& id = d.id;
   auto starts = [&id](const char* p) { return id.rfind(p, 0) == 0; };
+  if (starts("udp.dispatch")) return {"cs", "sg"};  // ARCH-6: CS and SG on one UDP port
   if (starts("sg.") || starts("tcp.") || starts("rate.rat.") || starts("udp.cache.login")) return {"sg", "rs"};
   if (starts("rate.rup.")) return {"cs"};
   if (starts("rate.rap.")) return {"rs"};
-  if (starts("http.conn.")) return {"dp"};
+  if (starts("http.conn.") || starts("http.header.")) return {"dp"};
   if (starts("http.content_length")) return {"rs"};  // POST /mcp (the listener answers before RS)
   if (starts("rs.tcp.")) return {"rs", "sg"};  // the new account logs in
   if (starts("cs.ad.media")) return {"cs", "ms"};

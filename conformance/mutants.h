@@ -95,6 +95,9 @@ void AddMoreMutants(std::vector<Mutant>& v);
 // The mutants of mutants_abuse.cc (issue 15: rate limits, back-off, HTTP
 // listener defences), appended after them.
 void AddAbuseMutants(std::vector<Mutant>& v);
+// The mutants of mutants_clauses.cc (issue 14: the coverage cases of
+// catalog_clauses.cc), appended last.
+void AddClauseMutants(std::vector<Mutant>& v);
 
 // Every mutant, in a fixed order (names unique).
 const std::vector<Mutant>& Mutants();

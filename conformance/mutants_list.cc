@@ -248,6 +248,7 @@ std::vector<Mutant> Build() {
   add(m);
   AddMoreMutants(v);
   AddAbuseMutants(v);
+  AddClauseMutants(v);
   return v;
 }
 

@@ -132,6 +132,7 @@ Status RoleHost::Start(const HostPorts& ports) {
           ++stats_.http_rejected;
           HttpResponse resp;
           resp.status = reference::http::ErrorStatus(s);
+          if (resp.status == 431 && !limits_.http_head_too_large_431) resp.status = 400;  // TEST-ONLY defect
           resp.body = s.ToString() + "\n";
           Respond(id, resp);
         } else if (auto req = c.parser.Next()) {

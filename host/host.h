@@ -42,6 +42,7 @@ struct HostLimits {
   // A conforming host keeps the defaults.
   bool http_reclaim_on_peer_close = true;     // HTTP-17: close at once when the peer closes early
   bool http_reject_conflicting_length = true;  // HTTP-14: differing Content-Length fields are 400
+  bool http_head_too_large_431 = true;         // HTTP-15: a head over 8192 bytes is 431 (false: 400)
 };
 
 struct HostStats {

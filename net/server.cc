@@ -432,6 +432,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   hl.http_max_body = o.test_http_max_body;
   hl.http_reject_conflicting_length = o.test_http_reject_conflicting_length;
   hl.http_reclaim_on_peer_close = o.test_http_reclaim_on_peer_close;
+  hl.http_head_too_large_431 = o.test_http_head_too_large_431;
   m->host->SetLimits(hl);
   // Group commit: each receive burst of datagrams is one store transaction,
   // committed (WAL, synchronous=FULL) before any of its answers is sent.

@@ -115,6 +115,7 @@ struct ServerOptions {
   std::size_t test_http_max_body = 131072;
   bool test_http_reject_conflicting_length = true;
   bool test_http_reclaim_on_peer_close = true;
+  bool test_http_head_too_large_431 = true;  // HTTP-15
   // Returns the role to host in place of `front` (which it must forward to).
   std::function<std::unique_ptr<reference::Role>(reference::Role& front)> wrap_front;
 };

@@ -147,5 +147,14 @@ TEST(Fair, EveryCaseNamesItsRoles) {
   EXPECT_FALSE(MediaIdFromUrl("").has_value());
 }
 
+// A clause is either judged by a case or listed as not judged (with its
+// reason), never both: not_judged.cc must not hide a clause a case checks.
+TEST(Fair, NoCitedClauseIsListedAsNotJudged) {
+  for (const CaseDef& d : Catalog()) {
+    for (const std::string& c : d.clauses) EXPECT_EQ(NotJudgedReason(c), "") << d.id << " cites " << c;
+  }
+  for (const char* c : {"CLU-9", "SG-SYNC-13", "TCP-10", "HTTP-16", "RATE-10"}) EXPECT_NE(NotJudgedReason(c), "") << c;
+}
+
 }  // namespace
 }  // namespace mcpsim::conformance
