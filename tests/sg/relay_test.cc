@@ -138,6 +138,7 @@ TEST(SgRelay, AKilledProcessesUsersGoOfflineAndLeaveConversations) {
   ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
   ASSERT_EQ(t.a.Status("RSR", {"1", kUsers[2]}), 0);
   t.w.Kill(1);  // bob's SG
+  t.w.LeaseOver(1);
   const Params left{"1", kUsers[1], "offline", "0"};
   EXPECT_EQ(t.a.Received("RRB").back().params, left);
   EXPECT_EQ(t.c.Received("RRB").back().params, left);
@@ -147,6 +148,61 @@ TEST(SgRelay, AKilledProcessesUsersGoOfflineAndLeaveConversations) {
   EXPECT_EQ(t.a.Status("RSI", {kUsers[1]}), 304);  // SG-CHAT: the contact is offline
   ASSERT_EQ(t.a.Status("RSM", {"1", "still here"}), 0);
   EXPECT_EQ(t.c.Received("RRM").back().params, (Params{"1", kUsers[0], "still here"}));
+}
+
+// CLU-13: what alice's SG acknowledged while bob's SG was already dead (but
+// its lease not over) waits in the dead SG's queue; a survivor takes it and
+// keeps each RRM as an offline message, offered when bob logs in again.
+TEST(SgRelay, AcknowledgedMessagesForADeadProcessBecomeOfflineMessages) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  ASSERT_EQ(t.a.Status("RSM", {"1", "before"}), 0);
+  EXPECT_EQ(t.b.Received("RRM").back().params, (Params{"1", kUsers[0], "before"}));
+  t.w.Kill(1);
+  ASSERT_EQ(t.a.Status("RSM", {"1", "after 1"}), 0);  // acknowledged: bob is not known dead yet
+  ASSERT_EQ(t.a.Status("RSM", {"1", "after 2"}), 0);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 0u);
+  t.w.LeaseOver(1);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 2u);
+  EXPECT_EQ(t.w.backend(0).relays_kept_offline(), 2u);
+  EXPECT_EQ(t.a.Status("RSM", {"1", "too late"}), 302);  // bob left: the conversation ended
+  Client& b2 = t.w.NewClient(kUsers[1], Via::kUdp, 2);
+  ASSERT_TRUE(b2.FullLogin());
+  const auto rpn = b2.Received("RPN");
+  ASSERT_EQ(rpn.size(), 2u);
+  EXPECT_EQ(rpn[0].params[1], kUsers[0]);
+  EXPECT_EQ(rpn[0].params[3], "after 1");
+  EXPECT_EQ(rpn[1].params[3], "after 2");
+}
+
+// CLU-13: an RRM that arrives after the recipient's session ended there is
+// kept offline too; one for a member that left the conversation is not.
+TEST(SgRelay, AnRrmForAnEndedSessionIsKeptOfflineButNotForAMemberWhoLeft) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  Relay late;  // as alice's SG queued it just before bob's logout reached it
+  late.kind = Relay::Kind::kDeliver;
+  late.from_sg = 1;
+  late.to_sg = 2;
+  late.account = kUsers[1];
+  late.word = "RRM";
+  late.params = {"1", kUsers[0], "raced"};
+  ASSERT_EQ(t.b.Status("RLO", {}), 0);
+  t.w.backend(1).OnRelay(t.w.now, late);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 1u);
+  // bob back, in a new conversation; the old one's RRM is not for him any more.
+  Client& b2 = t.w.NewClient(kUsers[1], Via::kUdp, 1);
+  ASSERT_TRUE(b2.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  const std::size_t before = b2.Received("RRM").size();
+  t.w.backend(1).OnRelay(t.w.now, late);
+  t.w.Pump();
+  EXPECT_EQ(b2.Received("RRM").size(), before);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 0u);  // the first was offered (RPN) and taken
 }
 
 }  // namespace
