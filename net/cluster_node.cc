@@ -84,7 +84,9 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(Env& env, std::unique_pt
 
 void ClusterNode::SendRelays(std::vector<reference::Relay> relays) {
   for (reference::Relay& r : relays) pending_.push_back(std::move(r));
-  FlushRelays();
+  // While the database is unreachable a write may block up to libpq's
+  // connect_timeout: the heartbeat tick retries, not every output.
+  if (!relay_failing_) FlushRelays();
 }
 
 void ClusterNode::FlushRelays() {

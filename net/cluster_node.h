@@ -73,7 +73,7 @@ class ClusterNode {
   // CLU-10..14: writes this SG's relays to the database (presence rows and
   // the other SG processes' queues, one transaction) before the caller lets
   // anything they explain out. While the database is unreachable they wait
-  // here, in order, and go with the next call or tick.
+  // here, in order, and go with the next heartbeat tick that reaches it.
   void SendRelays(std::vector<reference::Relay> relays);
   std::size_t relays_waiting() const { return pending_.size(); }
 

@@ -4,6 +4,7 @@
 // one back end (the simulator's multi-SG worlds).
 #include <gtest/gtest.h>
 
+#include "reference/media/voice.h"
 #include "tests/sg/sg_world.h"
 
 namespace mcpsim::reference::sgtest {
@@ -138,6 +139,7 @@ TEST(SgRelay, AKilledProcessesUsersGoOfflineAndLeaveConversations) {
   ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
   ASSERT_EQ(t.a.Status("RSR", {"1", kUsers[2]}), 0);
   t.w.Kill(1);  // bob's SG
+  t.w.LeaseOver(1);
   const Params left{"1", kUsers[1], "offline", "0"};
   EXPECT_EQ(t.a.Received("RRB").back().params, left);
   EXPECT_EQ(t.c.Received("RRB").back().params, left);
@@ -147,6 +149,114 @@ TEST(SgRelay, AKilledProcessesUsersGoOfflineAndLeaveConversations) {
   EXPECT_EQ(t.a.Status("RSI", {kUsers[1]}), 304);  // SG-CHAT: the contact is offline
   ASSERT_EQ(t.a.Status("RSM", {"1", "still here"}), 0);
   EXPECT_EQ(t.c.Received("RRM").back().params, (Params{"1", kUsers[0], "still here"}));
+}
+
+// CLU-13: what alice's SG acknowledged while bob's SG was already dead (but
+// its lease not over) waits in the dead SG's queue; a survivor takes it and
+// keeps each RRM as an offline message, offered when bob logs in again.
+TEST(SgRelay, AcknowledgedMessagesForADeadProcessBecomeOfflineMessages) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  ASSERT_EQ(t.a.Status("RSM", {"1", "before"}), 0);
+  EXPECT_EQ(t.b.Received("RRM").back().params, (Params{"1", kUsers[0], "before"}));
+  t.w.Kill(1);
+  ASSERT_EQ(t.a.Status("RSM", {"1", "after 1"}), 0);  // acknowledged: bob is not known dead yet
+  ASSERT_EQ(t.a.Status("RSM", {"1", "after 2"}), 0);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 0u);
+  t.w.LeaseOver(1);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 2u);
+  EXPECT_EQ(t.w.backend(0).relays_kept_offline(), 2u);
+  EXPECT_EQ(t.a.Status("RSM", {"1", "too late"}), 302);  // bob left: the conversation ended
+  Client& b2 = t.w.NewClient(kUsers[1], Via::kUdp, 2);
+  ASSERT_TRUE(b2.FullLogin());
+  const auto rpn = b2.Received("RPN");
+  ASSERT_EQ(rpn.size(), 2u);
+  EXPECT_EQ(rpn[0].params[1], kUsers[0]);
+  EXPECT_EQ(rpn[0].params[3], "after 1");
+  EXPECT_EQ(rpn[1].params[3], "after 2");
+}
+
+// CLU-13: an RRM that arrives after the recipient's session ended there is
+// kept offline too; one for a member that left the conversation is not.
+TEST(SgRelay, AnRrmForAnEndedSessionIsKeptOfflineButNotForAMemberWhoLeft) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  Relay late;  // as alice's SG queued it just before bob's logout reached it
+  late.kind = Relay::Kind::kDeliver;
+  late.from_sg = 1;
+  late.to_sg = 2;
+  late.account = kUsers[1];
+  late.word = "RRM";
+  late.params = {"1", kUsers[0], "raced"};
+  ASSERT_EQ(t.b.Status("RLO", {}), 0);
+  t.w.backend(1).OnRelay(t.w.now, late);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 1u);
+  // bob back, in a new conversation; the old one's RRM is not for him any more.
+  Client& b2 = t.w.NewClient(kUsers[1], Via::kUdp, 1);
+  ASSERT_TRUE(b2.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  const std::size_t before = b2.Received("RRM").size();
+  t.w.backend(1).OnRelay(t.w.now, late);
+  t.w.Pump();
+  EXPECT_EQ(b2.Received("RRM").size(), before);
+  EXPECT_EQ(*t.w.store().CountOfflineMessages(kUsers[1]), 0u);  // the first was offered (RPN) and taken
+}
+
+// CLU-15: an SG restarted under a killed one's id relays "offline" for the
+// users its predecessor left; another process that had not noticed the death
+// takes them out of its conversations itself (nobody else will).
+TEST(SgRelay, OfflineFromARestartedProcessEndsItsUsersConversations) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  t.w.Kill(1);
+  Relay gone;
+  gone.kind = Relay::Kind::kPresence;
+  gone.from_sg = 2;
+  gone.account = kUsers[1];
+  gone.presence = "offline";
+  t.w.backend(0).OnRelay(t.w.now, gone);
+  t.w.Pump();
+  EXPECT_EQ(t.a.Received("RRB").back().params, (Params{"1", kUsers[1], "offline", "1"}));
+  EXPECT_EQ(t.a.Received("RNP").back().params, (Params{kUsers[1], "offline", "0"}));
+  t.w.backend(0).OnRelay(t.w.now, gone);  // again (the lease ended too): nothing more
+  t.w.Pump();
+  EXPECT_EQ(t.a.Received("RRB").size(), 1u);
+}
+
+// CLU-16: a voice clip crosses SG processes; the member's SG relays it under
+// a voiceId of its own drawing (shared sequence, CLU-9).
+TEST(SgRelay, VoiceClipsReachMembersAtOtherProcesses) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_TRUE(t.c.FullLogin(1));  // files only: no clip for carol
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  ASSERT_EQ(t.a.Status("RSR", {"1", kUsers[2]}), 0);
+  const std::string clip = SynthesizeWav49(100);  // 3310 bytes, 4 chunks
+  for (std::size_t off = 0; off < clip.size(); off += 1024) {
+    ASSERT_EQ(t.a.Status("RSV", {"1", "77", std::to_string(off), std::to_string(clip.size())}, clip.substr(off, 1024)),
+              0);
+  }
+  const auto rrv = t.b.Received("RRV");
+  ASSERT_EQ(rrv.size(), 4u);
+  std::string got;
+  for (const auto& r : rrv) {
+    EXPECT_EQ(r.params[0], "1");
+    EXPECT_EQ(r.params[1], "1");
+    EXPECT_EQ(r.params[2], kUsers[0]);
+    got += *r.payload;
+  }
+  EXPECT_TRUE(got == clip);
+  EXPECT_TRUE(t.c.Received("RRV").empty());
+  // Nobody voice-capable elsewhere either: 307 as on one SG.
+  ASSERT_EQ(t.b.Status("RLI", {"online", "1"}), 0);
+  EXPECT_EQ(t.a.Status("RSV", {"1", "78", "0", "10"}, std::string(10, 'x')), 307);
 }
 
 }  // namespace

@@ -121,8 +121,12 @@ bool World::CarryRelays() {
       auto back = DecodeRelay(EncodeRelay(r));
       EXPECT_TRUE(back.ok() && *back == r);
       for (std::size_t to = 0; to < backends_.size(); ++to) {
-        if (to == from || dead_.count(to)) continue;
-        if (r.to_sg == 0 || r.to_sg == to + 1) backends_[to]->OnRelay(now, *back);
+        if (to == from || !(r.to_sg == 0 || r.to_sg == to + 1)) continue;
+        if (dead_.count(to)) {
+          queued_for_dead_[to].push_back(*back);
+        } else {
+          backends_[to]->OnRelay(now, *back);
+        }
       }
     }
   }
@@ -133,8 +137,20 @@ void World::Kill(std::size_t i) {
   ASSERT_TRUE(processes_);
   dead_.insert(i);
   (void)backends_[i]->TakeRelays();
+}
+
+void World::LeaseOver(std::size_t i) {
+  ASSERT_TRUE(dead_.count(i));
+  Backend* taker = nullptr;
   for (std::size_t to = 0; to < backends_.size(); ++to) {
-    if (!dead_.count(to)) backends_[to]->SgGone(now, static_cast<std::uint32_t>(i + 1));
+    if (dead_.count(to)) continue;
+    backends_[to]->SgGone(now, static_cast<std::uint32_t>(i + 1));
+    if (!taker) taker = backends_[to].get();
+  }
+  std::vector<Relay> orphans = std::move(queued_for_dead_[i]);
+  queued_for_dead_.erase(i);
+  for (const Relay& r : orphans) {
+    if (taker) taker->OnOrphanRelay(now, r);
   }
   Pump();
 }

@@ -140,9 +140,11 @@ class World {
   void FinishWork();
   Backend& backend(std::size_t i = 0) { return *backends_[processes_ ? i : 0]; }
   // Processes only: SG `i`'s process dies (kill -9): it gets no more input,
-  // its outputs and relays are lost, and the others hear that its lease
-  // ended (Backend::SgGone).
+  // and its outputs and relays are lost; relays for it wait in its queue.
   void Kill(std::size_t i);
+  // Its lease ends: the others hear it (Backend::SgGone) and the first live
+  // one takes what waits in its queue (Backend::OnOrphanRelay).
+  void LeaseOver(std::size_t i);
   std::size_t relays_carried = 0;
   TimeUs now = 1 * kSeconds;
 
@@ -153,6 +155,7 @@ class World {
   std::unique_ptr<SharedIds> ids_;  // processes: one counter per id kind for all (CLU-9)
   bool processes_ = false;
   std::set<std::size_t> dead_;
+  std::map<std::size_t, std::vector<Relay>> queued_for_dead_;
   bool CarryRelays();
   std::vector<std::unique_ptr<SgRole>> sgs_;
   std::vector<std::unique_ptr<Client>> clients_;

@@ -154,6 +154,9 @@ class Backend {
   // it ended, go to every other SG process holding a member of either list).
   void CallChanged(std::uint64_t id, const std::vector<std::string>& before);
   void KeepAsOffline(TimeUs now, const Relay& r);
+  // `account` (ACTIVE at another process) is gone: offline for this
+  // process's watchers, out of its conversations here (nothing relayed).
+  void DropRemote(TimeUs now, const std::string& account);
   static std::uint64_t ParseCallId(std::string_view s);
   void Unregister(SgRole* sg);
   // Flushes every registered SG's pending pushes (registration order).

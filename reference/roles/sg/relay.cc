@@ -64,6 +64,7 @@ std::string EncodeRelay(const Relay& r) {
   for (const std::string& p : r.params) Field(out, p);
   Field(out, std::to_string(r.members.size()));
   for (const std::string& m : r.members) Field(out, m);
+  Field(out, r.data);
   return out;
 }
 
@@ -72,7 +73,7 @@ Result<Relay> DecodeRelay(std::string_view bytes) {
   Relay r;
   std::uint64_t kind = 0, from = 0, to = 0, caps = 0, n = 0;
   auto bad = [&](const char* what) { return Status::Error("CLU-10", std::string("bad relay: ") + what, rd.pos()); };
-  if (!rd.Number(kind) || kind < 1 || kind > 4) return bad("kind");
+  if (!rd.Number(kind) || kind < 1 || kind > 5) return bad("kind");
   r.kind = static_cast<Relay::Kind>(kind);
   if (!rd.Number(from) || !rd.Number(to) || from > 0x7fffffff || to > 0x7fffffff) return bad("SG id");
   r.from_sg = static_cast<std::uint32_t>(from);
@@ -90,6 +91,7 @@ Result<Relay> DecodeRelay(std::string_view bytes) {
   for (std::string& m : r.members) {
     if (!rd.Next(m)) return bad("member");
   }
+  if (!rd.Next(r.data)) return bad("data");
   if (!rd.done()) return bad("trailing bytes");
   return r;
 }
@@ -163,10 +165,12 @@ void Backend::OnRelay(TimeUs now, const Relay& r) {
       if (r.presence == "offline") {
         auto it = remote_.find(r.account);
         if (it == remote_.end() || it->second.sg != r.from_sg) return;  // a newer session elsewhere
-        remote_.erase(it);
-      } else {
-        remote_[r.account] = RemoteUser{r.from_sg, r.presence, r.caps};
+        // Its SG relayed the conversations it left before this (CLU-12); a
+        // restarted SG speaking for its killed predecessor did not (CLU-15).
+        DropRemote(now, r.account);
+        break;
       }
+      remote_[r.account] = RemoteUser{r.from_sg, r.presence, r.caps};
       sg->NotifyWatchers(r.account);  // SG-PRES-4/6 for this process's watchers
       break;
     }
@@ -194,6 +198,11 @@ void Backend::OnRelay(TimeUs now, const Relay& r) {
       p.sg->Enqueue(*p.s, r.word, r.params, r.tag);
       break;
     }
+    case Relay::Kind::kVoice:
+      if (SgRole::Peer p = sg->Locate(r.account); p && !r.params.empty()) {
+        p.sg->RelayClip(*p.s, r.call_id, r.params[0], r.data);
+      }
+      break;
     case Relay::Kind::kReplace:
       if (SgRole::Peer p = sg->Locate(r.account)) {
         p.sg->CloseSession(now, *p.s, SgRole::CloseWhy::kReplaced);
@@ -262,26 +271,30 @@ void Backend::SgGone(TimeUs now, std::uint32_t gone) {
   for (const auto& [a, u] : remote_) {
     if (u.sg == gone) users.push_back(a);
   }
-  // Every surviving process does this for its own sessions, so nothing of
-  // it is relayed (CLU-12).
-  muted_ = true;
-  for (const std::string& a : users) {
-    remote_.erase(a);
-    std::vector<std::uint64_t> ids;
-    for (const auto& [id, call] : calls_) {
-      if (std::find(call.members.begin(), call.members.end(), a) != call.members.end()) ids.push_back(id);
-    }
-    for (std::uint64_t id : ids) sg->RemoveMember(now, id, a, "offline");
-    sg->NotifyWatchers(a);
-  }
+  for (const std::string& a : users) DropRemote(now, a);
   // Conversations whose members all were there are of no use here either.
   for (auto it = calls_.begin(); it != calls_.end();) {
     bool local = false;
     for (const std::string& m : it->second.members) local = local || online_.count(m) || backend_users_.count(m);
     it = local ? std::next(it) : calls_.erase(it);
   }
-  muted_ = false;
   FlushAll(now);
+}
+
+void Backend::DropRemote(TimeUs now, const std::string& account) {
+  SgRole* sg = AnyRole();
+  remote_.erase(account);
+  if (!sg) return;
+  // Every process does this for its own sessions, so nothing of it is
+  // relayed (CLU-15).
+  muted_ = true;
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, call] : calls_) {
+    if (std::find(call.members.begin(), call.members.end(), account) != call.members.end()) ids.push_back(id);
+  }
+  for (std::uint64_t id : ids) sg->RemoveMember(now, id, account, "offline");
+  muted_ = false;
+  sg->NotifyWatchers(account);
 }
 
 }  // namespace mcpsim::reference

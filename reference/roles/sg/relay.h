@@ -37,6 +37,10 @@ struct Relay {
     // CLU-14 (SG-LOGIN-8 across processes): `account` logged in at `from_sg`;
     // its session at `to_sg` is replaced (ROUT 208 there).
     kReplace = 4,
+    // CLU-16: voice clip `data` (validated, SG-VOICE-6) of `params[0]` in
+    // conversation `call_id`, for `account`'s ACTIVE session at `to_sg`,
+    // which relays it (RRV) under a voiceId of its own drawing.
+    kVoice = 5,
   };
   Kind kind = Kind::kDeliver;
   std::uint32_t from_sg = 0;
@@ -47,8 +51,9 @@ struct Relay {
   std::string word;  // kDeliver
   std::vector<std::string> params;
   std::uint64_t tag = 0;
-  std::uint64_t call_id = 0;  // kCall
+  std::uint64_t call_id = 0;  // kCall, kVoice
   std::vector<std::string> members;
+  std::string data;  // kVoice
 
   bool operator==(const Relay&) const = default;
 };

@@ -248,6 +248,9 @@ class SgRole final : public Role, private CommandHandler {
   // voice.cc — §7.8
   void Rsv(const RequestContext&, Session*, const wire::CommandView&, Reply&);
   void OnVoiceAnswer(Session& s, const PushChannel::Entry& e, std::uint32_t status);
+  // SG-VOICE-3: `clip` of `from` in conversation `call_id` to `to` (if
+  // ACTIVE and voice-capable) under a new voiceId.
+  void RelayClip(Session& to, std::uint64_t call_id, const std::string& from, const std::string& clip);
   void EndVoiceOf(std::string_view account, std::uint64_t call_id);
 
   std::string NewToken();

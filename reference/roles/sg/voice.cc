@@ -20,6 +20,9 @@ void SgRole::Rsv(const RequestContext& ctx, Session* s, const wire::CommandView&
     if (m == s->account) continue;
     Peer p = Locate(m);
     listener |= p && p.s->state == SessionState::kActive && (p.s->caps & kCapVoice);
+    if (auto r = backend_.remote_.find(m); !p && r != backend_.remote_.end()) {
+      listener |= (r->second.caps & kCapVoice) != 0;  // ACTIVE at another SG process (CLU-16)
+    }
   }
   if (!(s->caps & kCapVoice) || !listener) return reply.Fail(StatusCode::kNoCapability);
   const auto offset = ParseDec64(cmd.DecodeParam(2));
@@ -57,21 +60,34 @@ void SgRole::Rsv(const RequestContext& ctx, Session* s, const wire::CommandView&
   if (!ValidateVoice(clip).ok()) return reply.Fail(StatusCode::kBadFormat);
   reply.Ok();
   // SG-VOICE-3: each other voice-capable member, member order, new voiceId.
-  const std::string sid = std::to_string(call->id), stotal = std::to_string(clip.size());
-  const std::uint32_t chunks = static_cast<std::uint32_t>((clip.size() + 1023) / 1024);
   for (const std::string& m : call->members) {
     if (m == s->account) continue;
-    Peer p = Locate(m);
-    if (!p || p.s->state != SessionState::kActive || !(p.s->caps & kCapVoice)) continue;
-    auto next = backend_.NextVoiceId();
-    if (!next.ok()) continue;  // CLU-9: this member misses the clip (as after SG-VOICE-4)
-    const std::uint32_t rid = *next;
-    backend_.relays_[rid] = VoiceRelay{call->id, m, chunks, 0};
-    for (std::size_t off = 0; off < clip.size(); off += 1024) {
-      Enqueue(*p.s, "RRV",
-              {sid, std::to_string(rid), s->account, std::to_string(off), stotal}, rid,
-              kVoiceGroup | rid, std::string_view(clip).substr(off, 1024));
+    if (Peer p = Locate(m)) {
+      RelayClip(*p.s, call->id, s->account, clip);
+    } else if (const std::uint32_t sg = backend_.RemoteSgOf(m)) {
+      Relay r;  // CLU-16: the member's SG process relays it under its own voiceId
+      r.kind = Relay::Kind::kVoice;
+      r.to_sg = sg;
+      r.account = m;
+      r.call_id = call->id;
+      r.params = {s->account};
+      r.data = clip;
+      backend_.Emit(std::move(r));
     }
+  }
+}
+
+void SgRole::RelayClip(Session& to, std::uint64_t call_id, const std::string& from, const std::string& clip) {
+  if (to.state != SessionState::kActive || !(to.caps & kCapVoice)) return;
+  auto next = backend_.NextVoiceId();
+  if (!next.ok()) return;  // CLU-9: this member misses the clip (as after SG-VOICE-4)
+  const std::uint32_t rid = *next;
+  const std::string sid = std::to_string(call_id), stotal = std::to_string(clip.size());
+  const std::uint32_t chunks = static_cast<std::uint32_t>((clip.size() + 1023) / 1024);
+  backend_.relays_[rid] = VoiceRelay{call_id, to.account, chunks, 0};
+  for (std::size_t off = 0; off < clip.size(); off += 1024) {
+    Enqueue(to, "RRV", {sid, std::to_string(rid), from, std::to_string(off), stotal}, rid, kVoiceGroup | rid,
+            std::string_view(clip).substr(off, 1024));
   }
 }
 
