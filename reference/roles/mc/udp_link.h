@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "reference/roles/role.h"
-#include "reference/transport/dedup.h"
+#include "reference/transport/answer_cache.h"
 #include "reference/transport/retry.h"
 #include "reference/transport/server.h"
 #include "reference/wire/command.h"
@@ -91,7 +91,7 @@ class UdpLink {
   bool Cancel(std::uint32_t trid, std::string_view word) { return tracker_.Cancel(trid, word); }
   // Forgets every cached answer to a server-initiated request: the server's
   // next session numbers its requests from 1 again (SG-LOGIN-13, G-64).
-  void ClearServerAnswers() { seen_ = DedupCache(); }
+  void ClearServerAnswers() { seen_.Clear(); }
 
   std::size_t outstanding() const { return tracker_.outstanding(); }
   // When the link last queued anything to send (request, resend or answer);
@@ -108,7 +108,7 @@ class UdpLink {
   FaultPoints* faults_ = nullptr;
   TridAllocator trids_;
   RequestTracker tracker_;
-  DedupCache seen_;  // server-initiated requests already answered (TIMER-8)
+  AnswerCache seen_;  // server-initiated requests already answered (TIMER-8)
   std::vector<std::string> pending_;  // commands to pack into datagrams
   std::vector<std::string> deferred_;  // queued inside OnServerRequest
   bool in_server_request_ = false;
