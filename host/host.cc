@@ -44,6 +44,18 @@ struct RoleHost::HttpClientConn {
   bool done = false;
 };
 
+struct RoleHost::Streams {
+  std::map<StreamId, std::unique_ptr<HttpServerConn>> http_server;
+  std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client;  // by role's id
+  std::map<StreamId, TimerId> tcp_unanswered;  // TCP-10 deadlines
+  std::map<std::uint64_t, StreamId> stream_client;  // kConnect streams: role's id -> Env stream
+};
+
+RoleHost::Streams& RoleHost::streams() {
+  if (!streams_) streams_ = std::make_unique<Streams>();
+  return *streams_;
+}
+
 RoleHost::RoleHost(Env& env, reference::Role& role)
     : env_(env), role_(role), alive_(std::make_shared<bool>(true)) {}
 
@@ -80,8 +92,8 @@ Status RoleHost::Start(const HostPorts& ports) {
       // TCP-10: a connection the role has not answered within the deadline
       // (no complete request: an idle or trickling peer) is reset.
       if (limits_.tcp_first_answer_timeout != kNever) {
-        tcp_unanswered_[id] = env_.StartTimer(env_.Now() + limits_.tcp_first_answer_timeout, [this, alive, id] {
-          if (alive.expired() || !tcp_unanswered_.erase(id)) return;
+        streams().tcp_unanswered[id] = env_.StartTimer(env_.Now() + limits_.tcp_first_answer_timeout, [this, alive, id] {
+          if (alive.expired() || !streams().tcp_unanswered.erase(id)) return;
           ++stats_.deadline_closes;
           env_.StreamReset(id);  // on_closed tells the role
         });
@@ -98,9 +110,9 @@ Status RoleHost::Start(const HostPorts& ports) {
       };
       h.on_closed = [this, alive, id](const Status&) {
         if (alive.expired()) return;
-        if (auto t = tcp_unanswered_.find(id); t != tcp_unanswered_.end()) {
+        if (auto t = streams().tcp_unanswered.find(id); t != streams().tcp_unanswered.end()) {
           env_.CancelTimer(t->second);
-          tcp_unanswered_.erase(t);
+          streams().tcp_unanswered.erase(t);
         }
         CloseBatch();
         role_.OnStreamClosed(env_.Now(), id);
@@ -119,13 +131,13 @@ Status RoleHost::Start(const HostPorts& ports) {
       conn->parser.SetRejectConflictingLength(limits_.http_reject_conflicting_length);
       conn->peer = peer;
       HttpServerConn& c = *conn;
-      http_server_[id] = std::move(conn);
+      streams().http_server[id] = std::move(conn);
       // HTTP-16: the request head must be complete within the header deadline.
       ArmHttpTimer(c, id, limits_.http_header_timeout, /*linger=*/false);
       h.on_data = [this, alive, id](Bytes b) {
         if (alive.expired()) return;
-        auto it = http_server_.find(id);
-        if (it == http_server_.end() || it->second->asked || it->second->responded) return;
+        auto it = streams().http_server.find(id);
+        if (it == streams().http_server.end() || it->second->asked || it->second->responded) return;
         HttpServerConn& c = *it->second;
         if (Status s = c.parser.Append(AsView(b)); !s.ok()) {
           // HTTP-13/14/15: 413, 400 or 431, then the connection closes.
@@ -153,8 +165,8 @@ Status RoleHost::Start(const HostPorts& ports) {
       };
       h.on_eof = [this, alive, id] {
         if (alive.expired()) return;
-        auto it = http_server_.find(id);
-        if (it == http_server_.end() || it->second->asked || it->second->responded) return;
+        auto it = streams().http_server.find(id);
+        if (it == streams().http_server.end() || it->second->asked || it->second->responded) return;
         if (!limits_.http_reclaim_on_peer_close) return;  // TEST-ONLY mutant: wait for a deadline
         // HTTP-17: the peer closed without a complete request: reclaim the
         // connection now (not at the idle timeout).
@@ -166,10 +178,10 @@ Status RoleHost::Start(const HostPorts& ports) {
       };
       h.on_closed = [this, alive, id](const Status&) {
         if (alive.expired()) return;
-        auto it = http_server_.find(id);
-        if (it == http_server_.end()) return;
+        auto it = streams().http_server.find(id);
+        if (it == streams().http_server.end()) return;
         if (it->second->timer) env_.CancelTimer(*it->second->timer);
-        http_server_.erase(it);
+        streams().http_server.erase(it);
       };
       return h;
     });
@@ -184,13 +196,13 @@ void RoleHost::StartHttpClient(const Output& o) {
   const std::uint64_t id = o.conn;
   auto conn = std::make_unique<HttpClientConn>();
   HttpClientConn* c = conn.get();
-  http_client_[id] = std::move(conn);
+  streams().http_client[id] = std::move(conn);
   std::weak_ptr<bool> alive = alive_;
   const std::string request = reference::http::SerializeRequest(o.request, o.to.ToString());
   auto finish = [this, alive, id](bool ok, const HttpResponse& resp) {
     if (alive.expired()) return;
-    auto it = http_client_.find(id);
-    if (it == http_client_.end() || it->second->done) return;
+    auto it = streams().http_client.find(id);
+    if (it == streams().http_client.end() || it->second->done) return;
     it->second->done = true;
     if (!ok) ++stats_.http_failures;
     CloseBatch();
@@ -228,8 +240,8 @@ void RoleHost::StartHttpClient(const Output& o) {
 }
 
 void RoleHost::Respond(StreamId id, const HttpResponse& resp) {
-  auto it = http_server_.find(id);
-  if (it == http_server_.end() || it->second->responded) {
+  auto it = streams().http_server.find(id);
+  if (it == streams().http_server.end() || it->second->responded) {
     ++stats_.http_answers_dropped;  // the peer went away first (role.h contract)
     return;
   }
@@ -248,8 +260,8 @@ void RoleHost::ArmHttpTimer(HttpServerConn& c, StreamId id, TimeUs after, bool l
   std::weak_ptr<bool> alive = alive_;
   c.timer = env_.StartTimer(env_.Now() + after, [this, alive, id, linger] {
     if (alive.expired()) return;
-    auto it = http_server_.find(id);
-    if (it == http_server_.end()) return;
+    auto it = streams().http_server.find(id);
+    if (it == streams().http_server.end()) return;
     it->second->timer.reset();
     ++stats_.deadline_closes;
     if (linger || it->second->asked) {
@@ -357,9 +369,12 @@ void RoleHost::Flush() {
           }
           break;
         case Output::Kind::kStream:
-          if (auto t = tcp_unanswered_.find(StreamOf(o.conn)); t != tcp_unanswered_.end()) {
-            env_.CancelTimer(t->second);  // TCP-10: answered
-            tcp_unanswered_.erase(t);
+          if (streams_) {
+            auto& unanswered = streams_->tcp_unanswered;
+            if (auto t = unanswered.find(StreamOf(o.conn)); t != unanswered.end()) {
+              env_.CancelTimer(t->second);  // TCP-10: answered
+              unanswered.erase(t);
+            }
           }
           if (!env_.StreamSend(StreamOf(o.conn), AsBytes(o.bytes)).ok()) ++stats_.send_errors;
           break;
@@ -387,8 +402,9 @@ void RoleHost::Flush() {
 }
 
 StreamId RoleHost::StreamOf(std::uint64_t conn) const {
-  auto it = stream_client_.find(conn);
-  return it == stream_client_.end() ? conn : it->second;
+  if (!streams_) return conn;
+  auto it = streams_->stream_client.find(conn);
+  return it == streams_->stream_client.end() ? conn : it->second;
 }
 
 void RoleHost::StartStreamClient(const Output& o) {
@@ -414,7 +430,7 @@ void RoleHost::StartStreamClient(const Output& o) {
   };
   h.on_closed = [this, alive, conn](const Status&) {
     if (alive.expired()) return;
-    stream_client_.erase(conn);
+    streams().stream_client.erase(conn);
     CloseBatch();
     role_.OnStreamClosed(env_.Now(), conn);
     Pump();
@@ -430,7 +446,7 @@ void RoleHost::StartStreamClient(const Output& o) {
     });
     return;
   }
-  stream_client_[conn] = *sid;
+  streams().stream_client[conn] = *sid;
 }
 
 void RoleHost::ArmTimer() {

@@ -119,11 +119,13 @@ class RoleHost {
   std::uint16_t udp_port_ = 0;
   std::optional<TimerId> timer_;
   TimeUs timer_at_ = kNever;
-  std::map<StreamId, std::unique_ptr<HttpServerConn>> http_server_;
-  std::map<std::uint64_t, std::unique_ptr<HttpClientConn>> http_client_;  // by role's id
-  std::map<StreamId, TimerId> tcp_unanswered_;  // TCP-10 deadlines
+  // Stream state (HTTP server and client exchanges, TCP deadlines, streams
+  // the role opened): allocated on first use, so a host that only speaks UDP
+  // (a simulated phone) carries none of it (memory per phone at scale).
+  struct Streams;
+  Streams& streams();
+  std::unique_ptr<Streams> streams_;
   HostLimits limits_;
-  std::map<std::uint64_t, StreamId> stream_client_;  // kConnect streams: role's id -> Env stream
   HostStats stats_;
   bool pumping_ = false;
   reference::Store* batch_store_ = nullptr;

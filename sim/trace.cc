@@ -23,7 +23,16 @@ void AppendKey(std::string& out, std::string_view key) {
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : s) {
+  // Fast path (node names, event kinds, keys): printable ASCII without '"'
+  // or '\\' is copied in runs, one append per run instead of one per byte.
+  std::size_t run = 0;
+  while (run < s.size()) {
+    const auto c = static_cast<unsigned char>(s[run]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') break;
+    ++run;
+  }
+  out.append(s.data(), run);
+  for (unsigned char c : s.substr(run)) {
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

@@ -48,6 +48,7 @@
 
 #include "core/buggify.h"
 #include "core/env.h"
+#include "core/flat_hash.h"
 #include "core/status.h"
 #include "sim/fault_points.h"
 #include "sim/link_model.h"
@@ -248,8 +249,10 @@ class World {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   static constexpr std::uint32_t kFirstIp = 0x0A000001u;  // node id n has 10.0.0.1 + n
   std::map<std::string, NodeId> by_name_;
-  // Keyed by (from << 32 | to); lookup only, never iterated.
-  std::unordered_map<std::uint64_t, std::unique_ptr<Link>> links_;
+  // Keyed by (from << 32 | to); looked up per datagram (a flat table: one
+  // probe, no bucket/node chase at 100k links), iterated only to update
+  // configs (order-free). Links live behind pointers: their address is stable.
+  FlatHashMap<std::uint64_t, std::unique_ptr<Link>> links_;
   std::vector<Window> windows_;
   std::vector<Packet> packets_;
   std::uint32_t free_packet_ = 0xffffffffu;

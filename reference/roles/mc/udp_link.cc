@@ -81,7 +81,6 @@ void UdpLink::OnDatagram(TimeUs now, std::string_view bytes, LinkHandler& handle
 }
 
 void UdpLink::Handle(TimeUs now, const wire::CommandView& cmd, LinkHandler& handler) {
-  const PeerKey peer{server_, 0};
   if (cmd.is_answer()) {
     const auto status = cmd.status().value_or(0);
     if (!stream_ && status == Code(StatusCode::kPadRequired) && cmd.param_count() == 1) {
@@ -110,7 +109,7 @@ void UdpLink::Handle(TimeUs now, const wire::CommandView& cmd, LinkHandler& hand
   }
   if (cmd.word() == "RPAD") return;
   ++stats_.server_requests;
-  if (const auto cached = seen_.Find(now, peer, cmd.trid(), cmd.word())) {
+  if (const auto cached = seen_.Find(now, cmd.trid(), cmd.word())) {
     ++stats_.server_duplicates;
     Queue(now, std::string(*cached));
     return;
@@ -121,7 +120,7 @@ void UdpLink::Handle(TimeUs now, const wire::CommandView& cmd, LinkHandler& hand
   in_server_request_ = false;
   std::string answer = reply.Finish();
   if (!answer.empty()) {
-    seen_.Insert(now, peer, cmd.trid(), cmd.word(), answer);
+    seen_.Insert(now, cmd.trid(), cmd.word(), answer);
     Queue(now, std::move(answer));
   }
   for (std::string& d : deferred_) pending_.push_back(std::move(d));

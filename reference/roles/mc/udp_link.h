@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "reference/roles/role.h"
-#include "reference/transport/dedup.h"
+#include "reference/transport/answer_cache.h"
 #include "reference/transport/retry.h"
 #include "reference/transport/server.h"
 #include "reference/wire/command.h"
@@ -113,7 +113,7 @@ class UdpLink {
   FaultPoints* faults_ = nullptr;
   TridAllocator trids_;
   RequestTracker tracker_;
-  DedupCache seen_;  // server-initiated requests already answered (TIMER-8)
+  AnswerCache seen_;  // server-initiated requests already answered (TIMER-8)
   std::vector<std::string> pending_;  // commands to pack into datagrams
   std::vector<std::string> deferred_;  // queued inside OnServerRequest
   bool in_server_request_ = false;
