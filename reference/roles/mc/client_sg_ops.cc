@@ -76,7 +76,7 @@ std::uint64_t McClient::Login(TimeUs now, const std::string& account, const std:
   const auto first_trid = static_cast<std::uint32_t>(rng_.Range(1, 2147483647));
   std::optional<std::uint64_t> conn;
   if (tcp) conn = (std::uint64_t{1} << 63) | ++sg_conns_;  // never an accepted stream id
-  DedupCache answers;
+  AnswerCache answers;
   if (session_) {
     sg_resends_before_ += session_->link_stats().resends;  // keep the count across logins
     if (session_->server() == sg) answers = session_->TakeServerAnswers();

@@ -136,8 +136,8 @@ class SgSession final : private LinkHandler {
   const LinkStats& link_stats() const { return link_.stats(); }
   // The link's answers to server-initiated requests, handed from a closed
   // session to the next one on the same SG (UdpLink::TakeServerAnswers, G-80).
-  DedupCache TakeServerAnswers() { return link_.TakeServerAnswers(); }
-  void AdoptServerAnswers(DedupCache answers) { link_.AdoptServerAnswers(std::move(answers)); }
+  AnswerCache TakeServerAnswers() { return link_.TakeServerAnswers(); }
+  void AdoptServerAnswers(AnswerCache answers) { link_.AdoptServerAnswers(std::move(answers)); }
   // Avatars to download from MS and store in the cache (MS-5, CACHE-2):
   // (contact account, or "" for the own avatar; avatarId), for records whose
   // non-empty avatarId changed. Only with a cache. Cleared by the call.

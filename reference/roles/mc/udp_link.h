@@ -95,8 +95,8 @@ class UdpLink {
   // delayed duplicate of the previous session's push is then answered from
   // the cache, not executed again (SG-LOGIN-13, G-80). Leaves this link's
   // cache empty.
-  DedupCache TakeServerAnswers() { return std::exchange(seen_, DedupCache()); }
-  void AdoptServerAnswers(DedupCache answers) { seen_ = std::move(answers); }
+  AnswerCache TakeServerAnswers() { return std::exchange(seen_, AnswerCache()); }
+  void AdoptServerAnswers(AnswerCache answers) { seen_ = std::move(answers); }
 
   std::size_t outstanding() const { return tracker_.outstanding(); }
   // When the link last queued anything to send (request, resend or answer);
