@@ -82,6 +82,37 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(Env& env, std::unique_pt
   return n;
 }
 
+void ClusterNodeOptions::FeedSg(Env& env, reference::Backend& backend, host::RoleHost& host, bool relays) {
+  Env* e = &env;
+  reference::Backend* b = &backend;
+  host::RoleHost* h = &host;
+  on_offline = [e, b, h](std::string_view recipient) {
+    b->OfflineQueued(e->Now(), recipient);
+    h->Pump();
+  };
+  on_resync = [e, b, h] {
+    b->RecheckOffline(e->Now());
+    h->Pump();
+  };
+  if (!relays) return;
+  on_relay = [e, b, h](const reference::Relay& r) {
+    b->OnRelay(e->Now(), r);
+    h->Pump();
+  };
+  on_presence = [e, b, h](const std::vector<reference::Relay>& all) {
+    b->RemoteSnapshot(e->Now(), all);
+    h->Pump();
+  };
+  on_sg_gone = [e, b, h](std::uint32_t sg) {
+    b->SgGone(e->Now(), sg);
+    h->Pump();
+  };
+  on_orphan = [e, b, h](const reference::Relay& r) {
+    b->OnOrphanRelay(e->Now(), r);
+    h->Pump();
+  };
+}
+
 void ClusterNode::SendRelays(std::vector<reference::Relay> relays) {
   for (reference::Relay& r : relays) pending_.push_back(std::move(r));
   // While the database is unreachable a write may block up to libpq's

@@ -18,6 +18,7 @@
 
 #include "core/env.h"
 #include "core/status.h"
+#include "host/host.h"
 #include "reference/roles/dp.h"
 #include "reference/roles/role.h"
 #include "reference/roles/sg/backend.h"
@@ -52,6 +53,11 @@ struct ClusterNodeOptions {
   std::function<void(std::uint32_t sg)> on_sg_gone;
   // What was queued for a gone SG process and not taken (after on_sg_gone).
   std::function<void(const reference::Relay&)> on_orphan;
+
+  // Sets the callbacks above for a process whose SG back end is `backend`,
+  // hosted by `host` on `env`: each input pumps the host, so what it caused
+  // leaves at once. `relays`: CLU-10..16 too. All three must outlive the node.
+  void FeedSg(Env& env, reference::Backend& backend, host::RoleHost& host, bool relays);
 };
 
 class ClusterNode {

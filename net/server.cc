@@ -526,35 +526,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     co.lease_ms = o.lease_ms;
     co.local_rs = m->Has("rs") ? rs_uris : "";
     if (m->Has("sg") && !o.sg_id) co.local_sg = reference::DpGateway{sg_uris, rs_uris, true};
-    if (m->Has("sg")) {
-      Impl* impl = m.get();
-      co.on_offline = [impl](std::string_view recipient) {
-        impl->backend->OfflineQueued(impl->env.Now(), recipient);
-        impl->host->Pump();
-      };
-      co.on_resync = [impl] {
-        impl->backend->RecheckOffline(impl->env.Now());
-        impl->host->Pump();
-      };
-      if (m->relay_out) {  // CLU-10..14
-        co.on_relay = [impl](const reference::Relay& r) {
-          impl->backend->OnRelay(impl->env.Now(), r);
-          impl->host->Pump();
-        };
-        co.on_presence = [impl](const std::vector<reference::Relay>& all) {
-          impl->backend->RemoteSnapshot(impl->env.Now(), all);
-          impl->host->Pump();
-        };
-        co.on_sg_gone = [impl](std::uint32_t sg) {
-          impl->backend->SgGone(impl->env.Now(), sg);
-          impl->host->Pump();
-        };
-        co.on_orphan = [impl](const reference::Relay& r) {
-          impl->backend->OnOrphanRelay(impl->env.Now(), r);
-          impl->host->Pump();
-        };
-      }
-    }
+    if (m->Has("sg")) co.FeedSg(env, *m->backend, *m->host, m->relay_out != nullptr);
     auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), m->dp.get());
     if (!node.ok()) return node.status();
     m->cluster = std::move(*node);
