@@ -318,7 +318,7 @@ void AddGapCases(std::vector<CaseDef>& out) {
   sg::Add(out, "sg.sync.rps_in_flight", "RPS with the initial sync's final request unanswered is executed",
           {"SG-SYNC-12", "SG-SESS-2"}, RpsInFlight);
   sg::Add(out, "sg.trid.random_start", "Each SG session starts its server trids at a random value",
-          {"TRID-4", "TRID-8", "SG-LOGIN-13"}, PushTridsRandom);
+          {"TRID-4", "TRID-8"}, PushTridsRandom);
   sg::Add(out, "sg.http.login", "Login, sync by polling and logout over POST /mcp",
           {"HTTP-3", "HTTP-4", "HTTP-7", "HTTP-8", "HTTP-9", "SG-LOGIN-5", "SG-SESS-3", "ARCH-5"}, SgHttpLogin, true,
           "http");
