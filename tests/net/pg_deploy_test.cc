@@ -2,7 +2,7 @@
 // processes", PROTOCOL.md §3.1): PostgreSQL, two `serve --roles sg --sg-id N`
 // and one `serve --roles dp,rs,cs,ms`, on loopback. Conformance of every
 // process; a live chat between phones placed on different SGs (presence and
-// conversations relayed between SG processes, CLU-10..13); `kill -9` of the
+// conversations relayed between SG processes, CLU-10..13; a file, CLU-17); `kill -9` of the
 // recipient's SG in the middle, after which nothing acknowledged is lost (the
 // phone logs in again through DP, which now sends it to the live SG); the
 // killed SG restarts and rejoins. Skips when no PostgreSQL server can be started (ctest fixture `pg`).
@@ -184,7 +184,10 @@ TEST_F(PgDeploy, ChatAcrossSgsIsLiveAndLosesNothingWhenOneSgIsKilled) {
                     (dir_ / (u + ".png")).string() + "' register " + u + "@live.cn");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
-  Child bob(Client("bob", dev_b), (dir_ / "bob.log").string());
+  auto bob_args = Client("bob", dev_b);
+  std::filesystem::create_directories(dir_ / "bob-files");
+  bob_args.insert(bob_args.end(), {"--download-dir", (dir_ / "bob-files").string()});
+  Child bob(bob_args, (dir_ / "bob.log").string());
   bob.Write("login bob@live.cn\nadd alice@live.cn\n");
   ASSERT_NE(bob.WaitPrefix("ok add alice@live.cn"), "") << bob.Transcript();
   EXPECT_TRUE(Has(bob.Transcript(), sg_l_[sg_b]["udp"])) << bob.Transcript();
@@ -220,6 +223,25 @@ TEST_F(PgDeploy, ChatAcrossSgsIsLiveAndLosesNothingWhenOneSgIsKilled) {
   bob.Write("send alice@live.cn re-1\n");
   EXPECT_NE(bob.WaitPrefix("ok send alice@live.cn call="), "") << bob.Transcript();
   EXPECT_NE(alice.WaitPrefix("event message"), "") << alice.Transcript();
+
+  // A file across SG processes (CLU-17): offered and uploaded at alice's SG,
+  // accepted at bob's, which relays it to him whole; alice hears "done".
+  std::string photo(5000, '\0');
+  for (std::size_t i = 0; i < photo.size(); ++i) photo[i] = static_cast<char>(i * 7 + i / 256);
+  std::ofstream(dir_ / "photo.bin", std::ios::binary) << photo;
+  alice.Write("sendfile bob@live.cn " + (dir_ / "photo.bin").string() + "\n");
+  const std::string offered = alice.WaitPrefix("ok sendfile bob@live.cn transfer=");
+  ASSERT_NE(offered, "") << alice.Transcript();
+  const std::string transfer = offered.substr(offered.find("transfer=") + 9, offered.find(' ', offered.find("transfer=")) -
+                                                                                 offered.find("transfer=") - 9);
+  ASSERT_NE(bob.WaitPrefix("event file-offered"), "") << bob.Transcript();
+  bob.Write("accept " + transfer + "\n");
+  EXPECT_NE(bob.WaitPrefix("event file-received"), "") << bob.Transcript();
+  EXPECT_TRUE(Printed(alice, "event file-done")) << alice.Transcript();
+  std::ifstream got_file(dir_ / "bob-files" / "photo.bin", std::ios::binary);
+  std::stringstream got;
+  got << got_file.rdbuf();
+  EXPECT_TRUE(got.str() == photo) << "received " << got.str().size() << " bytes";
 
   // bob's SG dies mid-chat; alice goes on writing at once (her SG learns of
   // the death only when its lease is over).

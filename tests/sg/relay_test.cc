@@ -259,5 +259,109 @@ TEST(SgRelay, VoiceClipsReachMembersAtOtherProcesses) {
   EXPECT_EQ(t.a.Status("RSV", {"1", "78", "0", "10"}, std::string(10, 'x')), 307);
 }
 
+// What each client received of `words` (ROT: with its payload), in order.
+Seen Received(const Three& t, const std::set<std::string>& words) {
+  Seen out;
+  for (const Client* c : {&t.a, &t.b, &t.c}) {
+    for (const wire::Command& cmd : c->received) {
+      if (!words.count(cmd.word)) continue;
+      std::string line = cmd.word;
+      for (const std::string& p : cmd.params) line += " " + p;
+      if (cmd.payload) line += " [" + std::string(*cmd.payload) + "]";
+      out[c->account].push_back(line);
+    }
+  }
+  return out;
+}
+
+// Accepted and relayed, rejected, cancelled, failed by the receiver's logout.
+std::pair<Seen, std::vector<int>> Files(Three& t) {
+  std::vector<int> st;
+  EXPECT_TRUE(t.a.FullLogin());
+  EXPECT_TRUE(t.b.FullLogin());
+  st.push_back(t.a.Status("RSI", {kUsers[1]}));
+  st.push_back(t.a.Status("ROI", {"1", "a.txt", "2100"}));
+  st.push_back(t.b.Status("ROR", {"1", "accept"}));
+  std::string file(2100, 'x');
+  for (std::size_t i = 0; i < file.size(); ++i) file[i] = static_cast<char>('a' + i % 26);
+  for (std::size_t off = 0; off < file.size(); off += 1024) {
+    st.push_back(t.a.Status("ROT", {"1", std::to_string(off), "2100"}, file.substr(off, 1024)));
+  }
+  st.push_back(t.a.Status("ROI", {"1", "b.txt", "10"}));
+  st.push_back(t.b.Status("ROR", {"2", "reject"}));
+  st.push_back(t.a.Status("ROI", {"1", "c.txt", "10"}));
+  st.push_back(t.a.Status("ROC", {"3"}));
+  st.push_back(t.b.Status("ROR", {"3", "accept"}));  // 309: cancelled
+  st.push_back(t.a.Status("ROI", {"1", "d.txt", "10"}));
+  st.push_back(t.b.Status("ROR", {"4", "accept"}));
+  st.push_back(t.b.Status("RLO", {}));
+  st.push_back(t.a.Status("ROT", {"4", "0", "10"}, std::string(10, 'y')));  // 309: failed
+  return {Received(t, {"ROA", "ROR", "ROT", "ROC"}), st};
+}
+
+// CLU-17: a file transfer between sessions of two SG processes: what both
+// phones see is what they see when the SGs share one back end.
+TEST(SgRelay, FileTransfersAcrossProcessesLookAsOnOneBackend) {
+  Three one(false), many(true);
+  const auto [seen, statuses] = Files(many);
+  EXPECT_EQ(Files(one), std::make_pair(seen, statuses));
+  EXPECT_EQ(statuses, (std::vector<int>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 309, 0, 0, 0, 309}));
+  const auto& b = seen.at(kUsers[1]);
+  ASSERT_GE(b.size(), 4u);
+  EXPECT_EQ(b[0], Cat("ROA 1 1 ", kUsers[0]) + " a.txt 2100");
+  EXPECT_EQ(b[1].substr(0, 19), "ROT 1 0 2100 [abcde");
+  EXPECT_EQ(seen.at(kUsers[0]), (std::vector<std::string>{"ROR 1 accept", "ROR 1 done", "ROR 2 reject",
+                                                          "ROR 4 accept", "ROR 4 failed"}));
+  EXPECT_GT(many.w.relays_carried, 0u);
+}
+
+// CLU-17: the receiver's process dies: the sender hears "failed" once the
+// lease ends (not before: nothing says the process is gone).
+TEST(SgRelay, ATransferToADeadProcessFailsWhenItsLeaseEnds) {
+  Three t(true);
+  ASSERT_TRUE(t.a.FullLogin());
+  ASSERT_TRUE(t.b.FullLogin());
+  ASSERT_EQ(t.a.Status("RSI", {kUsers[1]}), 0);
+  ASSERT_EQ(t.a.Status("ROI", {"1", "a.txt", "10"}), 0);
+  ASSERT_EQ(t.b.Status("ROR", {"1", "accept"}), 0);
+  t.w.Kill(1);
+  EXPECT_EQ(t.a.Status("ROT", {"1", "0", "10"}, std::string(10, 'z')), 0);
+  EXPECT_EQ(t.a.Received("ROR").back().params, (Params{"1", "accept"}));
+  t.w.LeaseOver(1);
+  EXPECT_EQ(t.a.Received("ROR").back().params, (Params{"1", "failed"}));
+}
+
+// CLU-18: a back-end user injected into one process is seen by the others:
+// its presence, its nudge (and the conversation it opens), the answers to it.
+std::pair<Seen, std::vector<std::string>> BackEndUser(Three& t) {
+  EXPECT_TRUE(t.a.FullLogin());
+  EXPECT_TRUE(t.w.backend(2).SetPresence(t.w.now, kUsers[2], "busy", 7).ok());
+  t.w.Pump();
+  EXPECT_TRUE(t.w.backend(2).InjectNudge(t.w.now, kUsers[2], kUsers[0]));
+  t.w.Pump();
+  EXPECT_EQ(t.a.Status("RSM", {"1", "stop it"}), 0);
+  EXPECT_TRUE(t.w.backend(2).SetPresence(t.w.now, kUsers[2], "offline", 0).ok());
+  t.w.Pump();
+  std::vector<std::string> got;
+  for (const auto& d : t.w.backend(2).deliveries()) {
+    std::string line = d.to + " " + d.word;
+    for (const std::string& p : d.params) line += " " + p;
+    got.push_back(line);
+  }
+  return {Received(t, {"RNP", "RRI", "RRN", "RRM", "RRB"}), got};
+}
+
+TEST(SgRelay, BackEndUsersAndTheirNudgesCrossProcesses) {
+  Three one(false), many(true);
+  const auto [seen, delivered] = BackEndUser(many);
+  EXPECT_EQ(BackEndUser(one), std::make_pair(seen, delivered));
+  const auto& a = seen.at(kUsers[0]);
+  EXPECT_NE(std::find(a.begin(), a.end(), Cat("RNP ", kUsers[2]) + " busy 7"), a.end());
+  EXPECT_NE(std::find(a.begin(), a.end(), Cat("RRI 1 ", kUsers[2])), a.end());
+  EXPECT_NE(std::find(a.begin(), a.end(), Cat("RRN 1 ", kUsers[2])), a.end());
+  EXPECT_NE(std::find(a.begin(), a.end(), Cat("RRB 1 ", kUsers[2]) + " offline 1"), a.end());
+  EXPECT_EQ(delivered, (std::vector<std::string>{Cat(kUsers[2], " RRM 1 ") + kUsers[0] + " stop it"}));
+}
+
 }  // namespace
 }  // namespace mcpsim::reference::sgtest

@@ -45,6 +45,8 @@ Status Backend::SetPresence(TimeUs now, std::string_view account, std::string_vi
   } else {
     backend_users_[std::string(account)] = BackendUser{std::string(presence), caps};
   }
+  // CLU-18: the other SG processes see a back-end user as one ACTIVE here.
+  PublishPresence(account, presence, presence == "offline" ? 0 : caps);
   if (sg) {
     sg->NotifyWatchers(account);  // SG-PRES-6
     FlushAll(now);

@@ -81,7 +81,7 @@ class Backend {
   // The same for every ACTIVE session (after wake-ups may have been missed).
   void RecheckOffline(TimeUs now);
 
-  // ---- several SG processes (PROTOCOL.md CLU-10..14; relay.h) ----
+  // ---- several SG processes (PROTOCOL.md CLU-10..18; relay.h) ----
   // This back end is SG process `self_sg` (1..2^31-1) of a deployment whose
   // other SGs run elsewhere: what concerns their users is emitted as Relays
   // (TakeRelays) and theirs arrive through OnRelay/RemoteSnapshot/SgGone.

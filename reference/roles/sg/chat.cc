@@ -157,8 +157,12 @@ void SgRole::RemoveMember(TimeUs, std::uint64_t id, std::string_view account,
 
 bool SgRole::Nudge(TimeUs, std::string_view from, std::string_view to) {
   Peer p = Locate(to);
+  // CLU-18: a session ACTIVE at another SG process gets it relayed.
+  auto remote = p ? backend_.remote_.end() : backend_.remote_.find(to);
+  const bool here = p && p.s->state == SessionState::kActive && (p.s->caps & kCapNudge);
+  const bool there = remote != backend_.remote_.end() && (remote->second.caps & kCapNudge);
   // SG-NUDGE-1: only to an ACTIVE, nudge-capable session; dropped silently otherwise.
-  if (!p || p.s->state != SessionState::kActive || !(p.s->caps & kCapNudge)) return false;
+  if (!here && !there) return false;
   std::uint64_t id = 0;
   for (const auto& [cid, call] : backend_.calls_) {
     const auto& m = call.members;
@@ -173,10 +177,10 @@ bool SgRole::Nudge(TimeUs, std::string_view from, std::string_view to) {
     if (!next.ok()) return false;  // CLU-9: dropped, as an undeliverable nudge is
     id = *next;
     backend_.calls_[id] = Call{id, {std::string(from), std::string(to)}};
-    backend_.CallChanged(id, {});
-    Enqueue(*p.s, "RRI", {std::to_string(id), std::string(from)}, id);
+    backend_.CallChanged(id, {});  // CLU-12: copied to `to`'s process first
+    DeliverTo(to, "RRI", {std::to_string(id), std::string(from)}, id);
   }
-  Enqueue(*p.s, "RRN", {std::to_string(id), std::string(from)});
+  DeliverTo(to, "RRN", {std::to_string(id), std::string(from)});
   return true;
 }
 

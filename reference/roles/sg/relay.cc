@@ -73,7 +73,7 @@ Result<Relay> DecodeRelay(std::string_view bytes) {
   Relay r;
   std::uint64_t kind = 0, from = 0, to = 0, caps = 0, n = 0;
   auto bad = [&](const char* what) { return Status::Error("CLU-10", std::string("bad relay: ") + what, rd.pos()); };
-  if (!rd.Number(kind) || kind < 1 || kind > 5) return bad("kind");
+  if (!rd.Number(kind) || kind < 1 || kind > 6) return bad("kind");
   r.kind = static_cast<Relay::Kind>(kind);
   if (!rd.Number(from) || !rd.Number(to) || from > 0x7fffffff || to > 0x7fffffff) return bad("SG id");
   r.from_sg = static_cast<std::uint32_t>(from);
@@ -182,6 +182,10 @@ void Backend::OnRelay(TimeUs now, const Relay& r) {
       }
       break;
     case Relay::Kind::kDeliver: {
+      if (backend_users_.count(r.account)) {  // CLU-18: a back-end user of this process
+        deliveries_.push_back({r.account, r.word, r.params});
+        break;
+      }
       SgRole::Peer p = sg->Locate(r.account);
       if (!p || p.s->state != SessionState::kActive) {
         KeepAsOffline(now, r);  // the session ended before it arrived
@@ -202,6 +206,9 @@ void Backend::OnRelay(TimeUs now, const Relay& r) {
       if (SgRole::Peer p = sg->Locate(r.account); p && !r.params.empty()) {
         p.sg->RelayClip(*p.s, r.call_id, r.params[0], r.data);
       }
+      break;
+    case Relay::Kind::kFile:
+      sg->OnFileRelay(now, r);
       break;
     case Relay::Kind::kReplace:
       if (SgRole::Peer p = sg->Locate(r.account)) {
@@ -272,6 +279,7 @@ void Backend::SgGone(TimeUs now, std::uint32_t gone) {
     if (u.sg == gone) users.push_back(a);
   }
   for (const std::string& a : users) DropRemote(now, a);
+  sg->EndTransfersWith(gone);  // CLU-17: its half of a transfer died with it
   // Conversations whose members all were there are of no use here either.
   for (auto it = calls_.begin(); it != calls_.end();) {
     bool local = false;

@@ -1,5 +1,5 @@
 // What crosses SG processes when the SGs of one deployment run in several
-// processes sharing one database (PROTOCOL.md §3.1, CLU-10..14): a Relay is
+// processes sharing one database (PROTOCOL.md §3.1, CLU-10..17): a Relay is
 // an effect one SG process's Backend emits (Backend::TakeRelays) and an input
 // another's receives (Backend::OnRelay). The back end never does I/O for it:
 // the host carries relays (net/: a PostgreSQL queue table with LISTEN/NOTIFY;
@@ -41,6 +41,13 @@ struct Relay {
     // conversation `call_id`, for `account`'s ACTIVE session at `to_sg`,
     // which relays it (RRV) under a voiceId of its own drawing.
     kVoice = 5,
+    // CLU-17: file transfer `tag` of conversation `call_id` between a sender
+    // at one SG process and a receiver at `to_sg`. `word` is the event:
+    // "offer" (to the receiver's process; params {sender, name, size}),
+    // "accept"/"reject"/"done" (to the sender's), "data" (the whole file in
+    // `data`, to the receiver's), "failed"/"cancel" (either way). `account`
+    // is the party whose session is at `to_sg`.
+    kFile = 6,
   };
   Kind kind = Kind::kDeliver;
   std::uint32_t from_sg = 0;
@@ -53,7 +60,7 @@ struct Relay {
   std::uint64_t tag = 0;
   std::uint64_t call_id = 0;  // kCall, kVoice
   std::vector<std::string> members;
-  std::string data;  // kVoice
+  std::string data;  // kVoice, kFile "data"
 
   bool operator==(const Relay&) const = default;
 };

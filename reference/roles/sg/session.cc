@@ -482,7 +482,7 @@ void SgRole::OnTimer(TimeUs now) {
   // TIMER-12: transfers and clips homed here.
   std::vector<std::uint64_t> stale;
   for (auto& [id, t] : backend_.transfers_) {
-    if (t.home == this && t.open() && now >= t.last_progress + config_.transfer_idle) stale.push_back(id);
+    if (t.home == this && t.timed_here() && now >= t.last_progress + config_.transfer_idle) stale.push_back(id);
   }
   for (std::uint64_t id : stale) FailTransfer(backend_.transfers_.at(id));
   for (auto it = backend_.clips_.begin(); it != backend_.clips_.end();) {
@@ -498,7 +498,7 @@ TimeUs SgRole::NextDeadline() const {
   t = std::min(t, deadlines_.Top());
   for (const Detached& d : detached_) t = std::min(t, d.push.NextDeadline());
   for (const auto& [id, x] : backend_.transfers_) {
-    if (x.home == this && x.open()) t = std::min(t, x.last_progress + config_.transfer_idle);
+    if (x.home == this && x.timed_here()) t = std::min(t, x.last_progress + config_.transfer_idle);
   }
   for (const auto& [key, c] : backend_.clips_) {
     if (c.home == this) t = std::min(t, c.last_progress + config_.transfer_idle);

@@ -243,8 +243,17 @@ class SgRole final : public Role, private CommandHandler {
   void Roc(const RequestContext&, Session*, const wire::CommandView&, Reply&);
   void Rot(const RequestContext&, Session*, const wire::CommandView&, Reply&);
   void OnFileAnswer(TimeUs now, Session& s, const PushChannel::Entry& e, std::uint32_t status);
-  void FailTransfer(Transfer& t);
+  // Ends `t` as failed (SG-FILE-12); `tell_peer`: also the other process's
+  // half of a transfer across processes (CLU-17).
+  void FailTransfer(Transfer& t, bool tell_peer = true);
   void EndTransfersOf(std::string_view account, std::uint64_t call_id);
+  // CLU-17: an event of a transfer across SG processes, emitted / received.
+  void RelayFile(const Transfer& t, std::string_view event, std::string data = {});
+  // SG-FILE-8: queues the uploaded file `t.data` to its receiver as ROT chunks.
+  void PushChunks(Transfer& t);
+  void OnFileRelay(TimeUs now, const Relay& r);
+  // SG process `sg` died: transfers with a half there fail (CLU-17).
+  void EndTransfersWith(std::uint32_t sg);
 
   // voice.cc — §7.8
   void Rsv(const RequestContext&, Session*, const wire::CommandView&, Reply&);

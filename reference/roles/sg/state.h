@@ -134,11 +134,19 @@ struct Transfer {
   std::uint32_t have_count = 0, relay_acked = 0;
   TimeUs last_progress = 0;   // TIMER-12
   SgRole* home = nullptr;     // the SG that runs its timer (the sender's)
+  // Across SG processes (CLU-17): the sender's process keeps the transfer and
+  // the receiver's keeps a `mirror` of it; `peer_sg` is the other one's SG id
+  // (0: both parties are sessions of this process).
+  std::uint32_t peer_sg = 0;
+  bool mirror = false;
 
   bool open() const {
     return state == TransferState::kOffered || state == TransferState::kAccepted ||
            state == TransferState::kUploading || state == TransferState::kUploaded;
   }
+  // TIMER-12 runs where the transfer makes progress: once the file has gone
+  // to the receiver's process, its mirror times it, not the sender's side.
+  bool timed_here() const { return open() && !(peer_sg != 0 && !mirror && state == TransferState::kUploaded); }
   std::uint32_t chunks() const { return (size + 1023) / 1024; }
 };
 

@@ -24,11 +24,14 @@ void SgRole::Roi(const RequestContext& ctx, Session* s, const wire::CommandView&
   if (call->members.size() != 2) return reply.Fail(StatusCode::kWrongState);
   const std::string receiver = call->members[0] == s->account ? call->members[1] : call->members[0];
   Peer r = Locate(receiver);
-  // SG-FILE-1: both parties declared the file capability.
-  if (!(s->caps & kCapFile) || !r || r.s->state != SessionState::kActive ||
-      !(r.s->caps & kCapFile)) {
-    return reply.Fail(StatusCode::kNoCapability);
+  bool capable = r && r.s->state == SessionState::kActive && (r.s->caps & kCapFile);
+  std::uint32_t peer_sg = 0;  // CLU-17: the receiver is ACTIVE at another SG process
+  if (auto it = backend_.remote_.find(receiver); !r && it != backend_.remote_.end()) {
+    capable = (it->second.caps & kCapFile) != 0;
+    peer_sg = it->second.sg;
   }
+  // SG-FILE-1: both parties declared the file capability.
+  if (!(s->caps & kCapFile) || !capable) return reply.Fail(StatusCode::kNoCapability);
   const std::string name = cmd.DecodeParam(1);
   const auto size = ParseDec64(cmd.DecodeParam(2));
   if (!IsFileName(name) || !size || *size == 0) return reply.Fail(StatusCode::kBadParam);
@@ -46,11 +49,15 @@ void SgRole::Roi(const RequestContext& ctx, Session* s, const wire::CommandView&
   t.have.assign(t.chunks(), false);
   t.last_progress = ctx.now;
   t.home = this;
+  t.peer_sg = peer_sg;
   reply.Ok({std::to_string(id)});
-  // SG-FILE-2: then ROA to the receiver.
-  Enqueue(*r.s, "ROA",
-          {std::to_string(call->id), std::to_string(id), s->account, name, std::to_string(t.size)},
-          id);
+  // SG-FILE-2: then ROA to the receiver (at its process, CLU-17).
+  if (peer_sg != 0) {
+    RelayFile(t, "offer");
+  } else {
+    Enqueue(*r.s, "ROA",
+            {std::to_string(call->id), std::to_string(id), s->account, name, std::to_string(t.size)}, id);
+  }
   t.roa_sent = true;
 }
 
@@ -70,6 +77,7 @@ void SgRole::Ror(const RequestContext& ctx, Session* s, const wire::CommandView&
   t.last_progress = ctx.now;
   // SG-FILE-5: relay the decision; reject ends the transfer.
   t.state = decision == "accept" ? TransferState::kAccepted : TransferState::kRejected;
+  if (t.mirror) return RelayFile(t, decision);  // the sender's process answers it (CLU-17)
   if (t.state == TransferState::kAccepted) t.data.assign(t.size, '\0');
   DeliverTo(t.sender, "ROR", {std::to_string(t.id), decision});
 }
@@ -88,6 +96,7 @@ void SgRole::Roc(const RequestContext&, Session* s, const wire::CommandView& cmd
   reply.Ok();
   t.state = TransferState::kCancelled;  // SG-FILE-7
   t.data.clear();
+  if (t.peer_sg != 0) return RelayFile(t, "cancel");  // its mirror sends the ROC
   if (t.roa_sent) DeliverTo(t.receiver, "ROC", {std::to_string(t.id)});
 }
 
@@ -120,6 +129,16 @@ void SgRole::Rot(const RequestContext& ctx, Session* s, const wire::CommandView&
   reply.Ok();
   if (t.have_count < t.chunks()) return;
   t.state = TransferState::kUploaded;
+  if (t.peer_sg != 0) {  // CLU-17: the receiver's process relays it
+    RelayFile(t, "data", std::move(t.data));
+    t.data.clear();
+    t.data.shrink_to_fit();
+    return;
+  }
+  PushChunks(t);
+}
+
+void SgRole::PushChunks(Transfer& t) {
   Peer r = Locate(t.receiver);
   if (!r || r.s->state != SessionState::kActive) return FailTransfer(t);
   // SG-FILE-8: relay in ascending offset order within PAY-8.
@@ -141,6 +160,7 @@ void SgRole::OnFileAnswer(TimeUs now, Session&, const PushChannel::Entry& e,
   if (e.word == "ROA") {
     if (status != 0 && t.state == TransferState::kOffered) {  // SG-FILE-4
       t.state = TransferState::kRejected;
+      if (t.mirror) return RelayFile(t, "reject");
       DeliverTo(t.sender, "ROR", {std::to_string(t.id), "reject"});
     }
     return;
@@ -150,14 +170,17 @@ void SgRole::OnFileAnswer(TimeUs now, Session&, const PushChannel::Entry& e,
   t.last_progress = now;
   if (++t.relay_acked < t.chunks()) return;
   t.state = TransferState::kDone;  // SG-FILE-9
+  if (t.mirror) return RelayFile(t, "done");
   DeliverTo(t.sender, "ROR", {std::to_string(t.id), "done"});
 }
 
-void SgRole::FailTransfer(Transfer& t) {
+void SgRole::FailTransfer(Transfer& t, bool tell_peer) {
   if (!t.open()) return;
   t.state = TransferState::kFailed;  // SG-FILE-12
   t.data.clear();
-  DeliverTo(t.sender, "ROR", {std::to_string(t.id), "failed"});
+  if (t.peer_sg != 0 && tell_peer) RelayFile(t, "failed");
+  if (!t.mirror) DeliverTo(t.sender, "ROR", {std::to_string(t.id), "failed"});
+  if (t.peer_sg != 0 && !t.mirror) return;  // the receiver's side is its mirror's
   if (Peer r = Locate(t.receiver)) {
     r.s->push.DropGroup(kFileGroup | t.id);
     r.sg->MarkDirty(*r.s);  // window slots freed
@@ -170,6 +193,85 @@ void SgRole::EndTransfersOf(std::string_view account, std::uint64_t call_id) {
     if (!t.open() || (call_id != 0 && t.call_id != call_id)) continue;
     if (!account.empty() && t.sender != account && t.receiver != account) continue;
     FailTransfer(t);
+  }
+}
+
+void SgRole::EndTransfersWith(std::uint32_t sg) {
+  for (auto& [id, t] : backend_.transfers_) {
+    if (t.peer_sg == sg) FailTransfer(t, false);
+  }
+}
+
+// ---- CLU-17: a transfer whose parties are sessions of two SG processes ----
+
+void SgRole::RelayFile(const Transfer& t, std::string_view event, std::string data) {
+  Relay r;
+  r.kind = Relay::Kind::kFile;
+  r.to_sg = t.peer_sg;
+  r.account = t.mirror ? t.sender : t.receiver;
+  r.word = std::string(event);
+  r.tag = t.id;
+  r.call_id = t.call_id;
+  if (event == "offer") r.params = {t.sender, t.name, std::to_string(t.size)};
+  r.data = std::move(data);
+  backend_.Emit(std::move(r));
+}
+
+void SgRole::OnFileRelay(TimeUs now, const Relay& r) {
+  auto it = backend_.transfers_.find(r.tag);
+  if (r.word == "offer") {
+    const auto size = r.params.size() == 3 ? ParseDec64(r.params[2]) : std::nullopt;
+    if (it != backend_.transfers_.end() || !size || *size == 0 || *size > config_.max_object) return;
+    Transfer t;
+    t.id = r.tag;
+    t.call_id = r.call_id;
+    t.sender = r.params[0];
+    t.receiver = r.account;
+    t.name = r.params[1];
+    t.size = static_cast<std::uint32_t>(*size);
+    t.last_progress = now;
+    t.mirror = true;
+    t.peer_sg = r.from_sg;
+    Peer p = Locate(t.receiver);
+    t.home = p ? p.sg : this;
+    if (!p || p.s->state != SessionState::kActive || !(p.s->caps & kCapFile)) {
+      t.state = TransferState::kRejected;  // gone meanwhile: as a refused ROA (SG-FILE-4)
+      RelayFile(t, "reject");
+      backend_.transfers_.emplace(t.id, std::move(t));
+      return;
+    }
+    Transfer& m = backend_.transfers_.emplace(t.id, std::move(t)).first->second;
+    p.sg->Enqueue(*p.s, "ROA",
+                  {std::to_string(m.call_id), std::to_string(m.id), m.sender, m.name, std::to_string(m.size)}, m.id);
+    m.roa_sent = true;
+    return;
+  }
+  if (it == backend_.transfers_.end() || !it->second.open() || it->second.peer_sg != r.from_sg) return;
+  Transfer& t = it->second;
+  t.last_progress = now;
+  const std::string sid = std::to_string(t.id);
+  if (!t.mirror) {  // the sender's process: what its receiver did
+    if ((r.word == "accept" || r.word == "reject") && t.state == TransferState::kOffered) {
+      t.state = r.word == "accept" ? TransferState::kAccepted : TransferState::kRejected;
+      if (t.state == TransferState::kAccepted) t.data.assign(t.size, '\0');
+      DeliverTo(t.sender, "ROR", {sid, r.word});
+    } else if (r.word == "done" && t.state == TransferState::kUploaded) {
+      t.state = TransferState::kDone;  // SG-FILE-9
+      DeliverTo(t.sender, "ROR", {sid, "done"});
+    } else if (r.word == "failed") {
+      FailTransfer(t, false);
+    }
+    return;
+  }
+  if (r.word == "data" && t.state == TransferState::kAccepted && r.data.size() == t.size) {
+    t.state = TransferState::kUploaded;
+    t.data = r.data;
+    PushChunks(t);
+  } else if (r.word == "cancel") {
+    t.state = TransferState::kCancelled;  // SG-FILE-7
+    if (t.roa_sent) DeliverTo(t.receiver, "ROC", {sid});
+  } else if (r.word == "failed") {
+    FailTransfer(t, false);
   }
 }
 
