@@ -48,7 +48,7 @@ HEXD = b"0123456789abcdefABCDEF"
 class WireError(Exception):
     def __init__(self, clause, offset):
         super().__init__(clause)
-        self.clause, self.offset = clause, offset
+        self.clause, self.offset, self.start = clause, offset, 0  # start: of the failing command
 
 
 def unescape(raw, base):
@@ -407,7 +407,7 @@ class Http:
                     lengths.add(value)
                 te |= name == "transfer-encoding"
             if len(start) != 3 or not start[2].startswith("HTTP/1.") or te or len(lengths) > 1 or \
-                    any(not v.isdigit() for v in lengths):
+                    any(not re.fullmatch(r"[0-9]+", v) for v in lengths):
                 return self.respond(c, 400)  # HTTP-14
             c.length = int(lengths.pop()) if lengths else 0
             if c.length > LIM_BODY:
