@@ -7,7 +7,9 @@
 // written from the kernel's seccomp documentation), and a SIGSYS handler
 // that answers them from the same simulated implementation as the libc
 // overrides: `syscall(SYS_clock_gettime, ...)` reads virtual time,
-// `syscall(SYS_getrandom, ...)` the seeded stream; clone/fork/exec are refused.
+// `syscall(SYS_getrandom, ...)` the seeded stream; clone/fork/exec and
+// io_uring (which libc does not wrap: liburing and runtimes issue the raw
+// syscalls) are refused.
 //
 // vDSO: clock reads that never enter the kernel (__vdso_clock_gettime,
 // __vdso_gettimeofday, __vdso_time — glibc's internal calls, Go) are caught by
@@ -36,6 +38,13 @@ using namespace mcpsim::interpose::shim;
 extern "C" int clock_gettime(clockid_t, struct timespec*);
 extern "C" int gettimeofday(struct timeval*, void*);
 extern "C" time_t time(time_t*);
+
+// io_uring's syscalls (Linux 5.1), for older headers.
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#define SYS_io_uring_enter 426
+#define SYS_io_uring_register 427
+#endif
 
 namespace mcpsim::interpose::shim {
 
@@ -121,6 +130,14 @@ void OnSigsys(int, siginfo_t* si, void* ctx) {
              EPERM);
       ret = Errno(EPERM);
       break;
+    case SYS_io_uring_setup:
+    case SYS_io_uring_enter:
+    case SYS_io_uring_register:
+      Refuse("io_uring: the target submits I/O through a kernel ring (not simulated: its sockets and timers would "
+             "bypass the simulator)",
+             ENOSYS);
+      ret = Errno(ENOSYS);
+      break;
     default:
       break;
   }
@@ -202,7 +219,8 @@ void InstallRawCatch() {
   if (sigaction(SIGSYS, &sa, nullptr) != 0) Die("cannot install the SIGSYS handler");
   const std::uint32_t trapped[] = {SYS_clock_gettime, SYS_gettimeofday, SYS_time,  SYS_getrandom,
                                    SYS_nanosleep,     SYS_clock_nanosleep, SYS_clone, SYS_clone3,
-                                   SYS_fork,          SYS_vfork,        SYS_execve, SYS_execveat};
+                                   SYS_fork,          SYS_vfork,        SYS_execve, SYS_execveat,
+                                   SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register};
   constexpr std::uint32_t kN = sizeof trapped / sizeof trapped[0];
   const auto lo = static_cast<std::uint64_t>(g_text_lo), hi = static_cast<std::uint64_t>(g_text_hi);
   const bool same_hi = (lo >> 32) == ((hi - 1) >> 32);

@@ -76,6 +76,10 @@ struct RunView {
   // External runs: scenario account names -> the provisioned real ones
   // (expected answer params naming an account are compared mapped).
   const std::map<std::string, std::string>* renamed = nullptr;
+  // The SG session closes of an external target that the wire shows
+  // (TargetStage::PushesGivenUp: TIMER-9 after a push gave up), with the
+  // scenario's account names; in-process runs read world.sg_closes().
+  const std::vector<RefWorld::SgClose>* target_sg_closes = nullptr;
 };
 
 // A checker's answer "this cannot be judged here" (never a pass): the

@@ -27,12 +27,34 @@ std::string Mc(int c) { return "mc-" + std::to_string(c); }
 constexpr TimeUs kWindow = 33 * kSeconds;
 bool Settled(const RunView& v, TimeUs t) { return t + kWindow <= v.end; }
 
+// The SG's session closes the MC is not told of: the in-process SG's own
+// record, or what the wire shows of an external target's (TIMER-9 after a
+// push gave up, TargetStage::PushesGivenUp).
+const std::vector<RefWorld::SgClose>& SgCloses(const RunView& v) {
+  static const std::vector<RefWorld::SgClose> kNone;
+  if (!v.external) return v.world.sg_closes();
+  return v.target_sg_closes ? *v.target_sg_closes : kNone;
+}
+
 // Client c is online at the end: its session is ACTIVE and the SG agrees
-// (an external SG's view is not observable: the client's view alone).
+// (an external SG's view is observable only as far as the wire shows it: a
+// push it gave up on after c's last login closed that session, TIMER-9).
 bool ActiveAtEnd(const RunView& v, int c) {
   const auto* sg = v.world.mc(c).sg();
   if (!sg || !sg->active()) return false;
-  if (v.external) return true;
+  if (v.external) {
+    if (static_cast<std::size_t>(c) >= v.accounts.size()) return true;
+    TimeUs since = 0;  // the last successful login's answer
+    for (const OpRecord& r : v.ops) {
+      if (r.client == c && r.op == McOp::kLogin && r.event && r.event->outcome == Outcome::kOk) {
+        since = std::max(since, r.event->at);
+      }
+    }
+    for (const RefWorld::SgClose& close : SgCloses(v)) {
+      if (close.account == v.accounts[static_cast<std::size_t>(c)] && close.at >= since && close.at <= v.end) return false;
+    }
+    return true;
+  }
   auto info = v.world.sg().SessionOf(sg->account());
   return info && info->state == reference::SessionState::kActive;
 }
@@ -93,8 +115,8 @@ bool Disturbed(const RunView& v, int c, TimeUs t) {
   // idled out (TIMER-10). A push of the message at `t` queued behind a long
   // sync run may take several push budgets, hence the generous window.
   constexpr TimeUs kPushWindow = 10 * 60 * kSeconds;
-  if (static_cast<std::size_t>(c) < v.accounts.size() && !v.external) {
-    for (const RefWorld::SgClose& close : v.world.sg_closes()) {
+  if (static_cast<std::size_t>(c) < v.accounts.size()) {
+    for (const RefWorld::SgClose& close : SgCloses(v)) {
       using Why = reference::SgRole::CloseWhy;
       if (close.account == v.accounts[static_cast<std::size_t>(c)] && close.at >= t &&
           close.at <= t + kPushWindow && (close.why == Why::kGaveUp || close.why == Why::kIdle)) {

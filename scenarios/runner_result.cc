@@ -119,6 +119,18 @@ void Execution::Fill(RunResult& r, const std::optional<std::string>& rerun_hash,
   std::map<std::string, std::string> renamed;
   for (const auto& [from, to] : account_map_) renamed[from] = to.name;
   if (external()) view.renamed = &renamed;
+  std::vector<RefWorld::SgClose> target_closes;
+  if (stage_) {
+    for (const TargetStage::PushGiveUp& g : stage_->PushesGivenUp()) {
+      for (int c = 0; c < s_.clients; ++c) {
+        auto ip = w_->node_ip("mc-" + std::to_string(c));
+        if (!ip.ok() || *ip != g.client.v4() || static_cast<std::size_t>(c) >= accounts_.size()) continue;
+        target_closes.push_back({g.at, accounts_[static_cast<std::size_t>(c)], reference::SgRole::CloseWhy::kGaveUp});
+        spdlog::debug("run {}: the target gave up on {} to mc-{} at {} (TIMER-9)", s_.name, g.request, c, g.at);
+      }
+    }
+    view.target_sg_closes = &target_closes;
+  }
   // G-70: step ops that ran without a session after a login allowed to fail.
   for (const OpRecord& op : ops_) {
     if (op.step < 0 || !s_.steps[static_cast<std::size_t>(op.step)].expect) continue;

@@ -60,6 +60,17 @@ std::string Execution::SimStageSetup(RefWorldOptions& wo) {
   if (plays("dp") && (s_.min_version != "1.0.0" || s_.latest_version != "1.3.0")) {
     return "the scenario configures the DP (nodes.min_version/latest_version), which a target does not follow";
   }
+  // The clients learn the RS and SG addresses from the DP: a DP target that
+  // does not play them cannot name the in-process ones (the relays drop the
+  // addresses it hands out for roles nobody relays to it).
+  for (const Step& st : s_.steps) {
+    const bool rs = st.op == StepOp::kCaptcha || st.op == StepOp::kRegister;
+    const char* other = rs && !plays("rs") ? "rs" : IsSgStep(st.op) && !plays("sg") ? "sg" : nullptr;
+    if (plays("dp") && other) {
+      return std::string("the scenario reaches ") + other + " through the dp the target plays, which cannot name the " +
+             "in-process " + other + " (play both, or neither)";
+    }
+  }
   for (const std::string& d : s_.disks) {
     if (plays(d)) return "the scenario puts the " + d + " store on a simulated disk, which the target does not use";
   }

@@ -17,6 +17,7 @@ struct SimRelay::Udp {
   std::uint16_t port = 0;
   Endpoint to;
   Rewrite rewrite;
+  Observe observe;
   std::map<Endpoint, std::uint16_t> relay_port;  // sender -> its relay port
 };
 
@@ -40,11 +41,12 @@ SimRelay::~SimRelay() {
   }
 }
 
-Status SimRelay::AddUdp(std::uint16_t port, const Endpoint& to, Rewrite rewrite) {
+Status SimRelay::AddUdp(std::uint16_t port, const Endpoint& to, Rewrite rewrite, Observe observe) {
   auto u = std::make_unique<Udp>();
   u->port = port;
   u->to = to;
   u->rewrite = std::move(rewrite);
+  u->observe = std::move(observe);
   Udp* up = u.get();
   std::shared_ptr<bool> alive = alive_;
   auto bound = env().BindDatagram(port, [this, up, alive](const Endpoint& from, Bytes b) {
@@ -55,6 +57,7 @@ Status SimRelay::AddUdp(std::uint16_t port, const Endpoint& to, Rewrite rewrite)
       auto r = env().BindDatagram(0, [this, up, from, alive](const Endpoint& src, Bytes in) {
         if (!*alive || src != up->to) return;
         ++stats_.datagrams_in;
+        if (up->observe) up->observe(env().Now(), false, from, S(in));
         if (up->rewrite) {
           const std::string out = up->rewrite(S(in));
           (void)env().SendDatagram(up->port, from, B(out));
@@ -66,6 +69,7 @@ Status SimRelay::AddUdp(std::uint16_t port, const Endpoint& to, Rewrite rewrite)
       it = up->relay_port.emplace(from, r->port).first;
     }
     ++stats_.datagrams_out;
+    if (up->observe) up->observe(env().Now(), true, from, S(b));
     (void)env().SendDatagram(it->second, up->to, b);
   });
   if (!bound.ok()) return bound.status();

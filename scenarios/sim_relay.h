@@ -40,6 +40,10 @@ class SimRelay {
  public:
   using Rewrite = std::function<std::string(std::string_view)>;
   using FilterFactory = std::function<Rewrite(const Endpoint& peer)>;
+  // Sees every datagram relayed on a UDP port, in order: `to_target` for a
+  // sender's datagram on its way to the target, else the target's (before
+  // any rewrite) on its way back to `sender`; `now` is the relay's time.
+  using Observe = std::function<void(TimeUs now, bool to_target, const Endpoint& sender, std::string_view bytes)>;
   // `world` is not owned and must outlive the relay (or Abandon is called).
   SimRelay(sim::World& world, sim::NodeId node);
   ~SimRelay();
@@ -47,7 +51,7 @@ class SimRelay {
   SimRelay& operator=(const SimRelay&) = delete;
 
   // Datagrams to the node's `port` go to `to`, answers come back.
-  Status AddUdp(std::uint16_t port, const Endpoint& to, Rewrite rewrite = {});
+  Status AddUdp(std::uint16_t port, const Endpoint& to, Rewrite rewrite = {}, Observe observe = {});
   // Connections to the node's `port` are relayed to `to`.
   Status AddTcp(std::uint16_t port, const Endpoint& to, FilterFactory filter = {});
   const RelayStats& stats() const { return stats_; }

@@ -1,7 +1,10 @@
 #include "scenarios/sim_stage.h"
 
+#include <algorithm>
 #include <optional>
+#include <tuple>
 
+#include "conformance/harness.h"
 #include "conformance/provision.h"
 #include "conformance/runner.h"
 #include "scenarios/ref_world.h"
@@ -20,7 +23,44 @@ struct SimStage::Impl {
   TargetAddresses addrs;
   std::map<std::uint32_t, std::string> hook_captcha;  // client node ip -> TEST-1 text
   std::string stdout_text;  // what the target printed on stdout
+  // The SG's pushes over UDP, per (client, trid, request word): sends, the
+  // last one's time, answered (TargetStage::PushesGivenUp).
+  struct Push {
+    int sends = 0;
+    TimeUs last = 0;
+    bool answered = false;
+  };
+  std::map<std::tuple<Endpoint, std::uint32_t, std::string>, Push> pushes;
+  void Observe(TimeUs now, bool to_target, const Endpoint& client, std::string_view bytes);
 };
+
+void SimStage::Impl::Observe(TimeUs now, bool to_target, const Endpoint& client, std::string_view bytes) {
+  for (const wire::Command& c : conformance::Decode(bytes)) {
+    if (c.word.size() < 2) continue;
+    if (to_target && c.word[0] == 'A') {  // the client's answer reached the target
+      std::string request = c.word;
+      request[0] = 'R';
+      pushes[{client, c.trid, std::move(request)}].answered = true;
+    } else if (!to_target && c.word[0] == 'R' && c.word != "RPAD") {
+      Push& p = pushes[{client, c.trid, c.word}];
+      ++p.sends;
+      p.last = now;
+    }
+  }
+}
+
+std::vector<TargetStage::PushGiveUp> SimStage::PushesGivenUp() const {
+  // TIMER-2: six sends; TIMER-1: the wait after the last one is 8 s.
+  constexpr int kSends = 6;
+  constexpr TimeUs kLastWait = 8 * kSeconds;
+  std::vector<PushGiveUp> out;
+  for (const auto& [key, p] : impl_->pushes) {
+    if (p.answered || p.sends < kSends) continue;
+    out.push_back({p.last + kLastWait, std::get<0>(key), std::get<2>(key) + " " + std::to_string(std::get<1>(key))});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const PushGiveUp& a, const PushGiveUp& b) { return a.at < b.at; });
+  return out;
+}
 
 SimStage::SimStage() : impl_(std::make_unique<Impl>()) {}
 
@@ -94,8 +134,12 @@ Result<std::unique_ptr<SimStage>> SimStage::Start(const SimTarget& t, RefWorld& 
     }
     if (r.udp && m.addrs.udp) {
       SimRelay::Rewrite rw;
+      SimRelay::Observe ob;
       if (role == "cs") rw = [mp](std::string_view d) { return mp->addrs.RewriteCommands(d); };
-      if (Status s = relay->AddUdp(*r.udp, *m.addrs.udp, rw); !s.ok()) return s;
+      if (role == "sg") {
+        ob = [mp](TimeUs now, bool to_target, const Endpoint& c, std::string_view d) { mp->Observe(now, to_target, c, d); };
+      }
+      if (Status s = relay->AddUdp(*r.udp, *m.addrs.udp, rw, ob); !s.ok()) return s;
     }
     if (r.tcp && m.addrs.tcp) {
       if (Status s = relay->AddTcp(*r.tcp, *m.addrs.tcp); !s.ok()) return s;

@@ -43,6 +43,7 @@ class SimStage final : public TargetStage {
   std::string HookCaptchaFor(std::uint32_t ip) const override;
   std::map<std::string, std::int64_t> counters() const override;
   const std::string& target_text() const override { return text_; }
+  std::vector<PushGiveUp> PushesGivenUp() const override;
 
   const interpose::Process& process() const;
 

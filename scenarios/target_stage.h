@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "conformance/provision.h"
+#include "core/env.h"
 #include "core/status.h"
 #include "reports/report.h"
 
@@ -35,6 +36,20 @@ class TargetStage {
   virtual const std::string& target_text() const = 0;
   // What the clients sent and received, in time order (empty: not recorded).
   virtual std::vector<reports::WireEvent> Transcript() const { return {}; }
+
+  // A server-initiated request of the target's SG over UDP (RRM, RPN, …)
+  // seen on the wire sent the six times of TIMER-2 to `client` and never
+  // answered: the target gave up on it when the last wait ran out (`at`, the
+  // sixth send + 8 s, TIMER-1/3) and, by TIMER-9, closed that client's
+  // session then, which the MC is not told of (G-46). The checkers count it
+  // as what the in-process reference reports itself (RefWorld::sg_closes).
+  struct PushGiveUp {
+    TimeUs at = 0;
+    Endpoint client;
+    std::string request;  // "RRM 123"
+  };
+  // In order of `at` (empty: not observed).
+  virtual std::vector<PushGiveUp> PushesGivenUp() const { return {}; }
 };
 
 }  // namespace mcpsim::scenarios

@@ -1,5 +1,5 @@
 // Third-party servers inside the simulation, end to end: an independent
-// Python CS server (tests/interpose/cs_server.py, stdlib only) runs under
+// Python DP/CS/MS server (tests/interpose/py_server.py, stdlib only) runs under
 // libmcpsim_interpose.so as the cs node of library scenarios; runs pass and
 // replay bit for bit; what cannot be simulated is refused with its reason.
 // Every target is a child with a wall-clock bound (10 s per call); the
@@ -21,7 +21,7 @@ const std::string kLib = kSrc + "/scenarios/library";
 // Debian's interpreter (dynamically linked against libc), not a wrapper script.
 const std::string kPython = "/usr/bin/python3";
 
-std::string PyCs() { return "--sim-launch '" + kPython + " " + kSrc + "/tests/interpose/cs_server.py --udp 127.0.0.1:0'"; }
+std::string PyCs() { return "--sim-launch '" + kPython + " " + kSrc + "/tests/interpose/py_server.py --udp 127.0.0.1:0'"; }
 
 std::string Hash(const std::string& out) {
   std::smatch m;
@@ -66,7 +66,7 @@ TEST_F(Interpose, DeterminismCheckerJudgesTheTarget) {
 
 TEST_F(Interpose, DefectiveTargetFailsReplaysSweepsAndShrinks) {
   const std::string bad =
-      "--sim-launch '" + kPython + " " + kSrc + "/tests/interpose/cs_server.py --udp 127.0.0.1:0 --reject-after 5'";
+      "--sim-launch '" + kPython + " " + kSrc + "/tests/interpose/py_server.py --udp 127.0.0.1:0 --reject-after 5'";
   auto r = RunCli("run " + kLib + "/upload-loss-1.yaml --seed 2 " + bad);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(std::regex_search(r.out, std::regex("^FAIL upload-loss-1 seed=2 expectations: "))) << r.out;
@@ -94,6 +94,14 @@ TEST_F(Interpose, SecondThreadIsRefusedWithItsReason) {
   EXPECT_NE(r.out.find("pthread_create"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("replay: mcpsim run"), std::string::npos);
   EXPECT_NE(r.out.find("--sim-launch"), std::string::npos);
+}
+
+TEST_F(Interpose, IoUringIsRefusedWithItsReason) {
+  // libc has no io_uring wrapper: liburing issues the raw syscall, which the seccomp filter traps.
+  const std::string cmd = kPython + " -c \"import ctypes; ctypes.CDLL(None).syscall(425, 8, None)\"";
+  auto r = RunCli("run " + kLib + "/upload-loss-1.yaml --sim-launch '" + cmd + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("refused: io_uring: the target submits I/O through a kernel ring"), std::string::npos) << r.out;
 }
 
 TEST_F(Interpose, RawSocketsAndOtherFamiliesAreRefused) {

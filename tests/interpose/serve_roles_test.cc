@@ -104,6 +104,26 @@ TEST(InterposeServe, NotApplicableRunsSurviveTheDeterminismRecheck) {
   EXPECT_NE(r.out.find("2 not applicable (N/A)"), std::string::npos) << r.out;
 }
 
+TEST(InterposeServe, PushesGivenUpOnTheWireCloseTheSessionForTheCheckers) {
+  // The target's SG gives up on a push sent six times unanswered and closes
+  // that session (TIMER-9) without telling the MC (G-46); the checkers,
+  // which cannot ask the target, read it off the sg relay's ledger. Before,
+  // all three failed: exactly_once_messages "never shown to mc-1 ... online
+  // throughout" (the regression file; swarm sg-workload-mixed seed 8, whose
+  // RRM to mc-1 first sent at 60.65 s gave up at 91.65 s) and
+  // offline_delivered "never shown to mc-1, which is online at the end"
+  // (swarm sg-chat-duplication seed 20: pushes first sent at 20.7-21.9 s
+  // gave up at 51.7-52.9 s, before the offline messages of 52-53 s).
+  auto reg = RunCli("run " + kSrc + "/scenarios/regressions/sg-push-gave-up-session-closed-6064.yaml " + Serve());
+  EXPECT_EQ(reg.exit_code, 0) << reg.out << reg.err;
+  auto mixed = RunCli("run " + kLib + "/sg-workload-mixed.yaml --seed 8 --swarm " + Serve());
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.out << mixed.err;
+  EXPECT_TRUE(std::regex_search(mixed.out, std::regex("(^|\n)PASS sg-workload-mixed seed=8 "))) << mixed.out;
+  auto dup = RunCli("run " + kLib + "/sg-chat-duplication.yaml --seed 20 --swarm " + Serve());
+  EXPECT_EQ(dup.exit_code, 0) << dup.out << dup.err;
+  EXPECT_TRUE(std::regex_search(dup.out, std::regex("(^|\n)PASS sg-chat-duplication seed=20 "))) << dup.out;
+}
+
 TEST(InterposeServe, MutantFailsTheCheckerReplaysAndShrinks) {
   // rrm-dropped (SG-CHAT-7): chat messages are never delivered to the other members.
   const std::string bad = Serve(" --mutant rrm-dropped");
