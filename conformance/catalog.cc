@@ -16,6 +16,8 @@ const std::vector<CaseDef>& Catalog() {
     AddFormCases(v);
     AddCoverCases(v);
     AddClauseCases(v);
+    AddWindowCases(v);
+    AddOrderCases(v);
     AddAbuseCases(v);  // last: they drain the runner address's buckets
     return v;
   }();

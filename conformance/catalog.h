@@ -49,6 +49,8 @@ void AddFormCases(std::vector<CaseDef>& out);    // catalog_form.cc (WIRE-14 can
 void AddGapCases(std::vector<CaseDef>& out);     // catalog_gaps.cc (issue 14: missed deviations, SG/HTTP, RS/TCP)
 void AddCoverCases(std::vector<CaseDef>& out);   // catalog_cover.cc (issue 14: REG order, RPS limits, RRM order, RRR reject)
 void AddClauseCases(std::vector<CaseDef>& out);  // catalog_clauses.cc (issue 14: payload framing, ARCH-6, UDP-3, server resends, RS-2)
+void AddWindowCases(std::vector<CaseDef>& out);  // catalog_windows.cc (issue 14: LIM-20/PAY-8 windows, refusals, AMP-6)
+void AddOrderCases(std::vector<CaseDef>& out);   // catalog_order.cc (issue 14: fan-out order, sync snapshot, RPS effects)
 
 // Helpers shared by the catalog files.
 Outcome Ok(std::string expected, std::string actual);

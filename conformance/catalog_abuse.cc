@@ -325,7 +325,8 @@ Outcome RapLimit(Ctx& c) {
     return Outcome{V::kInformational, "AAP 403 once more than 40 + 5/s RAPs arrived", actual,
                    "not judged: the target answered more slowly than the limit (RATE-6)"};
   }
-  return Failed("AAP 403 once more than 40 + 5/s RAPs arrived", actual, "no rate limit on RAP (RATE-6)");
+  return Failed("AAP 403 once more than 40 + 5/s RAPs arrived", actual,
+                "no rate limit on RAP (RATE-6) for one address whose connections come from distinct ports (RATE-2)");
 }
 
 }  // namespace
@@ -352,8 +353,10 @@ void AddAbuseCases(std::vector<CaseDef>& out) {
                      return "RUP " + std::to_string(t) + " " + kMid + " launch 1700000000000 r\r\n";
                    });
                  }});
-  out.push_back({"rate.rap.address", "RAPs from one address: AAP 403 once over 40 + 5/s", "RATE", {"RATE-6", "RATE-3"},
-                 true, "http", RapLimit});
+  // Each RAP is one HTTP exchange on a new connection, so from a new source
+  // port: the limit holds only if it is keyed by the address alone (RATE-2).
+  out.push_back({"rate.rap.address", "RAPs from one address (a new port each): AAP 403 once over 40 + 5/s", "RATE",
+                 {"RATE-6", "RATE-3", "RATE-2"}, true, "http", RapLimit});
   // Last: it empties the runner address's RAT bucket (refilled after 4 s).
   out.push_back({"rate.rat.address", "RATs for distinct unknown names, 3 in flight: 403 once over 40 + 10/s, all answered",
                  "RATE", {"RATE-4", "RATE-3"}, true, "udp", RatFlood});

@@ -98,6 +98,9 @@ void AddAbuseMutants(std::vector<Mutant>& v);
 // The mutants of mutants_clauses.cc (issue 14: the coverage cases of
 // catalog_clauses.cc), appended last.
 void AddClauseMutants(std::vector<Mutant>& v);
+// The mutants of mutants_windows.cc (issue 14: the last uncovered clauses,
+// catalog_windows.cc and catalog_order.cc), appended after those.
+void AddWindowMutants(std::vector<Mutant>& v);
 
 // Every mutant, in a fixed order (names unique).
 const std::vector<Mutant>& Mutants();

@@ -249,6 +249,7 @@ std::vector<Mutant> Build() {
   AddMoreMutants(v);
   AddAbuseMutants(v);
   AddClauseMutants(v);
+  AddWindowMutants(v);
   return v;
 }
 

@@ -17,6 +17,10 @@ constexpr const char* kBackend = "non-MCP Messenger back-end users (G-9) cannot 
 constexpr const char* kCluster =
     "deployment internals of a multi-process SG cluster (registrations, leases and NOTIFY in the shared database): "
     "a run talks to one set of endpoints and can neither start, stop nor enumerate the target's processes";
+constexpr const char* kTwoSg =
+    "needs sessions at two SG processes of one cluster: a run reaches the single SG endpoint set it is given "
+    "(--udp/--tcp/--http), and which SG process a session lands on is the deployment's (DP-3); judged by the "
+    "unit and PostgreSQL deployment tests (tests/sg/relay_test.cc, tests/net/pg_deploy_test.cc), not by a run against a server";
 constexpr const char* kSlowWork =
     "timing of the target's password hash: the clause applies while a request waits for slow work, and with a fast "
     "hash nothing ever waits long enough to be observed (a missing effect proves nothing)";
@@ -56,6 +60,8 @@ const std::map<std::string, std::string>& Table() {
       {"RATE-9", kClientOnly}, {"RS-15", kClientOnly}, {"SG-LOGIN-15", kClientOnly},
       // Issue 14, the last uncovered clauses that cannot be judged (2026-12-04).
       {"CLU-9", kCluster},
+      {"CLU-10", kCluster}, {"CLU-15", kCluster},
+      {"CLU-11", kTwoSg}, {"CLU-12", kTwoSg}, {"CLU-13", kTwoSg}, {"CLU-14", kTwoSg}, {"CLU-16", kTwoSg},
       {"SG-SYNC-13", "storage failure: a run cannot make the target's store fail (STORE-1); the simulated disk's "
                      "read errors judge it in the swarm sweep (G-78)"},
       {"LIM-6", "needs 1001 registered accounts: RATE-6 lets one source address register about 5 a second "

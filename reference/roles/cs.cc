@@ -20,7 +20,8 @@ void CsRole::Drain(std::vector<Output>& out) {
 }
 
 bool CsRole::Admit(const RequestContext& ctx, const std::string& mid) {
-  if (by_address_.Take(ctx.now, AddressKey(ctx.source)) && by_mid_.Take(ctx.now, mid)) return true;
+  const std::string address = AddressKey(ctx.source, config_.server.test_rate_key_port);
+  if (by_address_.Take(ctx.now, address) && by_mid_.Take(ctx.now, mid)) return true;
   ++rate_limited_;
   return false;
 }

@@ -96,7 +96,8 @@ void RsRole::Rap(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   if (!s && ctx.via == Via::kHttp && !ctx.session.empty()) {
     return reply.Fail(StatusCode::kUnknownSession);  // SessionID names no session
   }
-  if (!rap_limit_.Take(ctx.now, AddressKey(ctx.source))) {  // RATE-6: no session, no captcha
+  // RATE-6 (keyed per RATE-2): no session, no captcha.
+  if (!rap_limit_.Take(ctx.now, AddressKey(ctx.source, config_.server.test_rate_key_port))) {
     ++stats_.rate_limited;
     return reply.Fail(StatusCode::kRateLimited);
   }
@@ -133,7 +134,8 @@ void RsRole::Reg(const RequestContext& ctx, const wire::CommandView& cmd, Reply&
   Session* s = Find(ctx);
   if (!s) return reply.Fail(StatusCode::kUnknownSession);  // RS-13
   s->last_active = ctx.now;
-  if (!reg_limit_.Take(ctx.now, AddressKey(ctx.source))) {  // RATE-6: the captcha stays
+  // RATE-6 (keyed per RATE-2): the captcha stays.
+  if (!reg_limit_.Take(ctx.now, AddressKey(ctx.source, config_.server.test_rate_key_port))) {
     ++stats_.rate_limited;
     return reply.Fail(StatusCode::kRateLimited);
   }
@@ -211,7 +213,7 @@ void RsRole::HandleAnswer(const RequestContext& ctx, const wire::CommandView& cm
   auto e = s->push.OnAnswer(cmd.trid(), cmd.word());
   if (!e) return;  // WIRE-23
   if (cmd.status().value_or(0) != 0) {
-    s->push.Clear();  // RS-6: the client refused a chunk; stop this captcha
+    if (config_.rbin_refusal_stops) s->push.Clear();  // RS-6: the client refused a chunk; stop this captcha
     return;
   }
   ++stats_.chunks_acked;

@@ -42,6 +42,9 @@ struct RsConfig {
   // G-54: such a text is 203 and consumes the captcha). Never true when
   // conforming.
   bool reg_text_length_first = false;
+  // TEST-ONLY defect switch: false keeps sending a captcha whose RBIN the
+  // client answered non-zero (violates RS-6). Never false when conforming.
+  bool rbin_refusal_stops = true;
   // TEST-1 (PROTOCOL.md §7.2, OPTIONAL, test mode only: `mcpsim serve
   // --test-hooks`): an HTTP response carrying AAP also carries the captcha
   // text in `X-MCP-Test-Captcha`. Off by default; never on in production.

@@ -30,9 +30,10 @@ std::string FormatRateSpec(const RateSpec& s) {
   return std::to_string(s.per_s) + "/" + std::to_string(s.burst);
 }
 
-std::string AddressKey(const Endpoint& e) {
+std::string AddressKey(const Endpoint& e, bool with_port) {
   std::string k(reinterpret_cast<const char*>(e.addr.data()), e.v6 ? 16 : 4);
   k.push_back(e.v6 ? '6' : '4');
+  if (with_port) k += std::to_string(e.port);  // TEST-ONLY defect (RATE-2)
   return k;
 }
 

@@ -32,7 +32,9 @@ bool ParseRateSpec(std::string_view text, RateSpec& out);
 std::string FormatRateSpec(const RateSpec& s);  // "5/20" or "off"
 
 // The key of a source address: the IP address without the port (RATE-2).
-std::string AddressKey(const Endpoint& e);
+// `with_port` is a TEST-ONLY defect (ServerConfig::test_rate_key_port):
+// the port is part of the key, so every connection is its own source.
+std::string AddressKey(const Endpoint& e, bool with_port = false);
 
 class RateLimiter {
  public:

@@ -268,7 +268,8 @@ void CommandServer::Complete(Job& job, std::vector<Output>& out) {
     case Origin::kDatagram: {
       const Endpoint& from = job.ctx.peer.endpoint;
       // AMP-6: judged on arrival (or validated by the datagram itself).
-      const bool validated = job.validated_at_arrival || handler_.IsValidated(job.ctx.peer);
+      const bool validated = (config_.amp_judged_on_arrival && job.validated_at_arrival) ||
+                             handler_.IsValidated(job.ctx.peer);
       std::vector<std::string>& answers = job.answers;
       if (config_.anti_amplification && !validated) {
         // AMP-1/2: never send more than the datagram carried.

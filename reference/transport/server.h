@@ -165,6 +165,12 @@ struct ServerConfig {
   // resends are executed again (violates TIMER-5 for that word only).
   bool dedup_key_word = true;
   std::string dedup_skip_word;
+  // TEST-ONLY (mcpsim serve --mutant), never changed when conforming: false
+  // judges AMP-1 validation when the answers are sent instead of when the
+  // datagram arrived (violates AMP-6); true keys the per-address limits by
+  // address and port (violates RATE-2; read by the roles' rate limits).
+  bool amp_judged_on_arrival = true;
+  bool test_rate_key_port = false;
   // Fault points (reference/fault_sites.h: server.udp.*); nullptr outside a
   // simulation that enables them (never set by `mcpsim serve`). Not owned.
   FaultPoints* faults = nullptr;

@@ -116,7 +116,7 @@ void SgRole::Rsm(const RequestContext&, Session* s, const wire::CommandView& cmd
   const std::string id = std::to_string(call->id);
   const std::vector<std::string> members = call->members;
   for (const std::string& m : members) {
-    if (m != s->account) DeliverTo(m, "RRM", {id, s->account, text});
+    if (m != s->account) DeliverTo(m, "RRM", {id, s->account, text}, call->id);
   }
 }
 

@@ -17,7 +17,8 @@ void SgRole::Rat(const RequestContext& ctx, Session*, const wire::CommandView& c
   }
   // RATE-4/5 (RATE-3: refused at once, nothing verified): the source
   // address's bucket, the name's back-off, the name's bucket.
-  if (!rat_addr_.Take(ctx.now, AddressKey(ctx.source)) || !login_backoff_.Allowed(ctx.now, account) ||
+  const std::string address = AddressKey(ctx.source, config_.server.test_rate_key_port);  // RATE-2
+  if (!rat_addr_.Take(ctx.now, address) || !login_backoff_.Allowed(ctx.now, account) ||
       !rat_account_.Take(ctx.now, account)) {
     ++rat_refused_;
     return reply.Fail(StatusCode::kRateLimited);
@@ -146,8 +147,9 @@ void SgRole::Rps(const RequestContext& ctx, Session* s, const wire::CommandView&
   if (!stored.ok() || !stored->has_value()) return reply.Fail(StatusCode::kStorage);
   Profile p = **stored;
   // SG-PROF-1: only an up-to-date client changes the profile.
-  if (*base == p.version && (want.nickname != p.nickname || want.psm != p.psm ||
-                             want.avatar_id != p.avatar_id)) {
+  const bool changes = *base == p.version && (want.nickname != p.nickname || want.psm != p.psm ||
+                                              want.avatar_id != p.avatar_id);
+  if (changes) {
     reply.MarkWrite();
     auto owners = store_.UpdateProfile(s->account, want);
     if (!owners.ok()) return reply.Fail(StatusCode::kStorage);
@@ -158,7 +160,17 @@ void SgRole::Rps(const RequestContext& ctx, Session* s, const wire::CommandView&
     });
   }
   reply.Begin().ParamNumber(p.version).Param(p.nickname).Param(p.psm).Param(p.avatar_id);
-  if (s->state == SessionState::kOnline) EnterActive(ctx.now, *s);  // SG-PROF-2
+  if (s->state != SessionState::kOnline) return;
+  if (!changes || !config_.rps_effects_in_order) return EnterActive(ctx.now, *s);  // SG-PROF-2
+  // SG-PROF-6 (G-60): the profile change's delta RCS to the listing users
+  // comes before the presence exchange. Inside a group-commit batch that RCS
+  // waits for the commit (G-79), so the move to ACTIVE waits with it, in
+  // that order (issue 14: the watcher's RNP had the lower trid); a failed
+  // batch leaves the session ONLINE and the resent RPS does both again.
+  AfterCommit([this, id = s->id] {
+    auto it = sessions_.find(id);
+    if (it != sessions_.end() && it->second->state == SessionState::kOnline) EnterActive(now_, *it->second);
+  });
 }
 
 // ---- contact sync ----
@@ -227,8 +239,17 @@ void SgRole::SendPage(Session& s, std::uint32_t page) {
                                      std::to_string(s.pages)};
   const std::size_t per = std::max<std::uint32_t>(config_.rcr_page_records, 1);
   const std::size_t first = (page - 1) * per;
+  std::optional<ContactList> now;  // TEST-ONLY defect (sync_records_at_rcs false): the current entries
+  if (!config_.sync_records_at_rcs) {
+    if (auto list = store_.GetContactList(s.account); list.ok()) now = std::move(*list);
+  }
   for (std::size_t i = first; i < s.records.size() && i < first + per; ++i) {
-    const ContactRecord& r = s.records[i];
+    ContactRecord r = s.records[i];
+    if (now) {
+      for (const ContactEntry& e : now->entries) {
+        if (e.account == r.account && r.op != 'D') r = RecordOf(r.op, e);
+      }
+    }
     params.insert(params.end(), {std::string(1, r.op), r.account, r.nickname, r.psm, r.avatar_id,
                                  std::to_string(r.profile_version), std::to_string(r.flags)});
   }

@@ -362,6 +362,9 @@ void SgRole::OnPushAnswer(TimeUs now, Session& s, const PushChannel::Entry& e,
   }
   if (w == "ROA" || w == "ROT") return OnFileAnswer(now, s, e, status);
   if (w == "RRV") return OnVoiceAnswer(s, e, status);
+  if (w == "RRM" && status != 0 && !config_.ignore_refused_answers) {  // TEST-ONLY defect
+    return RemoveMember(now, e.tag, s.account, "rejected");
+  }
   // RNP, RAC, RRM, RRB, ROR, ROC, RRN: nothing beyond ending resends (SG-CHAT-9).
 }
 

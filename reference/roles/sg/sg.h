@@ -76,6 +76,11 @@ struct SgConfig {
   bool rps_completes_sync = true;         // SG-SYNC-12: an RPS with the final sync request in flight
   bool profile_limits = true;             // LIM-12/LIM-13: RPS nickname and psm are checked (103)
   bool random_push_trids = true;          // TRID-4: a session's server trids start at random (else 1)
+  bool voice_refusal_stops = true;        // SG-VOICE-4: a non-zero ARV stops that member's clip
+  bool sync_records_at_rcs = true;        // SG-SYNC-4: else each RCR page reads the current entries
+  bool ignore_refused_answers = true;     // SG-CHAT-9: else a non-zero ARM removes the member
+  bool rps_effects_in_order = true;       // SG-PROF-6: else a first RPS's presence exchange is not
+                                          // deferred behind its commit (RNP before the watcher's RCS)
 };
 
 class SgRole final : public Role, private CommandHandler {

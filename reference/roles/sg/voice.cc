@@ -94,7 +94,7 @@ void SgRole::RelayClip(Session& to, std::uint64_t call_id, const std::string& fr
 void SgRole::OnVoiceAnswer(Session& s, const PushChannel::Entry& e, std::uint32_t status) {
   auto it = backend_.relays_.find(e.tag);
   if (it == backend_.relays_.end()) return;
-  if (status != 0) {  // SG-VOICE-4: this member stops receiving the clip
+  if (status != 0 && config_.voice_refusal_stops) {  // SG-VOICE-4: this member stops receiving the clip
     s.push.DropGroup(kVoiceGroup | e.tag);
     backend_.relays_.erase(it);
     return;
