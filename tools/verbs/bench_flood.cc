@@ -25,8 +25,11 @@
 //
 // The attacker runs on the server's machine here, which a real attacker does
 // not: `--attacker-nice N` runs its threads at nice N (the legitimate client
-// and the server keep nice 0), so that its own CPU competes less with the
-// server; the CPU figures show who used the cores.
+// and the server keep nice 0); the CPU figures show who used the cores.
+// rap-flood is paced (`--rap-rate`, default 2000 RAPs/s, 4x the issue's
+// 450/s) so that it covers the whole phase at a known rate: unpaced, how
+// long it lasts depends on how much CPU this process gets, and the phase
+// measures partly without an attack.
 #include <utility>
 
 #include <arpa/inet.h>
@@ -276,6 +279,7 @@ struct Args {
   std::vector<std::string> serve_args;
   bool none = true;
   int attacker_nice = 0;  // nice value of the attacker's threads (0..19)
+  double rap_per_s = 2000;  // rap-flood's rate (0: as fast as answered)
 };
 
 double SelfCpuS() {
@@ -306,10 +310,10 @@ int Run(const Args& a) {
     chosen.push_back(name);
   }
   if (!(a.seconds > 0 && a.seconds <= 600) || a.cycle_ms <= 0 || a.cycle_ms > 60000 || a.attacker_nice < 0 ||
-      a.attacker_nice > 19) {
+      a.attacker_nice > 19 || !(a.rap_per_s >= 0 && a.rap_per_s <= 100000)) {
     std::fprintf(stderr,
                  "mcpsim bench flood: --seconds must be in (0, 600], --cycle-ms in [1, 60000], "
-                 "--attacker-nice in [0, 19]\n");
+                 "--attacker-nice in [0, 19], --rap-rate in [0, 100000]\n");
     return 2;
   }
   // The attacks hold thousands of sockets.
@@ -345,6 +349,7 @@ int Run(const Args& a) {
   int rc = 0;
   {
     Served s;
+    s.rap_per_s = a.rap_per_s;
     if (!StartServer(s, db, a.serve_args)) {
       std::fprintf(stderr, "mcpsim bench flood: could not start `mcpsim serve`\n");
       rc = 3;
@@ -354,8 +359,9 @@ int Run(const Args& a) {
       if (a.none) phases.push_back("none");
       phases.insert(phases.end(), chosen.begin(), chosen.end());
       double idle_rss = s.RssMb();
-      std::printf("flood.host.loadavg_before: %.2f\nflood.server.idle_rss_mb: %.1f\nflood.host.attacker_nice: %d\n",
-                  LoadAvg1(), idle_rss, a.attacker_nice);
+      std::printf("flood.host.loadavg_before: %.2f\nflood.server.idle_rss_mb: %.1f\nflood.host.attacker_nice: %d\n"
+                  "flood.host.rap_rate: %.0f\n",
+                  LoadAvg1(), idle_rss, a.attacker_nice, a.rap_per_s);
       for (const std::string& phase : phases) {
         std::atomic<bool> stop{false};
         std::atomic<double> peak{s.RssMb()};
@@ -423,6 +429,10 @@ RegisterVerb reg{{"bench", "flood", "What a legitimate client sees while `serve`
                         ->capture_default_str();
                     cmd.add_option("--serve-arg", a->serve_args, "Extra argument for `mcpsim serve` (repeatable)");
                     cmd.add_flag("!--no-baseline", a->none, "Skip the phase without attack (flood.none.*)");
+                    cmd.add_option("--rap-rate", a->rap_per_s,
+                                   "rap-flood: RAPs per second in all, paced over the phase (0 = as fast as "
+                                   "answered, at most 40000)")
+                        ->capture_default_str();
                     cmd.add_option("--attacker-nice", a->attacker_nice,
                                    "Run the attacker's threads at this nice value (0..19; the server and the "
                                    "legitimate client stay at 0)")

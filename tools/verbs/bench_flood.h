@@ -18,9 +18,12 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kAttackIp = "127.0.0.1";
 
-// The listeners of the server under test.
+// The listeners of the server under test, and the attacks' settings.
 struct FloodAddrs {
   sockaddr_in udp{}, tcp{}, http{};
+  // rap-flood: RAPs per second over the 8 attacker threads, paced evenly
+  // (0: each thread as fast as answered, until its share of 40000 is sent).
+  double rap_per_s = 2000;
 };
 
 sockaddr_in Addr(const std::string& ip, std::uint16_t port);

@@ -151,15 +151,27 @@ std::uint64_t TcpIdle(const FloodAddrs& s, std::atomic<bool>& stop) { return Hol
 // 2100 HTTP connections sending their head at 1 byte/s (over the http-conns cap), 64 per address.
 std::uint64_t Slowloris(const FloodAddrs& s, std::atomic<bool>& stop) { return HoldConnections(s.http, 2100, 64, true, stop); }
 
-// Issue 15 #4: RAP over HTTP, 8 connections at a time, as fast as answered.
+// Issue 15 #4: RAP over HTTP from 8 threads, a new connection each; paced
+// at s.rap_per_s in all (so the attack lasts the whole phase at a known
+// rate, however the scheduler treats this process), or as fast as answered.
 std::uint64_t RapFlood(const FloodAddrs& s, std::atomic<bool>& stop) {
+  constexpr int kThreads = 8;
   std::atomic<std::uint64_t> sent{0};
   const std::string req =
       "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-mcp\r\nContent-Length: 24\r\n\r\nRAP 1 1.0.0 dev-attack1\r\n";
+  const auto gap = s.rap_per_s > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(kThreads / s.rap_per_s))
+                                   : Clock::duration::zero();
   std::vector<std::thread> ts;
-  for (int w = 0; w < 8; ++w) {
-    ts.emplace_back([&] {
+  for (int w = 0; w < kThreads; ++w) {
+    ts.emplace_back([&, w] {
+      auto next = Clock::now() + gap * w / kThreads;  // threads staggered over one gap
       for (int k = 0; k < 5000 && !stop; ++k) {
+        if (gap != Clock::duration::zero()) {
+          std::this_thread::sleep_until(next);
+          next += gap;
+          if (stop) break;
+        }
         const int fd = Bound(SOCK_STREAM, kAttackIp);
         if (fd < 0) break;
         if (connect(fd, reinterpret_cast<const sockaddr*>(&s.http), sizeof s.http) == 0) {
