@@ -1,8 +1,11 @@
 // CS over UDP, and the wire/transport rules observable through it (WIRE-*,
 // UDP-*, TIMER-5, AMP-*, MID-3, CONV-4).
+#include <set>
 #include <string>
 
 #include "conformance/catalog.h"
+#include "core/hash.h"
+#include "core/rng.h"
 #include "reference/http/http1.h"
 
 namespace mcpsim::conformance {
@@ -142,6 +145,200 @@ Outcome AdFlow(Ctx& ctx, wire::Command* aad_out) {
   return fit;
 }
 
+// TIMER-5 by its effect (issue 15: a stateless echo answering `AUP <trid> 0`
+// to everything passed the shape-only checks). Executing a RUP charges its
+// MID's token bucket (RATE-8, default 20/s depth 100); answering it from the
+// cache does not. A fresh MID per case keeps other cases' buckets apart.
+constexpr std::uint32_t kMidRate = 20, kMidDepth = 100;
+
+std::string FreshMid(Ctx& c) {
+  Rng rng(c.Fresh());
+  const std::string hi = Hex64(rng.Next());
+  return hi + Hex64(rng.Next());  // 32 lowercase hex digits (MID-3)
+}
+std::string RupFor(std::uint32_t trid, const std::string& mid, const std::string& data) {
+  return "RUP " + std::to_string(trid) + " " + mid + " launch 1700000000000 " + data + "\r\n";
+}
+
+// Answers to RUP trids [first, first + n): 0, 403 or other (first per trid).
+struct RupTally {
+  std::set<std::uint32_t> seen;
+  std::size_t ok = 0, refused = 0, other = 0;
+  std::string odd;
+  std::vector<std::string> errors;
+  void Take(const std::string& d, std::uint32_t first, std::size_t n) {
+    for (const wire::Command& k : Decode(d, &errors)) {
+      if (k.trid < first || k.trid >= first + n || !seen.insert(k.trid).second) continue;
+      if (k.word == "AUP" && k.status == 0u && k.params.empty()) {
+        ++ok;
+      } else if (k.word == "AUP" && k.status == 403u) {
+        ++refused;
+      } else {
+        ++other;
+        if (odd.empty()) odd = Show(k);
+      }
+    }
+  }
+  std::string Show3() const {
+    return std::to_string(ok) + " x AUP 0, " + std::to_string(refused) + " x AUP 403, " + std::to_string(other) +
+           " other" + (odd.empty() ? "" : " (" + odd + ")");
+  }
+};
+
+// The line of `d` that starts with `prefix` (with its CRLF), "" if none.
+std::string LineStarting(const std::string& d, const std::string& prefix) {
+  for (std::size_t pos = 0; pos < d.size();) {
+    std::size_t end = d.find("\r\n", pos);
+    end = end == std::string::npos ? d.size() : end + 2;
+    if (d.compare(pos, prefix.size(), prefix) == 0) return d.substr(pos, end - pos);
+    pos = end;
+  }
+  return "";
+}
+
+// Lets the runner address's RATE-8 bucket (50/s, depth 200) refill for the
+// cases after a case that used ~130 of it.
+void RefillAddressBucket(Ctx& c) {
+  c.Note("waiting 2 s: the runner address's RUP bucket (RATE-8, 50/s) refills for the next cases");
+  c.Sleep(2000);
+}
+
+// One RUP for a fresh MID; 120 resends of it (same endpoint, trid, bytes)
+// sent at once, then 110 new RUPs for the MID in one datagram. Executed once,
+// the first RUP took 1 of the MID's 100 tokens, so the new ones get about 99
+// x AUP 0 and then 403; a server that executed the resends finds the bucket
+// empty (about 0 x AUP 0); an echo never answers 403.
+Outcome ResendNotExecuted(Ctx& c) {
+  const std::string mid = FreshMid(c);
+  const std::string rup = RupFor(55, mid, "resend");
+  const std::int64_t t0 = c.NowUs();
+  Got a = Exchange(c, {rup});
+  if (auto why = Match(a.answers, {{"AUP", 55, 0, 0}})) return Failed("AUP 55 0", ShowAll(a.answers), *why + " (CS-1)");
+  std::string first;  // the answer line (TIMER-5: resent byte-for-byte; UDP-7 may pack it with others)
+  for (const std::string& d : a.datagrams) {
+    if (first.empty()) first = LineStarting(d, "AUP 55 ");
+  }
+  const std::size_t kResends = 120, kNew = 110;
+  const std::uint32_t kFirstNew = 7100;
+  for (std::size_t i = 0; i < kResends; ++i) (void)c.UdpSend(rup);
+  std::string batch;
+  for (std::uint32_t t = kFirstNew; t < kFirstNew + kNew; ++t) batch += RupFor(t, mid, "n");
+  (void)c.UdpSend(batch);
+  RupTally fresh;
+  std::size_t resend_answers = 0;
+  std::string differing;
+  std::int64_t last = c.NowUs();
+  while (fresh.seen.size() < kNew && !c.Expired()) {
+    const std::vector<std::string> ds = c.UdpRecv(c.io_timeout_ms(), -1, 256);
+    if (ds.empty()) break;
+    last = c.NowUs();
+    for (const std::string& d : ds) {
+      if (const std::string line = LineStarting(d, "AUP 55 "); !line.empty()) {
+        ++resend_answers;
+        if (line != first && differing.empty()) differing = line;
+      }
+      fresh.Take(d, kFirstNew, kNew);
+    }
+  }
+  const std::string expected = "every resend answered with the first answer's bytes (" + reports::Printable(first) +
+                               "); of " + std::to_string(kNew) + " new RUPs for the MID about " +
+                               std::to_string(kMidDepth - 1) + " x AUP 0, then 403 (the resends used no token)";
+  const std::string actual = std::to_string(resend_answers) + " answers to " + std::to_string(kResends) +
+                             " resends; new RUPs: " + fresh.Show3() + " in " +
+                             std::to_string((last - t0) / 1000) + " ms";
+  if (!fresh.errors.empty()) return Failed(expected, actual, "undecodable answer (" + fresh.errors[0] + ")");
+  if (!differing.empty()) {
+    return Failed(expected, actual + "; a resend got " + reports::Printable(differing),
+                  "the resend's answer differs from the first answer (TIMER-5)");
+  }
+  if (resend_answers == 0) return Failed(expected, actual, "no resend was answered (TIMER-5: resend the cached answer)");
+  if (fresh.other) return Failed(expected, actual, "unexpected answer to a new RUP (CS-1, RATE-3)");
+  if (fresh.ok + 3 < kMidDepth - 1 && fresh.ok + fresh.refused > 0) {
+    return Failed(expected, actual,
+                  "the MID's limit was used up before the new RUPs: the resends were executed again "
+                  "(TIMER-5: answered from the cache, never executed again; RATE-8)");
+  }
+  const std::int64_t elapsed = last - t0;
+  if (fresh.refused == 0) {
+    if (static_cast<double>(fresh.ok + 1) > kMidDepth + kMidRate * static_cast<double>(elapsed) / 1e6 + 1) {
+      RefillAddressBucket(c);
+      return Failed(expected, actual,
+                    "no AUP 403 although more RUPs for one MID arrived than its default limit allows (RATE-8): "
+                    "nothing shows that the first RUP was executed and its resends were not (TIMER-5)");
+    }
+    RefillAddressBucket(c);
+    return Outcome{reports::Verdict::kInformational, expected, actual,
+                   "not judged: the target answered more slowly than the MID's limit (RATE-8)"};
+  }
+  RefillAddressBucket(c);
+  return Ok(expected, actual);
+}
+
+// The same RUP bytes (trid 56, one fresh MID) from the default endpoint and
+// then from 130 new endpoints at once: TIMER-5 keys the cache by sender
+// endpoint, so each is executed and charges the MID's bucket; past its depth
+// (100) they are answered 403. A cache keyed without the endpoint answers all
+// of them AUP 0 from the first endpoint's entry; so does an echo.
+Outcome NewEndpointsExecuted(Ctx& c) {
+  const std::string mid = FreshMid(c);
+  const std::string rup = RupFor(56, mid, "ep");
+  const std::int64_t t0 = c.NowUs();
+  Got a = Exchange(c, {rup});
+  if (auto why = Match(a.answers, {{"AUP", 56, 0, 0}})) return Failed("AUP 56 0", ShowAll(a.answers), *why + " (CS-1)");
+  const std::size_t kEndpoints = 130;
+  std::vector<int> hs;
+  for (std::size_t i = 0; i < kEndpoints; ++i) {
+    auto h = c.Open("udp");
+    if (!h.ok()) return Failed("a new UDP endpoint", h.status().message(), "harness");
+    hs.push_back(*h);
+  }
+  // One wait for all of them (Drain reads without waiting), so `last` is
+  // when the last answer arrived: the bucket refills over that time only.
+  // Behind a lossy proxy (target().resend_ms > 0) the unanswered ones are
+  // resent byte-identically (a resend is answered from that endpoint's cache).
+  std::vector<RupTally> per(hs.size());
+  std::size_t answered = 0;
+  std::int64_t last = c.NowUs();
+  const int resend_ms = c.target().resend_ms;
+  for (int send = 0; send < (resend_ms > 0 ? 6 : 1) && answered < hs.size() && !c.Expired(); ++send) {
+    for (std::size_t i = 0; i < hs.size(); ++i) {
+      if (per[i].seen.empty()) (void)c.Send(hs[i], rup);
+    }
+    (void)c.WaitUntil(resend_ms > 0 ? resend_ms : c.io_timeout_ms() * 2, [&] {
+      for (std::size_t i = 0; i < hs.size(); ++i) {
+        const bool had = !per[i].seen.empty();
+        for (const std::string& d : c.Drain(hs[i])) per[i].Take(d, 56, 1);
+        if (!had && !per[i].seen.empty()) {
+          ++answered;
+          last = c.NowUs();
+        }
+      }
+      return answered == hs.size();
+    });
+  }
+  RupTally t;
+  for (const RupTally& one : per) {
+    t.ok += one.ok, t.refused += one.refused, t.other += one.other;
+    if (t.odd.empty()) t.odd = one.odd;
+    if (t.errors.empty() && !one.errors.empty()) t.errors = one.errors;
+  }
+  RefillAddressBucket(c);
+  const std::string expected = "AUP 56 0 from each new endpoint until the MID's limit (" + std::to_string(kMidDepth) +
+                               " + " + std::to_string(kMidRate) + "/s) is used up, then AUP 56 403";
+  const std::string actual = std::to_string(answered) + " of " + std::to_string(kEndpoints) +
+                             " endpoints answered: " + t.Show3() + " in " + std::to_string((last - t0) / 1000) + " ms";
+  if (!t.errors.empty()) return Failed(expected, actual, "undecodable answer (" + t.errors[0] + ")");
+  if (t.other) return Failed(expected, actual, "unexpected answer (TIMER-5, UDP-2, RATE-3)");
+  if (t.refused) return Ok(expected, actual);
+  if (static_cast<double>(t.ok + 1) > kMidDepth + kMidRate * static_cast<double>(last - t0) / 1e6 + 1) {
+    return Failed(expected, actual,
+                  "never 403: the requests from new endpoints were answered from the first endpoint's cache entry, "
+                  "not executed (TIMER-5 keys by sender endpoint, UDP-2), or RUP has no per-MID limit (RATE-8)");
+  }
+  return Outcome{reports::Verdict::kInformational, expected, actual,
+                 "not judged: fewer answers than the MID's limit (lost datagrams or a slow target, RATE-8)"};
+}
+
 }  // namespace
 
 void AddCsCases(std::vector<CaseDef>& out) {
@@ -161,24 +358,12 @@ void AddCsCases(std::vector<CaseDef>& out) {
         return ExpectAnswers(c, {Rup(30), Rup(10), Rup(20)}, {{"AUP", 30, 0, 0}, {"AUP", 10, 0, 0}, {"AUP", 20, 0, 0}},
                              "UDP-2");
       });
-  Add(out, "udp.resend.idempotent", "A resent request is answered from the cache byte-identically", "UDP",
-      {"TIMER-5", "CS-1"}, [](Ctx& c) {
-        Got a = Exchange(c, {Rup(55, "resend")});
-        Got b = Exchange(c, {Rup(55, "resend")});
-        if (auto why = Match(a.answers, {{"AUP", 55, 0, 0}})) return Failed("AUP 55 0", ShowAll(a.answers), *why);
-        if (a.datagrams != b.datagrams) {
-          return Failed(reports::Printable(a.datagrams[0]), ShowAll(b.answers),
-                        "the resend's answer differs from the first answer (TIMER-5)");
-        }
-        return Ok("two identical answers", reports::Printable(a.datagrams[0]));
-      });
-  Add(out, "udp.cache.per_endpoint", "The answer cache is keyed by endpoint: a new endpoint's request is executed", "UDP",
-      {"TIMER-5", "UDP-2"}, [](Ctx& c) {
-        Got a = Exchange(c, {Rup(56, "ep1")});
-        if (auto why = Match(a.answers, {{"AUP", 56, 0, 0}})) return Failed("AUP 56 0", ShowAll(a.answers), *why);
-        if (Status s = c.UdpNewEndpoint(); !s.ok()) return Failed("a second socket", s.message(), "harness");
-        return ExpectAnswers(c, {Rup(56, "ep2")}, {{"AUP", 56, 0, 0}}, "TIMER-5 per sender endpoint");
-      });
+  Add(out, "udp.resend.idempotent",
+      "A resent request is answered from the cache byte-identically and not executed again (its MID's limit shows it)",
+      "UDP", {"TIMER-5", "CS-1", "RATE-8"}, ResendNotExecuted);
+  Add(out, "udp.cache.per_endpoint",
+      "The answer cache is keyed by endpoint: the same RUP from 130 new endpoints is executed each time", "UDP",
+      {"TIMER-5", "UDP-2", "RATE-8"}, NewEndpointsExecuted);
   Add(out, "cs.rad.bad_slot", "A slot outside [a-z0-9_-] is answered 103", "CS", {"CONV-4", "WIRE-15"},
       [](Ctx& c) {
         return ExpectAnswers(c, {std::string("RAD 57 ") + kMid + " Top\r\n"}, {{"AAD", 57, 103, 0}}, "CONV-4");

@@ -40,6 +40,13 @@ Outcome CacheKeyedByWord(Ctx& c) {
     return Failed("AAD 6100 (a new request: the cache key includes the word)", ShowAll(second),
                   "TIMER-5: RAD with the trid of an earlier RUP must be executed, not answered from the cache");
   }
+  // Executed means a real AAD (issue 15: an echo's bare `AAD 6100 0` is no
+  // ad answer): 0 with the five ad params (§7.9.3), or 405 <needed> (AMP-2).
+  const std::size_t np = second[0].params.size();
+  if (!((*second[0].status == 0 && np == 5) || (*second[0].status == 405 && np == 1))) {
+    return Failed("AAD 6100 0 +5 params (or 405 <needed>)", ShowAll(second),
+                  "TIMER-5: the RAD was not executed as a RAD (§7.9.3: AAD 0 has five params; AMP-2: 405 has one)");
+  }
   return Ok("AUP 6100 0, then AAD 6100", ShowAll(first) + " ; " + ShowAll(second));
 }
 

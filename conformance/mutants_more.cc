@@ -36,6 +36,9 @@ void AddMoreMutants(std::vector<Mutant>& v) {
   m.sg = [](reference::SgConfig& c) { c.server.dedup_key_word = false; };
   m.rs = [](reference::RsConfig& c) { c.server.dedup_key_word = false; };
   add(m);
+  m = M("cache-without-endpoint", "TIMER-5", "the answer cache is keyed by (trid, word) without the sender endpoint");
+  m.cs = [](reference::CsConfig& c) { c.test_cache_without_endpoint = true; };  // udp.cache.per_endpoint
+  add(m);
   m = M("rsm-resend-executed", "TIMER-5", "a resent RSM is executed again (RRM delivered twice)");
   m.sg = [](reference::SgConfig& c) { c.server.dedup_skip_word = "RSM"; };  // sg.rsm.resend
   add(m);

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-90}
 case "$secs" in ''|*[!0-9]*) echo "usage: fuzz/run.sh [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
 shift || true
-all="wire stream http1 enc dp rs sg cs ms scenario"
+all="wire stream http1 enc dp rs sg cs ms scenario faultspec"
 targets=${*:-$all}
 n=0
 for t in $targets; do n=$((n + 1)); done

@@ -11,7 +11,12 @@ CsRole::CsRole(CsConfig config, Store& store, std::string name)
       store_(store), name_(std::move(name)), server_(*this, config_.server) {}
 
 void CsRole::OnDatagram(TimeUs now, const Endpoint& from, std::string_view bytes) {
-  server_.OnDatagram(now, from, bytes, out_);
+  if (!config_.test_cache_without_endpoint) return server_.OnDatagram(now, from, bytes, out_);
+  const std::size_t before = out_.size();  // CS answers synchronously (no slow work)
+  server_.OnDatagram(now, Endpoint{}, bytes, out_);
+  for (std::size_t i = before; i < out_.size(); ++i) {
+    if (out_[i].kind == Output::Kind::kDatagram) out_[i].to = from;
+  }
 }
 
 void CsRole::Drain(std::vector<Output>& out) {

@@ -30,6 +30,11 @@ struct CsConfig {
   RateSpec per_address{50, 200};
   RateSpec per_mid{20, 100};
   ServerConfig server;
+  // TEST-ONLY (mcpsim serve --mutant cache-without-endpoint), never set when
+  // conforming: every datagram is handled as if it came from one endpoint,
+  // so the answer cache ignores the sender (violates TIMER-5, UDP-2); the
+  // answers still go to the datagram's source.
+  bool test_cache_without_endpoint = false;
 };
 
 class CsRole final : public Role, private CommandHandler {

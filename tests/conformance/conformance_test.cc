@@ -7,10 +7,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <map>
 #include <set>
 #include <sstream>
@@ -20,6 +22,7 @@
 #include <thread>
 
 #include "conformance/catalog.h"
+#include "conformance/harness.h"
 #include "conformance/runner.h"
 #include "reports/report.h"
 #include "tests/cli/run_cli.h"
@@ -172,6 +175,129 @@ TEST(Conform, GarbageUdpTargetFailsCases) {
     }
     fs::remove_all(dir);
   }
+}
+
+// A flooding target (issue 15): every datagram is answered with 400
+// datagrams of 60000 bytes (24 MB), and every HTTP connection with a 200 head
+// announcing 1 GB, then 10 MB lines until the runner closes it (at most 256 MB
+// per connection). What the runner keeps is bounded (harness.h: 1 MiB of
+// transcript per case, 4 MiB queued per channel, 16 MiB received ends a case,
+// 64 MiB of transcripts per report), so its peak RSS stays far below the
+// 799 MB / 469 MB the issue measured with an unbounded runner.
+class FloodTarget {
+ public:
+  FloodTarget() {
+    udp_ = socket(AF_INET, SOCK_DGRAM, 0);
+    tcp_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(udp_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(tcp_, 64);
+    socklen_t len = sizeof a;
+    getsockname(udp_, reinterpret_cast<sockaddr*>(&a), &len);
+    udp_port_ = ntohs(a.sin_port);
+    len = sizeof a;
+    getsockname(tcp_, reinterpret_cast<sockaddr*>(&a), &len);
+    http_port_ = ntohs(a.sin_port);
+    udp_thread_ = std::thread([this] { Udp(); });
+    http_thread_ = std::thread([this] { Http(); });
+  }
+  ~FloodTarget() {
+    stop_ = true;
+    udp_thread_.join();
+    http_thread_.join();
+    close(udp_);
+    close(tcp_);
+  }
+  int udp_port() const { return udp_port_; }
+  int http_port() const { return http_port_; }
+  std::uint64_t sent_bytes() const { return sent_; }
+
+ private:
+  void Udp() {
+    char buf[65536];
+    const std::string big(60000, 'x');
+    while (!stop_) {
+      pollfd p{udp_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      sockaddr_in from{};
+      socklen_t len = sizeof from;
+      if (recvfrom(udp_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len) < 0) continue;
+      for (int i = 0; i < 400 && !stop_; ++i) {
+        if (sendto(udp_, big.data(), big.size(), 0, reinterpret_cast<sockaddr*>(&from), len) > 0) sent_ += big.size();
+      }
+      // What arrived meanwhile is dropped: one flood per turn bounds this thread's work.
+      while (recv(udp_, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+      }
+    }
+  }
+  // One connection at a time (the runner opens one per HTTP exchange).
+  void Http() {
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-mcp\r\nContent-Length: 1000000000\r\n\r\n";
+    std::string line(10 << 20, 'y');
+    line += "\r\n";
+    while (!stop_) {
+      pollfd p{tcp_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int c = accept(tcp_, nullptr, nullptr);
+      if (c < 0) continue;
+      std::size_t total = send(c, head.data(), head.size(), MSG_NOSIGNAL) > 0 ? head.size() : 0;
+      for (std::size_t off = 0; !stop_ && total < (std::size_t{256} << 20);) {
+        pollfd q{c, POLLOUT, 0};
+        if (poll(&q, 1, 50) <= 0) continue;
+        if (q.revents & (POLLERR | POLLHUP)) break;
+        const ssize_t n = send(c, line.data() + off, line.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n <= 0) {
+          if (errno == EAGAIN) continue;
+          break;
+        }
+        total += static_cast<std::size_t>(n);
+        sent_ += static_cast<std::uint64_t>(n);
+        off = (off + static_cast<std::size_t>(n)) % line.size();
+      }
+      close(c);
+    }
+  }
+  int udp_ = -1, tcp_ = -1;
+  int udp_port_ = 0, http_port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> sent_{0};
+  std::thread udp_thread_, http_thread_;
+};
+
+TEST(Conform, RunnerMemoryStaysBoundedAgainstAFloodingTarget) {
+  FloodTarget f;
+  const std::string dir = TempDir();
+  // UDP: every case's datagrams are answered with floods; the cases run.
+  const auto r = RunCli("conform --timeout 300 --cases 'cs.rup.ok,udp.independent.*,udp.resend.*,wire.multi.*' --udp 127.0.0.1:" +
+                        std::to_string(f.udp_port()) + " --out " + dir);
+  // HTTP: the reachability probe already meets the flood (exit 3, a report saying why).
+  const auto h = RunCli("conform --timeout 300 --cases 'dp.rqqw.*' --http 127.0.0.1:" + std::to_string(f.http_port()) +
+                        " --out " + dir + "/http");
+  rusage ru{};
+  getrusage(RUSAGE_CHILDREN, &ru);  // the largest waited-for child: `mcpsim conform`
+  const double peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  std::printf("conform against a flooding target: %.1f MB peak RSS, %.1f MB sent by the target\n", peak_mb,
+              static_cast<double>(f.sent_bytes()) / 1048576.0);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(h.exit_code, 3) << h.out << h.err;
+  EXPECT_GT(f.sent_bytes(), std::uint64_t{64} << 20) << "the target did not flood\n" << r.out << r.err;
+  // The documented bound (conformance/README.md, "Bounds against a hostile
+  // target"): 160 MB, whatever the target sends.
+  EXPECT_LE(peak_mb, 160.0);
+  auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  EXPECT_GE(rep->cases.size(), 4u);
+  for (const reports::CaseResult& c : rep->cases) {
+    EXPECT_NE(c.verdict, reports::Verdict::kOk) << c.id;
+    std::size_t kept = 0;
+    for (const reports::WireEvent& e : c.wire) kept += e.bytes.size();
+    EXPECT_LE(kept, kTranscriptCapBytes + 65536) << c.id;
+  }
+  EXPECT_LE(fs::file_size(dir + "/report.json"), std::uintmax_t{160} << 20);
+  fs::remove_all(dir);
 }
 
 TEST(Conform, MissingTransportIsUnimplemented) {

@@ -5,6 +5,7 @@
 
 #include "conformance/harness.h"
 #include "conformance/runner.h"
+#include "conformance/selftest.h"
 #include "reference/http/http1.h"
 #include "sim/world.h"
 #include "sim/world_loop.h"
@@ -256,9 +257,8 @@ TEST(Harness, TheRunnerFailsAFloodingTargetAndBoundsTheTranscript) {
 
 // A stateless echo (issue 15): every request line `R<word> <trid> ...` is
 // answered `A<word> <trid> 0`, over UDP and in POST /mcp bodies. It passes
-// answer-shape checks but executes nothing, so the execution-once case
-// (udp.cache.login_once: a resent RAT from the cache, a new endpoint's RAT
-// executed with a new token) fails.
+// answer-shape checks but executes nothing, so every case that checks an
+// effect of executing a request once fails.
 struct Echo {
   sim::World w{1};
   sim::NodeId srv = w.AddNode("srv");
@@ -314,19 +314,58 @@ struct Echo {
   }
 };
 
-TEST(Harness, AStatelessEchoFailsTheExecutionOnceCase) {
+// Every case that judges TIMER-5 (or another execute-once rule) on the
+// server: each checks an effect of executing once, so the echo fails them all.
+constexpr const char* kIdempotencyCases =
+    "udp.resend.idempotent,udp.cache.per_endpoint,udp.cache.word,udp.cache.login_once,sg.rom.resend,"
+    "sg.rsm.resend,rs.reg.duplicate";
+
+TEST(Harness, AStatelessEchoFailsEveryIdempotencyCase) {
   Echo f;
   RunOptions o;
   o.target = f.Make();
-  o.cases = "udp.cache.login_once,udp.resend.idempotent";
+  o.cases = kIdempotencyCases;
   o.timeout_ms = 600;
   const reports::Report rep = RunCatalog(o, [](const reports::CaseResult&) {});
-  std::map<std::string, reports::Verdict> v;
-  for (const reports::CaseResult& r : rep.cases) v[r.id] = r.verdict;
-  ASSERT_TRUE(v.count("udp.cache.login_once"));
-  EXPECT_EQ(v["udp.cache.login_once"], reports::Verdict::kFailed);
-  // The shape-only check is fooled by the echo (why login_once exists).
-  EXPECT_EQ(v["udp.resend.idempotent"], reports::Verdict::kOk);
+  std::map<std::string, const reports::CaseResult*> v;
+  for (const reports::CaseResult& r : rep.cases) v[r.id] = &r;
+  for (const char* id : {"udp.resend.idempotent", "udp.cache.per_endpoint", "udp.cache.word", "udp.cache.login_once",
+                         "sg.rom.resend", "sg.rsm.resend", "rs.reg.duplicate"}) {
+    ASSERT_TRUE(v.count(id)) << id;
+    EXPECT_EQ(v[id]->verdict, reports::Verdict::kFailed) << id << ": " << v[id]->reason;
+  }
+  // The two CS cases fail on the effect itself (no MID bucket was charged),
+  // not on an answer's shape: the echo's AUP answers are well-formed.
+  EXPECT_NE(v["udp.resend.idempotent"]->reason.find("no AUP 403"), std::string::npos) << v["udp.resend.idempotent"]->reason;
+  EXPECT_NE(v["udp.cache.per_endpoint"]->reason.find("never 403"), std::string::npos) << v["udp.cache.per_endpoint"]->reason;
+}
+
+// The same cases against the reference server (the self-test's virtual run):
+// all OK; the mutants that execute a resend again or share the cache across
+// endpoints are FAILED by the CS cases.
+TEST(Harness, TheReferencePassesEveryIdempotencyCaseAndTheMutantsFail) {
+  SelfTestOptions so;
+  so.cases = kIdempotencyCases;
+  std::uint64_t hash = 0;
+  const reports::Report clean = RunVirtual(so, "", &hash);
+  std::size_t n = 0;
+  for (const reports::CaseResult& r : clean.cases) {
+    if (r.id.rfind("arch.", 0) == 0) continue;
+    ++n;
+    EXPECT_EQ(r.verdict, reports::Verdict::kOk) << r.id << ": " << r.reason;
+  }
+  EXPECT_EQ(n, 7u);
+  for (const auto& [mutant, id] : {std::pair<std::string, std::string>{"dedup-off", "udp.resend.idempotent"},
+                                   {"cache-without-endpoint", "udp.cache.per_endpoint"},
+                                   {"cache-without-word", "udp.cache.word"}}) {
+    const reports::Report bad = RunVirtual(so, mutant, &hash);
+    const reports::CaseResult* got = nullptr;
+    for (const reports::CaseResult& r : bad.cases) {
+      if (r.id == id) got = &r;
+    }
+    ASSERT_NE(got, nullptr) << mutant;
+    EXPECT_EQ(got->verdict, reports::Verdict::kFailed) << mutant << " " << id << ": " << got->reason;
+  }
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "net/asio_env.h"
@@ -239,6 +242,27 @@ TEST(NetDefend, DispatchIsAnsweredWhileRatsAreVerified) {
   std::string got(buf, n);
   EXPECT_EQ(got.rfind("AAT 1 201\r\n", 0), 0u) << got;
   EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), 10);  // all answered, in one datagram
+}
+
+// README's "Limits" table is the one place that says what limits exist and
+// how to change them (issue 15): every `--limit` name must be in it.
+TEST(NetLimits, ReadmeLimitsTableNamesEveryLimitOption) {
+  std::ifstream f(std::string(MCPSIM_SOURCE_DIR) + "/README.md");
+  const std::string readme((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto start = readme.find("### Limits\n");
+  ASSERT_NE(start, std::string::npos) << "README.md has no Limits section";
+  const std::string section = readme.substr(start, readme.find("\n## ", start) - start);
+  std::istringstream lines(DescribeLimits(ServerLimits{}));
+  std::size_t names = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto b = line.find_first_not_of(' '), eq = line.find('=');
+    ASSERT_NE(eq, std::string::npos) << line;
+    const std::string name = line.substr(b, eq - b);
+    ++names;
+    EXPECT_NE(section.find("`--limit " + name + "="), std::string::npos) << name << " is not in README's Limits table";
+  }
+  EXPECT_GE(names, 17u);
+  EXPECT_NE(section.find("`--idle-timeout-ms N`"), std::string::npos);
 }
 
 }  // namespace

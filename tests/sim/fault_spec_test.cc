@@ -49,6 +49,12 @@ TEST(FaultSpec, ParsesLinkStreamAndWindowKeys) {
   }
   EXPECT_TRUE(ParseFaultSpec("").ok());
   EXPECT_TRUE(ParseFaultSpec("").value().empty);
+  // Many fractional digits: rejected, not a signed overflow (faultspec_fuzz's
+  // first find, 2026-12-04); six are still fine.
+  EXPECT_FALSE(ParseDurationText("5.5555555555555555555555").has_value());
+  EXPECT_FALSE(ParseFaultSpec("partition=2s-5.55555555555555555555s").ok());
+  EXPECT_EQ(ParseDurationText("1.000001s"), std::optional<TimeUs>(1000001));
+  EXPECT_EQ(ParseDurationText("0.5ms"), std::optional<TimeUs>(500));
 }
 
 RC_GTEST_PROP(FaultSpec, NeverCrashes, (const std::string& text)) { (void)ParseFaultSpec(text); }

@@ -13,11 +13,23 @@
 //   flood.<attack>.legit_{get,rat,rup}_p99_ms / _failures: N  (per operation)
 //   flood.<attack>.rss_growth_mb: N       (server RSS above its idle figure, peak)
 //   flood.<attack>.attack_sent: N         (requests or connections the attacker sent)
+//   flood.<attack>.server_loop_cpu_s / server_workers_cpu_s: N  (CPU the server's
+//       event-loop thread / its hashing threads used during the phase)
+//   flood.<attack>.bench_cpu_s: N         (CPU of this process in the phase: the
+//       attacker's threads, the legitimate client and the RSS sampler)
 // plus `flood.none.*` without an attack, `flood.server.idle_rss_mb` and the
 // host's 1-minute load average before and after (`flood.host.loadavg_*`: the
 // figures are wall-clock latencies on a possibly shared machine). Every attack
 // is bounded in count and time; loopback only. Nothing asserted (exit 0); 2 on
 // bad arguments, 3 when the server cannot be started.
+//
+// The attacker runs on the server's machine here, which a real attacker does
+// not: `--attacker-nice N` runs its threads at nice N (the legitimate client
+// and the server keep nice 0); the CPU figures show who used the cores.
+// rap-flood is paced (`--rap-rate`, default 2000 RAPs/s, 4x the issue's
+// 450/s) so that it covers the whole phase at a known rate: unpaced, how
+// long it lasts depends on how much CPU this process gets, and the phase
+// measures partly without an attack.
 #include <utility>
 
 #include <arpa/inet.h>
@@ -28,6 +40,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,46 +65,18 @@
 #include "reference/crypto/password.h"
 #include "reference/store/store.h"
 #include "tools/verb.h"
+#include "tools/verbs/bench_flood.h"
 
 namespace mcpsim::cli {
+using namespace flood;
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-sockaddr_in Addr(const std::string& ip, std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
-  return a;
-}
-
-// A socket bound to `ip` (port 0); -1 on failure.
-int Bound(int type, const std::string& ip) {
-  const int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in a = Addr(ip, 0);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool WaitFd(int fd, short events, Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  if (left <= 0) return false;
-  pollfd p{fd, events, 0};
-  return poll(&p, 1, static_cast<int>(left)) > 0;
-}
-
 // ---- the server under test ----
 
-struct Served {
+struct Served : FloodAddrs {
   pid_t pid = -1;
-  sockaddr_in udp{}, tcp{}, http{};
   ~Served() { Stop(); }
   void Stop() {
     if (pid <= 0) return;
@@ -103,6 +88,29 @@ struct Served {
       waitpid(pid, &st, 0);
     }
     pid = -1;
+  }
+  // CPU seconds (user + system) of the server's main thread (its event loop)
+  // and of its other threads (the hashing pool), from /proc.
+  std::pair<double, double> CpuS() const {
+    std::pair<double, double> out{0, 0};
+    const long hz = sysconf(_SC_CLK_TCK);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      std::ifstream f(e.path() / "stat");
+      std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      const auto close = text.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(text.substr(close + 2));  // field 3 onwards
+      std::string field;
+      unsigned long long utime = 0, stime = 0;
+      for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+        if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+      }
+      const double cpu = static_cast<double>(utime + stime) / static_cast<double>(hz > 0 ? hz : 100);
+      (e.path().filename() == std::to_string(pid) ? out.first : out.second) += cpu;
+    }
+    return out;
   }
   // VmRSS in MiB (0 if unknown).
   double RssMb() const {
@@ -161,7 +169,6 @@ bool StartServer(Served& s, const std::string& db, const std::vector<std::string
 // ---- the legitimate client (127.0.0.2) ----
 
 constexpr const char* kLegitIp = "127.0.0.2";
-constexpr const char* kAttackIp = "127.0.0.1";
 constexpr const char* kMid = "58d05d6affef8ab9dd5a8be7afdf1c83";
 
 // Sends `req` on a fresh connection and reads until the server closes.
@@ -265,170 +272,22 @@ LegitStats RunLegit(const Served& s, const std::vector<std::string>& accounts, c
   return st;
 }
 
-// ---- the attacks (127.0.0.1), each bounded in count and time ----
-
-// Returns how many requests (or connections) it sent.
-using Attack = std::function<std::uint64_t(const Served&, std::atomic<bool>& stop)>;
-
-// The attacker's source addresses: 127.0.1.1, 127.0.1.2, ... (`i` from 0).
-std::string AttackIp(std::size_t i) { return "127.0." + std::to_string(1 + i / 250) + "." + std::to_string(1 + i % 250); }
-
-// Issue 15 #1: datagrams of 170 RATs with wrong passwords for one account.
-std::uint64_t RatDatagram(const Served& s, std::atomic<bool>& stop) {
-  const int fd = Bound(SOCK_DGRAM, kAttackIp);
-  std::uint32_t t = 1;
-  int k = 0;
-  for (; k < 1200 && !stop; ++k) {
-    std::string d;
-    for (int i = 0; i < 170; ++i) d += "RAT " + std::to_string(t++) + " victim@live.cn wrongpass12 d 1.0.0 1\r\n";
-    (void)sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&s.udp), sizeof s.udp);
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  close(fd);
-  return static_cast<std::uint64_t>(k) * 170;
-}
-
-// Issue 15 #1: 300 RATs on one TCP connection, again and again.
-std::uint64_t RatTcp(const Served& s, std::atomic<bool>& stop) {
-  int k = 0;
-  for (; k < 100 && !stop; ++k) {
-    const int fd = Bound(SOCK_STREAM, kAttackIp);
-    if (fd < 0) break;
-    if (connect(fd, reinterpret_cast<const sockaddr*>(&s.tcp), sizeof s.tcp) == 0) {
-      std::string d;
-      for (int i = 0; i < 300; ++i) d += "RAT " + std::to_string(i + 1) + " victim@live.cn wrongpass12 d 1.0.0 1\r\n";
-      (void)send(fd, d.data(), d.size(), MSG_NOSIGNAL);
-      const auto dl = Clock::now() + std::chrono::seconds(1);
-      char buf[4096];
-      while (!stop && WaitFd(fd, POLLIN, dl) && recv(fd, buf, sizeof buf, 0) > 0) {
-      }
-    }
-    close(fd);
-  }
-  return static_cast<std::uint64_t>(k) * 300;
-}
-
-// Issue 15 #2: bursts of 4100 connect-and-close calls (no request), one
-// burst every 2 s (the issue's reproduction, repeated).
-std::uint64_t HttpConnectClose(const Served& s, std::atomic<bool>& stop) {
-  std::uint64_t sent = 0;
-  for (int burst = 0; burst < 30 && !stop; ++burst) {
-    const auto next = Clock::now() + std::chrono::seconds(2);
-    for (int k = 0; k < 4100 && !stop; ++k) {
-      const int fd = Bound(SOCK_STREAM, kAttackIp);
-      if (fd < 0) break;
-      (void)connect(fd, reinterpret_cast<const sockaddr*>(&s.http), sizeof s.http);
-      close(fd);
-      ++sent;
-    }
-    while (!stop && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return sent;
-}
-
-// Holds `n` connections to `to` open, `per_address` from each attacker
-// address (so both the per-address and the listener-wide caps are hit);
-// `trickle` sends one byte per second on each. Every second, connections the
-// server closed are reopened (at most 4 * n opens in all).
-std::uint64_t HoldConnections(const sockaddr_in& to, std::size_t n, std::size_t per_address, bool trickle,
-                              std::atomic<bool>& stop) {
-  struct Conn {
-    int fd = -1;
-    std::size_t pos = 0;  // next byte of kSlow
-  };
-  static const std::string kSlow = "GET /mcp?q=RQQW HTTP/1.1\r\nHost: x\r\nX-Slow: ";
-  std::vector<Conn> conns(n);
-  std::uint64_t opened = 0;
-  const std::uint64_t max_opens = 4 * static_cast<std::uint64_t>(n);
-  auto open_one = [&](std::size_t i) {
-    if (opened >= max_opens) return;
-    const int fd = Bound(SOCK_STREAM, AttackIp(i / per_address));
-    if (fd < 0) return;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
-    (void)connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-    conns[i] = Conn{fd, 0};
-    ++opened;
-  };
-  for (std::size_t i = 0; i < n && !stop; ++i) open_one(i);
-  while (!stop) {
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    for (std::size_t i = 0; i < n && !stop; ++i) {
-      Conn& c = conns[i];
-      if (c.fd >= 0) {
-        pollfd p{c.fd, POLLIN, 0};
-        char buf[512];
-        const bool closed = poll(&p, 1, 0) > 0 && ((p.revents & (POLLHUP | POLLERR)) || recv(c.fd, buf, sizeof buf, MSG_DONTWAIT) == 0);
-        if (closed) {
-          close(c.fd);
-          c.fd = -1;
-        } else if (trickle) {
-          (void)send(c.fd, &kSlow[std::min(c.pos++, kSlow.size() - 1)], 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-        }
-      }
-      if (c.fd < 0) open_one(i);
-    }
-  }
-  for (Conn& c : conns) {
-    if (c.fd >= 0) close(c.fd);
-  }
-  return opened;
-}
-
-// 4200 idle TCP connections (over the tcp-conns cap), 64 per address.
-std::uint64_t TcpIdle(const Served& s, std::atomic<bool>& stop) { return HoldConnections(s.tcp, 4200, 64, false, stop); }
-// 2100 HTTP connections sending their head at 1 byte/s (over the http-conns cap), 64 per address.
-std::uint64_t Slowloris(const Served& s, std::atomic<bool>& stop) { return HoldConnections(s.http, 2100, 64, true, stop); }
-
-// Issue 15 #4: RAP over HTTP, 8 connections at a time, as fast as answered.
-std::uint64_t RapFlood(const Served& s, std::atomic<bool>& stop) {
-  std::atomic<std::uint64_t> sent{0};
-  const std::string req =
-      "POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-mcp\r\nContent-Length: 24\r\n\r\nRAP 1 1.0.0 dev-attack1\r\n";
-  std::vector<std::thread> ts;
-  for (int w = 0; w < 8; ++w) {
-    ts.emplace_back([&] {
-      for (int k = 0; k < 5000 && !stop; ++k) {
-        const int fd = Bound(SOCK_STREAM, kAttackIp);
-        if (fd < 0) break;
-        if (connect(fd, reinterpret_cast<const sockaddr*>(&s.http), sizeof s.http) == 0) {
-          (void)send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-          ++sent;
-          char buf[4096];
-          const auto dl = Clock::now() + std::chrono::seconds(1);
-          while (WaitFd(fd, POLLIN, dl) && recv(fd, buf, sizeof buf, 0) > 0) {
-          }
-        }
-        close(fd);
-      }
-    });
-  }
-  for (auto& t : ts) t.join();
-  return sent;
-}
-
-// Issue 15 #4: unauthenticated RUPs as fast as the socket takes them.
-std::uint64_t RupFlood(const Served& s, std::atomic<bool>& stop) {
-  const int fd = Bound(SOCK_DGRAM, kAttackIp);
-  std::uint32_t t = 1;
-  int k = 0;
-  for (; k < 2000000 && !stop; ++k) {
-    char mid[33];
-    std::snprintf(mid, sizeof mid, "%032x", t);
-    const std::string d = "RUP " + std::to_string(t++) + " " + mid + " launch 1700000000000 flood\r\n";
-    (void)sendto(fd, d.data(), d.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&s.udp), sizeof s.udp);
-    if (k % 64 == 63) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  close(fd);
-  return static_cast<std::uint64_t>(k);
-}
-
 struct Args {
   std::string attacks = "rat-datagram,rat-tcp,http-connect-close,tcp-idle,slowloris,rap-flood,rup-flood";
   double seconds = 10;
   int cycle_ms = 125;
   std::vector<std::string> serve_args;
   bool none = true;
+  int attacker_nice = 0;  // nice value of the attacker's threads (0..19)
+  double rap_per_s = 2000;  // rap-flood's rate (0: as fast as answered)
 };
+
+double SelfCpuS() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 double LoadAvg1() {
   double l[1] = {0};
@@ -450,8 +309,11 @@ int Run(const Args& a) {
     }
     chosen.push_back(name);
   }
-  if (!(a.seconds > 0 && a.seconds <= 600) || a.cycle_ms <= 0 || a.cycle_ms > 60000) {
-    std::fprintf(stderr, "mcpsim bench flood: --seconds must be in (0, 600] and --cycle-ms in [1, 60000]\n");
+  if (!(a.seconds > 0 && a.seconds <= 600) || a.cycle_ms <= 0 || a.cycle_ms > 60000 || a.attacker_nice < 0 ||
+      a.attacker_nice > 19 || !(a.rap_per_s >= 0 && a.rap_per_s <= 100000)) {
+    std::fprintf(stderr,
+                 "mcpsim bench flood: --seconds must be in (0, 600], --cycle-ms in [1, 60000], "
+                 "--attacker-nice in [0, 19], --rap-rate in [0, 100000]\n");
     return 2;
   }
   // The attacks hold thousands of sockets.
@@ -487,6 +349,7 @@ int Run(const Args& a) {
   int rc = 0;
   {
     Served s;
+    s.rap_per_s = a.rap_per_s;
     if (!StartServer(s, db, a.serve_args)) {
       std::fprintf(stderr, "mcpsim bench flood: could not start `mcpsim serve`\n");
       rc = 3;
@@ -496,12 +359,18 @@ int Run(const Args& a) {
       if (a.none) phases.push_back("none");
       phases.insert(phases.end(), chosen.begin(), chosen.end());
       double idle_rss = s.RssMb();
-      std::printf("flood.host.loadavg_before: %.2f\nflood.server.idle_rss_mb: %.1f\n", LoadAvg1(), idle_rss);
+      std::printf("flood.host.loadavg_before: %.2f\nflood.server.idle_rss_mb: %.1f\nflood.host.attacker_nice: %d\n"
+                  "flood.host.rap_rate: %.0f\n",
+                  LoadAvg1(), idle_rss, a.attacker_nice, a.rap_per_s);
       for (const std::string& phase : phases) {
         std::atomic<bool> stop{false};
         std::atomic<double> peak{s.RssMb()};
         std::uint64_t sent = 0;
+        const std::pair<double, double> server_cpu0 = s.CpuS();
+        const double self_cpu0 = SelfCpuS();
         std::thread attacker([&] {
+          // Threads the attack starts inherit this thread's nice value.
+          if (a.attacker_nice) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), a.attacker_nice);
           if (phase != "none") sent = attacks.at(phase)(s, stop);
         });
         std::thread sampler([&] {
@@ -534,6 +403,10 @@ int Run(const Args& a) {
         }
         std::printf("flood.%s.rss_growth_mb: %.1f\nflood.%s.attack_sent: %llu\n", p, std::max(0.0, peak.load() - idle_rss),
                     p, static_cast<unsigned long long>(sent));
+        const std::pair<double, double> server_cpu1 = s.CpuS();
+        std::printf("flood.%s.server_loop_cpu_s: %.2f\nflood.%s.server_workers_cpu_s: %.2f\nflood.%s.bench_cpu_s: %.2f\n", p,
+                    server_cpu1.first - server_cpu0.first, p, server_cpu1.second - server_cpu0.second, p,
+                    SelfCpuS() - self_cpu0);
         std::fflush(stdout);
         if (phase == "none") idle_rss = std::max(idle_rss, s.RssMb());
         // Let the server shed the attack's leftovers (deadlines, back-off).
@@ -556,6 +429,14 @@ RegisterVerb reg{{"bench", "flood", "What a legitimate client sees while `serve`
                         ->capture_default_str();
                     cmd.add_option("--serve-arg", a->serve_args, "Extra argument for `mcpsim serve` (repeatable)");
                     cmd.add_flag("!--no-baseline", a->none, "Skip the phase without attack (flood.none.*)");
+                    cmd.add_option("--rap-rate", a->rap_per_s,
+                                   "rap-flood: RAPs per second in all, paced over the phase (0 = as fast as "
+                                   "answered, at most 40000)")
+                        ->capture_default_str();
+                    cmd.add_option("--attacker-nice", a->attacker_nice,
+                                   "Run the attacker's threads at this nice value (0..19; the server and the "
+                                   "legitimate client stay at 0)")
+                        ->capture_default_str();
                     return [a] { return Run(*a); };
                   }}};
 
