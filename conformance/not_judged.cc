@@ -62,6 +62,7 @@ const std::map<std::string, std::string>& Table() {
       {"CLU-9", kCluster},
       {"CLU-10", kCluster}, {"CLU-15", kCluster},
       {"CLU-11", kTwoSg}, {"CLU-12", kTwoSg}, {"CLU-13", kTwoSg}, {"CLU-14", kTwoSg}, {"CLU-16", kTwoSg},
+      {"CLU-17", kTwoSg}, {"CLU-18", kTwoSg},
       {"SG-SYNC-13", "storage failure: a run cannot make the target's store fail (STORE-1); the simulated disk's "
                      "read errors judge it in the swarm sweep (G-78)"},
       {"LIM-6", "needs 1001 registered accounts: RATE-6 lets one source address register about 5 a second "
