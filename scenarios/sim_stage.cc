@@ -28,7 +28,7 @@ struct SimStage::Impl {
   struct Push {
     int sends = 0;
     TimeUs last = 0;
-    bool answered = false;
+    std::optional<TimeUs> answered;  // when the first answer reached the target
   };
   std::map<std::tuple<Endpoint, std::uint32_t, std::string>, Push> pushes;
   void Observe(TimeUs now, bool to_target, const Endpoint& client, std::string_view bytes);
@@ -40,7 +40,8 @@ void SimStage::Impl::Observe(TimeUs now, bool to_target, const Endpoint& client,
     if (to_target && c.word[0] == 'A') {  // the client's answer reached the target
       std::string request = c.word;
       request[0] = 'R';
-      pushes[{client, c.trid, std::move(request)}].answered = true;
+      Push& p = pushes[{client, c.trid, std::move(request)}];
+      if (!p.answered) p.answered = now;
     } else if (!to_target && c.word[0] == 'R' && c.word != "RPAD") {
       Push& p = pushes[{client, c.trid, c.word}];
       ++p.sends;
@@ -55,7 +56,8 @@ std::vector<TargetStage::PushGiveUp> SimStage::PushesGivenUp() const {
   constexpr TimeUs kLastWait = 8 * kSeconds;
   std::vector<PushGiveUp> out;
   for (const auto& [key, p] : impl_->pushes) {
-    if (p.answered || p.sends < kSends) continue;
+    // (an answer that arrives after the give-up is ignored, TRID-6)
+    if (p.sends < kSends || (p.answered && *p.answered < p.last + kLastWait)) continue;
     out.push_back({p.last + kLastWait, std::get<0>(key), std::get<2>(key) + " " + std::to_string(std::get<1>(key))});
   }
   std::stable_sort(out.begin(), out.end(), [](const PushGiveUp& a, const PushGiveUp& b) { return a.at < b.at; });
