@@ -55,6 +55,7 @@ std::vector<std::string> CaseRoles(const CaseDef& d) {
   auto starts = [&id](const char* p) { return id.rfind(p, 0) == 0; };
   if (starts("udp.dispatch")) return {"cs", "sg"};  // ARCH-6: CS and SG on one UDP port
   if (starts("sg.") || starts("tcp.") || starts("rate.rat.") || starts("udp.cache.login")) return {"sg", "rs"};
+  if (starts("amp.validated.")) return {"sg", "rs"};  // AMP-6 judged on an SG session (RPS + RLO)
   if (starts("rate.rup.")) return {"cs"};
   if (starts("rate.rap.")) return {"rs"};
   if (starts("http.conn.") || starts("http.header.")) return {"dp"};
