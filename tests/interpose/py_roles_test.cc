@@ -19,6 +19,7 @@
 #include <string>
 
 #include "cli/run_cli.h"
+#include "tests/interpose/verdicts.h"
 
 namespace mcpsim::testing {
 namespace {
@@ -33,17 +34,6 @@ const std::string kPython = "/usr/bin/python3";  // Debian's interpreter, dynami
 std::string Py(const std::string& extra = "") {
   return "--sim-launch '" + kPython + " " + kSrc + "/tests/interpose/py_server.py --udp 127.0.0.1:0 " +
          "--http 127.0.0.1:0 --sg udp://192.0.2.1:1863" + extra + "' --sim-roles dp,cs,ms";
-}
-
-std::map<std::string, std::string> Verdicts(const std::string& out) {
-  std::map<std::string, std::string> v;
-  std::istringstream in(out);
-  std::string line;
-  std::smatch m;
-  while (std::getline(in, line)) {
-    if (std::regex_search(line, m, std::regex("^(PASS|FAIL|N/A) (\\S+ seed=[0-9]+)"))) v[m[2]] = m[1];
-  }
-  return v;
 }
 
 // The library's DP, CS and MS scenarios whose roles the target plays as they
@@ -80,16 +70,7 @@ TEST_F(InterposePython, PlaysDpCsMsWithTheReferenceVerdictsAndReplays) {
   const std::string seeds = " --seeds 1..3";
   auto ref = RunCli("run" + Files() + seeds);
   auto tgt = RunCli("run" + Files() + seeds + " " + Py());
-  const auto rv = Verdicts(ref.out), tv = Verdicts(tgt.out);
-  ASSERT_EQ(rv.size(), std::size(kScenarios) * 3) << ref.out << ref.err;
-  ASSERT_EQ(tv.size(), rv.size()) << tgt.out << tgt.err;
-  std::size_t judged = 0;
-  for (const auto& [run, verdict] : rv) {
-    ASSERT_TRUE(tv.count(run)) << run;
-    EXPECT_EQ(tv.at(run), verdict) << run << "\n" << tgt.out;
-    judged += tv.at(run) != "N/A";
-  }
-  EXPECT_EQ(judged, rv.size()) << tgt.out;
+  ExpectSameVerdicts(ref.out, tgt.out, std::size(kScenarios) * 3);
   EXPECT_EQ(tgt.out.find("replay:"), std::string::npos) << tgt.out;  // no failure, no harness error
   // Bit for bit: a rerun prints the same lines (verdicts, counters, latencies).
   EXPECT_EQ(RunCli("run" + Files() + seeds + " " + Py()).out, tgt.out);

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cli/run_cli.h"
+#include "tests/interpose/verdicts.h"
 
 namespace mcpsim::testing {
 namespace {
@@ -29,18 +30,6 @@ std::string ServeCmd(const std::string& extra = "") {
 }
 std::string Serve(const std::string& extra = "") {
   return "--sim-launch '" + ServeCmd(extra) + "' --sim-roles dp,rs,sg,cs,ms";
-}
-
-// "PASS name seed=N ..." / "FAIL …" / "N/A …" -> verdict by "name seed=N".
-std::map<std::string, std::string> Verdicts(const std::string& out) {
-  std::map<std::string, std::string> v;
-  std::istringstream in(out);
-  std::string line;
-  std::smatch m;
-  while (std::getline(in, line)) {
-    if (std::regex_search(line, m, std::regex("^(PASS|FAIL|N/A) (\\S+ seed=[0-9]+)"))) v[m[2]] = m[1];
-  }
-  return v;
 }
 
 std::string Hash(const std::string& out) {
@@ -67,16 +56,7 @@ TEST(InterposeServe, PlaysEveryRoleWithTheReferenceVerdictsAndReplays) {
   const std::string seeds = " --seeds 1..3";
   auto ref = RunCli("run" + Files() + seeds);
   auto tgt = RunCli("run" + Files() + seeds + " " + Serve());
-  const auto rv = Verdicts(ref.out), tv = Verdicts(tgt.out);
-  ASSERT_EQ(rv.size(), std::size(kScenarios) * 3) << ref.out << ref.err;
-  ASSERT_EQ(tv.size(), rv.size()) << tgt.out << tgt.err;
-  std::size_t judged = 0;
-  for (const auto& [run, verdict] : rv) {
-    ASSERT_TRUE(tv.count(run)) << run;
-    EXPECT_EQ(tv.at(run), verdict) << run << "\n" << tgt.out;
-    judged += tv.at(run) != "N/A";
-  }
-  EXPECT_EQ(judged, rv.size()) << tgt.out;
+  ExpectSameVerdicts(ref.out, tgt.out, std::size(kScenarios) * 3);
   // Bit for bit: the same output (verdicts, counters, latencies) on a rerun;
   // one run prints its trace hash, the same again.
   EXPECT_EQ(RunCli("run" + Files() + seeds + " " + Serve()).out, tgt.out);
