@@ -108,20 +108,7 @@ Outcome ChatOrder(Ctx& ctx) {
   sg::Pair p = sg::MakePair(ctx);
   if (p.failure) return *p.failure;
   const std::vector<std::string> texts = {"first", "second", "third"};
-  std::string d;
-  std::vector<std::uint32_t> trids;
-  for (const std::string& t : texts) {
-    wire::Command c;
-    c.word = "RSM";
-    c.trid = p.a->Reserve("RSM");
-    c.params = {p.call, t};
-    trids.push_back(c.trid);
-    d += Encode(c);
-  }
-  p.a->SendRaw(d);
-  for (std::uint32_t t : trids) {
-    if (auto bad = Expect(p.a->Await(t), "ASM", 0, 0, "SG-CHAT-7")) return *bad;
-  }
+  if (auto bad = sg::SendRsmsInOneDatagram(*p.a, p.call, texts)) return *bad;
   auto rrms = [&] {
     std::vector<wire::Command> out;
     for (const wire::Command& k : p.b->Got("RRM")) {

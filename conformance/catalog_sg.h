@@ -196,6 +196,9 @@ std::string ShowOne(const wire::Command* got);
 // Check() as an Outcome: nullopt if it matches, else FAILED naming `clause`.
 std::optional<Outcome> Expect(const wire::Command* got, const std::string& word, std::uint32_t status,
                               std::optional<std::size_t> n, const std::string& clause);
+// Sends one RSM per text in conversation `call` in ONE datagram and expects
+// each answered ASM 0 (SG-CHAT-7); nullopt on success.
+std::optional<Outcome> SendRsmsInOneDatagram(SgClient& c, const std::string& call, const std::vector<std::string>& texts);
 
 // Appends an SG case of group "SG" over `transport` (default "udp+http": SG
 // over UDP, accounts registered through RS over HTTP).

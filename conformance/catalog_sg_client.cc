@@ -302,6 +302,24 @@ std::optional<Outcome> Expect(const wire::Command* got, const std::string& word,
   return std::nullopt;
 }
 
+std::optional<Outcome> SendRsmsInOneDatagram(SgClient& c, const std::string& call, const std::vector<std::string>& texts) {
+  std::string d;
+  std::vector<std::uint32_t> sent;
+  for (const std::string& t : texts) {
+    wire::Command m;
+    m.word = "RSM";
+    m.trid = c.Reserve("RSM");
+    m.params = {call, t};
+    sent.push_back(m.trid);
+    d += Encode(m);
+  }
+  c.SendRaw(d);
+  for (std::uint32_t t : sent) {
+    if (auto bad = Expect(c.Await(t), "ASM", 0, 0, "SG-CHAT-7")) return bad;
+  }
+  return std::nullopt;
+}
+
 void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
          std::function<Outcome(Ctx&)> run, bool required, std::string transport) {
   out.push_back({std::move(id), std::move(title), "SG", std::move(clauses), required, std::move(transport), std::move(run)});

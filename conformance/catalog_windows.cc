@@ -40,20 +40,9 @@ Outcome PushWindow(Ctx& ctx) {
   p.b->hold.insert("RRM");
   constexpr int kMessages = 40;
   for (int batch = 0; batch < kMessages / 8; ++batch) {  // alice keeps within her own LIM-20
-    std::string d;
-    std::vector<std::uint32_t> trids;
-    for (int i = 0; i < 8; ++i) {
-      wire::Command c;
-      c.word = "RSM";
-      c.trid = p.a->Reserve("RSM");
-      c.params = {p.call, "w" + std::to_string(batch * 8 + i)};
-      trids.push_back(c.trid);
-      d += Encode(c);
-    }
-    p.a->SendRaw(d);
-    for (std::uint32_t t : trids) {
-      if (auto bad = Expect(p.a->Await(t), "ASM", 0, 0, "SG-CHAT-7")) return *bad;
-    }
+    std::vector<std::string> texts;
+    for (int i = 0; i < 8; ++i) texts.push_back(std::string("w").append(std::to_string(batch * 8 + i)));
+    if (auto bad = sg::SendRsmsInOneDatagram(*p.a, p.call, texts)) return *bad;
   }
   auto rrms = [&] {
     std::map<std::uint32_t, wire::Command> by_trid;

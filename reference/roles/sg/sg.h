@@ -254,6 +254,9 @@ class SgRole final : public Role, private CommandHandler {
   void EndTransfersOf(std::string_view account, std::uint64_t call_id);
   // CLU-17: an event of a transfer across SG processes, emitted / received.
   void RelayFile(const Transfer& t, std::string_view event, std::string data = {});
+  // The receiver's "accept", "reject" or "done" for `t`: ROR to the sender
+  // (SG-FILE-5/4/9), relayed first when `t` is a mirror (CLU-17).
+  void FileDecided(Transfer& t, std::string_view decision);
   // SG-FILE-8: queues the uploaded file `t.data` to its receiver as ROT chunks.
   void PushChunks(Transfer& t);
   void OnFileRelay(TimeUs now, const Relay& r);

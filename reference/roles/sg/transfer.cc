@@ -76,10 +76,16 @@ void SgRole::Ror(const RequestContext& ctx, Session* s, const wire::CommandView&
   reply.Ok();
   t.last_progress = ctx.now;
   // SG-FILE-5: relay the decision; reject ends the transfer.
-  t.state = decision == "accept" ? TransferState::kAccepted : TransferState::kRejected;
-  if (t.mirror) return RelayFile(t, decision);  // the sender's process answers it (CLU-17)
+  FileDecided(t, decision);
+}
+
+void SgRole::FileDecided(Transfer& t, std::string_view decision) {
+  t.state = decision == "accept"   ? TransferState::kAccepted
+            : decision == "reject" ? TransferState::kRejected
+                                   : TransferState::kDone;
+  if (t.mirror) return RelayFile(t, decision);  // the sender's process tells the sender (CLU-17)
   if (t.state == TransferState::kAccepted) t.data.assign(t.size, '\0');
-  DeliverTo(t.sender, "ROR", {std::to_string(t.id), decision});
+  DeliverTo(t.sender, "ROR", {std::to_string(t.id), std::string(decision)});
 }
 
 void SgRole::Roc(const RequestContext&, Session* s, const wire::CommandView& cmd, Reply& reply) {
@@ -158,20 +164,14 @@ void SgRole::OnFileAnswer(TimeUs now, Session&, const PushChannel::Entry& e,
   if (it == backend_.transfers_.end() || !it->second.open()) return;
   Transfer& t = it->second;
   if (e.word == "ROA") {
-    if (status != 0 && t.state == TransferState::kOffered) {  // SG-FILE-4
-      t.state = TransferState::kRejected;
-      if (t.mirror) return RelayFile(t, "reject");
-      DeliverTo(t.sender, "ROR", {std::to_string(t.id), "reject"});
-    }
+    if (status != 0 && t.state == TransferState::kOffered) FileDecided(t, "reject");  // SG-FILE-4
     return;
   }
   if (t.state != TransferState::kUploaded) return;
   if (status != 0) return FailTransfer(t);  // SG-FILE-10
   t.last_progress = now;
   if (++t.relay_acked < t.chunks()) return;
-  t.state = TransferState::kDone;  // SG-FILE-9
-  if (t.mirror) return RelayFile(t, "done");
-  DeliverTo(t.sender, "ROR", {std::to_string(t.id), "done"});
+  FileDecided(t, "done");  // SG-FILE-9
 }
 
 void SgRole::FailTransfer(Transfer& t, bool tell_peer) {
@@ -235,10 +235,7 @@ void SgRole::OnFileRelay(TimeUs now, const Relay& r) {
     Peer p = Locate(t.receiver);
     t.home = p ? p.sg : this;
     if (!p || p.s->state != SessionState::kActive || !(p.s->caps & kCapFile)) {
-      t.state = TransferState::kRejected;  // gone meanwhile: as a refused ROA (SG-FILE-4)
-      RelayFile(t, "reject");
-      backend_.transfers_.emplace(t.id, std::move(t));
-      return;
+      return RelayFile(t, "reject");  // gone meanwhile: as a refused ROA (SG-FILE-4); nothing kept
     }
     Transfer& m = backend_.transfers_.emplace(t.id, std::move(t)).first->second;
     p.sg->Enqueue(*p.s, "ROA",
@@ -251,13 +248,9 @@ void SgRole::OnFileRelay(TimeUs now, const Relay& r) {
   t.last_progress = now;
   const std::string sid = std::to_string(t.id);
   if (!t.mirror) {  // the sender's process: what its receiver did
-    if ((r.word == "accept" || r.word == "reject") && t.state == TransferState::kOffered) {
-      t.state = r.word == "accept" ? TransferState::kAccepted : TransferState::kRejected;
-      if (t.state == TransferState::kAccepted) t.data.assign(t.size, '\0');
-      DeliverTo(t.sender, "ROR", {sid, r.word});
-    } else if (r.word == "done" && t.state == TransferState::kUploaded) {
-      t.state = TransferState::kDone;  // SG-FILE-9
-      DeliverTo(t.sender, "ROR", {sid, "done"});
+    if (((r.word == "accept" || r.word == "reject") && t.state == TransferState::kOffered) ||
+        (r.word == "done" && t.state == TransferState::kUploaded)) {
+      FileDecided(t, r.word);
     } else if (r.word == "failed") {
       FailTransfer(t, false);
     }
