@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <deque>
+#include <list>
 #include <map>
 #include <vector>
 
@@ -72,11 +73,17 @@ struct AsioEnv::Impl {
 
   // Datagrams.
   std::map<std::uint16_t, std::shared_ptr<UdpPort>> udp;
+  // Per-source-address datagram buckets, at most opt.udp_rate_keys addresses;
+  // the least recently seen is forgotten first (RATE-1), so forged sources
+  // cost O(log n) per datagram, never a scan.
+  using BucketKey = std::pair<std::array<std::uint8_t, 16>, bool>;
   struct Bucket {
     double tokens = 0;
     TimeUs at = 0;
+    std::list<BucketKey>::iterator lru;
   };
-  std::map<std::pair<std::array<std::uint8_t, 16>, bool>, Bucket> buckets;
+  std::map<BucketKey, Bucket> buckets;
+  std::list<BucketKey> bucket_lru;  // least recently seen first
   bool Admit(const Endpoint& from);
   void ArmReceive(const std::shared_ptr<UdpPort>& p);
   void Receive(const std::shared_ptr<UdpPort>& p);

@@ -289,6 +289,13 @@ TEST(NetLimits, OffLiftsRateLimitsAndThePerAddressShareButNotTheTotals) {
   EXPECT_EQ(off.pending_work, total);
   EXPECT_EQ(off.tcp_conns, conns);
   EXPECT_EQ(ApplyLimit("no-such-limit=1", off).clause(), "NET-10");
+  // RATE-11: the datagram bucket before parsing is on by default, `off` lifts it.
+  EXPECT_EQ(l.udp_address.per_s, 2000u);
+  EXPECT_EQ(l.udp_address.burst, 4000u);
+  EXPECT_FALSE(off.udp_address.on());
+  ASSERT_TRUE(ApplyLimit("udp-address=100/300", l).ok());
+  EXPECT_EQ(l.udp_address.per_s, 100u);
+  EXPECT_NE(DescribeLimits(l).find("udp-address=100/300"), std::string::npos);
 }
 
 }  // namespace
