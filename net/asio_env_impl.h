@@ -150,6 +150,9 @@ struct Listener {
   ListenLimits limits;
   std::size_t open = 0;                                          // its accepted conns not yet ended
   std::map<std::pair<std::array<std::uint8_t, 16>, bool>, std::size_t> per_address;  // open per address
+  // Its open conns, least recently read first (accept time until the first
+  // byte): TCP-11 evicts the front in O(1), not by a scan of every stream.
+  std::list<Conn*> by_read;
 };
 
 struct Conn {
@@ -170,6 +173,7 @@ struct Conn {
   TimeUs last_activity = 0, last_progress = 0;
   TimeUs last_read = 0;               // accept time until the first byte arrives
   std::shared_ptr<Listener> listener;  // accepted connections: counted there until End
+  std::list<Conn*>::iterator read_pos;  // in listener->by_read while `listener` is set
 };
 
 }  // namespace mcpsim::net
