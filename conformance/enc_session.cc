@@ -85,7 +85,7 @@ void EncSession::Take(const std::string& d, EncGot& g) {
     ++g.duplicates;
     // Only the network repeats an envelope; on a direct path the target did
     // (ENC-3: the counter advances for every datagram, resends included).
-    if (ctx_.target().resend_ms == 0 && nonce_reuse_.empty() && d.size() >= enc::kOverhead) {
+    if (ctx_.target().resend_ms == 0 && nonce_reuse_.empty() && opened_.count(d)) {
       nonce_reuse_ = "the target sent the same envelope twice (ENC-3: a new counter for every datagram, resends included)";
     }
     return;
@@ -96,6 +96,7 @@ void EncSession::Take(const std::string& d, EncGot& g) {
     ++g.unopenable;
     return;
   }
+  opened_.insert(d);
   const auto nonce = std::make_pair(o->key_id, std::make_pair(o->sender, o->counter));
   auto [at, fresh] = nonces_.emplace(nonce, d);
   if (!fresh && at->second != d && nonce_reuse_.empty()) {
@@ -150,11 +151,11 @@ void EncSession::Finish(EncGot& g) const {
 EncGot EncSession::Collect(int first_wait_ms) {
   EncGot g;
   if (handle_ < 0) return g;
-  bool got = false;
+  bool got = false;  // sticky per wait: the loop may ask `drain` again after it said yes
   auto drain = [&] {
     const std::vector<std::string> ds = ctx_.Drain(handle_);
     for (const std::string& d : ds) Take(d, g);
-    got = !ds.empty();
+    got = got || !ds.empty();
     return got;
   };
   int wait = first_wait_ms;

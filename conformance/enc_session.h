@@ -122,7 +122,8 @@ class EncSession {
   std::map<Key, std::set<std::string>> carried_;    // answer key -> distinct envelopes sent
   std::map<Key, std::size_t> seq_;                  // answer key -> order of its first request
   std::vector<Outstanding> outstanding_;
-  std::set<std::string> received_;                  // envelope bytes already taken
+  std::set<std::string> received_;                  // datagrams already taken
+  std::set<std::string> opened_;                    // those of them that opened
   std::map<std::pair<std::uint8_t, std::pair<reference::enc::SenderId, std::uint64_t>>, std::string> nonces_;
   std::map<Key, std::size_t> answered_;             // answer key -> distinct answer envelopes
   std::string nonce_reuse_;                         // ENC-3, first seen
