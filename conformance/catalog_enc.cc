@@ -1,179 +1,326 @@
-// Encrypted UDP (PROTOCOL.md §6.5, ENC-1..6) against target().udps with the
-// key table in target().udps_keys. The harness seals CS RUP requests itself
-// (reference::enc::Sealer) and opens the answers (reference::enc::Opener).
-// Drops are observed as silence followed by an answered probe: datagrams on
-// one loopback socket are processed in order.
+// Encrypted UDP (PROTOCOL.md §6.5, ENC-1..8) against target().udps with the
+// key table in target().udps_keys, through EncSession (enc_session.h): the
+// harness seals CS RUP requests itself, resends them as fresh envelopes
+// behind the fault proxy (ENC-8), opens the answers, matches them by (word,
+// trid) and drops network duplicates. Every case also checks the session's
+// ENC-3/ENC-5 bookkeeping (EncSession::Violation): no request is answered
+// more often than valid distinct envelopes carried it, whatever the network
+// duplicated.
+//
+// Drops are observed as silence followed by an answered probe: on a direct
+// path the datagrams of one socket are processed in order. Behind the proxy
+// an envelope that must be dropped carries a trid of its own, so a wrong
+// answer to it is recognised whenever it comes; an envelope the proxy lost
+// judges nothing (the case is not FAILED for it). Requests whose envelopes
+// must be accepted exactly once are never resent: a case that needs one
+// such envelope accepted sends new requests (new trids) until one is
+// answered (FirstAnswered).
 
 #include <string>
 
 #include "conformance/catalog.h"
-#include "reference/transport/enc.h"
+#include "conformance/enc_session.h"
+#include "core/hash.h"
+#include "core/rng.h"
 
 namespace mcpsim::conformance {
 namespace {
 
 namespace enc = reference::enc;
-constexpr const char* kMid = "58d05d6affef8ab9dd5a8be7afdf1c83";  // MID-1 test vector
 
 void Add(std::vector<CaseDef>& out, std::string id, std::string title, std::vector<std::string> clauses,
          std::function<Outcome(Ctx&)> run) {
   out.push_back({std::move(id), std::move(title), "ENC", std::move(clauses), true, "udps", std::move(run)});
 }
 
-std::string Rup(std::uint32_t trid) {
-  return "RUP " + std::to_string(trid) + " " + kMid + " launch 1700000000000 enc\r\n";
+// A fresh MID per case (MID-3): the RATE-8 per-MID bucket of one case never
+// limits another's.
+std::string FreshMid(Ctx& c) {
+  Rng rng(c.Fresh());
+  const std::string hi = Hex64(rng.Next());
+  return hi + Hex64(rng.Next());
 }
 
-// One encrypted session: a socket to the udps endpoint and a sender whose id
-// is fresh per case and process (ENC-3: a server keeps replay windows per
-// sender id, so ids must not repeat across runs against the same server).
-struct Session {
-  explicit Session(Ctx& c) : ctx(c), sealer(Fresh(c)), opener(c.target().udps_keys) {
-    auto h = ctx.Open("udps");
-    if (h.ok()) handle = *h;
-    key_id = ctx.target().udps_keys.begin()->first;
-    key = ctx.target().udps_keys.begin()->second;
-  }
-  static enc::SenderId Fresh(Ctx& c) {
-    Rng rng(c.Fresh());
-    return enc::NewSenderId(rng);
-  }
-  std::string Seal(const std::string& plain, std::optional<std::uint8_t> id = std::nullopt) {
-    const std::uint8_t kid = id.value_or(key_id);
-    auto e = sealer.Seal(kid, ctx.target().udps_keys.at(kid), plain);
-    return e.ok() ? *e : std::string();
-  }
-  void Send(const std::string& bytes) { (void)ctx.Send(handle, bytes); }
-  // Every datagram until silence; opened ones in `opened`, others counted.
-  struct Got {
-    std::vector<enc::Opened> opened;
-    std::vector<wire::Command> answers;
-    std::size_t unopenable = 0;
-  };
-  Got Recv() {
-    Got g;
-    for (const std::string& d : ctx.Recv(handle, ctx.io_timeout_ms())) {
-      auto o = opener.Open(0, d);
-      if (!o) {
-        ++g.unopenable;
-        continue;
-      }
-      for (const wire::Command& c : Decode(o->plain)) g.answers.push_back(c);
-      g.opened.push_back(std::move(*o));
-    }
-    return g;
-  }
-  Ctx& ctx;
-  enc::Sealer sealer;
-  enc::Opener opener;
-  int handle = -1;
-  std::uint8_t key_id = 0;
-  enc::Key key{};
-};
+std::string RupFor(std::uint32_t trid, const std::string& mid, const std::string& data = "enc") {
+  return "RUP " + std::to_string(trid) + " " + mid + " launch 1700000000000 " + data + "\r\n";
+}
 
-std::string Trids(const Session::Got& g) {
-  std::string s;
-  for (const wire::Command& c : g.answers) {
-    if (!s.empty()) s += ", ";
-    s += Show(c);
-  }
+std::string Trids(const EncGot& g) {
+  std::string s = ShowAll(g.answers);
+  if (!g.repeats.empty()) s += " (+" + std::to_string(g.repeats.size()) + " repeated answers)";
   if (g.unopenable) s += " (+" + std::to_string(g.unopenable) + " datagrams that do not open)";
-  return s.empty() ? "(nothing)" : s;
+  return s;
 }
 
-// Expects exactly one AUP 0 per trid in `trids`, in order, all sealed.
-std::optional<Outcome> ExpectAups(const Session::Got& g, const std::vector<std::uint32_t>& trids, const std::string& clause) {
+std::string NetNote(int resends, std::size_t dups) {
+  if (resends == 0 && dups == 0) return "";
+  return "; " + std::to_string(resends) + " resends as fresh envelopes, " + std::to_string(dups) +
+         " duplicate envelopes dropped";
+}
+
+// Expects exactly one AUP 0 per trid in `trids`, in request order, all sealed.
+std::optional<Outcome> ExpectAups(const EncGot& g, const std::vector<std::uint32_t>& trids, const std::string& clause) {
   std::vector<Want> want;
   for (std::uint32_t t : trids) want.push_back({"AUP", t, 0, 0});
   std::string exp;
-  for (const Want& w : want) {
-    if (!exp.empty()) exp += ", ";
-    exp += w.Show();
-  }
+  for (const Want& w : want) exp += (exp.empty() ? "" : ", ") + w.Show();
   if (g.unopenable) return Failed(exp + " (sealed)", Trids(g), clause + ": every answer is a valid envelope (ENC-1)");
+  if (!g.decode_errors.empty()) return Failed(exp, Trids(g), "undecodable answer in an envelope (" + g.decode_errors[0] + ")");
   if (auto why = Match(g.answers, want)) return Failed(exp, Trids(g), *why + " (" + clause + ")");
   return std::nullopt;
 }
 
+std::optional<Outcome> Judge(const EncSession& s, const std::string& expected, const std::string& actual) {
+  if (auto v = s.Violation()) return Failed(expected, actual, *v);
+  return std::nullopt;
+}
+
+// One sealed RUP per try, each with a new trid (base, base + 1, ...), until
+// one is answered: behind the proxy up to kEncMaxSends tries, resend_ms
+// apart; on a direct path one try. These requests are never resent, so each
+// answered one proves that its single envelope was accepted.
+struct Try {
+  std::uint32_t trid = 0;
+  std::string envelope;
+  std::uint64_t counter = 0;
+};
+struct Tries {
+  std::vector<Try> sent;
+  std::optional<Try> answered;  // the first answered (highest counter among those answered first)
+};
+Tries FirstAnswered(Ctx& c, EncSession& s, const std::string& mid, std::uint32_t base) {
+  const int rs = c.target().resend_ms;
+  const int tries = rs > 0 ? kEncMaxSends : 1;
+  Tries t;
+  for (int i = 0; i < tries && !t.answered && !c.Expired(); ++i) {
+    Try one;
+    one.trid = base + static_cast<std::uint32_t>(i);
+    one.counter = s.next_counter();
+    one.envelope = s.Seal(RupFor(one.trid, mid));
+    s.Send(one.envelope);
+    t.sent.push_back(one);
+    (void)s.Collect(rs > 0 ? rs : c.io_timeout_ms());
+    for (const Try& x : t.sent) {
+      if (s.AnswerEnvelopes("AUP", x.trid) && (!t.answered || x.counter > t.answered->counter)) t.answered = x;
+    }
+  }
+  return t;
+}
+
 Outcome SealedAnswered(Ctx& ctx) {
-  Session s(ctx);
-  if (s.handle < 0) return Failed("a UDP socket", "none", "harness");
-  std::vector<std::string> seen;
+  EncSession s(ctx);
+  if (!s.ok()) return Failed("a UDP socket", "none", "harness");
+  const std::string mid = FreshMid(ctx);
   std::uint32_t trid = 1;
   std::optional<enc::Opened> prev;
-  for (const auto& [kid, key] : ctx.target().udps_keys) {
-    if (trid > 3) break;  // a few keys are enough
-    s.Send(s.Seal(Rup(trid), kid));
-    Session::Got g = s.Recv();
-    if (auto bad = ExpectAups(g, {trid}, "ENC-6")) return *bad;
-    const enc::Opened& o = g.opened[0];
-    if (o.key_id != kid) {
-      return Failed("answer under key id " + std::to_string(kid), "key id " + std::to_string(o.key_id), "ENC-2");
+  int resends = 0;
+  std::size_t dups = 0;
+  // Each answer comes after the previous one arrived, so its counter is higher
+  // whatever the network reordered (ENC-3).
+  auto one = [&](std::optional<std::uint8_t> kid) -> std::optional<Outcome> {
+    s.Request(RupFor(trid, mid), kid);
+    EncGot g = s.Await();
+    resends += g.resends;
+    dups += g.duplicates;
+    if (auto bad = ExpectAups(g, {trid}, "ENC-6")) return bad;
+    const enc::Opened& o = *g.EnvelopeOf("AUP", trid);
+    const std::uint8_t want = kid.value_or(s.key_id());
+    if (o.key_id != want) {
+      return Failed("answer under key id " + std::to_string(want), "key id " + std::to_string(o.key_id), "ENC-2");
     }
     if (prev && (o.sender != prev->sender || o.counter <= prev->counter)) {
-      return Failed("one server sender id, increasing counter", "counter " + std::to_string(o.counter) + " after " +
-                    std::to_string(prev->counter) + (o.sender != prev->sender ? ", new sender id" : ""), "ENC-3");
+      return Failed("one server sender id, increasing counter",
+                    "counter " + std::to_string(o.counter) + " after " + std::to_string(prev->counter) +
+                        (o.sender != prev->sender ? ", new sender id" : ""),
+                    "ENC-3");
     }
     prev = o;
     ++trid;
+    return std::nullopt;
+  };
+  for (const auto& [kid, key] : ctx.target().udps_keys) {
+    if (trid > 3) break;  // a few keys are enough
+    if (auto bad = one(kid)) return *bad;
   }
   // A second answer under the same key: the server's counter must advance (ENC-3).
-  s.Send(s.Seal(Rup(trid)));
-  Session::Got g = s.Recv();
-  if (auto bad = ExpectAups(g, {trid}, "ENC-6")) return *bad;
-  if (prev && (g.opened[0].sender != prev->sender || g.opened[0].counter <= prev->counter)) {
-    return Failed("one server sender id, increasing counter", "counter " + std::to_string(g.opened[0].counter), "ENC-3");
-  }
-  return Ok("sealed RUP answered by a sealed AUP 0 under the same key id", "AUP, server counter " +
-            std::to_string(g.opened[0].counter));
+  if (auto bad = one(std::nullopt)) return *bad;
+  const std::string expected = "sealed RUP answered by a sealed AUP 0 under the same key id";
+  const std::string actual = "AUP, server counter " + std::to_string(prev->counter) + NetNote(resends, dups);
+  if (auto bad = Judge(s, expected, actual)) return *bad;
+  return Ok(expected, actual);
 }
 
 Outcome InvalidDropped(Ctx& ctx) {
-  Session s(ctx);
-  if (s.handle < 0) return Failed("a UDP socket", "none", "harness");
-  std::string tampered = s.Seal(Rup(1));
+  EncSession s(ctx);
+  if (!s.ok()) return Failed("a UDP socket", "none", "harness");
+  const std::string mid = FreshMid(ctx);
+  std::string tampered = s.Seal(RupFor(1, mid));
   tampered.back() = static_cast<char>(tampered.back() ^ 0x01);  // tag byte
-  std::string body = s.Seal(Rup(2));
+  std::string body = s.Seal(RupFor(2, mid));
   body[30] = static_cast<char>(body[30] ^ 0x80);  // first ciphertext byte
-  std::string magic = s.Seal(Rup(3));
+  std::string magic = s.Seal(RupFor(3, mid));
   magic[0] = static_cast<char>(0xA6);
-  std::string header = s.Seal(Rup(4));
+  std::string header = s.Seal(RupFor(4, mid));
   header[1] = static_cast<char>(static_cast<std::uint8_t>(header[1]) ^ 0x01);  // AD: key id differs
   std::uint8_t unknown = 0;
   while (ctx.target().udps_keys.count(unknown) && unknown < 255) ++unknown;
-  std::string other = s.Seal(Rup(5));
+  std::string other = s.Seal(RupFor(5, mid));
   other[1] = static_cast<char>(unknown);
   const std::string shorter = s.Seal("").substr(0, enc::kOverhead - 1);
-  const std::string plain = Rup(7);  // a plain datagram on the encrypted port
+  const std::string plain = RupFor(7, mid);  // a plain datagram on the encrypted port
   for (const std::string& bad : {tampered, body, magic, header, other, shorter, plain}) s.Send(bad);
-  s.Send(s.Seal(Rup(8)));
-  if (auto bad = ExpectAups(s.Recv(), {8}, "ENC-4")) return *bad;
-  return Ok("tampered tag/ciphertext/header, bad magic, unknown key id, short and plain datagrams dropped; probe AUP 8",
-            "only AUP 8");
+  s.Request(RupFor(8, mid));
+  const EncGot g = s.Await();
+  if (auto bad = ExpectAups(g, {8}, "ENC-4")) return *bad;
+  const std::string expected =
+      "tampered tag/ciphertext/header, bad magic, unknown key id, short and plain datagrams dropped; probe AUP 8";
+  const std::string actual = "only AUP 8" + NetNote(g.resends, g.duplicates);
+  if (auto bad = Judge(s, expected, actual)) return *bad;
+  return Ok(expected, actual);
 }
 
 Outcome ReplayDropped(Ctx& ctx) {
-  Session s(ctx);
-  if (s.handle < 0) return Failed("a UDP socket", "none", "harness");
-  const std::string e1 = s.Seal(Rup(1));
-  s.Send(e1);
-  if (auto bad = ExpectAups(s.Recv(), {1}, "ENC-6")) return *bad;
-  // The byte-identical envelope again, then a probe.
-  s.Send(e1);
-  s.Send(s.Seal(Rup(2)));
-  if (auto bad = ExpectAups(s.Recv(), {2}, "ENC-5: a replayed envelope is dropped")) return *bad;
-  // The window: 70 envelopes (trids 10..79); the newest first, then counters
-  // 69, 64 and 63 below it, then the 63-below one again.
-  std::vector<std::string> env;
-  for (std::uint32_t t = 10; t < 80; ++t) env.push_back(s.Seal(Rup(t)));
-  s.Send(env[69]);
-  s.Send(env[0]);
-  s.Send(env[5]);
-  s.Send(env[6]);
-  s.Send(env[6]);
-  s.Send(s.Seal(Rup(90)));
-  if (auto bad = ExpectAups(s.Recv(), {79, 16, 90}, "ENC-5: 64 or more below the highest or seen is dropped")) return *bad;
-  return Ok("replay dropped; window: -69 and -64 dropped, -63 accepted once", "AUP 79, 16, 90");
+  EncSession s(ctx);
+  if (!s.ok()) return Failed("a UDP socket", "none", "harness");
+  const std::string mid = FreshMid(ctx);
+  const std::string expected =
+      "an accepted envelope sent again is dropped; envelopes 64 or more below the highest dropped, one 63 below "
+      "accepted once";
+  // 1. An envelope the target accepted (its request answered), sent again
+  // (three copies: behind the proxy one may be lost), then a probe.
+  Tries first = FirstAnswered(ctx, s, mid, 1);
+  if (!first.answered) return Failed("AUP to a sealed RUP", "(nothing)", "ENC-6");
+  for (int i = 0; i < 3; ++i) s.Send(first.answered->envelope);
+  if (!FirstAnswered(ctx, s, mid, 20).answered) return Failed("AUP to the probe after the replay", "(nothing)", "ENC-6");
+  const std::uint32_t t1 = first.answered->trid;
+  if (s.AnswerEnvelopes("AUP", t1) > s.CopiesSent("RUP", t1)) {
+    return Failed(expected, "AUP " + std::to_string(t1) + " again after its envelope was replayed",
+                  "ENC-5: a replayed envelope is dropped");
+  }
+  // 2. The window. 69 envelopes sealed first (counters c0 .. c0+68, trids
+  // 1000+j), then the highest (tries from trid 2000). On a direct path:
+  // j = 0 (69 below) and 5 (64 below) are dropped, j = 6 (63 below) is
+  // accepted once. Behind the proxy the highest accepted counter lies between
+  // the answered try's and the last try's: j is taken so that the judgement
+  // holds for either.
+  const std::uint64_t c0 = s.next_counter();
+  std::vector<std::string> pre;
+  for (std::uint32_t j = 0; j < 69; ++j) pre.push_back(s.Seal(RupFor(1000 + j, mid)));
+  Tries top = FirstAnswered(ctx, s, mid, 2000);
+  if (!top.answered) return Failed("AUP to a sealed RUP", "(nothing)", "ENC-6");
+  const std::uint64_t low = top.answered->counter, high = top.sent.back().counter;
+  const std::size_t j_old = static_cast<std::size_t>(low - c0 - 64);   // >= 64 below any possible highest
+  const std::size_t j_new = static_cast<std::size_t>(high - c0 - 63);  // < 64 below any possible highest
+  s.Send(pre[0]);
+  s.Send(pre[j_old]);
+  const int rs = ctx.target().resend_ms;
+  std::optional<std::size_t> accepted;
+  for (std::size_t j = j_new; j < pre.size() && j < j_new + static_cast<std::size_t>(rs > 0 ? kEncMaxSends : 1) && !accepted; ++j) {
+    s.Send(pre[j]);
+    (void)s.Collect(rs > 0 ? rs : ctx.io_timeout_ms());
+    for (std::size_t k = j_new; k <= j; ++k) {
+      if (s.AnswerEnvelopes("AUP", 1000 + static_cast<std::uint32_t>(k))) accepted = k;
+    }
+  }
+  if (!accepted) {
+    return Failed(expected, "no answer to the envelope " + std::to_string(high - c0 - j_new) + " below the highest",
+                  "ENC-5: an envelope less than 64 below the highest, never seen, is accepted");
+  }
+  s.Send(pre[*accepted]);  // seen: dropped
+  if (!FirstAnswered(ctx, s, mid, 3000).answered) return Failed("AUP to the final probe", "(nothing)", "ENC-6");
+  for (std::size_t j : {std::size_t{0}, j_old}) {
+    if (s.AnswerEnvelopes("AUP", 1000 + static_cast<std::uint32_t>(j))) {
+      return Failed(expected, "AUP " + std::to_string(1000 + j) + " to the envelope " + std::to_string(low - c0 - j) +
+                                  " below the highest",
+                    "ENC-5: an envelope 64 or more below the highest is dropped");
+    }
+  }
+  const std::string actual = "replay dropped; window: -" + std::to_string(low - c0) + " and -" +
+                             std::to_string(low - c0 - j_old) + " dropped, -" +
+                             std::to_string(high - c0 - *accepted) + " accepted once" +
+                             (rs > 0 ? " (" + std::to_string(top.sent.size()) + " tries for the highest)" : "");
+  if (auto bad = Judge(s, expected, actual)) return *bad;
+  return Ok(expected, actual);
+}
+
+// TIMER-5 and ENC-8 by their effect (as udp.resend.idempotent on plain UDP):
+// executing a RUP charges its MID's RATE-8 bucket (default 20/s, depth
+// 100), answering it from the cache does not. One sealed RUP, 120 resends of
+// it as fresh envelopes (same trid and plain bytes, new counters: each is
+// accepted, ENC-5), then 110 new RUPs for the MID in one envelope: executed
+// once, the first RUP took 1 token, so about 99 new ones get AUP 0 and the
+// rest 403; a target that executed the resends finds the bucket empty.
+constexpr std::uint32_t kMidRate = 20, kMidDepth = 100;
+
+Outcome ResendCached(Ctx& ctx) {
+  EncSession s(ctx);
+  if (!s.ok()) return Failed("a UDP socket", "none", "harness");
+  const std::string mid = FreshMid(ctx);
+  const std::string rup = RupFor(55, mid, "resend");
+  const std::int64_t t0 = ctx.NowUs();
+  s.Request(rup);
+  EncGot a = s.Await();
+  if (auto bad = ExpectAups(a, {55}, "ENC-6")) return *bad;
+  const std::string first = Show(a.answers[0]);
+  const std::size_t kResends = 120, kNew = 110;
+  const std::uint32_t kFirstNew = 7100;
+  for (std::size_t i = 0; i < kResends; ++i) s.Send(s.Seal(rup));
+  std::string batch;
+  for (std::uint32_t t = kFirstNew; t < kFirstNew + kNew; ++t) batch += RupFor(t, mid, "n");
+  s.Request(batch);
+  EncGot g = s.Await();
+  const std::int64_t last = ctx.NowUs();
+  std::size_t ok = 0, refused = 0, other = 0, resend_answers = 0;
+  std::string odd, differing;
+  for (const wire::Command& c : g.answers) {
+    if (c.trid >= kFirstNew && c.trid < kFirstNew + kNew && c.word == "AUP" && c.status == 0u && c.params.empty()) {
+      ++ok;
+    } else if (c.trid >= kFirstNew && c.trid < kFirstNew + kNew && c.word == "AUP" && c.status == 403u) {
+      ++refused;
+    } else {
+      ++other;
+      if (odd.empty()) odd = Show(c);
+    }
+  }
+  for (const wire::Command& c : g.repeats) {
+    if (c.word != "AUP" || c.trid != 55) continue;
+    ++resend_answers;
+    if (Show(c) != first && differing.empty()) differing = Show(c);
+  }
+  ctx.Note("waiting 2 s: the runner address's RUP bucket (RATE-8, 50/s) refills for the next cases");
+  ctx.Sleep(2000);
+  const std::string expected = "every resend (a fresh envelope) answered with the first answer (" + first + "); of " +
+                               std::to_string(kNew) + " new RUPs for the MID about " + std::to_string(kMidDepth - 1) +
+                               " x AUP 0, then 403 (the resends used no token)";
+  const std::string actual = std::to_string(resend_answers) + " answers to " + std::to_string(kResends) +
+                             " resends; new RUPs: " + std::to_string(ok) + " x AUP 0, " + std::to_string(refused) +
+                             " x AUP 403, " + std::to_string(other) + " other" + (odd.empty() ? "" : " (" + odd + ")") +
+                             " in " + std::to_string((last - t0) / 1000) + " ms" + NetNote(g.resends, g.duplicates);
+  if (g.unopenable) return Failed(expected, actual, "an answer is not a valid envelope (ENC-1)");
+  if (!g.decode_errors.empty()) return Failed(expected, actual, "undecodable answer (" + g.decode_errors[0] + ")");
+  if (auto bad = Judge(s, expected, actual)) return *bad;
+  if (!differing.empty()) {
+    return Failed(expected, actual + "; a resend got " + differing, "the resend's answer differs from the first (TIMER-5)");
+  }
+  if (resend_answers == 0) {
+    return Failed(expected, actual, "no resend was answered (ENC-8, TIMER-5: a fresh envelope of a cached request is answered from the cache)");
+  }
+  if (other) return Failed(expected, actual, "unexpected answer to a new RUP (CS-1, RATE-3)");
+  if (ok + 3 < kMidDepth - 1 && ok + refused > 0) {
+    return Failed(expected, actual,
+                  "the MID's limit was used up before the new RUPs: the resent envelopes were executed again "
+                  "(ENC-8, TIMER-5: answered from the cache, never executed again; RATE-8)");
+  }
+  if (refused == 0) {
+    if (static_cast<double>(ok + 1) > kMidDepth + kMidRate * static_cast<double>(last - t0) / 1e6 + 1) {
+      return Failed(expected, actual,
+                    "no AUP 403 although more RUPs for one MID arrived than its default limit allows (RATE-8): "
+                    "nothing shows that the first RUP was executed and its resends were not (TIMER-5)");
+    }
+    return Outcome{reports::Verdict::kInformational, expected, actual,
+                   "not judged: the target answered more slowly than the MID's limit (RATE-8)"};
+  }
+  return Ok(expected, actual);
 }
 
 }  // namespace
@@ -185,6 +332,9 @@ void AddEncCases(std::vector<CaseDef>& out) {
       {"ENC-4"}, InvalidDropped);
   Add(out, "enc.drop.replay", "A replayed envelope and counters 64 or more below the highest are dropped",
       {"ENC-5"}, ReplayDropped);
+  Add(out, "enc.resend.cached",
+      "A request resent in a fresh envelope is answered from the cache, not executed again (its MID's limit shows it)",
+      {"ENC-8", "TIMER-5", "RATE-8"}, ResendCached);
 }
 
 }  // namespace mcpsim::conformance

@@ -134,6 +134,7 @@ constexpr LimitName kLimitNames[] = {
     {"http-header-ms", "time to send the request head, else 408 (HTTP-16)"},
     {"http-body-ms", "time to send the body after the head, else 408 (HTTP-16)"},
     {"tcp-first-answer-ms", "time until a TCP connection's first answer, else reset (TCP-10)"},
+    {"udp-address", "UDP datagrams per source address, RATE/BURST; more are dropped unparsed (RATE-11)"},
 };
 
 bool ParseCount(std::string_view v, std::size_t& out, std::size_t lo, std::size_t hi) {
@@ -148,6 +149,7 @@ bool ParseCount(std::string_view v, std::size_t& out, std::size_t lo, std::size_
 Status ApplyLimit(std::string_view text, ServerLimits& l) {
   if (text == "off") {
     l.rat_address = l.rat_account = l.rap_address = l.reg_address = l.cs_address = l.cs_mid = {};
+    l.udp_address = {};
     l.login_backoff.base = 0;
     l.work_per_address = 1u << 20;  // RATE-10 off: only LIM-23's total bounds the waiting
     return {};
@@ -161,6 +163,7 @@ Status ApplyLimit(std::string_view text, ServerLimits& l) {
                               : name == "reg-address" ? &l.reg_address
                               : name == "cs-address"  ? &l.cs_address
                               : name == "cs-mid"      ? &l.cs_mid
+                              : name == "udp-address" ? &l.udp_address
                                                       : nullptr;
   if (rate) return reference::ParseRateSpec(v, *rate) ? Status{} : bad();
   if (name == "rs-sessions") return ParseCount(v, l.rs_sessions, 1, 1u << 24) ? Status{} : bad();
@@ -208,6 +211,7 @@ std::string DescribeLimits(const ServerLimits& l) {
     if (name == "reg-address") return reference::FormatRateSpec(l.reg_address);
     if (name == "cs-address") return reference::FormatRateSpec(l.cs_address);
     if (name == "cs-mid") return reference::FormatRateSpec(l.cs_mid);
+    if (name == "udp-address") return reference::FormatRateSpec(l.udp_address);
     if (name == "rs-sessions") return std::to_string(l.rs_sessions);
     if (name == "pending-work") return std::to_string(l.pending_work);
     if (name == "work-per-address") return std::to_string(l.work_per_address);

@@ -65,6 +65,7 @@ struct ServerLimits {
   std::size_t conns_per_address = 64;               // per listener, newest closed (TCP-11)
   TimeUs http_header = 0, http_body = 0;            // HTTP-16 deadlines
   TimeUs tcp_first_answer = 0;                      // TCP-10 deadline
+  reference::RateSpec udp_address{2000, 4000};       // RATE-11, datagrams before parsing
   ServerLimits();                                // the defaults
 };
 // Applies "NAME=VALUE" (names: DescribeLimits) or "off" (every rate limit,

@@ -203,6 +203,41 @@ TEST(ConformFault, StreamFaultsOnTcpAndHttpStillOkAgainstServe) {
   fs::remove_all(dir);
 }
 
+// The ENC cases behind a lossy, duplicating, reordering proxy (issue 14,
+// ENC-8): sealed requests are resent as fresh envelopes, a duplicated answer
+// envelope is dropped like any duplicate datagram, and the replay and window
+// judgements still hold. Before ENC-8 the runner never resent a sealed
+// request and took a duplicated answer envelope for an error: on this seed
+// enc.sealed.ok and enc.drop.replay were FAILED.
+TEST(ConformFault, EncCasesOkBehindALossyDuplicatingProxy) {
+  const std::string dir = TempDir();
+  const std::string keys = dir + "/keys.txt";
+  std::FILE* kf = std::fopen(keys.c_str(), "w");
+  ASSERT_NE(kf, nullptr);
+  std::fputs("3 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+             "9 f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff\n", kf);
+  std::fclose(kf);
+  const auto r = RunCli(std::string("conform --timeout 1000 --seed 3 --fault 'loss=0.2,dup=0.3,reorder=0.1' "
+                                    "--cases 'enc.*' --launch '") +
+                        MCPSIM_BIN + " serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file " + keys +
+                        " --http 127.0.0.1:0 --db :memory:' --out " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto rep = reports::FromJson(ReadWholeFile(dir + "/report.json"));
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  EXPECT_EQ(rep->cases.size(), 4u);
+  int resends = 0;
+  for (const reports::CaseResult& c : rep->cases) {
+    EXPECT_EQ(c.verdict, reports::Verdict::kOk) << c.id << ": " << c.actual << " / " << c.reason;
+    for (const reports::WireEvent& e : c.wire) {
+      if (e.dir == "note" && e.bytes.find("fresh envelope") != std::string::npos) ++resends;
+    }
+  }
+  EXPECT_GT(resends, 0) << "20% loss and no sealed request resent";
+  EXPECT_GT(rep->fault_counters["dropped"], 0);
+  EXPECT_GT(rep->fault_counters["duplicated"], 0);
+  fs::remove_all(dir);
+}
+
 TEST(ConformFault, BadSpecIsAUsageError) {
   const auto r = RunCli("conform --udp 127.0.0.1:9 --fault 'loss=7'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
