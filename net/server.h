@@ -31,14 +31,6 @@
 #include "reference/transport/ratelimit.h"
 #include "reference/transport/enc.h"
 
-namespace mcpsim::reference {
-class Role;
-struct RsConfig;
-struct SgConfig;
-struct CsConfig;
-struct DpConfig;
-}  // namespace mcpsim::reference
-
 namespace mcpsim::net {
 
 class AsioEnv;

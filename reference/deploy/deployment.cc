@@ -93,11 +93,18 @@ Result<std::vector<AdEntry>> Deployment::SeedAds(const std::vector<AdSpec>& ads,
   return out;
 }
 
+namespace {
+// The shared fields of every server role's transport (CommandServer).
+void Share(const DeploymentOptions& o, ServerConfig& server) {
+  server.dedup_enabled = o.dedup;
+  server.faults = o.faults;
+}
+}  // namespace
+
 RsConfig Deployment::RsConfigFor() const {
   RsConfig c = o_.rs;
   c.password_cost = o_.password_cost;
-  c.server.dedup_enabled = o_.dedup;
-  c.server.faults = o_.faults;
+  Share(o_, c.server);
   if (o_.tweak_rs) o_.tweak_rs(c);
   return c;
 }
@@ -105,8 +112,7 @@ RsConfig Deployment::RsConfigFor() const {
 SgConfig Deployment::SgConfigFor() const {
   SgConfig c = o_.sg;
   c.dummy_cost = o_.password_cost;  // SG-LOGIN-16: unknown accounts cost the same
-  c.server.dedup_enabled = o_.dedup;
-  c.server.faults = o_.faults;
+  Share(o_, c.server);
   c.push.faults = o_.faults;
   if (o_.tweak_sg) o_.tweak_sg(c);
   return c;
@@ -118,8 +124,7 @@ CsConfig Deployment::CsConfigFor() const {
   if (o_.cs_rate_per_s) {  // CS-3: the deployment's limit replaces the per-address default
     c.per_address = {o_.cs_rate_per_s, o_.cs_burst ? o_.cs_burst : o_.cs_rate_per_s};
   }
-  c.server.dedup_enabled = o_.dedup;
-  c.server.faults = o_.faults;
+  Share(o_, c.server);
   if (o_.tweak_cs) o_.tweak_cs(c);
   return c;
 }

@@ -15,6 +15,25 @@ bool IsFileName(std::string_view n) {
          n.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
 }
 
+// The transfer param 0 names whose `party` (sender or receiver) is
+// `account` — the check of ROR, ROC and ROT — or nullptr once `reply` has
+// failed: 103 for a malformed id, 308 for a transfer unknown or another's.
+template <typename Transfers>
+Transfer* PartyTransfer(Transfers& transfers, const wire::CommandView& cmd, std::string Transfer::*party,
+                        const std::string& account, Reply& reply) {
+  const auto id = ParseDec(cmd.DecodeParam(0));
+  if (!id) {
+    reply.Fail(StatusCode::kBadParam);
+    return nullptr;
+  }
+  auto it = transfers.find(*id);
+  if (it == transfers.end() || it->second.*party != account) {
+    reply.Fail(StatusCode::kUnknownTransfer);
+    return nullptr;
+  }
+  return &it->second;
+}
+
 }  // namespace
 
 void SgRole::Roi(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
@@ -63,13 +82,9 @@ void SgRole::Roi(const RequestContext& ctx, Session* s, const wire::CommandView&
 
 void SgRole::Ror(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
                  Reply& reply) {
-  const auto id = ParseDec(cmd.DecodeParam(0));
-  if (!id) return reply.Fail(StatusCode::kBadParam);
-  auto it = backend_.transfers_.find(*id);
-  if (it == backend_.transfers_.end() || it->second.receiver != s->account) {
-    return reply.Fail(StatusCode::kUnknownTransfer);
-  }
-  Transfer& t = it->second;
+  Transfer* found = PartyTransfer(backend_.transfers_, cmd, &Transfer::receiver, s->account, reply);
+  if (!found) return;
+  Transfer& t = *found;
   if (t.state != TransferState::kOffered) return reply.Fail(StatusCode::kTransferState);
   const std::string decision = cmd.DecodeParam(1);
   if (decision != "accept" && decision != "reject") return reply.Fail(StatusCode::kBadParam);
@@ -89,13 +104,9 @@ void SgRole::FileDecided(Transfer& t, std::string_view decision) {
 }
 
 void SgRole::Roc(const RequestContext&, Session* s, const wire::CommandView& cmd, Reply& reply) {
-  const auto id = ParseDec(cmd.DecodeParam(0));
-  if (!id) return reply.Fail(StatusCode::kBadParam);
-  auto it = backend_.transfers_.find(*id);
-  if (it == backend_.transfers_.end() || it->second.sender != s->account) {
-    return reply.Fail(StatusCode::kUnknownTransfer);
-  }
-  Transfer& t = it->second;
+  Transfer* found = PartyTransfer(backend_.transfers_, cmd, &Transfer::sender, s->account, reply);
+  if (!found) return;
+  Transfer& t = *found;
   if (t.state != TransferState::kOffered && t.state != TransferState::kAccepted) {
     return reply.Fail(StatusCode::kTransferState);  // a chunk was accepted, or it ended
   }
@@ -108,13 +119,9 @@ void SgRole::Roc(const RequestContext&, Session* s, const wire::CommandView& cmd
 
 void SgRole::Rot(const RequestContext& ctx, Session* s, const wire::CommandView& cmd,
                  Reply& reply) {
-  const auto id = ParseDec(cmd.DecodeParam(0));
-  if (!id) return reply.Fail(StatusCode::kBadParam);
-  auto it = backend_.transfers_.find(*id);
-  if (it == backend_.transfers_.end() || it->second.sender != s->account) {
-    return reply.Fail(StatusCode::kUnknownTransfer);
-  }
-  Transfer& t = it->second;
+  Transfer* found = PartyTransfer(backend_.transfers_, cmd, &Transfer::sender, s->account, reply);
+  if (!found) return;
+  Transfer& t = *found;
   if (t.state != TransferState::kAccepted && t.state != TransferState::kUploading) {
     return reply.Fail(StatusCode::kTransferState);
   }
