@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "conformance/catalog_sg.h"
+#include "conformance/provision.h"
 #include "core/hash.h"
 #include "core/rng.h"
 #include "reference/media/captcha.h"
@@ -444,27 +445,9 @@ Registered Register(Ctx& c, const std::string& tag, const std::string& transport
     return fail("AAP 1 0 +5", ShowAll(cmds), "RS-1");
   }
   const std::string sid = cmds[0].params[0], captcha = cmds[0].params[1];
-  const std::size_t total = std::strtoul(cmds[0].params[2].c_str(), nullptr, 10);
-  if (total == 0 || total > 65536) return fail("total 1..65536", cmds[0].params[2], "AAP total");
-  std::string image(total, '\0');
-  std::set<std::size_t> have;
-  for (int round = 0; round < 20 && have.size() < (total + 1023) / 1024; ++round) {
-    std::string abins;
-    for (const wire::Command& k : cmds) {
-      if (k.word != "RBIN" || k.params.size() != 3 || !k.payload) continue;
-      const std::size_t off = std::strtoul(k.params[1].c_str(), nullptr, 10);
-      if (off < total && k.payload->size() <= total - off) {
-        image.replace(off, k.payload->size(), *k.payload);
-        have.insert(off);
-      }
-      abins += "ABIN " + std::to_string(k.trid) + " 0\r\n";
-    }
-    if (abins.empty()) abins = "RPOL 2\r\n";  // nothing to acknowledge: ask again
-    auto next = c.PostMcp(abins, sid);
-    if (!next.ok() || next->status != 200) return fail("more RBIN", next.ok() ? "HTTP error" : next.status().message(), "RS-4");
-    cmds = Decode(next->body);
-  }
-  auto text = reference::ReadCaptcha(image);
+  auto image = FetchCaptchaImage(c, sid, cmds);
+  if (!image.ok()) return fail("the captcha image (RBIN/ABIN)", image.status().message(), image.status().clause());
+  auto text = reference::ReadCaptcha(*image);
   if (!text) return fail("a readable captcha", "unreadable", "ReadCaptcha");
   out.account = NewAccount(c, tag);
   auto reg = c.PostMcp("REG 3 " + captcha + " " + wire::Escape(*text) + " " + out.account + " " + kPassword + " Conf\r\n", sid);

@@ -12,6 +12,34 @@
 #include "reference/wire/text.h"
 
 namespace mcpsim::conformance {
+
+Result<std::string> FetchCaptchaImage(Ctx& c, const std::string& sid, std::vector<wire::Command> cmds) {
+  if (cmds.empty() || cmds[0].params.size() != 5) return Status::Error("RS-1", "no AAP with 5 params");
+  const std::size_t total = std::strtoul(cmds[0].params[2].c_str(), nullptr, 10);
+  if (total == 0 || total > 65536) return Status::Error("RS-1", "AAP total " + cmds[0].params[2] + " not in 1..65536");
+  std::string image(total, '\0');
+  std::set<std::size_t> have;
+  for (int round = 0; round < 20 && have.size() < (total + 1023) / 1024; ++round) {
+    std::string abins;
+    for (const wire::Command& k : cmds) {
+      if (k.word != "RBIN" || k.params.size() != 3 || !k.payload) continue;
+      const std::size_t off = std::strtoul(k.params[1].c_str(), nullptr, 10);
+      if (off < total && k.payload->size() <= total - off) {
+        image.replace(off, k.payload->size(), *k.payload);
+        have.insert(off);
+      }
+      abins += "ABIN " + std::to_string(k.trid) + " 0\r\n";
+    }
+    if (abins.empty()) abins = "RPOL 2\r\n";  // nothing to acknowledge: ask again
+    auto next = c.PostMcp(abins, sid);
+    if (!next.ok() || next->status != 200) {
+      return Status::Error("RS-4", "captcha download (RBIN/ABIN) failed: " +
+                                       (next.ok() ? "HTTP " + std::to_string(next->status) : next.status().message()));
+    }
+    cmds = Decode(next->body);
+  }
+  return image;
+}
 namespace {
 
 Status Fail(const std::string& what) { return Status::Error("CONF-7", what); }
@@ -74,27 +102,9 @@ Result<ProvisionAccount> Provisioner::Register(const std::string& name, const st
       text = h->second;  // TEST-1: the server is in test mode
       ++stats_.captcha_hook;
     } else {
-      const std::size_t total = std::strtoul(cmds[0].params[2].c_str(), nullptr, 10);
-      if (total == 0 || total > 65536) return Fail("AAP total " + cmds[0].params[2]);
-      std::string image(total, '\0');
-      std::set<std::size_t> have;
-      for (int round = 0; round < 20 && have.size() < (total + 1023) / 1024; ++round) {
-        std::string abins;
-        for (const wire::Command& k : cmds) {
-          if (k.word != "RBIN" || k.params.size() != 3 || !k.payload) continue;
-          const std::size_t off = std::strtoul(k.params[1].c_str(), nullptr, 10);
-          if (off < total && k.payload->size() <= total - off) {
-            image.replace(off, k.payload->size(), *k.payload);
-            have.insert(off);
-          }
-          abins += "ABIN " + std::to_string(k.trid) + " 0\r\n";
-        }
-        if (abins.empty()) abins = "RPOL 2\r\n";
-        auto next = c.PostMcp(abins, sid);
-        if (!next.ok() || next->status != 200) return Fail("captcha download (RBIN/ABIN) failed");
-        cmds = Decode(next->body);
-      }
-      auto read = reference::ReadCaptcha(image);
+      auto image = FetchCaptchaImage(c, sid, cmds);
+      if (!image.ok()) return Fail(image.status().message());
+      auto read = reference::ReadCaptcha(*image);
       if (!read) {
         return Fail("the captcha could not be read: the server does not offer the TEST-1 hook and the reference "
                     "reader cannot read its image");

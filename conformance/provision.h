@@ -25,6 +25,12 @@
 
 namespace mcpsim::conformance {
 
+// RS-4: the captcha image of registration session `sid`, from the RBIN
+// chunks in `cmds` (the decoded AAP answer body, AAP first) and in the answers
+// to the ABINs it POSTs for them (at most 20 rounds). Errors: RS-1 (no usable
+// AAP), RS-4 (a POST failed).
+Result<std::string> FetchCaptchaImage(Ctx& c, const std::string& sid, std::vector<wire::Command> cmds);
+
 struct ProvisionAccount {
   std::string name, password;
 };
