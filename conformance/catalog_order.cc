@@ -129,12 +129,24 @@ Outcome SyncSnapshot(Ctx& ctx) {
 // SG-PROF-6: the first RPS of a session that changes the profile gives each
 // user listing the account the delta RCS before the RNP announcing the user:
 // the watcher's RCS has the lower trid (both are created by that RPS).
-Outcome EffectOrder(Ctx& ctx) {
+//
+// Behind a proxy the watcher's answer to the last request of the add's sync
+// may be lost: SG then still runs that sync when the RPS arrives and, by
+// SG-SYNC-9, rightly creates the delta RCS only after it completes — after
+// the RNP (seen on seed 2 of the full suite at loss=0.1, and 3 of 30 runs of
+// the case alone at loss=0.2). Such a run is recognised by its evidence (the
+// watcher answered a request of the older sync again after the RPS was
+// sent: SG was still resending it) and the scenario is run again with new
+// users; a late RCS without that evidence is FAILED.
+std::optional<Outcome> EffectOrderOnce(Ctx& ctx, int attempt, bool& deferred) {
+  const std::string n = attempt == 0 ? "" : std::to_string(attempt + 1);
   sg::User u, w;
-  if (auto bad = sg::NewUser(ctx, "eu", u)) return *bad;
-  if (auto bad = sg::NewUser(ctx, "ew", w)) return *bad;
+  if (auto bad = sg::NewUser(ctx, "eu" + n, u)) return *bad;
+  if (auto bad = sg::NewUser(ctx, "ew" + n, w)) return *bad;
   const auto added = sg::AddContact(ctx, *w.c, u.account);
   if (added.failure) return *added.failure;
+  // An ACR still in flight (reordered, or SG's resend of a lost one) lands now.
+  if (ctx.target().resend_ms > 0) w.c->Pump(1000 + ctx.target().resend_ms);
   std::optional<Outcome> bad;
   const auto version = ProfileVersion(*u.c, bad);
   if (!version) return *bad;
@@ -150,7 +162,7 @@ Outcome EffectOrder(Ctx& ctx) {
     return Failed("RNP " + u.account + " offline to the watcher", ShowAll(w.c->Got("RNP")), "SG-PRES-5");
   }
   const std::uint32_t offline_trid = rnp("offline")->trid;
-  SgClient u2(ctx, "udp", "u2");
+  SgClient u2(ctx, "udp", "u2" + n);
   u2.hold.insert("RCS");
   if (auto b = sg::Login(u2, u.account)) return *b;  // after ASII; u lists nobody: RCS count 0
   if (!u2.Pump(ctx.io_timeout_ms(), [&] { return !u2.Got("RCS").empty(); })) {
@@ -159,6 +171,7 @@ Outcome EffectOrder(Ctx& ctx) {
   u2.hold.erase("RCS");
   u2.Answer(u2.Got("RCS")[0], 0);
   const std::string renamed = "Renamed" + std::to_string(ctx.Fresh() % 100000);
+  const std::int64_t rps_us = ctx.NowUs();
   const wire::Command* aps = u2.Await(u2.Request("RPS", {*version, renamed, "", ""}));
   if (auto b = Expect(aps, "APS", 0, 4, "SG-PROF-1, SG-PROF-2")) return *b;
   if (aps->params[1] != renamed) return Failed("APS with " + renamed, Show(*aps), "SG-PROF-1: the first RPS changes it");
@@ -176,10 +189,35 @@ Outcome EffectOrder(Ctx& ctx) {
   }
   const wire::Command on = *rnp("online");
   if (sync->rcs.trid > on.trid) {
+    // SG-SYNC-9 evidence: an ACS/ACR to a request older than the RNP, sent
+    // by the watcher after the RPS (a resend of the older sync answered).
+    const std::string chan = w.c->channel();
+    for (const reports::WireEvent& e : ctx.wire()) {
+      if (e.t_us < rps_us || e.dir != "send" || e.transport != chan) continue;
+      for (const wire::Command& k : Decode(e.bytes)) {
+        if ((k.word == "ACS" || k.word == "ACR") && k.trid < on.trid) deferred = true;
+      }
+    }
+    if (deferred) {
+      ctx.Note("the add's sync still ran at SG when the RPS arrived (its request was resent after it): SG-SYNC-9 "
+               "deferred the delta RCS; trying again with new users");
+      return std::nullopt;
+    }
     return Failed("the RCS (profile change) created before the RNP online", Show(sync->rcs) + " after " + Show(on),
                   "SG-PROF-6: (1) the delta RCS to the users listing the account, (2) APS, (3) the presence RNPs");
   }
   return Ok("RCS trid < RNP online trid at the watcher", Show(sync->rcs) + " then " + Show(on));
+}
+
+Outcome EffectOrder(Ctx& ctx) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    bool deferred = false;
+    std::optional<Outcome> o = EffectOrderOnce(ctx, attempt, deferred);
+    if (!deferred) return *o;
+  }
+  return Outcome{reports::Verdict::kInformational, "the RCS (profile change) created before the RNP online",
+                 "3 runs: each time the add's sync still ran at SG when the RPS arrived",
+                 "not judged: SG-SYNC-9 deferred the delta RCS in every run (lost answers behind the proxy)"};
 }
 
 }  // namespace

@@ -54,6 +54,8 @@ class SgClient {
   bool ok() const { return h_ >= 0; }
   const std::string& error() const { return error_; }
   const std::string& who() const { return who_; }
+  // The transcript channel of this session ("udp#3", "tcp#4"; "http").
+  std::string channel() const { return http_ ? "http" : (tcp_ ? "tcp#" : "udp#") + std::to_string(h_); }
 
   // Sends one request with the next trid; returns that trid.
   std::uint32_t Request(const std::string& word, const std::vector<std::string>& params,
