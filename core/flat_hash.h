@@ -120,6 +120,22 @@ class FlatHashMap {
   }
   size_type count(const K& k) const { return Index(k) == kNone ? 0 : 1; }
   bool contains(const K& k) const { return Index(k) != kNone; }
+  // Heterogeneous lookup (e.g. std::string keys found by std::string_view)
+  // when Hash and Eq are transparent and hash equal values alike.
+  template <typename Q, typename H = Hash, typename = typename H::is_transparent>
+  iterator find(const Q& k) {
+    const std::size_t i = Index(k);
+    return i == kNone ? end() : At(i);
+  }
+  template <typename Q, typename H = Hash, typename = typename H::is_transparent>
+  const_iterator find(const Q& k) const {
+    const std::size_t i = Index(k);
+    return i == kNone ? end() : const_iterator(&slots_[i], slots_.data() + slots_.size());
+  }
+  template <typename Q, typename H = Hash, typename = typename H::is_transparent>
+  size_type count(const Q& k) const {
+    return Index(k) == kNone ? 0 : 1;
+  }
   V& at(const K& k) {
     const std::size_t i = Index(k);
     if (i == kNone) throw std::out_of_range("FlatHashMap::at");
@@ -166,7 +182,8 @@ class FlatHashMap {
  private:
   static constexpr std::size_t kNone = ~std::size_t{0};
 
-  static std::size_t Home(const K& k, std::size_t mask) {
+  template <typename Q>
+  static std::size_t Home(const Q& k, std::size_t mask) {
     std::uint64_t h = static_cast<std::uint64_t>(Hash{}(k));
     h ^= h >> 31;
     h *= 0xbf58476d1ce4e5b9ULL;
@@ -176,7 +193,8 @@ class FlatHashMap {
     return static_cast<std::size_t>(h) & mask;
   }
   iterator At(std::size_t i) { return iterator(&slots_[i], slots_.data() + slots_.size()); }
-  std::size_t Index(const K& k) const {
+  template <typename Q>
+  std::size_t Index(const Q& k) const {
     if (size_ == 0) return kNone;
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = Home(k, mask);; i = (i + 1) & mask) {

@@ -19,8 +19,8 @@ TimerId SimNode::StartTimer(TimeUs at, std::function<void()> fn) {
   Scheduler& s = world_->sched_;
   if (at < s.now()) at = s.now();
   if (down_) return s.At(at, [] {});  // a crashed node's glue is gone: never runs anything
-  const EventId id = s.At(at, [this, fn = std::move(fn)]() {
-    timers_.erase(world_->sched_.current_event());
+  // Tagged with the node (id + 1), so that a crash cancels what is pending.
+  const EventId id = s.AtOwned(at, id_ + 1, [this, fn = std::move(fn)]() {
     Trace& t = world_->trace_;
     t.Begin(name_, "timer");
     t.Int("id", static_cast<std::int64_t>(world_->sched_.current_event()));
@@ -32,7 +32,6 @@ TimerId SimNode::StartTimer(TimeUs at, std::function<void()> fn) {
   t.Int("id", static_cast<std::int64_t>(id));
   t.Int("at", at);
   t.End();
-  timers_.insert(id);
   return id;
 }
 
@@ -62,7 +61,6 @@ void SimNode::Offload(TimeUs cost, std::function<void()> work, std::function<voi
 }
 
 void SimNode::CancelTimer(TimerId id) {
-  timers_.erase(id);
   if (!world_->sched_.Cancel(id)) return;
   Trace& t = world_->trace_;
   t.Begin(name_, "timer_cancel");

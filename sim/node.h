@@ -86,7 +86,8 @@ class SimNode final : public Env {
   // crashes (a datagram sent in an earlier epoch of either end is dropped).
   bool down_ = false;
   std::uint32_t epoch_ = 0;
-  std::set<std::uint64_t> timers_;  // live timers, cancelled by a crash
+  // Live timers are the scheduler's events tagged id + 1 (AtOwned), cancelled
+  // by a crash (Scheduler::CancelOwned): no per-timer bookkeeping here.
 };
 
 template <typename M>

@@ -51,6 +51,16 @@ bool Scheduler::Cancel(EventId id) {
   return true;
 }
 
+std::size_t Scheduler::CancelOwned(std::uint32_t owner) {
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < slot_count_; ++i) {
+    Slot& s = SlotAt(i);
+    if (owner == 0 || s.owner != owner || s.state != SlotState::kPending) continue;
+    n += Cancel((std::uint64_t{s.gen} << 32) | i) ? 1 : 0;
+  }
+  return n;
+}
+
 // 4-ary heap: children of i are 4i+1..4i+4; sifts move a hole instead of
 // swapping.
 void Scheduler::Push(const Entry& e) {

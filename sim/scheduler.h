@@ -75,8 +75,21 @@ class Scheduler {
     } else {
       s.fn.Emplace(std::forward<F>(fn));
     }
+    s.owner = 0;
     return Enqueue(at, i);
   }
+  // As At, tagged with `owner` (!= 0): CancelOwned(owner) cancels every
+  // pending event of that tag (a crashed node's timers) without the caller
+  // keeping their ids.
+  template <typename F>
+  EventId AtOwned(TimeUs at, std::uint32_t owner, F&& fn) {
+    const EventId id = At(at, std::forward<F>(fn));
+    SlotAt(static_cast<std::uint32_t>(id)).owner = owner;
+    return id;
+  }
+  // Cancels every pending event tagged `owner` (AtOwned); returns how many.
+  // O(slots ever used): for rare events such as a crash.
+  std::size_t CancelOwned(std::uint32_t owner);
   // Schedules `fn` at now() + delay (delay < 0 treated as 0; the sum
   // saturates at kNever).
   template <typename F>
@@ -129,6 +142,7 @@ class Scheduler {
     InlineFn fn;
     std::uint32_t gen = 0;
     std::uint32_t next_free = 0;
+    std::uint32_t owner = 0;  // AtOwned's tag (0: none)
     SlotState state = SlotState::kFree;
   };
   static constexpr std::uint32_t kChunkBits = 12;

@@ -66,25 +66,21 @@ World::Link& World::GetLink(NodeId from, NodeId to) {
   auto it = links_.find(key);
   if (it != links_.end()) return *it->second;
   const std::string name = "link:" + nodes_[from]->name() + "->" + nodes_[to]->name();
-  auto link = std::make_unique<Link>(opts_.default_link, seed_, name);
+  auto link = std::make_unique<Link>(&opts_.default_link, seed_, name);
   Link& ref = *link;
   links_.emplace(key, std::move(link));
   return ref;
 }
 
 void World::SetDefaultLink(const LinkConfig& cfg) {
-  opts_.default_link = cfg;
-  // links_ is iterated only to update configs: no output depends on order.
-  for (auto& [key, link] : links_) {
-    if (!link->overridden) link->cfg = cfg;
-  }
+  opts_.default_link = cfg;  // links without an override point at it
 }
 
 Status World::SetLink(NodeId from, NodeId to, const LinkConfig& cfg) {
   if (!ValidNode(from) || !ValidNode(to)) return Status::Error("SIM-3", "unknown node id");
   Link& l = GetLink(from, to);
-  l.cfg = cfg;
-  l.overridden = true;
+  l.own = std::make_unique<LinkConfig>(cfg);
+  l.cfg = l.own.get();
   return Status();
 }
 
@@ -96,14 +92,14 @@ Status World::SetLinkBoth(NodeId a, NodeId b, const LinkConfig& cfg) {
 Status World::ClearLink(NodeId from, NodeId to) {
   if (!ValidNode(from) || !ValidNode(to)) return Status::Error("SIM-3", "unknown node id");
   Link& l = GetLink(from, to);
-  l.cfg = opts_.default_link;
-  l.overridden = false;
+  l.cfg = &opts_.default_link;
+  l.own.reset();
   return Status();
 }
 
 const LinkConfig& World::link_config(NodeId from, NodeId to) const {
   auto it = links_.find((std::uint64_t{from} << 32) | to);
-  return it == links_.end() ? opts_.default_link : it->second->cfg;
+  return it == links_.end() ? opts_.default_link : *it->second->cfg;
 }
 
 // ---- windows ----
@@ -236,7 +232,7 @@ void World::SendDatagram(NodeId from, std::uint16_t sport, const Endpoint& to, B
   const DropReason blocked = Blocked(from, dst, now);
   if (blocked != DropReason::kNone) return Drop(from, pkt, blocked);
   Link& link = GetLink(from, dst);
-  const LinkDecision d = DecideLink(link.cfg, link.state, link.rngs, now, payload.size());
+  const LinkDecision d = DecideLink(*link.cfg, link.state, link.rngs, now, payload.size());
   if (d.drop != DropReason::kNone) return Drop(from, pkt, d.drop);
   if (d.reordered) ++stats_.reordered;
   const TimeUs clog_end = ClogEnd(from, dst, now);
@@ -313,11 +309,12 @@ Status World::CrashNode(NodeId node) {
   if (n.down_) return Status::Error("SIM-28", n.name() + " is already down");
   n.down_ = true;
   ++n.epoch_;
+  // Its pending timers (cancelling traces nothing, so the count can be taken
+  // by cancelling them first).
+  const std::size_t timers = sched_.CancelOwned(node + 1);
   trace_.Begin(n.name(), "crash");
-  trace_.Int("timers", static_cast<std::int64_t>(n.timers_.size()));
+  trace_.Int("timers", static_cast<std::int64_t>(timers));
   trace_.End();
-  for (std::uint64_t id : n.timers_) sched_.Cancel(id);
-  n.timers_.clear();
   n.udp_.clear();
   n.udp_closing_.clear();
   n.listeners_.clear();

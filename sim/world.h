@@ -177,12 +177,16 @@ class World {
 
  private:
   friend class SimNode;
+  // A link without an override reads the world's default configuration
+  // (opts_.default_link, shared: one copy in cache for every such link, and
+  // SetDefaultLink needs no pass over the links); an overridden one owns its
+  // copy.
   struct Link {
-    LinkConfig cfg;
-    bool overridden = false;
+    const LinkConfig* cfg;
+    std::unique_ptr<LinkConfig> own;  // set iff overridden
     LinkState state;
     LinkRngs rngs;
-    Link(const LinkConfig& c, std::uint64_t seed, std::string_view name) : cfg(c), rngs(seed, name) {}
+    Link(const LinkConfig* c, std::uint64_t seed, std::string_view name) : cfg(c), rngs(seed, name) {}
   };
   struct Packet {
     NodeId from = 0, to = 0;

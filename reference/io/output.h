@@ -28,6 +28,13 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  HttpResponse() = default;
+  // The blank form an Output that is not an HTTP response carries: no
+  // default content type, so building one allocates nothing (an answer
+  // datagram is an Output; `bench udp`'s answer path). Never sent.
+  struct Blank {};
+  explicit HttpResponse(Blank) : content_type() {}
+
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::map<std::string, std::string> headers;
@@ -61,7 +68,7 @@ struct Output {
   std::uint64_t conn = 0;
   std::string bytes;
   HttpRequest request;    // for kHttp
-  HttpResponse response;  // for kHttpResponse
+  HttpResponse response{HttpResponse::Blank{}};  // for kHttpResponse (set whole, HttpAnswer)
   std::shared_ptr<const Work> work;  // for kWork (immutable; may cross threads)
 };
 

@@ -44,13 +44,13 @@ void CsRole::HandleRequest(const RequestContext& ctx, const wire::CommandView& c
 
 void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cmd, Reply& reply) {
   if (cmd.param_count() != 4) return reply.Fail(StatusCode::kBadParamCount);
-  Upload u;
-  u.mid = cmd.DecodeParam(0);
-  u.kind = cmd.DecodeParam(1);
+  Upload& u = upload_;  // every field is set below
+  cmd.DecodeParamInto(0, u.mid);
+  cmd.DecodeParamInto(1, u.kind);
   const std::string ts = cmd.DecodeParam(2);
   const auto t = ts.size() <= 16 ? ParseDec64(ts) : std::nullopt;
   if (!IsHex32(u.mid) || !IsEventKind(u.kind) || !t) return reply.Fail(StatusCode::kBadParam);
-  u.data = cmd.DecodeParam(3);
+  cmd.DecodeParamInto(3, u.data);
   if (u.data.size() > 1000) return reply.Fail(StatusCode::kTextTooLong);
   if (!Admit(ctx, u.mid)) return reply.Fail(StatusCode::kRateLimited);
   // CS-3: rate-limited (403, nothing recorded); the MC may resend it later as
@@ -60,7 +60,7 @@ void CsRole::HandleUpload(const RequestContext& ctx, const wire::CommandView& cm
   u.received_ms = ctx.now / kMillis;
   // CS-1: recorded once even if the answer cache was lost. (The TEST-ONLY
   // broken reference without duplicate suppression stays broken.)
-  if (config_.server.dedup_enabled) u.trid = cmd.trid();
+  u.trid = config_.server.dedup_enabled ? std::optional<std::uint32_t>(cmd.trid()) : std::nullopt;
   reply.MarkWrite();
   if (!store_.AddUpload(u).ok()) return reply.Fail(StatusCode::kStorage);
   ++uploads_;

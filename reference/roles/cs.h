@@ -72,6 +72,7 @@ class CsRole final : public Role, private CommandHandler {
   CommandServer server_;
   std::vector<Output> out_;
   std::map<std::string, std::size_t> next_ad_;  // slot -> round-robin counter
+  Upload upload_;  // RUP's scratch (its strings keep their capacity)
   std::uint64_t uploads_ = 0;
   std::uint64_t rate_limited_ = 0;
 

@@ -91,6 +91,13 @@ Status Db::Exec(std::string_view sql) {
   return {};
 }
 
+Status Db::ExecCached(std::string_view sql) {
+  auto st = Prepare(sql);
+  if (!st.ok()) return Exec(sql);  // not compilable now: the plain path says why
+  if (st->Step().ok()) return {};  // (a failed step marks io_failed itself)
+  return Status::Error("STORE-1", std::string("exec failed: ") + sqlite3_errmsg(db_));
+}
+
 Result<Stmt> Db::Prepare(std::string_view sql) {
   auto it = cache_->free.find(sql);
   if (it == cache_->free.end() && cache_->free.size() < kMaxCached) {

@@ -52,6 +52,10 @@ class Db {
 
   // Runs one or more statements without results.
   Status Exec(std::string_view sql);
+  // Runs ONE statement without results through the statement cache
+  // (Prepare): for the texts run per batch (BEGIN, COMMIT), compiled once.
+  // Errors read as Exec's.
+  Status ExecCached(std::string_view sql);
   // A prepared statement for `sql`. Compiled statements are kept (reset, with
   // bindings cleared) when the Stmt is destroyed and handed out again for the
   // same text, so hot queries are compiled once (at most kMaxCached distinct texts).

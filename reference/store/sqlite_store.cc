@@ -382,7 +382,7 @@ class SqliteStore final : public Store {
   Status BeginBatch() override {
     if (batch_) return Status::Error("STORE-4", "a batch is already open");
     if (Status ready = Ready(); !ready.ok()) return ready;
-    if (Status s = db_.Exec("BEGIN"); !s.ok()) return s;
+    if (Status s = db_.ExecCached("BEGIN"); !s.ok()) return s;
     batch_ = true;
     batch_lost_ = false;
     return {};
@@ -399,7 +399,7 @@ class SqliteStore final : public Store {
       if (db_.in_transaction()) (void)db_.Exec("ROLLBACK");
       return Status::Error("STORE-1", "the batch was rolled back after a storage error");
     }
-    Status s = db_.Exec("COMMIT");
+    Status s = db_.ExecCached("COMMIT");
     if (!s.ok() && db_.in_transaction()) (void)db_.Exec("ROLLBACK");
     return s;
   }

@@ -83,6 +83,10 @@ void DedupCache::Kill(std::uint32_t pos) {
   }
   e.peer = nullptr;
   e.next = kNil;
+  if (spare_.size() < 64 && e.data.capacity() <= 256) {
+    e.data.clear();
+    spare_.push_back(std::move(e.data));
+  }
   std::string().swap(e.data);
   --live_;
   while (head_ < fifo_.size() && !fifo_[head_].peer) ++head_;
@@ -94,6 +98,7 @@ void DedupCache::Compact() {
     std::vector<Entry>().swap(fifo_);
     std::vector<std::uint32_t>().swap(slots_);
     Peers().swap(peers_);
+    std::vector<std::string>().swap(spare_);
     head_ = 0;
     used_slots_ = 0;
     return;
@@ -156,6 +161,10 @@ void DedupCache::Insert(TimeUs now, const PeerKey& peer, std::uint32_t trid,
   const auto pos = static_cast<std::uint32_t>(fifo_.size());
   Entry& e = fifo_.emplace_back();
   e.expires = now + limits_.ttl;
+  if (!spare_.empty()) {
+    e.data = std::move(spare_.back());
+    spare_.pop_back();
+  }
   e.data.reserve(word.size() + answer.size());
   e.data.append(word).append(answer);
   e.word_len = static_cast<std::uint32_t>(word.size());

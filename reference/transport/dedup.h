@@ -116,6 +116,10 @@ class DedupCache {
   std::vector<std::uint32_t> slots_;  // power-of-two open-addressing table
   std::size_t used_slots_ = 0;        // live + deleted slots
   Peers peers_;
+  // Buffers of killed entries, reused by Insert (a cache at its limits or
+  // expiring as fast as it fills allocates nothing per answer); bounded,
+  // and dropped with everything else when the cache empties.
+  std::vector<std::string> spare_;
   std::size_t live_ = 0;
   std::size_t evictions_ = 0;
 };

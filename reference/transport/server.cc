@@ -377,7 +377,15 @@ void CommandServer::OnDatagram(TimeUs now, const Endpoint& from, std::string_vie
   job.cacheable = true;
   job.arrival_bytes = bytes.size();
   job.validated_at_arrival = handler_.IsValidated(job.ctx.peer);
-  if (!Decode(job, bytes) || Run(job, out)) Complete(job, out);
+  job.parsed.swap(spare_parsed_);
+  job.answers.swap(spare_answers_);
+  if (!Decode(job, bytes) || Run(job, out)) {
+    Complete(job, out);
+    job.parsed.clear();
+    job.answers.clear();
+    spare_parsed_.swap(job.parsed);
+    spare_answers_.swap(job.answers);
+  }
 }
 
 bool CommandServer::OnWorkDone(TimeUs now, std::uint64_t id, const WorkResult& result,

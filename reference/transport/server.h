@@ -303,6 +303,10 @@ class CommandServer {
   std::map<std::string, std::size_t> parked_by_address_;  // RATE-10
   std::uint64_t next_work_ = 1;
   ServerStats stats_;
+  // A finished datagram job's vectors, reused by the next datagram (the
+  // answer path allocates nothing for them per datagram).
+  std::vector<wire::Outcome> spare_parsed_;
+  std::vector<std::string> spare_answers_;
 };
 
 // WIRE-22: the answer to a command that failed to decode, if its word (a

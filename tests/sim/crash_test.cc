@@ -89,3 +89,44 @@ TEST(SimCrash, StreamPeersAreResetAndTheCrashedEndIsSilent) {
 
 }  // namespace
 }  // namespace mcpsim::sim
+
+namespace mcpsim::sim {
+namespace {
+
+// A crash cancels exactly the crashed node's pending timers (Scheduler::
+// CancelOwned): not its fired or cancelled ones, not another node's, not
+// the world's own events; the "crash" trace line counts them.
+TEST(SimCrash, CrashCancelsOnlyThatNodesPendingTimers) {
+  WorldOptions o;
+  o.capture_trace = true;
+  World w(3, o);
+  const NodeId a = w.AddNode("a"), b = w.AddNode("b");
+  int a_fired = 0, b_fired = 0, world_fired = 0;
+  w.env(a).StartTimer(10 * kMillis, [&] { ++a_fired; });
+  w.env(b).StartTimer(5 * kMillis, [&] { ++b_fired; });   // fires before the crash
+  const TimerId gone = w.env(b).StartTimer(30 * kMillis, [&] { ++b_fired; });
+  w.env(b).CancelTimer(gone);                            // cancelled before the crash
+  for (int i = 0; i < 3; ++i) w.env(b).StartTimer((40 + i) * kMillis, [&] { ++b_fired; });
+  w.scheduler().At(50 * kMillis, [&] { ++world_fired; });
+  ASSERT_TRUE(w.RunUntil(7 * kMillis).ok());
+  ASSERT_TRUE(w.CrashNode(b).ok());
+  ASSERT_TRUE(w.RunUntil(100 * kMillis).ok());
+  EXPECT_EQ(a_fired, 1);
+  EXPECT_EQ(b_fired, 1);
+  EXPECT_EQ(world_fired, 1);
+  int crash_lines = 0;
+  for (const std::string& l : w.trace().lines()) {
+    if (l.find("\"ev\":\"crash\"") == std::string::npos) continue;
+    ++crash_lines;
+    EXPECT_NE(l.find("\"timers\":3"), std::string::npos) << l;
+  }
+  EXPECT_EQ(crash_lines, 1);
+  // Timers started after a restart run normally.
+  ASSERT_TRUE(w.RestartNode(b).ok());
+  w.env(b).StartTimer(w.Now() + kMillis, [&] { ++b_fired; });
+  ASSERT_TRUE(w.RunUntil(200 * kMillis).ok());
+  EXPECT_EQ(b_fired, 2);
+}
+
+}  // namespace
+}  // namespace mcpsim::sim

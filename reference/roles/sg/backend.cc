@@ -34,12 +34,7 @@ Status Backend::SetPresence(TimeUs now, std::string_view account, std::string_vi
     backend_users_.erase(std::string(account));
     if (sg) {
       // Like SG-SESS-6 for a back-end user: leave every conversation first.
-      std::vector<std::uint64_t> ids;
-      for (const auto& [id, call] : calls_) {
-        if (std::find(call.members.begin(), call.members.end(), account) != call.members.end()) {
-          ids.push_back(id);
-        }
-      }
+      const std::vector<std::uint64_t> ids = calls_.CallsOf(account);  // ascending
       for (std::uint64_t id : ids) sg->RemoveMember(now, id, account, "offline");
     }
   } else {
@@ -106,8 +101,8 @@ const SgRole* Backend::HolderOf(std::string_view account) const {
 }
 
 std::vector<std::string> Backend::Members(std::uint64_t call_id) const {
-  auto it = calls_.find(call_id);
-  return it == calls_.end() ? std::vector<std::string>{} : it->second.members;
+  const Call* c = calls_.Find(call_id);
+  return c == nullptr ? std::vector<std::string>{} : c->members;
 }
 
 const Transfer* Backend::FindTransfer(std::uint64_t id) const {

@@ -22,7 +22,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/flat_hash.h"
 #include "core/status.h"
+#include "reference/roles/sg/call_table.h"
 #include "reference/roles/sg/relay.h"
 #include "reference/roles/sg/state.h"
 #include "reference/store/store.h"
@@ -172,14 +174,15 @@ class Backend {
 
   Store& store_;
   std::vector<SgRole*> roles_;
-  // Lookup only (transparent: found by string_view without a copy).
+  // Lookup only (transparent: found by string_view without a copy); a flat
+  // table (core/flat_hash.h): Locate runs per push and per message.
   struct NameHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, Location, NameHash, std::equal_to<>> online_;
+  FlatHashMap<std::string, Location, NameHash, std::equal_to<>> online_;
   std::map<std::string, BackendUser, std::less<>> backend_users_;
-  std::map<std::uint64_t, Call> calls_;
+  CallTable calls_;
   std::map<std::uint64_t, Transfer> transfers_;
   std::map<std::pair<std::string, std::uint32_t>, Clip> clips_;
   std::map<std::uint64_t, VoiceRelay> relays_;

@@ -14,17 +14,16 @@ Call* SgRole::MemberCall(const wire::CommandView& cmd, std::size_t i, const Sess
     reply.Fail(StatusCode::kBadParam);
     return nullptr;
   }
-  auto it = backend_.calls_.find(*id);
-  if (it == backend_.calls_.end()) {
+  Call* call = backend_.calls_.Find(*id);
+  if (call == nullptr) {
     reply.Fail(StatusCode::kUnknownCall);
     return nullptr;
   }
-  const auto& m = it->second.members;
-  if (std::find(m.begin(), m.end(), s.account) == m.end()) {
+  if (!CallTable::IsMember(*call, s.account)) {
     reply.Fail(StatusCode::kNotMember);
     return nullptr;
   }
-  return &it->second;
+  return call;
 }
 
 void SgRole::DeliverTo(std::string_view account, std::string_view word,
@@ -62,7 +61,7 @@ void SgRole::Rsi(const RequestContext&, Session* s, const wire::CommandView& cmd
   auto next = backend_.NextCallId();
   if (!next.ok()) return reply.Fail(StatusCode::kStorage);  // CLU-9: shared ids unreachable
   const std::uint64_t id = *next;
-  backend_.calls_[id] = Call{id, {s->account, invitee}};
+  backend_.calls_.Put(id, {s->account, invitee});
   backend_.CallChanged(id, {});  // CLU-12: before the RRI it explains
   reply.Ok({std::to_string(id)});
   DeliverTo(invitee, "RRI", {std::to_string(id), s->account}, id);
@@ -88,7 +87,7 @@ void SgRole::Rsr(const RequestContext&, Session* s, const wire::CommandView& cmd
   // SG-CHAT-4: RRR to the added member, then RAC to the others (member order).
   const std::vector<std::string> before = call->members;
   const std::string id = std::to_string(call->id);
-  call->members.push_back(added);
+  backend_.calls_.AddMember(*call, added);
   backend_.CallChanged(call->id, before);
   reply.Ok();
   DeliverTo(added, "RRR", {id, s->account}, call->id);
@@ -130,18 +129,14 @@ void SgRole::Rsb(const RequestContext& ctx, Session* s, const wire::CommandView&
 
 void SgRole::RemoveMember(TimeUs, std::uint64_t id, std::string_view account,
                           std::string_view reason) {
-  auto it = backend_.calls_.find(id);
-  if (it == backend_.calls_.end()) return;
-  auto& members = it->second.members;
-  auto m = std::find(members.begin(), members.end(), account);
-  if (m == members.end()) return;
-  members.erase(m);
-  const std::vector<std::string> remaining = members;
+  Call* call = backend_.calls_.Find(id);
+  if (call == nullptr || !backend_.calls_.RemoveMember(*call, account)) return;
+  const std::vector<std::string> remaining = call->members;
   std::vector<std::string> before = remaining;
   before.emplace_back(account);
   // SG-CHAT-14: a conversation left with one member ends; its id is never reused.
   const bool ends = remaining.size() <= 1;
-  if (ends) backend_.calls_.erase(it);
+  if (ends) backend_.calls_.Erase(id);
   backend_.CallChanged(id, before);
   EndTransfersOf(account, id);
   EndVoiceOf(account, id);
@@ -164,10 +159,8 @@ bool SgRole::Nudge(TimeUs, std::string_view from, std::string_view to) {
   // SG-NUDGE-1: only to an ACTIVE, nudge-capable session; dropped silently otherwise.
   if (!here && !there) return false;
   std::uint64_t id = 0;
-  for (const auto& [cid, call] : backend_.calls_) {
-    const auto& m = call.members;
-    if (std::find(m.begin(), m.end(), from) != m.end() &&
-        std::find(m.begin(), m.end(), to) != m.end()) {
+  for (std::uint64_t cid : backend_.calls_.CallsOf(from)) {  // ascending
+    if (CallTable::IsMember(*backend_.calls_.Find(cid), to)) {
       id = cid;  // the oldest shared conversation
       break;
     }
@@ -176,7 +169,7 @@ bool SgRole::Nudge(TimeUs, std::string_view from, std::string_view to) {
     auto next = backend_.NextCallId();
     if (!next.ok()) return false;  // CLU-9: dropped, as an undeliverable nudge is
     id = *next;
-    backend_.calls_[id] = Call{id, {std::string(from), std::string(to)}};
+    backend_.calls_.Put(id, {std::string(from), std::string(to)});
     backend_.CallChanged(id, {});  // CLU-12: copied to `to`'s process first
     DeliverTo(to, "RRI", {std::to_string(id), std::string(from)}, id);
   }

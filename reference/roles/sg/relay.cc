@@ -121,9 +121,8 @@ void Backend::PublishPresence(std::string_view account, std::string_view presenc
 
 void Backend::CallChanged(std::uint64_t id, const std::vector<std::string>& before) {
   if (self_sg_ == 0 || muted_) return;
-  auto it = calls_.find(id);
-  const std::vector<std::string> now =
-      it == calls_.end() ? std::vector<std::string>{} : it->second.members;
+  const Call* call = calls_.Find(id);
+  const std::vector<std::string> now = call == nullptr ? std::vector<std::string>{} : call->members;
   std::set<std::uint32_t> sgs;  // ascending: the order reaches the queue
   for (const auto* list : {&before, &now}) {
     for (const std::string& m : *list) {
@@ -176,9 +175,9 @@ void Backend::OnRelay(TimeUs now, const Relay& r) {
     }
     case Relay::Kind::kCall:
       if (r.members.size() < 2) {
-        calls_.erase(r.call_id);
+        calls_.Erase(r.call_id);
       } else {
-        calls_[r.call_id] = Call{r.call_id, r.members};
+        calls_.Put(r.call_id, r.members);
       }
       break;
     case Relay::Kind::kDeliver: {
@@ -192,10 +191,8 @@ void Backend::OnRelay(TimeUs now, const Relay& r) {
         break;
       }
       if (r.word == "RRM") {  // a member that left meanwhile gets no more (SG-CHAT-7)
-        auto call = r.params.empty() ? calls_.end() : calls_.find(ParseCallId(r.params[0]));
-        if (call == calls_.end() ||
-            std::find(call->second.members.begin(), call->second.members.end(), r.account) ==
-                call->second.members.end()) {
+        const Call* call = r.params.empty() ? nullptr : calls_.Find(ParseCallId(r.params[0]));
+        if (call == nullptr || !CallTable::IsMember(*call, r.account)) {
           break;
         }
       }
@@ -281,11 +278,13 @@ void Backend::SgGone(TimeUs now, std::uint32_t gone) {
   for (const std::string& a : users) DropRemote(now, a);
   sg->EndTransfersWith(gone);  // CLU-17: its half of a transfer died with it
   // Conversations whose members all were there are of no use here either.
-  for (auto it = calls_.begin(); it != calls_.end();) {
+  std::vector<std::uint64_t> useless;
+  for (const auto& [id, call] : calls_) {
     bool local = false;
-    for (const std::string& m : it->second.members) local = local || online_.count(m) || backend_users_.count(m);
-    it = local ? std::next(it) : calls_.erase(it);
+    for (const std::string& m : call.members) local = local || online_.count(m) || backend_users_.count(m);
+    if (!local) useless.push_back(id);
   }
+  for (std::uint64_t id : useless) calls_.Erase(id);
   FlushAll(now);
 }
 
@@ -296,10 +295,7 @@ void Backend::DropRemote(TimeUs now, const std::string& account) {
   // Every process does this for its own sessions, so nothing of it is
   // relayed (CLU-15).
   muted_ = true;
-  std::vector<std::uint64_t> ids;
-  for (const auto& [id, call] : calls_) {
-    if (std::find(call.members.begin(), call.members.end(), account) != call.members.end()) ids.push_back(id);
-  }
+  const std::vector<std::uint64_t> ids = calls_.CallsOf(account);  // ascending
   for (std::uint64_t id : ids) sg->RemoveMember(now, id, account, "offline");
   muted_ = false;
   sg->NotifyWatchers(account);

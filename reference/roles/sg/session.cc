@@ -29,9 +29,11 @@ SgRole::SgRole(SgConfig config, Store& store, Backend& backend, Rng rng, std::st
 }
 
 SgRole::~SgRole() {
-  for (auto it = backend_.online_.begin(); it != backend_.online_.end();) {
-    it = it->second.sg == this ? backend_.online_.erase(it) : std::next(it);
+  std::vector<std::string> mine;  // a flat table: erasing moves entries
+  for (const auto& [account, where] : backend_.online_) {
+    if (where.sg == this) mine.push_back(account);
   }
+  for (const std::string& account : mine) backend_.online_.erase(account);
   backend_.Unregister(this);
 }
 
@@ -402,12 +404,7 @@ void SgRole::CloseSession(TimeUs now, Session& s, CloseWhy why) {
   }
   EndTransfersOf(account, 0);
   EndVoiceOf(account, 0);
-  std::vector<std::uint64_t> calls;
-  for (const auto& [id, call] : backend_.calls_) {
-    if (std::find(call.members.begin(), call.members.end(), account) != call.members.end()) {
-      calls.push_back(id);
-    }
-  }
+  const std::vector<std::uint64_t> calls = backend_.calls_.CallsOf(account);  // ascending
   for (std::uint64_t id : calls) RemoveMember(now, id, account, "offline");
   if (was_active) backend_.PublishPresence(account, "offline", 0);  // CLU-11
   if (was_active) NotifyWatchers(account);
