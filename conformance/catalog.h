@@ -69,6 +69,15 @@ struct Want {
 std::optional<std::string> Match(const std::vector<wire::Command>& got, const std::vector<Want>& want);
 std::string ShowAll(const std::vector<wire::Command>& got);
 
+// Every case sends from the runner's address, so they share one RATE-8
+// bucket at CS (default 50/s, depth 200). A case about to send `n` RUP/RADs
+// at once calls AwaitCsTokens(c, n) — it waits until the shared model of that
+// bucket holds n plus a margin of 20 for the few RUPs other cases send — and
+// ChargeCsTokens(c, n) after. So later cases never meet an emptied bucket
+// and nobody pauses longer than the refill needs.
+void AwaitCsTokens(Ctx& c, int n);
+void ChargeCsTokens(Ctx& c, int n);
+
 // The target's catalogue (catalog_target.cc): ad slots to query (--ad-slot,
 // else {"top"}); a media id it serves (--media-id, else learnt from the
 // imageUrl of an AAD over UDP; nullopt when none is known); the verdict of a

@@ -349,9 +349,12 @@ void AddAbuseCases(std::vector<CaseDef>& out) {
                  "HTTP", {"HTTP-17", "TCP-11"}, true, "http", Reclaimed});
   out.push_back({"rate.rup.mid", "120 RUPs for one MID in one datagram: some answered 403, all answered", "RATE",
                  {"RATE-8", "RATE-3"}, true, "udp", [](Ctx& c) {
-                   return FloodOneDatagram(c, 120, "AUP", 0, 20, 100, "RATE-8", [](std::uint32_t t) {
+                   AwaitCsTokens(c, 120);  // the 403s must be the MID's, not the address's
+                   Outcome o = FloodOneDatagram(c, 120, "AUP", 0, 20, 100, "RATE-8", [](std::uint32_t t) {
                      return "RUP " + std::to_string(t) + " " + kMid + " launch 1700000000000 r\r\n";
                    });
+                   ChargeCsTokens(c, 120);
+                   return o;
                  }});
   // Each RAP is one HTTP exchange on a new connection, so from a new source
   // port: the limit holds only if it is keyed by the address alone (RATE-2).

@@ -196,19 +196,13 @@ std::string LineStarting(const std::string& d, const std::string& prefix) {
   return "";
 }
 
-// Lets the runner address's RATE-8 bucket (50/s, depth 200) refill for the
-// cases after a case that used ~130 of it.
-void RefillAddressBucket(Ctx& c) {
-  c.Note("waiting 2 s: the runner address's RUP bucket (RATE-8, 50/s) refills for the next cases");
-  c.Sleep(2000);
-}
-
 // One RUP for a fresh MID; 120 resends of it (same endpoint, trid, bytes)
 // sent at once, then 110 new RUPs for the MID in one datagram. Executed once,
 // the first RUP took 1 of the MID's 100 tokens, so the new ones get about 99
 // x AUP 0 and then 403; a server that executed the resends finds the bucket
 // empty (about 0 x AUP 0); an echo never answers 403.
 Outcome ResendNotExecuted(Ctx& c) {
+  AwaitCsTokens(c, 111);  // the first RUP and the 110 new ones (resends take no token)
   const std::string mid = FreshMid(c);
   const std::string rup = RupFor(55, mid, "resend");
   const std::int64_t t0 = c.NowUs();
@@ -224,6 +218,7 @@ Outcome ResendNotExecuted(Ctx& c) {
   std::string batch;
   for (std::uint32_t t = kFirstNew; t < kFirstNew + kNew; ++t) batch += RupFor(t, mid, "n");
   (void)c.UdpSend(batch);
+  ChargeCsTokens(c, 111);
   RupTally fresh;
   std::size_t resend_answers = 0;
   std::string differing;
@@ -261,16 +256,13 @@ Outcome ResendNotExecuted(Ctx& c) {
   const std::int64_t elapsed = last - t0;
   if (fresh.refused == 0) {
     if (static_cast<double>(fresh.ok + 1) > kMidDepth + kMidRate * static_cast<double>(elapsed) / 1e6 + 1) {
-      RefillAddressBucket(c);
       return Failed(expected, actual,
                     "no AUP 403 although more RUPs for one MID arrived than its default limit allows (RATE-8): "
                     "nothing shows that the first RUP was executed and its resends were not (TIMER-5)");
     }
-    RefillAddressBucket(c);
     return Outcome{reports::Verdict::kInformational, expected, actual,
                    "not judged: the target answered more slowly than the MID's limit (RATE-8)"};
   }
-  RefillAddressBucket(c);
   return Ok(expected, actual);
 }
 
@@ -280,6 +272,7 @@ Outcome ResendNotExecuted(Ctx& c) {
 // (100) they are answered 403. A cache keyed without the endpoint answers all
 // of them AUP 0 from the first endpoint's entry; so does an echo.
 Outcome NewEndpointsExecuted(Ctx& c) {
+  AwaitCsTokens(c, 131);  // 403s must come from the MID's bucket, not the address's
   const std::string mid = FreshMid(c);
   const std::string rup = RupFor(56, mid, "ep");
   const std::int64_t t0 = c.NowUs();
@@ -322,7 +315,7 @@ Outcome NewEndpointsExecuted(Ctx& c) {
     if (t.odd.empty()) t.odd = one.odd;
     if (t.errors.empty() && !one.errors.empty()) t.errors = one.errors;
   }
-  RefillAddressBucket(c);
+  ChargeCsTokens(c, 131);
   const std::string expected = "AUP 56 0 from each new endpoint until the MID's limit (" + std::to_string(kMidDepth) +
                                " + " + std::to_string(kMidRate) + "/s) is used up, then AUP 56 403";
   const std::string actual = std::to_string(answered) + " of " + std::to_string(kEndpoints) +

@@ -1,6 +1,8 @@
 // What a case may assume about the target's catalogue (issue 14): nothing.
 // Ad slots come from --ad-slot (default: try `top`); media ids from
-// --media-id, else from the imageUrl of an ad the target returns.
+// --media-id, else from the imageUrl of an ad the target returns. And what the
+// cases know of the target's RATE-8 bucket for the runner's address (AwaitCsTokens).
+#include <algorithm>
 #include <string>
 
 #include "conformance/catalog.h"
@@ -70,6 +72,31 @@ std::vector<std::string> CaseRoles(const CaseDef& d) {
   if (starts("http.path") || starts("http.method")) return {};  // any HTTP role
   if (d.group == "DP") return {"dp"};
   return {};
+}
+
+namespace {
+constexpr double kCsAddressRate = 50, kCsAddressDepth = 200;  // RATE-8 defaults
+double CsTokensNow(const Target::TokenModel& m, TimeUs now) {
+  if (m.at < 0) return kCsAddressDepth;
+  return std::min(kCsAddressDepth, m.tokens + kCsAddressRate * static_cast<double>(now - m.at) / 1e6);
+}
+}  // namespace
+
+void AwaitCsTokens(Ctx& c, int n) {
+  const Target::TokenModel& m = *c.target().cs_address_tokens;
+  const double need = std::min(kCsAddressDepth, static_cast<double>(n) + 20);
+  const double have = CsTokensNow(m, c.target().env->Now());
+  if (have >= need) return;
+  const int ms = static_cast<int>((need - have) / kCsAddressRate * 1000) + 1;
+  c.Note("waiting " + std::to_string(ms) + " ms: the runner address's RUP bucket (RATE-8, 50/s) refills after earlier cases");
+  c.Sleep(ms);
+}
+
+void ChargeCsTokens(Ctx& c, int n) {
+  Target::TokenModel& m = *c.target().cs_address_tokens;
+  const TimeUs now = c.target().env->Now();
+  m.tokens = std::max(0.0, CsTokensNow(m, now) - n);
+  m.at = now;
 }
 
 }  // namespace mcpsim::conformance

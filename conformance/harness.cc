@@ -55,6 +55,7 @@ Ctx::Ctx(Target target, int io_timeout_ms, int case_budget_ms, std::uint64_t see
       fresh_(Rng::Stream(seed ^ target_.nonce, case_id.empty() ? "case" : case_id)),
       sh_(std::make_shared<Shared>()) {
   if (!target_.used_udp_ports) target_.used_udp_ports = std::make_shared<std::set<std::uint16_t>>();
+  if (!target_.cs_address_tokens) target_.cs_address_tokens = std::make_shared<Target::TokenModel>();
   start_ = env_.Now();
   deadline_ = start_ + static_cast<TimeUs>(case_budget_ms) * kMillis;
   sh_->env = &env_;

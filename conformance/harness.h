@@ -100,6 +100,14 @@ struct Target {
   // a session bound to that endpoint (SG-SESS-1), and a RAT from it would
   // be 301 through no fault of the target.
   std::shared_ptr<std::set<std::uint16_t>> used_udp_ports;
+  // The runner address's RATE-8 bucket at CS as the cases that send many
+  // RUPs have charged it (catalog.h AwaitCsTokens); shared like
+  // used_udp_ports. `at` < 0: never charged (full).
+  struct TokenModel {
+    double tokens = 0;
+    TimeUs at = -1;
+  };
+  std::shared_ptr<TokenModel> cs_address_tokens;
 };
 
 // One case's I/O context. Owns its source endpoints (a fresh UDP port per

@@ -215,6 +215,7 @@ reports::Report RunCatalog(const RunOptions& o, const std::function<void(const r
   const TimeUs start = env.Now();
   Target target_of_run = o.target;  // one set of used UDP ports for all cases (harness.h)
   if (!target_of_run.used_udp_ports) target_of_run.used_udp_ports = std::make_shared<std::set<std::uint16_t>>();
+  if (!target_of_run.cs_address_tokens) target_of_run.cs_address_tokens = std::make_shared<Target::TokenModel>();
   for (reports::CaseResult& r : TransportCases(o, roles)) {
     if (!Selected(r.id, o.cases)) continue;
     on_case(r);

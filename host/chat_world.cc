@@ -1,6 +1,5 @@
 #include "host/chat_world.h"
 
-#include "reference/crypto/password.h"
 
 namespace mcpsim::host {
 
@@ -14,19 +13,19 @@ Result<std::unique_ptr<ChatWorld>> ChatWorld::Create(EnvFactory envs, std::uint6
 }
 
 Status ChatWorld::Start(reference::SgConfig sg_config) {
-  auto store = reference::OpenSqliteStore(":memory:");
-  if (!store.ok()) return store.status();
-  store_ = std::move(*store);
-  Rng salt = Rng::Stream(seed_, "accounts");
-  auto hash = reference::HashPassword(password_, salt, reference::PasswordCost::Minimal());
-  if (!hash.ok()) return hash.status();
-  password_hash_ = std::move(*hash);
-  backend_ = std::make_unique<reference::Backend>(*store_);
-  sg_config.dummy_cost = reference::PasswordCost::Minimal();  // the accounts' cost (SG-LOGIN-16)
-  sg_ = std::make_unique<reference::SgRole>(std::move(sg_config), *store_, *backend_,
-                                            Rng::Stream(seed_, "role:sg"));
+  reference::DeploymentOptions d;
+  d.seed = seed_;
+  d.password_cost = reference::PasswordCost::Minimal();  // the accounts' cost (SG-LOGIN-16)
+  d.sg = std::move(sg_config);
+  auto deploy = reference::Deployment::Open(std::move(d), ":memory:");
+  if (!deploy.ok()) return deploy.status();
+  deploy_ = std::move(*deploy);
+  accounts_ = std::make_unique<reference::DirectAccounts>(deploy_->store(reference::ServerRole::kSg), password_,
+                                                          Rng::Stream(seed_, "accounts"));
+  if (auto hash = accounts_->Hash(); !hash.ok()) return hash.status();
+  deploy_->Build(reference::ServerRole::kSg);
   Env& env = envs_("sg");
-  sg_host_ = std::make_unique<RoleHost>(env, *sg_);
+  sg_host_ = std::make_unique<RoleHost>(env, *deploy_->sg());
   if (Status s = sg_host_->Start({kSgPort, kSgPort, std::nullopt}); !s.ok()) return s;
   sg_ep_ = sg_host_->udp_endpoint();
   sg_ep_.addr = env.LocalAddress().addr;  // the bound endpoint may carry 0.0.0.0
@@ -40,25 +39,17 @@ ChatWorld::~ChatWorld() {
 }
 
 Status ChatWorld::CreateAccount(const std::string& account, const std::string& nickname) {
-  reference::Account a;
-  a.name = account;
-  a.password_hash = password_hash_;
-  a.nickname = nickname.empty() ? account.substr(0, account.find('@')) : nickname;
-  auto r = store_->CreateAccount(a);
+  auto r = accounts_->Create(account, nickname);
   if (!r.ok()) return r.status();
   if (!*r) return Status::Error("STORE-3", "account exists: " + account);
   return {};
 }
 
 Status ChatWorld::AddContact(const std::string& owner, const std::string& contact) {
-  auto r = store_->EditContact(owner, contact, reference::ContactEdit::kAdd);
-  return r.ok() ? Status{} : r.status();
+  return accounts_->AddContact(owner, contact);
 }
 
-Status ChatWorld::Befriend(const std::string& a, const std::string& b) {
-  if (Status s = AddContact(a, b); !s.ok()) return s;
-  return AddContact(b, a);
-}
+Status ChatWorld::Befriend(const std::string& a, const std::string& b) { return accounts_->Befriend(a, b); }
 
 Status ChatWorld::Build(Client& c, reference::McConfig config, bool accept_privacy) {
   const std::string stream = c.restarts == 0 ? "role:" + c.name

@@ -13,6 +13,9 @@
 //
 // Determinism: every random choice comes from named streams of `seed`
 // ("role:sg", "role:<client name>", "accounts").
+//
+// The SG, its back end and store come from reference::Deployment (the one
+// builder of the reference roles); accounts from reference::DirectAccounts.
 #pragma once
 
 #include <cstdint>
@@ -24,10 +27,9 @@
 #include "core/env.h"
 #include "core/rng.h"
 #include "host/host.h"
+#include "reference/deploy/accounts.h"
+#include "reference/deploy/deployment.h"
 #include "reference/roles/mc/client.h"
-#include "reference/roles/sg/backend.h"
-#include "reference/roles/sg/sg.h"
-#include "reference/store/store.h"
 
 namespace mcpsim::host {
 
@@ -86,9 +88,9 @@ class ChatWorld {
 
   // Sends what the SG queued outside an input (Backend::InjectNudge, ...).
   void PumpSg() { sg_host_->Pump(); }
-  reference::SgRole& sg() { return *sg_; }
-  reference::Backend& backend() { return *backend_; }
-  reference::Store& store() { return *store_; }
+  reference::SgRole& sg() { return *deploy_->sg(); }
+  reference::Backend& backend() { return *deploy_->backend(); }
+  reference::Store& store() { return deploy_->store(reference::ServerRole::kSg); }
   const Endpoint& sg_endpoint() const { return sg_ep_; }
 
  private:
@@ -106,10 +108,8 @@ class ChatWorld {
   static const std::string password_;
   EnvFactory envs_;
   std::uint64_t seed_;
-  std::string password_hash_;
-  std::unique_ptr<reference::Store> store_;
-  std::unique_ptr<reference::Backend> backend_;
-  std::unique_ptr<reference::SgRole> sg_;
+  std::unique_ptr<reference::Deployment> deploy_;
+  std::unique_ptr<reference::DirectAccounts> accounts_;
   std::unique_ptr<RoleHost> sg_host_;
   Endpoint sg_ep_;
   std::vector<Client> clients_;

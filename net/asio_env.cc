@@ -240,18 +240,21 @@ bool AsioEnv::Impl::Admit(const Endpoint& from) {
   if (opt.udp_rate_per_s <= 0) return true;
   const double burst = opt.udp_burst > 0 ? opt.udp_burst : opt.udp_rate_per_s;
   const TimeUs now = self.Now();
-  if (buckets.size() > 65536) {
-    // Bounded table: forget sources whose bucket has refilled anyway.
-    for (auto it = buckets.begin(); it != buckets.end();) {
-      it = (now - it->second.at) * opt.udp_rate_per_s / 1e6 >= burst ? buckets.erase(it) : std::next(it);
+  const BucketKey key{from.addr, from.v6};
+  auto it = buckets.find(key);
+  if (it == buckets.end()) {
+    if (buckets.size() >= std::max<std::size_t>(1, opt.udp_rate_keys)) {
+      buckets.erase(bucket_lru.front());
+      bucket_lru.pop_front();
     }
-  }
-  auto [it, fresh] = buckets.try_emplace({from.addr, from.v6}, Bucket{burst, now});
-  Bucket& b = it->second;
-  if (!fresh) {
+    it = buckets.emplace(key, Bucket{burst, now, bucket_lru.insert(bucket_lru.end(), key)}).first;
+  } else {
+    Bucket& b = it->second;
     b.tokens = std::min(burst, b.tokens + static_cast<double>(now - b.at) * opt.udp_rate_per_s / 1e6);
     b.at = now;
+    bucket_lru.splice(bucket_lru.end(), bucket_lru, b.lru);
   }
+  Bucket& b = it->second;
   if (b.tokens < 1) return false;
   b.tokens -= 1;
   return true;

@@ -51,6 +51,7 @@ struct AsioEnvOptions {
   std::size_t udp_send_queue = 8192;       // queued datagrams per port before dropping
   double udp_rate_per_s = 0;               // per source address; 0 = unlimited
   double udp_burst = 0;                    // bucket depth (0 = rate_per_s)
+  std::size_t udp_rate_keys = 65536;       // source addresses remembered, least recently seen forgotten
   // ---- streams ----
   std::size_t stream_send_buffer = 4 << 20;     // unsent bytes per stream before reset
   TimeUs stream_idle_timeout = 120 * kSeconds;  // no bytes either way; kNever = off

@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <deque>
+#include <list>
 #include <map>
 #include <vector>
 
@@ -72,11 +73,17 @@ struct AsioEnv::Impl {
 
   // Datagrams.
   std::map<std::uint16_t, std::shared_ptr<UdpPort>> udp;
+  // Per-source-address datagram buckets, at most opt.udp_rate_keys addresses;
+  // the least recently seen is forgotten first (RATE-1), so forged sources
+  // cost O(log n) per datagram, never a scan.
+  using BucketKey = std::pair<std::array<std::uint8_t, 16>, bool>;
   struct Bucket {
     double tokens = 0;
     TimeUs at = 0;
+    std::list<BucketKey>::iterator lru;
   };
-  std::map<std::pair<std::array<std::uint8_t, 16>, bool>, Bucket> buckets;
+  std::map<BucketKey, Bucket> buckets;
+  std::list<BucketKey> bucket_lru;  // least recently seen first
   bool Admit(const Endpoint& from);
   void ArmReceive(const std::shared_ptr<UdpPort>& p);
   void Receive(const std::shared_ptr<UdpPort>& p);
@@ -143,6 +150,9 @@ struct Listener {
   ListenLimits limits;
   std::size_t open = 0;                                          // its accepted conns not yet ended
   std::map<std::pair<std::array<std::uint8_t, 16>, bool>, std::size_t> per_address;  // open per address
+  // Its open conns, least recently read first (accept time until the first
+  // byte): TCP-11 evicts the front in O(1), not by a scan of every stream.
+  std::list<Conn*> by_read;
 };
 
 struct Conn {
@@ -163,6 +173,7 @@ struct Conn {
   TimeUs last_activity = 0, last_progress = 0;
   TimeUs last_read = 0;               // accept time until the first byte arrives
   std::shared_ptr<Listener> listener;  // accepted connections: counted there until End
+  std::list<Conn*>::iterator read_pos;  // in listener->by_read while `listener` is set
 };
 
 }  // namespace mcpsim::net

@@ -102,16 +102,13 @@ void AsioEnv::Impl::Admitted(const std::shared_ptr<Listener>& l, const std::shar
     }
     if (l->limits.max_conns && l->open >= l->limits.max_conns) {
       // TCP-11: the listener is full; its idlest connection makes room.
-      std::shared_ptr<Conn> idlest;
-      for (auto& [cid, other] : conns) {
-        if (other->listener == l && (!idlest || other->last_read < idlest->last_read)) idlest = other;
-      }
-      if (idlest) {
+      if (!l->by_read.empty()) {
         ++stats.streams_evicted;
-        End(idlest, Status::Error("NET-11", "stream evicted: listener full"), true);
+        End(conns.at(l->by_read.front()->id), Status::Error("NET-11", "stream evicted: listener full"), true);
       }
     }
     c->listener = l;
+    c->read_pos = l->by_read.insert(l->by_read.end(), c.get());
     ++l->open;
     ++l->per_address[akey];
     c->plain.set_option(tcp::no_delay(true), e2);
@@ -185,6 +182,7 @@ void AsioEnv::Impl::StartRead(const std::shared_ptr<Conn>& c) {
     }
     if (n > 0) {
       c->last_activity = c->last_read = self.Now();
+      if (c->listener) c->listener->by_read.splice(c->listener->by_read.end(), c->listener->by_read, c->read_pos);
       if (c->h.on_data) c->h.on_data(Bytes(buf, n));
       if (c->ended || tok.expired()) return;
     }
@@ -311,6 +309,7 @@ void AsioEnv::Impl::End(std::shared_ptr<Conn> c, Status why, bool abortive) {
   conns.erase(c->id);
   if (c->listener) {  // TCP-11 accounting
     Listener& l = *c->listener;
+    l.by_read.erase(c->read_pos);
     --l.open;
     auto it = l.per_address.find(std::make_pair(c->peer.addr, c->peer.v6));
     if (it != l.per_address.end() && --it->second == 0) l.per_address.erase(it);

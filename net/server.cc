@@ -12,13 +12,7 @@
 #include "net/asio_env.h"
 #include "net/front.h"
 #include "net/udps_env.h"
-#include "reference/media/captcha.h"
-#include "reference/roles/cs.h"
-#include "reference/roles/dp.h"
-#include "reference/roles/ms.h"
-#include "reference/roles/rs.h"
-#include "reference/roles/sg/backend.h"
-#include "reference/roles/sg/sg.h"
+#include "reference/deploy/deployment.h"
 #include "reference/roles/uri.h"
 
 namespace mcpsim::net {
@@ -140,6 +134,7 @@ constexpr LimitName kLimitNames[] = {
     {"http-header-ms", "time to send the request head, else 408 (HTTP-16)"},
     {"http-body-ms", "time to send the body after the head, else 408 (HTTP-16)"},
     {"tcp-first-answer-ms", "time until a TCP connection's first answer, else reset (TCP-10)"},
+    {"udp-address", "UDP datagrams per source address, RATE/BURST; more are dropped unparsed (RATE-11)"},
 };
 
 bool ParseCount(std::string_view v, std::size_t& out, std::size_t lo, std::size_t hi) {
@@ -154,6 +149,7 @@ bool ParseCount(std::string_view v, std::size_t& out, std::size_t lo, std::size_
 Status ApplyLimit(std::string_view text, ServerLimits& l) {
   if (text == "off") {
     l.rat_address = l.rat_account = l.rap_address = l.reg_address = l.cs_address = l.cs_mid = {};
+    l.udp_address = {};
     l.login_backoff.base = 0;
     l.work_per_address = 1u << 20;  // RATE-10 off: only LIM-23's total bounds the waiting
     return {};
@@ -167,6 +163,7 @@ Status ApplyLimit(std::string_view text, ServerLimits& l) {
                               : name == "reg-address" ? &l.reg_address
                               : name == "cs-address"  ? &l.cs_address
                               : name == "cs-mid"      ? &l.cs_mid
+                              : name == "udp-address" ? &l.udp_address
                                                       : nullptr;
   if (rate) return reference::ParseRateSpec(v, *rate) ? Status{} : bad();
   if (name == "rs-sessions") return ParseCount(v, l.rs_sessions, 1, 1u << 24) ? Status{} : bad();
@@ -214,6 +211,7 @@ std::string DescribeLimits(const ServerLimits& l) {
     if (name == "reg-address") return reference::FormatRateSpec(l.reg_address);
     if (name == "cs-address") return reference::FormatRateSpec(l.cs_address);
     if (name == "cs-mid") return reference::FormatRateSpec(l.cs_mid);
+    if (name == "udp-address") return reference::FormatRateSpec(l.udp_address);
     if (name == "rs-sessions") return std::to_string(l.rs_sessions);
     if (name == "pending-work") return std::to_string(l.pending_work);
     if (name == "work-per-address") return std::to_string(l.work_per_address);
@@ -260,15 +258,9 @@ struct Server::Impl {
   Env& env;
   AsioEnv* real = nullptr;  // set when hosted on real sockets (bind address, TLS)
   ServerOptions o;
-  std::unique_ptr<reference::Store> store;
+  std::unique_ptr<reference::Deployment> deploy;  // the store and the roles
   std::unique_ptr<UdpsEnv> udps;
   std::unique_ptr<boost::asio::ssl::context> tls;
-  std::unique_ptr<reference::RsRole> rs;
-  std::unique_ptr<reference::CsRole> cs;
-  std::unique_ptr<reference::MsRole> ms;
-  std::unique_ptr<reference::DpRole> dp;
-  std::unique_ptr<reference::Backend> backend;
-  std::unique_ptr<reference::SgRole> sg;
   FrontRoutes routes;
   std::unique_ptr<FrontRole> front;
   std::unique_ptr<reference::Role> wrapped;  // o.wrap_front's decorator, if any
@@ -277,7 +269,7 @@ struct Server::Impl {
   std::vector<ListenerInfo> listeners;
   std::unique_ptr<ClusterNode> cluster;  // last: gone first (leaves the registry)
   // CLU-9: the SG's callId/transferId/voiceId from the cluster's sequences
-  // (set on `backend`, which is idle by the time these two go).
+  // (set on the back end, which is idle by the time these two go).
   std::unique_ptr<reference::SharedIds> shared_ids;
 
   Impl(Env& e, AsioEnv* r, ServerOptions opts) : env(e), real(r), o(std::move(opts)) {}
@@ -290,19 +282,46 @@ struct Server::Impl {
     return s;
   }
   Status Open(const char* scheme, const ListenSpec& spec, std::string roles, host::HostPorts ports);
-  Status SeedMedia(std::vector<std::pair<std::uint32_t, std::uint32_t>>& sizes);
 };
 
 namespace {
-// Width and height from a PNG's IHDR chunk (0 if not a PNG).
-std::pair<std::uint32_t, std::uint32_t> PngSize(const std::string& png) {
-  if (png.size() < 24 || png.compare(1, 3, "PNG") != 0) return {0, 0};
-  auto be32 = [&](std::size_t at) {
-    std::uint32_t v = 0;
-    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(png[at + i]);
-    return v;
-  };
-  return {be32(16), be32(20)};
+// What `serve` gives the deployment: its limits in the base configs, the
+// config file's versions and CS rate, the mutants' tweaks.
+reference::DeploymentOptions DeploymentFor(const ServerOptions& o, std::int64_t epoch_ms) {
+  reference::DeploymentOptions d;
+  d.seed = o.seed;
+  d.password_cost = o.password_cost;
+  d.cs_rate_per_s = o.cs_rate_per_s;
+  d.cs_burst = o.cs_burst;
+  reference::RsConfig& rsc = d.rs;
+  rsc.rap_per_address = o.limits.rap_address;
+  rsc.reg_per_address = o.limits.reg_address;
+  rsc.max_sessions = o.limits.rs_sessions;
+  rsc.server.max_parked = o.limits.pending_work;
+  rsc.server.max_parked_per_address = o.limits.work_per_address;
+  rsc.captcha_format = o.captcha_format;
+  rsc.test_disclose_captcha = o.test_hooks;  // TEST-1
+  reference::SgConfig& sgc = d.sg;
+  // RPN timestamps are wall-clock milliseconds (SG-OFF); the role itself
+  // only sees the Env's monotonic `now`.
+  sgc.epoch_ms = epoch_ms;
+  sgc.rat_per_address = o.limits.rat_address;
+  sgc.rat_per_account = o.limits.rat_account;
+  sgc.login_backoff = o.limits.login_backoff;
+  sgc.server.max_parked = o.limits.pending_work;
+  sgc.server.max_parked_per_address = o.limits.work_per_address;
+  d.cs.per_address = o.limits.cs_address;
+  d.cs.per_mid = o.limits.cs_mid;
+  d.dp.min_version = o.min_version;
+  d.dp.latest_version = o.latest_version;
+  d.dp.update_url = o.update_url;
+  d.tweak_rs = o.tweak_rs;
+  d.tweak_sg = o.tweak_sg;
+  d.tweak_cs = o.tweak_cs;
+  d.tweak_dp = o.tweak_dp;
+  // CLU-10: this SG shares its users with other SG processes.
+  if (o.sg_id && o.roles.count("sg") && reference::IsPostgresUri(o.db)) d.sg_relay_ids = {*o.sg_id};
+  return d;
 }
 }  // namespace
 
@@ -322,23 +341,6 @@ Status Server::Impl::Open(const char* scheme, const ListenSpec& spec, std::strin
   return {};
 }
 
-Status Server::Impl::SeedMedia(std::vector<std::pair<std::uint32_t, std::uint32_t>>& sizes) {
-  Rng media_rng = Rng::Stream(o.seed, "media");
-  for (const AdSpec& a : o.ads) {
-    auto have = store->GetMedia(a.media_id);
-    if (!have.ok()) return have.status();
-    if (!have->has_value()) {
-      // First start: a generated banner, so the ad path works out of the box.
-      reference::Captcha banner = reference::MakeCaptcha(media_rng, 6);
-      if (Status s = store->PutMedia({a.media_id, "image/png", banner.png}); !s.ok()) return s;
-      sizes.emplace_back(static_cast<std::uint32_t>(banner.width), static_cast<std::uint32_t>(banner.height));
-    } else {
-      sizes.push_back(PngSize((*have)->bytes));
-    }
-  }
-  return {};
-}
-
 Result<std::unique_ptr<Server>> Server::Start(AsioEnv& env, ServerOptions options) {
   return Launch(std::make_unique<Impl>(env, &env, std::move(options)));
 }
@@ -351,9 +353,17 @@ Result<std::unique_ptr<Server>> Server::StartOn(Env& env, ServerOptions options)
 Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   Env& env = m->env;
   ServerOptions& o = m->o;
-  auto store = reference::OpenStore(o.db);
-  if (!store.ok()) return store.status();
-  m->store = std::move(*store);
+  const std::int64_t epoch_ms =
+      o.epoch_ms ? *o.epoch_ms
+                 : std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                           .count() -
+                       env.Now() / kMillis;
+  auto deploy = reference::Deployment::Open(DeploymentFor(o, epoch_ms), o.db);
+  if (!deploy.ok()) return deploy.status();
+  m->deploy = std::move(*deploy);
+  reference::Deployment& d = *m->deploy;
+  using reference::ServerRole;
 
   Env* role_env = &env;
   if (o.udps) {
@@ -378,50 +388,23 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   }
 
   if (m->Has("rs")) {
-    reference::RsConfig rsc;
-    rsc.password_cost = o.password_cost;
-    rsc.rap_per_address = o.limits.rap_address;
-    rsc.reg_per_address = o.limits.reg_address;
-    rsc.max_sessions = o.limits.rs_sessions;
-    rsc.server.max_parked = o.limits.pending_work;
-    rsc.server.max_parked_per_address = o.limits.work_per_address;
-    rsc.captcha_format = o.captcha_format;
-    rsc.test_disclose_captcha = o.test_hooks;  // TEST-1
-    if (o.tweak_rs) o.tweak_rs(rsc);
-    m->rs = std::make_unique<reference::RsRole>(rsc, *m->store, Rng::Stream(o.seed, "role:rs"));
-    m->routes.rs = m->rs.get();
+    d.Build(ServerRole::kRs);
+    m->routes.rs = d.rs();
   }
   if (m->Has("ms")) {
-    m->ms = std::make_unique<reference::MsRole>(*m->store);
-    m->routes.ms = m->ms.get();
+    d.Build(ServerRole::kMs);
+    m->routes.ms = d.ms();
   }
   if (m->Has("sg")) {
-    reference::SgConfig sgc;
-    // RPN timestamps are wall-clock milliseconds (SG-OFF); the role itself
-    // only sees the Env's monotonic `now`.
-    sgc.epoch_ms = o.epoch_ms ? *o.epoch_ms
-                              : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                        .count() -
-                                    env.Now() / kMillis;
-    sgc.dummy_cost = o.password_cost;  // SG-LOGIN-16: as costly as a stored hash
-    sgc.rat_per_address = o.limits.rat_address;
-    sgc.rat_per_account = o.limits.rat_account;
-    sgc.login_backoff = o.limits.login_backoff;
-    sgc.server.max_parked = o.limits.pending_work;
-    sgc.server.max_parked_per_address = o.limits.work_per_address;
-    if (o.tweak_sg) o.tweak_sg(sgc);
-    m->backend = std::make_unique<reference::Backend>(*m->store);
-    m->sg = std::make_unique<reference::SgRole>(sgc, *m->store, *m->backend, Rng::Stream(o.seed, "role:sg"));
-    m->routes.sg = m->sg.get();
+    d.Build(ServerRole::kSg);
+    m->routes.sg = d.sg();
   }
   m->front = std::make_unique<FrontRole>(m->routes);
   if (o.wrap_front) m->wrapped = o.wrap_front(*m->front);
   reference::Role* hosted = m->wrapped ? m->wrapped.get() : static_cast<reference::Role*>(m->front.get());
-  if (o.sg_id && m->Has("sg") && reference::IsPostgresUri(o.db)) {
+  if (!d.options().sg_relay_ids.empty()) {
     // CLU-10: this SG shares its users with other SG processes.
-    m->backend->EnableRelays(*o.sg_id);
-    m->relay_out = std::make_unique<RelayOut>(*hosted, *m->backend);
+    m->relay_out = std::make_unique<RelayOut>(*hosted, *d.backend());
     hosted = m->relay_out.get();
   }
   m->host = std::make_unique<host::RoleHost>(*role_env, *hosted);
@@ -436,7 +419,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
   m->host->SetLimits(hl);
   // Group commit: each receive burst of datagrams is one store transaction,
   // committed (WAL, synchronous=FULL) before any of its answers is sent.
-  m->host->SetBatchStore(m->store.get());
+  m->host->SetBatchStore(&d.store(ServerRole::kSg));
 
   // Streams first: their addresses go into the CS catalog and the DP answers.
   if (o.tcp) {
@@ -451,33 +434,23 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     m->real->SetListenTls(nullptr);
     if (!s.ok()) return s;
   }
-  std::string rs_uris, ms_base;
+  reference::DeploymentAddresses where;
   for (const ListenerInfo& l : m->listeners) {
     const bool web = l.scheme == "http" || l.scheme == "https";
     if (m->Has("rs")) {
       const std::string uri = FormatUri(l.scheme, l.endpoint, web ? "/mcp" : "");
-      rs_uris += (rs_uris.empty() ? "" : ",") + uri;
+      where.rs_uris += (where.rs_uris.empty() ? "" : ",") + uri;
     }
-    if (web && m->Has("ms") && ms_base.empty()) ms_base = FormatUri(l.scheme, l.endpoint);
+    if (web && m->Has("ms") && where.ms_base.empty()) where.ms_base = FormatUri(l.scheme, l.endpoint);
   }
 
   if (m->Has("cs")) {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> sizes;
-    if (Status s = m->SeedMedia(sizes); !s.ok()) return s;
-    reference::CsConfig csc;
-    csc.per_address = o.limits.cs_address;
-    csc.per_mid = o.limits.cs_mid;
-    if (o.cs_rate_per_s) csc.per_address = {o.cs_rate_per_s, o.cs_burst ? o.cs_burst : o.cs_rate_per_s};
-    if (!ms_base.empty()) {
-      for (std::size_t i = 0; i < o.ads.size(); ++i) {
-        const AdSpec& a = o.ads[i];
-        csc.catalog.push_back({a.slot, a.ad_id, ms_base + "/media/" + a.media_id, a.click_url, sizes[i].first,
-                               sizes[i].second});
-      }
-    }
-    if (o.tweak_cs) o.tweak_cs(csc);
-    m->cs = std::make_unique<reference::CsRole>(csc, *m->store);
-    m->routes.cs = m->cs.get();
+    // A restart keeps the banners the store has; the first start generates them.
+    auto ads = d.SeedAds(o.ads, where.ms_base, /*keep_existing=*/true);
+    if (!ads.ok()) return ads.status();
+    if (!where.ms_base.empty()) d.SetCatalog(std::move(*ads));
+    d.Build(ServerRole::kCs);
+    m->routes.cs = d.cs();
     m->front->SetRoutes(m->routes);
   }
   const std::string udp_roles = m->Join({"cs", "sg"});
@@ -488,31 +461,24 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     if (Status s = m->Open("udps", *o.udps, udp_roles, {o.udps->port, std::nullopt, std::nullopt}); !s.ok()) return s;
   }
 
-  std::string sg_uris;  // ARCH-4 list of this process's SG
-  for (const ListenerInfo& l : m->listeners) {
+  for (const ListenerInfo& l : m->listeners) {  // ARCH-4 list of this process's SG
     if (!m->Has("sg") || l.scheme == "https") continue;
     const bool web = l.scheme == "http";
-    sg_uris += (sg_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint, web ? "/mcp" : "");
+    where.sg_uris += (where.sg_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint, web ? "/mcp" : "");
   }
   if (m->Has("dp")) {
-    std::string cs_uris;
     for (const ListenerInfo& l : m->listeners) {
       if ((l.scheme == "udp" || l.scheme == "udps") && m->Has("cs")) {
-        cs_uris += (cs_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint);
+        where.cs_uris += (where.cs_uris.empty() ? "" : ",") + FormatUri(l.scheme, l.endpoint);
       }
     }
-    reference::DpConfig dpc;
-    dpc.min_version = o.min_version;
-    dpc.latest_version = o.latest_version;
-    dpc.update_url = o.update_url;
-    dpc.gateways.push_back({sg_uris, rs_uris, true});
-    dpc.cs = cs_uris;
-    dpc.ms = ms_base;
-    if (o.tweak_dp) o.tweak_dp(dpc);
-    m->dp = std::make_unique<reference::DpRole>(dpc);
-    m->routes.dp = m->dp.get();
+    d.SetAddresses(where);
+    d.Build(ServerRole::kDp);
+    m->routes.dp = d.dp();
     m->front->SetRoutes(m->routes);
   }
+  const std::string& sg_uris = where.sg_uris;
+  const std::string& rs_uris = where.rs_uris;
   if (o.sg_id && (!m->Has("sg") || !reference::IsPostgresUri(o.db))) {
     return Status::Error("CLU-1", "--sg-id needs the sg role and a PostgreSQL --db (postgresql://…)");
   }
@@ -526,8 +492,8 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     co.lease_ms = o.lease_ms;
     co.local_rs = m->Has("rs") ? rs_uris : "";
     if (m->Has("sg") && !o.sg_id) co.local_sg = reference::DpGateway{sg_uris, rs_uris, true};
-    if (m->Has("sg")) co.FeedSg(env, *m->backend, *m->host, m->relay_out != nullptr);
-    auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), m->dp.get());
+    if (m->Has("sg")) co.FeedSg(env, *d.backend(), *m->host, m->relay_out != nullptr);
+    auto node = ClusterNode::Start(env, std::move(*reg), std::move(co), d.dp());
     if (!node.ok()) return node.status();
     m->cluster = std::move(*node);
     if (m->relay_out) {
@@ -536,7 +502,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     }
     if (m->Has("sg")) {
       m->shared_ids = std::make_unique<ClusterIds>(m->cluster->db());
-      m->backend->SetSharedIds(m->shared_ids.get());
+      d.SetSharedIds(m->shared_ids.get());
     }
   }
   return std::unique_ptr<Server>(new Server(std::move(m)));
@@ -545,7 +511,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 const std::vector<ListenerInfo>& Server::listeners() const { return impl_->listeners; }
-reference::Store& Server::store() { return *impl_->store; }
+reference::Store& Server::store() { return impl_->deploy->store(reference::ServerRole::kSg); }
 void Server::StopReceiving() {
   if (impl_->real) impl_->real->StopReceiving();
 }

@@ -11,7 +11,9 @@
 //
 // The DP's answers carry the bound listener URIs (port 0 resolved). Routing
 // between co-located roles is net::FrontRole's; all protocol logic is in
-// reference/. SG and RS share the store (accounts) through one Backend.
+// reference/. The roles, their configs and the store come from
+// reference::Deployment (one store for all; SG and RS share its accounts
+// through one Backend); this file binds the listeners and hosts the roles.
 #pragma once
 
 #include <functional>
@@ -23,6 +25,7 @@
 
 #include "core/env.h"
 #include "reference/crypto/password.h"
+#include "reference/deploy/deployment.h"
 #include "reference/media/captcha.h"
 #include "reference/store/store.h"
 #include "reference/transport/ratelimit.h"
@@ -45,12 +48,7 @@ struct ListenSpec {
   std::uint16_t port = 0;
 };
 
-struct AdSpec {
-  std::string slot = "top";
-  std::string ad_id = "ad-1";
-  std::string media_id = "banner-1";  // served by MS at /media/<media_id>
-  std::string click_url = "http://example.invalid/click/1";
-};
+using AdSpec = reference::AdSpec;  // served by MS at /media/<media_id>
 
 // The abuse limits of `mcpsim serve` (PROTOCOL.md §6.8, LIM-23), defaults
 // from the role configs. `--limit NAME=VALUE` changes one (ApplyLimit).
@@ -67,6 +65,7 @@ struct ServerLimits {
   std::size_t conns_per_address = 64;               // per listener, newest closed (TCP-11)
   TimeUs http_header = 0, http_body = 0;            // HTTP-16 deadlines
   TimeUs tcp_first_answer = 0;                      // TCP-10 deadline
+  reference::RateSpec udp_address{2000, 4000};       // RATE-11, datagrams before parsing
   ServerLimits();                                // the defaults
 };
 // Applies "NAME=VALUE" (names: DescribeLimits) or "off" (every rate limit,

@@ -214,6 +214,22 @@ std::string RenderHtml(const Report& r, const Report* baseline) {
       h += "</table></details>";
     }
   }
+  if (r.kind == "conformance" && !r.cases.empty()) {
+    const std::vector<WordUse> words = WordCoverage(r);
+    std::string rows;
+    std::size_t used = 0;
+    for (const WordUse& w : words) {
+      used += w.cases > 0;
+      rows += "<tr><td><code>" + H(w.word) + "</code></td><td><code>" + H(w.answer) + "</code></td><td>" + H(w.role) +
+              "</td><td>" + H(w.direction) + "</td><td" + (w.cases ? "" : " style=\"background:#fdd\"") + ">" +
+              std::to_string(w.cases) + "</td></tr>";
+    }
+    h += "<h2>Protocol words</h2><p>" + std::to_string(used) + " of " + std::to_string(words.size()) +
+         " words of PROTOCOL.md Appendix A exercised (request and answer seen in one case's transcript).</p>"
+         "<details><summary>cases per word</summary><table><tr><th>request</th><th>answer</th><th>role</th>"
+         "<th>direction</th><th>cases</th></tr>" +
+         rows + "</table></details>";
+  }
   h += "<h2>Charts</h2><details><summary>duration per case (ms)</summary>" + BarChart(r, "", "ms") + "</details>";
   h += "<details><summary>Latency, first request to first answer (ms)</summary>" + BarChart(r, "latency_ms", "ms") +
        "</details>";

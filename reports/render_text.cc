@@ -173,6 +173,16 @@ std::string RenderMarkdown(const Report& r, const Report* baseline) {
       for (const ClauseInfo& c : unjudged) m += "- " + c.id + ": " + c.not_judged + "\n";
     }
   }
+  if (r.kind == "conformance" && !r.cases.empty()) {
+    const std::vector<WordUse> words = WordCoverage(r);
+    const std::vector<std::string> missing = UnexercisedWords(r);
+    m += "\n## Protocol words (" + std::to_string(words.size() - missing.size()) + " of " +
+         std::to_string(words.size()) + " exercised)\n\n";
+    std::string ids;
+    for (const std::string& w : missing) ids += (ids.empty() ? "" : ", ") + w;
+    m += ids.empty() ? std::string("Every word of PROTOCOL.md Appendix A was sent and answered.\n")
+                     : "Not exercised (request and answer never both seen in one case): " + ids + "\n";
+  }
   if (baseline) {
     std::map<std::string, Verdict> before;
     for (const CaseResult& c : baseline->cases) before[c.id] = c.verdict;

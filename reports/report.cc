@@ -244,6 +244,15 @@ std::string ToJson(const Report& r, int indent) {
   json uncovered = json::array();
   for (const ClauseInfo& c : UncoveredClauses(r)) uncovered.push_back(c.id);
   j["uncovered_clauses"] = uncovered;
+  if (r.kind == "conformance" && !r.cases.empty()) {
+    json words = json::array();
+    for (const WordUse& w : WordCoverage(r)) {
+      words.push_back({{"word", w.word}, {"answer", w.answer}, {"role", w.role}, {"direction", w.direction},
+                       {"cases", w.cases}});
+    }
+    j["words"] = words;
+    j["unexercised_words"] = UnexercisedWords(r);
+  }
   if (!r.fault.empty()) j["fault"] = {{"spec", r.fault}, {"counters", r.fault_counters}};
   j["artifacts"] = r.artifacts;
   return j.dump(indent, ' ', false, json::error_handler_t::replace);

@@ -105,6 +105,19 @@ std::vector<ClauseInfo> UncoveredClauses(const Report& r);
 // MUST/SHOULD clauses no case cites that carry a not_judged reason.
 std::vector<ClauseInfo> NotJudgedClauses(const Report& r);
 
+// The protocol words of PROTOCOL.md Appendix A (wire::AllWords, in its
+// order) a conformance run exercised: `cases` counts the cases whose wire
+// transcript holds the request word and, if the word is answered, its answer
+// word, each at a line start (a DP GET's `q=RQQW%20…` counts). Sealed (udps)
+// bytes are not looked into. Report kind "conformance" only.
+struct WordUse {
+  std::string word, answer, role, direction;
+  int cases = 0;
+};
+std::vector<WordUse> WordCoverage(const Report& r);
+// The words of WordCoverage with no case, in table order.
+std::vector<std::string> UnexercisedWords(const Report& r);
+
 // Per-case figures derived from the wire transcript, merged into `metrics`
 // unless already set: "latency_ms" (first send to first receive) and
 // "resends" (sends byte-identical to an earlier send of the case).

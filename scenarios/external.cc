@@ -45,12 +45,10 @@ struct ExternalStage::Impl {
   std::unique_ptr<net::Runtime> rt;
   net::AsioEnv* real = nullptr;  // rt's
   std::unique_ptr<net::AsioLoop> loop;
-  std::unique_ptr<conformance::Provisioner> prov;
   std::unique_ptr<net::WallPacer> pacer;
   std::vector<std::unique_ptr<net::Bridge>> bridges;
   sim::World* world = nullptr;
   std::optional<Endpoint> udp, tcp, http;  // the real listeners
-  std::map<std::uint32_t, std::string> hook_captcha;  // simulated client ip -> TEST-1 text
   std::map<std::string, std::vector<reports::WireEvent>> transcripts;  // by client node
   std::vector<conformance::CaptureEnv*> captures;  // owned by RefWorld (wrap_client_env)
   TimeUs unix_offset = 0;  // Unix time (us) at virtual time 0
@@ -62,6 +60,7 @@ ExternalStage::ExternalStage() : impl_(std::make_unique<Impl>()) {}
 ExternalStage::~ExternalStage() {
   if (impl_ && impl_->world) impl_->world->scheduler().set_pacer(nullptr);
   if (impl_) impl_->bridges.clear();
+  ResetProvisioner();  // before the loop and Env it uses
 }
 
 Result<std::unique_ptr<ExternalStage>> ExternalStage::Open(const ExternalTarget& target, std::uint64_t seed) {
@@ -108,24 +107,11 @@ Result<std::unique_ptr<ExternalStage>> ExternalStage::Open(const ExternalTarget&
   pt.env = m.real;
   pt.loop = m.loop.get();
   pt.nonce = target.nonce ^ seed;
-  m.prov = std::make_unique<conformance::Provisioner>(pt, target.accounts);
+  st->SetProvisioner(std::make_unique<conformance::Provisioner>(pt, target.accounts));
   for (std::optional<HostPort>* hp : {&m.t.udp, &m.t.tcp, &m.t.http}) {
     if (*hp) st->target_text_ += std::string(st->target_text_.empty() ? "" : " ") + (*hp)->ToString();
   }
   return st;
-}
-
-Result<conformance::ProvisionAccount> ExternalStage::Account(const std::string& name, const std::string& password) {
-  return impl_->prov->Account(name, password);
-}
-
-Status ExternalStage::AddContacts(const conformance::ProvisionAccount& owner, const std::vector<std::string>& contacts) {
-  return impl_->prov->AddContacts(owner, contacts);
-}
-
-std::string ExternalStage::HookCaptchaFor(std::uint32_t ip) const {
-  auto it = impl_->hook_captcha.find(ip);
-  return it == impl_->hook_captcha.end() ? "" : it->second;
 }
 
 void ExternalStage::StartClock() {
@@ -184,15 +170,7 @@ Status ExternalStage::Install(RefWorld& w) {
       if (Status s = b->AddTcp(*r.tcp, *m.tcp); !s.ok()) return s;
     }
     if (r.http && m.http) {
-      net::Bridge::FilterFactory f = [mp, role](const Endpoint& peer) -> net::Bridge::Rewrite {
-        const std::uint32_t ip = peer.v4();
-        auto filter = std::make_shared<HttpResponseFilter>([mp, role, ip](reference::HttpResponse& resp) {
-          if (auto h = resp.headers.find("x-mcp-test-captcha"); h != resp.headers.end()) mp->hook_captcha[ip] = h->second;
-          if (role == "dp") resp.body = mp->addrs.RewriteCommands(resp.body);
-        });
-        return [filter](std::string_view chunk) { return (*filter)(chunk); };
-      };
-      if (Status s = b->AddTcp(*r.http, *m.http, f); !s.ok()) return s;
+      if (Status s = b->AddTcp(*r.http, *m.http, HttpAnswerFilter(role, m.addrs)); !s.ok()) return s;
     }
     m.bridges.push_back(std::move(b));
   }
@@ -209,12 +187,7 @@ std::map<std::string, std::int64_t> ExternalStage::counters() const {
     c["bridge_connect_failures"] += static_cast<std::int64_t>(s.connect_failures);
     c["bridge_resets_from_target"] += static_cast<std::int64_t>(s.resets_from_real);
   }
-  const conformance::ProvisionStats& p = impl_->prov->stats();
-  c["provision_registered"] = p.registered;
-  c["provision_from_file"] = p.from_file;
-  c["provision_captcha_hook"] = p.captcha_hook;
-  c["provision_captcha_reader"] = p.captcha_reader;
-  c["provision_contacts_added"] = p.contacts_added;
+  ProvisionCounters(c, /*from_file=*/true);
   return c;
 }
 

@@ -43,7 +43,7 @@
 #include "core/env.h"
 #include "core/status.h"
 #include "reports/report.h"
-#include "scenarios/target_stage.h"
+#include "scenarios/provisioned_stage.h"
 #include "sim/pcap.h"
 
 namespace mcpsim::scenarios {
@@ -72,19 +72,16 @@ struct ExternalTarget {
 
 // The real side of one external run: the launched target (if any), the
 // io_context and AsioEnv, the pacer, the relays and the provisioner.
-class ExternalStage final : public TargetStage {
+class ExternalStage final : public ProvisionedStage {
  public:
   // Launches the target when `t.launch` is set (a sweep with
   // --reuse-target launches once and passes the addresses instead).
   static Result<std::unique_ptr<ExternalStage>> Open(const ExternalTarget& t, std::uint64_t seed);
   ~ExternalStage() override;
 
-  // Provisioning: the real account (and password) for scenario account
-  // `name` — registered fresh, or the next one of --accounts. Error: why no
-  // account could be had (the run is then UNIMPLEMENTED, never FAILED).
-  Result<conformance::ProvisionAccount> Account(const std::string& name, const std::string& password) override;
-  // `owner` adds every account of `contacts` to its list (RCE add).
-  Status AddContacts(const conformance::ProvisionAccount& owner, const std::vector<std::string>& contacts) override;
+  // Provisioning (ProvisionedStage): the real account (and password) for
+  // scenario account `name` — registered fresh, or the next one of
+  // --accounts; the run is UNIMPLEMENTED, never FAILED, when none can be had.
 
   // Virtual time 0 = now: call once, after provisioning, right before the
   // world is built.
@@ -97,10 +94,6 @@ class ExternalStage final : public TargetStage {
   Status Install(RefWorld& w);
   // What the clients sent and received, in time order ("udp#mc-0", ...).
   std::vector<reports::WireEvent> Transcript() const override;
-
-  // The captcha text the TEST-1 hook disclosed for the latest registration
-  // session of the client on simulated node `ip` (register steps), or "".
-  std::string HookCaptchaFor(std::uint32_t ip) const override;
 
   // bridge_* counters of the relays, provisioning counters.
   std::map<std::string, std::int64_t> counters() const override;

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include "reference/media/captcha.h"
 #include "reference/roles/uri.h"
-#include "reference/store/faulty_store.h"
 #include "sim/trace.h"
 
 namespace mcpsim::scenarios {
@@ -25,22 +23,16 @@ Status RefWorld::Build() {
   if (!o_.pcap_path.empty()) {
     if (Status st = world_->OpenPcap(o_.pcap_path); !st.ok()) return st;
   }
-  auto open = [this](const char* node, std::unique_ptr<reference::Store>& into) {
+  reference::DeploymentStores stores;
+  auto open = [this](const char* node, std::shared_ptr<reference::Store>& into) {
     auto s = MakeStore(node);
     if (!s.ok()) return s.status();
     into = std::move(*s);
     return Status();
   };
-  if (Status st = open("sg", backend_); !st.ok()) return st;
-  if (Status st = open("cs", cs_store_); !st.ok()) return st;
-  if (Status st = open("ms", ms_store_); !st.ok()) return st;
-  // With fault points on, the roles see their stores through the store.*
-  // fault points; provisioning and checkers use the stores themselves.
-  if (FaultPoints* f = world_->faults()) {
-    faulty_backend_ = reference::WithFaultPoints(*backend_, f);
-    faulty_cs_store_ = reference::WithFaultPoints(*cs_store_, f);
-    faulty_ms_store_ = reference::WithFaultPoints(*ms_store_, f);
-  }
+  if (Status st = open("sg", stores.accounts); !st.ok()) return st;
+  if (Status st = open("cs", stores.uploads); !st.ok()) return st;
+  if (Status st = open("ms", stores.media); !st.ok()) return st;
   auto add = [&](const std::string& name) {
     const sim::NodeId id = world_->AddNode(name);
     names_.emplace_back(name, id);
@@ -54,16 +46,33 @@ Status RefWorld::Build() {
     if (Status s = o_.before_roles(*this, o_); !s.ok()) return s;
   }
 
-  // A banner for the default ad slot, served by MS.
-  Rng media_rng = Rng::Stream(o_.seed, "media");
-  reference::Captcha banner = reference::MakeCaptcha(media_rng, 6);
-  (void)ms_store_->PutMedia({"banner-1", "image/png", banner.png});
-  ads_ = o_.ads;
-  if (ads_.empty()) {
-    ads_.push_back({"top", "ad-1", FormatUri("http", ep(ms, 80), "/media/banner-1"),
-                    "http://example.invalid/click/1", static_cast<std::uint32_t>(banner.width),
-                    static_cast<std::uint32_t>(banner.height)});
+  // The server roles: with fault points on, they see their stores through
+  // the store.* fault points; provisioning and checkers use the stores.
+  reference::DeploymentOptions d;
+  d.seed = o_.seed;
+  d.password_cost = o_.password_cost;
+  d.dedup = o_.server_dedup;
+  d.faults = world_->faults();
+  d.cs_rate_per_s = o_.cs_rate_per_s;
+  d.cs_burst = o_.cs_burst;
+  d.dp.min_version = o_.min_version;
+  d.dp.latest_version = o_.latest_version;
+  d.dp.update_url = "http://example.invalid/mc-" + o_.latest_version + ".sis";
+  deploy_ = std::make_unique<reference::Deployment>(std::move(d), std::move(stores));
+  const sim::NodeId sg = *node("sg"), rs = *node("rs");
+  reference::DeploymentAddresses where;
+  if (o_.host_sg) {
+    where.sg_uris = FormatUri("udp", ep(sg, 1863)) + "," + FormatUri("tcp", ep(sg, 1863)) + "," +
+                    FormatUri("http", ep(sg, 8080), "/mcp");
   }
+  where.rs_uris = FormatUri("tcp", ep(rs, 1864)) + "," + FormatUri("http", ep(rs, 8080), "/mcp");
+  where.cs_uris = FormatUri("udp", ep(*node("cs"), o_.cs_port));
+  where.ms_base = FormatUri("http", ep(ms, 80));
+  deploy_->SetAddresses(where);
+  // A banner for the default ad slot, served by MS (the store is fresh).
+  auto ads = deploy_->SeedAds({reference::AdSpec{}}, where.ms_base, /*keep_existing=*/false);
+  if (!ads.ok()) return ads.status();
+  deploy_->SetCatalog(o_.ads.empty() ? std::move(*ads) : o_.ads);
   // Same construction order as ever (roles first, then hosts in this order),
   // so traces of runs without crashes are unchanged.
   // External target runs relay the server nodes instead of hosting roles.
@@ -141,11 +150,6 @@ Result<host::RoleHost*> RefWorld::StartHost(const std::string& name, reference::
 }
 
 Status RefWorld::BuildRole(const std::string& name, bool live) {
-  // The server nodes exist before any role is built (Build adds them first).
-  auto ep = [&](const char* n, std::uint16_t port) {
-    auto id = node(n);
-    return Endpoint::V4(id.ok() ? world_->node_ip(*id) : 0, port);
-  };
   // Starts the host of this node's role (the role's Status if it cannot bind).
   auto start = [&](reference::Role& role, host::HostPorts ports, host::RoleHost** out = nullptr) {
     auto h = StartHost(name, role, ports);
@@ -153,79 +157,48 @@ Status RefWorld::BuildRole(const std::string& name, bool live) {
     if (out) *out = *h;
     return Status();
   };
-  // The run's fault-point oracle (nullptr unless the world enables them).
-  FaultPoints* const faults = world_->faults();
-  reference::Store& backend = faulty_backend_ ? *faulty_backend_ : *backend_;
+  using reference::ServerRole;
+  reference::Deployment& d = *deploy_;
   if (name == "dp") {
-    reference::DpConfig dpc;
-    dpc.min_version = o_.min_version;
-    dpc.latest_version = o_.latest_version;
-    dpc.update_url = "http://example.invalid/mc-" + o_.latest_version + ".sis";
-    const std::string sg_uris = o_.host_sg ? FormatUri("udp", ep("sg", 1863)) + "," + FormatUri("tcp", ep("sg", 1863)) +
-                                                 "," + FormatUri("http", ep("sg", 8080), "/mcp")
-                                           : "";
-    dpc.gateways.push_back(
-        {sg_uris, FormatUri("tcp", ep("rs", 1864)) + "," + FormatUri("http", ep("rs", 8080), "/mcp"), true});
-    dpc.cs = FormatUri("udp", ep("cs", o_.cs_port));
-    dpc.ms = FormatUri("http", ep("ms", 80));
-    dpc.faults = faults;
-    dp_ = std::make_unique<reference::DpRole>(dpc);
-    if (live && o_.host_dp && !external_) return start(*dp_, {std::nullopt, std::nullopt, 80});
+    d.Build(ServerRole::kDp);
+    if (live && o_.host_dp && !external_) return start(*d.dp(), {std::nullopt, std::nullopt, 80});
   } else if (name == "rs") {
-    reference::RsConfig rsc;
-    rsc.password_cost = o_.password_cost;
-    rsc.server.dedup_enabled = o_.server_dedup;
-    rsc.server.faults = faults;
-    rs_ = std::make_unique<reference::RsRole>(rsc, backend, Rng::Stream(o_.seed, Incarnation(name)));
-    if (live && o_.host_rs && !external_) return start(*rs_, {std::nullopt, 1864, 8080});
+    d.Build(ServerRole::kRs, Incarnation(name));
+    if (live && o_.host_rs && !external_) return start(*d.rs(), {std::nullopt, 1864, 8080});
   } else if (name == "sg") {
     // The SG shares the account store with RS through the Messenger back end.
-    sg_backend_ = std::make_unique<reference::Backend>(*backend_);
-    reference::SgConfig sgc;
-    sgc.server.dedup_enabled = o_.server_dedup;
-    sgc.dummy_cost = o_.password_cost;  // SG-LOGIN-16: unknown accounts cost the same
-    sgc.server.faults = faults;
-    sgc.push.faults = faults;
-    sg_ = std::make_unique<reference::SgRole>(sgc, backend, *sg_backend_, Rng::Stream(o_.seed, Incarnation(name)));
-    sg_->set_close_observer([this](TimeUs at, const std::string& account, reference::SgRole::CloseWhy why) {
+    d.Build(ServerRole::kSg, Incarnation(name));
+    d.sg()->set_close_observer([this](TimeUs at, const std::string& account, reference::SgRole::CloseWhy why) {
       sg_closes_.push_back(SgClose{at, account, why});
     });
     if (live && o_.host_sg && !external_) {
-      if (Status st = start(*sg_, {1863, 1863, 8080}, &sg_host_); !st.ok()) return st;
-      if (o_.group_commit) sg_host_->SetBatchStore(&backend);
+      if (Status st = start(*d.sg(), {1863, 1863, 8080}, &sg_host_); !st.ok()) return st;
+      if (o_.group_commit) sg_host_->SetBatchStore(&d.role_store(ServerRole::kSg));
     }
   } else if (name == "cs") {
-    reference::CsConfig csc;
-    csc.catalog = ads_;
-    if (o_.cs_rate_per_s) {  // the scenario's CS-3 limit replaces the per-address default
-      csc.per_address = {o_.cs_rate_per_s, o_.cs_burst ? o_.cs_burst : o_.cs_rate_per_s};
-    }
-    csc.server.dedup_enabled = o_.server_dedup;
-    csc.server.faults = faults;
-    reference::Store& cs_store = faulty_cs_store_ ? *faulty_cs_store_ : *cs_store_;
-    cs_ = std::make_unique<reference::CsRole>(csc, cs_store);
+    d.Build(ServerRole::kCs);
     if (live && o_.host_cs && !external_) {
       host::RoleHost* h = nullptr;
-      if (Status st = start(*cs_, {7000, std::nullopt, std::nullopt}, &h); !st.ok()) return st;
-      if (o_.group_commit) h->SetBatchStore(&cs_store);
+      if (Status st = start(*d.cs(), {7000, std::nullopt, std::nullopt}, &h); !st.ok()) return st;
+      if (o_.group_commit) h->SetBatchStore(&d.role_store(ServerRole::kCs));
     }
   } else if (name == "ms") {
-    ms_ = std::make_unique<reference::MsRole>(faulty_ms_store_ ? *faulty_ms_store_ : *ms_store_);
-    if (live && o_.host_ms && !external_) return start(*ms_, {std::nullopt, std::nullopt, 80});
+    d.Build(ServerRole::kMs);
+    if (live && o_.host_ms && !external_) return start(*d.ms(), {std::nullopt, std::nullopt, 80});
   } else {
     const int i = std::stoi(name.substr(3));
     reference::McConfig mcc;
     mcc.device_id = "dev-" + std::to_string(i);
     mcc.imsi = std::to_string(460000000000000ULL + static_cast<std::uint64_t>(i));
     mcc.imei = std::to_string(356938035643809ULL + static_cast<std::uint64_t>(i));
-    mcc.dp = ep("dp", 80);
+    mcc.dp = Endpoint::V4(world_->node_ip(*node("dp")), 80);
     mcc.client_version = o_.client_version;
     // A restarted phone adopts the cache it had (Restart), it opens none.
     mcc.cache_path = o_.client_cache && crashes(name) == 0 ? ":memory:" : "";
     mcc.nonconforming_send_nudge = o_.nonconforming_send_nudge;
     mcc.nonconforming_unchecked_voice = o_.nonconforming_unchecked_voice;
     mcc.sg_transport = o_.sg_transport;
-    mcc.faults = faults;
+    mcc.faults = world_->faults();
     auto mc = std::make_unique<reference::McClient>(mcc, Rng::Stream(o_.seed, Incarnation(name)), name);
     mcs_[static_cast<std::size_t>(i)] = std::move(mc);
     if (live) return start(*mcs_[static_cast<std::size_t>(i)], {0, std::nullopt, std::nullopt}, &mc_hosts_[static_cast<std::size_t>(i)]);
@@ -235,22 +208,12 @@ Status RefWorld::BuildRole(const std::string& name, bool live) {
 
 void RefWorld::DestroyRole(const std::string& name) {
   hosts_.erase(name);  // the host first: it refers to the role
-  if (name == "dp") {
-    dp_.reset();
-  } else if (name == "rs") {
-    rs_.reset();
-  } else if (name == "sg") {
-    sg_host_ = nullptr;
-    sg_.reset();
-    sg_backend_.reset();
-  } else if (name == "cs") {
-    cs_.reset();
-  } else if (name == "ms") {
-    ms_.reset();
-  } else {
-    const auto i = static_cast<std::size_t>(std::stoi(name.substr(3)));
-    mc_hosts_[i] = nullptr;
+  if (name == "sg") sg_host_ = nullptr;
+  for (reference::ServerRole r : {reference::ServerRole::kDp, reference::ServerRole::kRs, reference::ServerRole::kSg,
+                                  reference::ServerRole::kCs, reference::ServerRole::kMs}) {
+    if (name == reference::ServerRoleName(r)) return deploy_->Destroy(r);
   }
+  mc_hosts_[static_cast<std::size_t>(std::stoi(name.substr(3)))] = nullptr;
 }
 
 bool RefWorld::up(const std::string& name) const {
@@ -288,8 +251,8 @@ Status RefWorld::Crash(const std::string& name) {
     crash_log_.emplace_back(Now(), name);
     return Status();
   }
-  if (name == "cs") past_cs_executed_.push_back(cs_->server_stats().requests_executed);
-  if (name == "rs") past_rs_accounts_ += rs_->stats().accounts_created;
+  if (name == "cs") past_cs_executed_.push_back(cs().server_stats().requests_executed);
+  if (name == "rs") past_rs_accounts_ += rs().stats().accounts_created;
   DestroyRole(name);
   // A node with a disk loses power: what it had not synced may be lost.
   if (auto it = disk_stores_.find(name); it != disk_stores_.end()) {
@@ -304,7 +267,7 @@ Status RefWorld::Crash(const std::string& name) {
   } else if (name == "sg" || name == "cs") {
     // An in-memory store keeps what the dead host's open batch wrote (a
     // commit nobody was told about is allowed; an answer before it is not).
-    reference::Store& st = name == "sg" ? *backend_ : *cs_store_;
+    reference::Store& st = name == "sg" ? backend() : cs_store();
     if (st.in_batch()) (void)st.EndBatch();
   }
   if (Status st = BuildRole(name, /*live=*/false); !st.ok()) return st;  // an unhosted stand-in until Restart

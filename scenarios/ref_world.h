@@ -20,14 +20,8 @@
 #include <vector>
 
 #include "host/host.h"
-#include "reference/roles/cs.h"
-#include "reference/roles/dp.h"
+#include "reference/deploy/deployment.h"
 #include "reference/roles/mc/client.h"
-#include "reference/roles/ms.h"
-#include "reference/roles/rs.h"
-#include "reference/roles/sg/backend.h"
-#include "reference/roles/sg/sg.h"
-#include "reference/store/store.h"
 #include "scenarios/disk_store.h"
 #include "sim/world.h"
 
@@ -129,24 +123,24 @@ class RefWorld {
   // The address of node `name`; "SCEN-NODE" for a node this world lacks.
   Result<std::uint32_t> node_ip(const std::string& name) const;
 
-  reference::DpRole& dp() { return *dp_; }
-  reference::RsRole& rs() { return *rs_; }
-  reference::CsRole& cs() { return *cs_; }
-  reference::MsRole& ms() { return *ms_; }
-  reference::SgRole& sg() { return *sg_; }
-  reference::Backend& sg_backend() { return *sg_backend_; }
+  reference::DpRole& dp() { return *deploy_->dp(); }
+  reference::RsRole& rs() { return *deploy_->rs(); }
+  reference::CsRole& cs() { return *deploy_->cs(); }
+  reference::MsRole& ms() { return *deploy_->ms(); }
+  reference::SgRole& sg() { return *deploy_->sg(); }
+  reference::Backend& sg_backend() { return *deploy_->backend(); }
   // Lets the back end act now (`fn(backend, now)`: a back-end user's nudge,
   // presence, offline message), then sends what the SG queued. REQUIRES the
   // SG is hosted.
   template <typename Fn>
   auto ActBackend(Fn&& fn) {
-    auto result = fn(*sg_backend_, Now());
+    auto result = fn(sg_backend(), Now());
     if (sg_host_) sg_host_->Pump();
     return result;
   }
-  reference::Store& backend() { return *backend_; }  // accounts (RS, SG)
-  reference::Store& cs_store() { return *cs_store_; }
-  reference::Store& ms_store() { return *ms_store_; }
+  reference::Store& backend() { return deploy_->store(reference::ServerRole::kSg); }  // accounts (RS, SG)
+  reference::Store& cs_store() { return deploy_->store(reference::ServerRole::kCs); }
+  reference::Store& ms_store() { return deploy_->store(reference::ServerRole::kMs); }
   // The node named `name` (see the layout above); "SCEN-NODE" for a name
   // this world does not have.
   Result<sim::NodeId> node(const std::string& name) const;
@@ -208,7 +202,6 @@ class RefWorld {
   std::string Incarnation(const std::string& name) const;  // "role:<name>" (+ "#<crashes>")
 
   RefWorldOptions o_;
-  std::vector<reference::AdEntry> ads_;
   std::map<std::string, int> crashes_;
   std::map<std::string, bool> down_;
   std::map<std::string, std::unique_ptr<reference::ClientCache>> kept_caches_;  // crashed phones'
@@ -218,18 +211,12 @@ class RefWorld {
   std::vector<std::uint64_t> past_cs_executed_;
   std::uint64_t past_mc_cs_requests_ = 0, past_rs_accounts_ = 0;
   std::unique_ptr<sim::World> world_;
-  std::unique_ptr<reference::Store> backend_, cs_store_, ms_store_;
-  std::map<std::string, DiskStore*> disk_stores_;  // by node name (owned above)
+  std::map<std::string, DiskStore*> disk_stores_;  // by node name (owned by deploy_)
   // The store of a server node: in memory, or on a disk (RefWorldOptions::disks).
   Result<std::unique_ptr<reference::Store>> MakeStore(const std::string& node);
-  // The same stores behind the store.* fault points (only with fault points on).
-  std::unique_ptr<reference::Store> faulty_backend_, faulty_cs_store_, faulty_ms_store_;
-  std::unique_ptr<reference::DpRole> dp_;
-  std::unique_ptr<reference::RsRole> rs_;
-  std::unique_ptr<reference::CsRole> cs_;
-  std::unique_ptr<reference::MsRole> ms_;
-  std::unique_ptr<reference::Backend> sg_backend_;
-  std::unique_ptr<reference::SgRole> sg_;
+  // The server roles and their stores (the roles see the stores through the
+  // store.* fault points when the world enables them).
+  std::unique_ptr<reference::Deployment> deploy_;
   std::vector<std::unique_ptr<reference::McClient>> mcs_;
   std::vector<sim::NodeId> mc_nodes_;
   bool external_ = false;

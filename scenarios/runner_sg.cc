@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "reference/crypto/password.h"
+#include "reference/deploy/accounts.h"
 #include "reference/media/voice.h"
 #include "scenarios/execution.h"
 
@@ -39,19 +39,9 @@ std::string FileBytes(std::uint32_t size, std::uint64_t seq) {
 
 std::string Execution::Provision() {
   reference::Store& store = w_->backend();
-  Rng rng = Rng::Stream(seed_, "provision");
-  std::string hash;
+  reference::DirectAccounts direct(store, kPassword, Rng::Stream(seed_, "provision"));
   auto account = [&](const std::string& name) -> std::string {
-    if (hash.empty()) {
-      auto h = reference::HashPassword(kPassword, rng, reference::PasswordCost::Minimal());
-      if (!h.ok()) return h.status().ToString();
-      hash = *h;
-    }
-    reference::Account a;
-    a.name = name;
-    a.password_hash = hash;
-    a.nickname = name.substr(0, name.find('@'));
-    auto r = store.CreateAccount(a);
+    auto r = direct.Create(name);
     return r.ok() ? "" : r.status().ToString();
   };
   for (const Step& st : s_.steps) {
@@ -66,8 +56,8 @@ std::string Execution::Provision() {
     if (std::string e = account(a); !e.empty()) return e;
   }
   auto add = [&](const std::string& owner, const std::string& contact) -> std::string {
-    auto r = store.EditContact(owner, contact, reference::ContactEdit::kAdd);
-    return r.ok() ? "" : r.status().ToString();
+    Status st = direct.AddContact(owner, contact);
+    return st.ok() ? "" : st.ToString();
   };
   if (s_.provision_contacts) {
     for (const std::string& a : accounts_) {

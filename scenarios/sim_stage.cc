@@ -18,10 +18,8 @@ struct SimStage::Impl {
   sim::World* world = nullptr;
   std::unique_ptr<interpose::Process> proc;
   std::unique_ptr<sim::WorldLoop> loop;
-  std::unique_ptr<conformance::Provisioner> prov;
   std::vector<std::unique_ptr<SimRelay>> relays;
   TargetAddresses addrs;
-  std::map<std::uint32_t, std::string> hook_captcha;  // client node ip -> TEST-1 text
   std::string stdout_text;  // what the target printed on stdout
   // The SG's pushes over UDP, per (client, trid, request word): sends, the
   // last one's time, answered (TargetStage::PushesGivenUp).
@@ -69,7 +67,7 @@ SimStage::SimStage() : impl_(std::make_unique<Impl>()) {}
 SimStage::~SimStage() {
   // The relays and the target first (they hold the world's Envs), then the loop.
   impl_->relays.clear();
-  impl_->prov.reset();
+  ResetProvisioner();
   impl_->proc.reset();
 }
 
@@ -147,15 +145,7 @@ Result<std::unique_ptr<SimStage>> SimStage::Start(const SimTarget& t, RefWorld& 
       if (Status s = relay->AddTcp(*r.tcp, *m.addrs.tcp); !s.ok()) return s;
     }
     if (r.http && m.addrs.http) {
-      SimRelay::FilterFactory f = [mp, role](const Endpoint& peer) -> SimRelay::Rewrite {
-        const std::uint32_t ip = peer.v4();
-        auto filter = std::make_shared<HttpResponseFilter>([mp, role, ip](reference::HttpResponse& resp) {
-          if (auto h = resp.headers.find("x-mcp-test-captcha"); h != resp.headers.end()) mp->hook_captcha[ip] = h->second;
-          if (role == "dp") resp.body = mp->addrs.RewriteCommands(resp.body);
-        });
-        return [filter](std::string_view chunk) { return (*filter)(chunk); };
-      };
-      if (Status s = relay->AddTcp(*r.http, *m.addrs.http, f); !s.ok()) return s;
+      if (Status s = relay->AddTcp(*r.http, *m.addrs.http, st->HttpAnswerFilter(role, m.addrs)); !s.ok()) return s;
     }
     m.relays.push_back(std::move(relay));
   }
@@ -164,21 +154,8 @@ Result<std::unique_ptr<SimStage>> SimStage::Start(const SimTarget& t, RefWorld& 
   pt.env = &world.env(prov);
   pt.loop = m.loop.get();
   pt.nonce = seed;
-  m.prov = std::make_unique<conformance::Provisioner>(pt, std::vector<conformance::ProvisionAccount>{});
+  st->SetProvisioner(std::make_unique<conformance::Provisioner>(pt, std::vector<conformance::ProvisionAccount>{}));
   return st;
-}
-
-Result<conformance::ProvisionAccount> SimStage::Account(const std::string& name, const std::string& password) {
-  return impl_->prov->Account(name, password);
-}
-
-Status SimStage::AddContacts(const conformance::ProvisionAccount& owner, const std::vector<std::string>& contacts) {
-  return impl_->prov->AddContacts(owner, contacts);
-}
-
-std::string SimStage::HookCaptchaFor(std::uint32_t ip) const {
-  auto it = impl_->hook_captcha.find(ip);
-  return it == impl_->hook_captcha.end() ? "" : it->second;
 }
 
 std::map<std::string, std::int64_t> SimStage::counters() const {
@@ -191,11 +168,7 @@ std::map<std::string, std::int64_t> SimStage::counters() const {
     c["relay_connect_failures"] += static_cast<std::int64_t>(s.connect_failures);
     c["relay_resets_from_target"] += static_cast<std::int64_t>(s.resets_from_target);
   }
-  const conformance::ProvisionStats& p = impl_->prov->stats();
-  c["provision_registered"] = p.registered;
-  c["provision_captcha_hook"] = p.captcha_hook;
-  c["provision_captcha_reader"] = p.captcha_reader;
-  c["provision_contacts_added"] = p.contacts_added;
+  ProvisionCounters(c, /*from_file=*/false);
   const interpose::ProcessStats& ps = impl_->proc->stats();
   c["interpose_calls"] = static_cast<std::int64_t>(ps.calls);
   c["interpose_waits"] = static_cast<std::int64_t>(ps.waits);

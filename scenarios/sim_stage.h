@@ -23,13 +23,13 @@
 #include "core/status.h"
 #include "interpose/process.h"
 #include "scenarios/sim_target.h"
-#include "scenarios/target_stage.h"
+#include "scenarios/provisioned_stage.h"
 
 namespace mcpsim::scenarios {
 
 class RefWorld;
 
-class SimStage final : public TargetStage {
+class SimStage final : public ProvisionedStage {
  public:
   // Starts the target on a new node of `w`'s world and relays the nodes of
   // `t.roles` to it. INTERPOSE-4 when it did not start, was refused or
@@ -38,9 +38,6 @@ class SimStage final : public TargetStage {
   static Result<std::unique_ptr<SimStage>> Start(const SimTarget& t, RefWorld& w, std::uint64_t seed);
   ~SimStage() override;
 
-  Result<conformance::ProvisionAccount> Account(const std::string& name, const std::string& password) override;
-  Status AddContacts(const conformance::ProvisionAccount& owner, const std::vector<std::string>& contacts) override;
-  std::string HookCaptchaFor(std::uint32_t ip) const override;
   std::map<std::string, std::int64_t> counters() const override;
   const std::string& target_text() const override { return text_; }
   std::vector<PushGiveUp> PushesGivenUp() const override;

@@ -24,6 +24,7 @@
 #include "conformance/catalog.h"
 #include "conformance/harness.h"
 #include "conformance/runner.h"
+#include "reference/wire/words.h"
 #include "reports/report.h"
 #include "tests/cli/run_cli.h"
 #include "tests/conformance/pcap_read.h"
@@ -119,6 +120,11 @@ TEST(Conform, FullRunAgainstServeIsAllOk) {
     EXPECT_NE(r.out.find("OK " + c.id + "\n"), std::string::npos) << c.id;
   }
   EXPECT_FALSE(rep->clauses.empty()) << "PROTOCOL.md clauses not found";
+  // Every word of Appendix A is sent and answered by some case (a new word
+  // needs its cases), and the run says so on stdout.
+  EXPECT_EQ(reports::UnexercisedWords(*rep), std::vector<std::string>{});
+  const std::string all = std::to_string(wire::AllWords().size());
+  EXPECT_NE(r.out.find("words: " + all + "/" + all + " exercised\n"), std::string::npos) << r.out;
   for (const char* f : {"junit.xml", "index.html", "summary.md"}) EXPECT_TRUE(fs::exists(dir + "/" + f)) << f;
   // run.pcap holds every datagram and segment of every transport, with the parties named.
   bool ok = false;

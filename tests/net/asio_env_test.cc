@@ -195,6 +195,43 @@ TEST(AsioEnv, OversizeAndRateLimitedDatagramsAreDropped) {
   EXPECT_EQ(srv.stats().datagrams_rate_limited, 15u);
 }
 
+// RATE-11's table is bounded: with room for 2 source addresses, a third
+// makes the server forget the least recently seen one, whose bucket then
+// starts full again (RATE-1); a remembered, emptied one stays empty.
+TEST(AsioEnv, DatagramBucketsForgetTheLeastRecentlySeenAddress) {
+  boost::asio::io_context io;
+  AsioEnvOptions o;
+  o.udp_rate_per_s = 0.001;  // no refill within the test
+  o.udp_burst = 2;
+  o.udp_rate_keys = 2;
+  AsioEnv srv(io, o);
+  std::map<std::string, int> got;
+  auto ep = srv.BindDatagram(0, [&](const Endpoint& from, Bytes) { ++got[from.ToString().substr(0, 9)]; });
+  ASSERT_TRUE(ep.ok());
+  std::vector<std::unique_ptr<AsioEnv>> clients;
+  auto send = [&](const char* addr, int n) {
+    AsioEnvOptions co;
+    co.bind_address = addr;
+    clients.push_back(std::make_unique<AsioEnv>(io, co));
+    auto c = clients.back()->BindDatagram(0, [](const Endpoint&, Bytes) {});
+    ASSERT_TRUE(c.ok()) << addr;
+    const std::uint64_t before = srv.stats().datagrams_received + srv.stats().datagrams_rate_limited;
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(clients.back()->SendDatagram(c->port, *ep, B("x")).ok());
+    ASSERT_TRUE(RunUntil(io, [&] {
+      return srv.stats().datagrams_received + srv.stats().datagrams_rate_limited >= before + n;
+    }));
+  };
+  send("127.0.0.1", 3);  // 2 admitted, .1's bucket empty
+  send("127.0.0.2", 3);  // 2 admitted
+  send("127.0.0.2", 1);  // still remembered and empty: refused
+  send("127.0.0.3", 1);  // the table is full: .1 (least recently seen) is forgotten
+  send("127.0.0.1", 2);  // new again: a full bucket
+  EXPECT_EQ(got["127.0.0.1"], 4);
+  EXPECT_EQ(got["127.0.0.2"], 2);
+  EXPECT_EQ(got["127.0.0.3"], 1);
+  EXPECT_EQ(srv.stats().datagrams_rate_limited, 3u);
+}
+
 TEST(AsioEnv, UnreadStreamOverflowsAndIdleStreamTimesOut) {
   boost::asio::io_context io;
   AsioEnvOptions o;

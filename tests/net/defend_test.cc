@@ -198,11 +198,16 @@ TEST(NetDefend, ListenerCapEvictsTheIdlest) {
   ServerOptions o = Loopback();
   o.limits.tcp_conns = 4;
   Served s(o);
+  // `early` is accepted first but reads after `idle` was accepted: the
+  // idlest is the least recently read, not the oldest.
+  Raw early(s.Of("tcp"), "127.0.0.5");
   Raw idle(s.Of("tcp"), "127.0.0.3");
   std::vector<std::unique_ptr<Raw>> busy;
   char buf[64];
   boost::system::error_code ec;
-  for (int i = 0; i < 4; ++i) {
+  early.Send("RPOL 9\r\n");
+  (void)early.s.read_some(asio::buffer(buf), ec);
+  for (int i = 0; i < 3; ++i) {
     busy.push_back(std::make_unique<Raw>(s.Of("tcp"), "127.0.0.4"));
     busy.back()->Send("RPOL 1\r\n");
     (void)busy.back()->s.read_some(asio::buffer(buf), ec);
@@ -213,6 +218,9 @@ TEST(NetDefend, ListenerCapEvictsTheIdlest) {
   busy.back()->Send("RPOL 2\r\n");
   const std::size_t n = busy.back()->s.read_some(asio::buffer(buf), ec);
   EXPECT_EQ(std::string(buf, n), "APOL 2 0 60\r\n");
+  early.Send("RPOL 3\r\n");
+  const std::size_t m = early.s.read_some(asio::buffer(buf), ec);
+  EXPECT_EQ(std::string(buf, m), "APOL 3 0 60\r\n");
 }
 
 TEST(NetDefend, DispatchIsAnsweredWhileRatsAreVerified) {
@@ -289,6 +297,13 @@ TEST(NetLimits, OffLiftsRateLimitsAndThePerAddressShareButNotTheTotals) {
   EXPECT_EQ(off.pending_work, total);
   EXPECT_EQ(off.tcp_conns, conns);
   EXPECT_EQ(ApplyLimit("no-such-limit=1", off).clause(), "NET-10");
+  // RATE-11: the datagram bucket before parsing is on by default, `off` lifts it.
+  EXPECT_EQ(l.udp_address.per_s, 2000u);
+  EXPECT_EQ(l.udp_address.burst, 4000u);
+  EXPECT_FALSE(off.udp_address.on());
+  ASSERT_TRUE(ApplyLimit("udp-address=100/300", l).ok());
+  EXPECT_EQ(l.udp_address.per_s, 100u);
+  EXPECT_NE(DescribeLimits(l).find("udp-address=100/300"), std::string::npos);
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "reference/crypto/password.h"
 
 namespace mcpsim::reference::sgtest {
 
@@ -21,39 +20,32 @@ class CountingIds final : public SharedIds {
 
 World::World(std::size_t sgs, SgConfig config, const std::string& store_path, bool processes)
     : processes_(processes) {
-  config.dummy_cost = PasswordCost::Minimal();  // the cost of the accounts' hashes (SG-LOGIN-16)
-  auto st = OpenSqliteStore(store_path);
-  EXPECT_TRUE(st.ok());
-  store_ = std::move(*st);
-  for (std::size_t i = 0; i < (processes ? sgs : 1); ++i) {
-    backends_.push_back(std::make_unique<Backend>(*store_));
-    if (processes) backends_.back()->EnableRelays(static_cast<std::uint32_t>(i + 1));
-  }
+  DeploymentOptions d;
+  d.password_cost = PasswordCost::Minimal();  // the cost of the accounts' hashes (SG-LOGIN-16)
+  d.sg = std::move(config);
+  d.sgs = sgs;
+  for (std::size_t i = 0; processes && i < sgs; ++i) d.sg_relay_ids.push_back(static_cast<std::uint32_t>(i + 1));
+  auto made = Deployment::Open(std::move(d), store_path);
+  EXPECT_TRUE(made.ok()) << made.status().ToString();
+  deploy_ = std::move(*made);
   if (processes) {
     ids_ = std::make_unique<CountingIds>();
-    for (auto& b : backends_) b->SetSharedIds(ids_.get());
+    deploy_->SetSharedIds(ids_.get());
   }
-  for (std::size_t i = 0; i < sgs; ++i) {
-    sgs_.push_back(std::make_unique<SgRole>(config, *store_, backend(i), Rng(100 + i),
-                                            "sg-" + std::to_string(i + 1)));
-  }
-  Rng rng(7);
-  password_hash_ = *HashPassword(kPassword, rng, PasswordCost::Minimal());
+  deploy_->Build(ServerRole::kSg);
+  accounts_ = std::make_unique<DirectAccounts>(store(), kPassword, Rng(7));
 }
 
 World::~World() = default;
 
 void World::CreateAccount(const std::string& name, const std::string& nickname) {
-  Account a;
-  a.name = name;
-  a.password_hash = password_hash_;
-  a.nickname = nickname.empty() ? name.substr(0, name.find('@')) : nickname;
-  ASSERT_TRUE(store_->CreateAccount(a).ok());
+  auto r = accounts_->Create(name, nickname);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
 }
 
 void World::AddContact(const std::string& owner, const std::string& contact) {
-  auto r = store_->EditContact(owner, contact, ContactEdit::kAdd);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Status st = accounts_->AddContact(owner, contact);
+  ASSERT_TRUE(st.ok()) << st.ToString();
 }
 
 void World::Befriend(const std::string& a, const std::string& b) {
@@ -70,18 +62,19 @@ bool World::Route() {
   bool moved = false;
   for (int round = 0; round < 200000; ++round) {
     bool again = CarryRelays();
-    for (auto& sg : sgs_) {
+    for (std::size_t i = 0; i < sg_count(); ++i) {
+      SgRole& role = sg(i);
       std::vector<Output> outs;
-      sg->Drain(outs);
-      if (dead_.count(static_cast<std::size_t>(&sg - sgs_.data()))) continue;
+      role.Drain(outs);
+      if (dead_.count(i)) continue;
       for (const Output& o : outs) {
         moved = again = true;
         if (o.kind == Output::Kind::kWork) {
           work_log.push_back(*o.work);
           if (hold_work) {
-            held_work.push_back({static_cast<std::size_t>(&sg - sgs_.data()), o.conn, *o.work});
+            held_work.push_back({i, o.conn, *o.work});
           } else {
-            sg->OnWorkDone(now, o.conn, RunWork(*o.work));
+            role.OnWorkDone(now, o.conn, RunWork(*o.work));
           }
           continue;
         }
@@ -111,8 +104,8 @@ bool World::Route() {
 bool World::CarryRelays() {
   if (!processes_) return false;
   bool moved = false;
-  for (std::size_t from = 0; from < backends_.size(); ++from) {
-    std::vector<Relay> relays = backends_[from]->TakeRelays();
+  for (std::size_t from = 0; from < sg_count(); ++from) {
+    std::vector<Relay> relays = backend(from).TakeRelays();
     if (dead_.count(from)) continue;
     for (const Relay& r : relays) {
       moved = true;
@@ -120,12 +113,12 @@ bool World::CarryRelays() {
       // Through the bytes a queue row would hold.
       auto back = DecodeRelay(EncodeRelay(r));
       EXPECT_TRUE(back.ok() && *back == r);
-      for (std::size_t to = 0; to < backends_.size(); ++to) {
+      for (std::size_t to = 0; to < sg_count(); ++to) {
         if (to == from || !(r.to_sg == 0 || r.to_sg == to + 1)) continue;
         if (dead_.count(to)) {
           queued_for_dead_[to].push_back(*back);
         } else {
-          backends_[to]->OnRelay(now, *back);
+          backend(to).OnRelay(now, *back);
         }
       }
     }
@@ -136,16 +129,16 @@ bool World::CarryRelays() {
 void World::Kill(std::size_t i) {
   ASSERT_TRUE(processes_);
   dead_.insert(i);
-  (void)backends_[i]->TakeRelays();
+  (void)backend(i).TakeRelays();
 }
 
 void World::LeaseOver(std::size_t i) {
   ASSERT_TRUE(dead_.count(i));
   Backend* taker = nullptr;
-  for (std::size_t to = 0; to < backends_.size(); ++to) {
+  for (std::size_t to = 0; to < sg_count(); ++to) {
     if (dead_.count(to)) continue;
-    backends_[to]->SgGone(now, static_cast<std::uint32_t>(i + 1));
-    if (!taker) taker = backends_[to].get();
+    backend(to).SgGone(now, static_cast<std::uint32_t>(i + 1));
+    if (!taker) taker = &backend(to);
   }
   std::vector<Relay> orphans = std::move(queued_for_dead_[i]);
   queued_for_dead_.erase(i);
@@ -158,13 +151,13 @@ void World::LeaseOver(std::size_t i) {
 void World::FinishWork() {
   auto held = std::move(held_work);
   held_work.clear();
-  for (const Held& h : held) sgs_[h.sg]->OnWorkDone(now, h.id, RunWork(h.work));
+  for (const Held& h : held) sg(h.sg).OnWorkDone(now, h.id, RunWork(h.work));
   Pump();
 }
 
 HttpResponse World::Http(const HttpRequest& req, std::size_t sg) {
   const std::uint64_t exchange = next_exchange_++;
-  sgs_[sg]->OnHttp(now, exchange, req);
+  this->sg(sg).OnHttp(now, exchange, req);
   Route();
   auto it = http_answers_.find(exchange);
   if (it == http_answers_.end()) {
@@ -194,13 +187,13 @@ void World::Advance(TimeUs dt) {
   const TimeUs target = now + dt;
   for (int guard = 0; guard < 100000; ++guard) {
     TimeUs d = kNever;
-    for (std::size_t i = 0; i < sgs_.size(); ++i) {
-      if (!dead_.count(i)) d = std::min(d, sgs_[i]->NextDeadline());
+    for (std::size_t i = 0; i < sg_count(); ++i) {
+      if (!dead_.count(i)) d = std::min(d, sg(i).NextDeadline());
     }
     if (d > target) break;
     now = std::max(now, d);
-    for (std::size_t i = 0; i < sgs_.size(); ++i) {
-      if (!dead_.count(i) && sgs_[i]->NextDeadline() <= now) sgs_[i]->OnTimer(now);
+    for (std::size_t i = 0; i < sg_count(); ++i) {
+      if (!dead_.count(i) && sg(i).NextDeadline() <= now) sg(i).OnTimer(now);
     }
     Pump();
   }
@@ -215,13 +208,13 @@ Client::Client(World& w, std::string account_, Via via_, std::size_t sg)
   ep = Endpoint::V4(0x0A000100 + port, port);
   if (via == Via::kTcp) {
     conn = w.next_conn_++;
-    w.sgs_[sg_]->OnStreamOpen(w.now, conn, ep);
+    w.sg(sg_).OnStreamOpen(w.now, conn, ep);
   }
 }
 
 void Client::SendRaw(const std::string& bytes) {
   if (w_.dead_.count(sg_)) return;  // its SG process is gone
-  SgRole& sg = *w_.sgs_[sg_];
+  SgRole& sg = w_.sg(sg_);
   if (via == Via::kUdp) sg.OnDatagram(w_.now, ep, bytes);
   if (via == Via::kTcp) sg.OnStreamData(w_.now, conn, bytes);
   if (via == Via::kHttp) Post(bytes);
@@ -289,7 +282,7 @@ bool Client::FullLogin(std::uint32_t caps, std::uint32_t list_version, const std
     return false;
   }
   if (Status("RPS", {"0", account.substr(0, account.find('@')), "", ""}) != 0) return false;
-  auto info = w_.sgs_[sg_]->SessionOf(account);
+  auto info = w_.sg(sg_).SessionOf(account);
   return info && info->state == SessionState::kActive;
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "reference/deploy/accounts.h"
+#include "reference/deploy/deployment.h"
 #include "reference/roles/sg/sg.h"
 #include "reference/store/store.h"
 #include "reference/wire/command.h"
@@ -91,7 +93,9 @@ class World {
   // `processes`: each SG has its own Backend (as SG processes of one
   // deployment sharing the store: relays on, SG ids 1..sgs) and Route carries
   // their relays between them (CLU-10..14) the way a database queue would:
-  // each receiver gets its relays in emission order.
+  // each receiver gets its relays in emission order. The SGs, back ends and
+  // store come from reference::Deployment (seed 1), accounts from
+  // reference::DirectAccounts.
   explicit World(std::size_t sgs = 1, SgConfig config = {}, const std::string& store_path = ":memory:",
                  bool processes = false);
   ~World();
@@ -113,8 +117,8 @@ class World {
   // Advances time by `dt`, firing SG timers on the way (and pumping).
   void Advance(TimeUs dt);
 
-  SgRole& sg(std::size_t i = 0) { return *sgs_[i]; }
-  std::size_t sg_count() const { return sgs_.size(); }
+  SgRole& sg(std::size_t i = 0) { return *deploy_->sg(i); }
+  std::size_t sg_count() const { return deploy_->sg_count(); }
   // Every first copy of a request any client received: (recipient, command),
   // in delivery order.
   std::vector<std::pair<std::string, wire::Command>> trace;
@@ -125,7 +129,7 @@ class World {
     }
     return out;
   }
-  Store& store() { return *store_; }
+  Store& store() { return deploy_->store(ServerRole::kSg); }
   // Every job the SGs asked for (Output::kWork), in order; and, when
   // `hold_work`, the ids Route left unfinished (finish with FinishWork).
   std::vector<Work> work_log;
@@ -138,7 +142,7 @@ class World {
   std::vector<Held> held_work;
   // Runs the held jobs (in order) and pumps.
   void FinishWork();
-  Backend& backend(std::size_t i = 0) { return *backends_[processes_ ? i : 0]; }
+  Backend& backend(std::size_t i = 0) { return *deploy_->backend(i); }
   // Processes only: SG `i`'s process dies (kill -9): it gets no more input,
   // and its outputs and relays are lost; relays for it wait in its queue.
   void Kill(std::size_t i);
@@ -150,16 +154,14 @@ class World {
 
  private:
   friend class Client;
-  std::unique_ptr<Store> store_;
-  std::vector<std::unique_ptr<Backend>> backends_;
+  std::unique_ptr<Deployment> deploy_;
+  std::unique_ptr<DirectAccounts> accounts_;
   std::unique_ptr<SharedIds> ids_;  // processes: one counter per id kind for all (CLU-9)
   bool processes_ = false;
   std::set<std::size_t> dead_;
   std::map<std::size_t, std::vector<Relay>> queued_for_dead_;
   bool CarryRelays();
-  std::vector<std::unique_ptr<SgRole>> sgs_;
   std::vector<std::unique_ptr<Client>> clients_;
-  std::string password_hash_;
   std::uint64_t next_conn_ = 1;
   std::uint64_t next_exchange_ = 1;
   std::map<std::uint64_t, HttpResponse> http_answers_;  // by exchange, until taken

@@ -435,6 +435,15 @@ int Conform(ConformArgs a) {
                   c.id.c_str(), c.passes, c.runs, seeds_text.c_str());
     }
   }
+  if (!rep.cases.empty()) {
+    // Which of Appendix A's words the run sent and saw answered (reports::WordCoverage).
+    const auto words = reports::WordCoverage(rep);
+    const auto missing = reports::UnexercisedWords(rep);
+    std::string line = "words: " + std::to_string(words.size() - missing.size()) + "/" + std::to_string(words.size()) +
+                       " exercised";
+    for (std::size_t i = 0; i < missing.size(); ++i) line += (i ? ", " : "; not exercised: ") + missing[i];
+    std::printf("%s\n", line.c_str());
+  }
   const auto counts = reports::CountVerdicts(rep);
   std::string summary = std::to_string(rep.cases.size()) + " cases:";
   for (const auto& [v, n] : counts) summary += " " + std::string(reports::VerdictName(v)) + "=" + std::to_string(n);

@@ -33,7 +33,7 @@ struct ServeArgs {
   std::optional<std::uint64_t> seed;
   std::optional<std::int64_t> sg_id;  // §3.1 CLU-1
   std::int64_t lease_ms = 10000;      // CLU-2
-  double udp_rate = 0, udp_burst = 0;
+  std::optional<double> udp_rate, udp_burst;  // override --limit udp-address
   std::int64_t idle_ms = 120000;
   std::vector<std::string> limits;  // --limit NAME=VALUE (net::ApplyLimit)
 };
@@ -117,8 +117,8 @@ int Serve(const ServeArgs& a) {
 
   net::AsioEnvOptions eo;
   eo.seed = a.seed;
-  eo.udp_rate_per_s = a.udp_rate;
-  eo.udp_burst = a.udp_burst;
+  eo.udp_rate_per_s = a.udp_rate ? *a.udp_rate : o.limits.udp_address.per_s;
+  eo.udp_burst = a.udp_burst ? *a.udp_burst : a.udp_rate ? 0 : o.limits.udp_address.burst;
   eo.stream_idle_timeout = a.idle_ms > 0 ? a.idle_ms * kMillis : kNever;
   eo.workers = o.limits.workers;
   net::Runtime rt(eo);  // one thread runs everything
@@ -178,8 +178,9 @@ RegisterVerb reg{{"", "serve", "Run the server roles (DP, RS, CS, MS, SG) on rea
                                    "DP's list this long after its last heartbeat (CLU-2)")
                         ->capture_default_str();
                     cmd.add_option("--seed", a->seed, "Seed of the roles' random streams (default: from the OS)");
-                    cmd.add_option("--udp-rate", a->udp_rate, "Per-source-address datagram rate limit (/s; 0 = off)");
-                    cmd.add_option("--udp-burst", a->udp_burst, "Token bucket depth for --udp-rate");
+                    cmd.add_option("--udp-rate", a->udp_rate,
+                                   "Per-source-address datagram rate limit (/s; 0 = off); overrides --limit udp-address");
+                    cmd.add_option("--udp-burst", a->udp_burst, "Token bucket depth for --udp-rate (default: the rate)");
                     cmd.add_option("--mutant", a->mutant, "Run with one deliberate defect (conformance self-test)");
                     cmd.add_flag("--list-mutants", a->list_mutants, "List the mutants: name, clause, defect");
                     cmd.add_option("--idle-timeout-ms", a->idle_ms, "Close idle TCP/HTTP streams after this (0 = never)")
