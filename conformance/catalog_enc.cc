@@ -255,6 +255,7 @@ constexpr std::uint32_t kMidRate = 20, kMidDepth = 100;
 Outcome ResendCached(Ctx& ctx) {
   EncSession s(ctx);
   if (!s.ok()) return Failed("a UDP socket", "none", "harness");
+  AwaitCsTokens(ctx, 111);  // the first RUP and the 110 new ones (resends take no token)
   const std::string mid = FreshMid(ctx);
   const std::string rup = RupFor(55, mid, "resend");
   const std::int64_t t0 = ctx.NowUs();
@@ -268,6 +269,7 @@ Outcome ResendCached(Ctx& ctx) {
   std::string batch;
   for (std::uint32_t t = kFirstNew; t < kFirstNew + kNew; ++t) batch += RupFor(t, mid, "n");
   s.Request(batch);
+  ChargeCsTokens(ctx, 111);
   EncGot g = s.Await();
   const std::int64_t last = ctx.NowUs();
   std::size_t ok = 0, refused = 0, other = 0, resend_answers = 0;
@@ -287,8 +289,6 @@ Outcome ResendCached(Ctx& ctx) {
     ++resend_answers;
     if (Show(c) != first && differing.empty()) differing = Show(c);
   }
-  ctx.Note("waiting 2 s: the runner address's RUP bucket (RATE-8, 50/s) refills for the next cases");
-  ctx.Sleep(2000);
   const std::string expected = "every resend (a fresh envelope) answered with the first answer (" + first + "); of " +
                                std::to_string(kNew) + " new RUPs for the MID about " + std::to_string(kMidDepth - 1) +
                                " x AUP 0, then 403 (the resends used no token)";
