@@ -10,6 +10,7 @@
 #include "conformance/enc_session.h"
 #include "conformance/runner.h"
 #include "conformance/selftest.h"
+#include "net/udps_env.h"
 #include "reference/transport/enc.h"
 #include "sim/fault_spec.h"
 #include "sim/world.h"
@@ -199,6 +200,39 @@ TEST(EncCases, TheReferencePassesAndDedupOffFailsTheResendCase) {
     EXPECT_NE(r.reason.find("TIMER-5"), std::string::npos) << r.reason;
   }
   EXPECT_TRUE(seen);
+}
+
+// ENC-8 on the reference's side: a role resends a request as the same plain
+// datagram (TIMER-4, RequestTracker); the encrypted-UDP decorator the MC and
+// `serve` run on (net::UdpsEnv) seals every send with the next counter, so
+// the resend is a new envelope that the receiver's window accepts (a copy of
+// the first envelope would be dropped, ENC-5).
+TEST(ReferenceUdps, AResentDatagramIsAFreshEnvelope) {
+  sim::World w(4);
+  const sim::NodeId a = w.AddNode("mc"), b = w.AddNode("srv");
+  net::UdpsOptions o;
+  o.keys = Keys();
+  o.plain = false;
+  o.default_key_id = 1;
+  net::UdpsEnv client(w.env(a), o);
+  std::vector<std::string> got;
+  auto srv = w.env(b).BindDatagram(7443, [&](const Endpoint&, Bytes bytes) { got.push_back(S(bytes)); });
+  ASSERT_TRUE(srv.ok());
+  auto mine = client.BindDatagram(0, [](const Endpoint&, Bytes) {});
+  ASSERT_TRUE(mine.ok());
+  const std::string plain = "RUP 5 58d05d6affef8ab9dd5a8be7afdf1c83 launch 1 x\r\n";
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(client.SendDatagram(mine->port, *srv, B(plain)).ok());
+  sim::WorldLoop loop(w);
+  loop.RunUntil(w.env(a).Now() + kSeconds, [&] { return got.size() == 2; });
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_NE(got[0], got[1]);
+  enc::Opener receiver(Keys());
+  auto first = receiver.Open(0, got[0]), second = receiver.Open(0, got[1]);
+  ASSERT_TRUE(first && second) << "the resend was dropped as a replay";
+  EXPECT_EQ(first->plain, plain);
+  EXPECT_EQ(second->plain, plain);
+  EXPECT_EQ(second->counter, first->counter + 1);
+  EXPECT_FALSE(receiver.Open(0, got[0])) << "the first envelope again is a replay";
 }
 
 }  // namespace
