@@ -75,6 +75,13 @@ std::string ShowAll(const std::vector<wire::Command>& got);
 // bucket holds n plus a margin of 20 for the few RUPs other cases send — and
 // ChargeCsTokens(c, n) after. So later cases never meet an emptied bucket
 // and nobody pauses longer than the refill needs.
+// The end of the idempotency-by-effect cases (TIMER-5 by RATE-8): `ok` new
+// RUPs for a fresh MID answered AUP 0 and `refused` 403 within `elapsed_us`.
+// A 403 proves the first RUP was executed and its resends were not: OK; none
+// although more arrived than the MID's default limit (20/s, depth 100) allows:
+// FAILED; none and fewer: INFORMATIONAL (the target was slower than the limit).
+Outcome JudgeMidLimitReached(const std::string& expected, const std::string& actual, std::size_t ok,
+                             std::size_t refused, std::int64_t elapsed_us);
 void AwaitCsTokens(Ctx& c, int n);
 void ChargeCsTokens(Ctx& c, int n);
 

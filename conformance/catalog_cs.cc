@@ -253,17 +253,7 @@ Outcome ResendNotExecuted(Ctx& c) {
                   "the MID's limit was used up before the new RUPs: the resends were executed again "
                   "(TIMER-5: answered from the cache, never executed again; RATE-8)");
   }
-  const std::int64_t elapsed = last - t0;
-  if (fresh.refused == 0) {
-    if (static_cast<double>(fresh.ok + 1) > kMidDepth + kMidRate * static_cast<double>(elapsed) / 1e6 + 1) {
-      return Failed(expected, actual,
-                    "no AUP 403 although more RUPs for one MID arrived than its default limit allows (RATE-8): "
-                    "nothing shows that the first RUP was executed and its resends were not (TIMER-5)");
-    }
-    return Outcome{reports::Verdict::kInformational, expected, actual,
-                   "not judged: the target answered more slowly than the MID's limit (RATE-8)"};
-  }
-  return Ok(expected, actual);
+  return JudgeMidLimitReached(expected, actual, fresh.ok, fresh.refused, last - t0);
 }
 
 // The same RUP bytes (trid 56, one fresh MID) from the default endpoint and
@@ -333,6 +323,18 @@ Outcome NewEndpointsExecuted(Ctx& c) {
 }
 
 }  // namespace
+
+Outcome JudgeMidLimitReached(const std::string& expected, const std::string& actual, std::size_t ok,
+                             std::size_t refused, std::int64_t elapsed_us) {
+  if (refused > 0) return Ok(expected, actual);
+  if (static_cast<double>(ok + 1) > kMidDepth + kMidRate * static_cast<double>(elapsed_us) / 1e6 + 1) {
+    return Failed(expected, actual,
+                  "no AUP 403 although more RUPs for one MID arrived than its default limit allows (RATE-8): "
+                  "nothing shows that the first RUP was executed and its resends were not (TIMER-5)");
+  }
+  return Outcome{reports::Verdict::kInformational, expected, actual,
+                 "not judged: the target answered more slowly than the MID's limit (RATE-8)"};
+}
 
 void AddCsCases(std::vector<CaseDef>& out) {
   Add(out, "cs.rup.ok", "RUP is answered AUP 0 with no params", "CS", {"CS-1", "WIRE-19", "MID-1", "WIRE-1", "WIRE-5"},

@@ -250,7 +250,7 @@ Outcome ReplayDropped(Ctx& ctx) {
 // accepted, ENC-5), then 110 new RUPs for the MID in one envelope: executed
 // once, the first RUP took 1 token, so about 99 new ones get AUP 0 and the
 // rest 403; a target that executed the resends finds the bucket empty.
-constexpr std::uint32_t kMidRate = 20, kMidDepth = 100;
+constexpr std::uint32_t kMidDepth = 100;  // RATE-8 per-MID default depth
 
 Outcome ResendCached(Ctx& ctx) {
   EncSession s(ctx);
@@ -311,16 +311,7 @@ Outcome ResendCached(Ctx& ctx) {
                   "the MID's limit was used up before the new RUPs: the resent envelopes were executed again "
                   "(ENC-8, TIMER-5: answered from the cache, never executed again; RATE-8)");
   }
-  if (refused == 0) {
-    if (static_cast<double>(ok + 1) > kMidDepth + kMidRate * static_cast<double>(last - t0) / 1e6 + 1) {
-      return Failed(expected, actual,
-                    "no AUP 403 although more RUPs for one MID arrived than its default limit allows (RATE-8): "
-                    "nothing shows that the first RUP was executed and its resends were not (TIMER-5)");
-    }
-    return Outcome{reports::Verdict::kInformational, expected, actual,
-                   "not judged: the target answered more slowly than the MID's limit (RATE-8)"};
-  }
-  return Ok(expected, actual);
+  return JudgeMidLimitReached(expected, actual, ok, refused, last - t0);
 }
 
 }  // namespace
