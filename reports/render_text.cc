@@ -175,7 +175,7 @@ std::string RenderMarkdown(const Report& r, const Report* baseline) {
   }
   if (r.kind == "conformance" && !r.cases.empty()) {
     const std::vector<WordUse> words = WordCoverage(r);
-    const std::vector<std::string> missing = UnexercisedWords(r);
+    const std::vector<std::string> missing = UnexercisedWords(words);
     m += "\n## Protocol words (" + std::to_string(words.size() - missing.size()) + " of " +
          std::to_string(words.size()) + " exercised)\n\n";
     std::string ids;

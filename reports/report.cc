@@ -245,13 +245,14 @@ std::string ToJson(const Report& r, int indent) {
   for (const ClauseInfo& c : UncoveredClauses(r)) uncovered.push_back(c.id);
   j["uncovered_clauses"] = uncovered;
   if (r.kind == "conformance" && !r.cases.empty()) {
+    const std::vector<WordUse> coverage = WordCoverage(r);
     json words = json::array();
-    for (const WordUse& w : WordCoverage(r)) {
+    for (const WordUse& w : coverage) {
       words.push_back({{"word", w.word}, {"answer", w.answer}, {"role", w.role}, {"direction", w.direction},
                        {"cases", w.cases}});
     }
     j["words"] = words;
-    j["unexercised_words"] = UnexercisedWords(r);
+    j["unexercised_words"] = UnexercisedWords(coverage);
   }
   if (!r.fault.empty()) j["fault"] = {{"spec", r.fault}, {"counters", r.fault_counters}};
   j["artifacts"] = r.artifacts;

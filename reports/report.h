@@ -115,7 +115,8 @@ struct WordUse {
   int cases = 0;
 };
 std::vector<WordUse> WordCoverage(const Report& r);
-// The words of WordCoverage with no case, in table order.
+// The words with no case, in table order (of `words`, or of WordCoverage(r)).
+std::vector<std::string> UnexercisedWords(const std::vector<WordUse>& words);
 std::vector<std::string> UnexercisedWords(const Report& r);
 
 // Per-case figures derived from the wire transcript, merged into `metrics`

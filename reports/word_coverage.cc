@@ -60,12 +60,14 @@ std::vector<WordUse> WordCoverage(const Report& r) {
   return out;
 }
 
-std::vector<std::string> UnexercisedWords(const Report& r) {
+std::vector<std::string> UnexercisedWords(const std::vector<WordUse>& words) {
   std::vector<std::string> out;
-  for (const WordUse& w : WordCoverage(r)) {
+  for (const WordUse& w : words) {
     if (w.cases == 0) out.push_back(w.word);
   }
   return out;
 }
+
+std::vector<std::string> UnexercisedWords(const Report& r) { return UnexercisedWords(WordCoverage(r)); }
 
 }  // namespace mcpsim::reports

@@ -28,6 +28,15 @@ inline std::string ReadWholeFile(const std::string& path) {
 
 // Runs `MCPSIM_BIN <args>` through /bin/sh with `stdin_data` on standard
 // input. `args` is shell syntax (quote as needed).
+// Writes an ENC-2 key table with keys 3 and 9 (fixed test keys) to
+// `dir`/keys.txt for `serve --key-file` and the ENC cases; returns its path.
+inline std::string WriteTestKeyFile(const std::string& dir) {
+  const std::string path = dir + "/keys.txt";
+  std::ofstream(path) << "3 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+                         "9 f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff\n";
+  return path;
+}
+
 inline CliResult RunCli(const std::string& args, const std::string& stdin_data = "") {
   char dir_template[] = "/tmp/mcpsim-cli-XXXXXX";
   const std::string dir = mkdtemp(dir_template);

@@ -85,12 +85,7 @@ class FakeUdp {
 TEST(Conform, FullRunAgainstServeIsAllOk) {
   const std::string dir = TempDir();
   // An ENC-2 key table for the encrypted endpoint (the ENC cases read it from the launch command).
-  const std::string keys = dir + "/keys.txt";
-  std::FILE* kf = std::fopen(keys.c_str(), "w");
-  ASSERT_NE(kf, nullptr);
-  std::fputs("3 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-             "9 f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff\n", kf);
-  std::fclose(kf);
+  const std::string keys = testing::WriteTestKeyFile(dir);
   // A latest version with a two-digit component, so that dp.version.numeric
   // is judged (DP-1), and zlib-compressed captchas (RS-3).
   const std::string cfg = dir + "/serve.yaml";

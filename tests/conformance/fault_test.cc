@@ -211,12 +211,7 @@ TEST(ConformFault, StreamFaultsOnTcpAndHttpStillOkAgainstServe) {
 // enc.sealed.ok and enc.drop.replay were FAILED.
 TEST(ConformFault, EncCasesOkBehindALossyDuplicatingProxy) {
   const std::string dir = TempDir();
-  const std::string keys = dir + "/keys.txt";
-  std::FILE* kf = std::fopen(keys.c_str(), "w");
-  ASSERT_NE(kf, nullptr);
-  std::fputs("3 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-             "9 f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff\n", kf);
-  std::fclose(kf);
+  const std::string keys = testing::WriteTestKeyFile(dir);
   const auto r = RunCli(std::string("conform --timeout 1000 --seed 3 --fault 'loss=0.2,dup=0.3,reorder=0.1' "
                                     "--cases 'enc.*' --launch '") +
                         MCPSIM_BIN + " serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file " + keys +

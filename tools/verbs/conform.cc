@@ -438,7 +438,7 @@ int Conform(ConformArgs a) {
   if (!rep.cases.empty()) {
     // Which of Appendix A's words the run sent and saw answered (reports::WordCoverage).
     const auto words = reports::WordCoverage(rep);
-    const auto missing = reports::UnexercisedWords(rep);
+    const auto missing = reports::UnexercisedWords(words);
     std::string line = "words: " + std::to_string(words.size() - missing.size()) + "/" + std::to_string(words.size()) +
                        " exercised";
     for (std::size_t i = 0; i < missing.size(); ++i) line += (i ? ", " : "; not exercised: ") + missing[i];
