@@ -260,6 +260,20 @@ bool AsioEnv::Impl::Admit(const Endpoint& from) {
   return true;
 }
 
+void AsioEnv::Impl::StreamEvents(std::size_t n) {
+  if (opt.udp_poll_every == 0 || !receiving || udp.empty()) return;
+  stream_events += n;
+  if (stream_events < opt.udp_poll_every) return;
+  stream_events = 0;
+  ++stats.datagram_polls;
+  std::vector<std::shared_ptr<UdpPort>> ports;  // a role callback may bind or close ports
+  ports.reserve(udp.size());
+  for (const auto& [port, p] : udp) ports.push_back(p);
+  for (const std::shared_ptr<UdpPort>& p : ports) {
+    if (!p->closed && !p->in_receive) Receive(p);
+  }
+}
+
 void AsioEnv::Impl::Receive(const std::shared_ptr<UdpPort>& p) {
   const std::size_t batch = opt.udp_batch;
   std::vector<mmsghdr>& msgs = p->msgs;

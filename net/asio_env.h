@@ -52,6 +52,11 @@ struct AsioEnvOptions {
   double udp_rate_per_s = 0;               // per source address; 0 = unlimited
   double udp_burst = 0;                    // bucket depth (0 = rate_per_s)
   std::size_t udp_rate_keys = 65536;       // source addresses remembered, least recently seen forgotten
+  // Stream events (accepted connections, readable sockets) handled between two
+  // non-blocking reads of the datagram sockets (0 = only when the reactor
+  // reports them readable). A storm of connection events must not make the
+  // datagrams that arrived meanwhile wait behind all of it (issue 15).
+  std::size_t udp_poll_every = 16;
   // ---- streams ----
   std::size_t stream_send_buffer = 4 << 20;     // unsent bytes per stream before reset
   TimeUs stream_idle_timeout = 120 * kSeconds;  // no bytes either way; kNever = off
@@ -76,6 +81,7 @@ struct AsioEnvStats {
   std::uint64_t datagrams_received = 0, datagrams_sent = 0;
   std::uint64_t datagrams_rate_limited = 0, datagrams_oversize = 0, datagrams_send_dropped = 0;
   std::uint64_t receive_batches = 0;  // recvmmsg calls that returned data
+  std::uint64_t datagram_polls = 0;   // reads of the datagram sockets between stream events
   std::uint64_t streams_accepted = 0, streams_refused = 0, streams_timed_out = 0;
   std::uint64_t streams_overflowed = 0, tls_handshake_failures = 0;
   std::uint64_t streams_evicted = 0, streams_address_capped = 0;  // TCP-11

@@ -88,6 +88,13 @@ struct AsioEnv::Impl {
   void ArmReceive(const std::shared_ptr<UdpPort>& p);
   void Receive(const std::shared_ptr<UdpPort>& p);
   void Flush(const std::shared_ptr<UdpPort>& p);
+  // Counts `n` stream events; every opt.udp_poll_every of them, reads the
+  // datagram sockets (Receive) without waiting for the reactor, whose ready
+  // list would serve them only after every connection that became ready
+  // before them. REQUIRES: called from a completion handler, outside any
+  // role callback.
+  void StreamEvents(std::size_t n);
+  std::size_t stream_events = 0;
 
   // Streams.
   std::map<std::uint16_t, std::shared_ptr<Listener>> listeners;

@@ -72,12 +72,17 @@ void AsioEnv::Impl::Accept(const std::shared_ptr<Listener>& l) {
     // (a connect flood fills the kernel's accept queue faster otherwise).
     boost::system::error_code e3;
     l->acceptor.non_blocking(true, e3);
+    std::size_t n = 1;
     for (int i = 0; i < 64 && !l->closed && !tok.expired(); ++i) {
       auto more = std::make_shared<Conn>(io);
       l->acceptor.accept(more->plain, e3);
       if (e3) break;
       Admitted(l, more);
+      ++n;
     }
+    if (tok.expired()) return;
+    StreamEvents(n);
+    if (tok.expired()) return;
     if (!tok.expired() && !l->closed) Accept(l);  // accepting never stops, whatever the caps (TCP-11)
   });
 }
@@ -206,7 +211,11 @@ void AsioEnv::Impl::StartRead(const std::shared_ptr<Conn>& c) {
   }
   // Plain: wait until readable, then read what is there into the shared
   // buffer; on_data consumes it before the next handler runs (one thread).
-  c->plain.async_wait(tcp::socket::wait_read, [this, c, on_read = std::move(on_read)](const boost::system::error_code& wec) {
+  c->plain.async_wait(tcp::socket::wait_read, [this, c, on_read = std::move(on_read),
+                                                tok = Token()](const boost::system::error_code& wec) {
+    if (tok.expired()) return;
+    StreamEvents(1);  // may run role callbacks: `c` may have ended (on_read checks)
+    if (tok.expired()) return;
     if (wec) return on_read(wec, 0, nullptr);
     boost::system::error_code ec;
     if (!c->plain.non_blocking()) c->plain.non_blocking(true, ec);

@@ -232,6 +232,48 @@ TEST(AsioEnv, DatagramBucketsForgetTheLeastRecentlySeenAddress) {
   EXPECT_EQ(srv.stats().datagrams_rate_limited, 3u);
 }
 
+// Issue 15: a storm of connection events must not make a datagram wait
+// behind all of it. 300 connections become readable, then one datagram
+// arrives; the reactor's ready list holds the datagram socket last, but the
+// loop reads the datagram sockets every `udp_poll_every` stream events, so
+// the datagram is delivered before most of the stream bytes.
+TEST(AsioEnv, DatagramsAreReadBetweenStreamEvents) {
+  boost::asio::io_context io;
+  AsioEnvOptions o;
+  o.udp_poll_every = 16;
+  AsioEnv srv(io, o);
+  int data_events = 0;
+  int datagram_at = -1;
+  auto lep = srv.Listen(0, [&](StreamId, const Endpoint&) {
+    StreamHandlers h;
+    h.on_data = [&](Bytes) { ++data_events; };
+    return h;
+  });
+  ASSERT_TRUE(lep.ok());
+  auto uep = srv.BindDatagram(0, [&](const Endpoint&, Bytes) { datagram_at = data_events; });
+  ASSERT_TRUE(uep.ok());
+  constexpr int kConns = 300;
+  boost::asio::io_context cio;
+  std::vector<boost::asio::ip::tcp::socket> clients;
+  const boost::asio::ip::tcp::endpoint to(boost::asio::ip::make_address("127.0.0.1"), lep->port);
+  for (int i = 0; i < kConns; ++i) {
+    clients.emplace_back(cio);
+    boost::system::error_code ec;
+    clients.back().connect(to, ec);
+    ASSERT_FALSE(ec) << i << " " << ec.message();
+  }
+  ASSERT_TRUE(RunUntil(io, [&] { return srv.stats().streams_accepted >= kConns; }));
+  RunFor(io, 50);  // every read armed
+  for (auto& c : clients) ASSERT_EQ(c.send(boost::asio::buffer("x", 1)), 1u);
+  AsioEnv cli(io);
+  auto c = cli.BindDatagram(0, [](const Endpoint&, Bytes) {});
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(cli.SendDatagram(c->port, *uep, B("late")).ok());
+  ASSERT_TRUE(RunUntil(io, [&] { return data_events == kConns && datagram_at >= 0; }));
+  EXPECT_LT(datagram_at, 64) << "the datagram waited behind " << datagram_at << " stream events";
+  EXPECT_GT(srv.stats().datagram_polls, 0u);
+}
+
 TEST(AsioEnv, UnreadStreamOverflowsAndIdleStreamTimesOut) {
   boost::asio::io_context io;
   AsioEnvOptions o;

@@ -46,6 +46,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -220,6 +221,12 @@ double P99(std::vector<double> v) {
 
 // Latencies of the successful operations, overall and per kind (get, rat, rup).
 struct LegitStats {
+  struct Sample {
+    double at_ms;  // start, from the first operation of the phase
+    const char* kind;
+    double ms;  // -1: failed
+  };
+  std::vector<Sample> samples;
   std::vector<double> ms;
   std::map<std::string, std::vector<double>> by_op;
   std::map<std::string, int> failures_by_op;
@@ -233,9 +240,11 @@ LegitStats RunLegit(const Served& s, const std::vector<std::string>& accounts, c
   const int rup = Bound(SOCK_DGRAM, kLegitIp);
   std::uint32_t trid = 1;
   std::size_t n = 0;
+  const auto start = Clock::now();
   auto timed = [&](const char* kind, const std::function<bool(Clock::time_point)>& op) {
     const auto t0 = Clock::now();
     const bool ok = op(t0 + std::chrono::seconds(2));
+    st.samples.push_back({Ms(t0 - start), kind, ok ? Ms(Clock::now() - t0) : -1.0});
     if (ok) {
       st.ms.push_back(Ms(Clock::now() - t0));
       st.by_op[kind].push_back(st.ms.back());
@@ -280,6 +289,7 @@ struct Args {
   bool none = true;
   int attacker_nice = 0;  // nice value of the attacker's threads (0..19)
   double rap_per_s = 2000;  // rap-flood's rate (0: as fast as answered)
+  std::string samples;  // CSV of every legitimate operation ("" = none)
 };
 
 double SelfCpuS() {
@@ -346,6 +356,15 @@ int Run(const Args& a) {
       if (!(*store)->CreateAccount(acc).ok()) return 3;
     }
   }
+  std::FILE* samples = nullptr;
+  if (!a.samples.empty()) {
+    samples = std::fopen(a.samples.c_str(), "w");
+    if (!samples) {
+      std::fprintf(stderr, "mcpsim bench flood: cannot write --samples %s: %s\n", a.samples.c_str(), std::strerror(errno));
+      return 2;
+    }
+    std::fprintf(samples, "phase,at_ms,op,ms\n");
+  }
   int rc = 0;
   {
     Served s;
@@ -392,6 +411,10 @@ int Run(const Args& a) {
         attacker.join();
         sampler.join();
         const char* p = phase.c_str();
+        if (samples) {
+          for (const LegitStats::Sample& x : st.samples) std::fprintf(samples, "%s,%.1f,%s,%.2f\n", p, x.at_ms, x.kind, x.ms);
+          std::fflush(samples);
+        }
         std::printf("flood.%s.legit_p99_ms: %.1f\nflood.%s.legit_failures: %d\nflood.%s.legit_ops: %zu\n", p,
                     P99(st.ms), p, st.failures, p, st.ms.size() + static_cast<std::size_t>(st.failures));
         for (const char* kind : {"get", "rat", "rup"}) {
@@ -415,6 +438,7 @@ int Run(const Args& a) {
       std::printf("flood.host.loadavg_after: %.2f\n", LoadAvg1());
     }
   }
+  if (samples) std::fclose(samples);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return rc;
@@ -437,6 +461,9 @@ RegisterVerb reg{{"bench", "flood", "What a legitimate client sees while `serve`
                                    "Run the attacker's threads at this nice value (0..19; the server and the "
                                    "legitimate client stay at 0)")
                         ->capture_default_str();
+                    cmd.add_option("--samples", a->samples,
+                                   "Write every legitimate operation to this CSV file (phase,at_ms,op,ms; "
+                                   "ms = -1 for a failure)");
                     return [a] { return Run(*a); };
                   }}};
 
