@@ -1,5 +1,7 @@
 #include "reference/store/sqlite.h"
 
+#include <cstring>
+
 namespace mcpsim::reference::sql {
 
 Result<Db> Db::Open(const std::string& path, Sync sync) {
@@ -19,6 +21,31 @@ Result<Db> Db::Open(const std::string& path, Sync sync) {
   }
   if (Status s = db.Exec("PRAGMA foreign_keys=ON;"); !s.ok()) return s;
   return db;
+}
+
+Result<Db> Db::OpenImage(std::string_view image) {
+  auto db = Open(":memory:");
+  if (!db.ok()) return db.status();
+  const auto n = static_cast<sqlite3_int64>(image.size());
+  auto* copy = static_cast<unsigned char*>(sqlite3_malloc64(static_cast<sqlite3_uint64>(image.size())));
+  if (!copy) return Status::Error("STORE-1", "out of memory for a database image");
+  std::memcpy(copy, image.data(), image.size());
+  // FREEONCLOSE: SQLite owns `copy` from here on, even when the call fails.
+  if (sqlite3_deserialize(db->db_, "main", copy, n, n, SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) !=
+      SQLITE_OK) {
+    return Status::Error("STORE-1", std::string("cannot load a database image: ") + sqlite3_errmsg(db->db_));
+  }
+  if (Status s = db->Exec("PRAGMA foreign_keys=ON;"); !s.ok()) return s;
+  return db;
+}
+
+Result<std::string> Db::Serialize() {
+  sqlite3_int64 n = 0;
+  unsigned char* bytes = sqlite3_serialize(db_, "main", &n, 0);
+  if (!bytes) return Status::Error("STORE-1", "cannot serialize the database");
+  std::string out(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(n));
+  sqlite3_free(bytes);
+  return out;
 }
 
 Result<Db> Db::OpenOnVfs(const std::string& path, const std::string& vfs) {

@@ -37,6 +37,12 @@ class Db {
   // shared memory, e.g. the simulator's): rollback journal
   // (journal_mode=DELETE), synchronous=FULL, temp_store=MEMORY.
   static Result<Db> OpenOnVfs(const std::string& path, const std::string& vfs);
+  // A private in-memory database holding a copy of `image` (the bytes
+  // Serialize gave); no migration runs. For fixtures that need many
+  // identical fresh databases (fuzz targets).
+  static Result<Db> OpenImage(std::string_view image);
+  // The bytes of the main database (sqlite3_serialize), e.g. of ":memory:".
+  Result<std::string> Serialize();
   Db(Db&& o) noexcept : db_(o.db_), cache_(std::move(o.cache_)) { o.db_ = nullptr; }
   // True once a call on this connection failed with an I/O-class error
   // (SQLITE_IOERR, FULL, CORRUPT, NOTADB, CANTOPEN): the caller should close

@@ -72,6 +72,12 @@ class SqliteStore final : public Store {
   SqliteStore(sql::Db db, std::string path, std::string vfs)
       : db_(std::move(db)), path_(std::move(path)), vfs_(std::move(vfs)) {}
 
+  // SerializeSqliteStore: not inside a batch (its writes are not committed).
+  Result<std::string> Serialize() {
+    if (batch_) return Status::Error("STORE-1", "cannot serialize inside a batch");
+    return db_.Serialize();
+  }
+
   Result<bool> CreateAccount(const Account& a) override {
     if (Status ready = Ready(); !ready.ok()) return ready;
     auto st = db_.Prepare(
@@ -538,6 +544,19 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   if (!db.ok()) return db.status();
   if (Status s = sql::Migrate(*db, kMigrations); !s.ok()) return s;
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db), path, ""));
+}
+
+Result<std::string> SerializeSqliteStore(Store& store) {
+  auto* s = dynamic_cast<SqliteStore*>(&store);
+  if (!s) return Status::Error("STORE-1", "not a SQLite store");
+  return s->Serialize();
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStoreImage(std::string_view image) {
+  auto db = sql::Db::OpenImage(image);
+  if (!db.ok()) return db.status();
+  if (Status s = sql::Migrate(*db, kMigrations); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*db), ":memory:", ""));
 }
 
 Result<std::unique_ptr<Store>> OpenSqliteStoreOnVfs(const std::string& path, const std::string& vfs) {

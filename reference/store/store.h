@@ -172,6 +172,13 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 // outside a batch (recovering from the journal what a failed write left).
 Result<std::unique_ptr<Store>> OpenSqliteStoreOnVfs(const std::string& path, const std::string& vfs);
 
+// Fixtures that need many identical fresh stores (the fuzz targets): the
+// database image of a SQLite store (STORE-1 for any other store), and a
+// private in-memory SQLite store holding a copy of such an image (checked
+// against the schema version like any open; nothing is migrated).
+Result<std::string> SerializeSqliteStore(Store& store);
+Result<std::unique_ptr<Store>> OpenSqliteStoreImage(std::string_view image);
+
 // Connects to the PostgreSQL database at `uri` (a libpq connection URI,
 // postgresql://user@host:port/db?… or with host=/socket/dir) and migrates it
 // (several processes may start at once: the migration runs once). Strings are

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "reference/store/sqlite.h"
+#include "reference/store/store.h"
 
 namespace mcpsim::reference::sql {
 namespace {
@@ -56,6 +57,33 @@ TEST(Sqlite, BadSqlIsAnErrorValue) {
   auto st = db->Prepare("SELEKT 1");
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.status().clause(), "STORE-1");
+}
+
+// A database image is a copy: what the copy writes stays in the copy, and
+// garbage is an error value, never a crash.
+TEST(Sqlite, StoreImageIsAnIndependentCopy) {
+  auto base = OpenSqliteStore(":memory:");
+  ASSERT_TRUE(base.ok());
+  Account a;
+  a.name = "alice@live.cn";
+  a.password_hash = "h";
+  ASSERT_TRUE((*base)->CreateAccount(a).ok());
+  auto image = SerializeSqliteStore(**base);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  auto copy = OpenSqliteStoreImage(*image);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  auto got = (*copy)->GetAccount("alice@live.cn");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  a.name = "bob@live.cn";
+  ASSERT_TRUE((*copy)->CreateAccount(a).ok());
+  EXPECT_EQ(*(*copy)->CountAccounts(), 2u);
+  EXPECT_EQ(*(*base)->CountAccounts(), 1u);
+  auto again = OpenSqliteStoreImage(*image);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*again)->CountAccounts(), 1u);
+  auto bad = OpenSqliteStoreImage("not a database");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().clause(), "STORE-1");
 }
 
 }  // namespace
