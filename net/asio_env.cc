@@ -270,18 +270,18 @@ void AsioEnv::Impl::StreamEvents(std::size_t n) {
   ports.reserve(udp.size());
   for (const auto& [port, p] : udp) ports.push_back(p);
   for (const std::shared_ptr<UdpPort>& p : ports) {
-    if (!p->closed && !p->in_receive) Receive(p);
+    if (!p->closed && !p->in_receive) Receive(p, 1);  // one batch: streams keep their turn
   }
 }
 
-void AsioEnv::Impl::Receive(const std::shared_ptr<UdpPort>& p) {
+void AsioEnv::Impl::Receive(const std::shared_ptr<UdpPort>& p, int rounds) {
   const std::size_t batch = opt.udp_batch;
   std::vector<mmsghdr>& msgs = p->msgs;
   std::vector<iovec>& iov = p->iov;
   std::vector<sockaddr_storage>& from = p->addrs;
   auto tok = Token();
   // A few batches per wake-up, then yield to other sockets and timers.
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     for (std::size_t i = 0; i < batch; ++i) {
       iov[i] = {p->buf.data() + i * p->bufsize, p->bufsize};
       msgs[i] = {};

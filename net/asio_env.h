@@ -53,9 +53,10 @@ struct AsioEnvOptions {
   double udp_burst = 0;                    // bucket depth (0 = rate_per_s)
   std::size_t udp_rate_keys = 65536;       // source addresses remembered, least recently seen forgotten
   // Stream events (accepted connections, readable sockets) handled between two
-  // non-blocking reads of the datagram sockets (0 = only when the reactor
-  // reports them readable). A storm of connection events must not make the
-  // datagrams that arrived meanwhile wait behind all of it (issue 15).
+  // non-blocking reads of the datagram sockets, one batch (udp_batch) per
+  // port each (0 = only when the reactor reports them readable). A storm of
+  // connection events must not make the datagrams that arrived meanwhile wait
+  // behind all of it, nor a datagram flood take the streams' turns (issue 15).
   std::size_t udp_poll_every = 16;
   // ---- streams ----
   std::size_t stream_send_buffer = 4 << 20;     // unsent bytes per stream before reset

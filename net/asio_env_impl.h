@@ -86,7 +86,8 @@ struct AsioEnv::Impl {
   std::list<BucketKey> bucket_lru;  // least recently seen first
   bool Admit(const Endpoint& from);
   void ArmReceive(const std::shared_ptr<UdpPort>& p);
-  void Receive(const std::shared_ptr<UdpPort>& p);
+  // Reads and delivers up to `rounds` recvmmsg batches, then re-arms.
+  void Receive(const std::shared_ptr<UdpPort>& p, int rounds = 8);
   void Flush(const std::shared_ptr<UdpPort>& p);
   // Counts `n` stream events; every opt.udp_poll_every of them, reads the
   // datagram sockets (Receive) without waiting for the reactor, whose ready
