@@ -195,19 +195,32 @@ Result<std::unique_ptr<ClientServers>> ClientServers::Start(Env& env, const Host
   Impl& m = *s->impl_;
   m.env = &env;
   m.rng = Rng::Stream(seed, "client-conformance/servers");
-  // One port number for both: listen first (port 0 picks it), then UDP on it.
+  // One port number for both: UDP first (port 0 picks it), then TCP on the
+  // same number. With port 0 that number may be taken for TCP by another
+  // process: then the UDP port is given back and another one is tried (the
+  // Env can close a datagram port, not a listener).
   std::weak_ptr<bool> alive = m.alive;
-  auto tcp = env.Listen(listen.port, [&m, alive](StreamId id, const Endpoint&) {
-    return alive.expired() ? StreamHandlers{} : m.Accept(id);
-  });
-  if (!tcp.ok()) return Status::Error("CONF-3", "cannot listen on " + listen.ToString() + ": " + tcp.status().message());
-  auto udp = env.BindDatagram(tcp->port, [&m, alive](const Endpoint& from, Bytes b) {
-    if (alive.expired()) return;
-    m.OnDatagram(std::string(reinterpret_cast<const char*>(b.data()), b.size()), from);
-  });
-  if (!udp.ok()) {
-    return Status::Error("CONF-3", "cannot bind UDP " + listen.host + ":" + std::to_string(tcp->port) + ": " +
-                                       udp.status().message());
+  Result<Endpoint> udp = Status::Error("CONF-3", "no port tried");
+  Result<Endpoint> tcp = Status::Error("CONF-3", "no port tried");
+  for (int attempt = 0; attempt < (listen.port == 0 ? 16 : 1); ++attempt) {
+    udp = env.BindDatagram(listen.port, [&m, alive](const Endpoint& from, Bytes b) {
+      if (alive.expired()) return;
+      m.OnDatagram(std::string(reinterpret_cast<const char*>(b.data()), b.size()), from);
+    });
+    if (!udp.ok()) {
+      if (listen.port == 0) continue;
+      return Status::Error("CONF-3", "cannot bind UDP " + listen.ToString() + ": " + udp.status().message());
+    }
+    tcp = env.Listen(udp->port, [&m, alive](StreamId id, const Endpoint&) {
+      return alive.expired() ? StreamHandlers{} : m.Accept(id);
+    });
+    if (tcp.ok()) break;
+    env.CloseDatagram(udp->port);
+  }
+  if (!udp.ok()) return Status::Error("CONF-3", "cannot bind UDP " + listen.ToString() + ": " + udp.status().message());
+  if (!tcp.ok()) {
+    return Status::Error("CONF-3", "cannot listen on " + listen.host + ":" + std::to_string(udp->port) + ": " +
+                                       tcp.status().message());
   }
   m.port = udp->port;
   s->address_ = HostPort{listen.host, tcp->port};
