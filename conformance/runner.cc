@@ -96,10 +96,13 @@ Status CheckReachable(const Target& t, int timeout_ms) {
     only.http.reset();
     only.resend_ms = 0;
     Ctx c(only, timeout_ms, timeout_ms * 2, 0, "reachability");
+    // Sent up to 6 times like any request (TIMER-3), half a timeout apart:
+    // behind a fault proxy dropping 20% each way, two tries missed 13% of
+    // live targets; six miss 0.2%.
     bool got = false;
-    for (int i = 0; i < 2 && !got; ++i) {  // one resend, as a client would (TIMER-2)
+    for (int i = 0; i < 6 && !got; ++i) {
       (void)c.UdpSend("RUP 1 58d05d6affef8ab9dd5a8be7afdf1c83 launch 1 reachability\r\n");
-      got = !c.UdpRecv(timeout_ms, 50, 1).empty();
+      got = !c.UdpRecv(std::max(timeout_ms / 2, 250), 50, 1).empty();
     }
     if (!got) return Status::Error("CONF-3", "UDP target " + t.udp->ToString() + " did not answer");
   }

@@ -69,7 +69,8 @@ Target ParseListening(const std::string& text);
 // True when `id` matches one of the comma-separated globs.
 bool Selected(const std::string& id, const std::string& globs);
 
-// Checks the target answers at all (UDP: an RUP gets any datagram back;
+// Checks the target answers at all (UDP: an RUP, sent up to 6 times
+// max(timeout_ms / 2, 250) ms apart, gets any datagram back;
 // HTTP: a TCP connection and a response), through t.env/t.loop. Error names
 // the dead transport.
 Status CheckReachable(const Target& t, int timeout_ms);
