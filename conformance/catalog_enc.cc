@@ -49,6 +49,7 @@ std::string Trids(const EncGot& g) {
   std::string s = ShowAll(g.answers);
   if (!g.repeats.empty()) s += " (+" + std::to_string(g.repeats.size()) + " repeated answers)";
   if (g.unopenable) s += " (+" + std::to_string(g.unopenable) + " datagrams that do not open)";
+  if (g.damaged) s += " (+" + std::to_string(g.damaged) + " damaged in transit, dropped)";
   return s;
 }
 

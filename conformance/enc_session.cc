@@ -93,7 +93,7 @@ void EncSession::Take(const std::string& d, EncGot& g) {
   enc::Opener opener(ctx_.target().udps_keys);  // fresh: the window is judged here, not by the opener
   auto o = opener.Open(0, d);
   if (!o) {
-    ++g.unopenable;
+    ++(ctx_.target().corrupting_network ? g.damaged : g.unopenable);
     return;
   }
   opened_.insert(d);
@@ -217,6 +217,7 @@ EncGot EncSession::Await() {
     for (auto& r : more.repeats) g.repeats.push_back(std::move(r));
     g.duplicates += more.duplicates;
     g.unopenable += more.unopenable;
+    g.damaged += more.damaged;
     for (auto& e : more.decode_errors) g.decode_errors.push_back(std::move(e));
   }
   Finish(g);

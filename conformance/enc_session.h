@@ -59,6 +59,9 @@ struct EncGot {
   std::vector<wire::Command> repeats;          // answers to a (word, trid) answered before
   std::size_t duplicates = 0;                  // byte-identical envelopes dropped
   std::size_t unopenable = 0;                  // datagrams that are not a valid envelope
+  // Instead of `unopenable` when the proxy corrupts (Target::corrupting_network):
+  // dropped like lost datagrams.
+  std::size_t damaged = 0;
   std::vector<std::string> decode_errors;      // clause@offset of plain commands that did not decode
   int resends = 0;                             // fresh envelopes sent as resends
   // The first answer's envelope for (word, trid), or nullptr.

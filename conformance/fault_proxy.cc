@@ -38,6 +38,7 @@ Result<std::unique_ptr<FaultProxy>> FaultProxy::Start(net::AsioEnv& real, const 
   p->target_.env = &p->world_->env(p->runner_);
   p->target_.loop = p->loop_.get();
   p->target_.resend_ms = static_cast<int>(std::max<TimeUs>(300, 2 * sim::WorstDelay(spec.link) / 1000 + 100));
+  p->target_.corrupting_network = spec.link.corrupt > 0;
   return p;
 }
 

@@ -80,6 +80,11 @@ struct Target {
   // byte-identical answer datagrams are collapsed; set when a fault proxy
   // sits in front of the target. 0: no resends.
   int resend_ms = 0;
+  // Set when the fault proxy may flip bits in datagrams (`corrupt=`): an
+  // encrypted-UDP answer that fails to open is then network damage, dropped
+  // like a lost datagram (ENC-4 lets no corrupted envelope through), not a
+  // target failure. Plain answers cannot be told from wrong ones.
+  bool corrupting_network = false;
   // The target's catalogue (issue 14; PROTOCOL.md requires no particular ad
   // slot or media id): ad slots to query with RAD and media ids to fetch from
   // MS (`--ad-slot`, `--media-id`). Empty: slot `top` is tried, and media ids

@@ -209,10 +209,12 @@ TEST(ConformFault, StreamFaultsOnTcpAndHttpStillOkAgainstServe) {
 // judgements still hold. Before ENC-8 the runner never resent a sealed
 // request and took a duplicated answer envelope for an error: on this seed
 // enc.sealed.ok and enc.drop.replay were FAILED.
+// Corruption too: a damaged envelope fails to open (ENC-4) on either side,
+// so the runner drops it like a lost one instead of failing the target.
 TEST(ConformFault, EncCasesOkBehindALossyDuplicatingProxy) {
   const std::string dir = TempDir();
   const std::string keys = testing::WriteTestKeyFile(dir);
-  const auto r = RunCli(std::string("conform --timeout 1000 --seed 3 --fault 'loss=0.2,dup=0.3,reorder=0.1' "
+  const auto r = RunCli(std::string("conform --timeout 1000 --seed 3 --fault 'loss=0.2,dup=0.3,reorder=0.1,corrupt=0.1' "
                                     "--cases 'enc.*' --launch '") +
                         MCPSIM_BIN + " serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file " + keys +
                         " --http 127.0.0.1:0 --db :memory:' --out " + dir);
@@ -230,6 +232,7 @@ TEST(ConformFault, EncCasesOkBehindALossyDuplicatingProxy) {
   EXPECT_GT(resends, 0) << "20% loss and no sealed request resent";
   EXPECT_GT(rep->fault_counters["dropped"], 0);
   EXPECT_GT(rep->fault_counters["duplicated"], 0);
+  EXPECT_GT(rep->fault_counters["corrupted"], 0);
   fs::remove_all(dir);
 }
 
