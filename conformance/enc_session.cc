@@ -56,6 +56,7 @@ std::string EncSession::Seal(const std::string& plain, std::optional<std::uint8_
   auto e = sealer_.Seal(id, key->second, plain);
   if (!e.ok()) return std::string();
   sealed_[*e] = AnswerKeys(plain);
+  ctx_.Plain(handle_, true, plain);
   return *e;
 }
 
@@ -97,6 +98,7 @@ void EncSession::Take(const std::string& d, EncGot& g) {
     return;
   }
   opened_.insert(d);
+  ctx_.Plain(handle_, false, o->plain);
   const auto nonce = std::make_pair(o->key_id, std::make_pair(o->sender, o->counter));
   auto [at, fresh] = nonces_.emplace(nonce, d);
   if (!fresh && at->second != d && nonce_reuse_.empty()) {

@@ -82,6 +82,11 @@ bool Ctx::Truncated() const { return sh_->truncated; }
 std::vector<reports::WireEvent>& Ctx::wire() { return sh_->wire; }
 void Ctx::Note(std::string text) { sh_->Record("note", "note", std::move(text)); }
 
+void Ctx::Plain(int h, bool sent, std::string plain) {
+  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return;
+  sh_->Record(sent ? "sealed" : "opened", sh_->chans[static_cast<std::size_t>(h) + 1].channel, std::move(plain));
+}
+
 TimeUs Ctx::Deadline(int want_ms) const {
   if (sh_->flooded) return env_.Now();  // a flooded case stops waiting
   const TimeUs want = env_.Now() + static_cast<TimeUs>(std::max(want_ms, 0)) * kMillis;

@@ -207,6 +207,11 @@ class Ctx {
   void set_quiet_ms(int ms) { quiet_ms_ = ms; }
 
   void Note(std::string text);
+  // Encrypted UDP: the plaintext `plain` of an envelope sent on handle `h`
+  // (`sent`; transcript dir "sealed") or received on it (dir "opened",
+  // counted against the transcript cap like received bytes). Bad handles are
+  // ignored.
+  void Plain(int h, bool sent, std::string plain);
   // The transcript: every send, every datagram/chunk/response received (at
   // its arrival), notes; in time order.
   std::vector<reports::WireEvent>& wire();

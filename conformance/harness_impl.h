@@ -60,7 +60,7 @@ struct Ctx::Shared {
   bool flooded = false;        // recv_bytes passed kFloodBytes
 
   void Record(const char* dir, const std::string& channel, std::string bytes) {
-    if (std::string_view(dir) == "recv") {
+    if (std::string_view(dir) == "recv" || std::string_view(dir) == "opened") {
       if (kept_bytes + bytes.size() > kTranscriptCapBytes) {
         if (!truncated) {
           truncated = true;

@@ -169,11 +169,13 @@ SeqDiagram WireDiagram(const CaseResult& c, bool client_run) {
       continue;
     }
     const int l = lane(e.transport);
-    const bool send = e.dir == "send";
+    const bool send = e.dir == "send" || e.dir == "sealed";
+    const bool plain = e.dir == "sealed" || e.dir == "opened";
     s.from = send ? l : target;
     s.to = send ? target : l;
-    s.color = send ? "#1565c0" : "#2e7d32";
+    s.color = plain ? (send ? "#64b5f6" : "#81c784") : (send ? "#1565c0" : "#2e7d32");
     DescribeMessage(e.bytes, e.transport.rfind("http", 0) == 0, s.label, s.detail);
+    if (plain) s.label = "[" + e.dir + "] " + s.label;
     d.events.push_back(std::move(s));
   }
   return d;

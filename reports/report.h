@@ -27,7 +27,10 @@ std::optional<Verdict> ParseVerdict(std::string_view name);
 // One line of the wire transcript.
 struct WireEvent {
   std::int64_t t_us = 0;   // since the case started
-  std::string dir;         // "send" (mcpsim -> implementation under test), "recv", "note"
+  // "send" (mcpsim -> implementation under test), "recv", "note"; "sealed" /
+  // "opened": the plaintext of an encrypted-UDP envelope sent / received
+  // (the envelope itself is the send / recv event).
+  std::string dir;
   // "udp", "udps", "tcp", "http" or "note", optionally with the runner-side
   // socket or connection number: "udp#0", "tcp#1" (one party per socket).
   std::string transport;

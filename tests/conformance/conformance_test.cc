@@ -135,12 +135,16 @@ TEST(Conform, FullRunAgainstServeIsAllOk) {
     }
   }
   std::size_t udp_events = 0, stream_bytes = 0;
+  std::size_t plain_events = 0;
   for (const reports::CaseResult& c : rep->cases) {
     for (const reports::WireEvent& e : c.wire) {
-      if (e.transport.rfind("udp", 0) == 0 && e.dir != "note") ++udp_events;
-      if ((e.transport.rfind("tcp", 0) == 0 || e.transport == "http") && e.dir != "note") stream_bytes += e.bytes.size();
+      const bool on_wire = e.dir == "send" || e.dir == "recv";  // not notes, not plaintexts of envelopes
+      plain_events += e.dir == "sealed" || e.dir == "opened";
+      if (e.transport.rfind("udp", 0) == 0 && on_wire) ++udp_events;
+      if ((e.transport.rfind("tcp", 0) == 0 || e.transport == "http") && on_wire) stream_bytes += e.bytes.size();
     }
   }
+  EXPECT_GT(plain_events, 0u) << "the enc.* transcripts show no plaintext";
   EXPECT_GE(datagrams, udp_events) << "a datagram of the transcript is missing from run.pcap";
   EXPECT_GT(tcp, stream_bytes / 1460) << "stream segments missing from run.pcap";
   for (const char* who : {"alice", "bob", "target udps", "target tcp", "target http", "target udp", "runner http"}) {
