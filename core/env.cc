@@ -6,17 +6,23 @@ namespace mcpsim {
 
 std::string Endpoint::ToString() const {
   char buf[64];
+  std::string s;
   if (!v6) {
     std::snprintf(buf, sizeof buf, "%u.%u.%u.%u:%u", addr[0], addr[1], addr[2], addr[3], port);
-    return buf;
+    s = buf;
+  } else {
+    s = "[";
+    for (int i = 0; i < 16; i += 2) {
+      if (i) s += ':';
+      std::snprintf(buf, sizeof buf, "%x", (addr[i] << 8) | addr[i + 1]);
+      s += buf;
+    }
+    s += "]:" + std::to_string(port);
   }
-  std::string s = "[";
-  for (int i = 0; i < 16; i += 2) {
-    if (i) s += ':';
-    std::snprintf(buf, sizeof buf, "%x", (addr[i] << 8) | addr[i + 1]);
-    s += buf;
+  if (channel != 0) {
+    const int k = channel_key_id();
+    s += k >= 0 ? "~k" + std::to_string(k) : "~c" + std::to_string(channel);
   }
-  s += "]:" + std::to_string(port);
   return s;
 }
 
