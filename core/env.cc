@@ -11,7 +11,7 @@ std::string Endpoint::ToString() const {
     std::snprintf(buf, sizeof buf, "%u.%u.%u.%u:%u", addr[0], addr[1], addr[2], addr[3], port);
     s = buf;
   } else {
-    s = "[";
+    s.assign(1, '[');  // assign(): GCC 12 -Wrestrict false positive on = "["
     for (int i = 0; i < 16; i += 2) {
       if (i) s += ':';
       std::snprintf(buf, sizeof buf, "%x", (addr[i] << 8) | addr[i + 1]);
@@ -21,7 +21,8 @@ std::string Endpoint::ToString() const {
   }
   if (channel != 0) {
     const int k = channel_key_id();
-    s += k >= 0 ? "~k" + std::to_string(k) : "~c" + std::to_string(channel);
+    std::snprintf(buf, sizeof buf, k >= 0 ? "~k%d" : "~c%d", k >= 0 ? k : int{channel});
+    s += buf;
   }
   return s;
 }
