@@ -16,6 +16,8 @@
 // such envelope accepted sends new requests (new trids) until one is
 // answered (FirstAnswered).
 
+#include <iterator>
+#include <optional>
 #include <string>
 
 #include "conformance/catalog.h"
@@ -315,6 +317,78 @@ Outcome ResendCached(Ctx& ctx) {
   return JudgeMidLimitReached(expected, actual, ok, refused, last - t0);
 }
 
+// TIMER-5, ENC-2 and ENC-8 with G-87: the key id is part of the sender
+// endpoint. From one socket: under key A a RUP whose MID is invalid (answered
+// 103, MID-3, and cached by the target), then under key B a valid RUP with
+// the same trid. B's request is another sender's: it is executed (AUP 0),
+// not answered from A's cache entry (AUP 103), and its answer is sealed under
+// B. Needs two key ids in the key table; with one the case is not judged.
+Outcome CachePerKey(Ctx& ctx) {
+  const std::string expected =
+      "under key A: AUP 103 (invalid MID); the same trid under key B from the same socket: executed, AUP 0 sealed "
+      "under key B";
+  const auto& keys = ctx.target().udps_keys;
+  if (keys.size() < 2) {
+    return Outcome{reports::Verdict::kInformational, expected, "one key id in the key table",
+                   "not judged: needs two key ids (a --key-file with two keys the target accepts)"};
+  }
+  EncSession s(ctx);
+  if (!s.ok()) return Failed("a UDP socket", "none", "harness");
+  const std::uint8_t ka = keys.begin()->first, kb = std::next(keys.begin())->first;
+  const std::string mid = FreshMid(ctx);
+  const std::string bad_mid = "X" + mid.substr(1);  // not 32 lowercase hex digits (MID-3)
+  constexpr std::uint32_t kTrid = 61;
+  const std::string a_name = "key id " + std::to_string(ka), b_name = "key id " + std::to_string(kb);
+  AwaitCsTokens(ctx, 1);
+  s.Request(RupFor(kTrid, bad_mid, "key-a"), ka);
+  const EncGot a = s.Await();
+  if (a.unopenable) return Failed(expected, Trids(a), "an answer is not a valid envelope (ENC-1)");
+  const enc::Opened* oa = a.EnvelopeOf("AUP", kTrid, ka);
+  std::optional<wire::Command> first;
+  for (const wire::Command& c : oa ? Decode(oa->plain) : std::vector<wire::Command>{}) {
+    if (c.word == "AUP" && c.trid == kTrid && c.status) first = c;
+  }
+  if (!first) return Failed(expected, Trids(a), "no AUP " + std::to_string(kTrid) + " under " + a_name + " (ENC-2, ENC-6)");
+  if (*first->status == 0) {
+    return Outcome{reports::Verdict::kInformational, expected, "under " + a_name + ": " + Show(*first),
+                   "not judged: the invalid MID was answered 0 (MID-3 is judged by cs.mid.invalid), so the two "
+                   "answers cannot be told apart"};
+  }
+  s.Request(RupFor(kTrid, mid, "key-b"), kb);
+  const EncGot b = s.Await();
+  ChargeCsTokens(ctx, 1);
+  std::string actual = "under " + a_name + ": " + Show(*first) + "; under " + b_name + ": ";
+  if (b.unopenable) return Failed(expected, actual + Trids(b), "an answer is not a valid envelope (ENC-1)");
+  std::optional<wire::Command> second;
+  if (const enc::Opened* ob = b.EnvelopeOf("AUP", kTrid, kb)) {
+    for (const wire::Command& c : Decode(ob->plain)) {
+      if (c.word == "AUP" && c.trid == kTrid) second = c;
+    }
+  }
+  if (!second) {
+    // Late answers to A's resends carry 103; an AUP 0 under A answers B.
+    for (const enc::Opened& o : b.opened) {
+      for (const wire::Command& c : o.key_id == ka ? Decode(o.plain) : std::vector<wire::Command>{}) {
+        if (c.word == "AUP" && c.trid == kTrid && c.status == 0u) {
+          return Failed(expected, actual + Show(c) + " sealed under " + a_name,
+                        "ENC-2: the answer to a datagram under " + b_name + " is sealed under its key id");
+        }
+      }
+    }
+    return Failed(expected, actual + Trids(b), "no AUP " + std::to_string(kTrid) + " under " + b_name + " (ENC-6)");
+  }
+  actual += Show(*second) + NetNote(a.resends + b.resends, a.duplicates + b.duplicates);
+  if (auto bad = Judge(s, expected, actual)) return *bad;
+  if (second->status == first->status) {
+    return Failed(expected, actual,
+                  "the request under " + b_name + " got the answer cached for " + a_name +
+                      ": the answer cache ignores the key id (TIMER-5, ENC-8: on encrypted UDP the key id is part of "
+                      "the sender endpoint; the request is another sender's and is executed)");
+  }
+  if (second->status != 0u) return Failed(expected, actual, "a valid RUP is answered AUP 0 (CS-1)");
+  return Ok(expected, actual);
+}
+
 }  // namespace
 
 void AddEncCases(std::vector<CaseDef>& out) {
@@ -327,6 +401,10 @@ void AddEncCases(std::vector<CaseDef>& out) {
   Add(out, "enc.resend.cached",
       "A request resent in a fresh envelope is answered from the cache, not executed again (its MID's limit shows it)",
       {"ENC-8", "TIMER-5", "RATE-8"}, ResendCached);
+  Add(out, "enc.cache.per_key",
+      "The same trid under a second key id from the same socket is another sender's request: executed, not "
+      "answered from the first key's cache, and sealed under its own key id",
+      {"TIMER-5", "ENC-2", "ENC-8"}, CachePerKey);
 }
 
 }  // namespace mcpsim::conformance

@@ -26,9 +26,11 @@ std::string FirstLine(const std::string& plain) {
 
 }  // namespace
 
-const enc::Opened* EncGot::EnvelopeOf(const std::string& word, std::uint32_t trid) const {
+const enc::Opened* EncGot::EnvelopeOf(const std::string& word, std::uint32_t trid,
+                                      std::optional<std::uint8_t> kid) const {
   for (std::size_t i = 0; i < answers.size(); ++i) {
-    if (answers[i].word == word && answers[i].trid == trid) return &opened[answer_envelope[i]];
+    const enc::Opened& o = opened[answer_envelope[i]];
+    if (answers[i].word == word && answers[i].trid == trid && (!kid || o.key_id == *kid)) return &o;
   }
   return nullptr;
 }
@@ -40,11 +42,11 @@ EncSession::EncSession(Ctx& ctx, std::string_view who) : ctx_(ctx), sealer_(Fres
   if (h.ok()) handle_ = *h;
 }
 
-std::set<EncSession::Key> EncSession::AnswerKeys(const std::string& plain) {
+std::set<EncSession::Key> EncSession::AnswerKeys(const std::string& plain, std::uint8_t kid) {
   std::set<Key> keys;
   for (const wire::Command& c : Decode(plain)) {
     if (c.status || c.word.size() < 2 || c.word[0] != 'R' || c.word == "RPAD") continue;
-    keys.emplace(reference::AnswerWord(c.word), c.trid);
+    keys.emplace(kid, reference::AnswerWord(c.word), c.trid);
   }
   return keys;
 }
@@ -55,7 +57,7 @@ std::string EncSession::Seal(const std::string& plain, std::optional<std::uint8_
   if (key == ctx_.target().udps_keys.end()) return std::string();
   auto e = sealer_.Seal(id, key->second, plain);
   if (!e.ok()) return std::string();
-  sealed_[*e] = AnswerKeys(plain);
+  sealed_[*e] = AnswerKeys(plain, id);
   ctx_.Plain(handle_, true, plain);
   return *e;
 }
@@ -77,7 +79,7 @@ std::string EncSession::Request(const std::string& plain, std::optional<std::uin
   Send(e);
   const int rs = ctx_.target().resend_ms;
   const std::int64_t interval_us = static_cast<std::int64_t>(rs > 0 ? rs : ctx_.io_timeout_ms()) * 1000;
-  outstanding_.push_back(Outstanding{plain, id, AnswerKeys(plain), 1, ctx_.NowUs() + interval_us});
+  outstanding_.push_back(Outstanding{plain, id, AnswerKeys(plain, id), 1, ctx_.NowUs() + interval_us});
   return e;
 }
 
@@ -108,7 +110,7 @@ void EncSession::Take(const std::string& d, EncGot& g) {
   std::set<Key> in_this;
   for (const wire::Command& c : Decode(o->plain, &g.decode_errors)) {
     if (!c.status) continue;
-    const Key k{c.word, c.trid};
+    const Key k{o->key_id, c.word, c.trid};
     if (!in_this.insert(k).second) {
       g.repeats.push_back(c);
       continue;
@@ -136,7 +138,7 @@ void EncSession::Finish(EncGot& g) const {
   std::vector<std::size_t> order(g.answers.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   auto rank = [&](std::size_t i) {
-    auto it = seq_.find({g.answers[i].word, g.answers[i].trid});
+    auto it = seq_.find({g.opened[g.answer_envelope[i]].key_id, g.answers[i].word, g.answers[i].trid});
     return it == seq_.end() ? std::numeric_limits<std::size_t>::max() : it->second;
   };
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rank(a) < rank(b); });
@@ -231,22 +233,33 @@ std::optional<std::string> EncSession::Violation() const {
   for (const auto& [k, n] : answered_) {
     auto it = carried_.find(k);
     const std::size_t copies = it == carried_.end() ? 0 : it->second.size();
-    if (n > copies) {
-      return k.first + " " + std::to_string(k.second) + " came in " + std::to_string(n) + " envelopes, but only " +
-             std::to_string(copies) + " valid envelope(s) carrying its request were sent: the target accepted a "
-             "replayed or invalid envelope (ENC-5: each copy is accepted once; ENC-4)";
+    if (n <= copies) continue;
+    const auto& [kid, word, trid] = k;
+    const std::string what = word + " " + std::to_string(trid) + " under key id " + std::to_string(kid);
+    if (copies == 0) {
+      for (const auto& [sent, envelopes] : carried_) {
+        if (std::get<1>(sent) == word && std::get<2>(sent) == trid) {
+          return what + " answers a request sent under key id " + std::to_string(std::get<0>(sent)) +
+                 " (ENC-2: the answer carries the key id of the datagram it answers)";
+        }
+      }
     }
+    return what + " came in " + std::to_string(n) + " envelopes, but only " + std::to_string(copies) +
+           " valid envelope(s) carrying its request were sent: the target accepted a replayed or invalid "
+           "envelope (ENC-5: each copy is accepted once; ENC-4)";
   }
   return std::nullopt;
 }
 
-std::size_t EncSession::CopiesSent(const std::string& word, std::uint32_t trid) const {
-  auto it = carried_.find({reference::AnswerWord(word), trid});
+std::size_t EncSession::CopiesSent(const std::string& word, std::uint32_t trid,
+                                   std::optional<std::uint8_t> kid) const {
+  auto it = carried_.find({kid.value_or(key_id_), reference::AnswerWord(word), trid});
   return it == carried_.end() ? 0 : it->second.size();
 }
 
-std::size_t EncSession::AnswerEnvelopes(const std::string& answer_word, std::uint32_t trid) const {
-  auto it = answered_.find({answer_word, trid});
+std::size_t EncSession::AnswerEnvelopes(const std::string& answer_word, std::uint32_t trid,
+                                        std::optional<std::uint8_t> kid) const {
+  auto it = answered_.find({kid.value_or(key_id_), answer_word, trid});
   return it == answered_.end() ? 0 : it->second;
 }
 

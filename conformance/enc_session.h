@@ -12,11 +12,13 @@
 //   drop (ENC-5), so a resend never repeats envelope bytes. At most
 //   kEncMaxSends sends, every resend_ms (the plain harness's schedule,
 //   harness_resend.cc). Without a proxy nothing is resent.
-// - Answers are matched by (A-word, trid) (TRID-5). An envelope
+// - Answers are matched by (key id, A-word, trid): TRID-5 within one sender
+//   endpoint, of which the key id is part (§6.2, G-87). An envelope
 //   byte-identical to one already received is a network duplicate: it is
 //   dropped and counted (EncGot::duplicates), never an error. A later answer
 //   to an already answered request (a cache replay of a resend) is kept
-//   apart (EncGot::repeats), as TRID-6 ignores it.
+//   apart (EncGot::repeats), as TRID-6 ignores it. One (word, trid) may so
+//   be in flight under two key ids at once: two requests, two answers.
 //
 // Two properties every honest target keeps, whatever the network did, are
 // judged from the session's bookkeeping (Violation()):
@@ -37,6 +39,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -54,9 +57,9 @@ inline constexpr int kEncMaxSends = 10;
 // `answers`, ordered by the request each answers, then unknown ones).
 struct EncGot {
   std::vector<reference::enc::Opened> opened;  // envelopes that opened (new bytes)
-  std::vector<wire::Command> answers;          // the first answer per (word, trid)
+  std::vector<wire::Command> answers;          // the first answer per (key id, word, trid)
   std::vector<std::size_t> answer_envelope;    // per answer: its index in `opened`
-  std::vector<wire::Command> repeats;          // answers to a (word, trid) answered before
+  std::vector<wire::Command> repeats;          // answers to a (key id, word, trid) answered before
   std::size_t duplicates = 0;                  // byte-identical envelopes dropped
   std::size_t unopenable = 0;                  // datagrams that are not a valid envelope
   // Instead of `unopenable` when the proxy corrupts (Target::corrupting_network):
@@ -64,8 +67,10 @@ struct EncGot {
   std::size_t damaged = 0;
   std::vector<std::string> decode_errors;      // clause@offset of plain commands that did not decode
   int resends = 0;                             // fresh envelopes sent as resends
-  // The first answer's envelope for (word, trid), or nullptr.
-  const reference::enc::Opened* EnvelopeOf(const std::string& word, std::uint32_t trid) const;
+  // The first answer's envelope for (word, trid) — under key id `kid` if
+  // given, else under any — or nullptr.
+  const reference::enc::Opened* EnvelopeOf(const std::string& word, std::uint32_t trid,
+                                           std::optional<std::uint8_t> kid = std::nullopt) const;
 };
 
 class EncSession {
@@ -98,13 +103,17 @@ class EncSession {
 
   // Why the target broke ENC-5 or ENC-3 so far (file comment), or nullopt.
   std::optional<std::string> Violation() const;
-  // Distinct envelopes sent carrying request (word, trid).
-  std::size_t CopiesSent(const std::string& word, std::uint32_t trid) const;
-  // Distinct envelopes received carrying answer (word, trid) so far.
-  std::size_t AnswerEnvelopes(const std::string& answer_word, std::uint32_t trid) const;
+  // Distinct envelopes sent carrying request (word, trid) under key id `kid`
+  // (default: the session's key_id()).
+  std::size_t CopiesSent(const std::string& word, std::uint32_t trid,
+                         std::optional<std::uint8_t> kid = std::nullopt) const;
+  // Distinct envelopes received under key id `kid` (default: key_id())
+  // carrying answer (word, trid) so far.
+  std::size_t AnswerEnvelopes(const std::string& answer_word, std::uint32_t trid,
+                              std::optional<std::uint8_t> kid = std::nullopt) const;
 
  private:
-  using Key = std::pair<std::string, std::uint32_t>;  // (A-word, trid)
+  using Key = std::tuple<std::uint8_t, std::string, std::uint32_t>;  // (key id, A-word, trid)
   struct Outstanding {
     std::string plain;
     std::uint8_t key_id = 0;
@@ -112,7 +121,7 @@ class EncSession {
     int sends = 1;
     std::int64_t next_us = 0;  // Ctx::NowUs() of its next resend
   };
-  static std::set<Key> AnswerKeys(const std::string& plain);
+  static std::set<Key> AnswerKeys(const std::string& plain, std::uint8_t kid);
   void Take(const std::string& d, EncGot& g);
   void Finish(EncGot& g) const;
   bool AllAnswered() const;

@@ -10,7 +10,8 @@
 //   - an explicit TEST-ONLY switch of a role's config struct (documented
 //     there: ServerConfig::dedup_enabled/anti_amplification, SgConfig
 //     rcr_page_records/rcr_stop_and_wait/offline_keep_refused/max_*,
-//     RsConfig::captcha_single_use, CsConfig::test_cache_without_endpoint).
+//     RsConfig::captcha_single_use, CsConfig::test_cache_without_endpoint,
+//     net::ServerOptions::test_* such as test_udps_key_blind).
 // Each mutant names the PROTOCOL.md clause it violates.
 #pragma once
 

@@ -1,9 +1,11 @@
 // Mutants for the last uncovered server clauses (issue 14, catalog_windows.cc
-// and catalog_order.cc): each named after its clause and killed by the case
-// in its comment. See mutants.h.
+// and catalog_order.cc, then the key id in encrypted UDP's sender endpoint,
+// G-87): each named after its clause and killed by the case in its comment.
+// See mutants.h.
 #include <algorithm>
 
 #include "conformance/mutants.h"
+#include "net/server.h"
 #include "reference/roles/cs.h"
 #include "reference/roles/rs.h"
 #include "reference/roles/sg/sg.h"
@@ -64,6 +66,11 @@ void AddWindowMutants(std::vector<Mutant>& v) {
     }
     for (std::size_t i = 0, j = at.size(); i + 1 < j; ++i, --j) std::swap(batch[at[i]].params, batch[at[j - 1]].params);
   };
+  v.push_back(std::move(m));
+  // enc.cache.per_key: the behaviour before G-87 (net::UdpsEnv).
+  m = M("udps-key-blind", "TIMER-5",
+        "encrypted UDP: the answer cache ignores the key id (a request under key B gets key A's cached answer)");
+  m.server = [](net::ServerOptions& o) { o.test_udps_key_blind = true; };
   v.push_back(std::move(m));
 }
 

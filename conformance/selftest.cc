@@ -164,10 +164,13 @@ reports::Report RunVirtual(const SelfTestOptions& o, const std::string& mutant, 
   // A latest version with a two-digit component lets dp.version.numeric tell
   // numeric from string comparison (DP-1).
   so.latest_version = "1.10.0";
+  // Two key ids, so that enc.cache.per_key is judged (G-87).
   Rng key_rng = Rng::Stream(o.seed, "selftest/udps-key");
-  reference::enc::Key key{};
-  key_rng.Fill(key.data(), key.size());
-  so.keys[1] = key;
+  for (int id : {1, 2}) {
+    reference::enc::Key key{};
+    key_rng.Fill(key.data(), key.size());
+    so.keys[static_cast<std::uint8_t>(id)] = key;
+  }
   if (!mutant.empty()) {
     const Mutant* m = FindMutant(mutant);
     if (!m) {

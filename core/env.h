@@ -33,11 +33,35 @@ inline constexpr TimeUs kMillis = 1000;
 inline constexpr TimeUs kSeconds = 1000 * 1000;
 inline constexpr TimeUs kNever = INT64_MAX;  // "no deadline"
 
-// A transport address. IPv4 addresses are stored in the first 4 bytes.
+// A transport address, plus the logical channel a decorating Env may add.
+// IPv4 addresses are stored in the first 4 bytes.
+//
+// `channel` tells apart logical senders that share one transport address
+// (PROTOCOL.md §6.2 "sender endpoint"). 0 = the address as the transport
+// gave it: every Env sets 0, and only an Env decorator that multiplexes
+// logical senders sets anything else — net::UdpsEnv sets KeyChannel(k) on a
+// datagram that came in an encrypted-UDP envelope under key id k, and seals
+// what the role sends to such an endpoint under key id k (ENC-2). An Env
+// that puts bytes on a wire ignores the channel; a decorator strips its own
+// before passing a send on. The channel is part of equality, order and
+// EndpointHash (tables keyed by sender endpoint keep such senders apart);
+// whatever is limited per IP address (RATE-2) uses addr/v6 only.
 struct Endpoint {
   std::array<std::uint8_t, 16> addr{};
   bool v6 = false;
   std::uint16_t port = 0;
+  // 16 bits: plain (0) and all 256 key ids (1..256) of ENC-2 must fit.
+  std::uint16_t channel = 0;
+
+  static constexpr std::uint16_t KeyChannel(std::uint8_t key_id) { return static_cast<std::uint16_t>(1 + key_id); }
+  // The key id of a KeyChannel, or -1 for channel 0 (and for values above 256).
+  int channel_key_id() const { return channel >= 1 && channel <= 256 ? channel - 1 : -1; }
+  // The same endpoint on channel 0 (what a decorator hands to the Env it wraps).
+  Endpoint Transport() const {
+    Endpoint e = *this;
+    e.channel = 0;
+    return e;
+  }
 
   static Endpoint V4(std::uint32_t host_order_ip, std::uint16_t port) {
     Endpoint e;
@@ -52,7 +76,8 @@ struct Endpoint {
     return (std::uint32_t{addr[0]} << 24) | (std::uint32_t{addr[1]} << 16) |
            (std::uint32_t{addr[2]} << 8) | addr[3];
   }
-  // "10.0.0.1:7000" or "[::1]:7000".
+  // "10.0.0.1:7000" or "[::1]:7000"; a KeyChannel adds "~k<key id>"
+  // ("10.0.0.1:7000~k3"), another non-zero channel "~c<channel>".
   std::string ToString() const;
   auto operator<=>(const Endpoint&) const = default;
 };

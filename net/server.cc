@@ -162,6 +162,7 @@ Result<std::unique_ptr<Server>> Server::Launch(std::unique_ptr<Impl> m) {
     u.keys = o.keys;
     u.plain = o.udp.has_value();
     if (u.plain) u.encrypted_port = o.udps->port;
+    u.test_key_blind = o.test_udps_key_blind;
     m->udps = std::make_unique<UdpsEnv>(env, u);
     role_env = m->udps.get();
   }

@@ -107,6 +107,9 @@ struct ServerOptions {
   bool test_http_reject_conflicting_length = true;
   bool test_http_reclaim_on_peer_close = true;
   bool test_http_head_too_large_431 = true;  // HTTP-15
+  // TEST-ONLY defect of encrypted UDP (UdpsOptions::test_key_blind): the
+  // key id is not part of the sender endpoint (TIMER-5, ENC-2; G-87).
+  bool test_udps_key_blind = false;
   // Returns the role to host in place of `front` (which it must forward to).
   std::function<std::unique_ptr<reference::Role>(reference::Role& front)> wrap_front;
 };

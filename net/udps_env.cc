@@ -10,6 +10,11 @@ UdpsEnv::UdpsEnv(Env& inner, UdpsOptions options)
     : inner_(inner), opt_(std::move(options)), sealer_(enc::NewSenderId(inner.Random())),
       opener_(opt_.keys, enc::Opener::Limits{opt_.peer_idle, 65536}) {}
 
+std::uint16_t UdpsEnv::ChannelOf(std::uint8_t key_id) const {
+  if (opt_.test_key_blind) return 0;
+  return !opt_.plain && key_id == opt_.default_key_id ? 0 : Endpoint::KeyChannel(key_id);
+}
+
 Result<Endpoint> UdpsEnv::BindDatagram(std::uint16_t port,
                                        std::function<void(const Endpoint&, Bytes)> on_datagram) {
   if (outer_port_ != 0) return Status::Error("NET-1", "UdpsEnv serves one datagram port");
@@ -18,14 +23,16 @@ Result<Endpoint> UdpsEnv::BindDatagram(std::uint16_t port,
     const TimeUs now = inner_.Now();
     auto o = opener_.Open(now, std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
     if (!o) return;  // ENC-4/5: silent drop
-    enc_peers_[from] = Peer{o->key_id, now};
+    if (opt_.test_key_blind) blind_peers_[from] = Peer{o->key_id, now};
     Expire(now);
-    (*cb)(from, Bytes(reinterpret_cast<const std::uint8_t*>(o->plain.data()), o->plain.size()));
+    Endpoint sender = from;
+    sender.channel = ChannelOf(o->key_id);  // the key id is part of the sender endpoint (G-87)
+    (*cb)(sender, Bytes(reinterpret_cast<const std::uint8_t*>(o->plain.data()), o->plain.size()));
   };
   Endpoint outer;
   if (opt_.plain) {
     auto plain = inner_.BindDatagram(port, [this, cb](const Endpoint& from, Bytes b) {
-      enc_peers_.erase(from);  // this peer speaks plain now
+      if (opt_.test_key_blind) blind_peers_.erase(from);  // this peer speaks plain now
       (*cb)(from, b);
     });
     if (!plain.ok()) return plain.status();
@@ -50,11 +57,23 @@ Result<Endpoint> UdpsEnv::BindDatagram(std::uint16_t port,
 
 Status UdpsEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) {
   if (from_port != outer_port_) return inner_.SendDatagram(from_port, to, payload);
-  auto peer = enc_peers_.find(to);
-  const bool encrypt = peer != enc_peers_.end() || !plain_port_;
-  if (!encrypt) return inner_.SendDatagram(*plain_port_, to, payload);
+  const Endpoint wire = to.Transport();
+  if (to.channel != 0) {
+    const int key_id = to.channel_key_id();
+    if (key_id < 0) return Status::Error("NET-2", "no key id on channel " + std::to_string(to.channel));
+    return SealAndSend(static_cast<std::uint8_t>(key_id), wire, payload);  // ENC-2: the sender's key
+  }
+  if (opt_.test_key_blind) {
+    if (auto peer = blind_peers_.find(wire); peer != blind_peers_.end()) {
+      return SealAndSend(peer->second.key_id, wire, payload);
+    }
+  }
+  if (plain_port_) return inner_.SendDatagram(*plain_port_, wire, payload);
+  return SealAndSend(opt_.default_key_id, wire, payload);
+}
+
+Status UdpsEnv::SealAndSend(std::uint8_t key_id, const Endpoint& to, Bytes payload) {
   if (enc_port_ == 0) return Status::Error("NET-2", "no encrypted port bound");
-  const std::uint8_t key_id = peer != enc_peers_.end() ? peer->second.key_id : opt_.default_key_id;
   auto key = opt_.keys.find(key_id);
   if (key == opt_.keys.end()) {
     ++seal_failures_;
@@ -83,8 +102,8 @@ void UdpsEnv::Expire(TimeUs now) {
   if (now < next_expire_) return;
   next_expire_ = now + opt_.peer_idle / 10 + 1;
   opener_.Expire(now);
-  for (auto it = enc_peers_.begin(); it != enc_peers_.end();) {
-    it = now - it->second.last >= opt_.peer_idle ? enc_peers_.erase(it) : std::next(it);
+  for (auto it = blind_peers_.begin(); it != blind_peers_.end();) {
+    it = now - it->second.last >= opt_.peer_idle ? blind_peers_.erase(it) : std::next(it);
   }
 }
 

@@ -1,15 +1,28 @@
 // UdpsEnv: encrypted UDP (PROTOCOL.md §6.5) as an Env decorator, so roles
 // and RoleHost stay unchanged: datagrams arriving on the encrypted port are
 // opened (reference/transport/enc.h) before the role sees them, and datagrams
-// the role sends to a peer heard on the encrypted port are sealed with that
-// peer's key id (ENC-2) and leave from the encrypted port. Everything else
-// (timers, streams, Rng) passes through to the inner Env.
+// the role sends to an encrypted sender are sealed under that sender's key id
+// (ENC-2) and leave from the encrypted port. Everything else (timers,
+// streams, Rng) passes through to the inner Env.
+//
+// The key id is part of the sender endpoint (PROTOCOL.md §6.2, TIMER-5,
+// ENC-8; G-87): a datagram opened under key id k from address A:p reaches the
+// role as from A:p on channel Endpoint::KeyChannel(k), so every table a role
+// keys by endpoint (answer cache, AMP validation, UDP-3 session binding)
+// keeps apart two keys behind one address, and an encrypted sender apart
+// from a plain one. A send to an endpoint on KeyChannel(k) is sealed under
+// key id k — the key of the datagram being answered, not the one last heard
+// from the address — and leaves for A:p (the channel never reaches the wire).
+// A send to channel 0 is plain when plain is served, else sealed under
+// default_key_id; so on an encrypted-only Env (a client) datagrams under
+// default_key_id arrive on channel 0, and a role sees its peer at the very
+// endpoint it addressed.
 //
 //   server (plain + encrypted side by side): plain = true, encrypted_port = P
 //     BindDatagram(U) binds U (plain) and P (envelopes); both feed the role.
-//   client (encrypted only): plain = false
-//     BindDatagram(U) binds U for envelopes; every send is sealed with
-//     default_key_id.
+//   client, or encrypted-only server: plain = false
+//     BindDatagram(U) binds U for envelopes; sends to channel 0 are sealed
+//     with default_key_id.
 //
 // Failures to open are silent drops (ENC-4/5), counted in opener().stats().
 // Only one BindDatagram call is supported per UdpsEnv (one role's port).
@@ -27,8 +40,13 @@ struct UdpsOptions {
   reference::enc::KeyTable keys;                // ENC-2
   bool plain = true;                            // also serve the requested port in plain
   std::optional<std::uint16_t> encrypted_port;  // with plain: the envelope port (0 = any)
-  std::uint8_t default_key_id = 0;              // for peers never heard from (client side)
-  TimeUs peer_idle = 600 * kSeconds;            // ENC-7 and the peer -> key id map
+  std::uint8_t default_key_id = 0;              // channel 0 when !plain (file comment)
+  TimeUs peer_idle = 600 * kSeconds;            // ENC-7: idle replay windows are discarded
+  // TEST-ONLY defect (mutant "udps-key-blind", conformance/mutants.h): the
+  // behaviour before G-87 — every datagram reaches the role on channel 0
+  // (one sender per address whatever the key id), and a send is sealed under
+  // the key id last heard from that address. Violates TIMER-5/ENC-2.
+  bool test_key_blind = false;
 };
 
 class UdpsEnv final : public Env {
@@ -64,11 +82,14 @@ class UdpsEnv final : public Env {
   }
 
  private:
-  struct Peer {
+  struct Peer {  // test_key_blind only
     std::uint8_t key_id = 0;
     TimeUs last = 0;
   };
   void Expire(TimeUs now);
+  // The channel on which a datagram opened under `key_id` reaches the role.
+  std::uint16_t ChannelOf(std::uint8_t key_id) const;
+  Status SealAndSend(std::uint8_t key_id, const Endpoint& to, Bytes payload);
 
   Env& inner_;
   UdpsOptions opt_;
@@ -78,7 +99,7 @@ class UdpsEnv final : public Env {
   std::uint16_t enc_port_ = 0;               // inner port for envelopes
   std::uint16_t outer_port_ = 0;             // the port the role knows
   Endpoint enc_ep_;
-  std::map<Endpoint, Peer> enc_peers_;       // peers last heard encrypted
+  std::map<Endpoint, Peer> blind_peers_;     // test_key_blind: address -> key id last heard
   TimeUs next_expire_ = 0;
   std::uint64_t seal_failures_ = 0;
 };

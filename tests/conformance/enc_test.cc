@@ -166,6 +166,16 @@ TEST(EncCases, ATargetWithoutAReplayWindowFails) {
   }
 }
 
+// With one key id in the table enc.cache.per_key cannot be judged: never a
+// false FAILED.
+TEST(EncCases, OneKeyIdLeavesThePerKeyCaseNotJudged) {
+  EncTarget t(4);
+  auto v = t.Run("enc.cache.per_key");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v.begin()->second.verdict, reports::Verdict::kInformational) << v.begin()->second.reason;
+  EXPECT_NE(v.begin()->second.reason.find("two key ids"), std::string::npos) << v.begin()->second.reason;
+}
+
 TEST(EncCases, ATargetReusingANonceFails) {
   EncTarget t(3);
   t.reuse_nonce = true;
@@ -175,8 +185,10 @@ TEST(EncCases, ATargetReusingANonceFails) {
   EXPECT_NE(v.begin()->second.reason.find("ENC-3"), std::string::npos) << v.begin()->second.reason;
 }
 
-// Against the reference (the self-test's virtual run): every ENC case OK;
-// the mutant that executes resends again fails enc.resend.cached.
+// Against the reference (the self-test's virtual run, two key ids): every
+// ENC case OK; the mutant that executes resends again fails
+// enc.resend.cached, and the one whose answer cache ignores the key id
+// (the reference before G-87) fails enc.cache.per_key.
 TEST(EncCases, TheReferencePassesAndDedupOffFailsTheResendCase) {
   SelfTestOptions so;
   so.cases = "enc.*";
@@ -188,7 +200,21 @@ TEST(EncCases, TheReferencePassesAndDedupOffFailsTheResendCase) {
     ++n;
     EXPECT_EQ(r.verdict, reports::Verdict::kOk) << r.id << ": " << r.reason;
   }
-  EXPECT_EQ(n, 4u);
+  EXPECT_EQ(n, 5u);
+  const reports::Report blind = RunVirtual(so, "udps-key-blind", &hash);
+  std::size_t judged = 0;
+  for (const reports::CaseResult& r : blind.cases) {
+    if (r.id.rfind("enc.", 0) != 0) continue;
+    ++judged;
+    if (r.id != "enc.cache.per_key") {
+      EXPECT_EQ(r.verdict, reports::Verdict::kOk) << r.id << ": " << r.reason;
+      continue;
+    }
+    EXPECT_EQ(r.verdict, reports::Verdict::kFailed) << r.actual;
+    EXPECT_NE(r.reason.find("TIMER-5"), std::string::npos) << r.reason;
+    EXPECT_NE(r.actual.find("AUP 61 103"), std::string::npos) << r.actual;
+  }
+  EXPECT_EQ(judged, 5u);
   const reports::Report bad = RunVirtual(so, "dedup-off", &hash);
   bool seen = false;
   for (const reports::CaseResult& r : bad.cases) {

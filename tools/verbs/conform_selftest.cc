@@ -12,6 +12,8 @@
 #include <string>
 
 #include "conformance/selftest.h"
+#include "core/hash.h"
+#include "core/rng.h"
 
 namespace mcpsim::cli {
 
@@ -33,14 +35,14 @@ int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) o.self_exe = exe.string();
-  fs::path config;  // removed at the end when we wrote it
+  fs::path config, keys;  // removed at the end when we wrote them
   struct Remove {
     fs::path& p;
     ~Remove() {
       std::error_code e;
       if (!p.empty()) fs::remove(p, e);
     }
-  } remove{config};
+  } remove{config}, remove_keys{keys};
   if (o.real && o.launch_cmd.empty()) {
     if (o.self_exe.empty()) return Usage("cannot find the mcpsim binary; give --launch-cmd");
     // Cheapest password hashing (PasswordCost::Minimal): every case registers
@@ -50,8 +52,19 @@ int ConformSelfTest(conformance::SelfTestOptions o, std::uint64_t seed) {
     const fs::path cfg = fs::temp_directory_path(ec) / ("mcpsim-selftest-" + std::to_string(getpid()) + ".yaml");
     std::ofstream(cfg) << "rs:\n  password_cost: minimal\ndp:\n  latest_version: 1.10.0\n";
     config = cfg;
-    o.launch_cmd = o.self_exe + " serve --udp 127.0.0.1:0 --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory: --config " +
-                   cfg.string();
+    // Encrypted UDP under two throwaway key ids (drawn from the seed), so
+    // that the ENC cases, enc.cache.per_key among them, are judged.
+    const fs::path kf = fs::temp_directory_path(ec) / ("mcpsim-selftest-" + std::to_string(getpid()) + ".keys");
+    {
+      Rng rng = Rng::Stream(seed, "selftest/real-keys");
+      std::ofstream out(kf);
+      for (int id : {1, 2}) {
+        out << id << ' ' << Hex64(rng.Next()) << Hex64(rng.Next()) << Hex64(rng.Next()) << Hex64(rng.Next()) << '\n';
+      }
+    }
+    keys = kf;
+    o.launch_cmd = o.self_exe + " serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file " + kf.string() +
+                   " --tcp 127.0.0.1:0 --http 127.0.0.1:0 --db :memory: --config " + cfg.string();
   }
   o.seed = seed;
   const auto r = conformance::RunSelfTest(o, [](const std::string& line) {
