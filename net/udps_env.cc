@@ -17,7 +17,7 @@ std::uint16_t UdpsEnv::ChannelOf(std::uint8_t key_id) const {
 
 Result<Endpoint> UdpsEnv::BindDatagram(std::uint16_t port,
                                        std::function<void(const Endpoint&, Bytes)> on_datagram) {
-  if (outer_port_ != 0) return Status::Error("NET-1", "UdpsEnv serves one datagram port");
+  if (opt_.plain && !ports_.empty()) return Status::Error("NET-1", "a plain + encrypted UdpsEnv serves one datagram port");
   auto cb = std::make_shared<std::function<void(const Endpoint&, Bytes)>>(std::move(on_datagram));
   auto on_envelope = [this, cb](const Endpoint& from, Bytes b) {
     const TimeUs now = inner_.Now();
@@ -30,50 +30,53 @@ Result<Endpoint> UdpsEnv::BindDatagram(std::uint16_t port,
     (*cb)(sender, Bytes(reinterpret_cast<const std::uint8_t*>(o->plain.data()), o->plain.size()));
   };
   Endpoint outer;
+  Port p;
   if (opt_.plain) {
     auto plain = inner_.BindDatagram(port, [this, cb](const Endpoint& from, Bytes b) {
       if (opt_.test_key_blind) blind_peers_.erase(from);  // this peer speaks plain now
       (*cb)(from, b);
     });
     if (!plain.ok()) return plain.status();
-    plain_port_ = plain->port;
+    p.plain = plain->port;
     outer = *plain;
     if (opt_.encrypted_port) {
       auto e = inner_.BindDatagram(*opt_.encrypted_port, on_envelope);
       if (!e.ok()) return e.status();
-      enc_port_ = e->port;
+      p.enc = e->port;
       enc_ep_ = *e;
     }
   } else {
     auto e = inner_.BindDatagram(port, on_envelope);
     if (!e.ok()) return e.status();
-    enc_port_ = e->port;
-    enc_ep_ = *e;
+    p.enc = e->port;
+    if (ports_.empty()) enc_ep_ = *e;
     outer = *e;
   }
-  outer_port_ = outer.port;
+  ports_[outer.port] = p;
   return outer;
 }
 
 Status UdpsEnv::SendDatagram(std::uint16_t from_port, const Endpoint& to, Bytes payload) {
-  if (from_port != outer_port_) return inner_.SendDatagram(from_port, to, payload);
+  const auto it = ports_.find(from_port);
+  if (from_port == 0 || it == ports_.end()) return inner_.SendDatagram(from_port, to, payload);
+  const Port& p = it->second;
   const Endpoint wire = to.Transport();
   if (to.channel != 0) {
     const int key_id = to.channel_key_id();
     if (key_id < 0) return Status::Error("NET-2", "no key id on channel " + std::to_string(to.channel));
-    return SealAndSend(static_cast<std::uint8_t>(key_id), wire, payload);  // ENC-2: the sender's key
+    return SealAndSend(p, static_cast<std::uint8_t>(key_id), wire, payload);  // ENC-2: the sender's key
   }
   if (opt_.test_key_blind) {
     if (auto peer = blind_peers_.find(wire); peer != blind_peers_.end()) {
-      return SealAndSend(peer->second.key_id, wire, payload);
+      return SealAndSend(p, peer->second.key_id, wire, payload);
     }
   }
-  if (plain_port_) return inner_.SendDatagram(*plain_port_, wire, payload);
-  return SealAndSend(opt_.default_key_id, wire, payload);
+  if (p.plain) return inner_.SendDatagram(*p.plain, wire, payload);
+  return SealAndSend(p, opt_.default_key_id, wire, payload);
 }
 
-Status UdpsEnv::SealAndSend(std::uint8_t key_id, const Endpoint& to, Bytes payload) {
-  if (enc_port_ == 0) return Status::Error("NET-2", "no encrypted port bound");
+Status UdpsEnv::SealAndSend(const Port& p, std::uint8_t key_id, const Endpoint& to, Bytes payload) {
+  if (p.enc == 0) return Status::Error("NET-2", "no encrypted port bound");
   auto key = opt_.keys.find(key_id);
   if (key == opt_.keys.end()) {
     ++seal_failures_;
@@ -85,17 +88,16 @@ Status UdpsEnv::SealAndSend(std::uint8_t key_id, const Endpoint& to, Bytes paylo
     ++seal_failures_;
     return sealed.status();
   }
-  return inner_.SendDatagram(enc_port_, to,
+  return inner_.SendDatagram(p.enc, to,
                              Bytes(reinterpret_cast<const std::uint8_t*>(sealed->data()), sealed->size()));
 }
 
 void UdpsEnv::CloseDatagram(std::uint16_t port) {
-  if (port == 0 || port != outer_port_) return inner_.CloseDatagram(port);
-  if (plain_port_) inner_.CloseDatagram(*plain_port_);
-  if (enc_port_ != 0) inner_.CloseDatagram(enc_port_);
-  plain_port_.reset();
-  enc_port_ = 0;
-  outer_port_ = 0;
+  const auto it = ports_.find(port);
+  if (port == 0 || it == ports_.end()) return inner_.CloseDatagram(port);
+  if (it->second.plain) inner_.CloseDatagram(*it->second.plain);
+  if (it->second.enc != 0) inner_.CloseDatagram(it->second.enc);
+  ports_.erase(it);
 }
 
 void UdpsEnv::Expire(TimeUs now) {

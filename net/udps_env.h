@@ -25,7 +25,9 @@
 //     with default_key_id.
 //
 // Failures to open are silent drops (ENC-4/5), counted in opener().stats().
-// Only one BindDatagram call is supported per UdpsEnv (one role's port).
+// A server (plain + encrypted) binds one port per UdpsEnv; a client Env
+// (encrypted only) binds any number (`mcpsim load`: one per simulated phone),
+// all sealing with one sender id and counter (ENC-3).
 #pragma once
 
 #include <map>
@@ -89,16 +91,18 @@ class UdpsEnv final : public Env {
   void Expire(TimeUs now);
   // The channel on which a datagram opened under `key_id` reaches the role.
   std::uint16_t ChannelOf(std::uint8_t key_id) const;
-  Status SealAndSend(std::uint8_t key_id, const Endpoint& to, Bytes payload);
+  struct Port {
+    std::optional<std::uint16_t> plain;  // inner port for plain datagrams
+    std::uint16_t enc = 0;               // inner port for envelopes
+  };
+  Status SealAndSend(const Port& p, std::uint8_t key_id, const Endpoint& to, Bytes payload);
 
   Env& inner_;
   UdpsOptions opt_;
   reference::enc::Sealer sealer_;
   reference::enc::Opener opener_;
-  std::optional<std::uint16_t> plain_port_;  // inner port for plain datagrams
-  std::uint16_t enc_port_ = 0;               // inner port for envelopes
-  std::uint16_t outer_port_ = 0;             // the port the role knows
-  Endpoint enc_ep_;
+  std::map<std::uint16_t, Port> ports_;  // by the port the role knows
+  Endpoint enc_ep_;                      // the first bound port's envelope endpoint
   std::map<Endpoint, Peer> blind_peers_;     // test_key_blind: address -> key id last heard
   TimeUs next_expire_ = 0;
   std::uint64_t seal_failures_ = 0;

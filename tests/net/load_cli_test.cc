@@ -72,6 +72,22 @@ TEST_F(LoadCli, RegistersRunsTheMixAndWritesTheCsv) {
   EXPECT_GE(rows, 1);
 }
 
+// Encrypted UDP: every simulated phone binds its own port on the one
+// encrypted-only Env (UdpsEnv binds many ports on the client side), and the
+// server answers each under the key of its datagrams.
+TEST_F(LoadCli, UsersOverEncryptedUdp) {
+  const std::string keys = WriteTestKeyFile(dir_);
+  auto r = RunCli("load --launch '" + std::string(MCPSIM_BIN) +
+                  " serve --udps 127.0.0.1:0 --key-file " + keys +
+                  " --http 127.0.0.1:0 --db :memory: --config " + dir_ + "/serve.yaml'" +
+                  " --users 3 --rate 30 --duration 1 --mix chat=1,upload=1 --contacts 2 --max-errors 50%");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto f = Figures(r.out);
+  EXPECT_EQ(f["logged_in"], "3") << r.out;
+  EXPECT_EQ(f["setup_failures"], "0") << r.out;
+  EXPECT_GT(std::atoi(f["all.completed"].c_str()), 5) << r.out;
+}
+
 // Against the default limits and password cost: eight registrations from
 // one address at once meet RATE-10 (4 may wait for a hash), and a contact
 // added before its account exists is refused (305). The generator retries

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -197,6 +198,48 @@ TEST(UdpsEnv, OnAnEncryptedOnlyEnvTheDefaultKeyIsChannelZero) {
   EXPECT_EQ(from[0], *srv);
   EXPECT_EQ(from[1].Transport(), *srv);
   EXPECT_EQ(from[1].channel, Endpoint::KeyChannel(1));
+}
+
+// A client Env binds one port per simulated phone (`mcpsim load --udps`):
+// each port seals its own sends and gets its own answers; a plain + encrypted
+// server Env still serves one port.
+TEST(UdpsEnv, AnEncryptedOnlyEnvBindsManyPorts) {
+  sim::World w(3);
+  const sim::NodeId a = w.AddNode("mc"), b = w.AddNode("srv");
+  UdpsOptions o;
+  o.keys = Keys();
+  o.plain = false;
+  o.default_key_id = 1;
+  UdpsEnv client(w.env(a), o);
+  std::map<std::uint16_t, std::vector<std::string>> got;
+  std::vector<Endpoint> ports;
+  for (int i = 0; i < 3; ++i) {
+    auto p = client.BindDatagram(0, [&got, i](const Endpoint&, Bytes b) { got[static_cast<std::uint16_t>(i)].push_back(S(b)); });
+    ASSERT_TRUE(p.ok()) << p.status().ToString();
+    ports.push_back(*p);
+  }
+  enc::Sealer srv_sealer(enc::SenderId{9});
+  auto srv = w.env(b).BindDatagram(7443, [&](const Endpoint& peer, Bytes bytes) {
+    auto opened = enc::Opener(Keys()).Open(0, S(bytes));
+    ASSERT_TRUE(opened);
+    auto e = srv_sealer.Seal(opened->key_id, Keys().at(opened->key_id), "echo " + opened->plain);
+    ASSERT_TRUE(e.ok());
+    (void)w.env(b).SendDatagram(7443, peer, B(*e));
+  });
+  ASSERT_TRUE(srv.ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client.SendDatagram(ports[static_cast<std::size_t>(i)].port, *srv, B("R" + std::to_string(i))).ok());
+  }
+  ASSERT_TRUE(w.RunUntil(w.Now() + 20 * kMillis).ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(got[static_cast<std::uint16_t>(i)], std::vector<std::string>{"echo R" + std::to_string(i)}) << i;
+  }
+  client.CloseDatagram(ports[1].port);
+  EXPECT_FALSE(client.SendDatagram(ports[1].port, *srv, B("x")).ok());
+  EXPECT_TRUE(client.SendDatagram(ports[2].port, *srv, B("y")).ok());
+  UdpsEnv server(w.env(b), Rig::Options(false));
+  ASSERT_TRUE(server.BindDatagram(8000, [](const Endpoint&, Bytes) {}).ok());
+  EXPECT_FALSE(server.BindDatagram(8001, [](const Endpoint&, Bytes) {}).ok());
 }
 
 // The reference CS behind UdpsEnv: the same trid under key 1, key 2 and
