@@ -13,10 +13,15 @@ bin=build/release/tools/mcpsim
 out=${MCPSIM_REPORT_DIR:-mcpsim-report}
 "$bin" --version
 "$bin" run scenarios/library --seeds 1..3 --out "$out/scenarios"
-# A fresh pre-shared key for the encrypted-UDP listener (PROTOCOL.md §6.5, ENC-2).
+# Two fresh pre-shared keys for the encrypted-UDP listener (PROTOCOL.md §6.5,
+# ENC-2): with two key ids, enc.cache.per_key judges that each key is its own
+# sender (G-87).
 mkdir -p "$out"
 keys="$out/udps-keys.txt"
-printf '1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$keys"
+{
+  printf '1 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  printf '2 %s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+} > "$keys"
 "$bin" conform --launch "$bin serve --udp 127.0.0.1:0 --udps 127.0.0.1:0 --key-file $keys --tcp 127.0.0.1:0 \
   --http 127.0.0.1:0 --db :memory:" --out "$out/conformance"
 echo "main: scenario report in $(realpath "$out/scenarios/index.html")"
