@@ -36,6 +36,15 @@ enc::KeyTable Keys() {
   return {{1, k1}, {2, k2}};
 }
 
+// An encrypted-only Env (a client) sealing with `default_key` (ENC-2).
+UdpsOptions ClientOptions(std::uint8_t default_key) {
+  UdpsOptions o;
+  o.keys = Keys();
+  o.plain = false;
+  o.default_key_id = default_key;
+  return o;
+}
+
 constexpr std::uint16_t kPlain = 7000, kEnc = 7002, kClientPort = 5000;
 
 // What the client received: the server port it came from, the key id of its
@@ -172,11 +181,7 @@ TEST(UdpsEnv, PlainAndTwoKeysFromOneAddressAreThreeSenders) {
 TEST(UdpsEnv, OnAnEncryptedOnlyEnvTheDefaultKeyIsChannelZero) {
   sim::World w(2);
   const sim::NodeId a = w.AddNode("mc"), b = w.AddNode("srv");
-  UdpsOptions o;
-  o.keys = Keys();
-  o.plain = false;
-  o.default_key_id = 2;
-  UdpsEnv client(w.env(a), o);
+  UdpsEnv client(w.env(a), ClientOptions(2));
   std::vector<Endpoint> from;
   auto mine = client.BindDatagram(0, [&](const Endpoint& f, Bytes) { from.push_back(f); });
   ASSERT_TRUE(mine.ok());
@@ -206,11 +211,7 @@ TEST(UdpsEnv, OnAnEncryptedOnlyEnvTheDefaultKeyIsChannelZero) {
 TEST(UdpsEnv, AnEncryptedOnlyEnvBindsManyPorts) {
   sim::World w(3);
   const sim::NodeId a = w.AddNode("mc"), b = w.AddNode("srv");
-  UdpsOptions o;
-  o.keys = Keys();
-  o.plain = false;
-  o.default_key_id = 1;
-  UdpsEnv client(w.env(a), o);
+  UdpsEnv client(w.env(a), ClientOptions(1));
   std::map<std::uint16_t, std::vector<std::string>> got;
   std::vector<Endpoint> ports;
   for (int i = 0; i < 3; ++i) {
