@@ -24,6 +24,7 @@ namespace {
 
 using mcpsim::testing::Child;
 using mcpsim::testing::RunCli;
+using mcpsim::testing::ReadWholeFile;
 
 bool Has(const std::string& out, const std::string& what) { return out.find(what) != std::string::npos; }
 // Whether `c` printed a line starting with `prefix` (already, or within `ms`),
@@ -146,7 +147,8 @@ TEST_F(PgDeploy, EveryProcessPassesConformance) {
                HostPort(sg_l_[id]["tcp"]) + " --http " + dp_ + " --cases '" + cases + "' --out " +
                (dir_ / ("conf-sg" + std::to_string(id))).string());
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_FALSE(Has(r.out, "FAILED ")) << r.out;
+    // On a failure, the report's expected / actual lines say what the target answered.
+    EXPECT_FALSE(Has(r.out, "FAILED ")) << r.out << ReadWholeFile((dir_ / ("conf-sg" + std::to_string(id)) / "summary.md").string());
     EXPECT_TRUE(Has(r.out, "OK sg.chat.rsm")) << r.out;
   }
   // The front last: its abuse cases (rate.*, run last in a run) drain the
@@ -155,7 +157,7 @@ TEST_F(PgDeploy, EveryProcessPassesConformance) {
   auto r = RunCli("conform --roles dp,rs,cs,ms --timeout 3000 --udp " + HostPort(front_l_["udp"]) + " --tcp " +
                   HostPort(front_l_["tcp"]) + " --http " + dp_ + " --out " + (dir_ / "conf-front").string());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_FALSE(Has(r.out, "FAILED ")) << r.out;
+  EXPECT_FALSE(Has(r.out, "FAILED ")) << r.out << ReadWholeFile((dir_ / "conf-front" / "summary.md").string());
   EXPECT_TRUE(Has(r.out, "OK dp.")) << r.out;
   EXPECT_TRUE(Has(r.out, "OK rs.")) << r.out;
 }
