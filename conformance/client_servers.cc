@@ -207,10 +207,7 @@ Result<std::unique_ptr<ClientServers>> ClientServers::Start(Env& env, const Host
       if (alive.expired()) return;
       m.OnDatagram(std::string(reinterpret_cast<const char*>(b.data()), b.size()), from);
     });
-    if (!udp.ok()) {
-      if (listen.port == 0) continue;
-      return Status::Error("CONF-3", "cannot bind UDP " + listen.ToString() + ": " + udp.status().message());
-    }
+    if (!udp.ok()) continue;
     tcp = env.Listen(udp->port, [&m, alive](StreamId id, const Endpoint&) {
       return alive.expired() ? StreamHandlers{} : m.Accept(id);
     });

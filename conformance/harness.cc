@@ -83,8 +83,7 @@ std::vector<reports::WireEvent>& Ctx::wire() { return sh_->wire; }
 void Ctx::Note(std::string text) { sh_->Record("note", "note", std::move(text)); }
 
 void Ctx::Plain(int h, bool sent, std::string plain) {
-  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return;
-  sh_->Record(sent ? "sealed" : "opened", sh_->chans[static_cast<std::size_t>(h) + 1].channel, std::move(plain));
+  if (Chan* c = sh_->Handle(h)) sh_->Record(sent ? "sealed" : "opened", c->channel, std::move(plain));
 }
 
 TimeUs Ctx::Deadline(int want_ms) const {
@@ -236,8 +235,9 @@ Result<int> Ctx::Open(std::string_view transport, std::string_view who) {
 }
 
 Status Ctx::Close(int h) {
-  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return Status::Error("CONF-2", "bad handle");
-  Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  Chan* cp = sh_->Handle(h);
+  if (!cp) return Status::Error("CONF-2", "bad handle");
+  Chan& c = *cp;
   if (!c.tcp) {
     if (c.port != 0) env_.CloseDatagram(c.port);
     c.port = 0;
@@ -249,8 +249,9 @@ Status Ctx::Close(int h) {
 }
 
 Status Ctx::Send(int h, std::string_view bytes) {
-  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return Status::Error("CONF-2", "bad handle");
-  Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  Chan* cp = sh_->Handle(h);
+  if (!cp) return Status::Error("CONF-2", "bad handle");
+  Chan& c = *cp;
   sh_->Record("send", c.channel, std::string(bytes));
   const Bytes b(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   if (!c.tcp) {
@@ -264,15 +265,17 @@ Status Ctx::Send(int h, std::string_view bytes) {
 }
 
 std::vector<std::string> Ctx::Recv(int h, int first_wait_ms, int quiet_ms, std::size_t max) {
-  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return {};
-  Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  Chan* cp = sh_->Handle(h);
+  if (!cp) return {};
+  Chan& c = *cp;
   if (c.resend && target_.resend_ms > 0) return UdpRecvResending(c, first_wait_ms, quiet_ms, max);
   return Take(c, first_wait_ms, quiet_ms, max);
 }
 
 bool Ctx::PeerClosed(int h) const {
-  if (h < 0 || static_cast<std::size_t>(h) + 1 >= sh_->chans.size()) return false;
-  const Chan& c = sh_->chans[static_cast<std::size_t>(h) + 1];
+  const Chan* cp = sh_->Handle(h);
+  if (!cp) return false;
+  const Chan& c = *cp;
   return c.tcp && c.closed && c.inbox.empty();
 }
 

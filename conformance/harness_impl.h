@@ -51,6 +51,10 @@ struct Ctx::Shared {
   TimeUs start = 0;
   std::vector<reports::WireEvent> wire;
   std::deque<Chan> chans;  // [0] = the default UDP endpoint; Open() handle h = chans[h + 1]
+  // The channel of Open() handle `h`, or nullptr for a bad handle.
+  Chan* Handle(int h) {
+    return h < 0 || static_cast<std::size_t>(h) + 1 >= chans.size() ? nullptr : &chans[static_cast<std::size_t>(h) + 1];
+  }
   std::vector<std::size_t> exchanges;  // HTTP channels (closed with the Ctx)
 
   // Bounds against a hostile target (issue 15; harness.h kTranscriptCapBytes):

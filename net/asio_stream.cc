@@ -81,8 +81,7 @@ void AsioEnv::Impl::Accept(const std::shared_ptr<Listener>& l) {
       ++n;
     }
     if (tok.expired()) return;
-    StreamEvents(n);
-    if (tok.expired()) return;
+    StreamEvents(n);  // may run role callbacks
     if (!tok.expired() && !l->closed) Accept(l);  // accepting never stops, whatever the caps (TCP-11)
   });
 }
