@@ -450,10 +450,28 @@ Registered Register(Ctx& c, const std::string& tag, const std::string& transport
   auto text = reference::ReadCaptcha(*image);
   if (!text) return fail("a readable captcha", "unreadable", "ReadCaptcha");
   out.account = NewAccount(c, tag);
-  auto reg = c.PostMcp("REG 3 " + captcha + " " + wire::Escape(*text) + " " + out.account + " " + kPassword + " Conf\r\n", sid);
-  if (!reg.ok()) return fail("AEG 3 0", reg.status().message(), "no response");
-  auto aeg = Decode(reg->body);
-  if (aeg.empty() || aeg[0].word != "AEG" || aeg[0].status != 0u) return fail("AEG 3 0", ShowAll(aeg), "RS-11");
+  // RATE-6 limits REG per source address too; a refused REG consumes no
+  // captcha, so it is sent again after a wait, with a new trid (TIMER-5 keys
+  // HTTP answers by SessionID, trid and word: the same trid gets the 403).
+  std::uint32_t trid = 3;
+  auto send_reg = [&] {
+    return c.PostMcp("REG " + std::to_string(trid) + " " + captcha + " " + wire::Escape(*text) + " " + out.account +
+                         " " + kPassword + " Conf\r\n",
+                     sid);
+  };
+  auto reg = send_reg();
+  auto aeg = reg.ok() ? Decode(reg->body) : std::vector<wire::Command>{};
+  for (int tries = 0; tries < 10 && !aeg.empty() && aeg[0].word == "AEG" && aeg[0].status == 403u && !c.Expired();
+       ++tries) {
+    c.Note("AEG 403 (RATE-6): registration waits 300 ms");
+    c.Sleep(300);
+    ++trid;
+    reg = send_reg();
+    aeg = reg.ok() ? Decode(reg->body) : std::vector<wire::Command>{};
+  }
+  const std::string want = "AEG " + std::to_string(trid) + " 0";
+  if (!reg.ok()) return fail(want, reg.status().message(), "no response");
+  if (aeg.empty() || aeg[0].word != "AEG" || aeg[0].status != 0u) return fail(want, ShowAll(aeg), "RS-11");
   return out;
 }
 
